@@ -1,0 +1,70 @@
+"""``python -m bot``: check the settings and content, migrate the database, then poll."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from sqlalchemy.engine import make_url
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import build_application
+from bot.config import Settings, SettingsError, load_settings
+from bot.content import ContentError, load_texts
+from bot.logs import configure_logging
+from bot.storage.engine import create_engine
+from bot.storage.migrate import upgrade_to_head
+
+EXIT_CONFIG = 2
+EXIT_RUNTIME = 1
+logger = logging.getLogger("bot")
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"secure-base: {message}", file=sys.stderr)
+    return status
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+        texts = load_texts()
+    except (SettingsError, ContentError) as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    configure_logging(settings)
+    safe_url = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        asyncio.run(_migrate(settings))
+    except Exception as exc:  # any driver error: say which database, not a traceback
+        return _fail(f"cannot prepare the database {safe_url}: {exc}", EXIT_RUNTIME)
+    logger.info("database %s is at the newest schema", safe_url)
+
+    application = build_application(settings, texts=texts)
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=(signal.SIGINT, signal.SIGTERM),
+        )
+    except InvalidToken:
+        return _fail(
+            "Telegram rejected BOT_TOKEN: check it with @BotFather (/mybots → API Token).",
+            EXIT_CONFIG,
+        )
+    except NetworkError as exc:
+        return _fail(f"cannot reach {settings.telegram_base_url}: {exc}", EXIT_RUNTIME)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Build the PTB ``Application``: services, handlers in order, error handler, command menu."""
+
+from __future__ import annotations
+
+from telegram import BotCommand
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, Defaults
+from telegram.request import BaseRequest
+from timezonefinder import TimezoneFinder
+
+from bot.config import Settings
+from bot.content import Texts, load_texts
+from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
+from bot.handlers import fallback, menu, onboarding, settings
+from bot.handlers.errors import on_error
+from bot.storage.engine import create_engine, create_session_factory
+
+# All handlers share one group, where the first match wins (PTB would run one handler of *each*
+# group, so a second group would answer /start twice). The order is:
+#   1. commands sent in group chats: a hint and nothing else;
+#   2. one module per feature area: its commands and its callback prefixes;
+#   3. free input routed to the open question, then unknown commands and stale buttons,
+#      which must come after every specific handler.
+FEATURE_MODULES = (onboarding, settings, menu)
+
+
+def build_application(
+    settings_: Settings,
+    *,
+    texts: Texts | None = None,
+    request: BaseRequest | None = None,
+    clock: Clock = utc_now,
+    zone_finder: TimezoneFinder | None = None,
+) -> BotApplication:
+    """The whole bot. ``request``, ``clock`` and ``zone_finder`` exist for tests and benchmarks.
+
+    The database engine is created in ``post_init`` (inside the running event loop) and
+    disposed of in ``post_shutdown``.
+    """
+    texts = texts or load_texts()
+
+    async def post_init(application: BotApplication) -> None:
+        engine = create_engine(settings_.database_url)
+        application.bot_data.services = BotServices(
+            settings=settings_,
+            texts=texts,
+            engine=engine,
+            sessions=create_session_factory(engine),
+            zone_finder=zone_finder or TimezoneFinder(),
+            clock=clock,
+        )
+        await application.bot.set_my_commands(
+            [BotCommand(item.command, item.description) for item in texts.commands]
+        )
+
+    async def post_shutdown(application: BotApplication) -> None:
+        services = application.bot_data._services
+        if services is not None:
+            await services.engine.dispose()
+            application.bot_data.services = None
+
+    builder = (
+        Application.builder()
+        .token(settings_.bot_token.get_secret_value())
+        .base_url(settings_.telegram_base_url)
+        .base_file_url(settings_.telegram_base_file_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: BotApplication = builder.build()  # type: ignore[assignment]
+
+    application.add_handlers(fallback.GROUP_HANDLERS)
+    for module in FEATURE_MODULES:
+        application.add_handlers(module.HANDLERS)
+    application.add_handlers(
+        [*fallback.input_handlers(onboarding.INPUT_ROUTES), *fallback.HANDLERS]
+    )
+    application.add_error_handler(on_error)
+    return application

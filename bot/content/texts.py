@@ -1,0 +1,162 @@
+"""Typed loader for ``texts.toml``.
+
+The file is validated into pydantic models when the bot starts: a missing field, an unknown
+field (usually a typo) or a broken ``{placeholder}`` stops the bot with a message that names the
+file and the field, instead of failing later in front of a user.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from bot.timezones import InvalidClockTimeError, InvalidZoneError, parse_clock_time, parse_zone
+
+CONTENT_DIR = Path(__file__).resolve().parent
+TEXTS_FILE = CONTENT_DIR / "texts.toml"
+# Telegram rejects messages over 4096 characters; keep a margin for filled-in placeholders.
+MAX_TEXT_LENGTH = 3500
+MAX_BUTTON_LENGTH = 64
+
+
+class ContentError(Exception):
+    """A content file is broken; the message names the file and the field."""
+
+
+def _check_template(value: str) -> str:
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError as exc:
+        raise ValueError(f"has unbalanced braces ({exc})") from None
+    if any(not name.isidentifier() for name in fields):
+        raise ValueError("has a placeholder that is not a plain {name}")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"is longer than {MAX_TEXT_LENGTH} characters")
+    return value.strip()
+
+
+def _check_zone(value: str) -> str:
+    try:
+        parse_zone(value)
+    except InvalidZoneError:
+        raise ValueError(f"{value!r} is not a time zone the bot understands") from None
+    return value
+
+
+def _check_clock(value: str) -> str:
+    try:
+        parse_clock_time(value)
+    except InvalidClockTimeError:
+        raise ValueError(f"{value!r} is not a time of day") from None
+    return value
+
+
+Template = Annotated[str, AfterValidator(_check_template)]
+ButtonLabel = Annotated[str, Field(min_length=1, max_length=MAX_BUTTON_LENGTH)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OnboardingTexts(_Section):
+    welcome: Template
+    consent_question: Template
+    consent_yes_button: ButtonLabel
+    consent_no_button: ButtonLabel
+    consent_accepted: Template
+    consent_declined: Template
+    ask_time_zone: Template
+    share_location_button: ButtonLabel
+    common_zones: list[list[Annotated[str, AfterValidator(_check_zone)]]] = Field(min_length=1)
+    zone_invalid: Template
+    zone_not_text: Template
+    location_unresolved: Template
+    zone_saved: Template
+    ask_checkin_time: Template
+    suggested_times: list[Annotated[str, AfterValidator(_check_clock)]] = Field(min_length=1)
+    time_invalid: Template
+    time_not_text: Template
+    done: Template
+    welcome_back: Template
+    resume: Template
+
+
+class MenuTexts(_Section):
+    prompt: Template
+    settings_button: ButtonLabel
+    help_button: ButtonLabel
+
+
+class SettingsTexts(_Section):
+    summary: Template
+    change_zone_button: ButtonLabel
+    change_time_button: ButtonLabel
+    close_button: ButtonLabel
+    closed: Template
+    zone_changed: Template
+    time_changed: Template
+
+
+class HelpTexts(_Section):
+    text: Template
+
+
+class BotCommandText(_Section):
+    command: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
+    description: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class ErrorTexts(_Section):
+    not_started: Template
+    unknown_command: Template
+    unexpected_text: Template
+    unsupported_message: Template
+    stale_button: Annotated[str, Field(max_length=200)]  # shown as a toast: short
+    nothing_to_cancel: Template
+    cancelled: Template
+    group_chat: Template
+    internal_error: Template
+
+
+class Texts(_Section):
+    onboarding: OnboardingTexts
+    menu: MenuTexts
+    settings: SettingsTexts
+    help: HelpTexts
+    commands: list[BotCommandText] = Field(min_length=1)
+    errors: ErrorTexts
+
+
+def _describe(error: dict[str, object]) -> str:
+    location = ".".join(str(part) for part in error["loc"])  # type: ignore[attr-defined]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "missing":
+        message = "is missing"
+    elif error["type"] == "extra_forbidden":
+        message = "is not a known field (a typo?)"
+    return f"{location} {message}"
+
+
+def load_texts(path: Path = TEXTS_FILE) -> Texts:
+    """Read and validate the texts; raises :class:`ContentError` naming file and field."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{path}: is not valid TOML ({exc})") from None
+    try:
+        return Texts.model_validate(raw)
+    except ValidationError as exc:
+        raise ContentError(f"{path}: {_describe(exc.errors()[0])}") from None  # type: ignore[arg-type]
+
+
+def render(template: str, /, **values: object) -> str:
+    """Fill a template's placeholders, HTML-escaping every value (names are user input)."""
+    return template.format(**{key: html.escape(str(value)) for key, value in values.items()})

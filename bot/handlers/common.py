@@ -1,0 +1,43 @@
+"""Small helpers shared by handler modules: who is writing, and how to echo their text safely."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from telegram import Message, Update
+
+from bot.context import BotContext
+from bot.services import accounts
+from bot.storage.models import User
+from bot.timezones import local_now
+
+ECHO_LIMIT = 40
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """What we quote back of someone's message: one line, at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def clock(at: time) -> str:
+    return at.strftime("%H:%M")
+
+
+def local_clock(zone: str, now: datetime) -> str:
+    return local_now(zone, now).strftime("%H:%M")
+
+
+def message_of(update: Update) -> Message:
+    """The message an update carries; handlers are registered only where there is one."""
+    message = update.effective_message
+    assert message is not None
+    return message
+
+
+async def load_user(update: Update, context: BotContext) -> User | None:
+    """The stored user behind this update, or ``None`` if they have not started yet."""
+    if update.effective_user is None:
+        return None
+    async with context.transaction() as session:
+        return await accounts.find_user(session, update.effective_user.id)

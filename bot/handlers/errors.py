@@ -1,0 +1,33 @@
+"""The last line of defence: log what went wrong, tell the user kindly, never leak details."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+
+from bot.context import BotContext
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, Forbidden):
+        # The user blocked the bot; nothing to tell them.
+        logger.info("update %s: Telegram refused delivery: %s", update_id, error)
+        return
+    logger.error("update %s: unhandled error", update_id, exc_info=error)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat is not None
+        and update.effective_chat.type == "private"
+    ):
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, context.texts.errors.internal_error
+            )
+        except Exception:  # the apology is best-effort; the error is logged above
+            logger.warning("update %s: could not send the apology", update_id, exc_info=True)

@@ -1,0 +1,66 @@
+"""What no specific handler took: free input for an open question, and everything unexpected.
+
+Registered last. Unknown commands, chatter, stickers and photos, stale or forged buttons and
+group chats each get a short, kind reply and change nothing.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.handlers.common import load_user, message_of
+from bot.handlers.input import InputRoutes
+from bot.handlers.onboarding import PRIVATE_MESSAGES
+from bot.handlers.replies import answer_stale_button, send_not_started
+from bot.services import accounts
+
+
+def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, None]]:
+    """Handlers that hand text, locations and anything else to the user's open question."""
+
+    async def route(update: Update, context: BotContext) -> None:
+        message = message_of(update)
+        user = await load_user(update, context)
+        if user is None:
+            await send_not_started(update, context)
+            return
+        pending = accounts.pending_of(user)
+        target = routes.get(pending) if pending is not None else None
+        if target is None:
+            reply = (
+                context.texts.errors.unexpected_text
+                if message.text is not None
+                else context.texts.errors.unsupported_message
+            )
+            await message.reply_text(reply)
+        elif message.text is not None:
+            await target.on_text(update, context, user, message.text)
+        elif message.location is not None and target.on_location is not None:
+            await target.on_location(update, context, user)
+        else:
+            await target.on_other(update, context, user)
+
+    return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, route)]
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    await message_of(update).reply_text(context.texts.errors.unknown_command)
+
+
+async def group_chat(update: Update, context: BotContext) -> None:
+    """The bot holds private reflections, so it never converses where others can read."""
+    await message_of(update).reply_text(context.texts.errors.group_chat)
+
+
+HANDLERS = [
+    MessageHandler(PRIVATE_MESSAGES & filters.COMMAND, unknown_command),
+    CallbackQueryHandler(answer_stale_button),
+]
+
+GROUP_HANDLERS = [
+    MessageHandler(
+        (filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND), group_chat
+    ),
+]

@@ -1,0 +1,33 @@
+"""Routing of free input (text, location, anything else) to the question the user has open.
+
+Which question is open lives on the user row (``pending_input``), not in memory, so answers
+still land after a restart and plain chatter is never mistaken for an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.services.accounts import PendingInput
+from bot.storage.models import User
+
+TextAnswer = Callable[[Update, BotContext, User, str], Awaitable[None]]
+LocationAnswer = Callable[[Update, BotContext, User], Awaitable[None]]
+NotTextReply = Callable[[Update, BotContext, User], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class InputRoute:
+    """How one kind of open question takes its answer."""
+
+    on_text: TextAnswer
+    # Anything that is neither text nor (where accepted) a location: a sticker, a photo...
+    on_other: NotTextReply
+    on_location: LocationAnswer | None = None
+
+
+InputRoutes = Mapping[PendingInput, InputRoute]

@@ -1,0 +1,229 @@
+"""``/start``, consent, and the two questions every user answers: time zone and check-in time.
+
+The same two questions are reused by ``/settings``; what follows an answer depends on whether
+it was onboarding (go on to the next step) or a settings change (show the settings again).
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.content import render
+from bot.context import BotContext
+from bot.handlers import callbacks, keyboards
+from bot.handlers.common import clock, load_user, local_clock, message_of, shorten
+from bot.handlers.input import InputRoute
+from bot.handlers.replies import answer_stale_button, send_settings_summary
+from bot.services import accounts
+from bot.services.accounts import PendingInput
+from bot.storage.models import User
+from bot.timezones import (
+    InvalidClockTimeError,
+    InvalidZoneError,
+    parse_clock_time,
+    parse_zone,
+    zone_from_name,
+)
+
+PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet a newcomer and ask for consent; bring a known user back to where they were."""
+    message = message_of(update)
+    texts = context.texts
+    user = await load_user(update, context)
+    if user is None:
+        first_name = update.effective_user.first_name if update.effective_user else ""
+        await message.reply_text(render(texts.onboarding.welcome, first_name=first_name))
+        await message.reply_text(
+            texts.onboarding.consent_question, reply_markup=keyboards.consent(texts)
+        )
+        return
+    pending = accounts.pending_of(user)
+    if pending in accounts.ONBOARDING_QUESTIONS:
+        await message.reply_text(render(texts.onboarding.resume, first_name=user.first_name))
+        await ask_open_question(update, context, pending)
+        return
+    if pending is not None:
+        # /start is the way back to the menu: it closes a half-done settings change.
+        async with context.transaction() as session:
+            session.add(user)
+            await accounts.open_question(session, user, None, context.now())
+    await message.reply_text(
+        render(texts.onboarding.welcome_back, first_name=user.first_name),
+        reply_markup=keyboards.main_menu(texts),
+    )
+
+
+async def consent_answer(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    agreed = context.match["payload"] == "yes"
+    texts = context.texts
+    async with context.transaction() as session:
+        if await accounts.find_user(session, query.from_user.id) is not None:
+            # Consent was given before (an old message, or a double tap).
+            await answer_stale_button(update, context)
+            return
+        if agreed:
+            await accounts.register_consenting_user(
+                session,
+                telegram_id=query.from_user.id,
+                first_name=query.from_user.first_name,
+                language_code=query.from_user.language_code,
+                now=context.now(),
+            )
+    await query.answer()
+    if not agreed:
+        await query.edit_message_text(texts.onboarding.consent_declined)
+        return
+    await query.edit_message_text(texts.onboarding.consent_accepted)
+    await ask_open_question(update, context, PendingInput.ONBOARDING_ZONE)
+
+
+async def ask_open_question(update: Update, context: BotContext, question: PendingInput) -> None:
+    """(Re-)send the question that ``question`` stands for."""
+    texts = context.texts
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    assert chat_id is not None
+    if question in accounts.ZONE_QUESTIONS:
+        await context.bot.send_message(
+            chat_id,
+            texts.onboarding.ask_time_zone,
+            reply_markup=keyboards.time_zone_question(texts),
+        )
+    else:
+        await context.bot.send_message(
+            chat_id, texts.onboarding.ask_checkin_time, reply_markup=keyboards.checkin_times(texts)
+        )
+
+
+async def zone_from_text(update: Update, context: BotContext, user: User, text: str) -> None:
+    try:
+        zone = parse_zone(text)
+    except InvalidZoneError:
+        await message_of(update).reply_text(
+            render(context.texts.onboarding.zone_invalid, text=shorten(text))
+        )
+        return
+    await _save_zone(update, context, user, zone)
+
+
+async def zone_from_location(update: Update, context: BotContext, user: User) -> None:
+    location = message_of(update).location
+    assert location is not None
+    found = context.services.zone_finder.timezone_at(lng=location.longitude, lat=location.latitude)
+    try:
+        zone = parse_zone(found) if found else None
+        if zone is not None:
+            zone_from_name(zone)
+    except InvalidZoneError:
+        zone = None
+    if zone is None:
+        await message_of(update).reply_text(context.texts.onboarding.location_unresolved)
+        return
+    await _save_zone(update, context, user, zone)
+
+
+async def _save_zone(update: Update, context: BotContext, user: User, zone: str) -> None:
+    texts = context.texts
+    now = context.now()
+    was_onboarding = accounts.pending_of(user) is PendingInput.ONBOARDING_ZONE
+    async with context.transaction() as session:
+        session.add(user)
+        await accounts.set_time_zone(session, user, zone, now)
+    await message_of(update).reply_text(
+        render(texts.onboarding.zone_saved, zone=zone, local_time=local_clock(zone, now)),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    if was_onboarding:
+        await ask_open_question(update, context, PendingInput.ONBOARDING_TIME)
+    else:
+        await send_settings_summary(update, context, user)
+
+
+async def zone_not_text(update: Update, context: BotContext, user: User) -> None:
+    await message_of(update).reply_text(context.texts.onboarding.zone_not_text)
+
+
+async def time_from_text(update: Update, context: BotContext, user: User, text: str) -> None:
+    try:
+        at = parse_clock_time(text)
+    except InvalidClockTimeError:
+        await message_of(update).reply_text(
+            render(context.texts.onboarding.time_invalid, text=shorten(text))
+        )
+        return
+    await _save_time(update, context, user, at)
+
+
+async def time_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    user = await load_user(update, context)
+    if user is None or accounts.pending_of(user) not in accounts.TIME_QUESTIONS:
+        await answer_stale_button(update, context)
+        return
+    try:
+        at = parse_clock_time(context.match["payload"])
+    except InvalidClockTimeError:
+        await answer_stale_button(update, context)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    await _save_time(update, context, user, at)
+
+
+async def _save_time(update: Update, context: BotContext, user: User, at: time) -> None:
+    texts = context.texts
+    was_onboarding = accounts.pending_of(user) is PendingInput.ONBOARDING_TIME
+    async with context.transaction() as session:
+        session.add(user)
+        await accounts.set_checkin_time(session, user, at, context.now())
+    chat_id = update.effective_chat.id if update.effective_chat else user.telegram_id
+    if was_onboarding:
+        await context.bot.send_message(
+            chat_id,
+            render(
+                texts.onboarding.done,
+                first_name=user.first_name,
+                checkin_time=clock(at),
+                zone=user.time_zone,
+            ),
+            reply_markup=keyboards.main_menu(texts),
+        )
+    else:
+        await send_settings_summary(
+            update, context, user, lead=render(texts.settings.time_changed, checkin_time=clock(at))
+        )
+
+
+async def time_not_text(update: Update, context: BotContext, user: User) -> None:
+    await message_of(update).reply_text(context.texts.onboarding.time_not_text)
+
+
+ZONE_ROUTE = InputRoute(
+    on_text=zone_from_text, on_other=zone_not_text, on_location=zone_from_location
+)
+TIME_ROUTE = InputRoute(on_text=time_from_text, on_other=time_not_text)
+
+INPUT_ROUTES = {
+    PendingInput.ONBOARDING_ZONE: ZONE_ROUTE,
+    PendingInput.SETTINGS_ZONE: ZONE_ROUTE,
+    PendingInput.ONBOARDING_TIME: TIME_ROUTE,
+    PendingInput.SETTINGS_TIME: TIME_ROUTE,
+}
+
+HANDLERS = [
+    CommandHandler("start", start, filters=PRIVATE_MESSAGES),
+    CallbackQueryHandler(consent_answer, pattern=callbacks.pattern(callbacks.CONSENT, "yes|no")),
+    CallbackQueryHandler(
+        time_button, pattern=callbacks.pattern(callbacks.CHECKIN_TIME, r"\d{1,2}:\d{2}")
+    ),
+]

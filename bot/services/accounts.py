@@ -1,0 +1,97 @@
+"""Onboarding and settings: consent, time zone, check-in time, and the open question."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage import users
+from bot.storage.models import User
+from bot.timezones import next_checkin_at
+
+
+class PendingInput(StrEnum):
+    """The free-text question a user has open. Stored on the user, so it survives restarts."""
+
+    ONBOARDING_ZONE = "onboarding_zone"
+    ONBOARDING_TIME = "onboarding_time"
+    SETTINGS_ZONE = "settings_zone"
+    SETTINGS_TIME = "settings_time"
+
+
+ZONE_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.SETTINGS_ZONE})
+TIME_QUESTIONS = frozenset({PendingInput.ONBOARDING_TIME, PendingInput.SETTINGS_TIME})
+ONBOARDING_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.ONBOARDING_TIME})
+
+
+def pending_of(user: User) -> PendingInput | None:
+    """The user's open question; an unknown stored value (from a newer version) counts as none."""
+    try:
+        return PendingInput(user.pending_input) if user.pending_input else None
+    except ValueError:
+        return None
+
+
+async def find_user(session: AsyncSession, telegram_id: int) -> User | None:
+    return await users.get_user_by_telegram_id(session, telegram_id)
+
+
+async def register_consenting_user(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    first_name: str,
+    language_code: str | None,
+    now: datetime,
+) -> User:
+    """Create the user who just agreed to the terms; onboarding goes on with the time zone."""
+    return await users.create_user_once(
+        session,
+        telegram_id=telegram_id,
+        first_name=first_name[:128],
+        language_code=(language_code or None) and language_code[:16],
+        pending_input=PendingInput.ONBOARDING_ZONE,
+        now=now,
+    )
+
+
+def _reschedule(user: User, now: datetime) -> None:
+    if user.time_zone and user.checkin_time:
+        user.next_checkin_at = next_checkin_at(now, user.time_zone, user.checkin_time)
+
+
+async def set_time_zone(session: AsyncSession, user: User, zone: str, now: datetime) -> User:
+    """Save the zone and close the zone question (onboarding then asks for the time).
+
+    ``user`` must belong to ``session``; the change is written when its transaction commits.
+    """
+    user.time_zone = zone
+    if pending_of(user) is PendingInput.ONBOARDING_ZONE:
+        user.pending_input = PendingInput.ONBOARDING_TIME
+    else:
+        user.pending_input = None
+    user.updated_at = now
+    _reschedule(user, now)
+    return user
+
+
+async def set_checkin_time(session: AsyncSession, user: User, at: time, now: datetime) -> User:
+    """Save the time, finishing onboarding if it was its last question."""
+    user.checkin_time = at
+    if pending_of(user) is PendingInput.ONBOARDING_TIME:
+        user.onboarded_at = now
+    user.pending_input = None
+    user.updated_at = now
+    _reschedule(user, now)
+    return user
+
+
+async def open_question(
+    session: AsyncSession, user: User, question: PendingInput | None, now: datetime
+) -> User:
+    """Open (or with ``None``, close) the free-text question the next message answers."""
+    user.pending_input = question
+    user.updated_at = now
+    return user

@@ -1,0 +1,4 @@
+"""Persistence: models, engine, migrations and the typed queries the services call.
+
+Nothing in here imports telegram.
+"""

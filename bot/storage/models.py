@@ -1,0 +1,240 @@
+"""The whole data model as SQLAlchemy 2 declarative classes.
+
+Times are stored as UTC instants (``UtcDateTime``) so that SQLite and PostgreSQL behave the
+same; a user's *local* date is stored explicitly where a row belongs to a day of theirs
+(check-ins), because "today" depends on the zone the user had when they answered.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names, so migrations can drop or alter them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend (SQLite would otherwise hand back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    """One person chatting with the bot privately. Created only once they consent."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str] = mapped_column(String(128))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    checkin_time: Mapped[time | None] = mapped_column(Time)
+    # Which free-text question is open ("timezone", "checkin_time", ...); NULL when none is.
+    # Stored, not kept in memory, so a restart in the middle of onboarding resumes it.
+    pending_input: Mapped[str | None] = mapped_column(String(64))
+    consented_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    onboarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the next evening check-in is due, in UTC; the dispatcher's only schedule.
+    next_checkin_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # 0 = Monday ... 6 = Sunday: the day of the weekly item and digest.
+    weekly_day: Mapped[int] = mapped_column(SmallInteger, server_default=text("6"))
+    # False once Telegram says the user blocked the bot; set back when they write again.
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (CheckConstraint("weekly_day BETWEEN 0 AND 6", name="weekly_day_range"),)
+
+
+class Couple(Base):
+    """Two partners, from pairing until one of them unpairs (or deletes their data)."""
+
+    __tablename__ = "couples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CoupleMember(Base):
+    """A user's place in a couple.
+
+    The partial unique index lets a user hold only one *active* membership, which the
+    database enforces even when two invites are redeemed at the same instant.
+    """
+
+    __tablename__ = "couple_members"
+
+    couple_id: Mapped[int] = mapped_column(
+        ForeignKey("couples.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index(
+            "uq_couple_members_active_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+
+class Invite(Base):
+    """A one-time pairing code."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    inviter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class LessonProgress(Base):
+    """Where a user is in a framework's course."""
+
+    __tablename__ = "lesson_progress"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    framework_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    card_id: Mapped[str] = mapped_column(String(64))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChecklistItem(Base):
+    """A ticked step of a framework's checklist; no row means not ticked."""
+
+    __tablename__ = "checklist_items"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    framework_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Checkin(Base):
+    """One prompt sent to a user for one of their local days."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # "evening", "weekly", "digest"
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    skipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("user_id", "local_date", "kind"),)
+
+
+class CheckinAnswer(Base):
+    """One answered item of a check-in; a double tap overwrites, never duplicates."""
+
+    __tablename__ = "checkin_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(32))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("checkin_id", "item"),)
+
+
+class Moment(Base):
+    """A bid or a stressful moment logged as it happened (``/bid``, ``/stress``)."""
+
+    __tablename__ = "moments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+
+
+class Note(Base):
+    """Free text a user wrote: a check-in note or a lesson reflection.
+
+    ``visibility`` is "private" (only the author ever sees it) or "shared" (the partner may).
+    """
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
+    framework_id: Mapped[str | None] = mapped_column(String(64))
+    step: Mapped[int | None] = mapped_column(SmallInteger)
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(8), server_default=text("'private'"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("visibility IN ('private', 'shared')", name="visibility_values"),
+    )

@@ -1,0 +1,51 @@
+"""Queries on users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import User
+
+
+async def get_user_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+
+async def create_user_once(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    first_name: str,
+    language_code: str | None,
+    pending_input: str | None,
+    now: datetime,
+) -> User:
+    """Insert the user unless they exist (a double tap, two instances), then return the row."""
+    values = {
+        "telegram_id": telegram_id,
+        "first_name": first_name,
+        "language_code": language_code,
+        "pending_input": pending_input,
+        "consented_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(User)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[User.telegram_id])
+    )
+    await session.execute(statement)
+    user = await get_user_by_telegram_id(session, telegram_id)
+    assert user is not None  # just inserted, or already there
+    return user
+
+
+async def update_user(session: AsyncSession, user_id: int, *, now: datetime, **values: Any) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(updated_at=now, **values))

@@ -1,0 +1,159 @@
+"""Time zones and clock times: parsing what people type, and computing local schedules.
+
+Pure functions, no I/O beyond the tz database. A stored zone is either an IANA name
+(``Europe/Berlin``) or a fixed offset written ``UTC+05:30``; :func:`zone_from_name` turns either
+into a ``tzinfo``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+MAX_INPUT_LENGTH = 64
+_OFFSET_PATTERN = re.compile(
+    r"^(?:utc|gmt)?\s*(?P<sign>[+-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$"
+)
+_CLOCK_PATTERN = re.compile(
+    r"^(?P<hours>\d{1,2})(?:[:.h ](?P<minutes>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)?$"
+)
+_SHORT_CLOCK_PATTERN = re.compile(r"^(?P<hours>\d{1,2})(?P<minutes>\d{2})$")
+
+
+class InvalidZoneError(ValueError):
+    """The text does not name a time zone we know."""
+
+
+class InvalidClockTimeError(ValueError):
+    """The text is not a time of day."""
+
+
+# Legacy aliases and POSIX-style zones: "Etc/GMT-5" is UTC+5, which would surprise anyone who
+# typed "GMT-5", so offsets are parsed by us and these never match a typed name.
+_ALIAS_REGIONS = frozenset({"Etc", "US", "Canada", "Brazil", "Mexico", "Chile", "SystemV"})
+
+
+@cache
+def _zone_index() -> tuple[dict[str, str], dict[str, str]]:
+    """Lower-cased IANA names, and city names that point at exactly one zone."""
+    names = sorted(
+        name
+        for name in available_timezones()
+        if "/" in name and name.split("/", 1)[0] not in _ALIAS_REGIONS | {"posix", "right"}
+    )
+    by_name = {name.lower(): name for name in names}
+    cities: dict[str, str | None] = {}
+    for name in names:
+        city = name.rsplit("/", 1)[1].replace("_", " ").lower()
+        cities[city] = None if city in cities else name
+    return by_name, {city: name for city, name in cities.items() if name}
+
+
+def format_offset(offset: timedelta) -> str:
+    """``UTC+05:30`` style, or plain ``UTC`` for zero."""
+    if not offset:
+        return "UTC"
+    sign = "+" if offset > timedelta(0) else "-"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _parse_offset(text: str) -> timedelta | None:
+    match = _OFFSET_PATTERN.match(text)
+    if not match:
+        return None
+    hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+    if minutes >= 60:
+        return None
+    offset = timedelta(hours=hours, minutes=minutes)
+    if match["sign"] != "+":
+        offset = -offset
+    if not timedelta(hours=-12) <= offset <= timedelta(hours=14):
+        return None
+    return offset
+
+
+def parse_zone(text: str) -> str:
+    """Resolve what a person typed (zone, city or offset) to a stored zone name.
+
+    Accepts ``Europe/Berlin`` in any case, a city such as ``berlin`` or ``New York``, and
+    offsets such as ``UTC+3``, ``GMT-05:00`` or ``+5:30``.
+    """
+    cleaned = " ".join(text.strip().split())
+    if not cleaned or len(cleaned) > MAX_INPUT_LENGTH:
+        raise InvalidZoneError(text)
+    lowered = cleaned.lower()
+    if lowered in {"utc", "gmt", "z", "etc/utc"}:
+        return "UTC"
+    offset = _parse_offset(lowered)
+    if offset is not None:
+        return format_offset(offset)
+    by_name, cities = _zone_index()
+    if lowered.replace(" ", "_") in by_name:
+        return by_name[lowered.replace(" ", "_")]
+    if lowered in cities:
+        return cities[lowered]
+    raise InvalidZoneError(text)
+
+
+@cache
+def zone_from_name(name: str) -> tzinfo:
+    """The ``tzinfo`` for a stored zone name; raises :class:`InvalidZoneError`."""
+    if name == "UTC":
+        return UTC
+    if name.startswith("UTC") and len(name) > 3:
+        offset = _parse_offset(name.lower())
+        if offset is None:
+            raise InvalidZoneError(name)
+        return timezone(offset, name)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidZoneError(name) from exc
+
+
+def parse_clock_time(text: str) -> time:
+    """Parse ``20:00``, ``8:30``, ``20.30``, ``2030``, ``8pm`` or ``8:30 pm``."""
+    cleaned = text.strip().lower()
+    if len(cleaned) > 16:
+        raise InvalidClockTimeError(text)
+    match = _CLOCK_PATTERN.match(cleaned) or _SHORT_CLOCK_PATTERN.match(cleaned)
+    if not match:
+        raise InvalidClockTimeError(text)
+    hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+    half = match.groupdict().get("half")
+    if half:
+        if not 1 <= hours <= 12:
+            raise InvalidClockTimeError(text)
+        hours = hours % 12 + (12 if half.startswith("p") else 0)
+    if hours > 23 or minutes > 59:
+        raise InvalidClockTimeError(text)
+    return time(hours, minutes)
+
+
+def local_now(zone_name: str, now: datetime) -> datetime:
+    """``now`` (aware) as wall-clock time in the zone."""
+    return now.astimezone(zone_from_name(zone_name))
+
+
+def at_local_time(day: date, at: time, zone_name: str) -> datetime:
+    """The UTC instant of wall-clock ``at`` on ``day`` in the zone.
+
+    A time that does not exist (the hour skipped when clocks go forward) lands just after the
+    gap; a time that happens twice (clocks go back) means the first one.
+    """
+    return datetime.combine(day, at, tzinfo=zone_from_name(zone_name)).astimezone(UTC)
+
+
+def next_checkin_at(now: datetime, zone_name: str, at: time) -> datetime:
+    """The next UTC instant, strictly after ``now``, when it is ``at`` o'clock in the zone."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    today = local_now(zone_name, now).date()
+    for day_offset in range(3):
+        candidate = at_local_time(today + timedelta(days=day_offset), at, zone_name)
+        if candidate > now:
+            return candidate
+    raise AssertionError("unreachable: a local time recurs within three days")  # pragma: no cover

@@ -1,0 +1,154 @@
+"""Fixtures: a migrated database per test on SQLite and PostgreSQL, and the bot harness.
+
+PostgreSQL tests use the server named by ``TEST_POSTGRES_URL`` (an admin URL such as
+``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``); each test run creates and drops
+its own database there. Without the variable they are skipped, except under CI, where a
+missing server is a failure: CI must test PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from timezonefinder import TimezoneFinder
+
+from bot.config import Settings
+from bot.storage.engine import create_engine
+from bot.storage.migrate import upgrade_to_head
+from bot.storage.models import Base
+from tests.harness import TEST_TOKEN, BotHarness, FakeClock
+from tests.telegram_fake import FakeBotApi
+
+POSTGRES_ENV = "TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _admin_execute(admin_url: str, *statements: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _empty_all_tables(url: str) -> None:
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(sqlite_url(path)))
+    return path
+
+
+def postgres_admin_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests")
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (see README)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A database of its own on the test server, created for this run, migrated once."""
+    admin_url = postgres_admin_url()
+    assert admin_url is not None
+    name = f"secure_base_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_execute(admin_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        asyncio.run(_migrate(url))
+        yield url
+    finally:
+        asyncio.run(_admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A migrated, empty database for one test."""
+    if backend == "sqlite":
+        path = tmp_path / "bot.db"
+        shutil.copyfile(sqlite_template, path)
+        yield sqlite_url(path)
+        return
+    url = request.getfixturevalue("postgres_server_url")
+    yield url
+    asyncio.run(_empty_all_tables(url))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        bot_token=TEST_TOKEN,  # type: ignore[arg-type]
+        database_url=database_url,
+        telegram_base_url="http://127.0.0.1:9/bot",
+        telegram_base_file_url="http://127.0.0.1:9/file/bot",
+        log_level="DEBUG",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture(scope="session")
+def zone_finder() -> TimezoneFinder:
+    return TimezoneFinder()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def api() -> FakeBotApi:
+    return FakeBotApi()
+
+
+@pytest.fixture
+async def harness(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, zone_finder: TimezoneFinder
+) -> AsyncIterator[BotHarness]:
+    bot = BotHarness(settings, api=api, clock=clock, zone_finder=zone_finder)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()

@@ -1,0 +1,247 @@
+"""Drive the real ``Application`` as Telegram users would, with Telegram faked at HTTP level.
+
+``BotHarness`` builds the bot with :func:`bot.app.build_application` and a
+:class:`~tests.telegram_fake.FakeRequest`; ``TelegramUser`` turns "send this text", "share a
+location" or "press that button" into real update JSON fed through ``process_update`` and
+returns what the bot sent in reply.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from timezonefinder import TimezoneFinder
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.context import BotApplication
+from tests.telegram_fake import ApiCall, BotMessage, FakeBotApi, FakeRequest, visible_text
+
+TEST_TOKEN = "123456789:TEST-token_for_the_fake_bot_api_000"
+
+
+@dataclass
+class FakeClock:
+    """The bot's notion of now; tests move it."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass
+class Replies:
+    """What the bot did in answer to one update."""
+
+    calls: list[ApiCall]
+
+    @property
+    def texts(self) -> list[str]:
+        """The texts the user sees (HTML rendered), of messages sent or edited."""
+        return [
+            visible_text(call.text, call.params.get("parse_mode"))
+            for call in self.calls
+            if call.text is not None and call.method != "answerCallbackQuery"
+        ]
+
+    @property
+    def text(self) -> str:
+        """All message texts of this reply, joined; for ``in`` checks."""
+        return "\n".join(self.texts)
+
+    @property
+    def toasts(self) -> list[str]:
+        return [
+            call.params.get("text") or ""
+            for call in self.calls
+            if call.method == "answerCallbackQuery"
+        ]
+
+    @property
+    def methods(self) -> list[str]:
+        return [call.method for call in self.calls]
+
+
+class BotHarness:
+    """The bot, a fake Telegram, a clock, and a database URL: restartable as a whole."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        api: FakeBotApi | None = None,
+        clock: FakeClock | None = None,
+        zone_finder: TimezoneFinder | None = None,
+    ) -> None:
+        self.settings = settings
+        self.api = api or FakeBotApi()
+        self.clock = clock or FakeClock()
+        self.zone_finder = zone_finder
+        self.app: BotApplication | None = None
+        self._update_ids = itertools.count(1)
+
+    async def start(self) -> None:
+        app = build_application(
+            self.settings,
+            request=FakeRequest(self.api),
+            clock=self.clock,
+            zone_finder=self.zone_finder,
+        )
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        self.app = app
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        await self.app.shutdown()
+        if self.app.post_shutdown:
+            await self.app.post_shutdown(self.app)
+        self.app = None
+
+    async def restart(self) -> None:
+        """A new process on the same database: nothing survives but what was stored."""
+        await self.stop()
+        await self.start()
+
+    def user(self, user_id: int, first_name: str = "Alex", **extra: Any) -> TelegramUser:
+        return TelegramUser(self, user_id, first_name, extra)
+
+    async def feed(self, payload: dict[str, Any]) -> Replies:
+        """Send one update (JSON as Telegram would) through the application."""
+        assert self.app is not None, "start() the harness first"
+        payload = {"update_id": next(self._update_ids), **payload}
+        before = len(self.api.calls)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        return Replies(self.api.calls[before:])
+
+
+@dataclass
+class TelegramUser:
+    """A person in a private chat with the bot."""
+
+    harness: BotHarness
+    user_id: int
+    first_name: str
+    extra: dict[str, Any]
+
+    @property
+    def _from(self) -> dict[str, Any]:
+        return {
+            "id": self.user_id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": "en",
+            **self.extra,
+        }
+
+    @property
+    def _chat(self) -> dict[str, Any]:
+        return {"id": self.user_id, "type": "private", "first_name": self.first_name}
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        return {
+            "message_id": self.harness.api.next_message_id(),
+            "date": int(self.harness.clock.now.timestamp()),
+            "chat": self._chat,
+            "from": self._from,
+            **content,
+        }
+
+    async def send(self, text: str) -> Replies:
+        """Type ``text``; a leading ``/command`` is marked as a command, as clients do."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            length = len(text.split(maxsplit=1)[0])
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return await self.harness.feed({"message": self._message(**content)})
+
+    async def send_location(self, latitude: float, longitude: float) -> Replies:
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self.harness.feed({"message": self._message(location=location)})
+
+    async def send_sticker(self) -> Replies:
+        sticker = {
+            "file_id": "CAACAgIAAxkBAAE",
+            "file_unique_id": "AgADsticker",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "🐻",
+        }
+        return await self.harness.feed({"message": self._message(sticker=sticker)})
+
+    async def send_photo(self) -> Replies:
+        photo = [
+            {"file_id": "AgACAgIAAxkBAAE", "file_unique_id": "AQADphoto", "width": 90, "height": 90}
+        ]
+        return await self.harness.feed({"message": self._message(photo=photo)})
+
+    async def edit_message(self, text: str) -> Replies:
+        """An edit of something the user wrote earlier."""
+        edited = self._message(text=text, edit_date=int(self.harness.clock.now.timestamp()))
+        return await self.harness.feed({"edited_message": edited})
+
+    # --- buttons ---------------------------------------------------------------------------
+
+    @property
+    def chat(self) -> list[BotMessage]:
+        """The bot's messages in this chat, as they stand now."""
+        return self.harness.api.chat(self.user_id)
+
+    @property
+    def last_message(self) -> BotMessage:
+        return self.chat[-1]
+
+    def find_button(self, label: str) -> tuple[BotMessage, str]:
+        """The newest message with an inline button whose label contains ``label``."""
+        for message in reversed(self.chat):
+            for button in message.buttons:
+                if label in button["text"]:
+                    return message, button["callback_data"]
+        raise AssertionError(f"no button {label!r} in the chat; last: {self.chat[-1:]}")
+
+    async def press(self, label: str, *, message: BotMessage | None = None) -> Replies:
+        """Tap the inline button labelled ``label`` (in ``message``, or the newest that has it)."""
+        if message is None:
+            message, data = self.find_button(label)
+        else:
+            matches = [b["callback_data"] for b in message.buttons if label in b["text"]]
+            assert matches, f"no button {label!r} in {message}"
+            data = matches[0]
+        return await self.press_data(data, message=message)
+
+    async def press_data(self, data: str, *, message: BotMessage | None = None) -> Replies:
+        """Deliver a callback query with arbitrary data, as a forged or stale button would."""
+        target = message or self.last_message
+        callback = {
+            "id": str(self.harness.api.next_message_id()),
+            "from": self._from,
+            "chat_instance": f"chat-{self.user_id}",
+            "data": data,
+            "message": {
+                "message_id": target.message_id,
+                "date": int(self.harness.clock.now.timestamp()),
+                "chat": {"id": target.chat_id, "type": "private"},
+                "from": self.harness.api.bot_user(),
+                "text": target.text,
+                **({"reply_markup": target.reply_markup} if target.buttons else {}),
+            },
+        }
+        return await self.harness.feed({"callback_query": callback})
+
+
+SettingsFactory = Callable[..., Settings]

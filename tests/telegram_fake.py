@@ -1,0 +1,340 @@
+"""A fake Telegram Bot API, faithful enough to catch what the real one would reject.
+
+:class:`FakeBotApi` holds the state (messages in each chat, recorded calls, blocked chats,
+injected failures) and answers Bot API methods. Two transports put it at PTB's HTTP boundary:
+:class:`FakeRequest` (an in-process ``BaseRequest``) and, in ``tests/fake_server.py``, a real
+HTTP server on 127.0.0.1 for end-to-end runs of ``python -m bot``.
+
+Like Telegram, it refuses HTML that does not parse, texts over 4096 characters, callback data
+over 64 bytes and edits that change nothing, so tests fail where production would.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000000001
+BOT_USERNAME = "SecureBaseTestBot"
+TEXT_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+_ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "code", "pre", "blockquote", "tg-emoji",
+}  # fmt: skip
+_BAD_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+_BAD_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
+
+
+class BadRequestError(Exception):
+    def __init__(self, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.description = description
+        self.status = status
+
+
+class _TelegramHtml(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open_tags: list[str] = []
+        self.visible: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            raise BadRequestError(f"Bad Request: can't parse entities: unsupported start tag {tag}")
+        self.open_tags.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open_tags or self.open_tags.pop() != tag:
+            raise BadRequestError(f"Bad Request: can't parse entities: unexpected end tag {tag}")
+
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """What the user would see; raises :class:`BadRequestError` where Telegram would."""
+    if parse_mode != "HTML":
+        return text
+    if _BAD_AMPERSAND.search(text) or _BAD_LESS_THAN.search(text):
+        raise BadRequestError("Bad Request: can't parse entities: unescaped & or <")
+    parser = _TelegramHtml()
+    parser.feed(text)
+    parser.close()
+    if parser.open_tags:
+        raise BadRequestError("Bad Request: can't parse entities: unclosed tag")
+    return html.unescape("".join(parser.visible))
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str | None:
+        return self.params.get("text") or self.params.get("caption")
+
+
+@dataclass
+class BotMessage:
+    """A message the bot has in a chat, as it stands now (after edits)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    html: str
+    reply_markup: dict[str, Any] | None
+    kind: str = "text"
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """Inline buttons, row by row flattened; reply-keyboard buttons are not included."""
+        if not self.reply_markup or "inline_keyboard" not in self.reply_markup:
+            return []
+        return [button for row in self.reply_markup["inline_keyboard"] for button in row]
+
+    @property
+    def keyboard(self) -> list[str]:
+        """Labels of a reply keyboard (the one under the text field), if this message set one."""
+        if not self.reply_markup or "keyboard" not in self.reply_markup:
+            return []
+        return [
+            button if isinstance(button, str) else button["text"]
+            for row in self.reply_markup["keyboard"]
+            for button in row
+        ]
+
+
+@dataclass
+class FakeBotApi:
+    """State and behaviour of the fake Bot API."""
+
+    bot_id: int = BOT_ID
+    username: str = BOT_USERNAME
+    calls: list[ApiCall] = field(default_factory=list)
+    messages: dict[tuple[int, int], BotMessage] = field(default_factory=dict)
+    blocked_chats: set[int] = field(default_factory=set)
+    commands: list[dict[str, str]] = field(default_factory=list)
+    # (method, http status, description, retry_after) answered once each, before anything else.
+    failures: deque[tuple[str, int, str, int | None]] = field(default_factory=deque)
+    updates: deque[dict[str, Any]] = field(default_factory=deque)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def next_message_id(self) -> int:
+        return next(self._ids)
+
+    def bot_user(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Secure Base",
+            "username": self.username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def fail_next(
+        self, method: str, status: int, description: str, retry_after: int | None = None
+    ) -> None:
+        self.failures.append((method, status, description, retry_after))
+
+    # --- the dispatcher --------------------------------------------------------------------
+
+    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.calls.append(ApiCall(method, params))
+        for index, (failing_method, status, description, retry_after) in enumerate(self.failures):
+            if failing_method == method:
+                del self.failures[index]
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": status,
+                    "description": description,
+                }
+                if retry_after is not None:
+                    body["parameters"] = {"retry_after": retry_after}
+                return status, body
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        if handler is None:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        try:
+            chat_id = params.get("chat_id")
+            if chat_id is not None and int(chat_id) in self.blocked_chats:
+                raise BadRequestError("Forbidden: bot was blocked by the user", 403)
+            return 200, {"ok": True, "result": handler(params)}
+        except BadRequestError as exc:
+            return exc.status, {
+                "ok": False,
+                "error_code": exc.status,
+                "description": exc.description,
+            }
+
+    # --- methods ---------------------------------------------------------------------------
+
+    def _api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.bot_user()
+
+    def _api_setmycommands(self, params: dict[str, Any]) -> bool:
+        self.commands = list(params["commands"])
+        return True
+
+    def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        while self.updates and self.updates[0]["update_id"] < offset:
+            self.updates.popleft()
+        return list(self.updates)
+
+    def _api_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        if len(params.get("text") or "") > 200:
+            raise BadRequestError("Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    def _check_markup(self, markup: Any) -> dict[str, Any] | None:
+        if markup is None:
+            return None
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and len(data.encode()) > CALLBACK_DATA_LIMIT:
+                    raise BadRequestError("Bad Request: BUTTON_DATA_INVALID")
+        return markup
+
+    def _message_json(self, message: BotMessage) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": {"id": message.chat_id, "type": "private"},
+            "from": self.bot_user(),
+        }
+        if message.kind == "text":
+            result["text"] = message.text
+        else:
+            result["caption"] = message.text
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
+            result["reply_markup"] = message.reply_markup
+        return result
+
+    def _new_message(self, params: dict[str, Any], text_key: str, kind: str) -> dict[str, Any]:
+        raw = str(params.get(text_key) or "")
+        visible = visible_text(raw, params.get("parse_mode"))
+        limit = TEXT_LIMIT if kind == "text" else 1024
+        if kind == "text" and not visible.strip():
+            raise BadRequestError("Bad Request: message text is empty")
+        if utf16_length(visible) > limit:
+            raise BadRequestError("Bad Request: message is too long")
+        message = BotMessage(
+            chat_id=int(params["chat_id"]),
+            message_id=self.next_message_id(),
+            text=visible,
+            html=raw,
+            reply_markup=self._check_markup(params.get("reply_markup")),
+            kind=kind,
+        )
+        self.messages[(message.chat_id, message.message_id)] = message
+        return self._message_json(message)
+
+    def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._new_message(params, "text", "text")
+
+    def _api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._new_message(params, "caption", "photo")
+
+    def _api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._new_message(params, "caption", "document")
+
+    def _existing(self, params: dict[str, Any]) -> BotMessage:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise BadRequestError("Bad Request: message to edit not found")
+        return self.messages[key]
+
+    def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._existing(params)
+        raw = str(params["text"])
+        visible = visible_text(raw, params.get("parse_mode"))
+        if utf16_length(visible) > TEXT_LIMIT:
+            raise BadRequestError("Bad Request: MESSAGE_TOO_LONG")
+        markup = self._check_markup(params.get("reply_markup"))
+        if visible == message.text and markup == message.reply_markup:
+            raise BadRequestError("Bad Request: message is not modified")
+        message.text, message.html, message.reply_markup = visible, raw, markup
+        return self._message_json(message)
+
+    def _api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._existing(params)
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup == message.reply_markup or (not markup and not message.buttons):
+            raise BadRequestError("Bad Request: message is not modified")
+        message.reply_markup = markup
+        return self._message_json(message)
+
+    def _api_deletemessage(self, params: dict[str, Any]) -> bool:
+        self.messages.pop((int(params["chat_id"]), int(params["message_id"])), None)
+        return True
+
+    # --- reading what happened ---------------------------------------------------------------
+
+    def chat(self, chat_id: int) -> list[BotMessage]:
+        """The bot's messages in a chat, oldest first, as they stand now."""
+        return sorted(
+            (message for (chat, _), message in self.messages.items() if chat == chat_id),
+            key=lambda message: message.message_id,
+        )
+
+
+class FakeRequest(BaseRequest):
+    """PTB's HTTP layer replaced by a direct call into :class:`FakeBotApi`."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data is not None else {}
+        status, body = self.api.handle(api_method, params)
+        return status, json.dumps(body).encode()
