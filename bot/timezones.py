@@ -98,6 +98,24 @@ def parse_zone(text: str) -> str:
     raise InvalidZoneError(text)
 
 
+def zone_for_location(found: str | None) -> str | None:
+    """Our stored zone for what a location lookup returned, or ``None`` if it is unusable.
+
+    Over open sea the lookup gives nautical zones such as ``Etc/GMT+8``, whose POSIX sign is
+    inverted (it means UTC-8); we store those as the offset people expect to read.
+    """
+    if not found:
+        return None
+    if found.startswith("Etc/GMT") and len(found) > len("Etc/GMT"):
+        offset = _parse_offset(found.removeprefix("Etc/GMT").translate(str.maketrans("+-", "-+")))
+        return format_offset(offset) if offset is not None else None
+    try:
+        zone_from_name(found)
+    except InvalidZoneError:
+        return None
+    return found
+
+
 @cache
 def zone_from_name(name: str) -> tzinfo:
     """The ``tzinfo`` for a stored zone name; raises :class:`InvalidZoneError`."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from sqlalchemy import select
+from timezonefinder import TimezoneFinder
 
+from bot.config import Settings
 from bot.storage.models import User
 from tests.harness import BotHarness
+from tests.telegram_fake import FakeBotApi
 
 
 async def stored_users(harness: BotHarness) -> list[User]:
@@ -29,7 +32,8 @@ async def test_new_user_is_greeted_by_name_and_asked_for_consent(harness: BotHar
     replies = await alex.send("/start")
 
     assert "Hi Alex" in replies.text
-    assert "not" in replies.text and "therap" in replies.text  # says what it is not
+    assert "not" in replies.text
+    assert "therap" in replies.text
     consent = alex.last_message
     assert [button["text"] for button in consent.buttons] == ["✅ Yes, that's okay", "Not now"]
     assert await stored_users(harness) == []  # nothing stored before consent
@@ -47,7 +51,7 @@ async def test_full_onboarding_stores_zone_and_time_and_ends_on_menu(harness: Bo
     replies = await alex.send("Europe/Berlin")
     assert "Europe/Berlin" in replies.text
     assert "13:00" in replies.text  # local time now (12:00 UTC is 13:00 in Berlin in winter)
-    assert [b["text"] for b in alex.last_message.buttons] == ["19:00", "20:00", "21:00", "22:00"]
+    assert [b["text"] for b in alex.last_message.buttons] == ["19:00", "⭐ 20:00", "21:00", "22:00"]
 
     replies = await alex.press("21:00")
     assert "All set, Alex" in replies.text
@@ -62,6 +66,29 @@ async def test_full_onboarding_stores_zone_and_time_and_ends_on_menu(harness: Bo
     assert user.pending_input is None
     # The first check-in is tonight at 21:00 Berlin time, i.e. 20:00 UTC.
     assert user.next_checkin_at == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+async def test_operator_defaults_are_offered_first(
+    settings: Settings, api: FakeBotApi, zone_finder: TimezoneFinder
+) -> None:
+    custom = settings.model_copy(
+        update={"default_checkin_time": time(21, 30), "default_time_zone": "Europe/Madrid"}
+    )
+    harness = BotHarness(custom, api=api, zone_finder=zone_finder)
+    await harness.start()
+    try:
+        alex = harness.user(1001, "Alex")
+        await alex.send("/start")
+        await alex.press("Yes")
+        assert alex.last_message.keyboard[:2] == ["📍 Share my location", "Europe/Madrid"]
+        await alex.send("Europe/Madrid")
+        labels = [b["text"] for b in alex.last_message.buttons]
+        assert labels == ["19:00", "20:00", "21:00", "⭐ 21:30", "22:00"]
+        await alex.press("21:30")
+        [user] = await stored_users(harness)
+        assert user.checkin_time == time(21, 30)
+    finally:
+        await harness.stop()
 
 
 async def test_time_zone_from_shared_location(harness: BotHarness) -> None:

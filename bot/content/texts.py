@@ -80,6 +80,7 @@ class OnboardingTexts(_Section):
     zone_saved: Template
     ask_checkin_time: Template
     suggested_times: list[Annotated[str, AfterValidator(_check_clock)]] = Field(min_length=1)
+    suggested_time_mark: ButtonLabel
     time_invalid: Template
     time_not_text: Template
     done: Template
@@ -88,7 +89,6 @@ class OnboardingTexts(_Section):
 
 
 class MenuTexts(_Section):
-    prompt: Template
     settings_button: ButtonLabel
     help_button: ButtonLabel
 
@@ -99,7 +99,6 @@ class SettingsTexts(_Section):
     change_time_button: ButtonLabel
     close_button: ButtonLabel
     closed: Template
-    zone_changed: Template
     time_changed: Template
 
 
@@ -110,6 +109,10 @@ class HelpTexts(_Section):
 class BotCommandText(_Section):
     command: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
     description: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class AdminTexts(_Section):
+    stats: Template
 
 
 class ErrorTexts(_Section):
@@ -130,6 +133,7 @@ class Texts(_Section):
     settings: SettingsTexts
     help: HelpTexts
     commands: list[BotCommandText] = Field(min_length=1)
+    admin: AdminTexts
     errors: ErrorTexts
 
 

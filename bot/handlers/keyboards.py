@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -9,8 +11,9 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bot.content import Texts
+from bot.content import Texts, render
 from bot.handlers import callbacks
+from bot.timezones import parse_clock_time, parse_zone
 
 
 def consent(texts: Texts) -> InlineKeyboardMarkup:
@@ -30,26 +33,37 @@ def consent(texts: Texts) -> InlineKeyboardMarkup:
     )
 
 
-def time_zone_question(texts: Texts) -> ReplyKeyboardMarkup:
-    """Location sharing needs a reply keyboard; the zone buttons then simply send their text."""
+def time_zone_question(texts: Texts, default_zone: str) -> ReplyKeyboardMarkup:
+    """Location sharing needs a reply keyboard; the zone buttons then simply send their text.
+
+    The operator's default zone comes first, unless the common zones already offer it.
+    """
     rows: list[list[KeyboardButton]] = [
         [KeyboardButton(texts.onboarding.share_location_button, request_location=True)]
     ]
+    offered = {parse_zone(zone) for row in texts.onboarding.common_zones for zone in row}
+    if parse_zone(default_zone) not in offered:
+        rows.append([KeyboardButton(default_zone)])
     rows += [[KeyboardButton(zone) for zone in row] for row in texts.onboarding.common_zones]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
 
 
-def checkin_times(texts: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    value, callback_data=callbacks.data(callbacks.CHECKIN_TIME, value)
-                )
-                for value in texts.onboarding.suggested_times
-            ]
-        ]
+def checkin_times(texts: Texts, default_time: time) -> InlineKeyboardMarkup:
+    """The suggested times in order, the operator's default among them and starred."""
+    times = sorted(
+        {parse_clock_time(value) for value in texts.onboarding.suggested_times} | {default_time}
     )
+    buttons = []
+    for at in times:
+        label = at.strftime("%H:%M")
+        if at == default_time:
+            label = render(texts.onboarding.suggested_time_mark, time=label)
+        buttons.append(
+            InlineKeyboardButton(
+                label, callback_data=callbacks.data(callbacks.CHECKIN_TIME, at.strftime("%H:%M"))
+            )
+        )
+    return InlineKeyboardMarkup([buttons])
 
 
 def main_menu(texts: Texts) -> InlineKeyboardMarkup:

@@ -25,7 +25,7 @@ from bot.timezones import (
     InvalidZoneError,
     parse_clock_time,
     parse_zone,
-    zone_from_name,
+    zone_for_location,
 )
 
 PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -95,11 +95,17 @@ async def ask_open_question(update: Update, context: BotContext, question: Pendi
         await context.bot.send_message(
             chat_id,
             texts.onboarding.ask_time_zone,
-            reply_markup=keyboards.time_zone_question(texts),
+            reply_markup=keyboards.time_zone_question(
+                texts, context.services.settings.default_time_zone
+            ),
         )
     else:
         await context.bot.send_message(
-            chat_id, texts.onboarding.ask_checkin_time, reply_markup=keyboards.checkin_times(texts)
+            chat_id,
+            texts.onboarding.ask_checkin_time,
+            reply_markup=keyboards.checkin_times(
+                texts, context.services.settings.default_checkin_time
+            ),
         )
 
 
@@ -117,13 +123,9 @@ async def zone_from_text(update: Update, context: BotContext, user: User, text: 
 async def zone_from_location(update: Update, context: BotContext, user: User) -> None:
     location = message_of(update).location
     assert location is not None
-    found = context.services.zone_finder.timezone_at(lng=location.longitude, lat=location.latitude)
-    try:
-        zone = parse_zone(found) if found else None
-        if zone is not None:
-            zone_from_name(zone)
-    except InvalidZoneError:
-        zone = None
+    zone = zone_for_location(
+        context.services.zone_finder.timezone_at(lng=location.longitude, lat=location.latitude)
+    )
     if zone is None:
         await message_of(update).reply_text(context.texts.onboarding.location_unresolved)
         return

@@ -1,0 +1,255 @@
+"""Input the bot did not ask for gets a short, kind reply and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from sqlalchemy import select
+
+from bot.storage.models import User
+from tests.harness import BotHarness, TelegramUser
+
+STALE = "That button is from an older message and no longer does anything."
+
+
+async def snapshot(harness: BotHarness) -> list[tuple[object, ...]]:
+    """Every stored user field that a stray input could change."""
+    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
+        users = await session.scalars(select(User).order_by(User.id))
+        return [
+            (u.telegram_id, u.time_zone, u.checkin_time, u.pending_input, u.next_checkin_at)
+            for u in users
+        ]
+
+
+async def at_zone_question(harness: BotHarness) -> TelegramUser:
+    alex = harness.user(1001, "Alex")
+    await alex.send("/start")
+    await alex.press("Yes")
+    return alex
+
+
+async def at_time_question(harness: BotHarness) -> TelegramUser:
+    alex = await at_zone_question(harness)
+    await alex.send("Berlin")
+    return alex
+
+
+async def onboarded(harness: BotHarness) -> TelegramUser:
+    alex = await at_time_question(harness)
+    await alex.press("20:00")
+    return alex
+
+
+async def test_unknown_zone_is_refused_kindly(harness: BotHarness) -> None:
+    alex = await at_zone_question(harness)
+    before = await snapshot(harness)
+
+    replies = await alex.send("Mars/Olympus_Mons")
+
+    assert "couldn't find a time zone called “Mars/Olympus_Mons”" in replies.text
+    assert await snapshot(harness) == before
+
+
+async def test_gmt_minus_five_means_utc_minus_five(harness: BotHarness) -> None:
+    # The IANA name Etc/GMT-5 is UTC+5; a person typing GMT-5 means five hours behind.
+    alex = await at_zone_question(harness)
+
+    replies = await alex.send("GMT-5")
+
+    assert "UTC-05:00" in replies.text
+    assert "07:00 right now" in replies.text  # 12:00 UTC
+
+
+async def test_impossible_time_is_refused_kindly(harness: BotHarness) -> None:
+    alex = await at_time_question(harness)
+    before = await snapshot(harness)
+
+    replies = await alex.send("25:99")
+
+    assert "“25:99” isn't a time I can read" in replies.text
+    assert "HH:MM" in replies.text
+    assert await snapshot(harness) == before
+
+
+async def test_sticker_and_photo_where_a_time_is_expected(harness: BotHarness) -> None:
+    alex = await at_time_question(harness)
+    before = await snapshot(harness)
+
+    sticker = await alex.send_sticker()
+    photo = await alex.send_photo()
+
+    for replies in (sticker, photo):
+        assert replies.texts == [
+            "I can't read a time from that. Please type it as HH:MM, for example 20:30, "
+            "or tap one of the buttons above."
+        ]
+    assert await snapshot(harness) == before
+
+
+async def test_sticker_where_a_zone_is_expected(harness: BotHarness) -> None:
+    alex = await at_zone_question(harness)
+    before = await snapshot(harness)
+
+    replies = await alex.send_sticker()
+
+    assert "can't read a time zone from that" in replies.text
+    assert await snapshot(harness) == before
+
+
+async def test_location_at_sea_uses_the_nautical_offset(harness: BotHarness) -> None:
+    alex = await at_zone_question(harness)
+
+    replies = await alex.send_location(latitude=-48.87, longitude=-123.39)  # Point Nemo
+
+    # The lookup answers Etc/GMT+8, which in POSIX terms means eight hours *behind* UTC.
+    assert "UTC-08:00, where it's 04:00 right now" in replies.text
+
+
+async def test_location_when_nothing_was_asked(harness: BotHarness) -> None:
+    alex = await onboarded(harness)
+    before = await snapshot(harness)
+
+    replies = await alex.send_location(latitude=35.68, longitude=139.69)
+
+    assert replies.texts == ["I can only read text and buttons. /help lists everything I can do."]
+    assert await snapshot(harness) == before
+
+
+async def test_unknown_command(harness: BotHarness) -> None:
+    alex = await onboarded(harness)
+    before = await snapshot(harness)
+
+    replies = await alex.send("/dance")
+
+    assert replies.texts == ["I don't know that command. /help lists everything I can do."]
+    assert await snapshot(harness) == before
+
+
+async def test_unknown_command_while_a_question_is_open_keeps_it_open(
+    harness: BotHarness,
+) -> None:
+    alex = await at_time_question(harness)
+
+    await alex.send("/dance")
+    replies = await alex.send("21:30")
+
+    assert "All set" in replies.text
+
+
+async def test_settings_before_start(harness: BotHarness) -> None:
+    stranger = harness.user(2002, "Sam")
+
+    replies = await stranger.send("/settings")
+
+    assert replies.texts == ["We haven't met yet! Send /start to set things up; it takes a minute."]
+    assert await snapshot(harness) == []
+
+
+async def test_text_before_start(harness: BotHarness) -> None:
+    replies = await harness.user(2002, "Sam").send("hello?")
+
+    assert "Send /start" in replies.text
+    assert await snapshot(harness) == []
+
+
+async def test_chatter_with_no_open_question(harness: BotHarness) -> None:
+    alex = await onboarded(harness)
+    before = await snapshot(harness)
+
+    replies = await alex.send("21:45")  # looks like a time, but nobody asked
+
+    assert replies.texts == ["I'm not sure what to do with that. /help lists everything I can do."]
+    assert await snapshot(harness) == before
+
+
+async def test_ten_thousand_characters_are_not_echoed_back(harness: BotHarness) -> None:
+    alex = await at_zone_question(harness)
+    before = await snapshot(harness)
+
+    replies = await alex.send("<script>" + "x" * 10_000)
+
+    [reply] = replies.texts
+    assert len(reply) < 400
+    assert "<script>xxxxxxx" in reply  # quoted, shortened and escaped
+    assert await snapshot(harness) == before
+
+
+async def test_time_button_from_an_old_message(harness: BotHarness) -> None:
+    alex = await at_time_question(harness)
+    question, data = alex.find_button("19:00")
+    await alex.press("20:00")
+    before = await snapshot(harness)
+
+    replies = await alex.press_data(data, message=question)
+
+    assert replies.toasts == [STALE]
+    assert await snapshot(harness) == before
+    assert before[0][2] == time(20, 0)
+
+
+async def test_consent_button_from_an_old_message_after_onboarding(harness: BotHarness) -> None:
+    alex = harness.user(1001, "Alex")
+    await alex.send("/start")
+    consent, data = alex.find_button("Not now")
+    await alex.press("Yes")
+    await alex.send("Berlin")
+    await alex.press("20:00")
+    before = await snapshot(harness)
+
+    replies = await alex.press_data(data, message=consent)  # "Not now", long after saying yes
+
+    assert replies.toasts == [STALE]
+    assert await snapshot(harness) == before
+
+
+async def test_forged_callback_data(harness: BotHarness) -> None:
+    alex = await at_time_question(harness)
+    before = await snapshot(harness)
+
+    for data in ["time:99:99", "time:", "settings:drop_table", "nonsense", "\x00\xff" * 20]:
+        replies = await alex.press_data(data)
+        assert replies.toasts == [STALE], data
+    assert await snapshot(harness) == before
+
+
+async def test_edited_message_is_ignored(harness: BotHarness) -> None:
+    alex = await at_time_question(harness)
+    before = await snapshot(harness)
+
+    replies = await alex.edit_message("21:00")
+
+    assert replies.calls == []
+    assert await snapshot(harness) == before
+
+
+async def test_commands_in_groups_get_a_hint_only(harness: BotHarness) -> None:
+    payload = {
+        "message": {
+            "message_id": 5,
+            "date": 1_700_000_000,
+            "chat": {"id": -100123, "type": "supergroup", "title": "Family"},
+            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        }
+    }
+
+    replies = await harness.feed(payload)
+
+    assert replies.texts == [
+        "I only talk in private chats, to keep what you share private. Message me directly."
+    ]
+    assert await snapshot(harness) == []
+
+
+async def test_a_crash_in_a_handler_gets_an_apology_not_details(harness: BotHarness) -> None:
+    alex = await onboarded(harness)
+    # Telegram failing in the middle of a reply is the one crash we can cause from outside.
+    harness.api.fail_next("sendMessage", 500, "Internal Server Error")
+
+    replies = await alex.send("/settings")
+
+    assert replies.texts[-1] == (
+        "Sorry, something went wrong on my side. Please try again in a moment."
+    )

@@ -1,0 +1,83 @@
+"""The texts file is validated at start-up; a broken one names the file and the field."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.content import ContentError, load_texts, render
+from bot.content.texts import TEXTS_FILE
+
+
+def write_variant(tmp_path: Path, edit: str, replacement: str) -> Path:
+    original = TEXTS_FILE.read_text(encoding="utf-8")
+    assert edit in original
+    path = tmp_path / "texts.toml"
+    path.write_text(original.replace(edit, replacement, 1), encoding="utf-8")
+    return path
+
+
+def test_shipped_texts_load() -> None:
+    texts = load_texts()
+    assert texts.onboarding.suggested_times
+    assert {command.command for command in texts.commands} >= {"start", "help"}
+
+
+def test_missing_field_is_named(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, 'zone_saved = "', 'zone_saved_typo = "')
+
+    with pytest.raises(ContentError) as error:
+        load_texts(path)
+
+    assert str(error.value) == f"{path}: onboarding.zone_saved is missing"
+
+
+def test_unknown_field_is_named(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, "[menu]\n", "[menu]\nsettings_buttn = 'typo'\n")
+
+    with pytest.raises(ContentError, match=r"menu\.settings_buttn is not a known field"):
+        load_texts(path)
+
+
+def test_unbalanced_placeholder(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, "Hi {first_name}", "Hi {first_name")
+
+    with pytest.raises(ContentError, match=r"onboarding\.welcome has unbalanced braces"):
+        load_texts(path)
+
+
+def test_zone_button_that_the_bot_would_not_understand(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, '["London", "Berlin", "Moscow"]', '["London", "Atlantis"]')
+
+    with pytest.raises(ContentError, match="'Atlantis' is not a time zone"):
+        load_texts(path)
+
+
+def test_broken_toml(tmp_path: Path) -> None:
+    path = tmp_path / "texts.toml"
+    path.write_text("[onboarding\nwelcome = 1")
+
+    with pytest.raises(ContentError, match="is not valid TOML"):
+        load_texts(path)
+
+
+def test_render_escapes_values() -> None:
+    assert render("Hi {name}", name="<i>&</i>") == "Hi &lt;i&gt;&amp;&lt;/i&gt;"
+
+
+def test_every_text_key_is_used_by_the_code() -> None:
+    """A text nobody sends is dead content, usually a renamed field left behind."""
+    raw = tomllib.loads(TEXTS_FILE.read_text(encoding="utf-8"))
+    code = "\n".join(
+        path.read_text() for path in (Path(__file__).resolve().parents[1] / "bot").rglob("*.py")
+    )
+    unused = [
+        f"{section}.{key}"
+        for section, values in raw.items()
+        if isinstance(values, dict)
+        for key in values
+        if f".{key}" not in code
+    ]
+    assert unused == []

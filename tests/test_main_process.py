@@ -1,0 +1,264 @@
+"""``python -m bot`` as an operator runs it: a real process, real HTTP, a real database.
+
+The process talks to :class:`~tests.fake_server.FakeTelegramServer` on 127.0.0.1. Every
+setting is passed in the environment (and inherited ones removed), so neither the developer's
+shell nor a ``.env`` file changes what is tested.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.content import load_texts
+from tests.fake_server import FakeTelegramServer
+from tests.telegram_fake import BOT_ID
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = f"{BOT_ID}:AAE-e2e_secret_Zq9xY3wV7uT5sR1pN0mLkJ"
+TOKEN_SECRET = TOKEN.split(":", 1)[1]
+USER_ID = 4242
+SETTINGS_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
+STARTUP_TIMEOUT = 20.0  # imports, migration check, getMe, setMyCommands, first getUpdates
+REPLY_TIMEOUT = 10.0
+EXIT_TIMEOUT = 10.0
+
+
+def bot_environment(**values: str) -> dict[str, str]:
+    """``os.environ`` without any setting (in any letter case), then ``values`` on top."""
+    env = {
+        name: value for name, value in os.environ.items() if name.upper() not in SETTINGS_VARIABLES
+    }
+    env.update(
+        {
+            "BOT_TOKEN": TOKEN,
+            "DATABASE_URL": "sqlite+aiosqlite:///unused.db",
+            # Port 9 (discard): nothing should be sent there.
+            "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
+            "TELEGRAM_BASE_FILE_URL": "http://127.0.0.1:9/file/bot",
+            # DEBUG logs the most, which is what the "token never printed" checks want.
+            "LOG_LEVEL": "DEBUG",
+            "ADMIN_IDS": "",
+            "DEFAULT_CHECKIN_TIME": "20:00",
+            "DEFAULT_TIME_ZONE": "UTC",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(values)
+    return env
+
+
+def working_directory(tmp_path: Path) -> Path:
+    """The repo root, as operators run it, unless a local ``.env`` there could interfere.
+
+    A variable from the environment beats ``.env``, but a *removed* one (the missing-token
+    test) would be filled in from it, so then run from an empty folder instead.
+    """
+    if not (ROOT / ".env").exists():
+        return ROOT
+    folder = tmp_path / "cwd"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def python_path_for(cwd: Path, env: dict[str, str]) -> dict[str, str]:
+    if cwd != ROOT:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_to_exit(
+    env: dict[str, str], tmp_path: Path
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    cwd = working_directory(tmp_path)
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=cwd,
+        env=python_path_for(cwd, env),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return result, time.monotonic() - started
+
+
+class BotProcess:
+    """A running ``python -m bot`` with its output going to files (a pipe could fill up)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], stdout: Path, stderr: Path) -> None:
+        self.proc = proc
+        self.stdout_path = stdout
+        self.stderr_path = stderr
+
+    @property
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
+
+    def exited(self) -> str | None:
+        """For ``abort=``: why waiting for a reply is pointless, or ``None``."""
+        status = self.proc.poll()
+        if status is None:
+            return None
+        return f"the bot exited with status {status}; stderr ends:\n{self.stderr[-3000:]}"
+
+    def terminate(self) -> int:
+        """SIGTERM, as systemd or docker stop would send; the exit status (bounded wait)."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pytest.fail(
+                f"no exit within {EXIT_TIMEOUT} s of SIGTERM; stderr ends:\n{self.stderr[-3000:]}"
+            )
+
+    def assert_token_never_printed(self) -> None:
+        for name, output in (("stdout", self.stdout), ("stderr", self.stderr)):
+            assert TOKEN not in output, f"the token appears in {name}"
+            assert TOKEN_SECRET not in output, f"the token's secret part appears in {name}"
+
+
+@contextmanager
+def running_bot(env: dict[str, str], tmp_path: Path, name: str) -> Iterator[BotProcess]:
+    cwd = working_directory(tmp_path)
+    stdout, stderr = tmp_path / f"{name}.stdout", tmp_path / f"{name}.stderr"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            cwd=cwd,
+            env=python_path_for(cwd, env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
+    try:
+        yield BotProcess(proc, stdout, stderr)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+# --- configuration errors ------------------------------------------------------------------
+
+
+def test_missing_token_is_one_line_naming_botfather(tmp_path: Path) -> None:
+    env = bot_environment()
+    del env["BOT_TOKEN"]
+
+    result, elapsed = run_to_exit(env, tmp_path)
+
+    assert result.returncode == 2, result.stderr
+    assert elapsed < 10
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "BOT_TOKEN" in lines[0]
+    assert "@BotFather" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "bad_token",
+    [
+        "AAE-looks_like_a_secret_but_has_no_bot_id_0123456789",  # no "<id>:"
+        f"{BOT_ID}:too-short-LEAKCHECK",  # secret part under 30 characters
+        f"{BOT_ID}:AAE-secret with spaces_LEAKCHECK_0123456789",  # characters Telegram never uses
+    ],
+)
+def test_malformed_token_is_one_line_without_the_value(tmp_path: Path, bad_token: str) -> None:
+    result, _ = run_to_exit(bot_environment(BOT_TOKEN=bad_token), tmp_path)
+
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "BOT_TOKEN" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    for output in (result.stdout, result.stderr):
+        assert bad_token not in output
+        assert bad_token.split(":")[-1] not in output
+
+
+# --- the whole journey -----------------------------------------------------------------------
+
+
+def test_onboarding_over_http_survives_a_restart(database_url: str, tmp_path: Path) -> None:
+    with FakeTelegramServer(TOKEN) as server:
+        env = bot_environment(
+            DATABASE_URL=database_url,
+            TELEGRAM_BASE_URL=server.base_url,
+            TELEGRAM_BASE_FILE_URL=server.base_file_url,
+        )
+
+        with running_bot(env, tmp_path, "first") as bot:
+            server.send_text(USER_ID, "/start")
+            server.wait_for_message(USER_ID, "Hi Alex", timeout=STARTUP_TIMEOUT, abort=bot.exited)
+            consent = server.wait_for_message(
+                USER_ID, "Is that okay", timeout=REPLY_TIMEOUT, abort=bot.exited
+            )
+
+            mark = server.mark()
+            server.press_button(USER_ID, "consent:yes", message=consent)
+            server.wait_for_message(USER_ID, "where are you in time", after=mark, abort=bot.exited)
+
+            mark = server.mark()
+            server.send_text(USER_ID, "Europe/Berlin")
+            server.wait_for_message(
+                USER_ID, "Got it", "Europe/Berlin", after=mark, abort=bot.exited
+            )
+            server.wait_for_message(USER_ID, "What time suits you", after=mark, abort=bot.exited)
+
+            mark = server.mark()
+            server.press_button(USER_ID, "time:21:00")
+            server.wait_for_message(USER_ID, "All set", "21:00", after=mark, abort=bot.exited)
+
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+            bot.assert_token_never_printed()
+            assert "Traceback" not in bot.stderr
+
+        # Every update was confirmed before exiting, so a restart does not replay them.
+        assert server.pending_updates() == []
+        expected_commands = [item.command for item in load_texts().commands]
+        assert [command["command"] for command in server.api.commands] == expected_commands
+        assert all(call.ok for call in server.calls("setMyCommands"))
+        answered = server.calls("answerCallbackQuery")
+        assert len(answered) == 2
+        assert all(call.ok for call in answered)
+
+        with running_bot(env, tmp_path, "second") as bot:
+            mark = server.mark()
+            server.send_text(USER_ID, "/settings")
+            summary = server.wait_for_message(
+                USER_ID,
+                "Europe/Berlin",
+                "21:00",
+                after=mark,
+                timeout=STARTUP_TIMEOUT,
+                abort=bot.exited,
+            )
+            assert "Your settings" in summary["text"]
+            # Nothing from the first run was handled again.
+            assert [m["text"] for m in server.sent_messages(USER_ID, after=mark)] == [
+                summary["text"]
+            ]
+
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+            bot.assert_token_never_printed()
+            assert "Traceback" not in bot.stderr
+
+        assert server.errors == []
+        assert [e for e in server.exchanges if not e.ok] == []
