@@ -8,7 +8,7 @@ import signal
 import sys
 
 from sqlalchemy.engine import make_url
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
@@ -36,6 +36,18 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
+async def _check_token(settings: Settings) -> str:
+    """Ask the Bot API who we are, so a bad token or an unreachable server is one clear line
+    here rather than a traceback from inside the polling loop."""
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+    )
+    async with bot:
+        return bot.username
+
+
 def main() -> int:
     try:
         settings = load_settings()
@@ -49,13 +61,8 @@ def main() -> int:
     except Exception as exc:  # any driver error: say which database, not a traceback
         return _fail(f"cannot prepare the database {safe_url}: {exc}", EXIT_RUNTIME)
     logger.info("database %s is at the newest schema", safe_url)
-
-    application = build_application(settings, texts=texts)
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            stop_signals=(signal.SIGINT, signal.SIGTERM),
-        )
+        username = asyncio.run(_check_token(settings))
     except InvalidToken:
         return _fail(
             "Telegram rejected BOT_TOKEN: check it with @BotFather (/mybots → API Token).",
@@ -63,6 +70,15 @@ def main() -> int:
         )
     except NetworkError as exc:
         return _fail(f"cannot reach {settings.telegram_base_url}: {exc}", EXIT_RUNTIME)
+    logger.info("starting as @%s", username)
+
+    application = build_application(settings, texts=texts)
+    # From here on network trouble is retried by PTB (start-up included) instead of exiting.
+    application.run_polling(
+        allowed_updates=Update.ALL_TYPES,
+        stop_signals=(signal.SIGINT, signal.SIGTERM),
+        bootstrap_retries=-1,
+    )
     return 0
 
 

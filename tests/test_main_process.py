@@ -193,6 +193,40 @@ def test_malformed_token_is_one_line_without_the_value(tmp_path: Path, bad_token
         assert bad_token.split(":")[-1] not in output
 
 
+def test_token_rejected_by_telegram_exits_2_without_printing_it(tmp_path: Path) -> None:
+    other_token = f"{BOT_ID}:AAE-the_token_telegram_knows_0123456789"
+    with FakeTelegramServer(other_token) as server:  # so TOKEN gets 401 Unauthorized
+        env = bot_environment(
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            TELEGRAM_BASE_URL=server.base_url,
+            TELEGRAM_BASE_FILE_URL=server.base_file_url,
+        )
+        result, _ = run_to_exit(env, tmp_path)
+
+    assert result.returncode == 2, result.stderr
+    last_line = result.stderr.splitlines()[-1]
+    assert "BOT_TOKEN" in last_line
+    assert "@BotFather" in last_line
+    assert "Traceback" not in result.stderr
+    for output in (result.stdout, result.stderr):
+        assert TOKEN not in output
+        assert TOKEN_SECRET not in output
+    assert server.unauthorized == ["getMe"]
+
+
+def test_unreachable_bot_api_is_one_line_exit_1(tmp_path: Path) -> None:
+    env = bot_environment(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+
+    result, _ = run_to_exit(env, tmp_path)  # TELEGRAM_BASE_URL points at a closed port
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines()[-1].startswith(
+        "secure-base: cannot reach http://127.0.0.1:9/bot"
+    )
+    assert "Traceback" not in result.stderr
+    assert TOKEN_SECRET not in result.stderr + result.stdout
+
+
 # --- the whole journey -----------------------------------------------------------------------
 
 
