@@ -71,9 +71,14 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
         return self.bot_data.services.clock()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One database session and transaction, committed when the block ends without error."""
-        async with self.bot_data.services.sessions.begin() as session:
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """The database session for this update.
+
+        Handlers open one per update, do all their reads and writes in it, ``commit()`` and
+        only then reply, so a user is never told about a change that was not saved. What is
+        not committed is rolled back when the block ends.
+        """
+        async with self.bot_data.services.sessions() as session:
             yield session
 
 

@@ -15,7 +15,7 @@ from bot.storage.stats import count_users
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
-    async with context.transaction() as session:
+    async with context.session() as session:
         counts = await count_users(session, since=context.now() - timedelta(days=7))
     await message_of(update).reply_text(
         render(

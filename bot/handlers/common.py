@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 
-from bot.context import BotContext
 from bot.services import accounts
 from bot.storage.models import User
 from bot.timezones import local_now
@@ -35,9 +35,8 @@ def message_of(update: Update) -> Message:
     return message
 
 
-async def load_user(update: Update, context: BotContext) -> User | None:
-    """The stored user behind this update, or ``None`` if they have not started yet."""
+async def find_sender(session: AsyncSession, update: Update) -> User | None:
+    """The stored user who sent this update, or ``None`` if they have not started yet."""
     if update.effective_user is None:
         return None
-    async with context.transaction() as session:
-        return await accounts.find_user(session, update.effective_user.id)
+    return await accounts.find_user(session, update.effective_user.id)

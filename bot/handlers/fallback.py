@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import load_user, message_of
+from bot.handlers.common import find_sender, message_of
 from bot.handlers.input import InputRoutes
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, send_not_started
@@ -22,25 +22,26 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
 
     async def route(update: Update, context: BotContext) -> None:
         message = message_of(update)
-        user = await load_user(update, context)
-        if user is None:
-            await send_not_started(update, context)
-            return
-        pending = accounts.pending_of(user)
-        target = routes.get(pending) if pending is not None else None
-        if target is None:
-            reply = (
-                context.texts.errors.unexpected_text
-                if message.text is not None
-                else context.texts.errors.unsupported_message
-            )
-            await message.reply_text(reply)
-        elif message.text is not None:
-            await target.on_text(update, context, user, message.text)
-        elif message.location is not None and target.on_location is not None:
-            await target.on_location(update, context, user)
-        else:
-            await target.on_other(update, context, user)
+        async with context.session() as session:
+            user = await find_sender(session, update)
+            if user is None:
+                await send_not_started(update, context)
+                return
+            pending = accounts.pending_of(user)
+            target = routes.get(pending) if pending is not None else None
+            if target is None:
+                reply = (
+                    context.texts.errors.unexpected_text
+                    if message.text is not None
+                    else context.texts.errors.unsupported_message
+                )
+                await message.reply_text(reply)
+            elif message.text is not None:
+                await target.on_text(update, context, session, user, message.text)
+            elif message.location is not None and target.on_location is not None:
+                await target.on_location(update, context, session, user)
+            else:
+                await target.on_other(update, context, session, user)
 
     return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, route)]
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.context import BotContext
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
 
-TextAnswer = Callable[[Update, BotContext, User, str], Awaitable[None]]
-LocationAnswer = Callable[[Update, BotContext, User], Awaitable[None]]
-NotTextReply = Callable[[Update, BotContext, User], Awaitable[None]]
+# Each gets the update's session with the user loaded in it; it commits what it changes
+# before it replies.
+TextAnswer = Callable[[Update, BotContext, AsyncSession, User, str], Awaitable[None]]
+LocationAnswer = Callable[[Update, BotContext, AsyncSession, User], Awaitable[None]]
+NotTextReply = Callable[[Update, BotContext, AsyncSession, User], Awaitable[None]]
 
 
 @dataclass(frozen=True)

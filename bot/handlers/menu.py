@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import load_user
+from bot.handlers.common import find_sender
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, send_not_started, send_settings_summary
 
@@ -27,7 +27,8 @@ async def menu_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await show_help(update, context)
         return
-    user = await load_user(update, context)
+    async with context.session() as session:
+        user = await find_sender(session, update)
     if user is None:
         await send_not_started(update, context)
         return

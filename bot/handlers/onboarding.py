@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import time
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import clock, load_user, local_clock, message_of, shorten
+from bot.handlers.common import clock, find_sender, local_clock, message_of, shorten
 from bot.handlers.input import InputRoute
 from bot.handlers.replies import answer_stale_button, send_settings_summary
 from bot.services import accounts
@@ -35,28 +36,31 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet a newcomer and ask for consent; bring a known user back to where they were."""
     message = message_of(update)
     texts = context.texts
-    user = await load_user(update, context)
+    async with context.session() as session:
+        user = await find_sender(session, update)
+        pending = accounts.pending_of(user) if user is not None else None
+        if (
+            user is not None
+            and pending is not None
+            and pending not in accounts.ONBOARDING_QUESTIONS
+        ):
+            # /start is the way back to the menu: it closes a half-done settings change.
+            await accounts.open_question(session, user, None, context.now())
+            await session.commit()
     if user is None:
         first_name = update.effective_user.first_name if update.effective_user else ""
         await message.reply_text(render(texts.onboarding.welcome, first_name=first_name))
         await message.reply_text(
             texts.onboarding.consent_question, reply_markup=keyboards.consent(texts)
         )
-        return
-    pending = accounts.pending_of(user)
-    if pending in accounts.ONBOARDING_QUESTIONS:
+    elif pending in accounts.ONBOARDING_QUESTIONS:
         await message.reply_text(render(texts.onboarding.resume, first_name=user.first_name))
         await ask_open_question(update, context, pending)
-        return
-    if pending is not None:
-        # /start is the way back to the menu: it closes a half-done settings change.
-        async with context.transaction() as session:
-            session.add(user)
-            await accounts.open_question(session, user, None, context.now())
-    await message.reply_text(
-        render(texts.onboarding.welcome_back, first_name=user.first_name),
-        reply_markup=keyboards.main_menu(texts),
-    )
+    else:
+        await message.reply_text(
+            render(texts.onboarding.welcome_back, first_name=user.first_name),
+            reply_markup=keyboards.main_menu(texts),
+        )
 
 
 async def consent_answer(update: Update, context: BotContext) -> None:
@@ -65,8 +69,8 @@ async def consent_answer(update: Update, context: BotContext) -> None:
     assert context.match is not None
     agreed = context.match["payload"] == "yes"
     texts = context.texts
-    async with context.transaction() as session:
-        if await accounts.find_user(session, query.from_user.id) is not None:
+    async with context.session() as session:
+        if await find_sender(session, update) is not None:
             # Consent was given before (an old message, or a double tap).
             await answer_stale_button(update, context)
             return
@@ -78,6 +82,7 @@ async def consent_answer(update: Update, context: BotContext) -> None:
                 language_code=query.from_user.language_code,
                 now=context.now(),
             )
+            await session.commit()
     await query.answer()
     if not agreed:
         await query.edit_message_text(texts.onboarding.consent_declined)
@@ -89,27 +94,25 @@ async def consent_answer(update: Update, context: BotContext) -> None:
 async def ask_open_question(update: Update, context: BotContext, question: PendingInput) -> None:
     """(Re-)send the question that ``question`` stands for."""
     texts = context.texts
-    chat_id = update.effective_chat.id if update.effective_chat else None
-    assert chat_id is not None
+    defaults = context.services.settings
+    assert update.effective_chat is not None
     if question in accounts.ZONE_QUESTIONS:
         await context.bot.send_message(
-            chat_id,
+            update.effective_chat.id,
             texts.onboarding.ask_time_zone,
-            reply_markup=keyboards.time_zone_question(
-                texts, context.services.settings.default_time_zone
-            ),
+            reply_markup=keyboards.time_zone_question(texts, defaults.default_time_zone),
         )
     else:
         await context.bot.send_message(
-            chat_id,
+            update.effective_chat.id,
             texts.onboarding.ask_checkin_time,
-            reply_markup=keyboards.checkin_times(
-                texts, context.services.settings.default_checkin_time
-            ),
+            reply_markup=keyboards.checkin_times(texts, defaults.default_checkin_time),
         )
 
 
-async def zone_from_text(update: Update, context: BotContext, user: User, text: str) -> None:
+async def zone_from_text(
+    update: Update, context: BotContext, session: AsyncSession, user: User, text: str
+) -> None:
     try:
         zone = parse_zone(text)
     except InvalidZoneError:
@@ -117,10 +120,12 @@ async def zone_from_text(update: Update, context: BotContext, user: User, text: 
             render(context.texts.onboarding.zone_invalid, text=shorten(text))
         )
         return
-    await _save_zone(update, context, user, zone)
+    await _save_zone(update, context, session, user, zone)
 
 
-async def zone_from_location(update: Update, context: BotContext, user: User) -> None:
+async def zone_from_location(
+    update: Update, context: BotContext, session: AsyncSession, user: User
+) -> None:
     location = message_of(update).location
     assert location is not None
     zone = zone_for_location(
@@ -129,16 +134,17 @@ async def zone_from_location(update: Update, context: BotContext, user: User) ->
     if zone is None:
         await message_of(update).reply_text(context.texts.onboarding.location_unresolved)
         return
-    await _save_zone(update, context, user, zone)
+    await _save_zone(update, context, session, user, zone)
 
 
-async def _save_zone(update: Update, context: BotContext, user: User, zone: str) -> None:
+async def _save_zone(
+    update: Update, context: BotContext, session: AsyncSession, user: User, zone: str
+) -> None:
     texts = context.texts
     now = context.now()
     was_onboarding = accounts.pending_of(user) is PendingInput.ONBOARDING_ZONE
-    async with context.transaction() as session:
-        session.add(user)
-        await accounts.set_time_zone(session, user, zone, now)
+    await accounts.set_time_zone(session, user, zone, now)
+    await session.commit()
     await message_of(update).reply_text(
         render(texts.onboarding.zone_saved, zone=zone, local_time=local_clock(zone, now)),
         reply_markup=ReplyKeyboardRemove(),
@@ -149,11 +155,15 @@ async def _save_zone(update: Update, context: BotContext, user: User, zone: str)
         await send_settings_summary(update, context, user)
 
 
-async def zone_not_text(update: Update, context: BotContext, user: User) -> None:
+async def zone_not_text(
+    update: Update, context: BotContext, session: AsyncSession, user: User
+) -> None:
     await message_of(update).reply_text(context.texts.onboarding.zone_not_text)
 
 
-async def time_from_text(update: Update, context: BotContext, user: User, text: str) -> None:
+async def time_from_text(
+    update: Update, context: BotContext, session: AsyncSession, user: User, text: str
+) -> None:
     try:
         at = parse_clock_time(text)
     except InvalidClockTimeError:
@@ -161,37 +171,39 @@ async def time_from_text(update: Update, context: BotContext, user: User, text: 
             render(context.texts.onboarding.time_invalid, text=shorten(text))
         )
         return
-    await _save_time(update, context, user, at)
+    await _save_time(update, context, session, user, at)
 
 
 async def time_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     assert context.match is not None
-    user = await load_user(update, context)
-    if user is None or accounts.pending_of(user) not in accounts.TIME_QUESTIONS:
-        await answer_stale_button(update, context)
-        return
-    try:
-        at = parse_clock_time(context.match["payload"])
-    except InvalidClockTimeError:
-        await answer_stale_button(update, context)
-        return
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
-    await _save_time(update, context, user, at)
+    async with context.session() as session:
+        user = await find_sender(session, update)
+        if user is None or accounts.pending_of(user) not in accounts.TIME_QUESTIONS:
+            await answer_stale_button(update, context)
+            return
+        try:
+            at = parse_clock_time(context.match["payload"])
+        except InvalidClockTimeError:
+            await answer_stale_button(update, context)
+            return
+        await query.answer()
+        await query.edit_message_reply_markup(reply_markup=None)
+        await _save_time(update, context, session, user, at)
 
 
-async def _save_time(update: Update, context: BotContext, user: User, at: time) -> None:
+async def _save_time(
+    update: Update, context: BotContext, session: AsyncSession, user: User, at: time
+) -> None:
     texts = context.texts
     was_onboarding = accounts.pending_of(user) is PendingInput.ONBOARDING_TIME
-    async with context.transaction() as session:
-        session.add(user)
-        await accounts.set_checkin_time(session, user, at, context.now())
-    chat_id = update.effective_chat.id if update.effective_chat else user.telegram_id
+    await accounts.set_checkin_time(session, user, at, context.now())
+    await session.commit()
+    assert update.effective_chat is not None
     if was_onboarding:
         await context.bot.send_message(
-            chat_id,
+            update.effective_chat.id,
             render(
                 texts.onboarding.done,
                 first_name=user.first_name,
@@ -206,7 +218,9 @@ async def _save_time(update: Update, context: BotContext, user: User, at: time) 
         )
 
 
-async def time_not_text(update: Update, context: BotContext, user: User) -> None:
+async def time_not_text(
+    update: Update, context: BotContext, session: AsyncSession, user: User
+) -> None:
     await message_of(update).reply_text(context.texts.onboarding.time_not_text)
 
 

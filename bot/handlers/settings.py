@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import load_user, message_of
+from bot.handlers.common import find_sender, message_of
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import (
     answer_stale_button,
@@ -20,7 +20,8 @@ from bot.services.accounts import PendingInput
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
-    user = await load_user(update, context)
+    async with context.session() as session:
+        user = await find_sender(session, update)
     if user is None:
         await send_not_started(update, context)
         return
@@ -36,46 +37,47 @@ async def settings_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     assert context.match is not None
-    user = await load_user(update, context)
+    action = context.match["payload"]
+    question = PendingInput.SETTINGS_ZONE if action == "zone" else PendingInput.SETTINGS_TIME
+    async with context.session() as session:
+        user = await find_sender(session, update)
+        if user is not None and user.onboarded_at is not None and action != "close":
+            await accounts.open_question(session, user, question, context.now())
+            await session.commit()
     if user is None:
         await send_not_started(update, context)
         return
     if user.onboarded_at is None:
         await answer_stale_button(update, context)
         return
-    action = context.match["payload"]
     await query.answer()
     if action == "close":
         await query.edit_message_text(
             f"{settings_summary_text(context, user)}\n\n{context.texts.settings.closed}"
         )
         return
-    question = PendingInput.SETTINGS_ZONE if action == "zone" else PendingInput.SETTINGS_TIME
-    async with context.transaction() as session:
-        session.add(user)
-        await accounts.open_question(session, user, question, context.now())
     await ask_open_question(update, context, question)
 
 
 async def cancel(update: Update, context: BotContext) -> None:
     texts = context.texts
     message = message_of(update)
-    user = await load_user(update, context)
+    async with context.session() as session:
+        user = await find_sender(session, update)
+        pending = accounts.pending_of(user) if user is not None else None
+        cancellable = user is not None and pending not in accounts.ONBOARDING_QUESTIONS
+        if cancellable and pending is not None:
+            await accounts.open_question(session, user, None, context.now())
+            await session.commit()
     if user is None:
         await send_not_started(update, context)
-        return
-    pending = accounts.pending_of(user)
-    if pending in accounts.ONBOARDING_QUESTIONS:
+    elif pending in accounts.ONBOARDING_QUESTIONS:
         # Setup cannot be half-cancelled: without a zone and a time there is nothing to schedule.
         await ask_open_question(update, context, pending)
-        return
-    if pending is None:
+    elif pending is None:
         await message.reply_text(texts.errors.nothing_to_cancel)
-        return
-    async with context.transaction() as session:
-        session.add(user)
-        await accounts.open_question(session, user, None, context.now())
-    await message.reply_text(texts.errors.cancelled, reply_markup=ReplyKeyboardRemove())
+    else:
+        await message.reply_text(texts.errors.cancelled, reply_markup=ReplyKeyboardRemove())
 
 
 HANDLERS = [

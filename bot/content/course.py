@@ -1,0 +1,134 @@
+"""Frameworks as courses: typed models for ``bot/content/frameworks/*.toml`` and their loader.
+
+A framework is an ordered list of sections, each a few chat-sized cards. Sections with a
+``step`` number are the framework's practical steps: they also carry a practice for the week,
+a reflection question and a checklist label. Adding a framework is adding a file; the loader
+checks it when the bot starts and names the file and field of any problem.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.content.texts import ContentError, _check_template, _describe
+
+FRAMEWORKS_DIR = Path(__file__).resolve().parent / "frameworks"
+MAX_CARD_LENGTH = 900
+MAX_QUESTION_LENGTH = 300
+MAX_LABEL_LENGTH = 40
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,23}$"
+
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
+Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL_LENGTH)]
+
+
+def _card_length(value: str) -> str:
+    if len(value) > MAX_CARD_LENGTH:
+        raise ValueError(f"is {len(value)} characters; a card holds at most {MAX_CARD_LENGTH}")
+    return value
+
+
+CardText = Annotated[str, AfterValidator(_check_template), AfterValidator(_card_length)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Card(_Model):
+    id: Identifier
+    text: CardText
+
+
+class Section(_Model):
+    id: Identifier
+    # Shown on the overview's buttons and as the card header.
+    title: Label
+    cards: list[Card] = Field(min_length=1)
+    # Only for the framework's steps:
+    step: int | None = Field(default=None, ge=1, le=20)
+    checklist: Label | None = None
+    practice: CardText | None = None
+    reflection: Annotated[str, Field(max_length=MAX_QUESTION_LENGTH)] | None = None
+
+    @model_validator(mode="after")
+    def _step_fields_together(self) -> Section:
+        step_fields = (self.checklist, self.practice, self.reflection)
+        if self.step is not None and any(value is None for value in step_fields):
+            raise ValueError("a step needs checklist, practice and reflection")
+        if self.step is None and any(value is not None for value in step_fields):
+            raise ValueError("checklist, practice and reflection belong to steps only")
+        return self
+
+
+class Framework(_Model):
+    id: Identifier
+    title: Annotated[str, Field(min_length=1, max_length=80)]
+    # One line under the title on the overview.
+    tagline: Annotated[str, Field(min_length=1, max_length=200)]
+    sections: list[Section] = Field(min_length=1)
+    # The card after the last one: what to do now the course is done.
+    closing: CardText
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Framework:
+        section_ids = [section.id for section in self.sections]
+        if len(set(section_ids)) != len(section_ids):
+            raise ValueError("section ids must be unique")
+        card_ids = [card.id for section in self.sections for card in section.cards]
+        if len(set(card_ids)) != len(card_ids):
+            raise ValueError("card ids must be unique within the framework")
+        numbers = [section.step for section in self.sections if section.step is not None]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"steps must be numbered 1, 2, 3… in order; found {numbers}")
+        return self
+
+    @property
+    def steps(self) -> list[Section]:
+        return [section for section in self.sections if section.step is not None]
+
+    def positions(self) -> Iterator[CardPosition]:
+        index = 0
+        for section in self.sections:
+            for card in section.cards:
+                yield CardPosition(index, section, card)
+                index += 1
+
+
+@dataclass(frozen=True)
+class CardPosition:
+    index: int
+    section: Section
+    card: Card
+
+
+def load_framework(path: Path) -> Framework:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{path}: is not valid TOML ({exc})") from None
+    try:
+        return Framework.model_validate(raw)
+    except ValidationError as exc:
+        raise ContentError(f"{path}: {_describe(exc.errors()[0])}") from None  # type: ignore[arg-type]
+
+
+def load_frameworks(directory: Path = FRAMEWORKS_DIR) -> dict[str, Framework]:
+    """Every framework file in ``directory``, by id, in file-name order."""
+    frameworks: dict[str, Framework] = {}
+    for path in sorted(directory.glob("*.toml")):
+        framework = load_framework(path)
+        if framework.id in frameworks:
+            raise ContentError(f"{path}: id {framework.id!r} is used by another framework")
+        frameworks[framework.id] = framework
+    if not frameworks:
+        raise ContentError(f"{directory}: no framework files (*.toml)")
+    return frameworks
