@@ -11,7 +11,7 @@ from timezonefinder import TimezoneFinder
 from bot.config import Settings
 from bot.content import Texts, load_texts
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
-from bot.handlers import fallback, menu, onboarding, settings
+from bot.handlers import fallback, menu, onboarding, pairing, settings
 from bot.handlers.admin import admin_handlers
 from bot.handlers.errors import on_error
 from bot.storage.engine import create_engine, create_session_factory
@@ -19,11 +19,12 @@ from bot.storage.engine import create_engine, create_session_factory
 # All handlers share one group, where the first match wins (PTB would run one handler of *each*
 # group, so a second group would answer /start twice). The order is:
 #   1. commands sent in group chats: a hint and nothing else;
-#   2. one module per feature area: its commands and its callback prefixes, then the operators'
-#      commands (only for ADMIN_IDS; for anyone else they fall through as unknown);
+#   2. one module per feature area: its commands and its callback prefixes (pairing first:
+#      its "/start <code>" must be tried before onboarding's plain /start), then the
+#      operators' commands (only for ADMIN_IDS; for anyone else they fall through as unknown);
 #   3. free input routed to the open question, then unknown commands and stale buttons,
 #      which must come after every specific handler.
-FEATURE_MODULES = (onboarding, settings, menu)
+FEATURE_MODULES = (pairing, onboarding, settings, menu)
 
 
 def build_application(

@@ -34,6 +34,7 @@ _FIX_HINTS: dict[str, str] = {
     "admin_ids": "use Telegram user ids separated by commas, e.g. 12345,67890",
     "default_checkin_time": "use HH:MM, e.g. 20:00",
     "default_time_zone": "use an IANA zone name such as Europe/Berlin or UTC",
+    "invite_ttl_hours": "use a whole number of hours from 1 to 720",
 }
 
 
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     default_checkin_time: time = time(20, 0)
     default_time_zone: str = "UTC"
+    invite_ttl_hours: int = Field(default=48, ge=1, le=24 * 30)
 
     @field_validator("bot_token")
     @classmethod

@@ -118,13 +118,27 @@ class BotHarness:
     def user(self, user_id: int, first_name: str = "Alex", **extra: Any) -> TelegramUser:
         return TelegramUser(self, user_id, first_name, extra)
 
-    async def feed(self, payload: dict[str, Any]) -> Replies:
-        """Send one update (JSON as Telegram would) through the application."""
+    async def feed(self, payload: dict[str, Any], *, chat_id: int | None = None) -> Replies:
+        """Send one update (JSON as Telegram would) through the application.
+
+        The replies are the calls made while it was processed; with ``chat_id``, only those
+        meant for that chat (and the answer to this update's button press), so that updates
+        fed concurrently each see their own.
+        """
         assert self.app is not None, "start() the harness first"
         payload = {"update_id": next(self._update_ids), **payload}
+        callback_id = payload.get("callback_query", {}).get("id")
         before = len(self.api.calls)
         await self.app.process_update(Update.de_json(payload, self.app.bot))
-        return Replies(self.api.calls[before:])
+        calls = self.api.calls[before:]
+        if chat_id is not None:
+            calls = [
+                call
+                for call in calls
+                if call.chat_id == chat_id
+                or (callback_id is not None and call.params.get("callback_query_id") == callback_id)
+            ]
+        return Replies(calls)
 
 
 @dataclass
@@ -165,11 +179,13 @@ class TelegramUser:
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0])
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return await self.harness.feed({"message": self._message(**content)})
+        return await self.harness.feed({"message": self._message(**content)}, chat_id=self.user_id)
 
     async def send_location(self, latitude: float, longitude: float) -> Replies:
         location = {"latitude": latitude, "longitude": longitude}
-        return await self.harness.feed({"message": self._message(location=location)})
+        return await self.harness.feed(
+            {"message": self._message(location=location)}, chat_id=self.user_id
+        )
 
     async def send_sticker(self) -> Replies:
         sticker = {
@@ -182,18 +198,22 @@ class TelegramUser:
             "is_video": False,
             "emoji": "🐻",
         }
-        return await self.harness.feed({"message": self._message(sticker=sticker)})
+        return await self.harness.feed(
+            {"message": self._message(sticker=sticker)}, chat_id=self.user_id
+        )
 
     async def send_photo(self) -> Replies:
         photo = [
             {"file_id": "AgACAgIAAxkBAAE", "file_unique_id": "AQADphoto", "width": 90, "height": 90}
         ]
-        return await self.harness.feed({"message": self._message(photo=photo)})
+        return await self.harness.feed(
+            {"message": self._message(photo=photo)}, chat_id=self.user_id
+        )
 
     async def edit_message(self, text: str) -> Replies:
         """An edit of something the user wrote earlier."""
         edited = self._message(text=text, edit_date=int(self.harness.clock.now.timestamp()))
-        return await self.harness.feed({"edited_message": edited})
+        return await self.harness.feed({"edited_message": edited}, chat_id=self.user_id)
 
     # --- buttons ---------------------------------------------------------------------------
 
@@ -241,7 +261,7 @@ class TelegramUser:
                 **({"reply_markup": target.reply_markup} if target.buttons else {}),
             },
         }
-        return await self.harness.feed({"callback_query": callback})
+        return await self.harness.feed({"callback_query": callback}, chat_id=self.user_id)
 
 
 SettingsFactory = Callable[..., Settings]

@@ -88,7 +88,45 @@ class OnboardingTexts(_Section):
     resume: Template
 
 
+class RefusalTexts(_Section):
+    unknown: Template
+    expired: Template
+    used: Template
+    own: Template
+    already_paired: Template
+    inviter_paired: Template
+    inviter_unavailable: Template
+    too_many_attempts: Template
+
+
+class PairingTexts(_Section):
+    invited_newcomer: Template
+    invite_created: Template
+    invite_message: Template
+    share_button: ButtonLabel
+    share_text: Template
+    confirm_question: Template
+    confirm_button: ButtonLabel
+    decline_button: ButtonLabel
+    paired_you: Template
+    paired_inviter: Template
+    declined_you: Template
+    declined_inviter: Template
+    join_usage: Template
+    partner_status: Template
+    not_paired: Template
+    unpair_question: Template
+    unpair_confirm_button: ButtonLabel
+    unpair_cancel_button: ButtonLabel
+    unpaired_you: Template
+    unpaired_partner: Template
+    unpair_kept: Template
+    already_paired: Template
+    refusals: RefusalTexts
+
+
 class MenuTexts(_Section):
+    pair_button: ButtonLabel
     settings_button: ButtonLabel
     help_button: ButtonLabel
 
@@ -129,6 +167,7 @@ class ErrorTexts(_Section):
 
 class Texts(_Section):
     onboarding: OnboardingTexts
+    pairing: PairingTexts
     menu: MenuTexts
     settings: SettingsTexts
     help: HelpTexts

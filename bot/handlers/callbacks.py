@@ -13,6 +13,8 @@ CONSENT = "consent"
 CHECKIN_TIME = "time"
 MENU = "menu"
 SETTINGS = "settings"
+PAIR = "pair"
+UNPAIR = "unpair"
 
 MAX_CALLBACK_DATA_BYTES = 64
 

@@ -39,4 +39,9 @@ async def find_sender(session: AsyncSession, update: Update) -> User | None:
     """The stored user who sent this update, or ``None`` if they have not started yet."""
     if update.effective_user is None:
         return None
-    return await accounts.find_user(session, update.effective_user.id)
+    user = await accounts.find_user(session, update.effective_user.id)
+    if user is not None and not user.active:
+        # They blocked the bot once; writing again means they are back.
+        await accounts.mark_active(session, user, active=True)
+        await session.commit()
+    return user

@@ -16,13 +16,15 @@ from bot.handlers import callbacks
 from bot.timezones import parse_clock_time, parse_zone
 
 
-def consent(texts: Texts) -> InlineKeyboardMarkup:
+def consent(texts: Texts, *, invite_code: str | None = None) -> InlineKeyboardMarkup:
+    """Yes / not now. Someone who came through an invite carries its code in the "yes"."""
+    yes = f"yes:{invite_code}" if invite_code else "yes"
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     texts.onboarding.consent_yes_button,
-                    callback_data=callbacks.data(callbacks.CONSENT, "yes"),
+                    callback_data=callbacks.data(callbacks.CONSENT, yes),
                 ),
                 InlineKeyboardButton(
                     texts.onboarding.consent_no_button,
@@ -71,13 +73,18 @@ def main_menu(texts: Texts) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
+                    texts.menu.pair_button, callback_data=callbacks.data(callbacks.MENU, "pair")
+                )
+            ],
+            [
+                InlineKeyboardButton(
                     texts.menu.settings_button,
                     callback_data=callbacks.data(callbacks.MENU, "settings"),
                 ),
                 InlineKeyboardButton(
                     texts.menu.help_button, callback_data=callbacks.data(callbacks.MENU, "help")
                 ),
-            ]
+            ],
         ]
     )
 

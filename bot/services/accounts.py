@@ -95,3 +95,15 @@ async def open_question(
     user.pending_input = question
     user.updated_at = now
     return user
+
+
+async def mark_active(session: AsyncSession, user: User, *, active: bool) -> None:
+    """``active=False`` when Telegram says the user blocked the bot; back on when they write."""
+    user.active = active
+
+
+async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+    user = await users.get_user_by_telegram_id(session, telegram_id)
+    if user is not None:
+        user.active = False
+        user.updated_at = now

@@ -146,6 +146,19 @@ class Invite(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class CodeAttempt(Base):
+    """A wrong invite code someone tried; recent ones slow down guessing.
+
+    Keyed by Telegram id, not user, because people try codes before they have an account.
+    """
+
+    __tablename__ = "code_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class LessonProgress(Base):
     """Where a user is in a framework's course."""
 

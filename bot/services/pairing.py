@@ -1,0 +1,193 @@
+"""Pairing two partners: invites, redeeming them, and unpairing.
+
+Every rule about who may pair with whom is in :mod:`bot.services.invite_codes` (pure); this
+module applies them to the database and leans on it for the guarantees that matter under
+concurrency: a guarded UPDATE makes an invite single-use, and a unique index keeps anyone
+from being in two active couples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.invite_codes import (
+    ATTEMPT_WINDOW,
+    WRONG_GUESSES,
+    InviteFacts,
+    Refusal,
+    attempts_exhausted,
+    new_code,
+    refusal_for,
+)
+from bot.storage import pairing
+from bot.storage.models import Invite, User
+from bot.storage.pairing import Partnership
+
+__all__ = [
+    "InvitePreview",
+    "Paired",
+    "Partnership",
+    "Refused",
+    "create_invite",
+    "decline_invite",
+    "partnership_of",
+    "preview_invite",
+    "redeem_invite",
+    "unpair",
+]
+
+
+@dataclass(frozen=True)
+class InvitePreview:
+    """What someone who opened an invite may be shown, or why they cannot use it."""
+
+    inviter: User | None
+    refusal: Refusal | None
+    retry_after: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Paired:
+    couple_id: int
+    inviter: User
+
+
+@dataclass(frozen=True)
+class Refused:
+    refusal: Refusal
+    inviter: User | None
+
+
+async def partnership_of(session: AsyncSession, user: User) -> Partnership | None:
+    return await pairing.active_partnership(session, user.id)
+
+
+async def create_invite(
+    session: AsyncSession, inviter: User, now: datetime, ttl: timedelta
+) -> Invite:
+    """A fresh single-use invite; asking again replaces (revokes) the previous one."""
+    await pairing.revoke_open_invites(session, inviter.id, now)
+    return await pairing.add_invite(
+        session, inviter_id=inviter.id, code=new_code(), now=now, expires_at=now + ttl
+    )
+
+
+async def _facts(session: AsyncSession, invite: Invite, inviter: User) -> InviteFacts:
+    return InviteFacts(
+        inviter_user_id=inviter.id,
+        inviter_active=inviter.active,
+        inviter_paired=await pairing.is_paired(session, inviter.id),
+        expires_at=invite.expires_at,
+        used=invite.used_at is not None or invite.revoked_at is not None,
+    )
+
+
+async def preview_invite(
+    session: AsyncSession,
+    code: str | None,
+    *,
+    telegram_id: int,
+    redeemer: User | None,
+    now: datetime,
+) -> InvitePreview:
+    """Check a code someone brought, counting wrong guesses against the attempt limit.
+
+    ``code`` is ``None`` when the text could not be a code at all; that is a wrong guess too.
+    The caller commits (the attempt is recorded even though nothing else changes).
+    """
+    wait = attempts_exhausted(
+        await pairing.failed_attempts_since(session, telegram_id, now - ATTEMPT_WINDOW), now
+    )
+    if wait is not None:
+        return InvitePreview(None, Refusal.TOO_MANY_ATTEMPTS, wait)
+    found = await pairing.invite_with_inviter(session, code) if code else None
+    facts = await _facts(session, *found) if found else None
+    refusal = refusal_for(
+        facts,
+        redeemer_user_id=redeemer.id if redeemer else None,
+        redeemer_paired=redeemer is not None and await pairing.is_paired(session, redeemer.id),
+        now=now,
+    )
+    if refusal in WRONG_GUESSES:
+        await pairing.record_failed_attempt(
+            session, telegram_id, now, forget_before=now - ATTEMPT_WINDOW
+        )
+    return InvitePreview(found[1] if found else None, refusal)
+
+
+async def redeem_invite(
+    session: AsyncSession, code: str, redeemer: User, now: datetime
+) -> Paired | Refused:
+    """Pair ``redeemer`` with the invite's author, or say why not. Commits on success.
+
+    Safe under any number of simultaneous redemptions: the guarded claim lets one through,
+    and the unique index on active memberships rolls back anyone already in a couple.
+    """
+    found = await pairing.invite_with_inviter(session, code)
+    if found is None:
+        return Refused(Refusal.UNKNOWN, None)
+    invite, inviter = found
+    if invite.used_by_id == redeemer.id:
+        return Refused(Refusal.ALREADY_DONE, inviter)
+    refusal = refusal_for(
+        await _facts(session, invite, inviter),
+        redeemer_user_id=redeemer.id,
+        redeemer_paired=await pairing.is_paired(session, redeemer.id),
+        now=now,
+    )
+    if refusal is not None:
+        return Refused(refusal, inviter)
+    if not await pairing.claim_invite(
+        session, invite_id=invite.id, redeemer_id=redeemer.id, now=now
+    ):
+        await _rollback_keeping(session, inviter, redeemer)
+        return Refused(Refusal.USED, inviter)
+    try:
+        couple = await pairing.create_couple(
+            session, first_user_id=inviter.id, second_user_id=redeemer.id, now=now
+        )
+        await session.commit()
+    except IntegrityError:
+        # Someone paired in between; the claim is rolled back too, so the invite stays usable
+        # if it was the redeemer who was taken.
+        await _rollback_keeping(session, inviter, redeemer)
+        if await pairing.is_paired(session, redeemer.id):
+            return Refused(Refusal.ALREADY_PAIRED, inviter)
+        return Refused(Refusal.INVITER_PAIRED, inviter)
+    return Paired(couple_id=couple.id, inviter=inviter)
+
+
+async def _rollback_keeping(session: AsyncSession, *users: User) -> None:
+    """Roll back, then reload ``users``: callers still read their names afterwards."""
+    await session.rollback()
+    for user in users:
+        await session.refresh(user)
+
+
+async def decline_invite(
+    session: AsyncSession, code: str, redeemer: User, now: datetime
+) -> User | None:
+    """Close the invite; returns its author to tell, or ``None`` if it was no longer open."""
+    found = await pairing.invite_with_inviter(session, code)
+    if found is None or found[1].id == redeemer.id:
+        return None
+    invite, inviter = found
+    if not await pairing.revoke_invite(session, invite.id, now):
+        return None
+    await session.commit()
+    return inviter
+
+
+async def unpair(session: AsyncSession, user: User, couple_id: int, now: datetime) -> User | None:
+    """End ``user``'s couple ``couple_id``; returns the former partner, ``None`` if stale."""
+    current = await pairing.active_partnership(session, user.id)
+    if current is None or current.couple_id != couple_id:
+        return None
+    if not await pairing.end_couple(session, couple_id, now):
+        return None
+    await session.commit()
+    return current.partner

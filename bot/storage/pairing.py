@@ -1,0 +1,169 @@
+"""Queries on invites, couples and failed code attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.storage.models import CodeAttempt, Couple, CoupleMember, Invite, User
+
+
+@dataclass(frozen=True)
+class Partnership:
+    """A user's active couple, seen from their side."""
+
+    couple_id: int
+    since: datetime
+    partner: User
+
+
+async def active_partnership(session: AsyncSession, user_id: int) -> Partnership | None:
+    mine = aliased(CoupleMember)
+    theirs = aliased(CoupleMember)
+    row = (
+        await session.execute(
+            select(Couple, User)
+            .join(mine, (mine.couple_id == Couple.id) & (mine.user_id == user_id))
+            .join(theirs, (theirs.couple_id == Couple.id) & (theirs.user_id != user_id))
+            .join(User, User.id == theirs.user_id)
+            .where(Couple.ended_at.is_(None), mine.ended_at.is_(None))
+        )
+    ).first()
+    if row is None:
+        return None
+    couple, partner = row
+    return Partnership(couple_id=couple.id, since=couple.created_at, partner=partner)
+
+
+async def is_paired(session: AsyncSession, user_id: int) -> bool:
+    found = await session.scalar(
+        select(CoupleMember.couple_id).where(
+            CoupleMember.user_id == user_id, CoupleMember.ended_at.is_(None)
+        )
+    )
+    return found is not None
+
+
+async def revoke_open_invites(session: AsyncSession, inviter_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Invite)
+        .where(
+            Invite.inviter_id == inviter_id,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
+async def add_invite(
+    session: AsyncSession, *, inviter_id: int, code: str, now: datetime, expires_at: datetime
+) -> Invite:
+    invite = Invite(inviter_id=inviter_id, code=code, created_at=now, expires_at=expires_at)
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def invite_with_inviter(session: AsyncSession, code: str) -> tuple[Invite, User] | None:
+    row = (
+        await session.execute(
+            select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.code == code)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def claim_invite(
+    session: AsyncSession, *, invite_id: int, redeemer_id: int, now: datetime
+) -> bool:
+    """Mark the invite used by ``redeemer_id`` unless it is used, revoked or expired.
+
+    One guarded UPDATE: of any number of simultaneous claims, exactly one matches a row.
+    """
+    result = await session.execute(
+        update(Invite)
+        .where(
+            Invite.id == invite_id,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .values(used_at=now, used_by_id=redeemer_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def revoke_invite(session: AsyncSession, invite_id: int, now: datetime) -> bool:
+    result = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def create_couple(
+    session: AsyncSession, *, first_user_id: int, second_user_id: int, now: datetime
+) -> Couple:
+    """Insert the couple and both memberships; the unique index refuses anyone already paired."""
+    couple = Couple(created_at=now)
+    session.add(couple)
+    await session.flush()
+    session.add_all(
+        [
+            CoupleMember(couple_id=couple.id, user_id=first_user_id, joined_at=now),
+            CoupleMember(couple_id=couple.id, user_id=second_user_id, joined_at=now),
+        ]
+    )
+    await session.flush()
+    return couple
+
+
+async def end_couple(session: AsyncSession, couple_id: int, now: datetime) -> bool:
+    """End the couple if it is still active; ``False`` if it had already ended."""
+    result = await session.execute(
+        update(Couple)
+        .where(Couple.id == couple_id, Couple.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await session.execute(
+        update(CoupleMember)
+        .where(CoupleMember.couple_id == couple_id, CoupleMember.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+async def record_failed_attempt(
+    session: AsyncSession, telegram_id: int, now: datetime, *, forget_before: datetime
+) -> None:
+    """Store a wrong guess, dropping this person's guesses too old to matter any more."""
+    await session.execute(
+        delete(CodeAttempt).where(
+            CodeAttempt.telegram_id == telegram_id, CodeAttempt.attempted_at < forget_before
+        )
+    )
+    session.add(CodeAttempt(telegram_id=telegram_id, attempted_at=now))
+    await session.flush()
+
+
+async def failed_attempts_since(
+    session: AsyncSession, telegram_id: int, since: datetime
+) -> list[datetime]:
+    rows = await session.scalars(
+        select(CodeAttempt.attempted_at).where(
+            CodeAttempt.telegram_id == telegram_id, CodeAttempt.attempted_at > since
+        )
+    )
+    return list(rows)
