@@ -13,7 +13,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
 from bot.config import Settings, SettingsError, load_settings
-from bot.content import ContentError, load_texts
+from bot.content import ContentError, load_frameworks, load_texts
 from bot.logs import configure_logging
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade_to_head
@@ -52,6 +52,7 @@ def main() -> int:
     try:
         settings = load_settings()
         texts = load_texts()
+        frameworks = load_frameworks()
     except (SettingsError, ContentError) as exc:
         return _fail(str(exc), EXIT_CONFIG)
     configure_logging(settings)
@@ -72,7 +73,7 @@ def main() -> int:
         return _fail(f"cannot reach {settings.telegram_base_url}: {exc}", EXIT_RUNTIME)
     logger.info("starting as @%s", username)
 
-    application = build_application(settings, texts=texts)
+    application = build_application(settings, texts=texts, frameworks=frameworks)
     # From here on network trouble is retried by PTB (start-up included) instead of exiting.
     application.run_polling(
         allowed_updates=Update.ALL_TYPES,

@@ -9,9 +9,9 @@ from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
-from bot.content import Texts, load_texts
+from bot.content import Framework, Texts, load_frameworks, load_texts
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
-from bot.handlers import fallback, menu, onboarding, pairing, settings
+from bot.handlers import fallback, lessons, menu, onboarding, pairing, settings
 from bot.handlers.admin import admin_handlers
 from bot.handlers.errors import on_error
 from bot.storage.engine import create_engine, create_session_factory
@@ -24,29 +24,33 @@ from bot.storage.engine import create_engine, create_session_factory
 #      operators' commands (only for ADMIN_IDS; for anyone else they fall through as unknown);
 #   3. free input routed to the open question, then unknown commands and stale buttons,
 #      which must come after every specific handler.
-FEATURE_MODULES = (pairing, onboarding, settings, menu)
+FEATURE_MODULES = (pairing, onboarding, lessons, settings, menu)
 
 
 def build_application(
     settings_: Settings,
     *,
     texts: Texts | None = None,
+    frameworks: dict[str, Framework] | None = None,
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
     zone_finder: TimezoneFinder | None = None,
 ) -> BotApplication:
-    """The whole bot. ``request``, ``clock`` and ``zone_finder`` exist for tests and benchmarks.
+    """The whole bot. Content is loaded (and validated) here unless given; ``request``,
+    ``clock`` and ``zone_finder`` exist for tests and benchmarks.
 
     The database engine is created in ``post_init`` (inside the running event loop) and
     disposed of in ``post_shutdown``.
     """
     texts = texts or load_texts()
+    frameworks = frameworks or load_frameworks()
 
     async def post_init(application: BotApplication) -> None:
         engine = create_engine(settings_.database_url)
         application.bot_data.services = BotServices(
             settings=settings_,
             texts=texts,
+            frameworks=frameworks,
             engine=engine,
             sessions=create_session_factory(engine),
             zone_finder=zone_finder or TimezoneFinder(),
@@ -80,8 +84,7 @@ def build_application(
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)
     application.add_handlers(admin_handlers(settings_.admin_ids))
-    application.add_handlers(
-        [*fallback.input_handlers(onboarding.INPUT_ROUTES), *fallback.HANDLERS]
-    )
+    input_routes = {**onboarding.INPUT_ROUTES, **lessons.INPUT_ROUTES}
+    application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])
     application.add_error_handler(on_error)
     return application

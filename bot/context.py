@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
-from bot.content import Texts
+from bot.content import Framework, Texts
 
 Clock = Callable[[], datetime]
 
@@ -31,6 +31,7 @@ class BotServices:
 
     settings: Settings
     texts: Texts
+    frameworks: dict[str, Framework]
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     zone_finder: TimezoneFinder

@@ -19,6 +19,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.content import Framework
 from bot.context import BotApplication
 from tests.telegram_fake import ApiCall, BotMessage, FakeBotApi, FakeRequest, visible_text
 
@@ -82,8 +83,10 @@ class BotHarness:
         api: FakeBotApi | None = None,
         clock: FakeClock | None = None,
         zone_finder: TimezoneFinder | None = None,
+        frameworks: dict[str, Framework] | None = None,
     ) -> None:
         self.settings = settings
+        self.frameworks = frameworks
         self.api = api or FakeBotApi()
         self.clock = clock or FakeClock()
         self.zone_finder = zone_finder
@@ -96,6 +99,7 @@ class BotHarness:
             request=FakeRequest(self.api),
             clock=self.clock,
             zone_finder=self.zone_finder,
+            frameworks=self.frameworks,
         )
         await app.initialize()
         if app.post_init:

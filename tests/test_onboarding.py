@@ -12,6 +12,8 @@ from bot.storage.models import User
 from tests.harness import BotHarness
 from tests.telegram_fake import FakeBotApi
 
+MENU_BUTTONS = ["📖 Learn", "💞 Invite partner", "⚙️ Settings", "❓ Help"]
+
 
 async def stored_users(harness: BotHarness) -> list[User]:
     async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
@@ -56,11 +58,7 @@ async def test_full_onboarding_stores_zone_and_time_and_ends_on_menu(harness: Bo
     replies = await alex.press("21:00")
     assert "All set, Alex" in replies.text
     assert "21:00" in replies.text
-    assert [b["text"] for b in alex.last_message.buttons] == [
-        "💞 Invite partner",
-        "⚙️ Settings",
-        "❓ Help",
-    ]
+    assert [b["text"] for b in alex.last_message.buttons] == MENU_BUTTONS
 
     [user] = await stored_users(harness)
     assert user.telegram_id == 1001
@@ -138,11 +136,7 @@ async def test_start_again_shows_menu_and_creates_no_second_user(harness: BotHar
     replies = await alex.send("/start")
 
     assert "Welcome back, Alex" in replies.text
-    assert [b["text"] for b in alex.last_message.buttons] == [
-        "💞 Invite partner",
-        "⚙️ Settings",
-        "❓ Help",
-    ]
+    assert [b["text"] for b in alex.last_message.buttons] == MENU_BUTTONS
     assert len(await stored_users(harness)) == 1
 
 

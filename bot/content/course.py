@@ -9,7 +9,6 @@ checks it when the bot starts and names the file and field of any problem.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -93,19 +92,47 @@ class Framework(_Model):
     def steps(self) -> list[Section]:
         return [section for section in self.sections if section.step is not None]
 
-    def positions(self) -> Iterator[CardPosition]:
-        index = 0
-        for section in self.sections:
-            for card in section.cards:
-                yield CardPosition(index, section, card)
-                index += 1
+    def pages(self) -> tuple[Page, ...]:
+        """The course as a reader walks it: every card, each step's practice, the closing."""
+        return _pages(self)
+
+    def page(self, key: str) -> Page | None:
+        return next((page for page in self.pages() if page.key == key), None)
+
+    def step_section(self, number: int) -> Section | None:
+        return next((section for section in self.steps if section.step == number), None)
+
+
+PRACTICE_SUFFIX = "~p"
+CLOSING_KEY = "@end"
 
 
 @dataclass(frozen=True)
-class CardPosition:
+class Page:
+    """One screen of the course. ``key`` is stable across content edits that keep the ids."""
+
+    key: str
     index: int
-    section: Section
-    card: Card
+    section: Section | None  # None only for the closing page
+    card: Card | None  # None for a practice page and the closing page
+
+    @property
+    def is_practice(self) -> bool:
+        return self.section is not None and self.card is None
+
+    @property
+    def is_closing(self) -> bool:
+        return self.section is None
+
+
+def _pages(framework: Framework) -> tuple[Page, ...]:
+    keys: list[tuple[str, Section | None, Card | None]] = []
+    for section in framework.sections:
+        keys += [(card.id, section, card) for card in section.cards]
+        if section.step is not None:
+            keys.append((section.id + PRACTICE_SUFFIX, section, None))
+    keys.append((CLOSING_KEY, None, None))
+    return tuple(Page(key, index, section, card) for index, (key, section, card) in enumerate(keys))
 
 
 def load_framework(path: Path) -> Framework:

@@ -125,7 +125,39 @@ class PairingTexts(_Section):
     refusals: RefusalTexts
 
 
+class LessonTexts(_Section):
+    overview: Template
+    overview_section: Template
+    visited_mark: str
+    unvisited_mark: str
+    choose_framework: Template
+    partner_progress: Template
+    partner_not_started: Template
+    partner_finished: Template
+    card_header: Template
+    practice: Template
+    next_button: ButtonLabel
+    back_button: ButtonLabel
+    overview_button: ButtonLabel
+    continue_button: ButtonLabel
+    start_button: ButtonLabel
+    reflect_button: ButtonLabel
+    restart_button: ButtonLabel
+    checklist_button: ButtonLabel
+    reflection_prompt: Template
+    reflection_saved: Template
+    reflection_shared: Template
+    share_button: ButtonLabel
+    unshare_button: ButtonLabel
+    reflection_too_long: Template
+    reflection_not_text: Template
+    checklist_title: Template
+    checklist_done: Template
+    checklist_open: Template
+
+
 class MenuTexts(_Section):
+    learn_button: ButtonLabel
     pair_button: ButtonLabel
     settings_button: ButtonLabel
     help_button: ButtonLabel
@@ -168,6 +200,7 @@ class ErrorTexts(_Section):
 class Texts(_Section):
     onboarding: OnboardingTexts
     pairing: PairingTexts
+    lessons: LessonTexts
     menu: MenuTexts
     settings: SettingsTexts
     help: HelpTexts
@@ -200,6 +233,18 @@ def load_texts(path: Path = TEXTS_FILE) -> Texts:
         raise ContentError(f"{path}: {_describe(exc.errors()[0])}") from None  # type: ignore[arg-type]
 
 
+class Html(str):
+    """Text that is already HTML (from our content files, or rendered by us): not escaped."""
+
+    __slots__ = ()
+
+
 def render(template: str, /, **values: object) -> str:
-    """Fill a template's placeholders, HTML-escaping every value (names are user input)."""
-    return template.format(**{key: html.escape(str(value)) for key, value in values.items()})
+    """Fill a template's placeholders, HTML-escaping every value (names are user input)
+    except those marked :class:`Html`."""
+    return template.format(
+        **{
+            key: value if isinstance(value, Html) else html.escape(str(value))
+            for key, value in values.items()
+        }
+    )

@@ -14,6 +14,10 @@ CHECKIN_TIME = "time"
 MENU = "menu"
 SETTINGS = "settings"
 PAIR = "pair"
+LEARN = "learn"
+REFLECT = "reflect"
+NOTE = "note"
+CHECK = "check"
 UNPAIR = "unpair"
 
 MAX_CALLBACK_DATA_BYTES = 64

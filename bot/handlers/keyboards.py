@@ -73,8 +73,11 @@ def main_menu(texts: Texts) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
+                    texts.menu.learn_button, callback_data=callbacks.data(callbacks.MENU, "learn")
+                ),
+                InlineKeyboardButton(
                     texts.menu.pair_button, callback_data=callbacks.data(callbacks.MENU, "pair")
-                )
+                ),
             ],
             [
                 InlineKeyboardButton(

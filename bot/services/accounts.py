@@ -19,6 +19,8 @@ class PendingInput(StrEnum):
     ONBOARDING_TIME = "onboarding_time"
     SETTINGS_ZONE = "settings_zone"
     SETTINGS_TIME = "settings_time"
+    # Stored as "reflection:<framework id>:<step>": the answer to a step's question.
+    REFLECTION = "reflection"
 
 
 ZONE_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.SETTINGS_ZONE})
@@ -28,10 +30,19 @@ ONBOARDING_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.ONB
 
 def pending_of(user: User) -> PendingInput | None:
     """The user's open question; an unknown stored value (from a newer version) counts as none."""
+    if not user.pending_input:
+        return None
     try:
-        return PendingInput(user.pending_input) if user.pending_input else None
+        return PendingInput(user.pending_input.split(":", 1)[0])
     except ValueError:
         return None
+
+
+def pending_argument(user: User) -> str | None:
+    """What the open question is about, e.g. ``secure_base:2`` for a step's reflection."""
+    if not user.pending_input or ":" not in user.pending_input:
+        return None
+    return user.pending_input.split(":", 1)[1]
 
 
 async def find_user(session: AsyncSession, telegram_id: int) -> User | None:
@@ -89,10 +100,18 @@ async def set_checkin_time(session: AsyncSession, user: User, at: time, now: dat
 
 
 async def open_question(
-    session: AsyncSession, user: User, question: PendingInput | None, now: datetime
+    session: AsyncSession,
+    user: User,
+    question: PendingInput | None,
+    now: datetime,
+    *,
+    argument: str | None = None,
 ) -> User:
     """Open (or with ``None``, close) the free-text question the next message answers."""
-    user.pending_input = question
+    if question is not None and argument is not None:
+        user.pending_input = f"{question.value}:{argument}"[:64]
+    else:
+        user.pending_input = question
     user.updated_at = now
     return user
 

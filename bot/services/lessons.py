@@ -1,0 +1,96 @@
+"""The course: where each person is, their checklist, and their reflections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import Framework, Page
+from bot.storage import lessons
+from bot.storage.models import Note, User
+
+MAX_REFLECTION_LENGTH = 4000
+PRIVATE, SHARED = "private", "shared"
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where someone is in a course: the page, and whether they have ever finished it."""
+
+    framework: Framework
+    page: Page
+    finished: bool
+
+
+async def position_in(session: AsyncSession, user: User, framework: Framework) -> Position | None:
+    """``None`` if they never opened it. A page removed from the content since counts as
+    the start of the course: better to re-read a card than to land nowhere."""
+    progress = await lessons.get_progress(session, user.id, framework.id)
+    if progress is None:
+        return None
+    page = framework.page(progress.card_id) or framework.pages()[0]
+    return Position(framework, page, progress.completed_at is not None)
+
+
+async def latest_position(
+    session: AsyncSession, user: User, frameworks: dict[str, Framework]
+) -> Position | None:
+    """The course they moved in last, if it still exists."""
+    progress = await lessons.latest_progress(session, user.id)
+    if progress is None or progress.framework_id not in frameworks:
+        return None
+    return await position_in(session, user, frameworks[progress.framework_id])
+
+
+async def move_to(
+    session: AsyncSession, user: User, framework: Framework, page: Page, now: datetime
+) -> None:
+    await lessons.save_progress(
+        session,
+        user_id=user.id,
+        framework_id=framework.id,
+        page_key=page.key,
+        completed=page.is_closing,
+        now=now,
+    )
+
+
+async def ticked_steps(session: AsyncSession, user: User, framework: Framework) -> set[int]:
+    known = {section.step for section in framework.steps}
+    return await lessons.ticked_steps(session, user.id, framework.id) & known  # type: ignore[operator]
+
+
+async def toggle_step(
+    session: AsyncSession, user: User, framework: Framework, step: int, now: datetime
+) -> set[int]:
+    ticked = await ticked_steps(session, user, framework)
+    await lessons.set_tick(
+        session,
+        user_id=user.id,
+        framework_id=framework.id,
+        step=step,
+        ticked=step not in ticked,
+        now=now,
+    )
+    return ticked ^ {step}
+
+
+async def save_reflection(
+    session: AsyncSession, user: User, framework: Framework, step: int, body: str, now: datetime
+) -> Note:
+    """Store an answer to a step's question, private until its author shares it."""
+    if len(body) > MAX_REFLECTION_LENGTH:
+        raise ValueError("reflection too long")
+    return await lessons.add_reflection(
+        session, user_id=user.id, framework_id=framework.id, step=step, body=body, now=now
+    )
+
+
+async def set_reflection_shared(
+    session: AsyncSession, user: User, note_id: int, *, shared: bool
+) -> bool:
+    return await lessons.set_note_visibility(
+        session, note_id=note_id, author_id=user.id, visibility=SHARED if shared else PRIVATE
+    )
