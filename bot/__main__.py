@@ -15,6 +15,7 @@ from bot.app import build_application
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError, load_frameworks, load_texts
 from bot.logs import configure_logging
+from bot.services.checkin_items import check_labels
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade_to_head
 
@@ -52,6 +53,7 @@ def main() -> int:
     try:
         settings = load_settings()
         texts = load_texts()
+        check_labels(texts)
         frameworks = load_frameworks()
     except (SettingsError, ContentError) as exc:
         return _fail(str(exc), EXIT_CONFIG)

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts, load_frameworks, load_texts
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
-from bot.handlers import fallback, lessons, menu, onboarding, pairing, settings
+from bot.handlers import (
+    checkins,
+    fallback,
+    lessons,
+    menu,
+    notes,
+    onboarding,
+    pairing,
+    settings,
+)
 from bot.handlers.admin import admin_handlers
+from bot.handlers.dispatch import dispatch_job
 from bot.handlers.errors import on_error
+from bot.services.checkin_items import check_labels
 from bot.storage.engine import create_engine, create_session_factory
 
 # All handlers share one group, where the first match wins (PTB would run one handler of *each*
@@ -24,7 +35,9 @@ from bot.storage.engine import create_engine, create_session_factory
 #      operators' commands (only for ADMIN_IDS; for anyone else they fall through as unknown);
 #   3. free input routed to the open question, then unknown commands and stale buttons,
 #      which must come after every specific handler.
-FEATURE_MODULES = (pairing, onboarding, lessons, settings, menu)
+# A 429 from Telegram is waited out and the request repeated this many times.
+MAX_RETRIES_AFTER_429 = 3
+FEATURE_MODULES = (pairing, onboarding, lessons, checkins, notes, settings, menu)
 
 
 def build_application(
@@ -43,6 +56,7 @@ def build_application(
     disposed of in ``post_shutdown``.
     """
     texts = texts or load_texts()
+    check_labels(texts)
     frameworks = frameworks or load_frameworks()
 
     async def post_init(application: BotApplication) -> None:
@@ -59,6 +73,14 @@ def build_application(
         await application.bot.set_my_commands(
             [BotCommand(item.command, item.description) for item in texts.commands]
         )
+        if application.job_queue is not None:
+            # Runs only once the application is started (polling); tests call dispatch().
+            application.job_queue.run_repeating(
+                dispatch_job,
+                interval=settings_.dispatch_interval_seconds,
+                first=1,
+                name="dispatch",
+            )
 
     async def post_shutdown(application: BotApplication) -> None:
         services = application.bot_data._services
@@ -78,13 +100,21 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    if settings_.telegram_max_messages_per_second:
+        builder = builder.rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings_.telegram_max_messages_per_second,
+                overall_time_period=1,
+                max_retries=MAX_RETRIES_AFTER_429,
+            )
+        )
     application: BotApplication = builder.build()  # type: ignore[assignment]
 
     application.add_handlers(fallback.GROUP_HANDLERS)
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)
     application.add_handlers(admin_handlers(settings_.admin_ids))
-    input_routes = {**onboarding.INPUT_ROUTES, **lessons.INPUT_ROUTES}
+    input_routes = {**onboarding.INPUT_ROUTES, **lessons.INPUT_ROUTES, **checkins.INPUT_ROUTES}
     application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])
     application.add_error_handler(on_error)
     return application

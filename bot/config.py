@@ -35,6 +35,10 @@ _FIX_HINTS: dict[str, str] = {
     "default_checkin_time": "use HH:MM, e.g. 20:00",
     "default_time_zone": "use an IANA zone name such as Europe/Berlin or UTC",
     "invite_ttl_hours": "use a whole number of hours from 1 to 720",
+    "checkin_grace_hours": "use a number of hours above 0 and at most 24, e.g. 3",
+    "checkin_reminder_minutes": "use minutes from 0 (no reminder) to 720, e.g. 120",
+    "dispatch_interval_seconds": "use seconds from 1 to 3600, e.g. 30",
+    "telegram_max_messages_per_second": "use a number from 0 (no limit) to 1000, e.g. 25",
 }
 
 
@@ -58,6 +62,10 @@ class Settings(BaseSettings):
     default_checkin_time: time = time(20, 0)
     default_time_zone: str = "UTC"
     invite_ttl_hours: int = Field(default=48, ge=1, le=24 * 30)
+    checkin_grace_hours: float = Field(default=3, gt=0, le=24)
+    checkin_reminder_minutes: int = Field(default=120, ge=0, le=12 * 60)
+    dispatch_interval_seconds: int = Field(default=30, ge=1, le=3600)
+    telegram_max_messages_per_second: int = Field(default=25, ge=0, le=1000)
 
     @field_validator("bot_token")
     @classmethod

@@ -123,6 +123,8 @@ def settings(database_url: str) -> Settings:
         telegram_base_url="http://127.0.0.1:9/bot",
         telegram_base_file_url="http://127.0.0.1:9/file/bot",
         log_level="DEBUG",
+        # The tests feed updates one by one; pacing them would only slow the suite.
+        telegram_max_messages_per_second=0,
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -36,8 +36,16 @@ async def test_settings_show_zone_local_time_and_checkin_time(harness: BotHarnes
 
     assert "Time zone: Europe/Berlin (it's 13:00 there now)" in replies.text
     assert "Evening check-in: 20:00" in replies.text
+    assert "Weekly question: Sunday" in replies.text
+    assert "Check-ins: on" in replies.text
     labels = [b["text"] for b in alex.last_message.buttons]
-    assert labels == ["🌍 Change time zone", "🕗 Change check-in time", "Done"]
+    assert labels == [
+        "🌍 Change time zone",
+        "🕗 Change check-in time",
+        "📅 Weekly question day",
+        "⏸ Pause for a week",
+        "Done",
+    ]
 
 
 async def test_change_time_zone_moves_the_next_checkin(harness: BotHarness) -> None:

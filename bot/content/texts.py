@@ -145,15 +145,68 @@ class LessonTexts(_Section):
     restart_button: ButtonLabel
     checklist_button: ButtonLabel
     reflection_prompt: Template
-    reflection_saved: Template
-    reflection_shared: Template
-    share_button: ButtonLabel
-    unshare_button: ButtonLabel
     reflection_too_long: Template
     reflection_not_text: Template
     checklist_title: Template
     checklist_done: Template
     checklist_open: Template
+
+
+class CheckinItemTexts(_Section):
+    question: Template
+    short: Template
+    options: dict[str, ButtonLabel] = Field(min_length=2)
+
+
+class CheckinTexts(_Section):
+    header: Template
+    weekly_header: Template
+    intro: Template
+    answered_line: Template
+    note_question: Template
+    note_button: ButtonLabel
+    done_button: ButtonLabel
+    skip_button: ButtonLabel
+    snooze_button: ButtonLabel
+    finished: Template
+    skipped: Template
+    snoozed: Template
+    closed: Annotated[str, Field(max_length=200)]  # a toast
+    note_prompt: Template
+    note_too_long: Template
+    note_not_text: Template
+    reminder: Template
+    day_format: str
+    items: dict[str, CheckinItemTexts]
+
+
+class MomentTexts(_Section):
+    bid_question: Template
+    bid_made_button: ButtonLabel
+    bid_noticed_button: ButtonLabel
+    bid_made_outcome: Template
+    bid_noticed_outcome: Template
+    stress_question: Template
+    stress_mine_button: ButtonLabel
+    stress_partner_button: ButtonLabel
+    stress_mine_outcome: Template
+    stress_partner_outcome: Template
+    logged: Template
+    outcomes: dict[str, dict[str, ButtonLabel]]
+
+
+class PauseTexts(_Section):
+    paused: Template
+    resumed: Template
+    not_paused: Template
+    usage: Template
+
+
+class NoteTexts(_Section):
+    saved: Template
+    shared: Template
+    share_button: ButtonLabel
+    unshare_button: ButtonLabel
 
 
 class MenuTexts(_Section):
@@ -165,8 +218,15 @@ class MenuTexts(_Section):
 
 class SettingsTexts(_Section):
     summary: Template
+    running_line: Template
+    paused_line: Template
     change_zone_button: ButtonLabel
     change_time_button: ButtonLabel
+    weekly_day_button: ButtonLabel
+    pause_button: ButtonLabel
+    resume_button: ButtonLabel
+    choose_weekly_day: Template
+    weekdays: list[ButtonLabel] = Field(min_length=7, max_length=7)
     close_button: ButtonLabel
     closed: Template
     time_changed: Template
@@ -201,6 +261,10 @@ class Texts(_Section):
     onboarding: OnboardingTexts
     pairing: PairingTexts
     lessons: LessonTexts
+    checkin: CheckinTexts
+    moments: MomentTexts
+    pause: PauseTexts
+    notes: NoteTexts
     menu: MenuTexts
     settings: SettingsTexts
     help: HelpTexts

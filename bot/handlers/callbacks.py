@@ -18,6 +18,8 @@ LEARN = "learn"
 REFLECT = "reflect"
 NOTE = "note"
 CHECK = "check"
+CHECKIN = "ci"
+MOMENT = "mo"
 UNPAIR = "unpair"
 
 MAX_CALLBACK_DATA_BYTES = 64

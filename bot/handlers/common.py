@@ -35,13 +35,13 @@ def message_of(update: Update) -> Message:
     return message
 
 
-async def find_sender(session: AsyncSession, update: Update) -> User | None:
+async def find_sender(session: AsyncSession, update: Update, now: datetime) -> User | None:
     """The stored user who sent this update, or ``None`` if they have not started yet."""
     if update.effective_user is None:
         return None
     user = await accounts.find_user(session, update.effective_user.id)
     if user is not None and not user.active:
         # They blocked the bot once; writing again means they are back.
-        await accounts.mark_active(session, user, active=True)
+        await accounts.reactivate(session, user, now)
         await session.commit()
     return user

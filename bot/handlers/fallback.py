@@ -23,7 +23,7 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
     async def route(update: Update, context: BotContext) -> None:
         message = message_of(update)
         async with context.session() as session:
-            user = await find_sender(session, update)
+            user = await find_sender(session, update, context.now())
             if user is None:
                 await send_not_started(update, context)
                 return

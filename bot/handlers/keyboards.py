@@ -92,7 +92,16 @@ def main_menu(texts: Texts) -> InlineKeyboardMarkup:
     )
 
 
-def settings(texts: Texts) -> InlineKeyboardMarkup:
+def settings(texts: Texts, *, paused: bool) -> InlineKeyboardMarkup:
+    pause = (
+        InlineKeyboardButton(
+            texts.settings.resume_button, callback_data=callbacks.data(callbacks.SETTINGS, "resume")
+        )
+        if paused
+        else InlineKeyboardButton(
+            texts.settings.pause_button, callback_data=callbacks.data(callbacks.SETTINGS, "pause")
+        )
+    )
     return InlineKeyboardMarkup(
         [
             [
@@ -109,9 +118,24 @@ def settings(texts: Texts) -> InlineKeyboardMarkup:
             ],
             [
                 InlineKeyboardButton(
+                    texts.settings.weekly_day_button,
+                    callback_data=callbacks.data(callbacks.SETTINGS, "weekly"),
+                )
+            ],
+            [pause],
+            [
+                InlineKeyboardButton(
                     texts.settings.close_button,
                     callback_data=callbacks.data(callbacks.SETTINGS, "close"),
                 )
             ],
         ]
     )
+
+
+def weekdays(texts: Texts) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(name, callback_data=callbacks.data(callbacks.SETTINGS, f"day{index}"))
+        for index, name in enumerate(texts.settings.weekdays)
+    ]
+    return InlineKeyboardMarkup([buttons[:4], buttons[4:]])

@@ -11,7 +11,6 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Framework, Html, Page, render
@@ -20,10 +19,12 @@ from bot.context import BotContext
 from bot.handlers import callbacks
 from bot.handlers.common import find_sender, message_of
 from bot.handlers.input import InputRoute
+from bot.handlers.notes import edit_in_place, share_keyboard
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, send_not_started
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
+from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage.models import User
 
 logger = logging.getLogger(__name__)
@@ -137,17 +138,6 @@ async def _overview_view(
     return text, InlineKeyboardMarkup(rows)
 
 
-async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
-    """Replace the course message; pressing the button of the screen already shown is fine."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in error.message:
-            raise
-
-
 # --- /learn and moving ----------------------------------------------------------------------
 
 
@@ -155,7 +145,7 @@ async def learn(update: Update, context: BotContext) -> None:
     """Open the course where they left off (or its overview the first time)."""
     frameworks = context.services.frameworks
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None:
             await send_not_started(update, context)
             return
@@ -187,7 +177,7 @@ async def go_to(update: Update, context: BotContext) -> None:
         await answer_stale_button(update, context)
         return
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None:
             await send_not_started(update, context)
             return
@@ -198,7 +188,7 @@ async def go_to(update: Update, context: BotContext) -> None:
             await session.commit()
             text, markup = _page_view(context, framework, page)
     await query.answer()
-    await _edit(update, text, markup)
+    await edit_in_place(update, text, markup)
 
 
 # --- reflections ----------------------------------------------------------------------------
@@ -228,7 +218,7 @@ async def ask_reflection(update: Update, context: BotContext) -> None:
     section = framework.step_section(step)
     assert section is not None and section.reflection is not None
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None:
             await send_not_started(update, context)
             return
@@ -243,15 +233,6 @@ async def ask_reflection(update: Update, context: BotContext) -> None:
     )
 
 
-def _share_keyboard(context: BotContext, note_id: int, *, shared: bool) -> InlineKeyboardMarkup:
-    texts = context.texts.lessons
-    if shared:
-        button = _button(texts.unshare_button, callbacks.NOTE, f"{note_id}:private")
-    else:
-        button = _button(texts.share_button, callbacks.NOTE, f"{note_id}:shared")
-    return InlineKeyboardMarkup([[button]])
-
-
 async def reflection_answer(
     update: Update, context: BotContext, session: AsyncSession, user: User, text: str
 ) -> None:
@@ -263,9 +244,9 @@ async def reflection_answer(
         await session.commit()
         await message_of(update).reply_text(context.texts.errors.unexpected_text)
         return
-    if len(text) > lessons.MAX_REFLECTION_LENGTH:
+    if len(text) > MAX_NOTE_LENGTH:
         await message_of(update).reply_text(
-            render(texts.reflection_too_long, limit=f"{lessons.MAX_REFLECTION_LENGTH:,}")
+            render(texts.reflection_too_long, limit=f"{MAX_NOTE_LENGTH:,}")
         )
         return
     framework, step = target
@@ -273,7 +254,7 @@ async def reflection_answer(
     await accounts.open_question(session, user, None, context.now())
     await session.commit()
     await message_of(update).reply_text(
-        texts.reflection_saved, reply_markup=_share_keyboard(context, note.id, shared=False)
+        context.texts.notes.saved, reply_markup=share_keyboard(context, note.id, shared=False)
     )
 
 
@@ -281,29 +262,6 @@ async def reflection_not_text(
     update: Update, context: BotContext, session: AsyncSession, user: User
 ) -> None:
     await message_of(update).reply_text(context.texts.lessons.reflection_not_text)
-
-
-async def share_reflection(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    note_id, shared = int(context.match["note"]), context.match["visibility"] == "shared"
-    async with context.session() as session:
-        user = await find_sender(session, update)
-        changed = user is not None and await lessons.set_reflection_shared(
-            session, user, note_id, shared=shared
-        )
-        await session.commit()
-    if not changed:
-        await answer_stale_button(update, context)
-        return
-    texts = context.texts.lessons
-    await query.answer()
-    await _edit(
-        update,
-        texts.reflection_shared if shared else texts.reflection_saved,
-        _share_keyboard(context, note_id, shared=shared),
-    )
 
 
 # --- the checklist --------------------------------------------------------------------------
@@ -337,7 +295,7 @@ async def _current_framework(context: BotContext, session: AsyncSession, user: U
 
 async def show_checklist(update: Update, context: BotContext) -> None:
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None:
             await send_not_started(update, context)
             return
@@ -359,7 +317,7 @@ async def tick(update: Update, context: BotContext) -> None:
         await answer_stale_button(update, context)
         return
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None:
             await send_not_started(update, context)
             return
@@ -373,7 +331,7 @@ async def tick(update: Update, context: BotContext) -> None:
     if step == 0:
         await context.bot.send_message(user.telegram_id, text, reply_markup=markup)
     else:
-        await _edit(update, text, markup)
+        await edit_in_place(update, text, markup)
 
 
 REFLECTION_ROUTE = InputRoute(on_text=reflection_answer, on_other=reflection_not_text)
@@ -390,12 +348,6 @@ HANDLERS = [
     CallbackQueryHandler(
         ask_reflection,
         pattern=callbacks.pattern(callbacks.REFLECT, rf"(?P<framework>{_ID}):(?P<step>\d{{1,2}})"),
-    ),
-    CallbackQueryHandler(
-        share_reflection,
-        pattern=callbacks.pattern(
-            callbacks.NOTE, r"(?P<note>\d{1,12}):(?P<visibility>shared|private)"
-        ),
     ),
     CallbackQueryHandler(
         tick,

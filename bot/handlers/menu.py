@@ -28,7 +28,7 @@ async def menu_button(update: Update, context: BotContext) -> None:
         await show_help(update, context)
         return
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
     if user is None:
         await send_not_started(update, context)
         return

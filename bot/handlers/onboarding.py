@@ -37,7 +37,7 @@ async def start(update: Update, context: BotContext) -> None:
     message = message_of(update)
     texts = context.texts
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         pending = accounts.pending_of(user) if user is not None else None
         if (
             user is not None
@@ -70,7 +70,7 @@ async def consent_answer(update: Update, context: BotContext) -> None:
     agreed = context.match["payload"] == "yes"
     texts = context.texts
     async with context.session() as session:
-        if await find_sender(session, update) is not None:
+        if await find_sender(session, update, context.now()) is not None:
             # Consent was given before (an old message, or a double tap).
             await answer_stale_button(update, context)
             return
@@ -179,7 +179,7 @@ async def time_button(update: Update, context: BotContext) -> None:
     assert query is not None
     assert context.match is not None
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None or accounts.pending_of(user) not in accounts.TIME_QUESTIONS:
             await answer_stale_button(update, context)
             return

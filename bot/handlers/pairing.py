@@ -80,7 +80,7 @@ async def make_invite(update: Update, context: BotContext) -> None:
     now = context.now()
     ttl_hours = context.services.settings.invite_ttl_hours
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None:
             await send_not_started(update, context)
             return
@@ -162,7 +162,7 @@ async def start_with_code(update: Update, context: BotContext) -> None:
     """``/start <code>``: the invite deep link."""
     assert context.args
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         await _offer(update, context, session, user, context.args[0])
 
 
@@ -172,7 +172,7 @@ async def join(update: Update, context: BotContext) -> None:
         await message_of(update).reply_text(context.texts.pairing.join_usage)
         return
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         await _offer(update, context, session, user, "".join(context.args))
 
 
@@ -182,7 +182,7 @@ async def consent_with_invite(update: Update, context: BotContext) -> None:
     assert query is not None
     assert context.match is not None
     async with context.session() as session:
-        if await find_sender(session, update) is not None:
+        if await find_sender(session, update, context.now()) is not None:
             await answer_stale_button(update, context)
             return
         user = await accounts.register_consenting_user(
@@ -207,7 +207,7 @@ async def answer_invite(update: Update, context: BotContext) -> None:
     agreed, code = context.match["answer"] == "yes", context.match["code"]
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None:
             await send_not_started(update, context)
             return
@@ -244,7 +244,7 @@ async def answer_invite(update: Update, context: BotContext) -> None:
 async def show_partner(update: Update, context: BotContext) -> None:
     texts = context.texts.pairing
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         current = await pairing.partnership_of(session, user) if user is not None else None
     if user is None:
         await send_not_started(update, context)
@@ -261,7 +261,7 @@ async def show_partner(update: Update, context: BotContext) -> None:
 async def ask_unpair(update: Update, context: BotContext) -> None:
     texts = context.texts.pairing
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         current = await pairing.partnership_of(session, user) if user is not None else None
     if user is None:
         await send_not_started(update, context)
@@ -294,7 +294,7 @@ async def answer_unpair(update: Update, context: BotContext) -> None:
     assert context.match is not None
     texts = context.texts.pairing
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         if user is None:
             await send_not_started(update, context)
             return

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 
-from bot.content import render
+from bot.content import Html, render
 from bot.context import BotContext
 from bot.handlers import keyboards
 from bot.handlers.common import clock, local_clock
 from bot.storage.models import User
+from bot.timezones import local_now
+
+logger = logging.getLogger(__name__)
 
 
 async def answer_stale_button(update: Update, context: BotContext) -> None:
     """A button that no longer applies: say so in a toast, change nothing."""
     query = update.callback_query
     assert query is not None
+    logger.debug("update %s: stale or unknown button %r", update.update_id, query.data)
     await query.answer(context.texts.errors.stale_button, show_alert=False)
 
 
@@ -25,14 +31,30 @@ async def send_not_started(update: Update, context: BotContext) -> None:
         await context.bot.send_message(update.effective_chat.id, context.texts.errors.not_started)
 
 
+def is_paused(user: User, context: BotContext) -> bool:
+    return user.paused_until is not None and user.paused_until > context.now()
+
+
 def settings_summary_text(context: BotContext, user: User) -> str:
     assert user.time_zone is not None
     assert user.checkin_time is not None
+    texts = context.texts.settings
+    now = context.now()
+    if is_paused(user, context):
+        assert user.paused_until is not None
+        until = local_now(user.time_zone, user.paused_until)
+        pause_line = render(
+            texts.paused_line, until=until.strftime(context.texts.checkin.day_format)
+        )
+    else:
+        pause_line = texts.running_line
     return render(
-        context.texts.settings.summary,
+        texts.summary,
         zone=user.time_zone,
-        local_time=local_clock(user.time_zone, context.now()),
+        local_time=local_clock(user.time_zone, now),
         checkin_time=clock(user.checkin_time),
+        weekly_day=texts.weekdays[user.weekly_day],
+        pause_line=Html(pause_line),
     )
 
 
@@ -44,6 +66,5 @@ async def send_settings_summary(
     if lead:
         text = f"{lead}\n\n{text}"
     assert update.effective_chat is not None
-    await context.bot.send_message(
-        update.effective_chat.id, text, reply_markup=keyboards.settings(context.texts)
-    )
+    markup = keyboards.settings(context.texts, paused=is_paused(user, context))
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)

@@ -6,8 +6,9 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers import callbacks
+from bot.handlers import callbacks, keyboards
 from bot.handlers.common import find_sender, message_of
+from bot.handlers.notes import edit_in_place
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import (
     answer_stale_button,
@@ -15,13 +16,16 @@ from bot.handlers.replies import (
     send_settings_summary,
     settings_summary_text,
 )
-from bot.services import accounts
+from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
+
+QUESTIONS = {"zone": PendingInput.SETTINGS_ZONE, "time": PendingInput.SETTINGS_TIME}
+PAUSE_DAYS = 7
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
     if user is None:
         await send_not_started(update, context)
         return
@@ -38,12 +42,19 @@ async def settings_button(update: Update, context: BotContext) -> None:
     assert query is not None
     assert context.match is not None
     action = context.match["payload"]
-    question = PendingInput.SETTINGS_ZONE if action == "zone" else PendingInput.SETTINGS_TIME
+    now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update)
-        if user is not None and user.onboarded_at is not None and action != "close":
-            await accounts.open_question(session, user, question, context.now())
-            await session.commit()
+        user = await find_sender(session, update, now)
+        ready = user is not None and user.onboarded_at is not None
+        if ready and action in QUESTIONS:
+            await accounts.open_question(session, user, QUESTIONS[action], now)
+        elif ready and action == "pause":
+            await checkins.pause(session, user, PAUSE_DAYS, now)
+        elif ready and action == "resume":
+            await checkins.resume(session, user, now)
+        elif ready and action.startswith("day"):
+            await accounts.set_weekly_day(session, user, int(action[3:]), now)
+        await session.commit()
     if user is None:
         await send_not_started(update, context)
         return
@@ -55,15 +66,26 @@ async def settings_button(update: Update, context: BotContext) -> None:
         await query.edit_message_text(
             f"{settings_summary_text(context, user)}\n\n{context.texts.settings.closed}"
         )
-        return
-    await ask_open_question(update, context, question)
+    elif action in QUESTIONS:
+        await ask_open_question(update, context, QUESTIONS[action])
+    elif action == "weekly":
+        await edit_in_place(
+            update, context.texts.settings.choose_weekly_day, keyboards.weekdays(context.texts)
+        )
+    else:
+        paused = checkins.is_paused(user, now)
+        await edit_in_place(
+            update,
+            settings_summary_text(context, user),
+            keyboards.settings(context.texts, paused=paused),
+        )
 
 
 async def cancel(update: Update, context: BotContext) -> None:
     texts = context.texts
     message = message_of(update)
     async with context.session() as session:
-        user = await find_sender(session, update)
+        user = await find_sender(session, update, context.now())
         pending = accounts.pending_of(user) if user is not None else None
         cancellable = user is not None and pending not in accounts.ONBOARDING_QUESTIONS
         if cancellable and pending is not None:
@@ -84,6 +106,9 @@ HANDLERS = [
     CommandHandler("settings", show_settings, filters=PRIVATE_MESSAGES),
     CommandHandler("cancel", cancel, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(
-        settings_button, pattern=callbacks.pattern(callbacks.SETTINGS, "zone|time|close")
+        settings_button,
+        pattern=callbacks.pattern(
+            callbacks.SETTINGS, "zone|time|weekly|pause|resume|close|day[0-6]"
+        ),
     ),
 ]

@@ -21,6 +21,8 @@ class PendingInput(StrEnum):
     SETTINGS_TIME = "settings_time"
     # Stored as "reflection:<framework id>:<step>": the answer to a step's question.
     REFLECTION = "reflection"
+    # Stored as "checkin_note:<check-in id>": a note for that day's check-in.
+    CHECKIN_NOTE = "checkin_note"
 
 
 ZONE_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.SETTINGS_ZONE})
@@ -69,8 +71,10 @@ async def register_consenting_user(
 
 
 def _reschedule(user: User, now: datetime) -> None:
-    if user.time_zone and user.checkin_time:
-        user.next_checkin_at = next_checkin_at(now, user.time_zone, user.checkin_time)
+    """The next evening after ``now`` (or after a pause), for someone who is reachable."""
+    if user.time_zone and user.checkin_time and user.active:
+        start = max(now, user.paused_until) if user.paused_until else now
+        user.next_checkin_at = next_checkin_at(start, user.time_zone, user.checkin_time)
 
 
 async def set_time_zone(session: AsyncSession, user: User, zone: str, now: datetime) -> User:
@@ -116,13 +120,25 @@ async def open_question(
     return user
 
 
-async def mark_active(session: AsyncSession, user: User, *, active: bool) -> None:
-    """``active=False`` when Telegram says the user blocked the bot; back on when they write."""
-    user.active = active
+async def reactivate(session: AsyncSession, user: User, now: datetime) -> None:
+    """Someone who had blocked the bot wrote again: their evenings start again."""
+    user.active = True
+    user.updated_at = now
+    _reschedule(user, now)
 
 
 async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+    """Telegram says they blocked the bot: no more prompts (their partner is unaffected)."""
     user = await users.get_user_by_telegram_id(session, telegram_id)
     if user is not None:
         user.active = False
+        user.next_checkin_at = None
         user.updated_at = now
+
+
+async def set_weekly_day(session: AsyncSession, user: User, weekday: int, now: datetime) -> None:
+    """0 = Monday … 6 = Sunday: the evening that also asks this week's question."""
+    if not 0 <= weekday <= 6:
+        raise ValueError(weekday)
+    user.weekly_day = weekday
+    user.updated_at = now

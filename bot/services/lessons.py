@@ -8,11 +8,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Framework, Page
-from bot.storage import lessons
+from bot.services.notes import MAX_NOTE_LENGTH
+from bot.storage import lessons, notes
 from bot.storage.models import Note, User
-
-MAX_REFLECTION_LENGTH = 4000
-PRIVATE, SHARED = "private", "shared"
 
 
 @dataclass(frozen=True)
@@ -81,16 +79,8 @@ async def save_reflection(
     session: AsyncSession, user: User, framework: Framework, step: int, body: str, now: datetime
 ) -> Note:
     """Store an answer to a step's question, private until its author shares it."""
-    if len(body) > MAX_REFLECTION_LENGTH:
+    if len(body) > MAX_NOTE_LENGTH:
         raise ValueError("reflection too long")
-    return await lessons.add_reflection(
+    return await notes.add_note(
         session, user_id=user.id, framework_id=framework.id, step=step, body=body, now=now
-    )
-
-
-async def set_reflection_shared(
-    session: AsyncSession, user: User, note_id: int, *, shared: bool
-) -> bool:
-    return await lessons.set_note_visibility(
-        session, note_id=note_id, author_id=user.id, visibility=SHARED if shared else PRIVATE
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import ChecklistItem, LessonProgress, Note
+from bot.storage.models import ChecklistItem, LessonProgress
 
 
 async def get_progress(
@@ -78,32 +78,3 @@ async def set_tick(
                 ChecklistItem.step == step,
             )
         )
-
-
-async def add_reflection(
-    session: AsyncSession, *, user_id: int, framework_id: str, step: int, body: str, now: datetime
-) -> Note:
-    note = Note(
-        user_id=user_id,
-        framework_id=framework_id,
-        step=step,
-        body=body,
-        visibility="private",
-        created_at=now,
-    )
-    session.add(note)
-    await session.flush()
-    return note
-
-
-async def set_note_visibility(
-    session: AsyncSession, *, note_id: int, author_id: int, visibility: str
-) -> bool:
-    """Change a note's visibility; only its author can, so a forged id changes nothing."""
-    result = await session.execute(
-        update(Note)
-        .where(Note.id == note_id, Note.user_id == author_id)
-        .values(visibility=visibility)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]

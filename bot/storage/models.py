@@ -187,21 +187,53 @@ class ChecklistItem(Base):
 
 
 class Checkin(Base):
-    """One prompt sent to a user for one of their local days."""
+    """One prompt for one of a user's local days: an outbox row first, a sent message after.
+
+    The dispatcher creates the row (claiming it) in the same transaction that moves the user's
+    ``next_checkin_at``; the unique key makes a second prompt for the same day impossible.
+    A row with ``sent_at`` NULL whose claim is old was interrupted (a crash) and is sent again.
+    """
 
     __tablename__ = "checkins"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16))  # "evening", "weekly", "digest"
+    kind: Mapped[str] = mapped_column(String(16))  # "evening", "digest"
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # With the evening items, the weekly ones (encouragement, the seed's step 4).
+    includes_weekly: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    send_attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     skipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (UniqueConstraint("user_id", "local_date", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date", "kind"),
+        # The dispatcher's other lookups touch only open rows, however many old ones exist.
+        Index(
+            "ix_checkins_unsent",
+            "claimed_at",
+            sqlite_where=text("sent_at IS NULL AND skipped_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND skipped_at IS NULL"),
+        ),
+        Index(
+            "ix_checkins_open",
+            "sent_at",
+            sqlite_where=text("answered_at IS NULL AND skipped_at IS NULL"),
+            postgresql_where=text("answered_at IS NULL AND skipped_at IS NULL"),
+        ),
+        Index(
+            "ix_checkins_snoozed",
+            "snoozed_until",
+            sqlite_where=text("snoozed_until IS NOT NULL"),
+            postgresql_where=text("snoozed_until IS NOT NULL"),
+        ),
+    )
 
 
 class CheckinAnswer(Base):
@@ -229,6 +261,10 @@ class Moment(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     local_date: Mapped[date] = mapped_column(Date)
+    # The bot's question message it answers: one moment per question, however often tapped.
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("user_id", "message_id"),)
 
 
 class Note(Base):

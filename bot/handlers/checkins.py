@@ -1,0 +1,325 @@
+"""The evening check-in message, its buttons and note; ``/bid`` and ``/stress``; pausing.
+
+The dispatcher (``bot.handlers.dispatch``) sends the first screen; every tap edits that same
+message to the next question, so a day's check-in is one message however it is answered.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.content import Html, Texts, render
+from bot.context import BotContext
+from bot.handlers import callbacks
+from bot.handlers.common import clock, find_sender, message_of
+from bot.handlers.input import InputRoute
+from bot.handlers.notes import edit_in_place, share_keyboard
+from bot.handlers.onboarding import PRIVATE_MESSAGES
+from bot.handlers.replies import answer_stale_button, send_not_started
+from bot.services import accounts, checkins
+from bot.services.accounts import PendingInput
+from bot.services.checkin_items import ITEMS, items_for
+from bot.services.notes import MAX_NOTE_LENGTH
+from bot.storage.models import Checkin, User
+from bot.timezones import local_now
+
+DEFAULT_PAUSE_DAYS = 7
+
+
+def _button(label: str, prefix: str, payload: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.data(prefix, payload))
+
+
+# --- the check-in message -----------------------------------------------------------------
+
+
+def prompt_view(
+    texts: Texts, checkin: Checkin, answers: dict[str, str], *, closing: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The check-in as it stands: answered lines, then the next question with its options.
+
+    When every question is answered, the note offer; with ``closing``, that line instead of
+    any question and no buttons. The texts never quote a note.
+    """
+    words = texts.checkin
+    day = checkin.local_date.strftime(words.day_format)
+    header = render(words.weekly_header if checkin.includes_weekly else words.header, day=day)
+    lines = [header]
+    done = [item for item in items_for(weekly=checkin.includes_weekly) if item.key in answers]
+    if not done:
+        lines.append(words.intro)
+    for item in done:
+        label = words.items[item.key]
+        lines.append(
+            render(
+                words.answered_line,
+                question=Html(label.short),
+                answer=label.options[answers[item.key]],
+            )
+        )
+    upcoming = checkins.CheckinState(checkin, answers).next_item
+    rows: list[list[InlineKeyboardButton]] = []
+    if closing is not None:
+        lines.append(closing)
+    elif upcoming is None:
+        lines.append(words.note_question)
+        rows.append(
+            [
+                _button(words.note_button, callbacks.CHECKIN, f"{checkin.id}:note"),
+                _button(words.done_button, callbacks.CHECKIN, f"{checkin.id}:done"),
+            ]
+        )
+    else:
+        label = words.items[upcoming.key]
+        lines.append(label.question)
+        options = [
+            _button(
+                label.options[value], callbacks.CHECKIN, f"{checkin.id}:a:{upcoming.key}:{value}"
+            )
+            for value in upcoming.options
+        ]
+        rows += [options[:2], options[2:]] if len(options) > 3 else [options]
+        if not answers:
+            rows.append(
+                [
+                    _button(words.snooze_button, callbacks.CHECKIN, f"{checkin.id}:snooze"),
+                    _button(words.skip_button, callbacks.CHECKIN, f"{checkin.id}:skip"),
+                ]
+            )
+    return "\n\n".join(lines), InlineKeyboardMarkup([row for row in rows if row])
+
+
+async def _refused(update: Update, context: BotContext, refusal: checkins.Refused) -> None:
+    query = update.callback_query
+    assert query is not None
+    if refusal is checkins.Refused.CLOSED:
+        await query.answer(context.texts.checkin.closed)
+    else:
+        await answer_stale_button(update, context)
+
+
+async def checkin_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    texts = context.texts.checkin
+    checkin_id, action = int(context.match["checkin"]), context.match["action"]
+    now = context.now()
+    async with context.session() as session:
+        user = await find_sender(session, update, now)
+        if user is None:
+            await send_not_started(update, context)
+            return
+        if action.startswith("a:"):
+            _, item, value = action.split(":")
+            outcome = await checkins.answer(session, user, checkin_id, item, value, now)
+        elif action == "skip":
+            outcome = await checkins.skip(session, user, checkin_id, now)
+        elif action == "snooze":
+            outcome = await checkins.snooze(session, user, checkin_id, now)
+        else:  # "note" or "done"
+            outcome = await checkins.open_checkin(session, user, checkin_id)
+            if action == "note" and not isinstance(outcome, checkins.Refused):
+                await accounts.open_question(
+                    session, user, PendingInput.CHECKIN_NOTE, now, argument=str(checkin_id)
+                )
+                await session.commit()
+    if isinstance(outcome, checkins.Refused):
+        await _refused(update, context, outcome)
+        return
+    await query.answer()
+    if action == "skip":
+        await edit_in_place(update, texts.skipped, None)
+    elif action == "snooze":
+        await edit_in_place(update, texts.snoozed, None)
+    elif action == "done":
+        text, _ = prompt_view(
+            context.texts, outcome.checkin, outcome.answers, closing=texts.finished
+        )
+        await edit_in_place(update, text, None)
+    elif action == "note":
+        await context.bot.send_message(user.telegram_id, texts.note_prompt)
+    else:
+        await edit_in_place(update, *prompt_view(context.texts, outcome.checkin, outcome.answers))
+
+
+async def note_answer(
+    update: Update, context: BotContext, session: AsyncSession, user: User, text: str
+) -> None:
+    texts = context.texts.checkin
+    if len(text) > MAX_NOTE_LENGTH:
+        await message_of(update).reply_text(
+            render(texts.note_too_long, limit=f"{MAX_NOTE_LENGTH:,}")
+        )
+        return
+    argument = accounts.pending_argument(user) or ""
+    now = context.now()
+    note = (
+        await checkins.add_note(session, user, int(argument), text, now)
+        if argument.isdigit()
+        else checkins.Refused.NOT_YOURS
+    )
+    await accounts.open_question(session, user, None, now)
+    await session.commit()
+    if isinstance(note, checkins.Refused):
+        await message_of(update).reply_text(context.texts.checkin.closed)
+        return
+    await message_of(update).reply_text(
+        context.texts.notes.saved, reply_markup=share_keyboard(context, note.id, shared=False)
+    )
+
+
+async def note_not_text(
+    update: Update, context: BotContext, session: AsyncSession, user: User
+) -> None:
+    await message_of(update).reply_text(context.texts.checkin.note_not_text)
+
+
+# --- moments as they happen -------------------------------------------------------------------
+
+
+def _moment_choices(texts: Texts, command: str) -> tuple[str, list[tuple[str, str]]]:
+    """The question for ``/bid`` or ``/stress`` and its (kind, button label) choices."""
+    words = texts.moments
+    if command == "bid":
+        return words.bid_question, [
+            ("bid_made", words.bid_made_button),
+            ("bid_noticed", words.bid_noticed_button),
+        ]
+    return words.stress_question, [
+        ("stress_mine", words.stress_mine_button),
+        ("stress_partner", words.stress_partner_button),
+    ]
+
+
+def _moment_follow_up(texts: Texts, kind: str) -> str:
+    words = texts.moments
+    return {
+        "bid_made": words.bid_made_outcome,
+        "bid_noticed": words.bid_noticed_outcome,
+        "stress_mine": words.stress_mine_outcome,
+        "stress_partner": words.stress_partner_outcome,
+    }[kind]
+
+
+async def ask_moment(update: Update, context: BotContext) -> None:
+    """``/bid`` or ``/stress``: which kind of moment, with buttons."""
+    command = "bid" if message_of(update).text.lower().startswith("/bid") else "stress"
+    async with context.session() as session:
+        user = await find_sender(session, update, context.now())
+    if user is None:
+        await send_not_started(update, context)
+        return
+    question, choices = _moment_choices(context.texts, command)
+    buttons = [_button(label, callbacks.MOMENT, kind) for kind, label in choices]
+    await message_of(update).reply_text(question, reply_markup=InlineKeyboardMarkup([buttons]))
+
+
+async def moment_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    texts = context.texts.moments
+    kind, outcome = context.match["kind"], context.match["outcome"]
+    if outcome is None:
+        await query.answer()
+        options = texts.outcomes[kind]
+        buttons = [
+            _button(label, callbacks.MOMENT, f"{kind}:{value}") for value, label in options.items()
+        ]
+        question = _moment_follow_up(context.texts, kind)
+        await edit_in_place(update, question, InlineKeyboardMarkup([buttons]))
+        return
+    now = context.now()
+    async with context.session() as session:
+        user = await find_sender(session, update, now)
+        if user is None:
+            await send_not_started(update, context)
+            return
+        assert query.message is not None
+        stored = await checkins.log_moment(
+            session, user, kind, outcome, query.message.message_id, now
+        )
+    if not stored:  # a forged outcome, or a second tap on the same question
+        await answer_stale_button(update, context)
+        return
+    await query.answer()
+    local_time = local_now(user.time_zone or "UTC", now).time()
+    summary = f"{_moment_follow_up(context.texts, kind)} {texts.outcomes[kind][outcome]}"
+    await edit_in_place(update, render(texts.logged, time=clock(local_time), summary=summary), None)
+
+
+# --- pausing ----------------------------------------------------------------------------------
+
+
+def _day(user: User, instant: object, context: BotContext) -> str:
+    return local_now(user.time_zone or "UTC", instant).strftime(  # type: ignore[arg-type]
+        context.texts.checkin.day_format
+    )
+
+
+async def pause(update: Update, context: BotContext) -> None:
+    texts = context.texts.pause
+    args = context.args or []
+    if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 60)):
+        await message_of(update).reply_text(texts.usage)
+        return
+    days = int(args[0]) if args else DEFAULT_PAUSE_DAYS
+    now = context.now()
+    async with context.session() as session:
+        user = await find_sender(session, update, now)
+        if user is None or user.onboarded_at is None:
+            await send_not_started(update, context)
+            return
+        until = await checkins.pause(session, user, days, now)
+        await session.commit()
+    await message_of(update).reply_text(render(texts.paused, until=_day(user, until, context)))
+
+
+async def resume(update: Update, context: BotContext) -> None:
+    texts = context.texts.pause
+    now = context.now()
+    async with context.session() as session:
+        user = await find_sender(session, update, now)
+        if user is None or user.onboarded_at is None:
+            await send_not_started(update, context)
+            return
+        was_paused = checkins.is_paused(user, now)
+        next_at = await checkins.resume(session, user, now)
+        await session.commit()
+    if not was_paused or next_at is None:
+        await message_of(update).reply_text(texts.not_paused)
+        return
+    at = clock(local_now(user.time_zone or "UTC", next_at).time())
+    await message_of(update).reply_text(
+        render(texts.resumed, next=f"{_day(user, next_at, context)}, {at}")
+    )
+
+
+NOTE_ROUTE = InputRoute(on_text=note_answer, on_other=note_not_text)
+INPUT_ROUTES = {PendingInput.CHECKIN_NOTE: NOTE_ROUTE}
+
+_ITEM_KEYS = "|".join(item.key for item in ITEMS)
+
+HANDLERS = [
+    CommandHandler("bid", ask_moment, filters=PRIVATE_MESSAGES),
+    CommandHandler("stress", ask_moment, filters=PRIVATE_MESSAGES),
+    CommandHandler("pause", pause, filters=PRIVATE_MESSAGES),
+    CommandHandler("resume", resume, filters=PRIVATE_MESSAGES),
+    CallbackQueryHandler(
+        checkin_button,
+        pattern=callbacks.pattern(
+            callbacks.CHECKIN,
+            rf"(?P<checkin>\d{{1,12}}):(?P<action>a:(?:{_ITEM_KEYS}):[a-z]{{1,12}}|skip|snooze|note|done)",
+        ),
+    ),
+    CallbackQueryHandler(
+        moment_button,
+        pattern=callbacks.pattern(
+            callbacks.MOMENT,
+            r"(?P<kind>bid_made|bid_noticed|stress_mine|stress_partner)(?::(?P<outcome>[a-z]{1,12}))?",
+        ),
+    ),
+]

@@ -1,0 +1,158 @@
+"""The one periodic job: send every check-in that is due, and the snoozes and reminders.
+
+Nothing is scheduled per user in memory. Each run claims due work from the database in short
+transactions (see :mod:`bot.services.checkins`), then sends it:
+
+- a 403 (the user blocked the bot) marks them inactive, which stops their prompts; their
+  partner is untouched;
+- a 429 is waited out for as long as Telegram asks, then the message is sent;
+- any other failure is counted, logged, and retried by a later run, at most a few times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from telegram import Bot, Message
+from telegram.error import Forbidden, RetryAfter, TelegramError
+
+from bot.context import BotContext, BotServices
+from bot.handlers.checkins import prompt_view
+from bot.services import accounts, checkins
+from bot.storage.checkins import OutboxRow
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+# Sends in flight at once; the rate limiter (when on) paces them to Telegram's limits.
+CONCURRENT_SENDS = 32
+MAX_RETRY_AFTER_WAITS = 3
+
+
+@dataclass
+class DispatchReport:
+    prompts: int = 0
+    resent: int = 0
+    snoozed: int = 0
+    reminders: int = 0
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    batches: list[int] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.prompts or self.resent or self.snoozed or self.reminders)
+
+
+async def _send(bot: Bot, chat_id: int, text: str, **kwargs: object) -> Message:
+    """Send, waiting out 429s (as often as Telegram asks, a few times at most)."""
+    for _ in range(MAX_RETRY_AFTER_WAITS):
+        try:
+            return await bot.send_message(chat_id, text, **kwargs)  # type: ignore[arg-type]
+        except RetryAfter as error:
+            wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            logger.warning("Telegram asks to wait %.0f s before sending more", seconds)
+            await asyncio.sleep(seconds)
+    return await bot.send_message(chat_id, text, **kwargs)  # type: ignore[arg-type]
+
+
+async def _deliver(
+    bot: Bot,
+    services: BotServices,
+    rows: list[OutboxRow],
+    report: DispatchReport,
+    *,
+    reminder: bool,
+) -> list[tuple[int, int]]:
+    """Send each row's prompt (or reminder); returns ``(checkin_id, message_id)`` of the sent."""
+    gate = asyncio.Semaphore(CONCURRENT_SENDS)
+    sent: list[tuple[int, int]] = []
+
+    async def one(row: OutboxRow) -> None:
+        async with gate:
+            try:
+                if reminder:
+                    message = await _send(bot, row.telegram_id, services.texts.checkin.reminder)
+                else:
+                    async with services.sessions() as session:
+                        state = await checkins.checkin_state(session, row.checkin_id)
+                    if state is None:
+                        return
+                    text, markup = prompt_view(services.texts, state.checkin, state.answers)
+                    message = await _send(bot, row.telegram_id, text, reply_markup=markup)
+            except Forbidden:
+                report.blocked += 1
+                logger.info("user %s blocked the bot; their check-ins stop", row.user_id)
+                async with services.sessions() as session:
+                    await accounts.mark_blocked(session, row.telegram_id, services.clock())
+                    await session.commit()
+                return
+            except TelegramError as error:
+                report.failed += 1
+                logger.warning("check-in %s not sent: %s", row.checkin_id, error)
+                if not reminder:
+                    async with services.sessions() as session:
+                        await checkins.record_failed(session, row.checkin_id)
+                return
+            report.sent += 1
+            sent.append((row.checkin_id, message.message_id))
+
+    await asyncio.gather(*(one(row) for row in rows))
+    return sent
+
+
+async def dispatch(bot: Bot, services: BotServices) -> DispatchReport:
+    """One run: claim and send everything due now. Safe to run in several processes at once."""
+    settings = services.settings
+    grace = timedelta(hours=settings.checkin_grace_hours)
+    report = DispatchReport()
+    claims = [
+        ("prompts", lambda s, now: checkins.claim_due(s, now, grace=grace, batch=BATCH)),
+        ("resent", lambda s, now: checkins.claim_abandoned(s, now, grace=grace, batch=BATCH)),
+        ("snoozed", lambda s, now: checkins.claim_snoozed(s, now, batch=BATCH)),
+    ]
+    for name, claim in claims:
+        while True:
+            now = services.clock()
+            async with services.sessions() as session:
+                rows = await claim(session, now)
+            if not rows:
+                break
+            setattr(report, name, getattr(report, name) + len(rows))
+            report.batches.append(len(rows))
+            sent = await _deliver(bot, services, rows, report, reminder=False)
+            async with services.sessions() as session:
+                await checkins.record_sent(session, sent, services.clock())
+            if len(rows) < BATCH:
+                break
+    if settings.checkin_reminder_minutes:
+        delay = timedelta(minutes=settings.checkin_reminder_minutes)
+        async with services.sessions() as session:
+            rows = await checkins.claim_reminders(
+                session, services.clock(), delay=delay, batch=BATCH
+            )
+        report.reminders = len(rows)
+        await _deliver(bot, services, rows, report, reminder=True)
+    if report.any:
+        logger.info(
+            "dispatch: %d prompts, %d resent, %d snoozed, %d reminders; %d sent, %d blocked, "
+            "%d failed",
+            report.prompts,
+            report.resent,
+            report.snoozed,
+            report.reminders,
+            report.sent,
+            report.blocked,
+            report.failed,
+        )
+    return report
+
+
+async def dispatch_job(context: BotContext) -> None:
+    """The JobQueue callback."""
+    await dispatch(context.bot, context.services)

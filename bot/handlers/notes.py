@@ -1,0 +1,71 @@
+"""Sharing or unsharing a note, from the buttons under its "saved" message."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.handlers import callbacks
+from bot.handlers.common import find_sender
+from bot.handlers.replies import answer_stale_button
+from bot.services import notes
+
+
+def share_keyboard(context: BotContext, note_id: int, *, shared: bool) -> InlineKeyboardMarkup:
+    texts = context.texts.notes
+    label, target = (texts.unshare_button, "private") if shared else (texts.share_button, "shared")
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label, callback_data=callbacks.data(callbacks.NOTE, f"{note_id}:{target}")
+                )
+            ]
+        ]
+    )
+
+
+async def edit_in_place(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the pressed message; pressing the button of what is already shown is fine."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+async def share_note(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    note_id, shared = int(context.match["note"]), context.match["visibility"] == "shared"
+    async with context.session() as session:
+        user = await find_sender(session, update, context.now())
+        changed = user is not None and await notes.set_note_shared(
+            session, user, note_id, shared=shared
+        )
+        await session.commit()
+    if not changed:
+        await answer_stale_button(update, context)
+        return
+    await query.answer()
+    texts = context.texts.notes
+    await edit_in_place(
+        update,
+        texts.shared if shared else texts.saved,
+        share_keyboard(context, note_id, shared=shared),
+    )
+
+
+HANDLERS = [
+    CallbackQueryHandler(
+        share_note,
+        pattern=callbacks.pattern(
+            callbacks.NOTE, r"(?P<note>\d{1,12}):(?P<visibility>shared|private)"
+        ),
+    ),
+]

@@ -1,0 +1,85 @@
+"""What the evening check-in asks, and in which order: pure data and rules, no I/O.
+
+The keys and option values here are what is stored and what the reciprocity figures read;
+the words shown for them live in ``texts.toml`` (``[checkin.items.*]``), checked against this
+list at start-up by :func:`check_labels`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.content import ContentError, Texts
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    options: tuple[str, ...]
+    weekly: bool = False
+    # Asked only when an earlier answer makes it meaningful.
+    unless: tuple[str, str] | None = None
+
+
+ITEMS: tuple[Item, ...] = (
+    Item("bids_noticed", ("none", "few", "some", "many")),
+    Item("bids_response", ("toward", "missed", "away"), unless=("bids_noticed", "none")),
+    Item("bids_made", ("none", "met", "partly", "missed")),
+    Item("my_stress", ("calm", "yes", "somewhat", "no")),
+    Item("partner_stress", ("calm", "yes", "somewhat", "no")),
+    # Once a week: the seed's step 4, supporting each other's own pursuits.
+    Item("encouraged_partner", ("yes", "somewhat", "no"), weekly=True),
+    Item("felt_encouraged", ("yes", "somewhat", "no"), weekly=True),
+)
+ITEMS_BY_KEY = {item.key: item for item in ITEMS}
+
+# What a moment logged with /bid or /stress can be, and its possible outcomes.
+MOMENT_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "bid_made": ("met", "partly", "missed"),
+    "bid_noticed": ("toward", "missed", "away"),
+    "stress_mine": ("yes", "somewhat", "no"),
+    "stress_partner": ("yes", "somewhat", "no"),
+}
+
+
+def items_for(*, weekly: bool) -> tuple[Item, ...]:
+    return tuple(item for item in ITEMS if weekly or not item.weekly)
+
+
+def is_asked(item: Item, answers: Mapping[str, str]) -> bool:
+    return item.unless is None or answers.get(item.unless[0]) != item.unless[1]
+
+
+def next_item(answers: Mapping[str, str], *, weekly: bool) -> Item | None:
+    """The first question still to answer, or ``None`` when the check-in is complete."""
+    for item in items_for(weekly=weekly):
+        if item.key not in answers and is_asked(item, answers):
+            return item
+    return None
+
+
+def accepts(key: str, value: str, *, weekly: bool) -> bool:
+    item = ITEMS_BY_KEY.get(key)
+    return item is not None and value in item.options and (weekly or not item.weekly)
+
+
+def check_labels(texts: Texts, source: str = "texts.toml") -> None:
+    """Every item and option needs words, and no words may be left without an item."""
+    labels = texts.checkin.items
+    for item in ITEMS:
+        if item.key not in labels:
+            raise ContentError(f"{source}: checkin.items.{item.key} is missing")
+        if set(labels[item.key].options) != set(item.options):
+            raise ContentError(
+                f"{source}: checkin.items.{item.key}.options must be exactly "
+                f"{', '.join(item.options)}"
+            )
+    extra = set(labels) - set(ITEMS_BY_KEY)
+    if extra:
+        raise ContentError(f"{source}: checkin.items.{sorted(extra)[0]} is not a known item")
+    for kind, outcomes in MOMENT_OUTCOMES.items():
+        if set(texts.moments.outcomes.get(kind, {})) != set(outcomes):
+            raise ContentError(
+                f"{source}: moments.outcomes.{kind} must be exactly {', '.join(outcomes)}"
+            )

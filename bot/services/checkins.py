@@ -1,0 +1,282 @@
+"""Evening check-ins: claiming due prompts, answering them, skipping, snoozing, pausing.
+
+The schedule lives in the database (``users.next_checkin_at``, UTC), nothing in memory:
+the dispatcher claims due users in a transaction that creates the day's check-in row and
+moves the due time to the next local evening, then sends. See :func:`claim_due`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.checkin_items import MOMENT_OUTCOMES, Item, accepts, next_item
+from bot.storage import checkins, notes
+from bot.storage.checkins import EVENING, DueUser, OutboxRow
+from bot.storage.models import Checkin, Note, User
+from bot.timezones import local_now, next_checkin_at
+
+MAX_SEND_ATTEMPTS = 3
+MAX_PAUSE_DAYS = 60
+SNOOZE = timedelta(hours=1)
+# A claimed prompt not marked sent after this long was interrupted, and is sent again.
+CLAIM_LEASE = timedelta(minutes=2)
+# Reminders are only for today's prompt, not for one from days ago.
+REMINDER_HORIZON = timedelta(hours=12)
+
+
+# --- the schedule (pure) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with one due user."""
+
+    send: bool
+    local_date: date
+    includes_weekly: bool
+    next_at: datetime
+
+
+def plan_for(due: DueUser, now: datetime, grace: timedelta) -> Plan:
+    """Send if the due time is recent (and not paused); either way, move to the next evening.
+
+    The next evening is computed after *now*, not after the missed due time, so a bot that was
+    down for days sends at most one (recent) prompt per user, not a burst of stale ones.
+    """
+    local_day = local_now(due.time_zone, due.due_at).date()
+    paused = due.paused_until is not None and due.paused_until > due.due_at
+    return Plan(
+        send=not paused and due.due_at > now - grace,
+        local_date=local_day,
+        includes_weekly=local_day.weekday() == due.weekly_day,
+        next_at=next_checkin_at(max(now, due.due_at), due.time_zone, due.checkin_time),
+    )
+
+
+# --- the dispatcher's claims ------------------------------------------------------------------
+
+
+def _locks(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, *, grace: timedelta, batch: int
+) -> list[OutboxRow]:
+    """Claim up to ``batch`` due users: create their check-ins, move their due times.
+
+    Commits. Returns the prompts to send. On PostgreSQL the due rows are locked with
+    SKIP LOCKED, so a second dispatcher claims different users; on either database the
+    unique (user, day, kind) key refuses a second prompt for the same day.
+    """
+    due = await checkins.due_users(session, now, limit=batch, lock=_locks(session))
+    rows: list[dict[str, object]] = []
+    schedule: dict[int, datetime | None] = {}
+    for user in due:
+        plan = plan_for(user, now, grace)
+        schedule[user.user_id] = plan.next_at
+        if plan.send:
+            rows.append(
+                {
+                    "user_id": user.user_id,
+                    "local_date": plan.local_date,
+                    "kind": EVENING,
+                    "due_at": user.due_at,
+                    "includes_weekly": plan.includes_weekly,
+                    "claimed_at": now,
+                }
+            )
+    inserted = await checkins.insert_checkins(session, rows)
+    await checkins.set_next_checkins(session, schedule)
+    outbox = await checkins.outbox(session, list(inserted.values()))
+    await session.commit()
+    return outbox
+
+
+async def claim_abandoned(
+    session: AsyncSession, now: datetime, *, grace: timedelta, batch: int
+) -> list[OutboxRow]:
+    """Prompts claimed earlier but never sent: send them again while still recent."""
+    rows = await checkins.abandoned(session, now - CLAIM_LEASE, limit=batch, lock=_locks(session))
+    stale = [
+        row.checkin_id
+        for row in rows
+        if row.send_attempts >= MAX_SEND_ATTEMPTS or (row.due_at or now) <= now - grace
+    ]
+    retry = [row for row in rows if row.checkin_id not in stale]
+    await checkins.give_up(session, stale, now)
+    await checkins.reclaim(session, [row.checkin_id for row in retry], now)
+    await session.commit()
+    return retry
+
+
+async def claim_snoozed(session: AsyncSession, now: datetime, *, batch: int) -> list[OutboxRow]:
+    rows = await checkins.due_snoozes(session, now, limit=batch, lock=_locks(session))
+    # Cleared now: a snoozed prompt is re-sent at most once, even if that send fails.
+    await checkins.set_fields(session, [row.checkin_id for row in rows], snoozed_until=None)
+    await session.commit()
+    return rows
+
+
+async def claim_reminders(
+    session: AsyncSession, now: datetime, *, delay: timedelta, batch: int
+) -> list[OutboxRow]:
+    rows = await checkins.due_reminders(
+        session,
+        sent_before=now - delay,
+        sent_after=now - REMINDER_HORIZON,
+        limit=batch,
+        lock=_locks(session),
+    )
+    await checkins.set_fields(session, [row.checkin_id for row in rows], reminded_at=now)
+    await session.commit()
+    return rows
+
+
+async def record_sent(session: AsyncSession, sent: list[tuple[int, int]], now: datetime) -> None:
+    await checkins.mark_sent(session, sent, now)
+    await session.commit()
+
+
+async def record_failed(session: AsyncSession, checkin_id: int) -> None:
+    await checkins.count_failed_send(session, checkin_id)
+    await session.commit()
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+class Refused(StrEnum):
+    NOT_YOURS = "not_yours"  # someone else's check-in (forged data)
+    CLOSED = "closed"  # a newer check-in has been sent since
+    FINISHED = "finished"  # skipped, or already done
+    INVALID = "invalid"  # an item or value that does not exist (or not on this day)
+
+
+@dataclass(frozen=True)
+class CheckinState:
+    checkin: Checkin
+    answers: dict[str, str]
+
+    @property
+    def next_item(self) -> Item | None:
+        return next_item(self.answers, weekly=self.checkin.includes_weekly)
+
+
+async def checkin_state(session: AsyncSession, checkin_id: int) -> CheckinState | None:
+    """A check-in with its answers so far, for (re-)drawing its message."""
+    checkin = await checkins.get_checkin(session, checkin_id)
+    if checkin is None:
+        return None
+    return CheckinState(checkin, await checkins.answers_of(session, checkin_id))
+
+
+async def open_checkin(
+    session: AsyncSession, user: User, checkin_id: int
+) -> CheckinState | Refused:
+    """The user's check-in if they may still answer it."""
+    checkin = await checkins.get_checkin(session, checkin_id)
+    if checkin is None or checkin.user_id != user.id or checkin.kind != EVENING:
+        return Refused.NOT_YOURS
+    if checkin.skipped_at is not None:
+        return Refused.FINISHED
+    if await checkins.newest_sent_checkin_id(session, user.id) != checkin.id:
+        return Refused.CLOSED
+    return CheckinState(checkin, await checkins.answers_of(session, checkin.id))
+
+
+async def answer(
+    session: AsyncSession, user: User, checkin_id: int, item: str, value: str, now: datetime
+) -> CheckinState | Refused:
+    """Store one answer (again, if tapped twice) under the check-in's own day."""
+    state = await open_checkin(session, user, checkin_id)
+    if isinstance(state, Refused):
+        return state
+    if not accepts(item, value, weekly=state.checkin.includes_weekly):
+        return Refused.INVALID
+    await checkins.save_answer(session, checkin_id=checkin_id, item=item, value=value, now=now)
+    if state.checkin.answered_at is None:
+        state.checkin.answered_at = now  # engaged: no reminder any more
+    await session.commit()
+    return CheckinState(state.checkin, {**state.answers, item: value})
+
+
+async def skip(
+    session: AsyncSession, user: User, checkin_id: int, now: datetime
+) -> CheckinState | Refused:
+    state = await open_checkin(session, user, checkin_id)
+    if isinstance(state, Refused):
+        return state
+    state.checkin.skipped_at = now
+    state.checkin.snoozed_until = None
+    await session.commit()
+    return state
+
+
+async def snooze(
+    session: AsyncSession, user: User, checkin_id: int, now: datetime
+) -> CheckinState | Refused:
+    state = await open_checkin(session, user, checkin_id)
+    if isinstance(state, Refused):
+        return state
+    state.checkin.snoozed_until = now + SNOOZE
+    await session.commit()
+    return state
+
+
+async def add_note(
+    session: AsyncSession, user: User, checkin_id: int, body: str, now: datetime
+) -> Note | Refused:
+    state = await open_checkin(session, user, checkin_id)
+    if isinstance(state, Refused):
+        return state
+    return await notes.add_note(session, user_id=user.id, body=body, now=now, checkin_id=checkin_id)
+
+
+# --- pausing ----------------------------------------------------------------------------------
+
+
+async def pause(session: AsyncSession, user: User, days: int, now: datetime) -> datetime:
+    """No prompts until ``days`` from now; the schedule jumps to the first evening after."""
+    until = now + timedelta(days=days)
+    user.paused_until = until
+    if user.time_zone and user.checkin_time:
+        user.next_checkin_at = next_checkin_at(until, user.time_zone, user.checkin_time)
+    return until
+
+
+async def resume(session: AsyncSession, user: User, now: datetime) -> datetime | None:
+    user.paused_until = None
+    if user.time_zone and user.checkin_time:
+        user.next_checkin_at = next_checkin_at(now, user.time_zone, user.checkin_time)
+    return user.next_checkin_at
+
+
+def is_paused(user: User, now: datetime) -> bool:
+    return user.paused_until is not None and user.paused_until > now
+
+
+# --- moments ----------------------------------------------------------------------------------
+
+
+async def log_moment(
+    session: AsyncSession, user: User, kind: str, outcome: str, message_id: int, now: datetime
+) -> bool | None:
+    """Store a /bid or /stress moment; ``None`` if invalid, ``False`` if already stored."""
+    if outcome not in MOMENT_OUTCOMES.get(kind, ()):
+        return None
+    stored = await checkins.add_moment(
+        session,
+        user_id=user.id,
+        kind=kind,
+        outcome=outcome,
+        now=now,
+        local_date=local_now(user.time_zone or "UTC", now).date(),
+        message_id=message_id,
+    )
+    await session.commit()
+    return stored

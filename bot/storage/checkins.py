@@ -1,0 +1,282 @@
+"""Queries on check-ins, their answers, and moments.
+
+The dispatcher's queries take ``lock=True`` on PostgreSQL to add ``FOR UPDATE SKIP LOCKED``:
+two bot processes then claim disjoint rows. SQLite has one writer at a time, and the unique
+key on (user, local date, kind) is the last word on duplicates for both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import Select, and_, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Checkin, CheckinAnswer, Moment, User
+
+EVENING = "evening"
+
+
+@dataclass(frozen=True)
+class DueUser:
+    user_id: int
+    telegram_id: int
+    time_zone: str
+    checkin_time: time
+    due_at: datetime
+    weekly_day: int
+    paused_until: datetime | None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A check-in to send (or send again), with what the message needs."""
+
+    checkin_id: int
+    user_id: int
+    telegram_id: int
+    local_date: date
+    includes_weekly: bool
+    send_attempts: int
+    due_at: datetime | None
+
+
+def _locking(statement: Select, session: AsyncSession, lock: bool) -> Select:  # type: ignore[type-arg]
+    if lock and session.get_bind().dialect.name == "postgresql":
+        return statement.with_for_update(skip_locked=True, of=statement.selected_columns[0].table)
+    return statement
+
+
+def _dialect_insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+
+
+async def due_users(
+    session: AsyncSession, now: datetime, *, limit: int, lock: bool
+) -> list[DueUser]:
+    """Users whose next check-in time has come, oldest first; uses the index on the due time."""
+    statement = (
+        select(
+            User.id,
+            User.telegram_id,
+            User.time_zone,
+            User.checkin_time,
+            User.next_checkin_at,
+            User.weekly_day,
+            User.paused_until,
+        )
+        .where(User.next_checkin_at <= now)
+        .order_by(User.next_checkin_at)
+        .limit(limit)
+    )
+    rows = await session.execute(_locking(statement, session, lock))
+    return [DueUser(*row) for row in rows]
+
+
+async def insert_checkins(session: AsyncSession, rows: list[dict[str, object]]) -> dict[int, int]:
+    """Insert claimed check-ins, skipping any (user, day) that already has one.
+
+    Returns ``{user_id: checkin_id}`` for the rows actually inserted.
+    """
+    if not rows:
+        return {}
+    insert = _dialect_insert(session)
+    statement = (
+        insert(Checkin)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["user_id", "local_date", "kind"])
+        .returning(Checkin.user_id, Checkin.id)
+    )
+    result = await session.execute(statement)
+    return {user_id: checkin_id for user_id, checkin_id in result}
+
+
+async def set_next_checkins(session: AsyncSession, schedule: dict[int, datetime | None]) -> None:
+    """Move each user's due time (one statement, many parameter sets)."""
+    if not schedule:
+        return
+    table = User.__table__
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("uid"))
+        .values(next_checkin_at=bindparam("next_at")),
+        [{"uid": uid, "next_at": at} for uid, at in schedule.items()],
+    )
+
+
+def _outbox_select() -> Select:  # type: ignore[type-arg]
+    return select(
+        Checkin.id,
+        Checkin.user_id,
+        User.telegram_id,
+        Checkin.local_date,
+        Checkin.includes_weekly,
+        Checkin.send_attempts,
+        Checkin.due_at,
+    ).join(User, User.id == Checkin.user_id)
+
+
+async def outbox(session: AsyncSession, checkin_ids: list[int]) -> list[OutboxRow]:
+    if not checkin_ids:
+        return []
+    rows = await session.execute(_outbox_select().where(Checkin.id.in_(checkin_ids)))
+    return [OutboxRow(*row) for row in rows]
+
+
+async def abandoned(
+    session: AsyncSession, claimed_before: datetime, *, limit: int, lock: bool
+) -> list[OutboxRow]:
+    """Claimed but never sent (a crash, or a failed send): candidates to send again."""
+    statement = (
+        _outbox_select()
+        .where(
+            Checkin.sent_at.is_(None),
+            Checkin.skipped_at.is_(None),
+            Checkin.claimed_at < claimed_before,
+        )
+        .order_by(Checkin.claimed_at)
+        .limit(limit)
+    )
+    rows = await session.execute(_locking(statement, session, lock))
+    return [OutboxRow(*row) for row in rows]
+
+
+async def reclaim(session: AsyncSession, checkin_ids: list[int], now: datetime) -> None:
+    if checkin_ids:
+        await session.execute(
+            update(Checkin).where(Checkin.id.in_(checkin_ids)).values(claimed_at=now)
+        )
+
+
+async def give_up(session: AsyncSession, checkin_ids: list[int], now: datetime) -> None:
+    """Never send these: too old, or failed too often. ``skipped_at`` with no ``sent_at``."""
+    if checkin_ids:
+        await session.execute(
+            update(Checkin).where(Checkin.id.in_(checkin_ids)).values(skipped_at=now)
+        )
+
+
+async def mark_sent(session: AsyncSession, sent: list[tuple[int, int]], now: datetime) -> None:
+    """Record ``(checkin_id, message_id)`` pairs as delivered."""
+    if not sent:
+        return
+    table = Checkin.__table__
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("cid"))
+        .values(sent_at=now, message_id=bindparam("mid"), snoozed_until=None),
+        [{"cid": checkin_id, "mid": message_id} for checkin_id, message_id in sent],
+    )
+
+
+async def count_failed_send(session: AsyncSession, checkin_id: int) -> None:
+    await session.execute(
+        update(Checkin)
+        .where(Checkin.id == checkin_id)
+        .values(send_attempts=Checkin.send_attempts + 1)
+    )
+
+
+async def due_snoozes(
+    session: AsyncSession, now: datetime, *, limit: int, lock: bool
+) -> list[OutboxRow]:
+    statement = (
+        _outbox_select()
+        .where(
+            Checkin.snoozed_until <= now,
+            Checkin.answered_at.is_(None),
+            Checkin.skipped_at.is_(None),
+        )
+        .limit(limit)
+    )
+    rows = await session.execute(_locking(statement, session, lock))
+    return [OutboxRow(*row) for row in rows]
+
+
+async def due_reminders(
+    session: AsyncSession, *, sent_before: datetime, sent_after: datetime, limit: int, lock: bool
+) -> list[OutboxRow]:
+    statement = (
+        _outbox_select()
+        .where(
+            and_(Checkin.sent_at < sent_before, Checkin.sent_at > sent_after),
+            Checkin.answered_at.is_(None),
+            Checkin.skipped_at.is_(None),
+            Checkin.reminded_at.is_(None),
+            Checkin.snoozed_until.is_(None),
+        )
+        .limit(limit)
+    )
+    rows = await session.execute(_locking(statement, session, lock))
+    return [OutboxRow(*row) for row in rows]
+
+
+async def set_fields(session: AsyncSession, checkin_ids: list[int], **values: object) -> None:
+    if checkin_ids:
+        await session.execute(update(Checkin).where(Checkin.id.in_(checkin_ids)).values(**values))
+
+
+async def get_checkin(session: AsyncSession, checkin_id: int) -> Checkin | None:
+    return await session.get(Checkin, checkin_id)
+
+
+async def newest_sent_checkin_id(session: AsyncSession, user_id: int) -> int | None:
+    return await session.scalar(
+        select(Checkin.id)
+        .where(Checkin.user_id == user_id, Checkin.kind == EVENING, Checkin.sent_at.is_not(None))
+        .order_by(Checkin.local_date.desc())
+        .limit(1)
+    )
+
+
+async def answers_of(session: AsyncSession, checkin_id: int) -> dict[str, str]:
+    rows = await session.execute(
+        select(CheckinAnswer.item, CheckinAnswer.value).where(
+            CheckinAnswer.checkin_id == checkin_id
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+async def save_answer(
+    session: AsyncSession, *, checkin_id: int, item: str, value: str, now: datetime
+) -> None:
+    """Insert or overwrite one answer; a replayed tap cannot create a second row."""
+    insert = _dialect_insert(session)
+    statement = insert(CheckinAnswer).values(
+        checkin_id=checkin_id, item=item, value=value, answered_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["checkin_id", "item"],
+        set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
+    )
+    await session.execute(statement)
+
+
+async def add_moment(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    kind: str,
+    outcome: str,
+    now: datetime,
+    local_date: date,
+    message_id: int,
+) -> bool:
+    """Store a moment once per question message; ``False`` if it was stored already."""
+    insert = _dialect_insert(session)
+    result = await session.execute(
+        insert(Moment)
+        .values(
+            user_id=user_id,
+            kind=kind,
+            outcome=outcome,
+            occurred_at=now,
+            local_date=local_date,
+            message_id=message_id,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "message_id"])
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]

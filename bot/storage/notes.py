@@ -1,0 +1,49 @@
+"""Queries on notes: check-in notes and lesson reflections, each private until shared."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Note
+
+PRIVATE, SHARED = "private", "shared"
+
+
+async def add_note(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    body: str,
+    now: datetime,
+    checkin_id: int | None = None,
+    framework_id: str | None = None,
+    step: int | None = None,
+) -> Note:
+    note = Note(
+        user_id=user_id,
+        body=body,
+        visibility=PRIVATE,
+        created_at=now,
+        checkin_id=checkin_id,
+        framework_id=framework_id,
+        step=step,
+    )
+    session.add(note)
+    await session.flush()
+    return note
+
+
+async def set_note_visibility(
+    session: AsyncSession, *, note_id: int, author_id: int, visibility: str
+) -> bool:
+    """Change a note's visibility; only its author can, so a forged id changes nothing."""
+    result = await session.execute(
+        update(Note)
+        .where(Note.id == note_id, Note.user_id == author_id)
+        .values(visibility=visibility)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
