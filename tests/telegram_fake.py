@@ -85,6 +85,8 @@ class ApiCall:
 
     method: str
     params: dict[str, Any]
+    # The HTTP status the fake answered with (200, or the error it returned).
+    status: int = 0
 
     @property
     def chat_id(self) -> int | None:
@@ -163,7 +165,12 @@ class FakeBotApi:
     # --- the dispatcher --------------------------------------------------------------------
 
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        self.calls.append(ApiCall(method, params))
+        call = ApiCall(method, params)
+        self.calls.append(call)
+        call.status, body = self._answer(method, params)
+        return call.status, body
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         for index, (failing_method, status, description, retry_after) in enumerate(self.failures):
             if failing_method == method:
                 del self.failures[index]

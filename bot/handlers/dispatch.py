@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from telegram import Bot, Message
 from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import BotContext, BotServices
 from bot.handlers.checkins import prompt_view
@@ -48,14 +50,21 @@ class DispatchReport:
         return bool(self.prompts or self.resent or self.snoozed or self.reminders)
 
 
+def _seconds(error: RetryAfter) -> float:
+    """``retry_after`` in seconds; PTB 22 warns that it will become a timedelta, so accept both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
 async def _send(bot: Bot, chat_id: int, text: str, **kwargs: object) -> Message:
     """Send, waiting out 429s (as often as Telegram asks, a few times at most)."""
     for _ in range(MAX_RETRY_AFTER_WAITS):
         try:
             return await bot.send_message(chat_id, text, **kwargs)  # type: ignore[arg-type]
         except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            seconds = _seconds(error)
             logger.warning("Telegram asks to wait %.0f s before sending more", seconds)
             await asyncio.sleep(seconds)
     return await bot.send_message(chat_id, text, **kwargs)  # type: ignore[arg-type]

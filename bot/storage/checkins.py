@@ -237,7 +237,7 @@ async def answers_of(session: AsyncSession, checkin_id: int) -> dict[str, str]:
             CheckinAnswer.checkin_id == checkin_id
         )
     )
-    return dict(rows.tuples().all())
+    return {item: value for item, value in rows}
 
 
 async def save_answer(

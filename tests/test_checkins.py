@@ -1,0 +1,508 @@
+"""Evening check-ins end to end: the dispatcher, answering, and every way a day can go."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from bot.handlers.dispatch import DispatchReport, dispatch
+from bot.services import checkins as checkin_service
+from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
+from tests.harness import BotHarness, TelegramUser
+
+STALE = "That button is from an older message and no longer does anything."
+
+
+async def onboard(
+    harness: BotHarness,
+    user_id: int = 1001,
+    name: str = "Alex",
+    zone: str = "Berlin",
+    at: str = "21:00",
+) -> TelegramUser:
+    person = harness.user(user_id, name)
+    await person.send("/start")
+    await person.press("Yes")
+    await person.send(zone)
+    await person.send(at)
+    return person
+
+
+async def run_dispatch(harness: BotHarness) -> DispatchReport:
+    assert harness.app is not None
+    return await dispatch(harness.app.bot, harness.app.bot_data.services)
+
+
+async def rows(harness: BotHarness, model: type, *where: object) -> list:
+    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
+        return list(await session.scalars(select(model).where(*where)))
+
+
+def prompts_to(harness: BotHarness, chat_id: int) -> list[str]:
+    """Check-in prompts Telegram accepted for this chat."""
+    return [
+        call.text or ""
+        for call in harness.api.calls
+        if call.method == "sendMessage" and call.chat_id == chat_id and call.status == 200
+        and "Evening check-in</b> ·" in (call.text or "")
+    ]  # fmt: skip
+
+
+async def answer_all(person: TelegramUser, choices: list[str]) -> None:
+    message = next(m for m in reversed(person.chat) if "Evening check-in" in m.text)
+    for label in choices:
+        await person.press(label, message=message)
+
+
+async def test_the_evening_prompt_arrives_at_local_time_and_is_answered_in_one_message(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness)  # Berlin, 21:00 = 20:00 UTC in November
+    harness.clock.now = datetime(2026, 11, 27, 19, 59, tzinfo=UTC)
+    assert (await run_dispatch(harness)).prompts == 0
+
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, 30, tzinfo=UTC)
+    report = await run_dispatch(harness)
+
+    assert (report.prompts, report.sent) == (1, 1)
+    prompt = alex.last_message
+    assert "Evening check-in · Fri 27 Nov" in prompt.text
+    assert "bids for connection" in prompt.text
+    messages = len(alex.chat)
+    await answer_all(alex, ["1–2", "Turned toward", "Partly", "Not stressed", "Yes, I was"])
+    assert len(alex.chat) == messages  # the same message, edited as Alex went
+    assert "Bids noticed: 1–2" in prompt.text
+    assert "I mostly: Turned toward" in prompt.text
+    assert "Anything else about today" in prompt.text
+
+    await alex.press("Add a note", message=prompt)
+    await alex.send("Sam made me tea when I was tired <3")
+    await alex.press("Done for today", message=prompt)
+    assert "Thank you for showing up today" in prompt.text
+
+    [checkin] = await rows(harness, Checkin)
+    assert checkin.local_date == date(2026, 11, 27)
+    answers = {a.item: a.value for a in await rows(harness, CheckinAnswer)}
+    assert answers == {
+        "bids_noticed": "few",
+        "bids_response": "toward",
+        "bids_made": "partly",
+        "my_stress": "calm",
+        "partner_stress": "yes",
+    }
+    [note] = await rows(harness, Note)
+    assert (note.checkin_id, note.visibility) == (checkin.id, "private")
+    assert note.body == "Sam made me tea when I was tired <3"
+
+
+async def test_no_bids_noticed_skips_the_response_question(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+
+    await answer_all(alex, ["None"])
+
+    assert "Did you make bids of your own" in alex.last_message.text
+
+
+async def test_one_prompt_per_local_day_and_the_next_one_tomorrow(harness: BotHarness) -> None:
+    await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    await run_dispatch(harness)
+    harness.clock.advance(hours=2)
+    await run_dispatch(harness)
+    assert len(prompts_to(harness, 1001)) == 1
+
+    harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+
+    assert len(prompts_to(harness, 1001)) == 2
+    assert [c.local_date for c in await rows(harness, Checkin)] == [
+        date(2026, 11, 27),
+        date(2026, 11, 28),
+    ]
+
+
+async def test_partners_in_different_zones_each_get_their_own_evening(harness: BotHarness) -> None:
+    await onboard(harness, 1001, "Alex", "Berlin", "21:00")  # 20:00 UTC
+    await onboard(harness, 2002, "Sam", "New York", "20:00")  # 01:00 UTC the next day
+
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    assert (len(prompts_to(harness, 1001)), len(prompts_to(harness, 2002))) == (1, 0)
+
+    harness.clock.now = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    assert (len(prompts_to(harness, 1001)), len(prompts_to(harness, 2002))) == (1, 1)
+    assert "Fri 27 Nov" in prompts_to(harness, 2002)[0]  # still Friday evening in New York
+
+
+async def test_moving_west_after_todays_prompt_sends_no_second_one_today(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    await alex.send("/settings")
+    await alex.press("Change time zone")
+    await alex.send("New York")  # 21:00 in New York is still 27 November there
+
+    harness.clock.now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    assert len(prompts_to(harness, 1001)) == 1
+
+    harness.clock.now = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    assert len(prompts_to(harness, 1001)) == 2
+    assert "Sat 28 Nov" in prompts_to(harness, 1001)[1]
+
+
+async def test_daylight_saving_keeps_the_wall_clock_time(harness: BotHarness) -> None:
+    harness.clock.now = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)
+    await onboard(harness, at="20:00")
+    sent_at = []
+    for day in (27, 28, 29, 30):
+        for hour in range(17, 21):
+            harness.clock.now = datetime(2026, 3, day, hour, 0, tzinfo=UTC)
+            if (await run_dispatch(harness)).prompts:
+                sent_at.append(harness.clock.now)
+
+    # CET (UTC+1) until the night to Sunday 29 March, CEST (UTC+2) after.
+    assert [t.hour for t in sent_at] == [19, 19, 18, 18]
+
+
+async def test_skip_today_ends_it_without_a_reminder(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+
+    await alex.press("Skip today")
+    assert "no check-in today" in alex.last_message.text
+    harness.clock.advance(hours=3)
+
+    assert (await run_dispatch(harness)).reminders == 0
+    [checkin] = await rows(harness, Checkin)
+    assert checkin.skipped_at is not None
+
+
+async def test_snooze_asks_again_in_an_hour(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    await alex.press("In an hour")
+    assert "ask again in an hour" in alex.last_message.text
+
+    harness.clock.advance(minutes=59)
+    assert (await run_dispatch(harness)).snoozed == 0
+    harness.clock.advance(minutes=2)
+    assert (await run_dispatch(harness)).snoozed == 1
+
+    assert len(prompts_to(harness, 1001)) == 2
+    await answer_all(alex, ["3–5"])
+    assert "How did you mostly respond" in alex.last_message.text
+
+
+async def test_one_reminder_and_none_once_answered(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    await onboard(harness, 2002, "Sam")
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    await answer_all(alex, ["None"])  # Alex started answering; Sam did not
+
+    harness.clock.advance(minutes=119)
+    assert (await run_dispatch(harness)).reminders == 0
+    harness.clock.advance(minutes=2)
+    assert (await run_dispatch(harness)).reminders == 1
+    harness.clock.advance(minutes=60)
+    assert (await run_dispatch(harness)).reminders == 0
+
+    reminders = [c for c in harness.api.calls if "still waiting" in (c.text or "")]
+    assert [c.chat_id for c in reminders] == [2002]
+
+
+async def test_late_answer_counts_for_the_day_it_was_asked_until_the_next_prompt(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    friday = alex.last_message
+
+    harness.clock.now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # Saturday morning
+    await alex.press("More", message=friday)
+    [answer] = await rows(harness, CheckinAnswer)
+    [checkin] = await rows(harness, Checkin)
+    assert (checkin.local_date, answer.value) == (date(2026, 11, 27), "many")
+
+    harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    replies = await alex.press("Turned toward", message=friday)
+    assert replies.toasts == ["This check-in has closed; a newer one has been sent."]
+    assert len(await rows(harness, CheckinAnswer)) == 1
+
+
+async def test_double_tap_and_replays_store_one_answer(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    prompt, data = alex.find_button("1–2")
+
+    await alex.press_data(data, message=prompt)
+    await alex.press_data(data, message=prompt)
+    await asyncio.gather(*(alex.press_data(data, message=prompt) for _ in range(5)))
+
+    assert len(await rows(harness, CheckinAnswer)) == 1
+
+
+async def test_forged_checkin_buttons(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    sam = await onboard(harness, 2002, "Sam")
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    [alex_checkin] = await rows(harness, Checkin, Checkin.user_id == 1)
+
+    for data in [
+        f"ci:{alex_checkin.id}:a:bids_noticed:few",  # Sam pressing Alex's check-in
+        f"ci:{alex_checkin.id}:skip",
+        "ci:99999:a:bids_noticed:few",
+    ]:
+        assert (await sam.press_data(data)).toasts == [STALE], data
+    for data in [
+        f"ci:{alex_checkin.id}:a:bids_noticed:lots",  # not an option
+        f"ci:{alex_checkin.id}:a:encouraged_partner:yes",  # not asked on a Friday
+        f"ci:{alex_checkin.id}:a:nonsense:yes",
+    ]:
+        assert (await alex.press_data(data)).toasts == [STALE], data
+    assert await rows(harness, CheckinAnswer) == []
+    assert all(c.skipped_at is None for c in await rows(harness, Checkin))
+
+
+async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    await alex.send("/settings")
+    await alex.press("Weekly question day")
+    await alex.press("Saturday")
+    assert "Weekly question: Saturday" in alex.last_message.text
+
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # Friday
+    await run_dispatch(harness)
+    await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed"])
+    assert "Anything else about today" in alex.last_message.text
+
+    harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)  # Saturday
+    await run_dispatch(harness)
+    assert "this week's question" in alex.last_message.text
+    await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed", "Yes"])
+    assert "feel encouraged" in alex.last_message.text
+    await answer_all(alex, ["Somewhat"])
+    saturday = (await rows(harness, Checkin, Checkin.local_date == date(2026, 11, 28)))[0]
+    assert saturday.includes_weekly
+    answers = {
+        a.item: a.value
+        for a in await rows(harness, CheckinAnswer, CheckinAnswer.checkin_id == saturday.id)
+    }
+    assert (answers["encouraged_partner"], answers["felt_encouraged"]) == ("yes", "somewhat")
+
+
+async def test_pause_and_resume(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+
+    replies = await alex.send("/pause 3")
+    assert "paused until" in replies.text
+    for day in (27, 28, 29):
+        harness.clock.now = datetime(2026, 11, day, 20, 0, tzinfo=UTC)
+        await run_dispatch(harness)
+    assert prompts_to(harness, 1001) == []
+    assert "Check-ins: paused until" in (await alex.send("/settings")).text
+
+    harness.clock.now = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # the pause is over
+    await run_dispatch(harness)
+    assert len(prompts_to(harness, 1001)) == 1
+
+    await alex.send("/pause")
+    resumed = await alex.send("/resume")
+    assert "next check-in comes at" in resumed.text
+    harness.clock.now = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    assert len(prompts_to(harness, 1001)) == 2
+    assert "aren't paused" in (await alex.send("/resume")).text
+    assert "from 1 to 60" in (await alex.send("/pause forever")).text
+
+
+async def test_pause_from_the_settings_screen(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    await alex.send("/settings")
+
+    await alex.press("Pause for a week")
+    assert "paused until Fri 4 Dec" in alex.last_message.text
+    await alex.press("Resume check-ins")
+    assert "Check-ins: on" in alex.last_message.text
+
+
+async def test_after_downtime_recent_prompts_are_sent_and_stale_ones_skipped(
+    harness: BotHarness,
+) -> None:
+    await onboard(harness, 1001, "Alex", "Berlin", "21:00")  # due 20:00 UTC
+    await onboard(harness, 2002, "Sam", "Berlin", "17:00")  # due 16:00 UTC
+    await harness.stop()  # the bot is down...
+    harness.clock.now = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)  # ...until 22:00 UTC
+    await harness.start()
+
+    report = await run_dispatch(harness)
+
+    # Alex's is two hours late (inside the 3 h grace); Sam's six hours (skipped).
+    assert (report.prompts, len(prompts_to(harness, 1001)), len(prompts_to(harness, 2002))) == (
+        1,
+        1,
+        0,
+    )
+    [sam] = await rows(harness, User, User.telegram_id == 2002)
+    assert sam.next_checkin_at == datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+
+
+async def test_restart_in_the_middle_of_a_batch_sends_each_prompt_once(
+    harness: BotHarness,
+) -> None:
+    for n in range(6):
+        await onboard(harness, 3000 + n, f"P{n}")
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    services = harness.app.bot_data.services  # type: ignore[union-attr]
+    # The process claims the batch, sends three, records them, and dies.
+    async with services.sessions() as session:
+        claimed = await checkin_service.claim_due(
+            session, harness.clock.now, grace=timedelta(hours=3), batch=500
+        )
+    first = [(row.checkin_id, 1_000_000 + i) for i, row in enumerate(claimed[:3])]
+    async with services.sessions() as session:
+        await checkin_service.record_sent(session, first, harness.clock.now)
+    await harness.restart()
+
+    assert (await run_dispatch(harness)).resent == 0  # not before the claim has lapsed
+    harness.clock.advance(minutes=3)
+    report = await run_dispatch(harness)
+
+    assert (report.resent, report.sent) == (3, 3)
+    resent_chats = {c.chat_id for c in harness.api.calls if "Evening check-in" in (c.text or "")}
+    assert resent_chats == {row.telegram_id for row in claimed[3:]}
+    assert (await run_dispatch(harness)).resent == 0
+
+
+async def test_429_is_waited_out(harness: BotHarness) -> None:
+    await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    harness.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+
+    report = await run_dispatch(harness)
+
+    assert (report.sent, report.failed) == (1, 0)
+    assert len(prompts_to(harness, 1001)) == 1
+
+
+async def test_a_user_who_blocked_the_bot_stops_getting_prompts_and_their_partner_does_not(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness)
+    await onboard(harness, 2002, "Sam")
+    harness.api.blocked_chats.add(1001)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+    report = await run_dispatch(harness)
+
+    assert (report.sent, report.blocked) == (1, 1)
+    [alex_row] = await rows(harness, User, User.telegram_id == 1001)
+    assert (alex_row.active, alex_row.next_checkin_at) == (False, None)
+    harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    assert len(prompts_to(harness, 2002)) == 2
+
+    harness.api.blocked_chats.discard(1001)
+    await alex.send("/settings")  # writing again: active again, evenings again
+    harness.clock.now = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    assert len(prompts_to(harness, 1001)) == 1
+
+
+async def test_other_failures_are_retried_a_few_times_then_given_up(harness: BotHarness) -> None:
+    await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    harness.api.fail_next("sendMessage", 500, "Internal Server Error")
+    assert (await run_dispatch(harness)).failed == 1
+
+    harness.clock.advance(minutes=3)
+    report = await run_dispatch(harness)
+    assert (report.resent, report.sent) == (1, 1)
+
+    for _ in range(3):
+        harness.api.fail_next("sendMessage", 500, "Internal Server Error")
+    harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    for _ in range(5):
+        await run_dispatch(harness)
+        harness.clock.advance(minutes=3)
+    saturday = await rows(harness, Checkin, Checkin.local_date == date(2026, 11, 28))
+    assert saturday[0].send_attempts == 3
+    assert saturday[0].sent_at is None
+    assert saturday[0].skipped_at is not None  # given up, never sent twice
+
+
+async def test_two_dispatchers_on_one_database_send_each_prompt_once(
+    harness: BotHarness,
+) -> None:
+    services = harness.app.bot_data.services  # type: ignore[union-attr]
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    async with services.sessions() as session:
+        session.add_all(
+            User(
+                telegram_id=10_000 + n,
+                first_name=f"U{n}",
+                time_zone="Europe/Berlin",
+                checkin_time=time(21, 0),
+                consented_at=now,
+                onboarded_at=now,
+                created_at=now,
+                updated_at=now,
+                next_checkin_at=datetime(2026, 11, 27, 20, 0, tzinfo=UTC),
+            )
+            for n in range(300)
+        )
+        await session.commit()
+    second = BotHarness(
+        harness.settings, api=harness.api, clock=harness.clock, zone_finder=harness.zone_finder
+    )
+    await second.start()
+    try:
+        harness.clock.now = datetime(2026, 11, 27, 20, 0, 5, tzinfo=UTC)
+        reports = await asyncio.gather(run_dispatch(harness), run_dispatch(second))
+    finally:
+        await second.stop()
+
+    assert sum(r.sent for r in reports) == 300
+    sent_to = [c.chat_id for c in harness.api.calls if "Evening check-in" in (c.text or "")]
+    assert sorted(sent_to) == [10_000 + n for n in range(300)]
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Checkin)) == 300
+
+
+async def test_log_a_bid_and_a_stressful_moment(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+
+    await alex.send("/bid")
+    await alex.press("My partner reached out")
+    outcome, data = alex.find_button("I turned toward")
+    logged = await alex.press_data(data, message=outcome)
+    again = await alex.press_data(data, message=outcome)  # a double tap
+
+    assert "Logged at 13:00" in logged.text
+    assert again.toasts == [STALE]
+    await alex.send("/stress")
+    await alex.press("Mine")
+    await alex.press("Somewhat")
+
+    moments = await rows(harness, Moment)
+    assert [(m.kind, m.outcome, m.local_date) for m in moments] == [
+        ("bid_noticed", "toward", date(2026, 11, 27)),
+        ("stress_mine", "somewhat", date(2026, 11, 27)),
+    ]
+    assert (await alex.press_data("mo:bid_made:toward")).toasts == [STALE]  # not an outcome of it
