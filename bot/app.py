@@ -20,6 +20,7 @@ from bot.handlers import (
     onboarding,
     pairing,
     settings,
+    us,
 )
 from bot.handlers.admin import admin_handlers
 from bot.handlers.dispatch import dispatch_job
@@ -37,7 +38,7 @@ from bot.storage.engine import create_engine, create_session_factory
 #      which must come after every specific handler.
 # A 429 from Telegram is waited out and the request repeated this many times.
 MAX_RETRIES_AFTER_429 = 3
-FEATURE_MODULES = (pairing, onboarding, lessons, checkins, notes, settings, menu)
+FEATURE_MODULES = (pairing, onboarding, lessons, checkins, us, notes, settings, menu)
 
 
 def build_application(

@@ -293,10 +293,14 @@ async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
     assert "Anything else about today" in alex.last_message.text
 
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)  # Saturday
-    await run_dispatch(harness)
-    assert "this week's question" in alex.last_message.text
+    report = await run_dispatch(harness)
+    assert report.prompts == 2  # the evening's check-in and the weekly digest
+    assert "this week's question" in prompts_to(harness, 1001)[-1]
+    assert any(m.text.startswith("Here is your week") for m in alex.chat)
+    assert (await run_dispatch(harness)).prompts == 0  # once
     await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed", "Yes"])
-    assert "feel encouraged" in alex.last_message.text
+    prompt = next(m for m in reversed(alex.chat) if "Evening check-in" in m.text)
+    assert "feel encouraged" in prompt.text
     await answer_all(alex, ["Somewhat"])
     saturday = (await rows(harness, Checkin, Checkin.local_date == date(2026, 11, 28)))[0]
     assert saturday.includes_weekly

@@ -202,6 +202,47 @@ class PauseTexts(_Section):
     usage: Template
 
 
+class WeekTexts(_Section):
+    title: Template
+    solo_title: Template
+    digest_intro: Template
+    nothing_yet: Template
+    bids_section: Template
+    harbor_section: Template
+    encouragement_section: Template
+    consistency_section: Template
+    notes_section: Template
+    you_to_partner: Template
+    partner_to_you: Template
+    views: Template
+    tally: Template
+    tally_partly: Template
+    no_answers: Template
+    gap: Template
+    solo_bids: Template
+    checked_in: Template
+    solo_checked_in: Template
+    streak: Template
+    no_streak: Template
+    toward_share: Template
+    hidden: Template
+    my_note: Template
+    partner_note: Template
+    private_mark: str
+    shared_mark: str
+    more_notes: Template
+    invite_to_pair: Template
+    earlier_button: ButtonLabel
+    later_button: ButtonLabel
+    chart_button: ButtonLabel
+    chart_caption: Template
+    chart_you: str
+    chart_bids_title: str
+    chart_support_title: str
+    day_format: str
+    short_day_format: str
+
+
 class NoteTexts(_Section):
     saved: Template
     shared: Template
@@ -264,6 +305,7 @@ class Texts(_Section):
     checkin: CheckinTexts
     moments: MomentTexts
     pause: PauseTexts
+    us: WeekTexts
     notes: NoteTexts
     menu: MenuTexts
     settings: SettingsTexts

@@ -20,6 +20,7 @@ NOTE = "note"
 CHECK = "check"
 CHECKIN = "ci"
 MOMENT = "mo"
+WEEK = "us"
 UNPAIR = "unpair"
 
 MAX_CALLBACK_DATA_BYTES = 64

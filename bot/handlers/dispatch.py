@@ -23,8 +23,10 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import BotContext, BotServices
 from bot.handlers.checkins import prompt_view
+from bot.handlers.us import render_week, send_chart
 from bot.services import accounts, checkins
-from bot.storage.checkins import OutboxRow
+from bot.services.weekly import week_for
+from bot.storage.checkins import DIGEST, OutboxRow
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,19 @@ async def _send(bot: Bot, chat_id: int, text: str, **kwargs: object) -> Message:
     return await bot.send_message(chat_id, text, **kwargs)  # type: ignore[arg-type]
 
 
+async def _send_digest(bot: Bot, services: BotServices, row: OutboxRow) -> Message:
+    """The weekly digest: the /us summary (and its chart, if it can be drawn and sent)."""
+    async with services.sessions() as session:
+        user = await accounts.find_user(session, row.telegram_id)
+        if user is None:
+            raise Forbidden("user deleted")
+        view = await week_for(session, user, services.clock())
+    text = f"{services.texts.us.digest_intro}\n\n{render_week(services.texts, view)}"
+    message = await _send(bot, row.telegram_id, text)
+    await send_chart(bot, services.texts, row.telegram_id, view)
+    return message
+
+
 async def _deliver(
     bot: Bot,
     services: BotServices,
@@ -87,6 +102,8 @@ async def _deliver(
             try:
                 if reminder:
                     message = await _send(bot, row.telegram_id, services.texts.checkin.reminder)
+                elif row.kind == DIGEST:
+                    message = await _send_digest(bot, services, row)
                 else:
                     async with services.sessions() as session:
                         state = await checkins.checkin_state(session, row.checkin_id)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.checkin_items import MOMENT_OUTCOMES, Item, accepts, next_item
 from bot.storage import checkins, notes
-from bot.storage.checkins import EVENING, DueUser, OutboxRow
+from bot.storage.checkins import DIGEST, EVENING, DueUser, OutboxRow
 from bot.storage.models import Checkin, Note, User
 from bot.timezones import local_now, next_checkin_at
 
@@ -80,19 +80,21 @@ async def claim_due(
         plan = plan_for(user, now, grace)
         schedule[user.user_id] = plan.next_at
         if plan.send:
-            rows.append(
-                {
-                    "user_id": user.user_id,
-                    "local_date": plan.local_date,
-                    "kind": EVENING,
-                    "due_at": user.due_at,
-                    "includes_weekly": plan.includes_weekly,
-                    "claimed_at": now,
-                }
-            )
+            row = {
+                "user_id": user.user_id,
+                "local_date": plan.local_date,
+                "kind": EVENING,
+                "due_at": user.due_at,
+                "includes_weekly": plan.includes_weekly,
+                "claimed_at": now,
+            }
+            rows.append(row)
+            if plan.includes_weekly:
+                # The weekly day's evening also brings the week's digest, once.
+                rows.append({**row, "kind": DIGEST})
     inserted = await checkins.insert_checkins(session, rows)
     await checkins.set_next_checkins(session, schedule)
-    outbox = await checkins.outbox(session, list(inserted.values()))
+    outbox = await checkins.outbox(session, inserted)
     await session.commit()
     return outbox
 

@@ -14,9 +14,10 @@ from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Checkin, CheckinAnswer, Moment, User
+from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
 
 EVENING = "evening"
+DIGEST = "digest"
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class DueUser:
 
 @dataclass(frozen=True)
 class OutboxRow:
-    """A check-in to send (or send again), with what the message needs."""
+    """A check-in (or weekly digest) to send, or send again, with what the message needs."""
 
     checkin_id: int
     user_id: int
@@ -41,6 +42,7 @@ class OutboxRow:
     includes_weekly: bool
     send_attempts: int
     due_at: datetime | None
+    kind: str = EVENING
 
 
 def _locking(statement: Select, session: AsyncSession, lock: bool) -> Select:  # type: ignore[type-arg]
@@ -75,22 +77,21 @@ async def due_users(
     return [DueUser(*row) for row in rows]
 
 
-async def insert_checkins(session: AsyncSession, rows: list[dict[str, object]]) -> dict[int, int]:
-    """Insert claimed check-ins, skipping any (user, day) that already has one.
+async def insert_checkins(session: AsyncSession, rows: list[dict[str, object]]) -> list[int]:
+    """Insert claimed check-ins, skipping any (user, day, kind) that already has one.
 
-    Returns ``{user_id: checkin_id}`` for the rows actually inserted.
+    Returns the ids of the rows actually inserted.
     """
     if not rows:
-        return {}
+        return []
     insert = _dialect_insert(session)
     statement = (
         insert(Checkin)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["user_id", "local_date", "kind"])
-        .returning(Checkin.user_id, Checkin.id)
+        .returning(Checkin.id)
     )
-    result = await session.execute(statement)
-    return {user_id: checkin_id for user_id, checkin_id in result}
+    return list(await session.scalars(statement))
 
 
 async def set_next_checkins(session: AsyncSession, schedule: dict[int, datetime | None]) -> None:
@@ -115,6 +116,7 @@ def _outbox_select() -> Select:  # type: ignore[type-arg]
         Checkin.includes_weekly,
         Checkin.send_attempts,
         Checkin.due_at,
+        Checkin.kind,
     ).join(User, User.id == Checkin.user_id)
 
 
@@ -280,3 +282,36 @@ async def add_moment(
         .on_conflict_do_nothing(index_elements=["user_id", "message_id"])
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def answers_between(
+    session: AsyncSession, user_id: int, first: date, last: date
+) -> dict[date, dict[str, str]]:
+    """A user's check-in answers by local date, for ``first``..``last`` inclusive."""
+    rows = await session.execute(
+        select(Checkin.local_date, CheckinAnswer.item, CheckinAnswer.value)
+        .join(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
+        .where(
+            Checkin.user_id == user_id,
+            Checkin.kind == EVENING,
+            Checkin.local_date >= first,
+            Checkin.local_date <= last,
+        )
+    )
+    answers: dict[date, dict[str, str]] = {}
+    for day, item, value in rows:
+        answers.setdefault(day, {})[item] = value
+    return answers
+
+
+async def checkin_notes_between(
+    session: AsyncSession, user_id: int, first: date, last: date
+) -> list[tuple[date, str, str]]:
+    """``(local date, body, visibility)`` of a user's check-in notes in the range."""
+    rows = await session.execute(
+        select(Checkin.local_date, Note.body, Note.visibility)
+        .join(Checkin, Checkin.id == Note.checkin_id)
+        .where(Note.user_id == user_id, Checkin.local_date >= first, Checkin.local_date <= last)
+        .order_by(Checkin.local_date, Note.id)
+    )
+    return [(day, body, visibility) for day, body, visibility in rows]

@@ -1,0 +1,59 @@
+"""Gathering a couple's week from the database for :mod:`bot.services.reciprocity`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.reciprocity import NoteEntry, PersonDays, WeekSummary, summarize, week_ending
+from bot.storage import checkins, pairing
+from bot.storage.models import User
+from bot.timezones import local_now
+
+# How far back the couple's streak looks.
+STREAK_HISTORY_DAYS = 120
+MAX_WEEKS_BACK = 104
+
+
+@dataclass(frozen=True)
+class WeekView:
+    summary: WeekSummary
+    partner: User | None
+    weeks_back: int
+
+
+async def _person(session: AsyncSession, user: User, first: date, last: date) -> PersonDays:
+    answers = await checkins.answers_between(session, user.id, first, last)
+    notes = [
+        NoteEntry(day, body, visibility == "shared")
+        for day, body, visibility in await checkins.checkin_notes_between(
+            session, user.id, first, last
+        )
+    ]
+    return PersonDays(answers, notes)
+
+
+async def week_for(
+    session: AsyncSession, user: User, now: datetime, *, weeks_back: int = 0
+) -> WeekView:
+    """``user``'s week (``weeks_back`` weeks ago), with their current partner's side if any.
+
+    Only the active partner is ever read, and only from the day the couple began: after
+    /unpair, nothing of the former partner shows.
+    """
+    weeks_back = max(0, min(weeks_back, MAX_WEEKS_BACK))
+    today = local_now(user.time_zone or "UTC", now).date()
+    last = today - timedelta(weeks=weeks_back)
+    days = week_ending(last)
+    first = min(days[0], today - timedelta(days=STREAK_HISTORY_DAYS))
+    me = await _person(session, user, first, today)
+    partnership = await pairing.active_partnership(session, user.id)
+    if partnership is None:
+        return WeekView(summarize(days, me, None, today=today), None, weeks_back)
+    partner = partnership.partner
+    since = local_now(user.time_zone or "UTC", partnership.since).date()
+    theirs = await _person(session, partner, max(first, since), today)
+    summary = summarize(days, me, theirs, today=today, partner_since=since)
+    return WeekView(summary, partner, weeks_back)
