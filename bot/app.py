@@ -28,8 +28,9 @@ from bot.handlers.errors import on_error
 from bot.services.checkin_items import check_labels
 from bot.storage.engine import create_engine, create_session_factory
 
-# All handlers share one group, where the first match wins (PTB would run one handler of *each*
-# group, so a second group would answer /start twice). The order is:
+# Group -1 holds one guard that stops forged button presses (see fallback.drop_foreign_button).
+# All other handlers share one group, where the first match wins (PTB runs one handler of
+# *each* group, so a second group would answer /start twice). The order is:
 #   1. commands sent in group chats: a hint and nothing else;
 #   2. one module per feature area: its commands and its callback prefixes (pairing first:
 #      its "/start <code>" must be tried before onboarding's plain /start), then the
@@ -111,6 +112,7 @@ def build_application(
         )
     application: BotApplication = builder.build()  # type: ignore[assignment]
 
+    application.add_handlers(fallback.GUARD_HANDLERS, group=-1)
     application.add_handlers(fallback.GROUP_HANDLERS)
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)

@@ -302,7 +302,9 @@ async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
     prompt = next(m for m in reversed(alex.chat) if "Evening check-in" in m.text)
     assert "feel encouraged" in prompt.text
     await answer_all(alex, ["Somewhat"])
-    saturday = (await rows(harness, Checkin, Checkin.local_date == date(2026, 11, 28)))[0]
+    [saturday] = await rows(
+        harness, Checkin, Checkin.local_date == date(2026, 11, 28), Checkin.kind == "evening"
+    )
     assert saturday.includes_weekly
     answers = {
         a.item: a.value

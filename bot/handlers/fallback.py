@@ -7,7 +7,14 @@ group chats each get a short, kind reply and change nothing.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.context import BotContext
 from bot.handlers.common import find_sender, message_of
@@ -46,6 +53,18 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
     return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, route)]
 
 
+async def drop_foreign_button(update: Update, context: BotContext) -> None:
+    """A button press on a message in someone else's private chat cannot come from Telegram
+    (only a forged update can carry it): answer like a stale button and stop there."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    chat = query.message.chat
+    if chat.type == "private" and chat.id != query.from_user.id:
+        await answer_stale_button(update, context)
+        raise ApplicationHandlerStop
+
+
 async def unknown_command(update: Update, context: BotContext) -> None:
     await message_of(update).reply_text(context.texts.errors.unknown_command)
 
@@ -59,6 +78,9 @@ HANDLERS = [
     MessageHandler(PRIVATE_MESSAGES & filters.COMMAND, unknown_command),
     CallbackQueryHandler(answer_stale_button),
 ]
+
+# Checked before everything else (group -1).
+GUARD_HANDLERS = [TypeHandler(Update, drop_foreign_button)]
 
 GROUP_HANDLERS = [
     MessageHandler(

@@ -1,0 +1,192 @@
+"""The reciprocity figures, computed on hand-built weeks (no database, no Telegram)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.services.reciprocity import (
+    NoteEntry,
+    PersonDays,
+    Tally,
+    couple_streak,
+    summarize,
+    week_ending,
+)
+
+TODAY = date(2026, 11, 29)  # a Sunday
+WEEK = week_ending(TODAY)
+
+
+def day(n: int) -> date:
+    """Day n of the week, 0 = the oldest (Monday 23 Nov)."""
+    return WEEK[n]
+
+
+FULL = {
+    "bids_noticed": "few",
+    "bids_response": "toward",
+    "bids_made": "met",
+    "my_stress": "calm",
+    "partner_stress": "calm",
+}
+
+
+def test_week_is_the_last_seven_local_days() -> None:
+    assert tuple(date(2026, 11, d) for d in range(23, 30)) == WEEK
+
+
+def test_empty_week() -> None:
+    summary = summarize(WEEK, PersonDays({}), PersonDays({}), today=TODAY)
+
+    assert summary.me.checked_in_days == 0
+    assert summary.partner is not None
+    assert summary.partner.checked_in_days == 0
+    assert summary.bids_i_gave.as_giver_saw == Tally()
+    assert summary.streak == 0
+    assert summary.hidden_days == 0
+
+
+def test_unpaired_sees_only_their_own_week() -> None:
+    me = PersonDays({day(0): FULL, day(1): {**FULL, "bids_response": "missed"}})
+
+    summary = summarize(WEEK, me, None, today=TODAY)
+
+    assert not summary.paired
+    assert (summary.me.checked_in_days, summary.me.bids_days, summary.me.toward_days) == (2, 2, 1)
+    assert summary.me.bids_noticed_estimate == 4
+
+
+def test_both_partners_side_by_side_and_the_gap_between_views() -> None:
+    me = PersonDays({day(n): FULL for n in range(7)})
+    # On days 2 and 4 my partner felt their bids were missed, though I say I turned toward.
+    theirs = PersonDays(
+        {day(n): {**FULL, "bids_made": "missed" if n in (2, 4) else "met"} for n in range(7)}
+    )
+
+    summary = summarize(WEEK, me, theirs, today=TODAY)
+
+    assert summary.bids_i_gave.as_giver_saw == Tally(good=7)
+    assert summary.bids_i_gave.as_receiver_felt == Tally(good=5, missed=2)
+    assert summary.bids_i_gave.disagreed_days == (day(2), day(4))
+    assert summary.bids_i_got.disagreed_days == ()
+    assert summary.me.toward_share == 1.0
+
+
+def test_partner_answers_are_revealed_only_for_days_i_answered() -> None:
+    me = PersonDays({day(0): FULL, day(1): FULL})
+    theirs = PersonDays({day(n): {**FULL, "bids_response": "away"} for n in range(5)})
+
+    summary = summarize(WEEK, me, theirs, today=TODAY)
+
+    assert summary.partner is not None
+    assert summary.partner.checked_in_days == 2
+    assert summary.hidden_days == 3
+    assert summary.bids_i_got.as_giver_saw == Tally(missed=2)
+
+
+def test_safe_harbor_both_directions() -> None:
+    me = PersonDays({day(0): {**FULL, "my_stress": "no", "partner_stress": "yes"}})
+    theirs = PersonDays({day(0): {**FULL, "my_stress": "somewhat", "partner_stress": "yes"}})
+
+    summary = summarize(WEEK, me, theirs, today=TODAY)
+
+    # I say I was there when they were stressed; they felt "somewhat" supported.
+    assert summary.harbor_i_gave.as_giver_saw == Tally(good=1)
+    assert summary.harbor_i_gave.as_receiver_felt == Tally(partly=1)
+    # They say they were there for me; I felt I was not supported: a gap worth a talk.
+    assert summary.harbor_i_got.disagreed_days == (day(0),)
+
+
+def test_calm_days_and_no_bids_count_as_nothing_to_give() -> None:
+    quiet = {
+        "bids_noticed": "none",
+        "bids_made": "none",
+        "my_stress": "calm",
+        "partner_stress": "calm",
+    }
+    summary = summarize(WEEK, PersonDays({day(0): quiet}), PersonDays({day(0): quiet}), today=TODAY)
+
+    assert not summary.harbor_i_gave.has_data
+    assert summary.bids_i_gave.as_receiver_felt == Tally()
+    assert summary.me.toward_share is None
+
+
+def test_encouragement_from_the_weekly_item() -> None:
+    me = PersonDays({day(6): {**FULL, "encouraged_partner": "yes", "felt_encouraged": "no"}})
+    theirs = PersonDays({day(6): {**FULL, "encouraged_partner": "no", "felt_encouraged": "yes"}})
+
+    summary = summarize(WEEK, me, theirs, today=TODAY)
+
+    assert summary.encouragement_i_gave.as_giver_saw == Tally(good=1)
+    assert summary.encouragement_i_gave.as_receiver_felt == Tally(good=1)
+    assert summary.encouragement_i_got.disagreed_days == ()
+    assert summary.encouragement_i_got.as_giver_saw == Tally(missed=1)
+
+
+def test_private_notes_never_cross_and_shared_ones_need_a_revealed_day() -> None:
+    me = PersonDays({day(0): FULL}, notes=[NoteEntry(day(0), "mine", shared=False)])
+    theirs = PersonDays(
+        {day(0): FULL, day(1): FULL},
+        notes=[
+            NoteEntry(day(0), "their secret", shared=False),
+            NoteEntry(day(0), "for you", shared=True),
+            NoteEntry(day(1), "for you, later", shared=True),  # I haven't answered day 1
+        ],
+    )
+
+    summary = summarize(WEEK, me, theirs, today=TODAY)
+
+    assert [n.body for n in summary.my_notes] == ["mine"]
+    assert [n.body for n in summary.partner_notes] == ["for you"]
+
+
+def test_nothing_from_before_the_couple_began() -> None:
+    me = PersonDays({day(n): FULL for n in range(7)})
+    theirs = PersonDays({day(n): FULL for n in range(7)})
+
+    summary = summarize(WEEK, me, theirs, today=TODAY, partner_since=day(4))
+
+    assert summary.partner is not None
+    assert summary.partner.checked_in_days == 3
+    assert summary.hidden_days == 0
+    assert summary.streak == 3
+
+
+def test_partners_in_different_time_zones_compare_their_own_local_days() -> None:
+    # Each side is keyed by its own local date; the same calendar date is compared.
+    me = PersonDays({date(2026, 11, 28): FULL})
+    theirs = PersonDays({date(2026, 11, 28): {**FULL, "bids_made": "missed"}})
+
+    summary = summarize(WEEK, me, theirs, today=TODAY)
+
+    assert summary.bids_i_gave.disagreed_days == (date(2026, 11, 28),)
+
+
+def test_a_week_across_a_dst_change_still_has_seven_days() -> None:
+    last = date(2026, 3, 31)  # Europe moved its clocks on 29 March
+    days = week_ending(last)
+    me = PersonDays({d: FULL for d in days})
+
+    summary = summarize(days, me, PersonDays({d: FULL for d in days}), today=last)
+
+    assert len(days) == 7
+    assert summary.me.checked_in_days == 7
+    assert summary.streak == 7
+
+
+def test_streak_forgives_one_missed_day_but_not_two() -> None:
+    both = {TODAY - timedelta(days=n): FULL for n in range(10) if n not in (3,)}
+    assert couple_streak(both, both, TODAY) == 9
+
+    gap_of_two = {TODAY - timedelta(days=n): FULL for n in range(10) if n not in (3, 4)}
+    assert couple_streak(gap_of_two, gap_of_two, TODAY) == 3
+
+    only_one = {TODAY - timedelta(days=n): FULL for n in range(5)}
+    assert couple_streak(only_one, {}, TODAY) == 0
+
+
+def test_today_does_not_break_the_streak_before_the_evening() -> None:
+    history = {TODAY - timedelta(days=n): FULL for n in range(1, 6)}
+
+    assert couple_streak(history, history, TODAY) == 5
+    assert couple_streak({**history, TODAY: FULL}, {**history, TODAY: FULL}, TODAY) == 6

@@ -1,0 +1,167 @@
+"""/us through the real Application: both sides of the week, the reveal rule, the chart."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from bot.handlers.dispatch import dispatch
+from tests.harness import BotHarness, TelegramUser
+
+
+async def onboard(harness: BotHarness, user_id: int, name: str, zone: str) -> TelegramUser:
+    person = harness.user(user_id, name)
+    await person.send("/start")
+    await person.press("Yes")
+    await person.send(zone)
+    await person.send("21:00")
+    return person
+
+
+async def pair(alex: TelegramUser, sam: TelegramUser) -> None:
+    code = re.search(r"start=([A-Z0-9]{10})", (await alex.send("/pair")).text)
+    assert code
+    await sam.send(f"/join {code.group(1)}")
+    await sam.press("Yes, pair us")
+
+
+async def evening(harness: BotHarness, when: datetime) -> None:
+    harness.clock.now = when
+    assert harness.app is not None
+    await dispatch(harness.app.bot, harness.app.bot_data.services)
+
+
+async def answer(person: TelegramUser, choices: list[str], note: str | None = None) -> None:
+    prompt = next(m for m in reversed(person.chat) if "Evening check-in" in m.text)
+    for label in choices:
+        await person.press(label, message=prompt)
+    if note is not None:
+        await person.press("Add a note", message=prompt)
+        await person.send(note)
+
+
+async def test_a_week_for_both_partners(harness: BotHarness) -> None:
+    harness.clock.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    alex = await onboard(harness, 1001, "Alex", "Berlin")  # 20:00 UTC
+    sam = await onboard(harness, 2002, "Sam", "London")  # 21:00 UTC
+    await pair(alex, sam)
+
+    # Tuesday: both answer; Sam felt a bid was missed that Alex thinks was met.
+    await evening(harness, datetime(2026, 11, 24, 21, 0, tzinfo=UTC))
+    await answer(
+        alex, ["1–2", "Turned toward", "Met", "Yes, there", "Not stressed"], "private thought"
+    )
+    await answer(sam, ["3–5", "Turned toward", "Missed", "Not stressed", "Yes, I was"])
+    shared_note = await sam.press("Add a note")
+    await sam.send("Thanks for the walk")
+    await sam.press("Share with my partner")
+    # Wednesday: only Sam answers, so Sam's Wednesday stays hidden from Alex.
+    await evening(harness, datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
+    await answer(sam, ["None", "Made none", "Yes, there", "Not stressed"], "secret")
+    assert shared_note is not None
+
+    harness.clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    replies = await alex.send("/us")
+    text = replies.texts[0]
+
+    assert "Your week together · Fri 20 Nov – Thu 26 Nov" in text
+    assert (
+        "You → Sam: as the giver saw it, 1 of 1 days · as the receiver felt it, 0 of 1 days" in text
+    )
+    assert "On Tue your two views differ" in text
+    assert "You checked in on 1 of 7 days, Sam on 1." in text
+    assert "1 of Sam's days stay hidden until you answer those days too" in text
+    assert "Sam, Tue: Thanks for the walk" in text
+    assert "You, Tue 🔒: private thought" in text
+    assert "secret" not in text
+    assert "turned toward about 86%" in text
+    assert "sendPhoto" in replies.methods
+
+    sam_view = (await sam.send("/us")).texts[0]
+    assert "private thought" not in sam_view  # Alex's private note
+    assert "You checked in on 2 of 7 days, Alex on 1." in sam_view
+
+
+async def test_unpaired_user_sees_their_own_week_and_an_invitation(harness: BotHarness) -> None:
+    alex = await onboard(harness, 1001, "Alex", "Berlin")
+    await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
+    await answer(alex, ["3–5", "Turned away", "Met", "Not stressed", "Not stressed"])
+
+    text = (await alex.send("/us")).texts[0]
+
+    assert "Your week · Sat 21 Nov – Fri 27 Nov" in text
+    assert "You noticed about 4 bids and turned toward them on 0 of 1 days." in text
+    assert "Pair with your partner (/pair)" in text
+
+
+async def test_after_unpairing_the_former_partner_no_longer_shows(harness: BotHarness) -> None:
+    alex = await onboard(harness, 1001, "Alex", "Berlin")
+    sam = await onboard(harness, 2002, "Sam", "Berlin")
+    await pair(alex, sam)
+    await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
+    await answer(alex, ["None", "Made none", "Not stressed", "Not stressed"])
+    await answer(sam, ["None", "Made none", "Not stressed", "Not stressed"], "to share")
+    await sam.press("Share with my partner")
+    assert "Sam, Fri: to share" in (await alex.send("/us")).texts[0]
+
+    await sam.send("/unpair")
+    await sam.press("End pairing")
+    text = (await alex.send("/us")).texts[0]
+
+    assert "Sam" not in text
+    assert "Your week ·" in text
+
+
+async def test_earlier_weeks_and_forged_week_buttons_stay_within_your_couple(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness, 1001, "Alex", "Berlin")
+    sam = await onboard(harness, 2002, "Sam", "Berlin")
+    kim = await onboard(harness, 3003, "Kim", "Berlin")
+    await pair(alex, sam)
+    await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
+    await answer(sam, ["None", "Made none", "Not stressed", "Not stressed"], "Sam's words")
+    await sam.press("Share with my partner")
+    await answer(alex, ["None", "Made none", "Not stressed", "Not stressed"])
+
+    await alex.send("/us")
+    week_message = next(m for m in reversed(alex.chat) if "Your week together" in m.text)
+    await alex.press("Earlier week", message=week_message)
+    assert "Sat 14 Nov – Fri 20 Nov" in week_message.text
+    assert "Sam's words" not in week_message.text  # before the couple existed
+    await alex.press("Later week", message=week_message)
+    assert "Sam's words" in week_message.text
+
+    # The week is always the presser's own: Kim's forged press shows Kim's week, nobody else's.
+    forged = await kim.press_data("us:0")
+    assert "Sam's words" not in forged.text
+    assert "Your week ·" in forged.text
+    # A press that claims to come from Alex's chat but was sent by Kim changes nothing there.
+    cross = await kim.press_data("us:0", message=week_message)
+    assert cross.toasts == ["That button is from an older message and no longer does anything."]
+    assert "Sam's words" in week_message.text
+    await alex.press_data("us:999", message=week_message)  # clamped to the oldest week shown
+    assert "Your week together" in week_message.text
+
+
+async def test_the_text_still_goes_when_the_picture_cannot(harness: BotHarness) -> None:
+    alex = await onboard(harness, 1001, "Alex", "Berlin")
+    harness.api.fail_next("sendPhoto", 500, "Internal Server Error")
+
+    replies = await alex.send("/us")
+
+    assert "Your week" in replies.texts[0]
+    assert [c.status for c in replies.calls if c.method == "sendPhoto"] == [500]
+    assert "went wrong" not in replies.text
+
+
+async def test_chart_button_sends_the_picture_for_that_week(harness: BotHarness) -> None:
+    alex = await onboard(harness, 1001, "Alex", "Berlin")
+    await alex.send("/us")
+
+    replies = await alex.press("Chart")
+
+    photos = [c for c in replies.calls if c.method == "sendPhoto"]
+    assert len(photos) == 1
+    assert photos[0].status == 200
+    assert "Your week, side by side" in (photos[0].text or "")
