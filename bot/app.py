@@ -19,6 +19,7 @@ from bot.handlers import (
     notes,
     onboarding,
     pairing,
+    privacy,
     settings,
     us,
 )
@@ -39,7 +40,7 @@ from bot.storage.engine import create_engine, create_session_factory
 #      which must come after every specific handler.
 # A 429 from Telegram is waited out and the request repeated this many times.
 MAX_RETRIES_AFTER_429 = 3
-FEATURE_MODULES = (pairing, onboarding, lessons, checkins, us, notes, settings, menu)
+FEATURE_MODULES = (pairing, onboarding, lessons, checkins, us, notes, privacy, settings, menu)
 
 
 def build_application(

@@ -108,6 +108,8 @@ class BotMessage:
     html: str
     reply_markup: dict[str, Any] | None
     kind: str = "text"
+    # For a document or photo: (file name, content) of what was uploaded.
+    file: tuple[str, bytes] | None = None
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -137,6 +139,7 @@ class FakeBotApi:
     calls: list[ApiCall] = field(default_factory=list)
     messages: dict[tuple[int, int], BotMessage] = field(default_factory=dict)
     blocked_chats: set[int] = field(default_factory=set)
+    left_chats: set[int] = field(default_factory=set)
     commands: list[dict[str, str]] = field(default_factory=list)
     # (method, http status, description, retry_after) answered once each, before anything else.
     failures: deque[tuple[str, int, str, int | None]] = field(default_factory=deque)
@@ -255,6 +258,7 @@ class FakeBotApi:
             raise BadRequestError("Bad Request: message text is empty")
         if utf16_length(visible) > limit:
             raise BadRequestError("Bad Request: message is too long")
+        uploaded = params.get("_files", {}).get(kind)
         message = BotMessage(
             chat_id=int(params["chat_id"]),
             message_id=self.next_message_id(),
@@ -262,6 +266,7 @@ class FakeBotApi:
             html=raw,
             reply_markup=self._check_markup(params.get("reply_markup")),
             kind=kind,
+            file=uploaded,
         )
         self.messages[(message.chat_id, message.message_id)] = message
         return self._message_json(message)
@@ -300,6 +305,10 @@ class FakeBotApi:
             raise BadRequestError("Bad Request: message is not modified")
         message.reply_markup = markup
         return self._message_json(message)
+
+    def _api_leavechat(self, params: dict[str, Any]) -> bool:
+        self.left_chats.add(int(params["chat_id"]))
+        return True
 
     def _api_deletemessage(self, params: dict[str, Any]) -> bool:
         self.messages.pop((int(params["chat_id"]), int(params["message_id"])), None)
@@ -343,5 +352,11 @@ class FakeRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
+        if request_data is not None and request_data.contains_files:
+            params["_files"] = {
+                name: (upload[0], upload[1])
+                for name, upload in request_data.multipart_data.items()
+                if isinstance(upload, tuple)
+            }
         status, body = self.api.handle(api_method, params)
         return status, json.dumps(body).encode()

@@ -243,6 +243,24 @@ class WeekTexts(_Section):
     short_day_format: str
 
 
+class PrivacyTexts(_Section):
+    export_summary: Template
+    export_filename: Template
+    delete_question: Template
+    delete_confirm_button: ButtonLabel
+    delete_cancel_button: ButtonLabel
+    deleted: Template
+    delete_kept: Template
+
+
+class SupportTexts(_Section):
+    text: Template
+
+
+class GroupTexts(_Section):
+    joined: Template
+
+
 class NoteTexts(_Section):
     saved: Template
     shared: Template
@@ -306,6 +324,9 @@ class Texts(_Section):
     moments: MomentTexts
     pause: PauseTexts
     us: WeekTexts
+    privacy: PrivacyTexts
+    support: SupportTexts
+    group: GroupTexts
     notes: NoteTexts
     menu: MenuTexts
     settings: SettingsTexts

@@ -21,6 +21,7 @@ CHECK = "check"
 CHECKIN = "ci"
 MOMENT = "mo"
 WEEK = "us"
+DELETE = "delete"
 UNPAIR = "unpair"
 
 MAX_CALLBACK_DATA_BYTES = 64

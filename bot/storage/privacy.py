@@ -1,0 +1,183 @@
+"""Everything stored about one user, for /export, and its erasure, for /delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.storage.models import (
+    Checkin,
+    CheckinAnswer,
+    ChecklistItem,
+    CodeAttempt,
+    Couple,
+    CoupleMember,
+    Invite,
+    LessonProgress,
+    Moment,
+    Note,
+    User,
+)
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+async def export_rows(session: AsyncSession, user: User) -> dict[str, Any]:
+    """All of ``user``'s own records as plain JSON-able data.
+
+    The partner appears only by first name in the pairing history: none of their answers
+    or notes are in here, shared or not.
+    """
+    mine = aliased(CoupleMember)
+    theirs = aliased(CoupleMember)
+    couples = await session.execute(
+        select(Couple.created_at, Couple.ended_at, User.first_name)
+        .join(mine, (mine.couple_id == Couple.id) & (mine.user_id == user.id))
+        .join(theirs, (theirs.couple_id == Couple.id) & (theirs.user_id != user.id), isouter=True)
+        .join(User, User.id == theirs.user_id, isouter=True)
+        .order_by(Couple.created_at)
+    )
+    answers: dict[int, dict[str, str]] = {}
+    for checkin_id, item, value in await session.execute(
+        select(CheckinAnswer.checkin_id, CheckinAnswer.item, CheckinAnswer.value)
+        .join(Checkin, Checkin.id == CheckinAnswer.checkin_id)
+        .where(Checkin.user_id == user.id)
+    ):
+        answers.setdefault(checkin_id, {})[item] = value
+    checkins = await session.scalars(
+        select(Checkin).where(Checkin.user_id == user.id).order_by(Checkin.local_date, Checkin.id)
+    )
+    return {
+        "profile": {
+            "first_name": user.first_name,
+            "language_code": user.language_code,
+            "time_zone": user.time_zone,
+            "checkin_time": _iso(user.checkin_time),
+            "weekly_day": user.weekly_day,
+            "paused_until": _iso(user.paused_until),
+            "consented_at": _iso(user.consented_at),
+            "created_at": _iso(user.created_at),
+        },
+        "pairing_history": [
+            {"partner": name, "since": _iso(since), "until": _iso(until)}
+            for since, until, name in couples
+        ],
+        "invites": [
+            {
+                "created_at": _iso(invite.created_at),
+                "expires_at": _iso(invite.expires_at),
+                "used_at": _iso(invite.used_at),
+            }
+            for invite in await session.scalars(
+                select(Invite).where(Invite.inviter_id == user.id).order_by(Invite.created_at)
+            )
+        ],
+        "lessons": [
+            {
+                "framework": progress.framework_id,
+                "position": progress.card_id,
+                "completed_at": _iso(progress.completed_at),
+            }
+            for progress in await session.scalars(
+                select(LessonProgress).where(LessonProgress.user_id == user.id)
+            )
+        ],
+        "checklist": [
+            {"framework": item.framework_id, "step": item.step, "done_at": _iso(item.done_at)}
+            for item in await session.scalars(
+                select(ChecklistItem).where(ChecklistItem.user_id == user.id)
+            )
+        ],
+        "checkins": [
+            {
+                "date": _iso(checkin.local_date),
+                "kind": checkin.kind,
+                "sent_at": _iso(checkin.sent_at),
+                "answered_at": _iso(checkin.answered_at),
+                "skipped_at": _iso(checkin.skipped_at),
+                "answers": answers.get(checkin.id, {}),
+            }
+            for checkin in checkins
+        ],
+        "moments": [
+            {
+                "kind": moment.kind,
+                "outcome": moment.outcome,
+                "at": _iso(moment.occurred_at),
+                "date": _iso(moment.local_date),
+            }
+            for moment in await session.scalars(
+                select(Moment).where(Moment.user_id == user.id).order_by(Moment.occurred_at)
+            )
+        ],
+        "notes": [
+            {
+                "written_at": _iso(note.created_at),
+                "visibility": note.visibility,
+                "framework": note.framework_id,
+                "step": note.step,
+                "for_checkin": note.checkin_id is not None,
+                "text": note.body,
+            }
+            for note in await session.scalars(
+                select(Note).where(Note.user_id == user.id).order_by(Note.created_at, Note.id)
+            )
+        ],
+    }
+
+
+async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
+    """Delete the user and everything that hangs off them (the foreign keys cascade).
+
+    Couples they were in are ended first, so the partner's history keeps its shape.
+    """
+    couple_ids = select(CoupleMember.couple_id).where(CoupleMember.user_id == user.id)
+    await session.execute(
+        update(Couple)
+        .where(Couple.id.in_(couple_ids), Couple.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(CoupleMember)
+        .where(CoupleMember.couple_id.in_(couple_ids), CoupleMember.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(delete(CodeAttempt).where(CodeAttempt.telegram_id == user.telegram_id))
+    await session.execute(
+        update(Invite)
+        .where(Invite.used_by_id == user.id)
+        .values(used_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Explicit deletes as well as ON DELETE CASCADE: SQLite enforces cascades only with
+    # foreign keys on, and this must never depend on a connection setting.
+    for model, column in (
+        (Note, Note.user_id),
+        (Moment, Moment.user_id),
+        (ChecklistItem, ChecklistItem.user_id),
+        (LessonProgress, LessonProgress.user_id),
+        (Invite, Invite.inviter_id),
+        (CoupleMember, CoupleMember.user_id),
+    ):
+        await session.execute(delete(model).where(column == user.id))
+    await session.execute(
+        delete(CheckinAnswer).where(
+            CheckinAnswer.checkin_id.in_(select(Checkin.id).where(Checkin.user_id == user.id))
+        )
+    )
+    await session.execute(delete(Checkin).where(Checkin.user_id == user.id))
+    await session.execute(delete(User).where(User.id == user.id))
+    # Couples left with no members at all are history nobody can see any more.
+    await session.execute(
+        delete(Couple).where(
+            ~select(CoupleMember.couple_id).where(CoupleMember.couple_id == Couple.id).exists()
+        )
+    )

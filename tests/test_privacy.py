@@ -1,0 +1,182 @@
+"""Owning one's data (/export, /delete), finding help (/support), and staying out of groups."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from bot.handlers.dispatch import dispatch
+from bot.storage.models import (
+    Checkin,
+    CheckinAnswer,
+    CodeAttempt,
+    CoupleMember,
+    Invite,
+    LessonProgress,
+    Moment,
+    Note,
+    User,
+)
+from tests.harness import BotHarness, TelegramUser
+
+
+async def onboard(harness: BotHarness, user_id: int, name: str) -> TelegramUser:
+    person = harness.user(user_id, name)
+    await person.send("/start")
+    await person.press("Yes")
+    await person.send("Berlin")
+    await person.send("21:00")
+    return person
+
+
+async def pair(alex: TelegramUser, sam: TelegramUser) -> None:
+    code = re.search(r"start=([A-Z0-9]{10})", (await alex.send("/pair")).text)
+    assert code
+    await sam.send(f"/join {code.group(1)}")
+    await sam.press("Yes, pair us")
+
+
+async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
+    """Alex and Sam, paired, with a check-in, a note each, a moment, a reflection, progress."""
+    alex = await onboard(harness, 1001, "Alex")
+    sam = await onboard(harness, 2002, "Sam")
+    await pair(alex, sam)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    assert harness.app is not None
+    await dispatch(harness.app.bot, harness.app.bot_data.services)
+    for person, note in ((alex, "Alex's private words"), (sam, "Sam's private words")):
+        prompt = next(m for m in reversed(person.chat) if "Evening check-in" in m.text)
+        for label in ["1–2", "Turned toward", "Met", "Not stressed", "Not stressed"]:
+            await person.press(label, message=prompt)
+        await person.press("Add a note", message=prompt)
+        await person.send(note)
+    await alex.send("/bid")
+    await alex.press("I reached out")
+    await alex.press("They turned toward me")
+    await alex.send("/learn")
+    await alex.press("Step 1")
+    await alex.press("Next")
+    await alex.press("Next")
+    await alex.press("Write my answer")
+    await alex.send("Alex's reflection")
+    await alex.send("/checklist")
+    await alex.press("Accepted")
+    return alex, sam
+
+
+async def count(harness: BotHarness, model: type, *where: object) -> int:
+    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
+        return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def test_export_holds_everything_of_mine_and_nothing_of_my_partners(
+    harness: BotHarness,
+) -> None:
+    alex, _ = await a_full_life(harness)
+
+    replies = await alex.send("/export")
+
+    [document] = [m for m in alex.chat if m.kind == "document"]
+    assert document.file is not None
+    name, content = document.file
+    assert name == "secure-base-export-2026-11-27.json"
+    data = json.loads(content)
+    assert data["profile"]["time_zone"] == "Europe/Berlin"
+    assert data["pairing_history"][0]["partner"] == "Sam"
+    assert data["checkins"][0]["answers"]["bids_made"] == "met"
+    assert [n["text"] for n in data["notes"]] == ["Alex's private words", "Alex's reflection"]
+    assert data["moments"][0]["kind"] == "bid_made"
+    assert data["checklist"][0]["step"] == 1
+    assert data["lessons"][0]["framework"] == "secure_base"
+    assert "Sam's private words" not in content.decode()
+    assert "1 check-ins, 1 moments, 2 notes" in replies.text
+
+
+async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness) -> None:
+    alex, sam = await a_full_life(harness)
+    question = await alex.send("/delete")
+    assert "can't be undone" in question.text
+
+    kept = await alex.press("Keep my data")
+    assert "nothing was deleted" in kept.text
+    assert await count(harness, User) == 2
+
+    await alex.send("/delete")
+    done = await alex.press("Delete everything")
+
+    assert "Everything I kept about you is erased" in done.text
+    assert "Alex has ended your pairing" in sam.last_message.text
+    assert "delet" not in sam.last_message.text.lower()  # the partner learns nothing more
+    assert await count(harness, User, User.telegram_id == 1001) == 0
+    for model in (Note, Moment, LessonProgress, Invite):
+        assert (
+            await count(harness, model, model.user_id != 2 if hasattr(model, "user_id") else True)
+            == 0
+            or model is Invite
+        )
+    assert await count(harness, Note) == 1  # Sam's own note stays
+    assert await count(harness, Checkin, Checkin.user_id != 2) == 0
+    assert await count(harness, CheckinAnswer) == 5  # Sam's answers only
+    assert await count(harness, CoupleMember, CoupleMember.ended_at.is_(None)) == 0
+    assert "not paired yet" in (await sam.send("/partner")).text
+
+    again = await alex.send("/start")
+    assert "Hi Alex" in again.text  # starts fresh: greeted as new, asked for consent again
+
+
+async def test_delete_also_forgets_wrong_code_attempts(harness: BotHarness) -> None:
+    mallory = await onboard(harness, 6666, "Mallory")
+    await mallory.send("/join AAAAA-AAAAA")
+    assert await count(harness, CodeAttempt) == 1
+
+    await mallory.send("/delete")
+    await mallory.press("Delete everything")
+
+    assert await count(harness, CodeAttempt) == 0
+
+
+async def test_support_is_one_command_away_for_everyone(harness: BotHarness) -> None:
+    stranger = harness.user(4040, "Robin")
+
+    replies = await stranger.send("/support")
+
+    assert "emergency number" in replies.text
+    assert "findahelpline.com" in replies.text
+    assert "/support" in (await stranger.send("/help")).text
+    assert "/support" in (await stranger.send("/start")).text
+
+
+async def test_the_bot_leaves_groups_it_is_added_to(harness: BotHarness) -> None:
+    payload = {
+        "my_chat_member": {
+            "chat": {"id": -100777, "type": "supergroup", "title": "Friends"},
+            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"},
+            "date": 1_700_000_000,
+            "old_chat_member": {
+                "status": "left",
+                "user": harness.api.bot_user(),
+            },
+            "new_chat_member": {
+                "status": "member",
+                "user": harness.api.bot_user(),
+            },
+        }
+    }
+
+    replies = await harness.feed(payload)
+
+    assert "only work in private chats" in replies.text
+    assert -100777 in harness.api.left_chats
+
+
+async def test_prompts_and_notifications_never_quote_a_note(harness: BotHarness) -> None:
+    await a_full_life(harness)
+    sent = [c for c in harness.api.calls if c.method == "sendMessage" and c.status == 200]
+
+    for call in sent:
+        first_line = (call.text or "").splitlines()[0]
+        assert "private words" not in first_line
+        assert "Alex's reflection" not in first_line
