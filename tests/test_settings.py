@@ -44,6 +44,7 @@ async def test_settings_show_zone_local_time_and_checkin_time(harness: BotHarnes
         "🕗 Change check-in time",
         "📅 Weekly question day",
         "⏸ Pause for a week",
+        "🔔 Partner check-in note: turn on",
         "Done",
     ]
 

@@ -165,3 +165,35 @@ async def test_chart_button_sends_the_picture_for_that_week(harness: BotHarness)
     assert len(photos) == 1
     assert photos[0].status == 200
     assert "Your week, side by side" in (photos[0].text or "")
+
+
+async def test_optional_note_when_the_partner_has_checked_in(harness: BotHarness) -> None:
+    alex = await onboard(harness, 1001, "Alex", "Berlin")
+    sam = await onboard(harness, 2002, "Sam", "Berlin")
+    kim = await onboard(harness, 3003, "Kim", "Berlin")
+    lee = await onboard(harness, 4004, "Lee", "Berlin")
+    await pair(alex, sam)
+    await pair(kim, lee)
+    await alex.send("/settings")
+    await alex.press("Partner check-in note: turn on")
+    assert "Tell me when my partner has checked in: on" in alex.last_message.text
+    await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
+
+    await answer(sam, ["None"])
+    await answer(sam, ["Made none"])  # only the first answer of the day nudges
+    await answer(lee, ["None"])  # Kim did not ask to be told
+
+    nudges = [c for c in harness.api.calls if "has checked in for today" in (c.text or "")]
+    assert [(c.chat_id, c.text) for c in nudges] == [
+        (1001, "💞 Sam has checked in for today. Yours is waiting whenever you're ready ↑")
+    ]
+    assert kim.last_message.text.startswith("🌙")
+
+    await answer(alex, ["None"])  # Alex answered: no nudge back to Sam (not opted in)
+    harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    assert harness.app is not None
+    await dispatch(harness.app.bot, harness.app.bot_data.services)
+    await answer(alex, ["None"])
+    await answer(sam, ["None"])  # Alex already answered today: no nudge
+    nudges = [c for c in harness.api.calls if "has checked in for today" in (c.text or "")]
+    assert len(nudges) == 1

@@ -176,6 +176,7 @@ class CheckinTexts(_Section):
     note_too_long: Template
     note_not_text: Template
     reminder: Template
+    partner_nudge: Template
     day_format: str
     items: dict[str, CheckinItemTexts]
 
@@ -279,6 +280,9 @@ class SettingsTexts(_Section):
     summary: Template
     running_line: Template
     paused_line: Template
+    nudge_on: str
+    nudge_off: str
+    nudge_button: ButtonLabel
     change_zone_button: ButtonLabel
     change_time_button: ButtonLabel
     weekly_day_button: ButtonLabel

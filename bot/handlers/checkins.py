@@ -16,6 +16,7 @@ from bot.handlers import callbacks
 from bot.handlers.common import clock, find_sender, message_of
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import edit_in_place, share_keyboard
+from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, send_not_started
 from bot.services import accounts, checkins
@@ -143,6 +144,17 @@ async def checkin_button(update: Update, context: BotContext) -> None:
         await context.bot.send_message(user.telegram_id, texts.note_prompt)
     else:
         await edit_in_place(update, *prompt_view(context.texts, outcome.checkin, outcome.answers))
+        if outcome.first_answer:
+            await _nudge_partner(context, user)
+
+
+async def _nudge_partner(context: BotContext, user: User) -> None:
+    async with context.session() as session:
+        partner = await checkins.partner_to_nudge(session, user, context.now())
+    if partner is not None:
+        await notify(
+            context, partner, render(context.texts.checkin.partner_nudge, partner=user.first_name)
+        )
 
 
 async def note_answer(

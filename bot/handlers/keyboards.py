@@ -92,7 +92,7 @@ def main_menu(texts: Texts) -> InlineKeyboardMarkup:
     )
 
 
-def settings(texts: Texts, *, paused: bool) -> InlineKeyboardMarkup:
+def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup:
     pause = (
         InlineKeyboardButton(
             texts.settings.resume_button, callback_data=callbacks.data(callbacks.SETTINGS, "resume")
@@ -123,6 +123,15 @@ def settings(texts: Texts, *, paused: bool) -> InlineKeyboardMarkup:
                 )
             ],
             [pause],
+            [
+                InlineKeyboardButton(
+                    render(
+                        texts.settings.nudge_button,
+                        state=texts.settings.nudge_off if nudge else texts.settings.nudge_on,
+                    ),
+                    callback_data=callbacks.data(callbacks.SETTINGS, "nudge"),
+                )
+            ],
             [
                 InlineKeyboardButton(
                     texts.settings.close_button,

@@ -55,6 +55,7 @@ def settings_summary_text(context: BotContext, user: User) -> str:
         checkin_time=clock(user.checkin_time),
         weekly_day=texts.weekdays[user.weekly_day],
         pause_line=Html(pause_line),
+        nudge=texts.nudge_on if user.partner_nudge else texts.nudge_off,
     )
 
 
@@ -66,5 +67,7 @@ async def send_settings_summary(
     if lead:
         text = f"{lead}\n\n{text}"
     assert update.effective_chat is not None
-    markup = keyboards.settings(context.texts, paused=is_paused(user, context))
+    markup = keyboards.settings(
+        context.texts, paused=is_paused(user, context), nudge=user.partner_nudge
+    )
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)

@@ -52,6 +52,8 @@ async def settings_button(update: Update, context: BotContext) -> None:
             await checkins.pause(session, user, PAUSE_DAYS, now)
         elif ready and action == "resume":
             await checkins.resume(session, user, now)
+        elif ready and action == "nudge":
+            await accounts.set_partner_nudge(session, user, not user.partner_nudge, now)
         elif ready and action.startswith("day"):
             await accounts.set_weekly_day(session, user, int(action[3:]), now)
         await session.commit()
@@ -77,7 +79,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
         await edit_in_place(
             update,
             settings_summary_text(context, user),
-            keyboards.settings(context.texts, paused=paused),
+            keyboards.settings(context.texts, paused=paused, nudge=user.partner_nudge),
         )
 
 
@@ -108,7 +110,7 @@ HANDLERS = [
     CallbackQueryHandler(
         settings_button,
         pattern=callbacks.pattern(
-            callbacks.SETTINGS, "zone|time|weekly|pause|resume|close|day[0-6]"
+            callbacks.SETTINGS, "zone|time|weekly|pause|resume|nudge|close|day[0-6]"
         ),
     ),
 ]

@@ -142,3 +142,10 @@ async def set_weekly_day(session: AsyncSession, user: User, weekday: int, now: d
         raise ValueError(weekday)
     user.weekly_day = weekday
     user.updated_at = now
+
+
+async def set_partner_nudge(
+    session: AsyncSession, user: User, enabled: bool, now: datetime
+) -> None:
+    user.partner_nudge = enabled
+    user.updated_at = now

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.checkin_items import MOMENT_OUTCOMES, Item, accepts, next_item
-from bot.storage import checkins, notes
+from bot.storage import checkins, notes, pairing
 from bot.storage.checkins import DIGEST, EVENING, DueUser, OutboxRow
 from bot.storage.models import Checkin, Note, User
 from bot.timezones import local_now, next_checkin_at
@@ -163,6 +163,7 @@ class Refused(StrEnum):
 class CheckinState:
     checkin: Checkin
     answers: dict[str, str]
+    first_answer: bool = False
 
     @property
     def next_item(self) -> Item | None:
@@ -201,10 +202,35 @@ async def answer(
     if not accepts(item, value, weekly=state.checkin.includes_weekly):
         return Refused.INVALID
     await checkins.save_answer(session, checkin_id=checkin_id, item=item, value=value, now=now)
-    if state.checkin.answered_at is None:
+    first_answer = state.checkin.answered_at is None
+    if first_answer:
         state.checkin.answered_at = now  # engaged: no reminder any more
     await session.commit()
-    return CheckinState(state.checkin, {**state.answers, item: value})
+    return CheckinState(state.checkin, {**state.answers, item: value}, first_answer=first_answer)
+
+
+async def partner_to_nudge(session: AsyncSession, user: User, now: datetime) -> User | None:
+    """The partner to tell "they have checked in", if they asked for it and haven't answered.
+
+    At most once per check-in: the partner's own check-in records that they were told.
+    """
+    partnership = await pairing.active_partnership(session, user.id)
+    if partnership is None or not partnership.partner.partner_nudge:
+        return None
+    partner = partnership.partner
+    newest = await checkins.newest_sent_checkin_id(session, partner.id)
+    theirs = await checkins.get_checkin(session, newest) if newest is not None else None
+    if (
+        theirs is None
+        or theirs.answered_at is not None
+        or theirs.skipped_at is not None
+        or theirs.nudged_at is not None
+        or theirs.local_date != local_now(partner.time_zone or "UTC", now).date()
+    ):
+        return None
+    theirs.nudged_at = now
+    await session.commit()
+    return partner
 
 
 async def skip(

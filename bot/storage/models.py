@@ -86,6 +86,8 @@ class User(Base):
     weekly_day: Mapped[int] = mapped_column(SmallInteger, server_default=text("6"))
     # False once Telegram says the user blocked the bot; set back when they write again.
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Opt-in: a short note when the partner has checked in and this user has not yet.
+    partner_nudge: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -209,6 +211,8 @@ class Checkin(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When this user was told their partner had checked in (at most once per check-in).
+    nudged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     skipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
