@@ -11,23 +11,9 @@ from bot.handlers.dispatch import DispatchReport, dispatch
 from bot.services import checkins as checkin_service
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
 from tests.harness import BotHarness, TelegramUser
+from tests.journeys import onboard
 
 STALE = "That button is from an older message and no longer does anything."
-
-
-async def onboard(
-    harness: BotHarness,
-    user_id: int = 1001,
-    name: str = "Alex",
-    zone: str = "Berlin",
-    at: str = "21:00",
-) -> TelegramUser:
-    person = harness.user(user_id, name)
-    await person.send("/start")
-    await person.press("Yes")
-    await person.send(zone)
-    await person.send(at)
-    return person
 
 
 async def run_dispatch(harness: BotHarness) -> DispatchReport:

@@ -12,21 +12,13 @@ from bot.config import Settings
 from bot.content import load_frameworks
 from bot.content.course import FRAMEWORKS_DIR
 from bot.storage.models import Note
-from tests.harness import BotHarness, TelegramUser
+from tests.harness import BotHarness
+from tests.journeys import onboard
 from tests.telegram_fake import FakeBotApi
 
 STALE = "That button is from an older message and no longer does anything."
 COURSE = load_frameworks()["secure_base"]
 FIXTURES = Path(__file__).parent / "fixtures" / "frameworks"
-
-
-async def onboard(harness: BotHarness, user_id: int = 1001, name: str = "Alex") -> TelegramUser:
-    person = harness.user(user_id, name)
-    await person.send("/start")
-    await person.press("Yes")
-    await person.send("Berlin")
-    await person.press("20:00")
-    return person
 
 
 async def notes(harness: BotHarness) -> list[Note]:

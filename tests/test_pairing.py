@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 from sqlalchemy import func, select, update
 
 from bot.storage.models import Couple, CoupleMember, Invite, User
-from tests.harness import BotHarness, Replies, TelegramUser
-from tests.telegram_fake import BOT_USERNAME
+from tests.harness import BotHarness
+from tests.journeys import invite_code, onboard, pair
 
 STALE = "That button is from an older message and no longer does anything."
-
-
-async def onboard(harness: BotHarness, user_id: int, name: str) -> TelegramUser:
-    person = harness.user(user_id, name)
-    await person.send("/start")
-    await person.press("Yes")
-    await person.send("Berlin")
-    await person.press("20:00")
-    return person
-
-
-def invite_code(replies: Replies) -> str:
-    match = re.search(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Z0-9]{{10}})", replies.text)
-    assert match, replies.text
-    return match.group(1)
 
 
 async def active_couples(harness: BotHarness) -> list[set[int]]:
@@ -42,12 +26,6 @@ async def active_couples(harness: BotHarness) -> list[set[int]]:
         for couple_id, telegram_id in rows:
             couples.setdefault(couple_id, set()).add(telegram_id)
         return list(couples.values())
-
-
-async def pair_up(harness: BotHarness, inviter: TelegramUser, partner: TelegramUser) -> None:
-    code = invite_code(await inviter.send("/pair"))
-    await partner.send(f"/join {code}")
-    await partner.press("Yes, pair us")
 
 
 async def test_newcomer_pairs_from_a_forwarded_link(harness: BotHarness) -> None:
@@ -163,7 +141,7 @@ async def test_invite_whose_author_paired_with_someone_else(harness: BotHarness)
     kim = await onboard(harness, 3003, "Kim")
     code = invite_code(await alex.send("/pair"))
     await kim.send(f"/join {code}")  # Kim looks at it but does not confirm yet
-    await pair_up(harness, sam, alex)  # meanwhile Alex pairs with Sam through Sam's invite
+    await pair(sam, alex)  # meanwhile Alex pairs with Sam through Sam's invite
 
     replies = await kim.press("Yes, pair us")
 
@@ -221,7 +199,7 @@ async def test_unpair_tells_the_other_and_allows_pairing_again(harness: BotHarne
     alex = await onboard(harness, 1001, "Alex")
     sam = await onboard(harness, 2002, "Sam")
     kim = await onboard(harness, 3003, "Kim")
-    await pair_up(harness, alex, sam)
+    await pair(alex, sam)
 
     question = await sam.send("/unpair")
     assert "End your pairing with Alex?" in question.text
@@ -236,18 +214,18 @@ async def test_unpair_tells_the_other_and_allows_pairing_again(harness: BotHarne
     assert await active_couples(harness) == []
     assert "not paired yet" in (await alex.send("/partner")).text
 
-    await pair_up(harness, kim, alex)
+    await pair(kim, alex)
     assert await active_couples(harness) == [{1001, 3003}]
 
 
 async def test_old_unpair_button_after_repairing_does_nothing(harness: BotHarness) -> None:
     alex = await onboard(harness, 1001, "Alex")
     sam = await onboard(harness, 2002, "Sam")
-    await pair_up(harness, alex, sam)
+    await pair(alex, sam)
     await sam.send("/unpair")
     question, data = sam.find_button("End pairing")
     await sam.press_data(data, message=question)
-    await pair_up(harness, alex, sam)
+    await pair(alex, sam)
 
     replies = await sam.press_data(data, message=question)
 

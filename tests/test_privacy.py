@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -21,22 +20,7 @@ from bot.storage.models import (
     User,
 )
 from tests.harness import BotHarness, TelegramUser
-
-
-async def onboard(harness: BotHarness, user_id: int, name: str) -> TelegramUser:
-    person = harness.user(user_id, name)
-    await person.send("/start")
-    await person.press("Yes")
-    await person.send("Berlin")
-    await person.send("21:00")
-    return person
-
-
-async def pair(alex: TelegramUser, sam: TelegramUser) -> None:
-    code = re.search(r"start=([A-Z0-9]{10})", (await alex.send("/pair")).text)
-    assert code
-    await sam.send(f"/join {code.group(1)}")
-    await sam.press("Yes, pair us")
+from tests.journeys import onboard, pair
 
 
 async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:

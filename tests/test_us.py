@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from bot.handlers.dispatch import dispatch
 from tests.harness import BotHarness, TelegramUser
-
-
-async def onboard(harness: BotHarness, user_id: int, name: str, zone: str) -> TelegramUser:
-    person = harness.user(user_id, name)
-    await person.send("/start")
-    await person.press("Yes")
-    await person.send(zone)
-    await person.send("21:00")
-    return person
-
-
-async def pair(alex: TelegramUser, sam: TelegramUser) -> None:
-    code = re.search(r"start=([A-Z0-9]{10})", (await alex.send("/pair")).text)
-    assert code
-    await sam.send(f"/join {code.group(1)}")
-    await sam.press("Yes, pair us")
+from tests.journeys import onboard, pair
 
 
 async def evening(harness: BotHarness, when: datetime) -> None:

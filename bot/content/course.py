@@ -8,14 +8,13 @@ checks it when the bot starts and names the file and field of any problem.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from bot.content.texts import ContentError, _check_template, _describe
+from bot.content.texts import ContentError, _check_template, load_toml_model
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parent / "frameworks"
 MAX_CARD_LENGTH = 900
@@ -136,16 +135,7 @@ def _pages(framework: Framework) -> tuple[Page, ...]:
 
 
 def load_framework(path: Path) -> Framework:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ContentError(f"{path}: cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ContentError(f"{path}: is not valid TOML ({exc})") from None
-    try:
-        return Framework.model_validate(raw)
-    except ValidationError as exc:
-        raise ContentError(f"{path}: {_describe(exc.errors()[0])}") from None  # type: ignore[arg-type]
+    return load_toml_model(path, Framework)
 
 
 def load_frameworks(directory: Path = FRAMEWORKS_DIR) -> dict[str, Framework]:

@@ -11,7 +11,7 @@ import html
 import string
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,6 +22,9 @@ TEXTS_FILE = CONTENT_DIR / "texts.toml"
 # Telegram rejects messages over 4096 characters; keep a margin for filled-in placeholders.
 MAX_TEXT_LENGTH = 3500
 MAX_BUTTON_LENGTH = 64
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ContentError(Exception):
@@ -350,8 +353,9 @@ def _describe(error: dict[str, object]) -> str:
     return f"{location} {message}"
 
 
-def load_texts(path: Path = TEXTS_FILE) -> Texts:
-    """Read and validate the texts; raises :class:`ContentError` naming file and field."""
+def load_toml_model(path: Path, model: type[ModelT]) -> ModelT:
+    """Read a content file into ``model``; any problem is a :class:`ContentError` that names
+    the file and the field, so an operator can fix it without reading a traceback."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -359,9 +363,14 @@ def load_texts(path: Path = TEXTS_FILE) -> Texts:
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(f"{path}: is not valid TOML ({exc})") from None
     try:
-        return Texts.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise ContentError(f"{path}: {_describe(exc.errors()[0])}") from None  # type: ignore[arg-type]
+
+
+def load_texts(path: Path = TEXTS_FILE) -> Texts:
+    """Read and validate the texts; raises :class:`ContentError` naming file and field."""
+    return load_toml_model(path, Texts)
 
 
 class Html(str):

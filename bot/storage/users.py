@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +44,3 @@ async def create_user_once(
     user = await get_user_by_telegram_id(session, telegram_id)
     assert user is not None  # just inserted, or already there
     return user
-
-
-async def update_user(session: AsyncSession, user_id: int, *, now: datetime, **values: Any) -> None:
-    await session.execute(update(User).where(User.id == user_id).values(updated_at=now, **values))

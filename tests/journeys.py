@@ -1,0 +1,38 @@
+"""Common journeys through the bot, shared by the test modules."""
+
+from __future__ import annotations
+
+import re
+
+from tests.harness import BotHarness, Replies, TelegramUser
+from tests.telegram_fake import BOT_USERNAME
+
+
+async def onboard(
+    harness: BotHarness,
+    user_id: int = 1001,
+    name: str = "Alex",
+    zone: str = "Berlin",
+    at: str = "21:00",
+) -> TelegramUser:
+    """A new user who starts, consents, and types a zone and a check-in time."""
+    person = harness.user(user_id, name)
+    await person.send("/start")
+    await person.press("Yes")
+    await person.send(zone)
+    await person.send(at)
+    return person
+
+
+def invite_code(replies: Replies) -> str:
+    """The code in the deep link of a /pair reply."""
+    match = re.search(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Z0-9]{{10}})", replies.text)
+    assert match, replies.text
+    return match.group(1)
+
+
+async def pair(inviter: TelegramUser, partner: TelegramUser) -> None:
+    """``inviter`` sends /pair, ``partner`` joins with the code and confirms."""
+    code = invite_code(await inviter.send("/pair"))
+    await partner.send(f"/join {code}")
+    await partner.press("Yes, pair us")
