@@ -6,6 +6,8 @@ message to the next question, so a day's check-in is one message however it is a
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -21,9 +23,9 @@ from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, send_not_started
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
-from bot.services.checkin_items import ITEMS, items_for
+from bot.services.checkin_items import ITEMS, items_for, next_item
 from bot.services.notes import MAX_NOTE_LENGTH
-from bot.storage.models import Checkin, User
+from bot.storage.models import User
 from bot.timezones import local_now
 
 DEFAULT_PAUSE_DAYS = 7
@@ -37,18 +39,25 @@ def _button(label: str, prefix: str, payload: str) -> InlineKeyboardButton:
 
 
 def prompt_view(
-    texts: Texts, checkin: Checkin, answers: dict[str, str], *, closing: str | None = None
+    texts: Texts,
+    checkin_id: int,
+    local_date: date,
+    weekly: bool,
+    answers: dict[str, str],
+    *,
+    closing: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The check-in as it stands: answered lines, then the next question with its options.
 
     When every question is answered, the note offer; with ``closing``, that line instead of
-    any question and no buttons. The texts never quote a note.
+    any question and no buttons. The texts never quote a note. Needs no database: the
+    dispatcher draws a fresh prompt from its outbox row alone.
     """
     words = texts.checkin
-    day = checkin.local_date.strftime(words.day_format)
-    header = render(words.weekly_header if checkin.includes_weekly else words.header, day=day)
+    day = local_date.strftime(words.day_format)
+    header = render(words.weekly_header if weekly else words.header, day=day)
     lines = [header]
-    done = [item for item in items_for(weekly=checkin.includes_weekly) if item.key in answers]
+    done = [item for item in items_for(weekly=weekly) if item.key in answers]
     if not done:
         lines.append(words.intro)
     for item in done:
@@ -60,7 +69,7 @@ def prompt_view(
                 answer=label.options[answers[item.key]],
             )
         )
-    upcoming = checkins.CheckinState(checkin, answers).next_item
+    upcoming = next_item(answers, weekly=weekly)
     rows: list[list[InlineKeyboardButton]] = []
     if closing is not None:
         lines.append(closing)
@@ -68,8 +77,8 @@ def prompt_view(
         lines.append(words.note_question)
         rows.append(
             [
-                _button(words.note_button, callbacks.CHECKIN, f"{checkin.id}:note"),
-                _button(words.done_button, callbacks.CHECKIN, f"{checkin.id}:done"),
+                _button(words.note_button, callbacks.CHECKIN, f"{checkin_id}:note"),
+                _button(words.done_button, callbacks.CHECKIN, f"{checkin_id}:done"),
             ]
         )
     else:
@@ -77,7 +86,7 @@ def prompt_view(
         lines.append(label.question)
         options = [
             _button(
-                label.options[value], callbacks.CHECKIN, f"{checkin.id}:a:{upcoming.key}:{value}"
+                label.options[value], callbacks.CHECKIN, f"{checkin_id}:a:{upcoming.key}:{value}"
             )
             for value in upcoming.options
         ]
@@ -85,11 +94,25 @@ def prompt_view(
         if not answers:
             rows.append(
                 [
-                    _button(words.snooze_button, callbacks.CHECKIN, f"{checkin.id}:snooze"),
-                    _button(words.skip_button, callbacks.CHECKIN, f"{checkin.id}:skip"),
+                    _button(words.snooze_button, callbacks.CHECKIN, f"{checkin_id}:snooze"),
+                    _button(words.skip_button, callbacks.CHECKIN, f"{checkin_id}:skip"),
                 ]
             )
     return "\n\n".join(lines), InlineKeyboardMarkup([row for row in rows if row])
+
+
+def state_view(
+    texts: Texts, state: checkins.CheckinState, *, closing: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    checkin = state.checkin
+    return prompt_view(
+        texts,
+        checkin.id,
+        checkin.local_date,
+        checkin.includes_weekly,
+        state.answers,
+        closing=closing,
+    )
 
 
 async def _refused(update: Update, context: BotContext, refusal: checkins.Refused) -> None:
@@ -136,14 +159,12 @@ async def checkin_button(update: Update, context: BotContext) -> None:
     elif action == "snooze":
         await edit_in_place(update, texts.snoozed, None)
     elif action == "done":
-        text, _ = prompt_view(
-            context.texts, outcome.checkin, outcome.answers, closing=texts.finished
-        )
+        text, _ = state_view(context.texts, outcome, closing=texts.finished)
         await edit_in_place(update, text, None)
     elif action == "note":
         await context.bot.send_message(user.telegram_id, texts.note_prompt)
     else:
-        await edit_in_place(update, *prompt_view(context.texts, outcome.checkin, outcome.answers))
+        await edit_in_place(update, *state_view(context.texts, outcome))
         if outcome.first_answer:
             await _nudge_partner(context, user)
 

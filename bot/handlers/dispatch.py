@@ -105,11 +105,11 @@ async def _deliver(
                 elif row.kind == DIGEST:
                     message = await _send_digest(bot, services, row)
                 else:
-                    async with services.sessions() as session:
-                        state = await checkins.checkin_state(session, row.checkin_id)
-                    if state is None:
-                        return
-                    text, markup = prompt_view(services.texts, state.checkin, state.answers)
+                    # Whatever the dispatcher sends has no answers yet: snoozing is offered
+                    # only before the first answer, and the others were never delivered.
+                    text, markup = prompt_view(
+                        services.texts, row.checkin_id, row.local_date, row.includes_weekly, {}
+                    )
                     message = await _send(bot, row.telegram_id, text, reply_markup=markup)
             except Forbidden:
                 report.blocked += 1

@@ -170,14 +170,6 @@ class CheckinState:
         return next_item(self.answers, weekly=self.checkin.includes_weekly)
 
 
-async def checkin_state(session: AsyncSession, checkin_id: int) -> CheckinState | None:
-    """A check-in with its answers so far, for (re-)drawing its message."""
-    checkin = await checkins.get_checkin(session, checkin_id)
-    if checkin is None:
-        return None
-    return CheckinState(checkin, await checkins.answers_of(session, checkin_id))
-
-
 async def open_checkin(
     session: AsyncSession, user: User, checkin_id: int
 ) -> CheckinState | Refused:
@@ -251,6 +243,9 @@ async def snooze(
     state = await open_checkin(session, user, checkin_id)
     if isinstance(state, Refused):
         return state
+    if state.answers:
+        # Offered only before the first answer: the re-sent prompt starts from the top.
+        return Refused.INVALID
     state.checkin.snoozed_until = now + SNOOZE
     await session.commit()
     return state
