@@ -27,6 +27,8 @@ class ChartLabels:
     partner: str | None
     bids_title: str
     support_title: str
+    # Tick labels for support given: none, some, full.
+    support_levels: tuple[str, str, str]
     day_format: str
 
 
@@ -70,7 +72,7 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
         )
     support_axis.set_ylim(0, 1.05)
     support_axis.set_yticks([0, 0.5, 1])
-    support_axis.set_yticklabels(["no", "somewhat", "yes"], fontsize=8)
+    support_axis.set_yticklabels(list(labels.support_levels), fontsize=8)
     support_axis.set_title(labels.support_title, fontsize=11)
     support_axis.set_xticks(range(len(summary.days)))
     support_axis.set_xticklabels([day.strftime(labels.day_format) for day in summary.days])

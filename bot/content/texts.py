@@ -243,6 +243,7 @@ class WeekTexts(_Section):
     chart_you: str
     chart_bids_title: str
     chart_support_title: str
+    chart_support_levels: list[str] = Field(min_length=3, max_length=3)
     day_format: str
     short_day_format: str
 

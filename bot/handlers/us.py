@@ -190,6 +190,11 @@ async def send_chart(bot: Bot, all_texts: Texts, chat_id: int, view: WeekView) -
         partner=view.partner.first_name if view.partner else None,
         bids_title=texts.chart_bids_title,
         support_title=texts.chart_support_title,
+        support_levels=(
+            texts.chart_support_levels[0],
+            texts.chart_support_levels[1],
+            texts.chart_support_levels[2],
+        ),
         day_format=texts.short_day_format,
     )
     days = view.summary.days
