@@ -1,19 +1,16 @@
 """The week as a picture: both partners' days side by side, as a PNG.
 
 Uses matplotlib's object API on the Agg backend (no GUI, no global pyplot state), so it is
-safe to call from a worker thread; the handlers do so with ``asyncio.to_thread``.
+safe to call from a worker thread; the handlers do so with ``asyncio.to_thread``. matplotlib
+is imported on first use: it costs ~30 MB, and many processes never draw a chart.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
+from functools import cache
+from typing import Any
 
 from bot.services.reciprocity import DayPoint, WeekSummary
 
@@ -25,6 +22,8 @@ PARTNER_COLOR = "#5b8def"
 class ChartLabels:
     you: str
     partner: str | None
+    # Used when the partner's name has no drawable letters (only emoji, say).
+    partner_fallback: str
     bids_title: str
     support_title: str
     # Tick labels for support given: none, some, full.
@@ -32,18 +31,33 @@ class ChartLabels:
     day_format: str
 
 
-def _bars(axis, points: tuple[DayPoint, ...], offset: float, color: str, label: str) -> None:  # type: ignore[no-untyped-def]
-    positions = [index + offset for index in range(len(points))]
-    heights = [point.bids_noticed or 0 for point in points]
-    hatches = ["" if point.turned_toward else "//" for point in points]
-    for x, height, hatch in zip(positions, heights, hatches, strict=True):
+@cache
+def _font_has() -> Any:
+    """A test for whether the chart's font can draw a character (else it draws a box)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    return lambda char: char.isspace() or font.get_char_index(ord(char)) != 0
+
+
+def drawable(name: str, fallback: str) -> str:
+    """``name`` without the characters the font lacks (emoji, most scripts), or ``fallback``."""
+    has = _font_has()
+    kept = "".join(char for char in name if has(char)).strip()
+    return kept or fallback
+
+
+def _bars(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, label: str) -> None:
+    for index, point in enumerate(points):
+        toward = bool(point.turned_toward)
         axis.bar(
-            x,
-            height,
+            index + offset,
+            point.bids_noticed or 0,
             width=0.38,
-            color=color if not hatch else "white",
+            color=color if toward else "white",
             edgecolor=color,
-            hatch=hatch,
+            hatch="" if toward else "//",
             linewidth=1.2,
         )
     axis.bar([], [], color=color, label=label)
@@ -51,25 +65,29 @@ def _bars(axis, points: tuple[DayPoint, ...], offset: float, color: str, label: 
 
 def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
     """A two-panel PNG: bids noticed (solid when turned toward) and support given."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(7, 5), dpi=100)
     bids_axis, support_axis = figure.subplots(2, 1, sharex=True)
-    paired = labels.partner is not None and summary.partner_points
+    paired = labels.partner is not None and bool(summary.partner_points)
     offsets = (-0.2, 0.2) if paired else (0.0, 0.0)
-    _bars(bids_axis, summary.my_points, offsets[0], YOU_COLOR, labels.you)
+    series = [(summary.my_points, offsets[0], YOU_COLOR, labels.you)]
     if paired:
-        _bars(bids_axis, summary.partner_points, offsets[1], PARTNER_COLOR, str(labels.partner))
-    bids_axis.set_title(labels.bids_title, fontsize=11)
-    bids_axis.legend(loc="upper left", fontsize=9, frameon=False)
-    series = [(summary.my_points, offsets[0], YOU_COLOR)]
-    if paired:
-        series.append((summary.partner_points, offsets[1], PARTNER_COLOR))
-    for points, offset, color in series:
+        partner = drawable(labels.partner or "", labels.partner_fallback)
+        series.append((summary.partner_points, offsets[1], PARTNER_COLOR, partner))
+    for points, offset, color, label in series:
+        _bars(bids_axis, points, offset, color, label)
         support_axis.bar(
             [index + offset for index in range(len(points))],
             [point.support_given or 0 for point in points],
             width=0.38,
             color=color,
         )
+    bids_axis.set_title(labels.bids_title, fontsize=11)
+    bids_axis.legend(loc="upper left", fontsize=9, frameon=False)
     support_axis.set_ylim(0, 1.05)
     support_axis.set_yticks([0, 0.5, 1])
     support_axis.set_yticklabels(list(labels.support_levels), fontsize=8)

@@ -282,8 +282,12 @@ async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
     report = await run_dispatch(harness)
     assert report.prompts == 2  # the evening's check-in and the weekly digest
     assert "this week's question" in prompts_to(harness, 1001)[-1]
-    assert any(m.text.startswith("Here is your week") for m in alex.chat)
+    digest = next(m for m in alex.chat if m.text.startswith("Here is your week"))
+    assert "Chart" in " ".join(b["text"] for b in digest.buttons)  # drawn only on request
     assert (await run_dispatch(harness)).prompts == 0  # once
+    harness.clock.advance(hours=3)
+    # One reminder, for the unanswered evening; a digest is never "reminded".
+    assert (await run_dispatch(harness)).reminders == 1
     await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed", "Yes"])
     prompt = next(m for m in reversed(alex.chat) if "Evening check-in" in m.text)
     assert "feel encouraged" in prompt.text

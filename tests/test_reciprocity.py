@@ -190,3 +190,11 @@ def test_today_does_not_break_the_streak_before_the_evening() -> None:
 
     assert couple_streak(history, history, TODAY) == 5
     assert couple_streak({**history, TODAY: FULL}, {**history, TODAY: FULL}, TODAY) == 6
+
+
+def test_chart_names_keep_only_what_the_font_can_draw() -> None:
+    from bot.charts import drawable
+
+    assert drawable("🦄 Sam", "Partner") == "Sam"
+    assert drawable("🦄", "Partner") == "Partner"
+    assert drawable("Zoë", "Partner") == "Zoë"

@@ -241,6 +241,7 @@ class WeekTexts(_Section):
     chart_button: ButtonLabel
     chart_caption: Template
     chart_you: str
+    chart_partner: str
     chart_bids_title: str
     chart_support_title: str
     chart_support_levels: list[str] = Field(min_length=3, max_length=3)

@@ -25,6 +25,9 @@ DELETE = "delete"
 UNPAIR = "unpair"
 
 MAX_CALLBACK_DATA_BYTES = 64
+# Row ids in button data have at most nine digits: the id columns are 32-bit, and a longer
+# (forged) number must fall through as stale rather than reach the database.
+ID = r"\d{1,9}"
 
 
 def data(prefix: str, payload: str) -> str:

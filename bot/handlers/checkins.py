@@ -15,9 +15,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import Html, Texts, render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import clock, find_sender, message_of
+from bot.handlers.common import clock, edit_in_place, find_sender, message_of
 from bot.handlers.input import InputRoute
-from bot.handlers.notes import edit_in_place, share_keyboard
+from bot.handlers.notes import share_keyboard
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, send_not_started
@@ -257,6 +257,10 @@ async def moment_button(update: Update, context: BotContext) -> None:
     texts = context.texts.moments
     kind, outcome = context.match["kind"], context.match["outcome"]
     if outcome is None:
+        async with context.session() as session:
+            if await find_sender(session, update, context.now()) is None:
+                await send_not_started(update, context)
+                return
         await query.answer()
         options = texts.outcomes[kind]
         buttons = [
@@ -345,7 +349,7 @@ HANDLERS = [
         checkin_button,
         pattern=callbacks.pattern(
             callbacks.CHECKIN,
-            rf"(?P<checkin>\d{{1,12}}):(?P<action>a:(?:{_ITEM_KEYS}):[a-z]{{1,12}}|skip|snooze|note|done)",
+            rf"(?P<checkin>{callbacks.ID}):(?P<action>a:(?:{_ITEM_KEYS}):[a-z]{{1,12}}|skip|snooze|note|done)",
         ),
     ),
     CallbackQueryHandler(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.services import accounts
 from bot.storage.models import User
@@ -45,3 +46,25 @@ async def find_sender(session: AsyncSession, update: Update, now: datetime) -> U
         await accounts.reactivate(session, user, now)
         await session.commit()
     return user
+
+
+async def edit_in_place(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the pressed message; pressing the button of what is already shown is fine."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+async def remove_buttons(update: Update) -> None:
+    """Take the buttons off the pressed message (a second tap finds them gone already)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise

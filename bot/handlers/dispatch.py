@@ -23,7 +23,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import BotContext, BotServices
 from bot.handlers.checkins import prompt_view
-from bot.handlers.us import render_week, send_chart
+from bot.handlers.us import render_week, week_keyboard
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
 from bot.storage.checkins import DIGEST, OutboxRow
@@ -73,16 +73,18 @@ async def _send(bot: Bot, chat_id: int, text: str, **kwargs: object) -> Message:
 
 
 async def _send_digest(bot: Bot, services: BotServices, row: OutboxRow) -> Message:
-    """The weekly digest: the /us summary (and its chart, if it can be drawn and sent)."""
+    """The weekly digest: the /us summary, with its buttons; the chart comes on request.
+
+    Drawing a chart costs ~150 ms of CPU; drawn for everyone on the same evening, it would
+    hold back the check-in prompts sent in the same runs.
+    """
     async with services.sessions() as session:
         user = await accounts.find_user(session, row.telegram_id)
         if user is None:
             raise Forbidden("user deleted")
         view = await week_for(session, user, services.clock())
     text = f"{services.texts.us.digest_intro}\n\n{render_week(services.texts, view)}"
-    message = await _send(bot, row.telegram_id, text)
-    await send_chart(bot, services.texts, row.telegram_id, view)
-    return message
+    return await _send(bot, row.telegram_id, text, reply_markup=week_keyboard(services.texts, 0))
 
 
 async def _deliver(
@@ -158,12 +160,15 @@ async def dispatch(bot: Bot, services: BotServices) -> DispatchReport:
                 break
     if settings.checkin_reminder_minutes:
         delay = timedelta(minutes=settings.checkin_reminder_minutes)
-        async with services.sessions() as session:
-            rows = await checkins.claim_reminders(
-                session, services.clock(), delay=delay, batch=BATCH
-            )
-        report.reminders = len(rows)
-        await _deliver(bot, services, rows, report, reminder=True)
+        while True:
+            async with services.sessions() as session:
+                rows = await checkins.claim_reminders(
+                    session, services.clock(), delay=delay, batch=BATCH
+                )
+            report.reminders += len(rows)
+            await _deliver(bot, services, rows, report, reminder=True)
+            if len(rows) < BATCH:
+                break
     if report.any:
         logger.info(
             "dispatch: %d prompts, %d resent, %d snoozed, %d reminders; %d sent, %d blocked, "

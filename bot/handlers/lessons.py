@@ -17,10 +17,10 @@ from bot.content import Framework, Html, Page, render
 from bot.content.course import ID_PATTERN
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import find_sender, message_of
+from bot.handlers.common import edit_in_place, find_sender, message_of
 from bot.handlers.input import InputRoute
-from bot.handlers.notes import edit_in_place, share_keyboard
-from bot.handlers.onboarding import PRIVATE_MESSAGES
+from bot.handlers.notes import share_keyboard
+from bot.handlers.onboarding import PRIVATE_MESSAGES, resume_setup
 from bot.handlers.replies import answer_stale_button, send_not_started
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
@@ -217,16 +217,23 @@ async def ask_reflection(update: Update, context: BotContext) -> None:
     framework, step = target
     section = framework.step_section(step)
     assert section is not None and section.reflection is not None
+    now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await find_sender(session, update, now)
         if user is None:
             await send_not_started(update, context)
             return
-        await accounts.open_question(
-            session, user, PendingInput.REFLECTION, context.now(), argument=f"{framework.id}:{step}"
-        )
+        setup = await accounts.restore_setup(session, user, now)
+        if setup is None:
+            await accounts.open_question(
+                session, user, PendingInput.REFLECTION, now, argument=f"{framework.id}:{step}"
+            )
         await session.commit()
     await query.answer()
+    if setup is not None:
+        # The setup question must not be pushed aside: it is what schedules the evenings.
+        await resume_setup(update, context, user, setup)
+        return
     await context.bot.send_message(
         user.telegram_id,
         render(context.texts.lessons.reflection_prompt, reflection=Html(section.reflection)),

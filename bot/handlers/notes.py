@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import find_sender
+from bot.handlers.common import edit_in_place, find_sender
 from bot.handlers.replies import answer_stale_button
 from bot.services import notes
 
@@ -25,17 +24,6 @@ def share_keyboard(context: BotContext, note_id: int, *, shared: bool) -> Inline
             ]
         ]
     )
-
-
-async def edit_in_place(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Replace the pressed message; pressing the button of what is already shown is fine."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in error.message:
-            raise
 
 
 async def share_note(update: Update, context: BotContext) -> None:
@@ -65,7 +53,7 @@ HANDLERS = [
     CallbackQueryHandler(
         share_note,
         pattern=callbacks.pattern(
-            callbacks.NOTE, r"(?P<note>\d{1,12}):(?P<visibility>shared|private)"
+            callbacks.NOTE, rf"(?P<note>{callbacks.ID}):(?P<visibility>shared|private)"
         ),
     ),
 ]

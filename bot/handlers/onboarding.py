@@ -15,7 +15,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import clock, find_sender, local_clock, message_of, shorten
+from bot.handlers.common import (
+    clock,
+    edit_in_place,
+    find_sender,
+    local_clock,
+    message_of,
+    remove_buttons,
+    shorten,
+)
 from bot.handlers.input import InputRoute
 from bot.handlers.replies import answer_stale_button, send_settings_summary
 from bot.services import accounts
@@ -36,26 +44,22 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet a newcomer and ask for consent; bring a known user back to where they were."""
     message = message_of(update)
     texts = context.texts
+    now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
-        pending = accounts.pending_of(user) if user is not None else None
-        if (
-            user is not None
-            and pending is not None
-            and pending not in accounts.ONBOARDING_QUESTIONS
-        ):
+        user = await find_sender(session, update, now)
+        setup = await accounts.restore_setup(session, user, now) if user is not None else None
+        if user is not None and setup is None and accounts.pending_of(user) is not None:
             # /start is the way back to the menu: it closes a half-done settings change.
-            await accounts.open_question(session, user, None, context.now())
-            await session.commit()
+            await accounts.open_question(session, user, None, now)
+        await session.commit()
     if user is None:
         first_name = update.effective_user.first_name if update.effective_user else ""
         await message.reply_text(render(texts.onboarding.welcome, first_name=first_name))
         await message.reply_text(
             texts.onboarding.consent_question, reply_markup=keyboards.consent(texts)
         )
-    elif pending in accounts.ONBOARDING_QUESTIONS:
-        await message.reply_text(render(texts.onboarding.resume, first_name=user.first_name))
-        await ask_open_question(update, context, pending)
+    elif setup is not None:
+        await resume_setup(update, context, user, setup)
     else:
         await message.reply_text(
             render(texts.onboarding.welcome_back, first_name=user.first_name),
@@ -85,10 +89,22 @@ async def consent_answer(update: Update, context: BotContext) -> None:
             await session.commit()
     await query.answer()
     if not agreed:
-        await query.edit_message_text(texts.onboarding.consent_declined)
+        await edit_in_place(update, texts.onboarding.consent_declined, None)
         return
-    await query.edit_message_text(texts.onboarding.consent_accepted)
+    await edit_in_place(update, texts.onboarding.consent_accepted, None)
     await ask_open_question(update, context, PendingInput.ONBOARDING_ZONE)
+
+
+async def resume_setup(
+    update: Update, context: BotContext, user: User, question: PendingInput
+) -> None:
+    """Someone not fully set up wanted something else first: finish the setup."""
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id,
+        render(context.texts.onboarding.resume, first_name=user.first_name),
+    )
+    await ask_open_question(update, context, question)
 
 
 async def ask_open_question(update: Update, context: BotContext, question: PendingInput) -> None:
@@ -128,8 +144,13 @@ async def zone_from_location(
 ) -> None:
     location = message_of(update).location
     assert location is not None
-    zone = zone_for_location(
-        context.services.zone_finder.timezone_at(lng=location.longitude, lat=location.latitude)
+    on_earth = -90 <= location.latitude <= 90 and -180 <= location.longitude <= 180
+    zone = (
+        zone_for_location(
+            context.services.zone_finder.timezone_at(lng=location.longitude, lat=location.latitude)
+        )
+        if on_earth
+        else None
     )
     if zone is None:
         await message_of(update).reply_text(context.texts.onboarding.location_unresolved)
@@ -189,7 +210,7 @@ async def time_button(update: Update, context: BotContext) -> None:
             await answer_stale_button(update, context)
             return
         await query.answer()
-        await query.edit_message_reply_markup(reply_markup=None)
+        await remove_buttons(update)
         await _save_time(update, context, session, user, at)
 
 

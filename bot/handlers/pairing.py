@@ -18,7 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import find_sender, message_of
+from bot.handlers.common import edit_in_place, find_sender, message_of
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import answer_stale_button, send_not_started
@@ -194,7 +194,7 @@ async def consent_with_invite(update: Update, context: BotContext) -> None:
         )
         await session.commit()
         await query.answer()
-        await query.edit_message_text(context.texts.onboarding.consent_accepted)
+        await edit_in_place(update, context.texts.onboarding.consent_accepted, None)
         await _offer(update, context, session, user, context.match["code"])
 
 
@@ -217,7 +217,7 @@ async def answer_invite(update: Update, context: BotContext) -> None:
                 await answer_stale_button(update, context)
                 return
             await query.answer()
-            await query.edit_message_text(texts.declined_you)
+            await edit_in_place(update, texts.declined_you, None)
             await notify(context, inviter, render(texts.declined_inviter, partner=user.first_name))
             await _continue_onboarding(update, context, user)
             return
@@ -227,11 +227,13 @@ async def answer_invite(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if isinstance(outcome, pairing.Refused):
-        await query.edit_message_text(
-            _refusal_text(context, outcome.refusal, outcome.inviter, None)
+        await edit_in_place(
+            update, _refusal_text(context, outcome.refusal, outcome.inviter, None), None
         )
     else:
-        await query.edit_message_text(render(texts.paired_you, partner=outcome.inviter.first_name))
+        await edit_in_place(
+            update, render(texts.paired_you, partner=outcome.inviter.first_name), None
+        )
         await notify(
             context, outcome.inviter, render(texts.paired_inviter, partner=user.first_name)
         )
@@ -300,14 +302,14 @@ async def answer_unpair(update: Update, context: BotContext) -> None:
             return
         if context.match["answer"] == "no":
             await query.answer()
-            await query.edit_message_text(texts.unpair_kept)
+            await edit_in_place(update, texts.unpair_kept, None)
             return
         partner = await pairing.unpair(session, user, int(context.match["couple"]), context.now())
     if partner is None:
         await answer_stale_button(update, context)
         return
     await query.answer()
-    await query.edit_message_text(render(texts.unpaired_you, partner=partner.first_name))
+    await edit_in_place(update, render(texts.unpaired_you, partner=partner.first_name), None)
     await notify(context, partner, render(texts.unpaired_partner, partner=user.first_name))
 
 
@@ -327,7 +329,9 @@ HANDLERS = [
     ),
     CallbackQueryHandler(
         answer_unpair,
-        pattern=callbacks.pattern(callbacks.UNPAIR, r"(?P<answer>yes|no):(?P<couple>\d{1,12})"),
+        pattern=callbacks.pattern(
+            callbacks.UNPAIR, rf"(?P<answer>yes|no):(?P<couple>{callbacks.ID})"
+        ),
     ),
     CallbackQueryHandler(make_invite, pattern=callbacks.pattern(callbacks.MENU, "pair")),
 ]

@@ -15,8 +15,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import find_sender, message_of
-from bot.handlers.notes import edit_in_place
+from bot.handlers.common import edit_in_place, find_sender, message_of
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import send_not_started

@@ -7,8 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import find_sender, message_of
-from bot.handlers.notes import edit_in_place
+from bot.handlers.common import edit_in_place, find_sender, message_of
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import (
     answer_stale_button,
@@ -24,17 +23,18 @@ PAUSE_DAYS = 7
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
+    now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await find_sender(session, update, now)
+        setup = await accounts.restore_setup(session, user, now) if user is not None else None
+        await session.commit()
     if user is None:
         await send_not_started(update, context)
-        return
-    pending = accounts.pending_of(user)
-    if pending in accounts.ONBOARDING_QUESTIONS:
+    elif setup is not None:
         # Nothing to show yet: finish the setup first.
-        await ask_open_question(update, context, pending)
-        return
-    await send_settings_summary(update, context, user)
+        await ask_open_question(update, context, setup)
+    else:
+        await send_settings_summary(update, context, user)
 
 
 async def settings_button(update: Update, context: BotContext) -> None:
@@ -65,8 +65,10 @@ async def settings_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if action == "close":
-        await query.edit_message_text(
-            f"{settings_summary_text(context, user)}\n\n{context.texts.settings.closed}"
+        await edit_in_place(
+            update,
+            f"{settings_summary_text(context, user)}\n\n{context.texts.settings.closed}",
+            None,
         )
     elif action in QUESTIONS:
         await ask_open_question(update, context, QUESTIONS[action])
@@ -86,18 +88,19 @@ async def settings_button(update: Update, context: BotContext) -> None:
 async def cancel(update: Update, context: BotContext) -> None:
     texts = context.texts
     message = message_of(update)
+    now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await find_sender(session, update, now)
+        setup = await accounts.restore_setup(session, user, now) if user is not None else None
         pending = accounts.pending_of(user) if user is not None else None
-        cancellable = user is not None and pending not in accounts.ONBOARDING_QUESTIONS
-        if cancellable and pending is not None:
-            await accounts.open_question(session, user, None, context.now())
-            await session.commit()
+        if user is not None and setup is None and pending is not None:
+            await accounts.open_question(session, user, None, now)
+        await session.commit()
     if user is None:
         await send_not_started(update, context)
-    elif pending in accounts.ONBOARDING_QUESTIONS:
+    elif setup is not None:
         # Setup cannot be half-cancelled: without a zone and a time there is nothing to schedule.
-        await ask_open_question(update, context, pending)
+        await ask_open_question(update, context, setup)
     elif pending is None:
         await message.reply_text(texts.errors.nothing_to_cancel)
     else:

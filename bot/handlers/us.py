@@ -17,8 +17,7 @@ from bot.charts import ChartLabels, render_week_chart
 from bot.content import Html, Texts, render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import find_sender
-from bot.handlers.notes import edit_in_place
+from bot.handlers.common import edit_in_place, find_sender
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import send_not_started
 from bot.services.reciprocity import Tally, TwoViews, WeekSummary
@@ -159,7 +158,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
     return text
 
 
-def _keyboard(texts: Texts, weeks_back: int) -> InlineKeyboardMarkup:
+def week_keyboard(texts: Texts, weeks_back: int) -> InlineKeyboardMarkup:
     words = texts.us
     row = []
     if weeks_back < MAX_WEEKS_BACK:
@@ -188,6 +187,7 @@ async def send_chart(bot: Bot, all_texts: Texts, chat_id: int, view: WeekView) -
     labels = ChartLabels(
         you=texts.chart_you,
         partner=view.partner.first_name if view.partner else None,
+        partner_fallback=texts.chart_partner,
         bids_title=texts.chart_bids_title,
         support_title=texts.chart_support_title,
         support_levels=(
@@ -221,7 +221,7 @@ async def show_week(update: Update, context: BotContext) -> None:
         view = await week_for(session, user, context.now())
     texts = context.texts
     await context.bot.send_message(
-        user.telegram_id, render_week(texts, view), reply_markup=_keyboard(texts, 0)
+        user.telegram_id, render_week(texts, view), reply_markup=week_keyboard(texts, 0)
     )
     await send_chart(context.bot, context.texts, user.telegram_id, view)
 
@@ -243,7 +243,7 @@ async def week_button(update: Update, context: BotContext) -> None:
         await send_chart(context.bot, context.texts, user.telegram_id, view)
         return
     await edit_in_place(
-        update, render_week(context.texts, view), _keyboard(context.texts, view.weeks_back)
+        update, render_week(context.texts, view), week_keyboard(context.texts, view.weeks_back)
     )
 
 

@@ -47,6 +47,28 @@ def pending_argument(user: User) -> str | None:
     return user.pending_input.split(":", 1)[1]
 
 
+def setup_question(user: User) -> PendingInput | None:
+    """For someone not fully set up, the onboarding question still to answer."""
+    if user.onboarded_at is not None:
+        return None
+    pending = pending_of(user)
+    if pending in ONBOARDING_QUESTIONS:
+        return pending
+    return PendingInput.ONBOARDING_ZONE if user.time_zone is None else PendingInput.ONBOARDING_TIME
+
+
+async def restore_setup(session: AsyncSession, user: User, now: datetime) -> PendingInput | None:
+    """Make sure an unfinished setup has its question open again, whatever happened since.
+
+    Returns that question (the caller asks it), or ``None`` for someone fully set up.
+    """
+    question = setup_question(user)
+    if question is not None and pending_of(user) is not question:
+        user.pending_input = question
+        user.updated_at = now
+    return question
+
+
 async def find_user(session: AsyncSession, telegram_id: int) -> User | None:
     return await users.get_user_by_telegram_id(session, telegram_id)
 

@@ -203,7 +203,9 @@ async def due_reminders(
     statement = (
         _outbox_select()
         .where(
+            # The same condition as the partial index ix_checkins_remind, so it is used.
             and_(Checkin.sent_at < sent_before, Checkin.sent_at > sent_after),
+            Checkin.kind == EVENING,  # a digest is not answered, so never reminded
             Checkin.answered_at.is_(None),
             Checkin.skipped_at.is_(None),
             Checkin.reminded_at.is_(None),

@@ -188,6 +188,12 @@ class ChecklistItem(Base):
     done_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+REMINDABLE = (
+    "kind = 'evening' AND answered_at IS NULL AND skipped_at IS NULL "
+    "AND reminded_at IS NULL AND snoozed_until IS NULL"
+)
+
+
 class Checkin(Base):
     """One prompt for one of a user's local days: an outbox row first, a sent message after.
 
@@ -225,11 +231,13 @@ class Checkin(Base):
             sqlite_where=text("sent_at IS NULL AND skipped_at IS NULL"),
             postgresql_where=text("sent_at IS NULL AND skipped_at IS NULL"),
         ),
+        # Only prompts still waiting for their one reminder: the lookup costs what is due,
+        # not what piled up unanswered over the days.
         Index(
-            "ix_checkins_open",
+            "ix_checkins_remind",
             "sent_at",
-            sqlite_where=text("answered_at IS NULL AND skipped_at IS NULL"),
-            postgresql_where=text("answered_at IS NULL AND skipped_at IS NULL"),
+            sqlite_where=text(REMINDABLE),
+            postgresql_where=text(REMINDABLE),
         ),
         Index(
             "ix_checkins_snoozed",
