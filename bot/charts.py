@@ -45,7 +45,8 @@ def drawable(name: str, fallback: str) -> str:
     """``name`` without the characters the font lacks (emoji, most scripts), or ``fallback``."""
     has = _font_has()
     kept = "".join(char for char in name if has(char)).strip()
-    return kept or fallback
+    # A "$" would start matplotlib's maths mode.
+    return (kept or fallback).replace("$", r"\$")
 
 
 def _bars(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, label: str) -> None:

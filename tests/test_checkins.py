@@ -502,3 +502,66 @@ async def test_log_a_bid_and_a_stressful_moment(harness: BotHarness) -> None:
         ("stress_mine", "somewhat", date(2026, 11, 27)),
     ]
     assert (await alex.press_data("mo:bid_made:toward")).toasts == [STALE]  # not an outcome of it
+
+
+async def test_a_note_written_after_the_next_prompt_is_kept(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed"])
+    await alex.press("Add a note")
+    harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)  # Saturday's prompt arrives before Alex writes
+
+    replies = await alex.send("Friday was lovely")
+
+    assert "Saved" in replies.text
+    [note] = await rows(harness, Note)
+    friday = (await rows(harness, Checkin, Checkin.local_date == date(2026, 11, 27)))[0]
+    assert (note.body, note.checkin_id) == ("Friday was lovely", friday.id)
+
+
+async def test_done_closes_the_note_question(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed"])
+    prompt = next(m for m in reversed(alex.chat) if "Evening check-in" in m.text)
+    await alex.press("Add a note", message=prompt)
+    await alex.press("Done for today", message=prompt)
+
+    replies = await alex.send("just chatting")
+
+    assert "not sure what to do with that" in replies.text
+    assert await rows(harness, Note) == []
+
+
+async def test_a_blocked_users_prompt_is_not_retried(harness: BotHarness) -> None:
+    await onboard(harness)
+    harness.api.blocked_chats.add(1001)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+
+    for _ in range(10):
+        harness.clock.advance(minutes=5)
+        await run_dispatch(harness)
+
+    attempts = [c for c in harness.api.calls if c.method == "sendMessage" and c.chat_id == 1001]
+    assert [c.status for c in attempts[-1:]] == [403]
+    assert sum(c.status == 403 for c in attempts) == 1
+
+
+async def test_a_press_answered_too_late_still_goes_on(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    await run_dispatch(harness)
+    # After a restart, Telegram refuses answers to presses queued while the bot was down.
+    harness.api.fail_next(
+        "answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired"
+    )
+
+    replies = await alex.press("1–2")
+
+    assert "How did you mostly respond" in alex.last_message.text
+    assert "went wrong" not in replies.text
+    assert [a.value for a in await rows(harness, CheckinAnswer)] == ["few"]

@@ -13,7 +13,7 @@ from bot.content import load_frameworks
 from bot.content.course import FRAMEWORKS_DIR
 from bot.storage.models import Note
 from tests.harness import BotHarness
-from tests.journeys import onboard
+from tests.journeys import onboard, pair
 from tests.telegram_fake import FakeBotApi
 
 STALE = "That button is from an older message and no longer does anything."
@@ -217,3 +217,26 @@ async def test_a_second_framework_is_just_a_file(
         ]
     finally:
         await harness.stop()
+
+
+async def test_a_shared_reflection_reaches_the_partner_and_a_private_one_does_not(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness)
+    sam = await onboard(harness, 2002, "Sam")
+    await pair(alex, sam)
+    await sam.send("/learn")
+    await sam.press("Step 2")
+    await sam.press("Next")
+    await sam.press("Next")
+    for text, share in (("Sam's open words", True), ("Sam's own words", False)):
+        await sam.send("/learn")  # back on the practice page where Sam left off
+        await sam.press("Write my answer")
+        await sam.send(text)
+        if share:
+            await sam.press("Share with my partner")
+
+    overview = (await alex.send("/learn")).text
+
+    assert "Sam shared, on Step 2 · Answer their bids: “Sam's open words”" in overview
+    assert "own words" not in overview

@@ -302,3 +302,16 @@ async def test_fifty_simultaneous_redemptions_make_one_couple(harness: BotHarnes
             select(func.count()).select_from(Invite).where(Invite.used_at.is_not(None))
         )
     assert used == 1
+
+
+async def test_forged_invite_buttons_count_as_wrong_guesses(harness: BotHarness) -> None:
+    alex = await onboard(harness, 1001, "Alex")
+    mallory = await onboard(harness, 6666, "Mallory")
+    code = invite_code(await alex.send("/pair"))
+
+    for guess in ["AAAAAAAAAA", "BBBBBBBBBB", "CCCCCCCCCC", "DDDDDDDDDD", "EEEEEEEEEE"]:
+        assert (await mallory.press_data(f"pair:yes:{guess}")).toasts == [STALE]
+
+    replies = await mallory.send(f"/join {code}")
+    assert "Please wait" in replies.text
+    assert await active_couples(harness) == []

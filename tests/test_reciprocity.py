@@ -198,3 +198,21 @@ def test_chart_names_keep_only_what_the_font_can_draw() -> None:
     assert drawable("🦄 Sam", "Partner") == "Sam"
     assert drawable("🦄", "Partner") == "Partner"
     assert drawable("Zoë", "Partner") == "Zoë"
+
+
+def test_a_half_answered_day_reveals_nothing_yet() -> None:
+    me = PersonDays({day(0): {"bids_noticed": "few"}})  # one tap, then stopped
+    theirs = PersonDays({day(0): {**FULL, "bids_made": "missed"}})
+
+    summary = summarize(WEEK, me, theirs, today=TODAY)
+
+    assert summary.partner is not None
+    assert summary.partner.checked_in_days == 0
+    assert summary.hidden_days == 1
+    assert summary.bids_i_gave.as_receiver_felt == Tally()
+
+
+def test_a_dollar_sign_in_a_name_is_not_maths() -> None:
+    from bot.charts import drawable
+
+    assert drawable("$\\frac$", "Partner") == "\\$\\frac\\$"

@@ -181,3 +181,28 @@ async def test_optional_note_when_the_partner_has_checked_in(harness: BotHarness
     await answer(sam, ["None"])  # Alex already answered today: no nudge
     nudges = [c for c in harness.api.calls if "has checked in for today" in (c.text or "")]
     assert len(nudges) == 1
+
+
+async def test_a_forged_press_on_a_group_message_changes_nothing(harness: BotHarness) -> None:
+    alex = await onboard(harness, 1001, "Alex", "Berlin")
+    payload = {
+        "callback_query": {
+            "id": "forged-1",
+            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"},
+            "chat_instance": "x",
+            "data": "us:0",
+            "message": {
+                "message_id": 77,
+                "date": 1_700_000_000,
+                "chat": {"id": -100123, "type": "supergroup", "title": "Friends"},
+                "from": harness.api.bot_user(),
+                "text": "an old message",
+            },
+        }
+    }
+
+    replies = await harness.feed(payload)
+
+    assert replies.methods == ["answerCallbackQuery"]
+    assert replies.toasts == ["That button is from an older message and no longer does anything."]
+    assert alex.chat[-1].text.startswith("All set") or "All set" in alex.chat[-1].text

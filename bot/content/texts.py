@@ -137,6 +137,7 @@ class LessonTexts(_Section):
     partner_progress: Template
     partner_not_started: Template
     partner_finished: Template
+    partner_reflection: Template
     card_header: Template
     practice: Template
     next_button: ButtonLabel

@@ -15,7 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import Html, Texts, render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import clock, edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, clock, edit_in_place, find_sender, message_of
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import share_keyboard
 from bot.handlers.notify import notify
@@ -119,7 +119,7 @@ async def _refused(update: Update, context: BotContext, refusal: checkins.Refuse
     query = update.callback_query
     assert query is not None
     if refusal is checkins.Refused.CLOSED:
-        await query.answer(context.texts.checkin.closed)
+        await answer_query(update, context.texts.checkin.closed)
     else:
         await answer_stale_button(update, context)
 
@@ -149,11 +149,14 @@ async def checkin_button(update: Update, context: BotContext) -> None:
                 await accounts.open_question(
                     session, user, PendingInput.CHECKIN_NOTE, now, argument=str(checkin_id)
                 )
-                await session.commit()
+            elif action == "done" and accounts.pending_argument(user) == str(checkin_id):
+                # Done means done: the next message of the evening is not taken as a note.
+                await accounts.open_question(session, user, None, now)
+            await session.commit()
     if isinstance(outcome, checkins.Refused):
         await _refused(update, context, outcome)
         return
-    await query.answer()
+    await answer_query(update)
     if action == "skip":
         await edit_in_place(update, texts.skipped, None)
     elif action == "snooze":
@@ -261,7 +264,7 @@ async def moment_button(update: Update, context: BotContext) -> None:
             if await find_sender(session, update, context.now()) is None:
                 await send_not_started(update, context)
                 return
-        await query.answer()
+        await answer_query(update)
         options = texts.outcomes[kind]
         buttons = [
             _button(label, callbacks.MOMENT, f"{kind}:{value}") for value, label in options.items()
@@ -282,7 +285,7 @@ async def moment_button(update: Update, context: BotContext) -> None:
     if not stored:  # a forged outcome, or a second tap on the same question
         await answer_stale_button(update, context)
         return
-    await query.answer()
+    await answer_query(update)
     local_time = local_now(user.time_zone or "UTC", now).time()
     summary = f"{_moment_follow_up(context.texts, kind)} {texts.outcomes[kind][outcome]}"
     await edit_in_place(update, render(texts.logged, time=clock(local_time), summary=summary), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,8 @@ from telegram.error import BadRequest
 from bot.services import accounts
 from bot.storage.models import User
 from bot.timezones import local_now
+
+logger = logging.getLogger(__name__)
 
 ECHO_LIMIT = 40
 
@@ -48,15 +51,39 @@ async def find_sender(session: AsyncSession, update: Update, now: datetime) -> U
     return user
 
 
+# Telegram's answers when a press or a message has aged out, or a second tap changes nothing:
+# the change behind the press is saved by then, so they are logged, not shown as errors.
+_HARMLESS = ("not modified", "query is too old", "query id is invalid", "message to edit not found",
+             "message can't be edited")  # fmt: skip
+
+
+def _harmless(error: BadRequest) -> bool:
+    return any(phrase in error.message.lower() for phrase in _HARMLESS)
+
+
+async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Stop the button's spinner (with a toast, if ``text``); a press answered too late — after a
+    restart, say — must not undo the handler's work that follows."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as error:
+        if not _harmless(error):
+            raise
+        logger.debug("update %s: %s", update.update_id, error.message)
+
+
 async def edit_in_place(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Replace the pressed message; pressing the button of what is already shown is fine."""
+    """Replace the pressed message; a second tap, or a message gone meanwhile, is fine."""
     query = update.callback_query
     assert query is not None
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as error:
-        if "not modified" not in error.message:
+        if not _harmless(error):
             raise
+        logger.debug("update %s: %s", update.update_id, error.message)
 
 
 async def remove_buttons(update: Update) -> None:
@@ -66,5 +93,5 @@ async def remove_buttons(update: Update) -> None:
     try:
         await query.edit_message_reply_markup(reply_markup=None)
     except BadRequest as error:
-        if "not modified" not in error.message:
+        if not _harmless(error):
             raise

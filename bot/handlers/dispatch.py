@@ -118,6 +118,9 @@ async def _deliver(
                 logger.info("user %s blocked the bot; their check-ins stop", row.user_id)
                 async with services.sessions() as session:
                     await accounts.mark_blocked(session, row.telegram_id, services.clock())
+                    if not reminder:
+                        # Never retried: they come back by writing to the bot, not by a resend.
+                        await checkins.abandon(session, row.checkin_id, services.clock())
                     await session.commit()
                 return
             except TelegramError as error:

@@ -54,15 +54,18 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
 
 
 async def drop_foreign_button(update: Update, context: BotContext) -> None:
-    """A press without data, or on a message in someone else's private chat, cannot come from
-    Telegram (only a forged update carries it): answer like a stale button and stop there."""
+    """A press without data, or on a message outside the presser's own private chat, cannot
+    come from Telegram for our buttons (only a forged update carries it): answer like a stale
+    button and stop there."""
     query = update.callback_query
     if query is None:
         return
     # Telegram never sends a press without data (1-64 bytes), but PTB would match an empty
     # one against every pattern.
-    foreign = query.message is not None and (
-        query.message.chat.type == "private" and query.message.chat.id != query.from_user.id
+    # Our buttons only ever live in the presser's own private chat.
+    message = query.message
+    foreign = message is None or (
+        message.chat.type != "private" or message.chat.id != query.from_user.id
     )
     if not query.data or foreign:
         await answer_stale_button(update, context)

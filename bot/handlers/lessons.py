@@ -17,7 +17,7 @@ from bot.content import Framework, Html, Page, render
 from bot.content.course import ID_PATTERN
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of, shorten
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import share_keyboard
 from bot.handlers.onboarding import PRIVATE_MESSAGES, resume_setup
@@ -103,10 +103,17 @@ async def _partner_line(
     partner = partnership.partner.first_name
     where = await lessons.position_in(session, partnership.partner, framework)
     if where is None:
-        return render(texts.partner_not_started, partner=partner)
-    if where.finished or where.page.section is None:
-        return render(texts.partner_finished, partner=partner)
-    return render(texts.partner_progress, partner=partner, where=where.page.section.title)
+        line = render(texts.partner_not_started, partner=partner)
+    elif where.finished or where.page.section is None:
+        line = render(texts.partner_finished, partner=partner)
+    else:
+        line = render(texts.partner_progress, partner=partner, where=where.page.section.title)
+    shared = await lessons.partner_shared_reflections(session, partnership.partner, framework)
+    lines = [line] + [
+        render(texts.partner_reflection, partner=partner, step=title, text=shorten(body, 200))
+        for title, body in shared
+    ]
+    return "\n".join(lines)
 
 
 async def _overview_view(
@@ -161,7 +168,7 @@ async def learn(update: Update, context: BotContext) -> None:
                 [[_go(framework.title, framework, OVERVIEW)] for framework in frameworks.values()]
             )
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_query(update)
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
@@ -187,7 +194,7 @@ async def go_to(update: Update, context: BotContext) -> None:
             await lessons.move_to(session, user, framework, page, context.now())
             await session.commit()
             text, markup = _page_view(context, framework, page)
-    await query.answer()
+    await answer_query(update)
     await edit_in_place(update, text, markup)
 
 
@@ -229,7 +236,7 @@ async def ask_reflection(update: Update, context: BotContext) -> None:
                 session, user, PendingInput.REFLECTION, now, argument=f"{framework.id}:{step}"
             )
         await session.commit()
-    await query.answer()
+    await answer_query(update)
     if setup is not None:
         # The setup question must not be pushed aside: it is what schedules the evenings.
         await resume_setup(update, context, user, setup)
@@ -244,19 +251,14 @@ async def reflection_answer(
     update: Update, context: BotContext, session: AsyncSession, user: User, text: str
 ) -> None:
     texts = context.texts.lessons
-    target = _step_of(context, accounts.pending_argument(user))
-    if target is None:
-        # The step vanished from the content since the question was asked.
-        await accounts.open_question(session, user, None, context.now())
-        await session.commit()
-        await message_of(update).reply_text(context.texts.errors.unexpected_text)
-        return
     if len(text) > MAX_NOTE_LENGTH:
         await message_of(update).reply_text(
             render(texts.reflection_too_long, limit=f"{MAX_NOTE_LENGTH:,}")
         )
         return
-    framework, step = target
+    # If the step left the content since the question was asked, the words are still kept.
+    target = _step_of(context, accounts.pending_argument(user))
+    framework, step = target if target is not None else (None, None)
     note = await lessons.save_reflection(session, user, framework, step, text, context.now())
     await accounts.open_question(session, user, None, context.now())
     await session.commit()
@@ -333,7 +335,7 @@ async def tick(update: Update, context: BotContext) -> None:
         else:
             ticked = await lessons.toggle_step(session, user, framework, step, context.now())
             await session.commit()
-    await query.answer()
+    await answer_query(update)
     text, markup = _checklist_view(context, framework, ticked)
     if step == 0:
         await context.bot.send_message(user.telegram_id, text, reply_markup=markup)

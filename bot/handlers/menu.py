@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import find_sender
+from bot.handlers.common import answer_query, find_sender
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, send_not_started, send_settings_summary
 
@@ -24,7 +24,7 @@ async def menu_button(update: Update, context: BotContext) -> None:
     assert context.match is not None
     choice = context.match["payload"]
     if choice == "help":
-        await query.answer()
+        await answer_query(update)
         await show_help(update, context)
         return
     async with context.session() as session:
@@ -35,7 +35,7 @@ async def menu_button(update: Update, context: BotContext) -> None:
     if user.onboarded_at is None:
         await answer_stale_button(update, context)
         return
-    await query.answer()
+    await answer_query(update)
     await send_settings_summary(update, context, user)
 
 

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import edit_in_place, find_sender
+from bot.handlers.common import answer_query, edit_in_place, find_sender
 from bot.handlers.replies import answer_stale_button
 from bot.services import notes
 
@@ -40,7 +40,7 @@ async def share_note(update: Update, context: BotContext) -> None:
     if not changed:
         await answer_stale_button(update, context)
         return
-    await query.answer()
+    await answer_query(update)
     texts = context.texts.notes
     await edit_in_place(
         update,

@@ -16,6 +16,7 @@ from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
 from bot.handlers.common import (
+    answer_query,
     clock,
     edit_in_place,
     find_sender,
@@ -87,7 +88,7 @@ async def consent_answer(update: Update, context: BotContext) -> None:
                 now=context.now(),
             )
             await session.commit()
-    await query.answer()
+    await answer_query(update)
     if not agreed:
         await edit_in_place(update, texts.onboarding.consent_declined, None)
         return
@@ -209,7 +210,7 @@ async def time_button(update: Update, context: BotContext) -> None:
         except InvalidClockTimeError:
             await answer_stale_button(update, context)
             return
-        await query.answer()
+        await answer_query(update)
         await remove_buttons(update)
         await _save_time(update, context, session, user, at)
 

@@ -18,13 +18,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import answer_stale_button, send_not_started
 from bot.services import accounts, pairing
 from bot.services.invite_codes import (
     ALPHABET,
+    ATTEMPT_WINDOW,
     CODE_LENGTH,
     Refusal,
     deep_link,
@@ -43,7 +44,8 @@ def _refusal_text(
     context: BotContext, refusal: Refusal, inviter: User | None, wait: timedelta | None
 ) -> str:
     template = getattr(context.texts.pairing.refusals, refusal.value)
-    minutes = max(1, round(wait.total_seconds() / 60)) if wait else 0
+    wait = wait if wait is not None else ATTEMPT_WINDOW
+    minutes = max(1, round(wait.total_seconds() / 60))
     return render(template, inviter=inviter.first_name if inviter else "", minutes=minutes)
 
 
@@ -89,7 +91,7 @@ async def make_invite(update: Update, context: BotContext) -> None:
             invite = await pairing.create_invite(session, user, now, timedelta(hours=ttl_hours))
             await session.commit()
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_query(update)
     chat_id = user.telegram_id
     if current is not None:
         await context.bot.send_message(
@@ -193,7 +195,7 @@ async def consent_with_invite(update: Update, context: BotContext) -> None:
             now=context.now(),
         )
         await session.commit()
-        await query.answer()
+        await answer_query(update)
         await edit_in_place(update, context.texts.onboarding.consent_accepted, None)
         await _offer(update, context, session, user, context.match["code"])
 
@@ -216,7 +218,7 @@ async def answer_invite(update: Update, context: BotContext) -> None:
             if inviter is None:
                 await answer_stale_button(update, context)
                 return
-            await query.answer()
+            await answer_query(update)
             await edit_in_place(update, texts.declined_you, None)
             await notify(context, inviter, render(texts.declined_inviter, partner=user.first_name))
             await _continue_onboarding(update, context, user)
@@ -225,7 +227,7 @@ async def answer_invite(update: Update, context: BotContext) -> None:
     if isinstance(outcome, pairing.Refused) and outcome.refusal in STALE_REFUSALS:
         await answer_stale_button(update, context)
         return
-    await query.answer()
+    await answer_query(update)
     if isinstance(outcome, pairing.Refused):
         await edit_in_place(
             update, _refusal_text(context, outcome.refusal, outcome.inviter, None), None
@@ -301,14 +303,14 @@ async def answer_unpair(update: Update, context: BotContext) -> None:
             await send_not_started(update, context)
             return
         if context.match["answer"] == "no":
-            await query.answer()
+            await answer_query(update)
             await edit_in_place(update, texts.unpair_kept, None)
             return
         partner = await pairing.unpair(session, user, int(context.match["couple"]), context.now())
     if partner is None:
         await answer_stale_button(update, context)
         return
-    await query.answer()
+    await answer_query(update)
     await edit_in_place(update, render(texts.unpaired_you, partner=partner.first_name), None)
     await notify(context, partner, render(texts.unpaired_partner, partner=user.first_name))
 

@@ -15,7 +15,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import send_not_started
@@ -81,11 +81,11 @@ async def answer_delete(update: Update, context: BotContext) -> None:
             await send_not_started(update, context)
             return
         if context.match["payload"] == "no":
-            await query.answer()
+            await answer_query(update)
             await edit_in_place(update, texts.delete_kept, None)
             return
         partner = await privacy.delete_user(session, user, now)
-    await query.answer()
+    await answer_query(update)
     await edit_in_place(update, texts.deleted, None)
     if partner is not None:
         # The partner hears that the couple ended, nothing about the deletion.

@@ -9,7 +9,7 @@ from telegram import Update
 from bot.content import Html, render
 from bot.context import BotContext
 from bot.handlers import keyboards
-from bot.handlers.common import clock, local_clock
+from bot.handlers.common import answer_query, clock, local_clock
 from bot.storage.models import User
 from bot.timezones import local_now
 
@@ -21,12 +21,12 @@ async def answer_stale_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     logger.debug("update %s: stale or unknown button %r", update.update_id, query.data)
-    await query.answer(context.texts.errors.stale_button, show_alert=False)
+    await answer_query(update, context.texts.errors.stale_button)
 
 
 async def send_not_started(update: Update, context: BotContext) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(context.texts.errors.not_started, show_alert=True)
+        await answer_query(update, context.texts.errors.not_started, alert=True)
     elif update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, context.texts.errors.not_started)
 

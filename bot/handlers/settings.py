@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import (
     answer_stale_button,
@@ -63,7 +63,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
     if user.onboarded_at is None:
         await answer_stale_button(update, context)
         return
-    await query.answer()
+    await answer_query(update)
     if action == "close":
         await edit_in_place(
             update,

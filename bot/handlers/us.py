@@ -17,7 +17,7 @@ from bot.charts import ChartLabels, render_week_chart
 from bot.content import Html, Texts, render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import edit_in_place, find_sender
+from bot.handlers.common import answer_query, edit_in_place, find_sender
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import send_not_started
 from bot.services.reciprocity import Tally, TwoViews, WeekSummary
@@ -238,7 +238,7 @@ async def week_button(update: Update, context: BotContext) -> None:
             await send_not_started(update, context)
             return
         view = await week_for(session, user, context.now(), weeks_back=weeks_back)
-    await query.answer()
+    await answer_query(update)
     if context.match["chart"]:
         await send_chart(context.bot, context.texts, user.telegram_id, view)
         return

@@ -144,6 +144,11 @@ async def record_sent(session: AsyncSession, sent: list[tuple[int, int]], now: d
     await session.commit()
 
 
+async def abandon(session: AsyncSession, checkin_id: int, now: datetime) -> None:
+    """Never send this prompt (its user blocked the bot); the caller commits."""
+    await checkins.give_up(session, [checkin_id], now)
+
+
 async def record_failed(session: AsyncSession, checkin_id: int) -> None:
     await checkins.count_failed_send(session, checkin_id)
     await session.commit()
@@ -254,9 +259,11 @@ async def snooze(
 async def add_note(
     session: AsyncSession, user: User, checkin_id: int, body: str, now: datetime
 ) -> Note | Refused:
-    state = await open_checkin(session, user, checkin_id)
-    if isinstance(state, Refused):
-        return state
+    """A note for one of the user's own check-ins, kept even if a newer one was sent since:
+    what someone wrote is never thrown away."""
+    checkin = await checkins.get_checkin(session, checkin_id)
+    if checkin is None or checkin.user_id != user.id or checkin.kind != EVENING:
+        return Refused.NOT_YOURS
     return await notes.add_note(session, user_id=user.id, body=body, now=now, checkin_id=checkin_id)
 
 

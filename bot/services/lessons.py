@@ -55,6 +55,19 @@ async def move_to(
     )
 
 
+async def partner_shared_reflections(
+    session: AsyncSession, partner: User, framework: Framework, *, limit: int = 3
+) -> list[tuple[str, str]]:
+    """``(step title, text)`` of what the partner shared: never their private reflections."""
+    shared = await notes.shared_reflections(session, partner.id, framework.id, limit=limit)
+    result = []
+    for step, body in shared:
+        section = framework.step_section(step) if step is not None else None
+        if section is not None:
+            result.append((section.title, body))
+    return result
+
+
 async def ticked_steps(session: AsyncSession, user: User, framework: Framework) -> set[int]:
     known = {section.step for section in framework.steps}
     return await lessons.ticked_steps(session, user.id, framework.id) & known  # type: ignore[operator]
@@ -76,11 +89,25 @@ async def toggle_step(
 
 
 async def save_reflection(
-    session: AsyncSession, user: User, framework: Framework, step: int, body: str, now: datetime
+    session: AsyncSession,
+    user: User,
+    framework: Framework | None,
+    step: int | None,
+    body: str,
+    now: datetime,
 ) -> Note:
-    """Store an answer to a step's question, private until its author shares it."""
+    """Store an answer to a step's question, private until its author shares it.
+
+    ``framework`` and ``step`` are ``None`` when the step has left the content since the
+    question was asked: the answer is kept all the same.
+    """
     if len(body) > MAX_NOTE_LENGTH:
         raise ValueError("reflection too long")
     return await notes.add_note(
-        session, user_id=user.id, framework_id=framework.id, step=step, body=body, now=now
+        session,
+        user_id=user.id,
+        framework_id=framework.id if framework else None,
+        step=step,
+        body=body,
+        now=now,
     )

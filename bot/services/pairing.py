@@ -127,8 +127,12 @@ async def redeem_invite(
     Safe under any number of simultaneous redemptions: the guarded claim lets one through,
     and the unique index on active memberships rolls back anyone already in a couple.
     """
+    if await _guessing_too_much(session, redeemer.telegram_id, now):
+        return Refused(Refusal.TOO_MANY_ATTEMPTS, None)
     found = await pairing.invite_with_inviter(session, code)
     if found is None:
+        # Button data is ours; an unknown code in it is a forged guess, and counts as one.
+        await _count_wrong_guess(session, redeemer.telegram_id, now)
         return Refused(Refusal.UNKNOWN, None)
     invite, inviter = found
     if invite.used_by_id == redeemer.id:
@@ -161,6 +165,18 @@ async def redeem_invite(
     return Paired(couple_id=couple.id, inviter=inviter)
 
 
+async def _guessing_too_much(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
+    recent = await pairing.failed_attempts_since(session, telegram_id, now - ATTEMPT_WINDOW)
+    return attempts_exhausted(recent, now) is not None
+
+
+async def _count_wrong_guess(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+    await pairing.record_failed_attempt(
+        session, telegram_id, now, forget_before=now - ATTEMPT_WINDOW
+    )
+    await session.commit()
+
+
 async def _rollback_keeping(session: AsyncSession, *users: User) -> None:
     """Roll back, then reload ``users``: callers still read their names afterwards."""
     await session.rollback()
@@ -172,8 +188,13 @@ async def decline_invite(
     session: AsyncSession, code: str, redeemer: User, now: datetime
 ) -> User | None:
     """Close the invite; returns its author to tell, or ``None`` if it was no longer open."""
+    if await _guessing_too_much(session, redeemer.telegram_id, now):
+        return None
     found = await pairing.invite_with_inviter(session, code)
-    if found is None or found[1].id == redeemer.id:
+    if found is None:
+        await _count_wrong_guess(session, redeemer.telegram_id, now)
+        return None
+    if found[1].id == redeemer.id:
         return None
     invite, inviter = found
     if not await pairing.revoke_invite(session, invite.id, now):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
 
+from bot.services.checkin_items import next_item
+
 # Each stored value read as: the care landed (GOOD), half-way (PARTLY), or not (MISSED).
 # A value that is absent here (no bids, not stressed) means there was nothing to give.
 
@@ -137,6 +139,11 @@ class WeekSummary:
 
 def week_ending(last_day: date) -> tuple[date, ...]:
     return tuple(last_day - timedelta(days=offset) for offset in range(6, -1, -1))
+
+
+def _complete(answers: Mapping[str, str] | None) -> bool:
+    """Every daily question answered (the weekly ones are not required)."""
+    return bool(answers) and next_item(answers or {}, weekly=False) is None
 
 
 def _landed(item: str, answers: Mapping[str, str] | None) -> Landed | None:
@@ -264,14 +271,16 @@ def summarize(
         )
 
     def revealed(day: date) -> bool:
-        return bool(me.answers.get(day)) and (partner_since is None or day >= partner_since)
+        # Only once the viewer's own answers for the day are complete: seeing the partner's
+        # view before giving one's own would anchor it.
+        return _complete(me.answers.get(day)) and (partner_since is None or day >= partner_since)
 
     theirs = {day: answers for day, answers in partner.answers.items() if revealed(day)}
     hidden = sum(
         1
         for day in days
         if partner.answers.get(day)
-        and not me.answers.get(day)
+        and not revealed(day)
         and (partner_since is None or day >= partner_since)
     )
     mine = me.answers

@@ -24,12 +24,14 @@ class WeekView:
     weeks_back: int
 
 
-async def _person(session: AsyncSession, user: User, first: date, last: date) -> PersonDays:
+async def _person(
+    session: AsyncSession, user: User, first: date, last: date, *, viewer: bool
+) -> PersonDays:
     answers = await checkins.answers_between(session, user.id, first, last)
     notes = [
         NoteEntry(day, body, visibility == "shared")
         for day, body, visibility in await checkins.checkin_notes_between(
-            session, user.id, first, last
+            session, user.id, first, last, shared_only=not viewer
         )
     ]
     return PersonDays(answers, notes)
@@ -48,12 +50,12 @@ async def week_for(
     last = today - timedelta(weeks=weeks_back)
     days = week_ending(last)
     first = min(days[0], today - timedelta(days=STREAK_HISTORY_DAYS))
-    me = await _person(session, user, first, today)
+    me = await _person(session, user, first, today, viewer=True)
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return WeekView(summarize(days, me, None, today=today), None, weeks_back)
     partner = partnership.partner
     since = local_now(user.time_zone or "UTC", partnership.since).date()
-    theirs = await _person(session, partner, max(first, since), today)
+    theirs = await _person(session, partner, max(first, since), today, viewer=False)
     summary = summarize(days, me, theirs, today=today, partner_since=since)
     return WeekView(summary, partner, weeks_back)

@@ -307,13 +307,19 @@ async def answers_between(
 
 
 async def checkin_notes_between(
-    session: AsyncSession, user_id: int, first: date, last: date
+    session: AsyncSession, user_id: int, first: date, last: date, *, shared_only: bool
 ) -> list[tuple[date, str, str]]:
-    """``(local date, body, visibility)`` of a user's check-in notes in the range."""
-    rows = await session.execute(
+    """``(local date, body, visibility)`` of a user's check-in notes in the range.
+
+    ``shared_only`` for anyone but the author: private notes are then never even loaded.
+    """
+    statement = (
         select(Checkin.local_date, Note.body, Note.visibility)
         .join(Checkin, Checkin.id == Note.checkin_id)
         .where(Note.user_id == user_id, Checkin.local_date >= first, Checkin.local_date <= last)
         .order_by(Checkin.local_date, Note.id)
     )
+    if shared_only:
+        statement = statement.where(Note.visibility == "shared")
+    rows = await session.execute(statement)
     return [(day, body, visibility) for day, body, visibility in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Note
@@ -34,6 +34,23 @@ async def add_note(
     session.add(note)
     await session.flush()
     return note
+
+
+async def shared_reflections(
+    session: AsyncSession, user_id: int, framework_id: str, *, limit: int
+) -> list[tuple[int | None, str]]:
+    """``(step, body)`` of the newest reflections ``user_id`` chose to share."""
+    rows = await session.execute(
+        select(Note.step, Note.body)
+        .where(
+            Note.user_id == user_id,
+            Note.framework_id == framework_id,
+            Note.visibility == SHARED,
+        )
+        .order_by(Note.created_at.desc(), Note.id.desc())
+        .limit(limit)
+    )
+    return [(step, body) for step, body in rows]
 
 
 async def set_note_visibility(
