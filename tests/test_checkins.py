@@ -320,7 +320,7 @@ async def test_pause_and_resume(harness: BotHarness) -> None:
 
     await alex.send("/pause")
     resumed = await alex.send("/resume")
-    assert "next check-in comes at" in resumed.text
+    assert "next check-in comes on Tue 1 Dec at 21:00" in resumed.text
     harness.clock.now = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
     assert len(prompts_to(harness, 1001)) == 2

@@ -116,10 +116,6 @@ class Page:
     card: Card | None  # None for a practice page and the closing page
 
     @property
-    def is_practice(self) -> bool:
-        return self.section is not None and self.card is None
-
-    @property
     def is_closing(self) -> bool:
         return self.section is None
 

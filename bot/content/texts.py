@@ -117,6 +117,7 @@ class PairingTexts(_Section):
     declined_inviter: Template
     join_usage: Template
     partner_status: Template
+    since_format: str
     not_paired: Template
     unpair_question: Template
     unpair_confirm_button: ButtonLabel
@@ -240,6 +241,8 @@ class WeekTexts(_Section):
     earlier_button: ButtonLabel
     later_button: ButtonLabel
     chart_button: ButtonLabel
+    share: Template
+    no_share: str
     chart_caption: Template
     chart_you: str
     chart_partner: str

@@ -28,8 +28,6 @@ from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage.models import User
 from bot.timezones import local_now
 
-DEFAULT_PAUSE_DAYS = 7
-
 
 def _button(label: str, prefix: str, payload: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callbacks.data(prefix, payload))
@@ -303,10 +301,10 @@ def _day(user: User, instant: object, context: BotContext) -> str:
 async def pause(update: Update, context: BotContext) -> None:
     texts = context.texts.pause
     args = context.args or []
-    if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= 60)):
+    if len(args) > 1 or (args and not (args[0].isdigit() and checkins.valid_pause(int(args[0])))):
         await message_of(update).reply_text(texts.usage)
         return
-    days = int(args[0]) if args else DEFAULT_PAUSE_DAYS
+    days = int(args[0]) if args else checkins.DEFAULT_PAUSE_DAYS
     now = context.now()
     async with context.session() as session:
         user = await find_sender(session, update, now)
@@ -334,7 +332,7 @@ async def resume(update: Update, context: BotContext) -> None:
         return
     at = clock(local_now(user.time_zone or "UTC", next_at).time())
     await message_of(update).reply_text(
-        render(texts.resumed, next=f"{_day(user, next_at, context)}, {at}")
+        render(texts.resumed, day=_day(user, next_at, context), time=at)
     )
 
 

@@ -256,7 +256,7 @@ async def show_partner(update: Update, context: BotContext) -> None:
     if current is None:
         await message_of(update).reply_text(texts.not_paired)
         return
-    since = local_now(user.time_zone or "UTC", current.since).strftime("%-d %B %Y")
+    since = local_now(user.time_zone or "UTC", current.since).strftime(texts.since_format)
     await message_of(update).reply_text(
         render(texts.partner_status, partner=current.partner.first_name, since=since)
     )

@@ -10,6 +10,7 @@ from bot.content import Html, render
 from bot.context import BotContext
 from bot.handlers import keyboards
 from bot.handlers.common import answer_query, clock, local_clock
+from bot.services import checkins
 from bot.storage.models import User
 from bot.timezones import local_now
 
@@ -31,16 +32,12 @@ async def send_not_started(update: Update, context: BotContext) -> None:
         await context.bot.send_message(update.effective_chat.id, context.texts.errors.not_started)
 
 
-def is_paused(user: User, context: BotContext) -> bool:
-    return user.paused_until is not None and user.paused_until > context.now()
-
-
 def settings_summary_text(context: BotContext, user: User) -> str:
     assert user.time_zone is not None
     assert user.checkin_time is not None
     texts = context.texts.settings
     now = context.now()
-    if is_paused(user, context):
+    if checkins.is_paused(user, now):
         assert user.paused_until is not None
         until = local_now(user.time_zone, user.paused_until)
         pause_line = render(
@@ -68,6 +65,6 @@ async def send_settings_summary(
         text = f"{lead}\n\n{text}"
     assert update.effective_chat is not None
     markup = keyboards.settings(
-        context.texts, paused=is_paused(user, context), nudge=user.partner_nudge
+        context.texts, paused=checkins.is_paused(user, context.now()), nudge=user.partner_nudge
     )
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)

@@ -19,7 +19,6 @@ from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
 
 QUESTIONS = {"zone": PendingInput.SETTINGS_ZONE, "time": PendingInput.SETTINGS_TIME}
-PAUSE_DAYS = 7
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
@@ -49,7 +48,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
         if ready and action in QUESTIONS:
             await accounts.open_question(session, user, QUESTIONS[action], now)
         elif ready and action == "pause":
-            await checkins.pause(session, user, PAUSE_DAYS, now)
+            await checkins.pause(session, user, checkins.DEFAULT_PAUSE_DAYS, now)
         elif ready and action == "resume":
             await checkins.resume(session, user, now)
         elif ready and action == "nudge":

@@ -17,7 +17,7 @@ from bot.charts import ChartLabels, render_week_chart
 from bot.content import Html, Texts, render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import answer_query, edit_in_place, find_sender
+from bot.handlers.common import answer_query, edit_in_place, find_sender, shorten
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import send_not_started
 from bot.services.reciprocity import Tally, TwoViews, WeekSummary
@@ -52,13 +52,10 @@ def _days(texts: Texts, days: tuple[date, ...] | list[date]) -> str:
     return ", ".join(day.strftime(texts.us.short_day_format) for day in days)
 
 
-def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{round(share * 100)}%"
-
-
-def _shorten(body: str) -> str:
-    flat = " ".join(body.split())
-    return flat if len(flat) <= NOTE_PREVIEW else flat[: NOTE_PREVIEW - 1] + "…"
+def _percent(texts: Texts, share: float | None) -> str:
+    if share is None:
+        return texts.us.no_share
+    return render(texts.us.share, percent=round(share * 100))
 
 
 def render_week(texts: Texts, view: WeekView) -> str:
@@ -122,9 +119,9 @@ def render_week(texts: Texts, view: WeekView) -> str:
             blocks.append(
                 render(
                     words.toward_share,
-                    mine=_percent(summary.me.toward_share),
+                    mine=_percent(texts, summary.me.toward_share),
                     partner=partner,
-                    theirs=_percent(summary.partner.toward_share),
+                    theirs=_percent(texts, summary.partner.toward_share),
                 )
             )
         if summary.hidden_days:
@@ -134,7 +131,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
             words.my_note,
             day=note.day.strftime(words.short_day_format),
             lock=words.shared_mark if note.shared else words.private_mark,
-            body=_shorten(note.body),
+            body=shorten(note.body, NOTE_PREVIEW),
         )
         for note in summary.my_notes
     ] + [
@@ -142,7 +139,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
             words.partner_note,
             partner=partner or "",
             day=note.day.strftime(words.short_day_format),
-            body=_shorten(note.body),
+            body=shorten(note.body, NOTE_PREVIEW),
         )
         for note in summary.partner_notes
     ]

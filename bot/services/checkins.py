@@ -13,13 +13,14 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.checkin_items import MOMENT_OUTCOMES, Item, accepts, next_item
+from bot.services.checkin_items import MOMENT_OUTCOMES, accepts
 from bot.storage import checkins, notes, pairing
 from bot.storage.checkins import DIGEST, EVENING, DueUser, OutboxRow
 from bot.storage.models import Checkin, Note, User
 from bot.timezones import local_now, next_checkin_at
 
 MAX_SEND_ATTEMPTS = 3
+DEFAULT_PAUSE_DAYS = 7
 MAX_PAUSE_DAYS = 60
 SNOOZE = timedelta(hours=1)
 # A claimed prompt not marked sent after this long was interrupted, and is sent again.
@@ -170,10 +171,6 @@ class CheckinState:
     answers: dict[str, str]
     first_answer: bool = False
 
-    @property
-    def next_item(self) -> Item | None:
-        return next_item(self.answers, weekly=self.checkin.includes_weekly)
-
 
 async def open_checkin(
     session: AsyncSession, user: User, checkin_id: int
@@ -270,8 +267,14 @@ async def add_note(
 # --- pausing ----------------------------------------------------------------------------------
 
 
+def valid_pause(days: int) -> bool:
+    return 1 <= days <= MAX_PAUSE_DAYS
+
+
 async def pause(session: AsyncSession, user: User, days: int, now: datetime) -> datetime:
     """No prompts until ``days`` from now; the schedule jumps to the first evening after."""
+    if not valid_pause(days):
+        raise ValueError(days)
     until = now + timedelta(days=days)
     user.paused_until = until
     if user.time_zone and user.checkin_time:

@@ -72,10 +72,6 @@ class Tally:
     def days(self) -> int:
         return self.good + self.partly + self.missed
 
-    @property
-    def good_share(self) -> float | None:
-        return self.good / self.days if self.days else None
-
 
 @dataclass(frozen=True)
 class TwoViews:
