@@ -49,7 +49,7 @@ def drawable(name: str, fallback: str) -> str:
     return (kept or fallback).replace("$", r"\$")
 
 
-def _bars(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, label: str) -> None:
+def _bars(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str) -> None:
     for index, point in enumerate(points):
         toward = bool(point.turned_toward)
         axis.bar(
@@ -61,7 +61,6 @@ def _bars(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, la
             hatch="" if toward else "//",
             linewidth=1.2,
         )
-    axis.bar([], [], color=color, label=label)
 
 
 def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
@@ -70,6 +69,7 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
     figure = Figure(figsize=(7, 5), dpi=100)
     bids_axis, support_axis = figure.subplots(2, 1, sharex=True)
@@ -79,16 +79,28 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
     if paired:
         partner = drawable(labels.partner or "", labels.partner_fallback)
         series.append((summary.partner_points, offsets[1], PARTNER_COLOR, partner))
-    for points, offset, color, label in series:
-        _bars(bids_axis, points, offset, color, label)
-        support_axis.bar(
-            [index + offset for index in range(len(points))],
-            [point.support_given or 0 for point in points],
-            width=0.38,
-            color=color,
-        )
+    for points, offset, color, _ in series:
+        _bars(bids_axis, points, offset, color)
+        for index, point in enumerate(points):
+            if point.support_given is None:
+                continue  # no stress that day: nothing to give
+            # "No" gets a visible stub, so it is not mistaken for a calm day.
+            missed = point.support_given == 0
+            support_axis.bar(
+                index + offset,
+                0.06 if missed else point.support_given,
+                width=0.38,
+                color="white" if missed else color,
+                edgecolor=color,
+                hatch="xx" if missed else "",
+            )
     bids_axis.set_title(labels.bids_title, fontsize=11)
-    bids_axis.legend(loc="upper left", fontsize=9, frameon=False)
+    bids_axis.legend(
+        handles=[Patch(facecolor=color, label=label) for _, _, color, label in series],
+        loc="upper left",
+        fontsize=9,
+        frameon=False,
+    )
     support_axis.set_ylim(0, 1.05)
     support_axis.set_yticks([0, 0.5, 1])
     support_axis.set_yticklabels(list(labels.support_levels), fontsize=8)
