@@ -25,13 +25,21 @@ class WeekView:
 
 
 async def _person(
-    session: AsyncSession, user: User, first: date, last: date, *, viewer: bool
+    session: AsyncSession,
+    user: User,
+    ranges: list[tuple[date, date]],
+    week: tuple[date, date],
+    *,
+    viewer: bool,
 ) -> PersonDays:
-    answers = await checkins.answers_between(session, user.id, first, last)
+    """Answers in ``ranges`` (the week, the streak's window) and notes of the week only."""
+    answers: dict[date, dict[str, str]] = {}
+    for first, last in ranges:
+        answers.update(await checkins.answers_between(session, user.id, first, last))
     notes = [
         NoteEntry(day, body, visibility == "shared")
         for day, body, visibility in await checkins.checkin_notes_between(
-            session, user.id, first, last, shared_only=not viewer
+            session, user.id, *week, shared_only=not viewer
         )
     ]
     return PersonDays(answers, notes)
@@ -49,13 +57,18 @@ async def week_for(
     today = local_now(user.time_zone or "UTC", now).date()
     last = today - timedelta(weeks=weeks_back)
     days = week_ending(last)
-    first = min(days[0], today - timedelta(days=STREAK_HISTORY_DAYS))
-    me = await _person(session, user, first, today, viewer=True)
+    week = (days[0], days[-1])
+    # The streak always looks back from today; an old week is read on its own, so looking
+    # at last spring costs the same as looking at this week.
+    streak_window = (today - timedelta(days=STREAK_HISTORY_DAYS), today)
+    ranges = [streak_window] if week[0] >= streak_window[0] else [streak_window, week]
+    me = await _person(session, user, ranges, week, viewer=True)
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return WeekView(summarize(days, me, None, today=today), None, weeks_back)
     partner = partnership.partner
     since = local_now(user.time_zone or "UTC", partnership.since).date()
-    theirs = await _person(session, partner, max(first, since), today, viewer=False)
+    their_ranges = [(max(first, since), last) for first, last in ranges if last >= since]
+    theirs = await _person(session, partner, their_ranges, week, viewer=False)
     summary = summarize(days, me, theirs, today=today, partner_since=since)
     return WeekView(summary, partner, weeks_back)
