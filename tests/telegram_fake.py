@@ -35,6 +35,16 @@ _BAD_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 _BAD_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
 
 
+CANONICAL_METHODS = {
+    name.lower(): name
+    for name in (
+        "getMe", "setMyCommands", "deleteWebhook", "getUpdates", "answerCallbackQuery",
+        "sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup",
+        "leaveChat", "deleteMessage",
+    )
+}  # fmt: skip
+
+
 class BadRequestError(Exception):
     def __init__(self, description: str, status: int = 400) -> None:
         super().__init__(description)
@@ -168,6 +178,8 @@ class FakeBotApi:
     # --- the dispatcher --------------------------------------------------------------------
 
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        # Bot API method names are case-insensitive; record them the way the docs spell them.
+        method = CANONICAL_METHODS.get(method.lower(), method)
         call = ApiCall(method, params)
         self.calls.append(call)
         call.status, body = self._answer(method, params)
