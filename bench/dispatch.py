@@ -98,7 +98,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -111,11 +110,11 @@ from zoneinfo import available_timezones
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event, func, insert, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from timezonefinder import TimezoneFinder
 
 import bot.services.checkins as checkin_service
+from bench._database import create_database, server_version
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApplication
@@ -780,35 +779,15 @@ def print_day(bench: Bench, day: Day, check: Check, args: argparse.Namespace, us
 # --- one backend ----------------------------------------------------------------------------------
 
 
-async def create_database(admin_url: str) -> tuple[str, Callable[[], Awaitable[None]]]:
-    name = f"secure_base_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-
-    async def drop() -> None:
-        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        finally:
-            await engine.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
-
-
 async def describe_database(url: str) -> str:
     engine = create_engine(url)
     try:
-        async with engine.connect() as connection:
-            if engine.dialect.name == "postgresql":
-                version = await connection.scalar(text("SHOW server_version"))
-                return f"PostgreSQL {version} (asyncpg), a fresh database on the given server"
-            version = await connection.scalar(text("SELECT sqlite_version()"))
-            return f"SQLite {version} (aiosqlite), a file in a temporary folder"
+        where = (
+            "a fresh database on the given server"
+            if engine.dialect.name == "postgresql"
+            else "a file in a temporary folder"
+        )
+        return f"{await server_version(engine)}, {where}"
     finally:
         await engine.dispose()
 

@@ -87,7 +87,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -101,10 +100,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy
 from sqlalchemy import event, insert, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
+from bench._database import create_database, server_version
 from bot.charts import ChartLabels, render_week_chart
 from bot.content import Texts, load_texts
 from bot.handlers import us as us_handlers
@@ -518,35 +517,6 @@ RSS_AFTER_IMPORTS_MB = peak_rss_mb()
 
 
 # --- one run --------------------------------------------------------------------------------------
-
-
-async def server_version(engine: AsyncEngine) -> str:
-    async with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            version = await connection.scalar(text("SHOW server_version"))
-            return f"PostgreSQL {version} (asyncpg)"
-        version = await connection.scalar(text("SELECT sqlite_version()"))
-        return f"SQLite {version} (aiosqlite)"
-
-
-async def create_database(admin_url: str) -> tuple[str, Callable[[], Awaitable[None]]]:
-    name = f"secure_base_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-
-    async def drop() -> None:
-        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        finally:
-            await engine.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 async def measure(url: str, args: argparse.Namespace) -> None:
