@@ -150,7 +150,6 @@ class LessonTexts(_Section):
     restart_button: ButtonLabel
     checklist_button: ButtonLabel
     reflection_prompt: Template
-    reflection_too_long: Template
     reflection_not_text: Template
     checklist_title: Template
     checklist_done: Template
@@ -178,7 +177,6 @@ class CheckinTexts(_Section):
     snoozed: Template
     closed: Annotated[str, Field(max_length=200)]  # a toast
     note_prompt: Template
-    note_too_long: Template
     note_not_text: Template
     reminder: Template
     partner_nudge: Template
@@ -276,6 +274,7 @@ class NoteTexts(_Section):
     shared: Template
     share_button: ButtonLabel
     unshare_button: ButtonLabel
+    too_long: Template
 
 
 class MenuTexts(_Section):

@@ -17,14 +17,13 @@ from bot.context import BotContext
 from bot.handlers import callbacks
 from bot.handlers.common import answer_query, clock, edit_in_place, find_sender, message_of
 from bot.handlers.input import InputRoute
-from bot.handlers.notes import share_keyboard
+from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, send_not_started
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, items_for, next_item
-from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage.models import User
 from bot.timezones import local_now
 
@@ -182,11 +181,7 @@ async def _nudge_partner(context: BotContext, user: User) -> None:
 async def note_answer(
     update: Update, context: BotContext, session: AsyncSession, user: User, text: str
 ) -> None:
-    texts = context.texts.checkin
-    if len(text) > MAX_NOTE_LENGTH:
-        await message_of(update).reply_text(
-            render(texts.note_too_long, limit=f"{MAX_NOTE_LENGTH:,}")
-        )
+    if await refuse_if_too_long(update, context, text):
         return
     argument = accounts.pending_argument(user) or ""
     now = context.now()
@@ -200,9 +195,7 @@ async def note_answer(
     if isinstance(note, checkins.Refused):
         await message_of(update).reply_text(context.texts.checkin.closed)
         return
-    await message_of(update).reply_text(
-        context.texts.notes.saved, reply_markup=share_keyboard(context, note.id, shared=False)
-    )
+    await confirm_saved(update, context, note.id)
 
 
 async def note_not_text(

@@ -19,12 +19,11 @@ from bot.context import BotContext
 from bot.handlers import callbacks
 from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of, shorten
 from bot.handlers.input import InputRoute
-from bot.handlers.notes import share_keyboard
+from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import PRIVATE_MESSAGES, resume_setup
 from bot.handlers.replies import answer_stale_button, send_not_started
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
-from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage.models import User
 
 logger = logging.getLogger(__name__)
@@ -250,11 +249,7 @@ async def ask_reflection(update: Update, context: BotContext) -> None:
 async def reflection_answer(
     update: Update, context: BotContext, session: AsyncSession, user: User, text: str
 ) -> None:
-    texts = context.texts.lessons
-    if len(text) > MAX_NOTE_LENGTH:
-        await message_of(update).reply_text(
-            render(texts.reflection_too_long, limit=f"{MAX_NOTE_LENGTH:,}")
-        )
+    if await refuse_if_too_long(update, context, text):
         return
     # If the step left the content since the question was asked, the words are still kept.
     target = _step_of(context, accounts.pending_argument(user))
@@ -262,9 +257,7 @@ async def reflection_answer(
     note = await lessons.save_reflection(session, user, framework, step, text, context.now())
     await accounts.open_question(session, user, None, context.now())
     await session.commit()
-    await message_of(update).reply_text(
-        context.texts.notes.saved, reply_markup=share_keyboard(context, note.id, shared=False)
-    )
+    await confirm_saved(update, context, note.id)
 
 
 async def reflection_not_text(
