@@ -245,17 +245,28 @@ async def answer_invite(update: Update, context: BotContext) -> None:
 # --- the pairing afterwards -----------------------------------------------------------------
 
 
-async def show_partner(update: Update, context: BotContext) -> None:
-    texts = context.texts.pairing
+async def _sender_and_partnership(
+    update: Update, context: BotContext
+) -> tuple[User, pairing.Partnership] | None:
+    """The sender and their couple; ``None`` (having said why) if not started or not paired."""
     async with context.session() as session:
         user = await find_sender(session, update, context.now())
         current = await pairing.partnership_of(session, user) if user is not None else None
     if user is None:
         await send_not_started(update, context)
-        return
+        return None
     if current is None:
-        await message_of(update).reply_text(texts.not_paired)
+        await message_of(update).reply_text(context.texts.pairing.not_paired)
+        return None
+    return user, current
+
+
+async def show_partner(update: Update, context: BotContext) -> None:
+    texts = context.texts.pairing
+    found = await _sender_and_partnership(update, context)
+    if found is None:
         return
+    user, current = found
     since = local_now(user.time_zone or "UTC", current.since).strftime(texts.since_format)
     await message_of(update).reply_text(
         render(texts.partner_status, partner=current.partner.first_name, since=since)
@@ -264,15 +275,10 @@ async def show_partner(update: Update, context: BotContext) -> None:
 
 async def ask_unpair(update: Update, context: BotContext) -> None:
     texts = context.texts.pairing
-    async with context.session() as session:
-        user = await find_sender(session, update, context.now())
-        current = await pairing.partnership_of(session, user) if user is not None else None
-    if user is None:
-        await send_not_started(update, context)
+    found = await _sender_and_partnership(update, context)
+    if found is None:
         return
-    if current is None:
-        await message_of(update).reply_text(texts.not_paired)
-        return
+    _, current = found
     keyboard = InlineKeyboardMarkup(
         [
             [
