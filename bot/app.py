@@ -29,6 +29,9 @@ from bot.handlers.errors import on_error
 from bot.services.checkin_items import check_labels
 from bot.storage.engine import create_engine, create_session_factory
 
+# A 429 from Telegram is waited out and the request repeated this many times.
+MAX_RETRIES_AFTER_429 = 3
+
 # Group -1 holds one guard that stops forged button presses (see fallback.drop_foreign_button).
 # All other handlers share one group, where the first match wins (PTB runs one handler of
 # *each* group, so a second group would answer /start twice). The order is:
@@ -38,13 +41,11 @@ from bot.storage.engine import create_engine, create_session_factory
 #      operators' commands (only for ADMIN_IDS; for anyone else they fall through as unknown);
 #   3. free input routed to the open question, then unknown commands and stale buttons,
 #      which must come after every specific handler.
-# A 429 from Telegram is waited out and the request repeated this many times.
-MAX_RETRIES_AFTER_429 = 3
 FEATURE_MODULES = (pairing, onboarding, lessons, checkins, us, notes, privacy, settings, menu)
 
 
 def build_application(
-    settings_: Settings,
+    config: Settings,
     *,
     texts: Texts | None = None,
     frameworks: dict[str, Framework] | None = None,
@@ -63,9 +64,9 @@ def build_application(
     frameworks = frameworks or load_frameworks()
 
     async def post_init(application: BotApplication) -> None:
-        engine = create_engine(settings_.database_url)
+        engine = create_engine(config.database_url)
         application.bot_data.services = BotServices(
-            settings=settings_,
+            settings=config,
             texts=texts,
             frameworks=frameworks,
             engine=engine,
@@ -80,7 +81,7 @@ def build_application(
             # Runs only once the application is started (polling); tests call dispatch().
             application.job_queue.run_repeating(
                 dispatch_job,
-                interval=settings_.dispatch_interval_seconds,
+                interval=config.dispatch_interval_seconds,
                 first=1,
                 name="dispatch",
             )
@@ -93,9 +94,9 @@ def build_application(
 
     builder = (
         Application.builder()
-        .token(settings_.bot_token.get_secret_value())
-        .base_url(settings_.telegram_base_url)
-        .base_file_url(settings_.telegram_base_file_url)
+        .token(config.bot_token.get_secret_value())
+        .base_url(config.telegram_base_url)
+        .base_file_url(config.telegram_base_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
         .post_init(post_init)
@@ -103,10 +104,10 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if settings_.telegram_max_messages_per_second:
+    if config.telegram_max_messages_per_second:
         builder = builder.rate_limiter(
             AIORateLimiter(
-                overall_max_rate=settings_.telegram_max_messages_per_second,
+                overall_max_rate=config.telegram_max_messages_per_second,
                 overall_time_period=1,
                 max_retries=MAX_RETRIES_AFTER_429,
             )
@@ -117,7 +118,7 @@ def build_application(
     application.add_handlers(fallback.GROUP_HANDLERS)
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)
-    application.add_handlers(admin_handlers(settings_.admin_ids))
+    application.add_handlers(admin_handlers(config.admin_ids))
     input_routes = {**onboarding.INPUT_ROUTES, **lessons.INPUT_ROUTES, **checkins.INPUT_ROUTES}
     application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])
     application.add_error_handler(on_error)
