@@ -87,10 +87,9 @@ def build_application(
             )
 
     async def post_shutdown(application: BotApplication) -> None:
-        services = application.bot_data._services
+        services = application.bot_data.release()
         if services is not None:
             await services.engine.dispose()
-            application.bot_data.services = None
 
     builder = (
         Application.builder()

@@ -56,6 +56,11 @@ class BotData:
     def services(self, value: BotServices | None) -> None:
         self._services = value
 
+    def release(self) -> BotServices | None:
+        """Hand the services over for clean-up (``post_shutdown``); none remain afterwards."""
+        services, self._services = self._services, None
+        return services
+
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
     """Context with typed shortcuts to the services."""
