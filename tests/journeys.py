@@ -36,3 +36,13 @@ async def pair(inviter: TelegramUser, partner: TelegramUser) -> None:
     code = invite_code(await inviter.send("/pair"))
     await partner.send(f"/join {code}")
     await partner.press("Yes, pair us")
+
+
+async def open_reflection(person: TelegramUser, step: int) -> Replies:
+    """From /learn to step ``step``'s practice page, then "Write my answer"; every step of
+    the shipped course has two cards before its practice page."""
+    await person.send("/learn")
+    await person.press(f"Step {step}")
+    await person.press("Next")
+    await person.press("Next")
+    return await person.press("Write my answer")

@@ -13,7 +13,7 @@ from bot.content import load_frameworks
 from bot.content.course import FRAMEWORKS_DIR
 from bot.storage.models import Note
 from tests.harness import BotHarness
-from tests.journeys import onboard, pair
+from tests.journeys import onboard, open_reflection, pair
 from tests.telegram_fake import FakeBotApi
 
 STALE = "That button is from an older message and no longer does anything."
@@ -109,11 +109,7 @@ async def test_overlong_reflection_is_refused_and_the_question_stays_open(
     harness: BotHarness,
 ) -> None:
     alex = await onboard(harness)
-    await alex.send("/learn")
-    await alex.press("Step 1")
-    await alex.press("Next")
-    await alex.press("Next")
-    await alex.press("Write my answer")
+    await open_reflection(alex, 1)
 
     too_long = await alex.send("x" * 10_000)
     sticker = await alex.send_sticker()
@@ -146,11 +142,7 @@ async def test_checklist_toggles_persist(harness: BotHarness) -> None:
 async def test_stale_and_forged_buttons_change_nothing(harness: BotHarness) -> None:
     alex = await onboard(harness)
     sam = await onboard(harness, 2002, "Sam")
-    await alex.send("/learn")
-    await alex.press("Step 1")
-    await alex.press("Next")
-    await alex.press("Next")
-    await alex.press("Write my answer")
+    await open_reflection(alex, 1)
     await alex.send("My private thought")
     [note] = await notes(harness)
     before = alex.last_message.text
@@ -179,11 +171,7 @@ async def test_partner_sees_where_i_am_but_never_my_reflections(harness: BotHarn
     await sam.press("Yes, pair us")
 
     assert "Sam hasn't opened the course yet" in (await alex.send("/learn")).text
-    await sam.send("/learn")
-    await sam.press("Step 3")
-    await sam.press("Next")
-    await sam.press("Next")
-    await sam.press("Write my answer")
+    await open_reflection(sam, 3)
     await sam.send("A very private answer")
 
     overview = await alex.send("/learn")  # Alex never moved: the overview again

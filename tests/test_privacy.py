@@ -20,7 +20,7 @@ from bot.storage.models import (
     User,
 )
 from tests.harness import BotHarness, TelegramUser
-from tests.journeys import onboard, pair
+from tests.journeys import onboard, open_reflection, pair
 
 
 async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
@@ -40,11 +40,7 @@ async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
     await alex.send("/bid")
     await alex.press("I reached out")
     await alex.press("They turned toward me")
-    await alex.send("/learn")
-    await alex.press("Step 1")
-    await alex.press("Next")
-    await alex.press("Next")
-    await alex.press("Write my answer")
+    await open_reflection(alex, 1)
     await alex.send("Alex's reflection")
     await alex.send("/checklist")
     await alex.press("Accepted")
