@@ -20,7 +20,7 @@ from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import answer_stale_button, send_not_started
+from bot.handlers.replies import answer_stale_button, known_sender, send_not_started
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, items_for, next_item
@@ -129,9 +129,8 @@ async def checkin_button(update: Update, context: BotContext) -> None:
     checkin_id, action = int(context.match["checkin"]), context.match["action"]
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         if action.startswith("a:"):
             _, item, value = action.split(":")
@@ -235,9 +234,8 @@ async def ask_moment(update: Update, context: BotContext) -> None:
     """``/bid`` or ``/stress``: which kind of moment, with buttons."""
     command = "bid" if message_of(update).text.lower().startswith("/bid") else "stress"
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
     if user is None:
-        await send_not_started(update, context)
         return
     question, choices = _moment_choices(context.texts, command)
     buttons = [_button(label, callbacks.MOMENT, kind) for kind, label in choices]
@@ -265,9 +263,8 @@ async def moment_button(update: Update, context: BotContext) -> None:
         return
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         assert query.message is not None
         stored = await checkins.log_moment(

@@ -17,10 +17,10 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.common import find_sender, message_of
+from bot.handlers.common import message_of
 from bot.handlers.input import InputRoutes
 from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import answer_stale_button, send_not_started
+from bot.handlers.replies import answer_stale_button, known_sender
 from bot.services import accounts
 
 
@@ -30,9 +30,8 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
     async def route(update: Update, context: BotContext) -> None:
         message = message_of(update)
         async with context.session() as session:
-            user = await find_sender(session, update, context.now())
+            user = await known_sender(session, update, context)
             if user is None:
-                await send_not_started(update, context)
                 return
             pending = accounts.pending_of(user)
             target = routes.get(pending) if pending is not None else None

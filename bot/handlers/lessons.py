@@ -17,11 +17,11 @@ from bot.content import Framework, Html, Page, render
 from bot.content.course import ID_PATTERN
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of, shorten
+from bot.handlers.common import answer_query, edit_in_place, message_of, shorten
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import PRIVATE_MESSAGES, resume_setup
-from bot.handlers.replies import answer_stale_button, send_not_started
+from bot.handlers.replies import answer_stale_button, known_sender
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
@@ -151,9 +151,8 @@ async def learn(update: Update, context: BotContext) -> None:
     """Open the course where they left off (or its overview the first time)."""
     frameworks = context.services.frameworks
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         position = await lessons.latest_position(session, user, frameworks)
         if position is not None:
@@ -183,9 +182,8 @@ async def go_to(update: Update, context: BotContext) -> None:
         await answer_stale_button(update, context)
         return
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         if page is None:
             text, markup = await _overview_view(context, session, user, framework)
@@ -225,9 +223,8 @@ async def ask_reflection(update: Update, context: BotContext) -> None:
     assert section is not None and section.reflection is not None
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         setup = await accounts.restore_setup(session, user, now)
         if setup is None:
@@ -297,9 +294,8 @@ async def _current_framework(context: BotContext, session: AsyncSession, user: U
 
 async def show_checklist(update: Update, context: BotContext) -> None:
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         framework = await _current_framework(context, session, user)
         text, markup = _checklist_view(
@@ -319,9 +315,8 @@ async def tick(update: Update, context: BotContext) -> None:
         await answer_stale_button(update, context)
         return
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         if step == 0:
             ticked = await lessons.ticked_steps(session, user, framework)

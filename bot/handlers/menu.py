@@ -7,9 +7,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import answer_query, find_sender
+from bot.handlers.common import answer_query
 from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import answer_stale_button, send_not_started, send_settings_summary
+from bot.handlers.replies import (
+    answer_stale_button,
+    known_sender,
+    send_settings_summary,
+)
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -28,9 +32,8 @@ async def menu_button(update: Update, context: BotContext) -> None:
         await show_help(update, context)
         return
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
     if user is None:
-        await send_not_started(update, context)
         return
     if user.onboarded_at is None:
         await answer_stale_button(update, context)

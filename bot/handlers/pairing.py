@@ -21,7 +21,7 @@ from bot.handlers import callbacks, keyboards
 from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
-from bot.handlers.replies import answer_stale_button, send_not_started
+from bot.handlers.replies import answer_stale_button, known_sender, send_not_started
 from bot.services import accounts, pairing
 from bot.services.invite_codes import (
     ALPHABET,
@@ -82,9 +82,8 @@ async def make_invite(update: Update, context: BotContext) -> None:
     now = context.now()
     ttl_hours = context.services.settings.invite_ttl_hours
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         current = await pairing.partnership_of(session, user)
         if current is None:
@@ -209,9 +208,8 @@ async def answer_invite(update: Update, context: BotContext) -> None:
     agreed, code = context.match["answer"] == "yes", context.match["code"]
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         if not agreed:
             inviter = await pairing.decline_invite(session, code, user, now)
@@ -304,9 +302,8 @@ async def answer_unpair(update: Update, context: BotContext) -> None:
     assert context.match is not None
     texts = context.texts.pairing
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         if context.match["answer"] == "no":
             await answer_query(update)

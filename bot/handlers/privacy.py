@@ -15,10 +15,10 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, edit_in_place, message_of
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import send_not_started
+from bot.handlers.replies import known_sender
 from bot.services import privacy
 from bot.timezones import local_now
 
@@ -27,9 +27,8 @@ async def export(update: Update, context: BotContext) -> None:
     texts = context.texts.privacy
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         data = await privacy.export_user(session, user, now)
     day = local_now(user.time_zone or "UTC", now).date().isoformat()
@@ -48,9 +47,8 @@ async def export(update: Update, context: BotContext) -> None:
 async def ask_delete(update: Update, context: BotContext) -> None:
     texts = context.texts.privacy
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
     if user is None:
-        await send_not_started(update, context)
         return
     keyboard = InlineKeyboardMarkup(
         [
@@ -76,9 +74,8 @@ async def answer_delete(update: Update, context: BotContext) -> None:
     texts = context.texts.privacy
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         if context.match["payload"] == "no":
             await answer_query(update)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.content import Html, render
 from bot.context import BotContext
 from bot.handlers import keyboards
-from bot.handlers.common import answer_query, clock, local_clock
+from bot.handlers.common import answer_query, clock, find_sender, local_clock
 from bot.services import checkins
 from bot.storage.models import User
 from bot.timezones import local_now
@@ -30,6 +31,14 @@ async def send_not_started(update: Update, context: BotContext) -> None:
         await answer_query(update, context.texts.errors.not_started, alert=True)
     elif update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, context.texts.errors.not_started)
+
+
+async def known_sender(session: AsyncSession, update: Update, context: BotContext) -> User | None:
+    """The stored sender; for someone who has not started, ``None`` after telling them how."""
+    user = await find_sender(session, update, context.now())
+    if user is None:
+        await send_not_started(update, context)
+    return user
 
 
 def settings_summary_text(context: BotContext, user: User) -> str:

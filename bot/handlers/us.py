@@ -17,9 +17,9 @@ from bot.charts import ChartLabels, render_week_chart
 from bot.content import Html, Texts, render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import answer_query, edit_in_place, find_sender, shorten
+from bot.handlers.common import answer_query, edit_in_place, shorten
 from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import send_not_started
+from bot.handlers.replies import known_sender
 from bot.services.reciprocity import Tally, TwoViews, WeekSummary
 from bot.services.weekly import MAX_WEEKS_BACK, WeekView, week_for
 
@@ -211,9 +211,8 @@ async def send_chart(bot: Bot, all_texts: Texts, chat_id: int, view: WeekView) -
 
 async def show_week(update: Update, context: BotContext) -> None:
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         view = await week_for(session, user, context.now())
     texts = context.texts
@@ -230,9 +229,8 @@ async def week_button(update: Update, context: BotContext) -> None:
     assert context.match is not None
     weeks_back = int(context.match["weeks"])
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
+        user = await known_sender(session, update, context)
         if user is None:
-            await send_not_started(update, context)
             return
         view = await week_for(session, user, context.now(), weeks_back=weeks_back)
     await answer_query(update)
