@@ -8,13 +8,18 @@ Run from the repository root::
 
 By default both transports and the concurrencies 1 and 32 are measured: four tables.
 
-The three applications
-----------------------
-All three are real PTB ``Application`` objects, fed the same stream of update JSON (same
-users, kinds and order) and measured the same way.
+The applications
+----------------
+All are real PTB ``Application`` objects, fed the same stream of update JSON (same users,
+kinds and order) and measured the same way.
 
 * **echo**: a minimal PTB bot without a database. A ``MessageHandler(filters.TEXT)`` replies
-  with the text it got; a ``CallbackQueryHandler`` answers the query. This is the yardstick.
+  with the text it got; a ``CallbackQueryHandler`` answers the query. It uses PTB's default
+  request layer (``HTTPXRequest``), as a minimal PTB bot does. This is the issue's yardstick.
+* **echo-aio** (http only): the same echo bot on the bot's own request layer,
+  ``bot.telegram_request.AiohttpRequest``. ``bot/echo-aio`` compares the bot with an echo bot
+  that pays the same price per Bot API call, so it shows what the handlers and the database
+  cost, with nothing gained from the faster HTTP client.
 * **naive**: the "naive SQLAlchemy-ORM bot doing one write per update" of the issue, as a
   calibration point. The echo bot's two handlers, but each first opens an ``AsyncSession``,
   loads the user's row of its own table ``bench_naive_users`` with ``session.get`` (a
@@ -23,14 +28,16 @@ users, kinds and order) and measured the same way.
   factory (``bot.storage.engine.create_engine``: for SQLite, WAL and ``synchronous=NORMAL``, as
   the bot has), so the two differ in their code, not in database settings. Its rows exist
   before timing.
-* **bot**: ``bot.app.build_application`` with its migrated database. Every user is first
-  onboarded through it (``/start``, the consent button, typing ``Europe/Berlin``, the ``20:00``
-  button); that phase is timed, but only for information. Its cap on messages sent per second
-  (``TELEGRAM_MAX_MESSAGES_PER_SECOND``, PTB's ``AIORateLimiter``; 25 by default, Telegram's
-  own limit) is set to ``--rate-limit``, by default 1000, the most the setting allows and more
-  than any rate reached here: the limiter's bookkeeping is measured, but it never makes the bot
-  wait (at 25 it would hold every table at about 25 messages/s, by design). The application is
-  never started (``start()``), so its job queue (the check-in dispatcher) does not run.
+* **bot**: ``bot.app.build_application`` with its migrated database and, over http, its
+  production request layer (``AiohttpRequest``, built from ``TELEGRAM_BASE_URL``). Every user
+  is first onboarded through it (``/start``, the consent button, typing ``Europe/Berlin``, the
+  ``20:00`` button); that phase is timed, but only for information. Its cap on messages sent
+  per second (``TELEGRAM_MAX_MESSAGES_PER_SECOND``, PTB's ``AIORateLimiter``; 25 by default,
+  Telegram's own limit) is set to ``--rate-limit``, by default 1000, the most the setting
+  allows and more than any rate reached here: the limiter's bookkeeping is measured, but it
+  never makes the bot wait (at 25 it would hold every table at about 25 messages/s, by design).
+  The application is never started (``start()``), so its job queue (the check-in dispatcher)
+  does not run.
 
 The timed mix: each of ``--rounds`` rounds sends, for every user, in three waves across all
 users: ``/start`` (bot: a read, one reply); a press of the ``settings:time`` button (bot: a
@@ -91,11 +98,11 @@ One table per (transport, concurrency), one row per application:
 
 Below each table: the bot's p50/p99 by kind of update, and (once per transport) its onboarding.
 The summary gives, per table, ``bot/echo`` and ``naive/echo`` (throughput as a percentage of
-echo's) and ``bot/naive``. The target is ``bot/echo`` >= 75 %, set where the issue's naive ORM
-bot measured about 55 %. Where ``naive/echo`` here is far from 55 %, this setup weighs
-Telegram against the database differently from the issue's; ``bot/naive`` (the same bar is
-75 / 55 = 136 %) compares two bots that pay the same Telegram and the same database. Two
-limits to keep in mind:
+echo's), ``bot/naive`` and (http) ``bot/echo-aio``. The target is ``bot/echo`` >= 75 %, set
+where the issue's naive ORM bot measured about 55 %. Where ``naive/echo`` here is far from
+55 %, this setup weighs Telegram against the database differently from the issue's;
+``bot/naive`` (the same bar is 75 / 55 = 136 %) compares two bots that pay the same Telegram
+and the same database. Two limits to keep in mind:
 
 * the cheaper Telegram is, the more the database decides: in-process, an ORM round trip costs
   several times an echo reply, so any bot that writes lands far below 75 %;
@@ -105,7 +112,10 @@ limits to keep in mind:
 
 Over http at high concurrency, httpx's connection pool spends time per request that grows
 with the requests in flight, so the echo bot (whose time is all Bot API calls) slows down the
-most there. Figures vary from run to run by several percent; compare runs on the same machine.
+most there; this is why the bot uses aiohttp, and why ``echo-aio`` is printed next to it.
+Concurrency 32 is how the bot runs in production (``MAX_CONCURRENT_UPDATES``, default 32);
+concurrency 1 is how PTB runs a bot by default. Figures vary from run to run by several
+percent; compare runs on the same machine.
 
 ``--profile N`` afterwards runs one more round of the mix on the bot, at concurrency 1, under
 cProfile, for each transport, and prints the N entries with the highest cumulative time inside
@@ -153,6 +163,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from telegram import Update
 from telegram import User as TelegramUser
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
 
 from bench._telegram import HttpTelegram, InProcessTelegram
@@ -163,6 +174,7 @@ from bot.logs import configure_logging
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import User
+from bot.telegram_request import AiohttpRequest
 from tests.harness import TEST_TOKEN
 from tests.telegram_fake import FakeBotApi
 
@@ -464,10 +476,14 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_simple_application(
-    telegram: Telegram, on_text: Any, on_button: Any, bot_data: dict[str, Any] | None = None
+    telegram: Telegram,
+    on_text: Any,
+    on_button: Any,
+    bot_data: dict[str, Any] | None = None,
+    request: BaseRequest | None = None,
 ) -> AnyApplication:
     """An application with one text and one button handler, like the echo bot."""
-    request = telegram.request()
+    request = request or telegram.request()
     application = (
         Application.builder()
         .token(TEST_TOKEN)
@@ -685,14 +701,18 @@ async def run_transport(
         if transport == "http":
             server = HttpTelegram(TEST_TOKEN)
             stack.callback(server.close)
-            telegrams = dict.fromkeys(("echo", "naive", "bot"), server)
+            names = ("echo", "echo-aio", "naive", "bot")
+            telegrams = dict.fromkeys(names, server)
         else:
-            telegrams = {name: InProcessTelegram() for name in ("echo", "naive", "bot")}
+            names = ("echo", "naive", "bot")
+            telegrams = {name: InProcessTelegram() for name in names}
 
         # The bot first: onboarding looks for each chat's newest message, which must be its own.
+        # Over HTTP the bot reaches the server the way it does in production (its own request
+        # layer, from base_url); in-process it is handed the fake's request object.
         bot_app = build_application(
             make_settings(bot_url, telegrams["bot"], arguments.rate_limit),
-            request=telegrams["bot"].request(),
+            request=telegrams["bot"].request() if transport == "inprocess" else None,
             zone_finder=TimezoneFinder(),
         )
         bot = Subject("bot", bot_app, telegrams["bot"], ErrorCounter("bot"))
@@ -710,23 +730,26 @@ async def run_transport(
         await seed_naive(naive_sessions, people)
 
         subjects = [bot]
-        for name, on_text, on_button, data in (
-            ("echo", echo, answer, None),
-            ("naive", naive_echo, naive_answer, {"sessions": naive_sessions}),
+        for name, on_text, on_button, data, request in (
+            ("echo", echo, answer, None, None),
+            ("echo-aio", echo, answer, None, AiohttpRequest()),
+            ("naive", naive_echo, naive_answer, {"sessions": naive_sessions}, None),
         ):
-            app = build_simple_application(telegrams[name], on_text, on_button, data)
+            if name not in names:
+                continue
+            app = build_simple_application(telegrams[name], on_text, on_button, data, request)
             subject = Subject(name, app, telegrams[name], ErrorCounter(f"{name} bot"))
             app.add_error_handler(subject.errors)
             await app.initialize()
             stack.push_async_callback(app.shutdown)
             subjects.append(subject)
         by_name = {subject.name: subject for subject in subjects}
-        subjects = [by_name[name] for name in ("echo", "naive", "bot")]
+        subjects = [by_name[name] for name in names]
 
         onboarding, menus = await onboard(bot, updates, people)
         await check_users(bot_app, people, changed=False)
         others = {person.user_id: settings_message(person) for person in people}
-        targets = {"echo": others, "naive": others, "bot": menus}
+        targets = {"echo": others, "echo-aio": others, "naive": others, "bot": menus}
 
         for concurrency in arguments.concurrency:
             for subject in subjects:
@@ -765,13 +788,13 @@ def print_table(table: Table, users: int, onboarding: Measured | None) -> None:
     print()
     print(f"{table.transport}, concurrency {table.concurrency}")
     print(
-        f"{'':6} {'updates':>7} {'seconds':>8} {'updates/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'':8} {'updates':>7} {'seconds':>8} {'updates/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'calls/upd':>9} {'CPU %':>6} {'srv CPU %':>9}"
     )
     for row in table.rows.values():
         server = row.server_cpu_percent
         print(
-            f"{row.name:6} {row.updates:7d} {row.seconds:8.3f} {row.per_second:9.1f} "
+            f"{row.name:8} {row.updates:7d} {row.seconds:8.3f} {row.per_second:9.1f} "
             f"{row.percentile_ms(50):7.2f} {row.percentile_ms(99):7.2f} "
             f"{row.calls_per_update:9.2f} {row.cpu_percent:6.0f} "
             f"{'-' if server is None else f'{server:.0f}':>9}"
@@ -792,16 +815,19 @@ def print_table(table: Table, users: int, onboarding: Measured | None) -> None:
 def print_summary(tables: list[Table]) -> None:
     print()
     print(
-        f"summary: throughput ratios   {'bot/echo':>8} {'naive/echo':>10} {'bot/naive':>9}  "
-        f"bot/echo >= {TARGET_PERCENT:.0f}%?"
+        f"summary: throughput ratios   {'bot/echo':>8} {'naive/echo':>10} {'bot/naive':>9} "
+        f"{'bot/echo-aio':>12}  bot/echo >= {TARGET_PERCENT:.0f}%?"
     )
     for table in tables:
         bot_echo = table.ratio("bot")
         verdict = "yes" if bot_echo >= TARGET_PERCENT else "NO"
         label = f"{table.transport}, concurrency {table.concurrency}"
+        same_layer = (
+            f"{table.ratio('bot', 'echo-aio'):11.1f}%" if "echo-aio" in table.rows else f"{'-':>12}"
+        )
         print(
             f"  {label:26} {bot_echo:7.1f}% {table.ratio('naive'):9.1f}% "
-            f"{table.ratio('bot', 'naive'):8.1f}%  {verdict}"
+            f"{table.ratio('bot', 'naive'):8.1f}% {same_layer}  {verdict}"
         )
     met = sum(table.ratio("bot") >= TARGET_PERCENT for table in tables)
     print(
@@ -915,12 +941,12 @@ async def main() -> None:
         for step, (_, description) in enumerate(MIX, 1):
             print(f"  {step}. {description}")
         print(
-            "apps: echo (no database); naive (per update: ORM session.get, one field, commit, "
-            "reply like echo); bot"
+            "apps: echo (no database); echo-aio (http only: echo on the bot's request layer); "
+            "naive (per update: ORM session.get, one field, commit, reply like echo); bot"
         )
         print(
             f"warm-up: {arguments.warmup} untimed updates per app before each table; "
-            "the order of the three apps rotates wave by wave"
+            "the order of the apps rotates wave by wave"
         )
         if RATE_LIMIT_SETTING in Settings.model_fields:
             default = Settings.model_fields[RATE_LIMIT_SETTING].default

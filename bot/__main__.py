@@ -18,6 +18,7 @@ from bot.logs import configure_logging
 from bot.services.checkin_items import check_labels
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade_to_head
+from bot.telegram_request import AiohttpRequest
 
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 1
@@ -44,6 +45,7 @@ async def _check_token(settings: Settings) -> str:
         settings.bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_base_file_url,
+        request=AiohttpRequest(connection_pool_size=1),
     )
     async with bot:
         return bot.username

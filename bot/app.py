@@ -28,6 +28,8 @@ from bot.handlers.dispatch import dispatch_job
 from bot.handlers.errors import on_error
 from bot.services.checkin_items import check_labels
 from bot.storage.engine import create_engine, create_session_factory
+from bot.telegram_request import AiohttpRequest
+from bot.update_order import PerPersonUpdateProcessor
 
 # A 429 from Telegram is waited out and the request repeated this many times.
 MAX_RETRIES_AFTER_429 = 3
@@ -54,7 +56,8 @@ def build_application(
     zone_finder: TimezoneFinder | None = None,
 ) -> BotApplication:
     """The whole bot. Content is loaded (and validated) here unless given; ``request``,
-    ``clock`` and ``zone_finder`` exist for tests and benchmarks.
+    ``clock`` and ``zone_finder`` exist for tests and benchmarks. Without ``request`` the Bot
+    API is reached through ``AiohttpRequest`` (see ``bot.telegram_request`` for why).
 
     The database engine is created in ``post_init`` (inside the running event loop) and
     disposed of in ``post_shutdown``.
@@ -100,9 +103,15 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .concurrent_updates(PerPersonUpdateProcessor(config.max_concurrent_updates))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # getUpdates holds its one connection for the whole long poll, so it gets its own.
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
     if config.telegram_max_messages_per_second:
         builder = builder.rate_limiter(
             AIORateLimiter(

@@ -39,6 +39,7 @@ _FIX_HINTS: dict[str, str] = {
     "checkin_reminder_minutes": "use minutes from 0 (no reminder) to 720, e.g. 120",
     "dispatch_interval_seconds": "use seconds from 1 to 3600, e.g. 30",
     "telegram_max_messages_per_second": "use a number from 0 (no limit) to 1000, e.g. 25",
+    "max_concurrent_updates": "use a number from 1 (one update at a time) to 256, e.g. 32",
 }
 
 
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     checkin_reminder_minutes: int = Field(default=120, ge=0, le=12 * 60)
     dispatch_interval_seconds: int = Field(default=30, ge=1, le=3600)
     telegram_max_messages_per_second: int = Field(default=25, ge=0, le=1000)
+    max_concurrent_updates: int = Field(default=32, ge=1, le=256)
 
     @field_validator("bot_token")
     @classmethod

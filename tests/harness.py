@@ -8,6 +8,7 @@ returns what the bot sent in reply.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
+from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
 
 from bot.app import build_application
@@ -84,8 +86,10 @@ class BotHarness:
         clock: FakeClock | None = None,
         zone_finder: TimezoneFinder | None = None,
         frameworks: dict[str, Framework] | None = None,
+        request: BaseRequest | None = None,
     ) -> None:
         self.settings = settings
+        self.request = request
         self.frameworks = frameworks
         self.api = api or FakeBotApi()
         self.clock = clock or FakeClock()
@@ -96,7 +100,7 @@ class BotHarness:
     async def start(self) -> None:
         app = build_application(
             self.settings,
-            request=FakeRequest(self.api),
+            request=self.request or FakeRequest(self.api),
             clock=self.clock,
             zone_finder=self.zone_finder,
             frameworks=self.frameworks,
@@ -122,6 +126,24 @@ class BotHarness:
     def user(self, user_id: int, first_name: str = "Alex", **extra: Any) -> TelegramUser:
         return TelegramUser(self, user_id, first_name, extra)
 
+    def update(self, payload: dict[str, Any]) -> Update:
+        assert self.app is not None, "start() the harness first"
+        return Update.de_json({"update_id": next(self._update_ids), **payload}, self.app.bot)
+
+    async def feed_as_polled(self, payloads: list[dict[str, Any]]) -> None:
+        """Hand updates over as polling does when they arrive together: each to the
+        application's update processor at once (``Application`` makes one task per update),
+        and wait until all are handled."""
+        assert self.app is not None, "start() the harness first"
+        processor = self.app.update_processor
+        updates = [self.update(payload) for payload in payloads]
+        await asyncio.gather(
+            *(
+                processor.process_update(update, self.app.process_update(update))
+                for update in updates
+            )
+        )
+
     async def feed(self, payload: dict[str, Any], *, chat_id: int | None = None) -> Replies:
         """Send one update (JSON as Telegram would) through the application.
 
@@ -130,10 +152,9 @@ class BotHarness:
         fed concurrently each see their own.
         """
         assert self.app is not None, "start() the harness first"
-        payload = {"update_id": next(self._update_ids), **payload}
         callback_id = payload.get("callback_query", {}).get("id")
         before = len(self.api.calls)
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        await self.app.process_update(self.update(payload))
         calls = self.api.calls[before:]
         if chat_id is not None:
             calls = [
@@ -177,13 +198,18 @@ class TelegramUser:
             **content,
         }
 
-    async def send(self, text: str) -> Replies:
-        """Type ``text``; a leading ``/command`` is marked as a command, as clients do."""
+    def text_update(self, text: str) -> dict[str, Any]:
+        """The update JSON of typing ``text``; a leading ``/command`` is marked as a command,
+        as clients do."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0])
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return await self.harness.feed({"message": self._message(**content)}, chat_id=self.user_id)
+        return {"message": self._message(**content)}
+
+    async def send(self, text: str) -> Replies:
+        """Type ``text``."""
+        return await self.harness.feed(self.text_update(text), chat_id=self.user_id)
 
     async def send_location(self, latitude: float, longitude: float) -> Replies:
         location = {"latitude": latitude, "longitude": longitude}
@@ -250,6 +276,11 @@ class TelegramUser:
 
     async def press_data(self, data: str, *, message: BotMessage | None = None) -> Replies:
         """Deliver a callback query with arbitrary data, as a forged or stale button would."""
+        return await self.harness.feed(self.press_update(data, message), chat_id=self.user_id)
+
+    def press_update(self, data: str, message: BotMessage | None = None) -> dict[str, Any]:
+        """The update JSON of a press on a button with ``data`` (on ``message``, else the
+        newest message)."""
         target = message or self.last_message
         callback = {
             "id": str(self.harness.api.next_message_id()),
@@ -265,7 +296,7 @@ class TelegramUser:
                 **({"reply_markup": target.reply_markup} if target.buttons else {}),
             },
         }
-        return await self.harness.feed({"callback_query": callback}, chat_id=self.user_id)
+        return {"callback_query": callback}
 
 
 SettingsFactory = Callable[..., Settings]

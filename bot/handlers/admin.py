@@ -9,15 +9,16 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.content import render
 from bot.context import BotContext
-from bot.handlers.common import message_of
 from bot.handlers.onboarding import PRIVATE_MESSAGES
+from bot.handlers.send import reply
 from bot.storage.stats import count_users
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
     async with context.session() as session:
         counts = await count_users(session, since=context.now() - timedelta(days=7))
-    await message_of(update).reply_text(
+    await reply(
+        update,
         render(
             context.texts.admin.stats,
             users=counts.users,
@@ -25,7 +26,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
             inactive=counts.inactive,
             joined_last_week=counts.joined_last_week,
             active_couples=counts.active_couples,
-        )
+        ),
     )
 
 

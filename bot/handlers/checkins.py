@@ -21,6 +21,7 @@ from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, known_sender, send_not_started
+from bot.handlers.send import reply, send_text
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, items_for, next_item
@@ -161,7 +162,7 @@ async def checkin_button(update: Update, context: BotContext) -> None:
         text, _ = state_view(context.texts, outcome, closing=texts.finished)
         await edit_in_place(update, text, None)
     elif action == "note":
-        await context.bot.send_message(user.telegram_id, texts.note_prompt)
+        await send_text(context.bot, user.telegram_id, texts.note_prompt)
     else:
         await edit_in_place(update, *state_view(context.texts, outcome))
         if outcome.first_answer:
@@ -192,7 +193,7 @@ async def note_answer(
     await accounts.open_question(session, user, None, now)
     await session.commit()
     if isinstance(note, checkins.Refused):
-        await message_of(update).reply_text(context.texts.checkin.closed)
+        await reply(update, context.texts.checkin.closed)
         return
     await confirm_saved(update, context, note.id)
 
@@ -200,7 +201,7 @@ async def note_answer(
 async def note_not_text(
     update: Update, context: BotContext, session: AsyncSession, user: User
 ) -> None:
-    await message_of(update).reply_text(context.texts.checkin.note_not_text)
+    await reply(update, context.texts.checkin.note_not_text)
 
 
 # --- moments as they happen -------------------------------------------------------------------
@@ -239,7 +240,7 @@ async def ask_moment(update: Update, context: BotContext) -> None:
         return
     question, choices = _moment_choices(context.texts, command)
     buttons = [_button(label, callbacks.MOMENT, kind) for kind, label in choices]
-    await message_of(update).reply_text(question, reply_markup=InlineKeyboardMarkup([buttons]))
+    await reply(update, question, reply_markup=InlineKeyboardMarkup([buttons]))
 
 
 async def moment_button(update: Update, context: BotContext) -> None:
@@ -292,7 +293,7 @@ async def pause(update: Update, context: BotContext) -> None:
     texts = context.texts.pause
     args = context.args or []
     if len(args) > 1 or (args and not (args[0].isdigit() and checkins.valid_pause(int(args[0])))):
-        await message_of(update).reply_text(texts.usage)
+        await reply(update, texts.usage)
         return
     days = int(args[0]) if args else checkins.DEFAULT_PAUSE_DAYS
     now = context.now()
@@ -303,7 +304,7 @@ async def pause(update: Update, context: BotContext) -> None:
             return
         until = await checkins.pause(session, user, days, now)
         await session.commit()
-    await message_of(update).reply_text(render(texts.paused, until=_day(user, until, context)))
+    await reply(update, render(texts.paused, until=_day(user, until, context)))
 
 
 async def resume(update: Update, context: BotContext) -> None:
@@ -318,12 +319,10 @@ async def resume(update: Update, context: BotContext) -> None:
         next_at = await checkins.resume(session, user, now)
         await session.commit()
     if not was_paused or next_at is None:
-        await message_of(update).reply_text(texts.not_paused)
+        await reply(update, texts.not_paused)
         return
     at = clock(local_now(user.time_zone or "UTC", next_at).time())
-    await message_of(update).reply_text(
-        render(texts.resumed, day=_day(user, next_at, context), time=at)
-    )
+    await reply(update, render(texts.resumed, day=_day(user, next_at, context), time=at))
 
 
 NOTE_ROUTE = InputRoute(on_text=note_answer, on_other=note_not_text)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from bot.handlers.send import edit_text
 from bot.services import accounts
 from bot.storage.models import User
 from bot.timezones import local_now
@@ -79,7 +80,11 @@ async def edit_in_place(update: Update, text: str, markup: InlineKeyboardMarkup 
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        if query.message is not None:
+            message = query.message
+            await edit_text(query.get_bot(), message.chat.id, message.message_id, text, markup)
+        else:  # a button under an inline message (not used here, but Telegram may send it)
+            await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as error:
         if not _harmless(error):
             raise

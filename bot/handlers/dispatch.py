@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import BotContext, BotServices
 from bot.handlers.checkins import prompt_view
+from bot.handlers.send import send_text
 from bot.handlers.us import render_week, week_keyboard
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
@@ -61,40 +61,18 @@ def _seconds(error: RetryAfter) -> float:
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
-async def _post_message(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-) -> int:
-    """``sendMessage``, returning only the new message's id.
-
-    The dispatcher sends thousands of these a minute and needs nothing of the answer but the
-    id; building PTB's full ``Message`` from it was a third of the dispatcher's time. Bot API
-    method names are case-insensitive: the lower-case name marks this as a deliberate raw call
-    (PTB warns about raw calls to methods it wraps, under their usual names). The rate limiter
-    and error mapping (403, 429) apply as for any call.
-    """
-    api_kwargs: dict[str, object] = {
-        "chat_id": chat_id,
-        "text": text,
-        "parse_mode": ParseMode.HTML,
-    }
-    if markup is not None:
-        api_kwargs["reply_markup"] = markup
-    result = await bot.do_api_request("sendmessage", api_kwargs=api_kwargs)
-    return int(result["message_id"])
-
-
 async def _send(
     bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> int:
     """Send, waiting out 429s (as often as Telegram asks, a few times at most)."""
     for _ in range(MAX_RETRY_AFTER_WAITS):
         try:
-            return await _post_message(bot, chat_id, text, markup)
+            return await send_text(bot, chat_id, text, markup)
         except RetryAfter as error:
             seconds = _seconds(error)
             logger.warning("Telegram asks to wait %.0f s before sending more", seconds)
             await asyncio.sleep(seconds)
-    return await _post_message(bot, chat_id, text, markup)
+    return await send_text(bot, chat_id, text, markup)
 
 
 async def _send_digest(bot: Bot, services: BotServices, row: OutboxRow) -> int:

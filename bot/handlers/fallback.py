@@ -21,6 +21,7 @@ from bot.handlers.common import message_of
 from bot.handlers.input import InputRoutes
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import answer_stale_button, known_sender
+from bot.handlers.send import reply
 from bot.services import accounts
 
 
@@ -36,12 +37,12 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
             pending = accounts.pending_of(user)
             target = routes.get(pending) if pending is not None else None
             if target is None:
-                reply = (
+                explanation = (
                     context.texts.errors.unexpected_text
                     if message.text is not None
                     else context.texts.errors.unsupported_message
                 )
-                await message.reply_text(reply)
+                await reply(update, explanation)
             elif message.text is not None:
                 await target.on_text(update, context, session, user, message.text)
             elif message.location is not None and target.on_location is not None:
@@ -72,12 +73,12 @@ async def drop_foreign_button(update: Update, context: BotContext) -> None:
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
-    await message_of(update).reply_text(context.texts.errors.unknown_command)
+    await reply(update, context.texts.errors.unknown_command)
 
 
 async def group_chat(update: Update, context: BotContext) -> None:
     """The bot holds private reflections, so it never converses where others can read."""
-    await message_of(update).reply_text(context.texts.errors.group_chat)
+    await reply(update, context.texts.errors.group_chat)
 
 
 HANDLERS = [

@@ -17,11 +17,12 @@ from bot.content import Framework, Html, Page, render
 from bot.content.course import ID_PATTERN
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import answer_query, edit_in_place, message_of, shorten
+from bot.handlers.common import answer_query, edit_in_place, shorten
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import PRIVATE_MESSAGES, resume_setup
 from bot.handlers.replies import answer_stale_button, known_sender
+from bot.handlers.send import reply, send_text
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
@@ -168,7 +169,7 @@ async def learn(update: Update, context: BotContext) -> None:
     if update.callback_query is not None:
         await answer_query(update)
     assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await send_text(context.bot, update.effective_chat.id, text, reply_markup=markup)
 
 
 async def go_to(update: Update, context: BotContext) -> None:
@@ -237,7 +238,8 @@ async def ask_reflection(update: Update, context: BotContext) -> None:
         # The setup question must not be pushed aside: it is what schedules the evenings.
         await resume_setup(update, context, user, setup)
         return
-    await context.bot.send_message(
+    await send_text(
+        context.bot,
         user.telegram_id,
         render(context.texts.lessons.reflection_prompt, reflection=Html(section.reflection)),
     )
@@ -260,7 +262,7 @@ async def reflection_answer(
 async def reflection_not_text(
     update: Update, context: BotContext, session: AsyncSession, user: User
 ) -> None:
-    await message_of(update).reply_text(context.texts.lessons.reflection_not_text)
+    await reply(update, context.texts.lessons.reflection_not_text)
 
 
 # --- the checklist --------------------------------------------------------------------------
@@ -301,7 +303,7 @@ async def show_checklist(update: Update, context: BotContext) -> None:
         text, markup = _checklist_view(
             context, framework, await lessons.ticked_steps(session, user, framework)
         )
-    await message_of(update).reply_text(text, reply_markup=markup)
+    await reply(update, text, reply_markup=markup)
 
 
 async def tick(update: Update, context: BotContext) -> None:
@@ -326,7 +328,7 @@ async def tick(update: Update, context: BotContext) -> None:
     await answer_query(update)
     text, markup = _checklist_view(context, framework, ticked)
     if step == 0:
-        await context.bot.send_message(user.telegram_id, text, reply_markup=markup)
+        await send_text(context.bot, user.telegram_id, text, reply_markup=markup)
     else:
         await edit_in_place(update, text, markup)
 

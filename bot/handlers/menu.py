@@ -14,12 +14,13 @@ from bot.handlers.replies import (
     known_sender,
     send_settings_summary,
 )
+from bot.handlers.send import send_text
 
 
 async def show_help(update: Update, context: BotContext) -> None:
     """Help works for everyone, started or not."""
     assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, context.texts.help.text)
+    await send_text(context.bot, update.effective_chat.id, context.texts.help.text)
 
 
 async def menu_button(update: Update, context: BotContext) -> None:

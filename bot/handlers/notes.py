@@ -8,8 +8,9 @@ from telegram.ext import CallbackQueryHandler
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, edit_in_place, find_sender
 from bot.handlers.replies import answer_stale_button
+from bot.handlers.send import reply
 from bot.services import notes
 from bot.services.notes import MAX_NOTE_LENGTH
 
@@ -32,16 +33,16 @@ async def refuse_if_too_long(update: Update, context: BotContext, text: str) -> 
     """Say so (and keep the question open) if ``text`` is longer than a note may be."""
     if len(text) <= MAX_NOTE_LENGTH:
         return False
-    await message_of(update).reply_text(
-        render(context.texts.notes.too_long, limit=f"{MAX_NOTE_LENGTH:,}")
-    )
+    await reply(update, render(context.texts.notes.too_long, limit=f"{MAX_NOTE_LENGTH:,}"))
     return True
 
 
 async def confirm_saved(update: Update, context: BotContext, note_id: int) -> None:
     """The "saved, private" reply under every new note, with its share button."""
-    await message_of(update).reply_text(
-        context.texts.notes.saved, reply_markup=share_keyboard(context, note_id, shared=False)
+    await reply(
+        update,
+        context.texts.notes.saved,
+        reply_markup=share_keyboard(context, note_id, shared=False),
     )
 
 

@@ -7,6 +7,7 @@ import logging
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext
+from bot.handlers.send import send_text
 from bot.services import accounts
 from bot.storage.models import User
 
@@ -20,7 +21,7 @@ async def notify(context: BotContext, recipient: User, text: str) -> bool:
     until they write again. Whatever the sender did has already been committed.
     """
     try:
-        await context.bot.send_message(recipient.telegram_id, text)
+        await send_text(context.bot, recipient.telegram_id, text)
     except Forbidden:
         logger.info("user %s has blocked the bot; marking inactive", recipient.id)
         async with context.session() as session:

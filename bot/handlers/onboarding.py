@@ -27,6 +27,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.input import InputRoute
 from bot.handlers.replies import answer_stale_button, send_settings_summary
+from bot.handlers.send import reply, send_text
 from bot.services import accounts
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
@@ -43,7 +44,6 @@ PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet a newcomer and ask for consent; bring a known user back to where they were."""
-    message = message_of(update)
     texts = context.texts
     now = context.now()
     async with context.session() as session:
@@ -55,14 +55,15 @@ async def start(update: Update, context: BotContext) -> None:
         await session.commit()
     if user is None:
         first_name = update.effective_user.first_name if update.effective_user else ""
-        await message.reply_text(render(texts.onboarding.welcome, first_name=first_name))
-        await message.reply_text(
-            texts.onboarding.consent_question, reply_markup=keyboards.consent(texts)
+        await reply(update, render(texts.onboarding.welcome, first_name=first_name))
+        await reply(
+            update, texts.onboarding.consent_question, reply_markup=keyboards.consent(texts)
         )
     elif setup is not None:
         await resume_setup(update, context, user, setup)
     else:
-        await message.reply_text(
+        await reply(
+            update,
             render(texts.onboarding.welcome_back, first_name=user.first_name),
             reply_markup=keyboards.main_menu(texts),
         )
@@ -101,7 +102,8 @@ async def resume_setup(
 ) -> None:
     """Someone not fully set up wanted something else first: finish the setup."""
     assert update.effective_chat is not None
-    await context.bot.send_message(
+    await send_text(
+        context.bot,
         update.effective_chat.id,
         render(context.texts.onboarding.resume, first_name=user.first_name),
     )
@@ -114,13 +116,15 @@ async def ask_open_question(update: Update, context: BotContext, question: Pendi
     defaults = context.services.settings
     assert update.effective_chat is not None
     if question in accounts.ZONE_QUESTIONS:
-        await context.bot.send_message(
+        await send_text(
+            context.bot,
             update.effective_chat.id,
             texts.onboarding.ask_time_zone,
             reply_markup=keyboards.time_zone_question(texts, defaults.default_time_zone),
         )
     else:
-        await context.bot.send_message(
+        await send_text(
+            context.bot,
             update.effective_chat.id,
             texts.onboarding.ask_checkin_time,
             reply_markup=keyboards.checkin_times(texts, defaults.default_checkin_time),
@@ -133,9 +137,7 @@ async def zone_from_text(
     try:
         zone = parse_zone(text)
     except InvalidZoneError:
-        await message_of(update).reply_text(
-            render(context.texts.onboarding.zone_invalid, text=shorten(text))
-        )
+        await reply(update, render(context.texts.onboarding.zone_invalid, text=shorten(text)))
         return
     await _save_zone(update, context, session, user, zone)
 
@@ -154,7 +156,7 @@ async def zone_from_location(
         else None
     )
     if zone is None:
-        await message_of(update).reply_text(context.texts.onboarding.location_unresolved)
+        await reply(update, context.texts.onboarding.location_unresolved)
         return
     await _save_zone(update, context, session, user, zone)
 
@@ -167,7 +169,8 @@ async def _save_zone(
     was_onboarding = accounts.pending_of(user) is PendingInput.ONBOARDING_ZONE
     await accounts.set_time_zone(session, user, zone, now)
     await session.commit()
-    await message_of(update).reply_text(
+    await reply(
+        update,
         render(texts.onboarding.zone_saved, zone=zone, local_time=local_clock(zone, now)),
         reply_markup=ReplyKeyboardRemove(),
     )
@@ -180,7 +183,7 @@ async def _save_zone(
 async def zone_not_text(
     update: Update, context: BotContext, session: AsyncSession, user: User
 ) -> None:
-    await message_of(update).reply_text(context.texts.onboarding.zone_not_text)
+    await reply(update, context.texts.onboarding.zone_not_text)
 
 
 async def time_from_text(
@@ -189,9 +192,7 @@ async def time_from_text(
     try:
         at = parse_clock_time(text)
     except InvalidClockTimeError:
-        await message_of(update).reply_text(
-            render(context.texts.onboarding.time_invalid, text=shorten(text))
-        )
+        await reply(update, render(context.texts.onboarding.time_invalid, text=shorten(text)))
         return
     await _save_time(update, context, session, user, at)
 
@@ -224,7 +225,8 @@ async def _save_time(
     await session.commit()
     assert update.effective_chat is not None
     if was_onboarding:
-        await context.bot.send_message(
+        await send_text(
+            context.bot,
             update.effective_chat.id,
             render(
                 texts.onboarding.done,
@@ -243,7 +245,7 @@ async def _save_time(
 async def time_not_text(
     update: Update, context: BotContext, session: AsyncSession, user: User
 ) -> None:
-    await message_of(update).reply_text(context.texts.onboarding.time_not_text)
+    await reply(update, context.texts.onboarding.time_not_text)
 
 
 ZONE_ROUTE = InputRoute(

@@ -18,10 +18,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, edit_in_place, find_sender
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import answer_stale_button, known_sender, send_not_started
+from bot.handlers.send import reply, send_text
 from bot.services import accounts, pairing
 from bot.services.invite_codes import (
     ALPHABET,
@@ -93,14 +94,15 @@ async def make_invite(update: Update, context: BotContext) -> None:
         await answer_query(update)
     chat_id = user.telegram_id
     if current is not None:
-        await context.bot.send_message(
-            chat_id, render(texts.already_paired, partner=current.partner.first_name)
+        await send_text(
+            context.bot, chat_id, render(texts.already_paired, partner=current.partner.first_name)
         )
         return
     link = deep_link(context.bot.username, invite.code)
     share_url = "https://t.me/share/url?" + urlencode({"url": link, "text": texts.share_text})
-    await context.bot.send_message(chat_id, render(texts.invite_created, hours=ttl_hours))
-    await context.bot.send_message(
+    await send_text(context.bot, chat_id, render(texts.invite_created, hours=ttl_hours))
+    await send_text(
+        context.bot,
         chat_id,
         render(texts.invite_message, link=link, code=display_code(invite.code)),
         reply_markup=InlineKeyboardMarkup(
@@ -135,24 +137,28 @@ async def _offer(
                 + welcome
             )
             consent = keyboards.consent(texts, invite_code=code)
-        await context.bot.send_message(chat_id, welcome)
+        await send_text(context.bot, chat_id, welcome)
         if preview.refusal is not None:
-            await context.bot.send_message(
+            await send_text(
+                context.bot,
                 chat_id,
                 _refusal_text(context, preview.refusal, preview.inviter, preview.retry_after),
             )
-        await context.bot.send_message(
-            chat_id, texts.onboarding.consent_question, reply_markup=consent
+        await send_text(
+            context.bot, chat_id, texts.onboarding.consent_question, reply_markup=consent
         )
         return
     if preview.refusal is not None or preview.inviter is None or code is None:
         refusal = preview.refusal or Refusal.UNKNOWN
-        await context.bot.send_message(
-            chat_id, _refusal_text(context, refusal, preview.inviter, preview.retry_after)
+        await send_text(
+            context.bot,
+            chat_id,
+            _refusal_text(context, refusal, preview.inviter, preview.retry_after),
         )
         await _continue_onboarding(update, context, user)
         return
-    await context.bot.send_message(
+    await send_text(
+        context.bot,
         chat_id,
         render(texts.pairing.confirm_question, inviter=preview.inviter.first_name),
         reply_markup=_confirm_keyboard(context, code),
@@ -170,7 +176,7 @@ async def start_with_code(update: Update, context: BotContext) -> None:
 async def join(update: Update, context: BotContext) -> None:
     """``/join <code>``: a code typed by hand."""
     if not context.args:
-        await message_of(update).reply_text(context.texts.pairing.join_usage)
+        await reply(update, context.texts.pairing.join_usage)
         return
     async with context.session() as session:
         user = await find_sender(session, update, context.now())
@@ -254,7 +260,7 @@ async def _sender_and_partnership(
         await send_not_started(update, context)
         return None
     if current is None:
-        await message_of(update).reply_text(context.texts.pairing.not_paired)
+        await reply(update, context.texts.pairing.not_paired)
         return None
     return user, current
 
@@ -266,8 +272,8 @@ async def show_partner(update: Update, context: BotContext) -> None:
         return
     user, current = found
     since = local_now(user.time_zone or "UTC", current.since).strftime(texts.since_format)
-    await message_of(update).reply_text(
-        render(texts.partner_status, partner=current.partner.first_name, since=since)
+    await reply(
+        update, render(texts.partner_status, partner=current.partner.first_name, since=since)
     )
 
 
@@ -291,8 +297,10 @@ async def ask_unpair(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await message_of(update).reply_text(
-        render(texts.unpair_question, partner=current.partner.first_name), reply_markup=keyboard
+    await reply(
+        update,
+        render(texts.unpair_question, partner=current.partner.first_name),
+        reply_markup=keyboard,
     )
 
 

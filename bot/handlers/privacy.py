@@ -15,10 +15,11 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from bot.content import render
 from bot.context import BotContext
 from bot.handlers import callbacks
-from bot.handlers.common import answer_query, edit_in_place, message_of
+from bot.handlers.common import answer_query, edit_in_place
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import known_sender
+from bot.handlers.send import reply, send_text
 from bot.services import privacy
 from bot.timezones import local_now
 
@@ -64,7 +65,7 @@ async def ask_delete(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await message_of(update).reply_text(texts.delete_question, reply_markup=keyboard)
+    await reply(update, texts.delete_question, reply_markup=keyboard)
 
 
 async def answer_delete(update: Update, context: BotContext) -> None:
@@ -95,7 +96,7 @@ async def answer_delete(update: Update, context: BotContext) -> None:
 
 async def support(update: Update, context: BotContext) -> None:
     """Works for everyone, set up or not: help should never be behind a form."""
-    await message_of(update).reply_text(context.texts.support.text)
+    await reply(update, context.texts.support.text)
 
 
 async def added_to_group(update: Update, context: BotContext) -> None:
@@ -109,7 +110,7 @@ async def added_to_group(update: Update, context: BotContext) -> None:
     ):
         return
     if change.chat.type != "channel":
-        await context.bot.send_message(change.chat.id, context.texts.group.joined)
+        await send_text(context.bot, change.chat.id, context.texts.group.joined)
     await context.bot.leave_chat(change.chat.id)
 
 

@@ -11,6 +11,7 @@ from bot.content import Html, render
 from bot.context import BotContext
 from bot.handlers import keyboards
 from bot.handlers.common import answer_query, clock, find_sender, local_clock
+from bot.handlers.send import send_text
 from bot.services import checkins
 from bot.storage.models import User
 from bot.timezones import local_now
@@ -30,7 +31,7 @@ async def send_not_started(update: Update, context: BotContext) -> None:
     if update.callback_query is not None:
         await answer_query(update, context.texts.errors.not_started, alert=True)
     elif update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, context.texts.errors.not_started)
+        await send_text(context.bot, update.effective_chat.id, context.texts.errors.not_started)
 
 
 async def known_sender(session: AsyncSession, update: Update, context: BotContext) -> User | None:
@@ -76,4 +77,4 @@ async def send_settings_summary(
     markup = keyboards.settings(
         context.texts, paused=checkins.is_paused(user, context.now()), nudge=user.partner_nudge
     )
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await send_text(context.bot, update.effective_chat.id, text, reply_markup=markup)

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import answer_query, edit_in_place, find_sender, message_of
+from bot.handlers.common import answer_query, edit_in_place, find_sender
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import (
     answer_stale_button,
@@ -15,6 +15,7 @@ from bot.handlers.replies import (
     send_settings_summary,
     settings_summary_text,
 )
+from bot.handlers.send import reply
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
 
@@ -86,7 +87,6 @@ async def settings_button(update: Update, context: BotContext) -> None:
 
 async def cancel(update: Update, context: BotContext) -> None:
     texts = context.texts
-    message = message_of(update)
     now = context.now()
     async with context.session() as session:
         user = await find_sender(session, update, now)
@@ -101,9 +101,9 @@ async def cancel(update: Update, context: BotContext) -> None:
         # Setup cannot be half-cancelled: without a zone and a time there is nothing to schedule.
         await ask_open_question(update, context, setup)
     elif pending is None:
-        await message.reply_text(texts.errors.nothing_to_cancel)
+        await reply(update, texts.errors.nothing_to_cancel)
     else:
-        await message.reply_text(texts.errors.cancelled, reply_markup=ReplyKeyboardRemove())
+        await reply(update, texts.errors.cancelled, reply_markup=ReplyKeyboardRemove())
 
 
 HANDLERS = [

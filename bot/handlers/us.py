@@ -20,6 +20,7 @@ from bot.handlers import callbacks
 from bot.handlers.common import answer_query, edit_in_place, shorten
 from bot.handlers.onboarding import PRIVATE_MESSAGES
 from bot.handlers.replies import known_sender
+from bot.handlers.send import send_text
 from bot.services.reciprocity import Tally, TwoViews, WeekSummary
 from bot.services.weekly import MAX_WEEKS_BACK, WeekView, week_for
 
@@ -216,8 +217,11 @@ async def show_week(update: Update, context: BotContext) -> None:
             return
         view = await week_for(session, user, context.now())
     texts = context.texts
-    await context.bot.send_message(
-        user.telegram_id, render_week(texts, view), reply_markup=week_keyboard(texts, 0)
+    await send_text(
+        context.bot,
+        user.telegram_id,
+        render_week(texts, view),
+        reply_markup=week_keyboard(texts, 0),
     )
     await send_chart(context.bot, context.texts, user.telegram_id, view)
 

@@ -1,0 +1,103 @@
+"""Updates handed over as polling does: others are answered while one person waits for
+Telegram, and one person's updates are handled in the order they were sent."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from telegram.request import RequestData
+from timezonefinder import TimezoneFinder
+
+from bot.config import Settings
+from tests.harness import BotHarness, FakeClock
+from tests.journeys import onboard
+from tests.telegram_fake import FakeBotApi, FakeRequest
+
+WAIT_SECONDS = 5.0
+
+
+class GatedRequest(FakeRequest):
+    """The fake Telegram, but calls of a held method wait until their gate opens."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        super().__init__(api)
+        self.gates: dict[str, asyncio.Event] = {}
+
+    def hold(self, method: str) -> asyncio.Event:
+        self.gates[method] = asyncio.Event()
+        return self.gates[method]
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kw: Any
+    ) -> tuple[int, bytes]:
+        gate = self.gates.get(url.rsplit("/", 1)[-1])
+        if gate is not None:
+            await gate.wait()
+        return await super().do_request(url, method, request_data, *args, **kw)
+
+
+@pytest.fixture
+async def gated(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, zone_finder: TimezoneFinder
+) -> Any:
+    request = GatedRequest(api)
+    harness = BotHarness(settings, api=api, clock=clock, zone_finder=zone_finder, request=request)
+    await harness.start()
+    try:
+        yield harness, request
+    finally:
+        await harness.stop()
+
+
+async def until(condition: Any) -> None:
+    """Poll ``condition``: the fake records calls synchronously and signals nothing."""
+    async with asyncio.timeout(WAIT_SECONDS):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+async def test_others_are_answered_while_one_person_waits_and_each_keeps_their_order(
+    gated: tuple[BotHarness, GatedRequest], api: FakeBotApi
+) -> None:
+    harness, request = gated
+    alex = await onboard(harness, 1001, "Alex")
+    sam = await onboard(harness, 1002, "Sam")
+    await alex.send("/settings")
+    settings_message = alex.last_message
+    assert "settings:time" in [button["callback_data"] for button in settings_message.buttons]
+    before = len(api.calls)
+
+    # Alex taps "change time" and types the new time at once; Telegram is slow to take the
+    # answer to the tap. Sam writes /start meanwhile.
+    gate = request.hold("answerCallbackQuery")
+    handled = asyncio.create_task(
+        harness.feed_as_polled(
+            [
+                alex.press_update("settings:time", settings_message),
+                alex.text_update("21:15"),
+                sam.text_update("/start"),
+            ]
+        )
+    )
+
+    def sent_to(chat_id: int) -> list[str]:
+        return [
+            call.text or ""
+            for call in api.calls[before:]
+            if call.chat_id == chat_id and call.method in ("sendMessage", "editMessageText")
+        ]
+
+    await until(lambda: len(sent_to(sam.user_id)) == 1)
+    await asyncio.sleep(0.3)  # ample time for the typed time to be answered, were it not held
+    assert sent_to(alex.user_id) == []  # Alex's typed time waits for the tap before it
+
+    gate.set()
+    await handled
+    question, summary = sent_to(alex.user_id)
+    assert "21:15" not in question
+    assert "21:15" in summary
+    # The typed time answered the question the tap opened: it is stored.
+    await alex.send("/settings")
+    assert "21:15" in alex.last_message.text
