@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
+from typing import IO
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -164,9 +165,22 @@ def _sum_or_none(*timeouts: float | None) -> float | None:
 
 
 def _multipart(parameters: dict[str, str], files: UploadFileDict) -> aiohttp.FormData:
-    form = aiohttp.FormData()
+    # quote_fields=False: file names go out as UTF-8, as httpx sends them, not %-encoded.
+    form = aiohttp.FormData(quote_fields=False)
     for name, value in parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mime_type) in files.items():
-        form.add_field(name, content, filename=filename, content_type=mime_type)
+        form.add_field(name, _file_bytes(content), filename=filename, content_type=mime_type)
     return form
+
+
+def _file_bytes(content: bytes | IO[bytes]) -> bytes:
+    """A file's bytes, leaving a file object open and where it was: aiohttp would close it
+    after sending, and a retry (after a 429, say) must be able to send it again."""
+    if isinstance(content, bytes):
+        return content
+    start = content.tell() if content.seekable() else None
+    data = content.read()
+    if start is not None:
+        content.seek(start)
+    return data

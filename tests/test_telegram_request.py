@@ -8,12 +8,13 @@ recognised as such, a bot that hangs on a silent server, or a token in an error 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -83,6 +84,23 @@ async def test_a_file_upload_arrives_whole(server: FakeTelegramServer) -> None:
     assert call.params["caption"] == "Your data"
     assert call.params["document"]["filename"] == "secure-base-export.json"
     assert call.params["document"]["size"] == len(export)
+
+
+async def test_a_file_handle_can_be_sent_again_with_its_name_intact(
+    server: FakeTelegramServer,
+) -> None:
+    # A retry (after a 429) sends the same request data again: the handle must survive.
+    handle = io.BytesIO(b"x" * 2_000)
+    upload = InputFile(handle, filename="semaine d'été.json", read_file_handle=False)
+    async with make_bot(server.base_url) as bot:
+        await bot.send_document(CHAT_ID, document=upload)
+        await bot.send_document(CHAT_ID, document=upload)
+
+    calls = server.calls("sendDocument")
+    assert [call.ok for call in calls] == [True, True]
+    assert [call.params["document"]["size"] for call in calls] == [2_000, 2_000]
+    assert calls[0].params["document"]["filename"] == "semaine d'été.json"
+    assert not handle.closed
 
 
 async def test_telegram_refusals_become_ptb_errors(server: FakeTelegramServer) -> None:

@@ -11,7 +11,7 @@ methods it wraps when they are spelled its way.
 from __future__ import annotations
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -26,9 +26,16 @@ async def send_text(bot: Bot, chat_id: int, text: str, reply_markup: Markup | No
 
 
 async def reply(update: Update, text: str, reply_markup: Markup | None = None) -> int:
-    """Answer in the chat the update came from."""
+    """Answer in the chat the update came from.
+
+    Outside a plain private chat (a group, where the answer should quote the command, or a
+    topic, where it must stay in the topic) PTB's ``reply_text`` does what is needed.
+    """
     chat = update.effective_chat
     assert chat is not None  # handlers that reply are registered for chats only
+    message = update.effective_message
+    if message is not None and (chat.type != ChatType.PRIVATE or message.is_topic_message):
+        return (await message.reply_text(text, reply_markup=reply_markup)).message_id
     return await send_text(update.get_bot(), chat.id, text, reply_markup)
 
 
