@@ -871,9 +871,7 @@ async def measure(
             )
         plan = await explain(
             bench,
-            lambda session: checkin_storage.due_users(
-                session, noon, limit=BATCH, lock=bench.postgres
-            ),
+            lambda session: checkin_storage.due_users(session, noon, limit=BATCH),
             "next_checkin_at <=",
         )
         kind = "EXPLAIN ANALYZE" if bench.postgres else "EXPLAIN QUERY PLAN"
@@ -932,7 +930,6 @@ async def measure(
                     sent_before=end - timedelta(minutes=args.reminder_minutes),
                     sent_after=end - checkin_service.REMINDER_HORIZON,
                     limit=BATCH,
-                    lock=bench.postgres,
                 ),
                 "reminded_at IS NULL",
             )

@@ -11,11 +11,10 @@ from sqlalchemy.engine import make_url
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application
+from bot.app import build_application, load_content
 from bot.config import Settings, SettingsError, load_settings
-from bot.content import ContentError, load_frameworks, load_texts
+from bot.content import ContentError
 from bot.logs import configure_logging
-from bot.services.checkin_items import check_labels
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade_to_head
 from bot.telegram_request import AiohttpRequest
@@ -54,9 +53,7 @@ async def _check_token(settings: Settings) -> str:
 def main() -> int:
     try:
         settings = load_settings()
-        texts = load_texts()
-        check_labels(texts)
-        frameworks = load_frameworks()
+        texts, frameworks = load_content()
     except (SettingsError, ContentError) as exc:
         return _fail(str(exc), EXIT_CONFIG)
     configure_logging(settings)

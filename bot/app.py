@@ -46,6 +46,13 @@ MAX_RETRIES_AFTER_429 = 3
 FEATURE_MODULES = (pairing, onboarding, lessons, checkins, us, notes, privacy, settings, menu)
 
 
+def load_content() -> tuple[Texts, dict[str, Framework]]:
+    """Every text and course, validated, including a label for each check-in answer."""
+    texts = load_texts()
+    check_labels(texts)
+    return texts, load_frameworks()
+
+
 def build_application(
     config: Settings,
     *,
@@ -62,9 +69,9 @@ def build_application(
     The database engine is created in ``post_init`` (inside the running event loop) and
     disposed of in ``post_shutdown``.
     """
-    texts = texts or load_texts()
-    check_labels(texts)
-    frameworks = frameworks or load_frameworks()
+    if texts is None or frameworks is None:
+        loaded_texts, loaded_frameworks = load_content()
+        texts, frameworks = texts or loaded_texts, frameworks or loaded_frameworks
 
     async def post_init(application: BotApplication) -> None:
         engine = create_engine(config.database_url)

@@ -9,6 +9,7 @@ checks it when the bot starts and names the file and field of any problem.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -91,9 +92,14 @@ class Framework(_Model):
     def steps(self) -> list[Section]:
         return [section for section in self.sections if section.step is not None]
 
-    def pages(self) -> tuple[Page, ...]:
-        """The course as a reader walks it: every card, each step's practice, the closing."""
+    @cached_property
+    def _page_list(self) -> tuple[Page, ...]:
         return _pages(self)
+
+    def pages(self) -> tuple[Page, ...]:
+        """The course as a reader walks it: every card, each step's practice, the closing.
+        Built once per framework: the overview asks for it once per section."""
+        return self._page_list
 
     def page(self, key: str) -> Page | None:
         return next((page for page in self.pages() if page.key == key), None)

@@ -61,10 +61,6 @@ def plan_for(due: DueUser, now: datetime, grace: timedelta) -> Plan:
 # --- the dispatcher's claims ------------------------------------------------------------------
 
 
-def _locks(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 async def claim_due(
     session: AsyncSession, now: datetime, *, grace: timedelta, batch: int
 ) -> list[OutboxRow]:
@@ -74,7 +70,7 @@ async def claim_due(
     SKIP LOCKED, so a second dispatcher claims different users; on either database the
     unique (user, day, kind) key refuses a second prompt for the same day.
     """
-    due = await checkins.due_users(session, now, limit=batch, lock=_locks(session))
+    due = await checkins.due_users(session, now, limit=batch)
     rows: list[dict[str, object]] = []
     schedule: dict[int, datetime | None] = {}
     for user in due:
@@ -104,7 +100,7 @@ async def claim_abandoned(
     session: AsyncSession, now: datetime, *, grace: timedelta, batch: int
 ) -> list[OutboxRow]:
     """Prompts claimed earlier but never sent: send them again while still recent."""
-    rows = await checkins.abandoned(session, now - CLAIM_LEASE, limit=batch, lock=_locks(session))
+    rows = await checkins.abandoned(session, now - CLAIM_LEASE, limit=batch)
     stale = [
         row.checkin_id
         for row in rows
@@ -118,7 +114,7 @@ async def claim_abandoned(
 
 
 async def claim_snoozed(session: AsyncSession, now: datetime, *, batch: int) -> list[OutboxRow]:
-    rows = await checkins.due_snoozes(session, now, limit=batch, lock=_locks(session))
+    rows = await checkins.due_snoozes(session, now, limit=batch)
     # Cleared now: a snoozed prompt is re-sent at most once, even if that send fails.
     await checkins.set_fields(session, [row.checkin_id for row in rows], snoozed_until=None)
     await session.commit()
@@ -133,7 +129,6 @@ async def claim_reminders(
         sent_before=now - delay,
         sent_after=now - REMINDER_HORIZON,
         limit=batch,
-        lock=_locks(session),
     )
     await checkins.set_fields(session, [row.checkin_id for row in rows], reminded_at=now)
     await session.commit()

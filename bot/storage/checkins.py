@@ -1,7 +1,7 @@
 """Queries on check-ins, their answers, and moments.
 
-The dispatcher's queries take ``lock=True`` on PostgreSQL to add ``FOR UPDATE SKIP LOCKED``:
-two bot processes then claim disjoint rows. SQLite has one writer at a time, and the unique
+The dispatcher's queries add ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: two bot processes then
+claim disjoint rows. SQLite has one writer at a time, and the unique
 key on (user, local date, kind) is the last word on duplicates for both.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import Select, and_, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.engine import dialect_insert, on_postgresql
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
 
 EVENING = "evening"
@@ -45,19 +45,13 @@ class OutboxRow:
     kind: str = EVENING
 
 
-def _locking(statement: Select, session: AsyncSession, lock: bool) -> Select:  # type: ignore[type-arg]
-    if lock and session.get_bind().dialect.name == "postgresql":
+def _locking(statement: Select, session: AsyncSession) -> Select:  # type: ignore[type-arg]
+    if on_postgresql(session):
         return statement.with_for_update(skip_locked=True, of=statement.selected_columns[0].table)
     return statement
 
 
-def _dialect_insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
-
-
-async def due_users(
-    session: AsyncSession, now: datetime, *, limit: int, lock: bool
-) -> list[DueUser]:
+async def due_users(session: AsyncSession, now: datetime, *, limit: int) -> list[DueUser]:
     """Users whose next check-in time has come, oldest first; uses the index on the due time."""
     statement = (
         select(
@@ -73,7 +67,7 @@ async def due_users(
         .order_by(User.next_checkin_at)
         .limit(limit)
     )
-    rows = await session.execute(_locking(statement, session, lock))
+    rows = await session.execute(_locking(statement, session))
     return [DueUser(*row) for row in rows]
 
 
@@ -84,7 +78,7 @@ async def insert_checkins(session: AsyncSession, rows: list[dict[str, object]]) 
     """
     if not rows:
         return []
-    insert = _dialect_insert(session)
+    insert = dialect_insert(session)
     statement = (
         insert(Checkin)
         .values(rows)
@@ -123,12 +117,15 @@ def _outbox_select() -> Select:  # type: ignore[type-arg]
 async def outbox(session: AsyncSession, checkin_ids: list[int]) -> list[OutboxRow]:
     if not checkin_ids:
         return []
-    rows = await session.execute(_outbox_select().where(Checkin.id.in_(checkin_ids)))
-    return [OutboxRow(*row) for row in rows]
+    return await _outbox_rows(session, _outbox_select().where(Checkin.id.in_(checkin_ids)))
+
+
+async def _outbox_rows(session: AsyncSession, statement: Select) -> list[OutboxRow]:  # type: ignore[type-arg]
+    return [OutboxRow(*row) for row in await session.execute(statement)]
 
 
 async def abandoned(
-    session: AsyncSession, claimed_before: datetime, *, limit: int, lock: bool
+    session: AsyncSession, claimed_before: datetime, *, limit: int
 ) -> list[OutboxRow]:
     """Claimed but never sent (a crash, or a failed send): candidates to send again."""
     statement = (
@@ -141,23 +138,16 @@ async def abandoned(
         .order_by(Checkin.claimed_at)
         .limit(limit)
     )
-    rows = await session.execute(_locking(statement, session, lock))
-    return [OutboxRow(*row) for row in rows]
+    return await _outbox_rows(session, _locking(statement, session))
 
 
 async def reclaim(session: AsyncSession, checkin_ids: list[int], now: datetime) -> None:
-    if checkin_ids:
-        await session.execute(
-            update(Checkin).where(Checkin.id.in_(checkin_ids)).values(claimed_at=now)
-        )
+    await set_fields(session, checkin_ids, claimed_at=now)
 
 
 async def give_up(session: AsyncSession, checkin_ids: list[int], now: datetime) -> None:
     """Never send these: too old, or failed too often. ``skipped_at`` with no ``sent_at``."""
-    if checkin_ids:
-        await session.execute(
-            update(Checkin).where(Checkin.id.in_(checkin_ids)).values(skipped_at=now)
-        )
+    await set_fields(session, checkin_ids, skipped_at=now)
 
 
 async def mark_sent(session: AsyncSession, sent: list[tuple[int, int]], now: datetime) -> None:
@@ -181,9 +171,7 @@ async def count_failed_send(session: AsyncSession, checkin_id: int) -> None:
     )
 
 
-async def due_snoozes(
-    session: AsyncSession, now: datetime, *, limit: int, lock: bool
-) -> list[OutboxRow]:
+async def due_snoozes(session: AsyncSession, now: datetime, *, limit: int) -> list[OutboxRow]:
     statement = (
         _outbox_select()
         .where(
@@ -193,12 +181,11 @@ async def due_snoozes(
         )
         .limit(limit)
     )
-    rows = await session.execute(_locking(statement, session, lock))
-    return [OutboxRow(*row) for row in rows]
+    return await _outbox_rows(session, _locking(statement, session))
 
 
 async def due_reminders(
-    session: AsyncSession, *, sent_before: datetime, sent_after: datetime, limit: int, lock: bool
+    session: AsyncSession, *, sent_before: datetime, sent_after: datetime, limit: int
 ) -> list[OutboxRow]:
     statement = (
         _outbox_select()
@@ -213,8 +200,7 @@ async def due_reminders(
         )
         .limit(limit)
     )
-    rows = await session.execute(_locking(statement, session, lock))
-    return [OutboxRow(*row) for row in rows]
+    return await _outbox_rows(session, _locking(statement, session))
 
 
 async def set_fields(session: AsyncSession, checkin_ids: list[int], **values: object) -> None:
@@ -248,7 +234,7 @@ async def save_answer(
     session: AsyncSession, *, checkin_id: int, item: str, value: str, now: datetime
 ) -> None:
     """Insert or overwrite one answer; a replayed tap cannot create a second row."""
-    insert = _dialect_insert(session)
+    insert = dialect_insert(session)
     statement = insert(CheckinAnswer).values(
         checkin_id=checkin_id, item=item, value=value, answered_at=now
     )
@@ -270,7 +256,7 @@ async def add_moment(
     message_id: int,
 ) -> bool:
     """Store a moment once per question message; ``False`` if it was stored already."""
-    insert = _dialect_insert(session)
+    insert = dialect_insert(session)
     result = await session.execute(
         insert(Moment)
         .values(

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,6 +20,15 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """The backend's ``insert``, for ``ON CONFLICT`` clauses (both dialects spell them alike)."""
+    return (postgresql if on_postgresql(session) else sqlite).insert
 
 
 def ensure_sqlite_directory(url: str) -> None:

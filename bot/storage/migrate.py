@@ -16,9 +16,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def alembic_config() -> Config:
-    # Imported here: Alembic is only needed at start-up, and it costs memory all the time.
-    from alembic.config import Config
-
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     return config

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.engine import dialect_insert
 from bot.storage.models import User
 
 
@@ -34,9 +34,8 @@ async def create_user_once(
         "created_at": now,
         "updated_at": now,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(User)
+        dialect_insert(session)(User)
         .values(values)
         .on_conflict_do_nothing(index_elements=[User.telegram_id])
     )
