@@ -6,7 +6,7 @@ message to the next question, so a day's check-in is one message however it is a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Html, Texts, render
 from bot.context import BotContext
-from bot.handlers import callbacks
+from bot.handlers import callbacks, keyboards
 from bot.handlers.common import answer_query, clock, edit_in_place, find_sender, message_of
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
@@ -24,14 +24,9 @@ from bot.handlers.replies import answer_stale_button, known_sender, send_not_sta
 from bot.handlers.send import reply, send_text
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
-from bot.services.checkin_items import ITEMS, items_for, next_item
+from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES, items_for, next_item
 from bot.storage.models import User
 from bot.timezones import local_now
-
-
-def _button(label: str, prefix: str, payload: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.data(prefix, payload))
-
 
 # --- the check-in message -----------------------------------------------------------------
 
@@ -75,15 +70,15 @@ def prompt_view(
         lines.append(words.note_question)
         rows.append(
             [
-                _button(words.note_button, callbacks.CHECKIN, f"{checkin_id}:note"),
-                _button(words.done_button, callbacks.CHECKIN, f"{checkin_id}:done"),
+                keyboards.button(words.note_button, callbacks.CHECKIN, f"{checkin_id}:note"),
+                keyboards.button(words.done_button, callbacks.CHECKIN, f"{checkin_id}:done"),
             ]
         )
     else:
         label = words.items[upcoming.key]
         lines.append(label.question)
         options = [
-            _button(
+            keyboards.button(
                 label.options[value], callbacks.CHECKIN, f"{checkin_id}:a:{upcoming.key}:{value}"
             )
             for value in upcoming.options
@@ -92,8 +87,10 @@ def prompt_view(
         if not answers:
             rows.append(
                 [
-                    _button(words.snooze_button, callbacks.CHECKIN, f"{checkin_id}:snooze"),
-                    _button(words.skip_button, callbacks.CHECKIN, f"{checkin_id}:skip"),
+                    keyboards.button(
+                        words.snooze_button, callbacks.CHECKIN, f"{checkin_id}:snooze"
+                    ),
+                    keyboards.button(words.skip_button, callbacks.CHECKIN, f"{checkin_id}:skip"),
                 ]
             )
     return "\n\n".join(lines), InlineKeyboardMarkup([row for row in rows if row])
@@ -114,8 +111,6 @@ def state_view(
 
 
 async def _refused(update: Update, context: BotContext, refusal: checkins.Refused) -> None:
-    query = update.callback_query
-    assert query is not None
     if refusal is checkins.Refused.CLOSED:
         await answer_query(update, context.texts.checkin.closed)
     else:
@@ -239,7 +234,7 @@ async def ask_moment(update: Update, context: BotContext) -> None:
     if user is None:
         return
     question, choices = _moment_choices(context.texts, command)
-    buttons = [_button(label, callbacks.MOMENT, kind) for kind, label in choices]
+    buttons = [keyboards.button(label, callbacks.MOMENT, kind) for kind, label in choices]
     await reply(update, question, reply_markup=InlineKeyboardMarkup([buttons]))
 
 
@@ -251,13 +246,13 @@ async def moment_button(update: Update, context: BotContext) -> None:
     kind, outcome = context.match["kind"], context.match["outcome"]
     if outcome is None:
         async with context.session() as session:
-            if await find_sender(session, update, context.now()) is None:
-                await send_not_started(update, context)
+            if await known_sender(session, update, context) is None:
                 return
         await answer_query(update)
         options = texts.outcomes[kind]
         buttons = [
-            _button(label, callbacks.MOMENT, f"{kind}:{value}") for value, label in options.items()
+            keyboards.button(label, callbacks.MOMENT, f"{kind}:{value}")
+            for value, label in options.items()
         ]
         question = _moment_follow_up(context.texts, kind)
         await edit_in_place(update, question, InlineKeyboardMarkup([buttons]))
@@ -283,10 +278,8 @@ async def moment_button(update: Update, context: BotContext) -> None:
 # --- pausing ----------------------------------------------------------------------------------
 
 
-def _day(user: User, instant: object, context: BotContext) -> str:
-    return local_now(user.time_zone or "UTC", instant).strftime(  # type: ignore[arg-type]
-        context.texts.checkin.day_format
-    )
+def _day(user: User, instant: datetime, context: BotContext) -> str:
+    return local_now(user.time_zone or "UTC", instant).strftime(context.texts.checkin.day_format)
 
 
 async def pause(update: Update, context: BotContext) -> None:
@@ -346,7 +339,7 @@ HANDLERS = [
         moment_button,
         pattern=callbacks.pattern(
             callbacks.MOMENT,
-            r"(?P<kind>bid_made|bid_noticed|stress_mine|stress_partner)(?::(?P<outcome>[a-z]{1,12}))?",
+            rf"(?P<kind>{'|'.join(MOMENT_OUTCOMES)})(?::(?P<outcome>[a-z]{{1,12}}))?",
         ),
     ),
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,8 +60,15 @@ _HARMLESS = ("not modified", "query is too old", "query id is invalid", "message
              "message can't be edited")  # fmt: skip
 
 
-def _harmless(error: BadRequest) -> bool:
-    return any(phrase in error.message.lower() for phrase in _HARMLESS)
+@contextmanager
+def _harmless_if_stale(update: Update) -> Iterator[None]:
+    """Let Telegram's "too old / not modified / gone" refusals pass (logged), nothing else."""
+    try:
+        yield
+    except BadRequest as error:
+        if not any(phrase in error.message.lower() for phrase in _HARMLESS):
+            raise
+        logger.debug("update %s: %s", update.update_id, error.message)
 
 
 async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
@@ -67,36 +76,25 @@ async def answer_query(update: Update, text: str | None = None, *, alert: bool =
     restart, say — must not undo the handler's work that follows."""
     query = update.callback_query
     assert query is not None
-    try:
+    with _harmless_if_stale(update):
         await query.answer(text, show_alert=alert)
-    except BadRequest as error:
-        if not _harmless(error):
-            raise
-        logger.debug("update %s: %s", update.update_id, error.message)
 
 
 async def edit_in_place(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Replace the pressed message; a second tap, or a message gone meanwhile, is fine."""
     query = update.callback_query
     assert query is not None
-    try:
+    with _harmless_if_stale(update):
         if query.message is not None:
             message = query.message
             await edit_text(query.get_bot(), message.chat.id, message.message_id, text, markup)
         else:  # a button under an inline message (not used here, but Telegram may send it)
             await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if not _harmless(error):
-            raise
-        logger.debug("update %s: %s", update.update_id, error.message)
 
 
 async def remove_buttons(update: Update) -> None:
     """Take the buttons off the pressed message (a second tap finds them gone already)."""
     query = update.callback_query
     assert query is not None
-    try:
+    with _harmless_if_stale(update):
         await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as error:
-        if not _harmless(error):
-            raise

@@ -36,19 +36,19 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
                 return
             pending = accounts.pending_of(user)
             target = routes.get(pending) if pending is not None else None
-            if target is None:
-                explanation = (
-                    context.texts.errors.unexpected_text
-                    if message.text is not None
-                    else context.texts.errors.unsupported_message
-                )
-                await reply(update, explanation)
-            elif message.text is not None:
-                await target.on_text(update, context, session, user, message.text)
-            elif message.location is not None and target.on_location is not None:
-                await target.on_location(update, context, session, user)
-            else:
-                await target.on_other(update, context, session, user)
+            if target is not None:
+                if message.text is not None:
+                    await target.on_text(update, context, session, user, message.text)
+                elif message.location is not None and target.on_location is not None:
+                    await target.on_location(update, context, session, user)
+                else:
+                    await target.on_other(update, context, session, user)
+                return
+        # Nothing was asked: say what the bot can read, after the session has ended.
+        if message.text is not None:
+            await reply(update, context.texts.errors.unexpected_text)
+        else:
+            await reply(update, context.texts.errors.unsupported_message)
 
     return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, route)]
 

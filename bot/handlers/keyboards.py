@@ -16,6 +16,11 @@ from bot.handlers import callbacks
 from bot.timezones import parse_clock_time, parse_zone
 
 
+def button(label: str, prefix: str, payload: str) -> InlineKeyboardButton:
+    """An inline button whose data is ``prefix:payload``."""
+    return InlineKeyboardButton(label, callback_data=callbacks.data(prefix, payload))
+
+
 def consent(texts: Texts, *, invite_code: str | None = None) -> InlineKeyboardMarkup:
     """Yes / not now. Someone who came through an invite carries its code in the "yes"."""
     yes = f"yes:{invite_code}" if invite_code else "yes"

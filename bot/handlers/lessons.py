@@ -7,8 +7,6 @@ from before a content change either still finds its page or says it is out of da
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -16,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import Framework, Html, Page, render
 from bot.content.course import ID_PATTERN
 from bot.context import BotContext
-from bot.handlers import callbacks
+from bot.handlers import callbacks, keyboards
 from bot.handlers.common import answer_query, edit_in_place, shorten
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
@@ -27,19 +25,13 @@ from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
 
-logger = logging.getLogger(__name__)
-
 OVERVIEW = "@"
 _ID = ID_PATTERN.strip("^$")
 _PAGE = r"[a-z0-9][a-z0-9_~-]{0,30}|@end|@"
 
 
-def _button(label: str, prefix: str, payload: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.data(prefix, payload))
-
-
 def _go(label: str, framework: Framework, key: str) -> InlineKeyboardButton:
-    return _button(label, callbacks.LEARN, f"{framework.id}:{key}")
+    return keyboards.button(label, callbacks.LEARN, f"{framework.id}:{key}")
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -56,7 +48,7 @@ def _page_view(
             [
                 [
                     _go(texts.overview_button, framework, OVERVIEW),
-                    _button(texts.checklist_button, callbacks.CHECK, f"{framework.id}:0"),
+                    keyboards.button(texts.checklist_button, callbacks.CHECK, f"{framework.id}:0"),
                 ],
                 [_go(texts.restart_button, framework, pages[0].key)],
             ]
@@ -79,7 +71,7 @@ def _page_view(
         )
         rows.append(
             [
-                _button(
+                keyboards.button(
                     texts.reflect_button, callbacks.REFLECT, f"{framework.id}:{page.section.step}"
                 )
             ]
@@ -277,7 +269,7 @@ def _checklist_view(
         template = texts.checklist_done if section.step in ticked else texts.checklist_open
         rows.append(
             [
-                _button(
+                keyboards.button(
                     render(template, label=section.checklist),
                     callbacks.CHECK,
                     f"{framework.id}:{section.step}",

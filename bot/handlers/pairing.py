@@ -21,7 +21,7 @@ from bot.handlers import callbacks, keyboards
 from bot.handlers.common import answer_query, edit_in_place, find_sender
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
-from bot.handlers.replies import answer_stale_button, known_sender, send_not_started
+from bot.handlers.replies import answer_stale_button, known_sender
 from bot.handlers.send import reply, send_text
 from bot.services import accounts, pairing
 from bot.services.invite_codes import (
@@ -254,11 +254,10 @@ async def _sender_and_partnership(
 ) -> tuple[User, pairing.Partnership] | None:
     """The sender and their couple; ``None`` (having said why) if not started or not paired."""
     async with context.session() as session:
-        user = await find_sender(session, update, context.now())
-        current = await pairing.partnership_of(session, user) if user is not None else None
-    if user is None:
-        await send_not_started(update, context)
-        return None
+        user = await known_sender(session, update, context)
+        if user is None:
+            return None
+        current = await pairing.partnership_of(session, user)
     if current is None:
         await reply(update, context.texts.pairing.not_paired)
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.content import Html, render
 from bot.context import BotContext
@@ -66,15 +66,20 @@ def settings_summary_text(context: BotContext, user: User) -> str:
     )
 
 
+def settings_view(context: BotContext, user: User) -> tuple[str, InlineKeyboardMarkup]:
+    """The settings screen and its buttons, as sent after a change or edited in place."""
+    markup = keyboards.settings(
+        context.texts, paused=checkins.is_paused(user, context.now()), nudge=user.partner_nudge
+    )
+    return settings_summary_text(context, user), markup
+
+
 async def send_settings_summary(
     update: Update, context: BotContext, user: User, *, lead: str | None = None
 ) -> None:
     """The settings screen, with its buttons; ``lead`` is a line of news shown above it."""
-    text = settings_summary_text(context, user)
+    text, markup = settings_view(context, user)
     if lead:
         text = f"{lead}\n\n{text}"
     assert update.effective_chat is not None
-    markup = keyboards.settings(
-        context.texts, paused=checkins.is_paused(user, context.now()), nudge=user.partner_nudge
-    )
     await send_text(context.bot, update.effective_chat.id, text, reply_markup=markup)

@@ -14,6 +14,7 @@ from bot.handlers.replies import (
     send_not_started,
     send_settings_summary,
     settings_summary_text,
+    settings_view,
 )
 from bot.handlers.send import reply
 from bot.services import accounts, checkins
@@ -77,12 +78,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
             update, context.texts.settings.choose_weekly_day, keyboards.weekdays(context.texts)
         )
     else:
-        paused = checkins.is_paused(user, now)
-        await edit_in_place(
-            update,
-            settings_summary_text(context, user),
-            keyboards.settings(context.texts, paused=paused, nudge=user.partner_nudge),
-        )
+        await edit_in_place(update, *settings_view(context, user))
 
 
 async def cancel(update: Update, context: BotContext) -> None:
