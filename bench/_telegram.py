@@ -14,7 +14,6 @@ Both answer the same questions, so the benchmark does not care which one it has.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from typing import Any
 
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bench._common import peak_rss_mb
 from tests.telegram_fake import FakeBotApi, FakeRequest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -70,11 +70,6 @@ def newest_with_button(
     if missing:
         raise RuntimeError(f"the bot sent nothing to {len(missing)} chats, e.g. {min(missing)}")
     return found
-
-
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 class InProcessTelegram:
@@ -193,7 +188,7 @@ def serve(token: str) -> None:
                         result = {
                             "calls": len(server.api.calls),
                             "cpu": time.process_time(),
-                            "peak_rss_mb": _peak_rss_mb(),
+                            "peak_rss_mb": peak_rss_mb(),
                             "errors": [*server.errors, *(f"401: {m}" for m in server.unauthorized)],
                         }
                     else:

@@ -114,6 +114,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from timezonefinder import TimezoneFinder
 
 import bot.services.checkins as checkin_service
+from bench._common import nearest_rank, peak_rss_mb
 from bench._database import create_database, server_version
 from bot.app import build_application
 from bot.config import Settings
@@ -376,17 +377,6 @@ class PhaseMark:
         return uninstall
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
-
-
 # --- the application ------------------------------------------------------------------------------
 
 
@@ -474,7 +464,7 @@ async def idle_runs(bench: Bench, runs: int = EMPTY_RUNS) -> Idle:
     spent = bench.counter.seconds - seconds
     return Idle(
         statistics.median(times),
-        percentile(times, 0.9),
+        nearest_rank(times, 0.9),
         (bench.counter.statements - statements) // runs,
         {label: value / runs * 1000 for label, value in spent.items()},
     )
@@ -713,7 +703,7 @@ def print_day(bench: Bench, day: Day, check: Check, args: argparse.Namespace, us
     walls = [run.wall for run in day.runs]
     line(
         "per-run latency",
-        f"p50 {ms(percentile(walls, 0.5))}, p99 {ms(percentile(walls, 0.99))}, "
+        f"p50 {ms(nearest_rank(walls, 0.5))}, p99 {ms(nearest_rank(walls, 0.99))}, "
         f"max {ms(max(walls))} (the {len(day.runs):,} runs with work)",
     )
     print("  runs by prompts claimed   runs  mean ms (prompt phase)  ms/prompt  round trips/prompt")
@@ -745,7 +735,7 @@ def print_day(bench: Bench, day: Day, check: Check, args: argparse.Namespace, us
     if args.reminder_minutes and check.reminder_lag:
         lag = check.reminder_lag
         lateness += (
-            f"; reminders p50 {percentile(lag, 0.5):.0f} s, p99 {percentile(lag, 0.99):.0f} s, "
+            f"; reminders p50 {nearest_rank(lag, 0.5):.0f} s, p99 {nearest_rank(lag, 0.99):.0f} s, "
             f"max {max(lag):.0f} s after due"
         )
     line("lateness", lateness)

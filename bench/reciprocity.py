@@ -82,7 +82,6 @@ import gc
 import os
 import platform
 import random
-import resource
 import statistics
 import sys
 import tempfile
@@ -103,6 +102,7 @@ from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
+from bench._common import peak_rss_mb
 from bench._database import create_database, server_version
 from bot.charts import ChartLabels, render_week_chart
 from bot.content import Texts, load_texts
@@ -507,10 +507,6 @@ def report(label: str, timings: Timings | list[float], target_ms: float | None =
         verdict = f"  {'PASS' if p99 <= target_ms else 'FAIL'} (p99 ≤ {target_ms:g} ms)"
     line(label, f"p50 {p50:7.2f} ms · p99 {p99:7.2f} ms · max {worst:7.2f} ms{cpu}{verdict}")
     return p50
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 RSS_AFTER_IMPORTS_MB = peak_rss_mb()

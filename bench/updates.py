@@ -144,7 +144,6 @@ import math
 import os
 import pstats
 import re
-import resource
 import sys
 import tempfile
 import time
@@ -166,6 +165,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
 
+from bench._common import nearest_rank, peak_rss_mb
 from bench._telegram import HttpTelegram, InProcessTelegram
 from bot.app import build_application
 from bot.config import Settings
@@ -439,9 +439,7 @@ class Measured:
 
 def percentile_ms(latencies_ns: list[int], percent: float) -> float:
     """Nearest-rank percentile, in milliseconds."""
-    ordered = sorted(latencies_ns)
-    rank = max(1, math.ceil(percent / 100 * len(ordered)))
-    return ordered[rank - 1] / 1e6
+    return nearest_rank(latencies_ns, percent / 100) / 1e6
 
 
 def per_kind(measured: Measured, users: int) -> Iterator[tuple[str, float, float]]:
@@ -453,12 +451,6 @@ def per_kind(measured: Measured, users: int) -> Iterator[tuple[str, float, float
             if (index // users) % len(MIX) == kind
         ]
         yield label, percentile_ms(values, 50), percentile_ms(values, 99)
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports KiB, macOS bytes.
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 # --- the echo bot --------------------------------------------------------------------------
@@ -654,16 +646,13 @@ async def prepare_database(url: str) -> None:
 
 
 def make_settings(database_url: str, telegram: Telegram, rate_limit: int) -> Settings:
-    extra: dict[str, Any] = {}
-    if RATE_LIMIT_SETTING in Settings.model_fields:
-        extra[RATE_LIMIT_SETTING] = rate_limit
     return Settings(
         bot_token=TEST_TOKEN,  # type: ignore[arg-type]
         database_url=database_url,
         telegram_base_url=telegram.base_url,
         telegram_base_file_url=telegram.base_file_url,
+        telegram_max_messages_per_second=rate_limit,
         _env_file=None,  # type: ignore[call-arg]
-        **extra,
     )
 
 
@@ -948,12 +937,11 @@ async def main() -> None:
             f"warm-up: {arguments.warmup} untimed updates per app before each table; "
             "the order of the apps rotates wave by wave"
         )
-        if RATE_LIMIT_SETTING in Settings.model_fields:
-            default = Settings.model_fields[RATE_LIMIT_SETTING].default
-            print(
-                f"bot: {RATE_LIMIT_SETTING.upper()}={arguments.rate_limit} "
-                f"(its default {default} would cap it at {default} messages/s)"
-            )
+        default = Settings.model_fields[RATE_LIMIT_SETTING].default
+        print(
+            f"bot: {RATE_LIMIT_SETTING.upper()}={arguments.rate_limit} "
+            f"(its default {default} would cap it at {default} messages/s)"
+        )
 
         tables: list[Table] = []
         server_peak: float | None = None

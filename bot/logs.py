@@ -39,6 +39,7 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    # PTB's default request layer, httpx, logs every request URL (with the token) at INFO; the
+    # bot sends through aiohttp, but a Bot made elsewhere (a script, a test) may still use it.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -297,6 +296,3 @@ class TelegramUser:
             },
         }
         return {"callback_query": callback}
-
-
-SettingsFactory = Callable[..., Settings]

@@ -7,6 +7,9 @@ import re
 from tests.harness import BotHarness, Replies, TelegramUser
 from tests.telegram_fake import BOT_USERNAME
 
+# The toast on a button that no longer applies (texts.toml: errors.stale_button).
+STALE = "That button is from an older message and no longer does anything."
+
 
 async def onboard(
     harness: BotHarness,

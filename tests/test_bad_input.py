@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from bot.storage.models import User
 from tests.harness import BotHarness, TelegramUser
-
-STALE = "That button is from an older message and no longer does anything."
+from tests.journeys import STALE
 
 
 async def snapshot(harness: BotHarness) -> list[tuple[object, ...]]:

@@ -11,9 +11,7 @@ from bot.handlers.dispatch import DispatchReport, dispatch
 from bot.services import checkins as checkin_service
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
 from tests.harness import BotHarness, TelegramUser
-from tests.journeys import onboard
-
-STALE = "That button is from an older message and no longer does anything."
+from tests.journeys import STALE, onboard
 
 
 async def run_dispatch(harness: BotHarness) -> DispatchReport:

@@ -13,10 +13,9 @@ from bot.content import load_frameworks
 from bot.content.course import FRAMEWORKS_DIR
 from bot.storage.models import Note
 from tests.harness import BotHarness
-from tests.journeys import onboard, open_reflection, pair
+from tests.journeys import STALE, onboard, open_reflection, pair
 from tests.telegram_fake import FakeBotApi
 
-STALE = "That button is from an older message and no longer does anything."
 COURSE = load_frameworks()["secure_base"]
 FIXTURES = Path(__file__).parent / "fixtures" / "frameworks"
 

@@ -10,6 +10,7 @@ from timezonefinder import TimezoneFinder
 from bot.config import Settings
 from bot.storage.models import User
 from tests.harness import BotHarness
+from tests.journeys import STALE
 from tests.telegram_fake import FakeBotApi
 
 MENU_BUTTONS = ["📖 Learn", "💞 Invite partner", "⚙️ Settings", "❓ Help"]
@@ -148,7 +149,7 @@ async def test_double_tap_on_consent_creates_one_user(harness: BotHarness) -> No
     await alex.press_data(data, message=consent)
     replies = await alex.press_data(data, message=consent)  # the same tap, delivered twice
 
-    assert replies.toasts == ["That button is from an older message and no longer does anything."]
+    assert replies.toasts == [STALE]
     assert len(await stored_users(harness)) == 1
 
 

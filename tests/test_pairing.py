@@ -8,9 +8,7 @@ from sqlalchemy import func, select, update
 
 from bot.storage.models import Couple, CoupleMember, Invite, User
 from tests.harness import BotHarness
-from tests.journeys import invite_code, onboard, pair
-
-STALE = "That button is from an older message and no longer does anything."
+from tests.journeys import STALE, invite_code, onboard, pair
 
 
 async def active_couples(harness: BotHarness) -> list[set[int]]:

@@ -13,7 +13,6 @@ from bot.storage.models import (
     CheckinAnswer,
     CodeAttempt,
     CoupleMember,
-    Invite,
     LessonProgress,
     Moment,
     Note,
@@ -91,12 +90,8 @@ async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness)
     assert "Alex has ended your pairing" in sam.last_message.text
     assert "delet" not in sam.last_message.text.lower()  # the partner learns nothing more
     assert await count(harness, User, User.telegram_id == 1001) == 0
-    for model in (Note, Moment, LessonProgress, Invite):
-        assert (
-            await count(harness, model, model.user_id != 2 if hasattr(model, "user_id") else True)
-            == 0
-            or model is Invite
-        )
+    for model in (Note, Moment, LessonProgress):
+        assert await count(harness, model, model.user_id != 2) == 0
     assert await count(harness, Note) == 1  # Sam's own note stays
     assert await count(harness, Checkin, Checkin.user_id != 2) == 0
     assert await count(harness, CheckinAnswer) == 5  # Sam's answers only
