@@ -249,6 +249,7 @@ class WeekTexts(_Section):
     chart_support_levels: list[str] = Field(min_length=3, max_length=3)
     day_format: str
     short_day_format: str
+    day_separator: str
 
 
 class PrivacyTexts(_Section):

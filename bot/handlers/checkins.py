@@ -271,8 +271,13 @@ async def moment_button(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     local_time = local_now(user.time_zone or "UTC", now).time()
-    summary = f"{_moment_follow_up(context.texts, kind)} {texts.outcomes[kind][outcome]}"
-    await edit_in_place(update, render(texts.logged, time=clock(local_time), summary=summary), None)
+    logged = render(
+        texts.logged,
+        time=clock(local_time),
+        question=_moment_follow_up(context.texts, kind),
+        answer=texts.outcomes[kind][outcome],
+    )
+    await edit_in_place(update, logged, None)
 
 
 # --- pausing ----------------------------------------------------------------------------------

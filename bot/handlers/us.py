@@ -50,7 +50,7 @@ def _views(texts: Texts, direction: str, views: TwoViews) -> str:
 
 
 def _days(texts: Texts, days: tuple[date, ...] | list[date]) -> str:
-    return ", ".join(day.strftime(texts.us.short_day_format) for day in days)
+    return texts.us.day_separator.join(day.strftime(texts.us.short_day_format) for day in days)
 
 
 def _percent(texts: Texts, share: float | None) -> str:
