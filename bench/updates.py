@@ -24,10 +24,11 @@ kinds and order) and measured the same way.
   calibration point. The echo bot's two handlers, but each first opens an ``AsyncSession``,
   loads the user's row of its own table ``bench_naive_users`` with ``session.get`` (a
   declarative model defined here, made with ``metadata.create_all``), adds one to a counter,
-  commits, and only then replies like echo. Every update writes. It uses the project's engine
-  factory (``bot.storage.engine.create_engine``: for SQLite, WAL and ``synchronous=NORMAL``, as
-  the bot has), so the two differ in their code, not in database settings. Its rows exist
-  before timing.
+  commits, and only then replies like echo. Every update writes. Its engine is SQLAlchemy's own
+  (``create_async_engine``) with the bot's database settings (for SQLite the same pragmas: WAL,
+  ``synchronous=NORMAL``, busy timeout, foreign keys; for PostgreSQL ``pool_pre_ping``), but
+  without the bot's SQLite connection class and writers' queue (``bot/storage/sqlite_driver.py``,
+  ``sqlite_writes.py``): a naive bot would have neither. Its rows exist before timing.
 * **bot**: ``bot.app.build_application`` with its migrated database and, over http, its
   production request layer (``AiohttpRequest``, built from ``TELEGRAM_BASE_URL``). Every user
   is first onboarded through it (``/start``, the consent button, typing ``Europe/Berlin``, the
@@ -156,8 +157,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import BigInteger, Integer, String, delete, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import BigInteger, Integer, String, delete, event, func, select
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from telegram import Update
 from telegram import User as TelegramUser
@@ -171,7 +177,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.logs import configure_logging
-from bot.storage.engine import create_engine
+from bot.storage.engine import create_engine, is_sqlite, set_sqlite_pragmas
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import User
 from bot.telegram_request import AiohttpRequest
@@ -529,9 +535,18 @@ async def naive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await answer(update, context)
 
 
+def create_stock_engine(url: str) -> AsyncEngine:
+    """SQLAlchemy's own engine with the bot's database settings (see the module docstring)."""
+    if is_sqlite(url):
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", set_sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True)
+
+
 async def open_naive_database(url: str) -> AsyncEngine:
-    """The project's engine factory, and a fresh ``bench_naive_users`` table."""
-    engine = create_engine(url)
+    """A stock engine, and a fresh ``bench_naive_users`` table."""
+    engine = create_stock_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(NaiveBase.metadata.drop_all)
         await connection.run_sync(NaiveBase.metadata.create_all)

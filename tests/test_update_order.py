@@ -101,3 +101,41 @@ async def test_others_are_answered_while_one_person_waits_and_each_keeps_their_o
     # The typed time answered the question the tap opened: it is stored.
     await alex.send("/settings")
     assert "21:15" in alex.last_message.text
+
+
+async def test_many_people_changing_their_time_at_once_each_get_their_own_saved(
+    harness: BotHarness, api: FakeBotApi
+) -> None:
+    people = [await onboard(harness, 2000 + n, f"Person{n}") for n in range(16)]
+    times = {p.user_id: f"{7 + n % 12:02d}:{n * 7 % 60:02d}" for n, p in enumerate(people)}
+    menus = {}
+    for person in people:
+        await person.send("/settings")
+        menus[person.user_id] = person.last_message
+    before = len(api.calls)
+
+    # Everyone taps "change time" and types their new time, all arriving together: the
+    # updates are handled concurrently, and most of them write.
+    await harness.feed_as_polled(
+        [
+            payload
+            for person in people
+            for payload in (
+                person.press_update("settings:time", menus[person.user_id]),
+                person.text_update(times[person.user_id]),
+            )
+        ]
+    )
+
+    for person in people:
+        sent = [
+            call.text or ""
+            for call in api.calls[before:]
+            if call.chat_id == person.user_id and call.method == "sendMessage"
+        ]
+        assert len(sent) == 2, (person.first_name, sent)
+        assert times[person.user_id] in sent[1], (person.first_name, sent)
+    await harness.restart()
+    for person in people:
+        await person.send("/settings")
+        assert times[person.user_id] in person.last_message.text

@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage import sqlite_driver
+from bot.storage.sqlite_writes import SQLiteWriteLock
+
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 
@@ -38,7 +41,7 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while the one writer writes; the busy timeout makes a second writer
     # wait instead of failing at once; SQLite leaves foreign keys off unless asked.
     cursor = dbapi_connection.cursor()
@@ -54,7 +57,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         ensure_sqlite_directory(url)
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        sqlite_driver.install(engine.sync_engine)
+        event.listen(engine.sync_engine, "connect", set_sqlite_pragmas)
+        SQLiteWriteLock(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000).install(engine.sync_engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)

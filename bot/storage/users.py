@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.engine import dialect_insert
 from bot.storage.models import User
 
+# Every update starts with this query. Built once, so SQLAlchemy works out its cache key once,
+# not again on every update.
+_USER_BY_TELEGRAM_ID = select(User).where(User.telegram_id == bindparam("telegram_id"))
+
 
 async def get_user_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    return await session.scalar(_USER_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
 
 
 async def create_user_once(
