@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import urllib.request
 from typing import IO
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -122,14 +122,26 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
-        body: aiohttp.FormData | dict[str, str] | None = None
+        body: aiohttp.FormData | bytes | None = None
+        headers = None
         if request_data is not None:
             parameters = request_data.json_parameters
-            body = _multipart(parameters, files) if files else parameters
+            if files:
+                body = _multipart(parameters, files)
+            else:
+                # The bytes aiohttp would send for the dict, without the FormData (and the
+                # multipart writer it makes for every call) it builds to get there.
+                body = urlencode(parameters).encode()
+                headers = _FORM_HEADERS
 
         try:
             async with session.request(
-                method, url, data=body, timeout=timeout, proxy=self._proxy_for(url)
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                proxy=self._proxy_for(url),
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -151,6 +163,9 @@ class AiohttpRequest(BaseRequest):
                 proxy = None
             self._proxy_by_origin[origin] = proxy
         return self._proxy_by_origin[origin]
+
+
+_FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def _chosen(given: ODVInput[float], default: float | None) -> float | None:

@@ -326,6 +326,23 @@ async def test_pause_and_resume(harness: BotHarness) -> None:
     assert "from 1 to 60" in (await alex.send("/pause forever")).text
 
 
+async def test_pause_and_resume_before_setup_is_done_lead_back_to_setup(
+    harness: BotHarness,
+) -> None:
+    alex = harness.user(1001, "Alex")
+    await alex.send("/start")
+    await alex.press("Yes")  # consented; no zone or time yet
+
+    for command in ("/pause", "/resume"):
+        explained, question = (await alex.send(command)).texts
+        assert "haven't started yet" in explained
+        assert "where are you in time" in question
+    # The question is open: the next message is taken as the zone.
+    assert "what time" in (await alex.send("Berlin")).text.lower()
+    stranger = harness.user(3003, "Robin")
+    assert "We haven't met yet" in (await stranger.send("/pause")).text
+
+
 async def test_pause_from_the_settings_screen(harness: BotHarness) -> None:
     alex = await onboard(harness)
     await alex.send("/settings")

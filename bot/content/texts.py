@@ -204,6 +204,7 @@ class PauseTexts(_Section):
     resumed: Template
     not_paused: Template
     usage: Template
+    before_setup: str
 
 
 class WeekTexts(_Section):

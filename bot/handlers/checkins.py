@@ -19,7 +19,7 @@ from bot.handlers.common import answer_query, clock, edit_in_place, find_sender,
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.notify import notify
-from bot.handlers.onboarding import PRIVATE_MESSAGES
+from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import answer_stale_button, known_sender, send_not_started
 from bot.handlers.send import reply, send_text
 from bot.services import accounts, checkins
@@ -287,6 +287,26 @@ def _day(user: User, instant: datetime, context: BotContext) -> str:
     return local_now(user.time_zone or "UTC", instant).strftime(context.texts.checkin.day_format)
 
 
+async def _sender_and_setup(
+    session: AsyncSession, update: Update, now: datetime
+) -> tuple[User | None, PendingInput | None]:
+    """The sender and, if their setup is unfinished, its question (opened again)."""
+    user = await find_sender(session, update, now)
+    setup = await accounts.restore_setup(session, user, now) if user is not None else None
+    return user, setup
+
+
+async def _explain_not_scheduled(
+    update: Update, context: BotContext, setup: PendingInput | None
+) -> None:
+    """/pause or /resume from someone without check-ins yet: how to get them."""
+    if setup is None:
+        await send_not_started(update, context)
+        return
+    await reply(update, context.texts.pause.before_setup)
+    await ask_open_question(update, context, setup)
+
+
 async def pause(update: Update, context: BotContext) -> None:
     texts = context.texts.pause
     args = context.args or []
@@ -296,12 +316,13 @@ async def pause(update: Update, context: BotContext) -> None:
     days = int(args[0]) if args else checkins.DEFAULT_PAUSE_DAYS
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
-        if user is None or user.onboarded_at is None:
-            await send_not_started(update, context)
-            return
-        until = await checkins.pause(session, user, days, now)
+        user, setup = await _sender_and_setup(session, update, now)
+        if user is not None and setup is None:
+            until = await checkins.pause(session, user, days, now)
         await session.commit()
+    if user is None or setup is not None:
+        await _explain_not_scheduled(update, context, setup)
+        return
     await reply(update, render(texts.paused, until=_day(user, until, context)))
 
 
@@ -309,13 +330,14 @@ async def resume(update: Update, context: BotContext) -> None:
     texts = context.texts.pause
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
-        if user is None or user.onboarded_at is None:
-            await send_not_started(update, context)
-            return
-        was_paused = checkins.is_paused(user, now)
-        next_at = await checkins.resume(session, user, now)
+        user, setup = await _sender_and_setup(session, update, now)
+        if user is not None and setup is None:
+            was_paused = checkins.is_paused(user, now)
+            next_at = await checkins.resume(session, user, now)
         await session.commit()
+    if user is None or setup is not None:
+        await _explain_not_scheduled(update, context, setup)
+        return
     if not was_paused or next_at is None:
         await reply(update, texts.not_paused)
         return

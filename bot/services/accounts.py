@@ -92,7 +92,7 @@ async def register_consenting_user(
     )
 
 
-def _reschedule(user: User, now: datetime) -> None:
+def reschedule(user: User, now: datetime) -> None:
     """The next evening after ``now`` (or after a pause), for someone who is reachable."""
     if user.time_zone and user.checkin_time and user.active:
         start = max(now, user.paused_until) if user.paused_until else now
@@ -110,7 +110,7 @@ async def set_time_zone(session: AsyncSession, user: User, zone: str, now: datet
     else:
         user.pending_input = None
     user.updated_at = now
-    _reschedule(user, now)
+    reschedule(user, now)
     return user
 
 
@@ -121,7 +121,7 @@ async def set_checkin_time(session: AsyncSession, user: User, at: time, now: dat
         user.onboarded_at = now
     user.pending_input = None
     user.updated_at = now
-    _reschedule(user, now)
+    reschedule(user, now)
     return user
 
 
@@ -146,7 +146,7 @@ async def reactivate(session: AsyncSession, user: User, now: datetime) -> None:
     """Someone who had blocked the bot wrote again: their evenings start again."""
     user.active = True
     user.updated_at = now
-    _reschedule(user, now)
+    reschedule(user, now)
 
 
 async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.accounts import reschedule
 from bot.services.checkin_items import MOMENT_OUTCOMES, accepts
 from bot.storage import checkins, notes, pairing
 from bot.storage.checkins import DIGEST, EVENING, DueUser, OutboxRow
@@ -272,15 +273,15 @@ async def pause(session: AsyncSession, user: User, days: int, now: datetime) -> 
         raise ValueError(days)
     until = now + timedelta(days=days)
     user.paused_until = until
-    if user.time_zone and user.checkin_time:
-        user.next_checkin_at = next_checkin_at(until, user.time_zone, user.checkin_time)
+    user.updated_at = now
+    reschedule(user, now)
     return until
 
 
 async def resume(session: AsyncSession, user: User, now: datetime) -> datetime | None:
     user.paused_until = None
-    if user.time_zone and user.checkin_time:
-        user.next_checkin_at = next_checkin_at(now, user.time_zone, user.checkin_time)
+    user.updated_at = now
+    reschedule(user, now)
     return user.next_checkin_at
 
 
