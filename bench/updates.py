@@ -181,7 +181,13 @@ from bot.storage.engine import create_engine, is_sqlite, set_sqlite_pragmas
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import User
 from bot.telegram_request import AiohttpRequest
-from tests.harness import TEST_TOKEN
+from tests.harness import (
+    TEST_TOKEN,
+    callback_query_json,
+    private_chat_json,
+    sender_json,
+    text_json,
+)
 from tests.telegram_fake import FakeBotApi
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -221,16 +227,7 @@ class Person:
 
     @property
     def sender(self) -> dict[str, Any]:
-        return {
-            "id": self.user_id,
-            "is_bot": False,
-            "first_name": self.first_name,
-            "language_code": "en",
-        }
-
-    @property
-    def chat(self) -> dict[str, Any]:
-        return {"id": self.user_id, "type": "private", "first_name": self.first_name}
+        return sender_json(self.user_id, self.first_name)
 
 
 class Updates:
@@ -242,30 +239,19 @@ class Updates:
         self._message_ids = itertools.count(1_000_000_000)
 
     def text(self, person: Person, text: str) -> Payload:
-        message: dict[str, Any] = {
+        message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": person.chat,
+            "chat": private_chat_json(person.user_id, person.first_name),
             "from": person.sender,
-            "text": text,
+            **text_json(text),
         }
-        if text.startswith("/"):
-            length = len(text.split(maxsplit=1)[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return {"update_id": next(self._update_ids), "message": message}
 
     def press(self, person: Person, data: str, target: dict[str, Any]) -> Payload:
         """A tap on an inline button of ``target`` (a bot message, as JSON)."""
-        return {
-            "update_id": next(self._update_ids),
-            "callback_query": {
-                "id": str(next(self._message_ids)),
-                "from": person.sender,
-                "chat_instance": f"chat-{person.user_id}",
-                "data": data,
-                "message": target,
-            },
-        }
+        query = callback_query_json(str(next(self._message_ids)), person.sender, data, target)
+        return {"update_id": next(self._update_ids), "callback_query": query}
 
 
 def mix_waves(

@@ -15,8 +15,7 @@ from bot.app import build_application, load_content
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError
 from bot.logs import configure_logging
-from bot.storage.engine import create_engine
-from bot.storage.migrate import upgrade_to_head
+from bot.storage.migrate import migrate_database
 from bot.telegram_request import AiohttpRequest
 
 EXIT_CONFIG = 2
@@ -27,14 +26,6 @@ logger = logging.getLogger("bot")
 def _fail(message: str, status: int) -> int:
     print(f"secure-base: {message}", file=sys.stderr)
     return status
-
-
-async def _migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
 
 
 async def _check_token(settings: Settings) -> str:
@@ -59,7 +50,7 @@ def main() -> int:
     configure_logging(settings)
     safe_url = make_url(settings.database_url).render_as_string(hide_password=True)
     try:
-        asyncio.run(_migrate(settings))
+        asyncio.run(migrate_database(settings.database_url))
     except Exception as exc:  # any driver error: say which database, not a traceback
         return _fail(f"cannot prepare the database {safe_url}: {exc}", EXIT_RUNTIME)
     logger.info("database %s is at the newest schema", safe_url)

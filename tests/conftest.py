@@ -22,7 +22,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.storage.engine import create_engine
-from bot.storage.migrate import upgrade_to_head
+from bot.storage.migrate import migrate_database
 from bot.storage.models import Base
 from tests.harness import TEST_TOKEN, BotHarness, FakeClock
 from tests.telegram_fake import FakeBotApi
@@ -33,14 +33,6 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
-
-
-async def _migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
 
 
 async def _admin_execute(admin_url: str, *statements: str) -> None:
@@ -67,7 +59,7 @@ async def _empty_all_tables(url: str) -> None:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    asyncio.run(_migrate(sqlite_url(path)))
+    asyncio.run(migrate_database(sqlite_url(path)))
     return path
 
 
@@ -89,7 +81,7 @@ def postgres_server_url() -> Iterator[str]:
     asyncio.run(_admin_execute(admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        asyncio.run(_migrate(url))
+        asyncio.run(migrate_database(url))
         yield url
     finally:
         asyncio.run(_admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -148,9 +140,5 @@ def api() -> FakeBotApi:
 async def harness(
     settings: Settings, api: FakeBotApi, clock: FakeClock, zone_finder: TimezoneFinder
 ) -> AsyncIterator[BotHarness]:
-    bot = BotHarness(settings, api=api, clock=clock, zone_finder=zone_finder)
-    await bot.start()
-    try:
+    async with BotHarness(settings, api=api, clock=clock, zone_finder=zone_finder) as bot:
         yield bot
-    finally:
-        await bot.stop()

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.harness import BotHarness
+from tests.harness import BotHarness, private_chat_json
 from tests.telegram_fake import BotMessage
 
 # --- people and chats ----------------------------------------------------------------------
@@ -52,7 +52,7 @@ class Person:
         return value
 
     def private_chat(self) -> dict[str, Any]:
-        return {"id": self.user_id, "type": "private", "first_name": self.first_name}
+        return private_chat_json(self.user_id, self.first_name)
 
 
 @dataclass(frozen=True)

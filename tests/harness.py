@@ -3,17 +3,22 @@
 ``BotHarness`` builds the bot with :func:`bot.app.build_application` and a
 :class:`~tests.telegram_fake.FakeRequest`; ``TelegramUser`` turns "send this text", "share a
 location" or "press that button" into real update JSON fed through ``process_update`` and
-returns what the bot sent in reply.
+returns what the bot sent in reply. ``async with BotHarness(...) as harness`` starts and stops
+it; ``harness.rows(Model, ...)`` and ``harness.session()`` look into its database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self, TypeVar
 
+from sqlalchemy import ColumnElement, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
@@ -22,9 +27,12 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.content import Framework
 from bot.context import BotApplication
+from bot.storage.models import Base
 from tests.telegram_fake import ApiCall, BotMessage, FakeBotApi, FakeRequest, visible_text
 
 TEST_TOKEN = "123456789:TEST-token_for_the_fake_bot_api_000"
+
+M = TypeVar("M", bound=Base)
 
 
 @dataclass
@@ -122,6 +130,27 @@ class BotHarness:
         await self.stop()
         await self.start()
 
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session on the bot's database, made as the bot makes its own; what is not
+        committed is rolled back when the block ends."""
+        assert self.app is not None, "start() the harness first"
+        async with self.app.bot_data.services.sessions() as session:
+            yield session
+
+    async def rows(self, model: type[M], *where: ColumnElement[bool]) -> list[M]:
+        """The stored rows of ``model`` matching all of ``where``, in primary key order."""
+        async with self.session() as session:
+            ordered = select(model).where(*where).order_by(*inspect(model).primary_key)
+            return list(await session.scalars(ordered))
+
     def user(self, user_id: int, first_name: str = "Alex", **extra: Any) -> TelegramUser:
         return TelegramUser(self, user_id, first_name, extra)
 
@@ -165,6 +194,46 @@ class BotHarness:
         return Replies(calls)
 
 
+# --- update JSON, as Telegram sends it (also used by bench/updates.py) ----------------------
+
+
+def sender_json(user_id: int, first_name: str, **extra: Any) -> dict[str, Any]:
+    """The ``from`` of a person's message or button press."""
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": first_name,
+        "language_code": "en",
+        **extra,
+    }
+
+
+def private_chat_json(user_id: int, first_name: str) -> dict[str, Any]:
+    return {"id": user_id, "type": "private", "first_name": first_name}
+
+
+def text_json(text: str) -> dict[str, Any]:
+    """A message's ``text``; a leading ``/command`` is marked as a command, as clients do."""
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        length = len(text.split(maxsplit=1)[0])
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return content
+
+
+def callback_query_json(
+    query_id: str, sender: dict[str, Any], data: str, message: dict[str, Any]
+) -> dict[str, Any]:
+    """A press on a button with ``data`` under ``message`` (a bot message, as JSON)."""
+    return {
+        "id": query_id,
+        "from": sender,
+        "chat_instance": f"chat-{sender['id']}",
+        "data": data,
+        "message": message,
+    }
+
+
 @dataclass
 class TelegramUser:
     """A person in a private chat with the bot."""
@@ -176,35 +245,20 @@ class TelegramUser:
 
     @property
     def _from(self) -> dict[str, Any]:
-        return {
-            "id": self.user_id,
-            "is_bot": False,
-            "first_name": self.first_name,
-            "language_code": "en",
-            **self.extra,
-        }
-
-    @property
-    def _chat(self) -> dict[str, Any]:
-        return {"id": self.user_id, "type": "private", "first_name": self.first_name}
+        return sender_json(self.user_id, self.first_name, **self.extra)
 
     def _message(self, **content: Any) -> dict[str, Any]:
         return {
             "message_id": self.harness.api.next_message_id(),
             "date": int(self.harness.clock.now.timestamp()),
-            "chat": self._chat,
+            "chat": private_chat_json(self.user_id, self.first_name),
             "from": self._from,
             **content,
         }
 
     def text_update(self, text: str) -> dict[str, Any]:
-        """The update JSON of typing ``text``; a leading ``/command`` is marked as a command,
-        as clients do."""
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            length = len(text.split(maxsplit=1)[0])
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return {"message": self._message(**content)}
+        """The update JSON of typing ``text``."""
+        return {"message": self._message(**text_json(text))}
 
     async def send(self, text: str) -> Replies:
         """Type ``text``."""
@@ -281,18 +335,13 @@ class TelegramUser:
         """The update JSON of a press on a button with ``data`` (on ``message``, else the
         newest message)."""
         target = message or self.last_message
-        callback = {
-            "id": str(self.harness.api.next_message_id()),
-            "from": self._from,
-            "chat_instance": f"chat-{self.user_id}",
-            "data": data,
-            "message": {
-                "message_id": target.message_id,
-                "date": int(self.harness.clock.now.timestamp()),
-                "chat": {"id": target.chat_id, "type": "private"},
-                "from": self.harness.api.bot_user(),
-                "text": target.text,
-                **({"reply_markup": target.reply_markup} if target.buttons else {}),
-            },
+        pressed = {
+            "message_id": target.message_id,
+            "date": int(self.harness.clock.now.timestamp()),
+            "chat": {"id": target.chat_id, "type": "private"},
+            "from": self.harness.api.bot_user(),
+            "text": target.text,
+            **({"reply_markup": target.reply_markup} if target.buttons else {}),
         }
-        return {"callback_query": callback}
+        query_id = str(self.harness.api.next_message_id())
+        return {"callback_query": callback_query_json(query_id, self._from, data, pressed)}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import time
 
-from sqlalchemy import select
-
 from bot.storage.models import User
 from tests.harness import BotHarness, TelegramUser
 from tests.journeys import STALE
@@ -13,12 +11,10 @@ from tests.journeys import STALE
 
 async def snapshot(harness: BotHarness) -> list[tuple[object, ...]]:
     """Every stored user field that a stray input could change."""
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
-        users = await session.scalars(select(User).order_by(User.id))
-        return [
-            (u.telegram_id, u.time_zone, u.checkin_time, u.pending_input, u.next_checkin_at)
-            for u in users
-        ]
+    return [
+        (u.telegram_id, u.time_zone, u.checkin_time, u.pending_input, u.next_checkin_at)
+        for u in await harness.rows(User)
+    ]
 
 
 async def at_zone_question(harness: BotHarness) -> TelegramUser:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-
 from bot.handlers.dispatch import DispatchReport, dispatch
 from bot.services import checkins as checkin_service
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
@@ -17,11 +15,6 @@ from tests.journeys import STALE, onboard
 async def run_dispatch(harness: BotHarness) -> DispatchReport:
     assert harness.app is not None
     return await dispatch(harness.app.bot, harness.app.bot_data.services)
-
-
-async def rows(harness: BotHarness, model: type, *where: object) -> list:
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
-        return list(await session.scalars(select(model).where(*where)))
 
 
 def prompts_to(harness: BotHarness, chat_id: int) -> list[str]:
@@ -66,9 +59,9 @@ async def test_the_evening_prompt_arrives_at_local_time_and_is_answered_in_one_m
     await alex.press("Done for today", message=prompt)
     assert "Thank you for showing up today" in prompt.text
 
-    [checkin] = await rows(harness, Checkin)
+    [checkin] = await harness.rows(Checkin)
     assert checkin.local_date == date(2026, 11, 27)
-    answers = {a.item: a.value for a in await rows(harness, CheckinAnswer)}
+    answers = {a.item: a.value for a in await harness.rows(CheckinAnswer)}
     assert answers == {
         "bids_noticed": "few",
         "bids_response": "toward",
@@ -76,7 +69,7 @@ async def test_the_evening_prompt_arrives_at_local_time_and_is_answered_in_one_m
         "my_stress": "calm",
         "partner_stress": "yes",
     }
-    [note] = await rows(harness, Note)
+    [note] = await harness.rows(Note)
     assert (note.checkin_id, note.visibility) == (checkin.id, "private")
     assert note.body == "Sam made me tea when I was tired <3"
 
@@ -104,7 +97,7 @@ async def test_one_prompt_per_local_day_and_the_next_one_tomorrow(harness: BotHa
     await run_dispatch(harness)
 
     assert len(prompts_to(harness, 1001)) == 2
-    assert [c.local_date for c in await rows(harness, Checkin)] == [
+    assert [c.local_date for c in await harness.rows(Checkin)] == [
         date(2026, 11, 27),
         date(2026, 11, 28),
     ]
@@ -168,7 +161,7 @@ async def test_skip_today_ends_it_without_a_reminder(harness: BotHarness) -> Non
     harness.clock.advance(hours=3)
 
     assert (await run_dispatch(harness)).reminders == 0
-    [checkin] = await rows(harness, Checkin)
+    [checkin] = await harness.rows(Checkin)
     assert checkin.skipped_at is not None
 
 
@@ -217,15 +210,15 @@ async def test_late_answer_counts_for_the_day_it_was_asked_until_the_next_prompt
 
     harness.clock.now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # Saturday morning
     await alex.press("More", message=friday)
-    [answer] = await rows(harness, CheckinAnswer)
-    [checkin] = await rows(harness, Checkin)
+    [answer] = await harness.rows(CheckinAnswer)
+    [checkin] = await harness.rows(Checkin)
     assert (checkin.local_date, answer.value) == (date(2026, 11, 27), "many")
 
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
     replies = await alex.press("Turned toward", message=friday)
     assert replies.toasts == ["This check-in has closed; a newer one has been sent."]
-    assert len(await rows(harness, CheckinAnswer)) == 1
+    assert len(await harness.rows(CheckinAnswer)) == 1
 
 
 async def test_double_tap_and_replays_store_one_answer(harness: BotHarness) -> None:
@@ -238,7 +231,7 @@ async def test_double_tap_and_replays_store_one_answer(harness: BotHarness) -> N
     await alex.press_data(data, message=prompt)
     await asyncio.gather(*(alex.press_data(data, message=prompt) for _ in range(5)))
 
-    assert len(await rows(harness, CheckinAnswer)) == 1
+    assert len(await harness.rows(CheckinAnswer)) == 1
 
 
 async def test_forged_checkin_buttons(harness: BotHarness) -> None:
@@ -246,7 +239,7 @@ async def test_forged_checkin_buttons(harness: BotHarness) -> None:
     sam = await onboard(harness, 2002, "Sam")
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
-    [alex_checkin] = await rows(harness, Checkin, Checkin.user_id == 1)
+    [alex_checkin] = await harness.rows(Checkin, Checkin.user_id == 1)
 
     for data in [
         f"ci:{alex_checkin.id}:a:bids_noticed:few",  # Sam pressing Alex's check-in
@@ -260,8 +253,8 @@ async def test_forged_checkin_buttons(harness: BotHarness) -> None:
         f"ci:{alex_checkin.id}:a:nonsense:yes",
     ]:
         assert (await alex.press_data(data)).toasts == [STALE], data
-    assert await rows(harness, CheckinAnswer) == []
-    assert all(c.skipped_at is None for c in await rows(harness, Checkin))
+    assert await harness.rows(CheckinAnswer) == []
+    assert all(c.skipped_at is None for c in await harness.rows(Checkin))
 
 
 async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
@@ -290,13 +283,13 @@ async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
     prompt = next(m for m in reversed(alex.chat) if "Evening check-in" in m.text)
     assert "feel encouraged" in prompt.text
     await answer_all(alex, ["Somewhat"])
-    [saturday] = await rows(
-        harness, Checkin, Checkin.local_date == date(2026, 11, 28), Checkin.kind == "evening"
+    [saturday] = await harness.rows(
+        Checkin, Checkin.local_date == date(2026, 11, 28), Checkin.kind == "evening"
     )
     assert saturday.includes_weekly
     answers = {
         a.item: a.value
-        for a in await rows(harness, CheckinAnswer, CheckinAnswer.checkin_id == saturday.id)
+        for a in await harness.rows(CheckinAnswer, CheckinAnswer.checkin_id == saturday.id)
     }
     assert (answers["encouraged_partner"], answers["felt_encouraged"]) == ("yes", "somewhat")
 
@@ -370,7 +363,7 @@ async def test_after_downtime_recent_prompts_are_sent_and_stale_ones_skipped(
         1,
         0,
     )
-    [sam] = await rows(harness, User, User.telegram_id == 2002)
+    [sam] = await harness.rows(User, User.telegram_id == 2002)
     assert sam.next_checkin_at == datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
 
 
@@ -380,14 +373,13 @@ async def test_restart_in_the_middle_of_a_batch_sends_each_prompt_once(
     for n in range(6):
         await onboard(harness, 3000 + n, f"P{n}")
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
-    services = harness.app.bot_data.services  # type: ignore[union-attr]
     # The process claims the batch, sends three, records them, and dies.
-    async with services.sessions() as session:
+    async with harness.session() as session:
         claimed = await checkin_service.claim_due(
             session, harness.clock.now, grace=timedelta(hours=3), batch=500
         )
     first = [(row.checkin_id, 1_000_000 + i) for i, row in enumerate(claimed[:3])]
-    async with services.sessions() as session:
+    async with harness.session() as session:
         await checkin_service.record_sent(session, first, harness.clock.now)
     await harness.restart()
 
@@ -423,7 +415,7 @@ async def test_a_user_who_blocked_the_bot_stops_getting_prompts_and_their_partne
     report = await run_dispatch(harness)
 
     assert (report.sent, report.blocked) == (1, 1)
-    [alex_row] = await rows(harness, User, User.telegram_id == 1001)
+    [alex_row] = await harness.rows(User, User.telegram_id == 1001)
     assert (alex_row.active, alex_row.next_checkin_at) == (False, None)
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
@@ -452,7 +444,7 @@ async def test_other_failures_are_retried_a_few_times_then_given_up(harness: Bot
     for _ in range(5):
         await run_dispatch(harness)
         harness.clock.advance(minutes=3)
-    saturday = await rows(harness, Checkin, Checkin.local_date == date(2026, 11, 28))
+    saturday = await harness.rows(Checkin, Checkin.local_date == date(2026, 11, 28))
     assert saturday[0].send_attempts == 3
     assert saturday[0].sent_at is None
     assert saturday[0].skipped_at is not None  # given up, never sent twice
@@ -461,9 +453,8 @@ async def test_other_failures_are_retried_a_few_times_then_given_up(harness: Bot
 async def test_two_dispatchers_on_one_database_send_each_prompt_once(
     harness: BotHarness,
 ) -> None:
-    services = harness.app.bot_data.services  # type: ignore[union-attr]
     now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    async with services.sessions() as session:
+    async with harness.session() as session:
         session.add_all(
             User(
                 telegram_id=10_000 + n,
@@ -479,21 +470,16 @@ async def test_two_dispatchers_on_one_database_send_each_prompt_once(
             for n in range(300)
         )
         await session.commit()
-    second = BotHarness(
+    async with BotHarness(
         harness.settings, api=harness.api, clock=harness.clock, zone_finder=harness.zone_finder
-    )
-    await second.start()
-    try:
+    ) as second:
         harness.clock.now = datetime(2026, 11, 27, 20, 0, 5, tzinfo=UTC)
         reports = await asyncio.gather(run_dispatch(harness), run_dispatch(second))
-    finally:
-        await second.stop()
 
     assert sum(r.sent for r in reports) == 300
     sent_to = [c.chat_id for c in harness.api.calls if "Evening check-in" in (c.text or "")]
     assert sorted(sent_to) == [10_000 + n for n in range(300)]
-    async with services.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(Checkin)) == 300
+    assert len(await harness.rows(Checkin)) == 300
 
 
 async def test_log_a_bid_and_a_stressful_moment(harness: BotHarness) -> None:
@@ -511,7 +497,7 @@ async def test_log_a_bid_and_a_stressful_moment(harness: BotHarness) -> None:
     await alex.press("Mine")
     await alex.press("Somewhat")
 
-    moments = await rows(harness, Moment)
+    moments = await harness.rows(Moment)
     assert [(m.kind, m.outcome, m.local_date) for m in moments] == [
         ("bid_noticed", "toward", date(2026, 11, 27)),
         ("stress_mine", "somewhat", date(2026, 11, 27)),
@@ -531,8 +517,8 @@ async def test_a_note_written_after_the_next_prompt_is_kept(harness: BotHarness)
     replies = await alex.send("Friday was lovely")
 
     assert "Saved" in replies.text
-    [note] = await rows(harness, Note)
-    friday = (await rows(harness, Checkin, Checkin.local_date == date(2026, 11, 27)))[0]
+    [note] = await harness.rows(Note)
+    friday = (await harness.rows(Checkin, Checkin.local_date == date(2026, 11, 27)))[0]
     assert (note.body, note.checkin_id) == ("Friday was lovely", friday.id)
 
 
@@ -548,7 +534,7 @@ async def test_done_closes_the_note_question(harness: BotHarness) -> None:
     replies = await alex.send("just chatting")
 
     assert "not sure what to do with that" in replies.text
-    assert await rows(harness, Note) == []
+    assert await harness.rows(Note) == []
 
 
 async def test_a_blocked_users_prompt_is_not_retried(harness: BotHarness) -> None:
@@ -579,4 +565,4 @@ async def test_a_press_answered_too_late_still_goes_on(harness: BotHarness) -> N
 
     assert "How did you mostly respond" in alex.last_message.text
     assert "went wrong" not in replies.text
-    assert [a.value for a in await rows(harness, CheckinAnswer)] == ["few"]
+    assert [a.value for a in await harness.rows(CheckinAnswer)] == ["few"]

@@ -415,8 +415,7 @@ class Checker:
                 "another person's marker in an export", f"{marker} to {recipient}", case, index
             )
             return
-        assert self.harness.app is not None
-        async with self.harness.app.bot_data.services.sessions() as session:
+        async with self.harness.session() as session:
             notes = (
                 await session.execute(
                     select(Note.visibility, User.id, User.telegram_id)
@@ -458,10 +457,8 @@ class Checker:
 
 async def database_problems(harness: BotHarness) -> list[str]:
     """Invariants no sequence of updates may break."""
-    assert harness.app is not None
-    services = harness.app.bot_data.services
     found: list[str] = []
-    async with services.sessions() as session:
+    async with harness.session() as session:  # one snapshot of all tables
         users = {u.id: u for u in await session.scalars(select(User))}
         couples = {c.id: c for c in await session.scalars(select(Couple))}
         members = list(await session.scalars(select(CoupleMember)))
@@ -573,8 +570,7 @@ def describe_error(record: logging.LogRecord) -> tuple[str, str]:
 
 
 async def refresh_pools(harness: BotHarness, pools: Pools) -> None:
-    assert harness.app is not None
-    async with harness.app.bot_data.services.sessions() as session:
+    async with harness.session() as session:
         pools.checkin_ids = list(await session.scalars(select(Checkin.id).order_by(Checkin.id)))
         pools.note_ids = list(await session.scalars(select(Note.id).order_by(Note.id)))
         pools.couple_ids = list(await session.scalars(select(Couple.id).order_by(Couple.id)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sqlalchemy import select
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
@@ -18,11 +17,6 @@ from tests.telegram_fake import FakeBotApi
 
 COURSE = load_frameworks()["secure_base"]
 FIXTURES = Path(__file__).parent / "fixtures" / "frameworks"
-
-
-async def notes(harness: BotHarness) -> list[Note]:
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
-        return list(await session.scalars(select(Note).order_by(Note.id)))
 
 
 async def test_walk_the_whole_course_in_one_message_and_back(harness: BotHarness) -> None:
@@ -83,14 +77,14 @@ async def test_reflection_is_private_until_shared(harness: BotHarness) -> None:
     saved = await alex.send("I missed two of Sam's texts today & felt bad <3")
 
     assert "Only you can see this" in saved.text
-    [note] = await notes(harness)
+    [note] = await harness.rows(Note)
     assert (note.framework_id, note.step, note.visibility) == ("secure_base", 2, "private")
     assert note.body == "I missed two of Sam's texts today & felt bad <3"
 
     await alex.press("Share with my partner")
-    assert (await notes(harness))[0].visibility == "shared"
+    assert (await harness.rows(Note))[0].visibility == "shared"
     await alex.press("Make it private again")
-    assert (await notes(harness))[0].visibility == "private"
+    assert (await harness.rows(Note))[0].visibility == "private"
 
 
 async def test_text_without_an_open_question_is_not_a_reflection(harness: BotHarness) -> None:
@@ -101,7 +95,7 @@ async def test_text_without_an_open_question_is_not_a_reflection(harness: BotHar
     replies = await alex.send("this is just chatter")
 
     assert "not sure what to do with that" in replies.text
-    assert await notes(harness) == []
+    assert await harness.rows(Note) == []
 
 
 async def test_overlong_reflection_is_refused_and_the_question_stays_open(
@@ -117,7 +111,7 @@ async def test_overlong_reflection_is_refused_and_the_question_stays_open(
     assert "longer than I can keep (4,000 characters at most)" in too_long.text
     assert "only keep written answers" in sticker.text
     assert "Saved" in fine.text
-    assert [n.body for n in await notes(harness)] == ["Needing Sam is not weakness."]
+    assert [n.body for n in await harness.rows(Note)] == ["Needing Sam is not weakness."]
 
 
 async def test_checklist_toggles_persist(harness: BotHarness) -> None:
@@ -143,7 +137,7 @@ async def test_stale_and_forged_buttons_change_nothing(harness: BotHarness) -> N
     sam = await onboard(harness, 2002, "Sam")
     await open_reflection(alex, 1)
     await alex.send("My private thought")
-    [note] = await notes(harness)
+    [note] = await harness.rows(Note)
     before = alex.last_message.text
 
     for data in [
@@ -157,7 +151,7 @@ async def test_stale_and_forged_buttons_change_nothing(harness: BotHarness) -> N
         assert (await alex.press_data(data)).toasts == [STALE], data
     # Sam cannot share (or even touch) Alex's note by forging its id.
     assert (await sam.press_data(f"note:{note.id}:shared")).toasts == [STALE]
-    assert (await notes(harness))[0].visibility == "private"
+    assert (await harness.rows(Note))[0].visibility == "private"
     assert alex.last_message.text == before
 
 
@@ -184,11 +178,9 @@ async def test_a_second_framework_is_just_a_file(
 ) -> None:
     shutil.copy(FRAMEWORKS_DIR / "secure_base.toml", tmp_path)
     shutil.copy(FIXTURES / "tiny.toml", tmp_path)
-    harness = BotHarness(
+    async with BotHarness(
         settings, api=api, zone_finder=zone_finder, frameworks=load_frameworks(tmp_path)
-    )
-    await harness.start()
-    try:
+    ) as harness:
         alex = await onboard(harness)
         chooser = await alex.send("/learn")
         assert "Which course" in chooser.text
@@ -202,8 +194,6 @@ async def test_a_second_framework_is_just_a_file(
             "⬜ Picked an anchor",
             "⬜ Celebrated a win",
         ]
-    finally:
-        await harness.stop()
 
 
 async def test_a_shared_reflection_reaches_the_partner_and_a_private_one_does_not(

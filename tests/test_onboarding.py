@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from sqlalchemy import select
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
@@ -14,11 +13,6 @@ from tests.journeys import STALE
 from tests.telegram_fake import FakeBotApi
 
 MENU_BUTTONS = ["📖 Learn", "💞 Invite partner", "⚙️ Settings", "❓ Help"]
-
-
-async def stored_users(harness: BotHarness) -> list[User]:
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
-        return list(await session.scalars(select(User).order_by(User.id)))
 
 
 async def onboard(harness: BotHarness, user_id: int = 1001, name: str = "Alex") -> None:
@@ -39,7 +33,7 @@ async def test_new_user_is_greeted_by_name_and_asked_for_consent(harness: BotHar
     assert "therap" in replies.text
     consent = alex.last_message
     assert [button["text"] for button in consent.buttons] == ["✅ Yes, that's okay", "Not now"]
-    assert await stored_users(harness) == []  # nothing stored before consent
+    assert await harness.rows(User) == []  # nothing stored before consent
 
 
 async def test_full_onboarding_stores_zone_and_time_and_ends_on_menu(harness: BotHarness) -> None:
@@ -61,7 +55,7 @@ async def test_full_onboarding_stores_zone_and_time_and_ends_on_menu(harness: Bo
     assert "21:00" in replies.text
     assert [b["text"] for b in alex.last_message.buttons] == MENU_BUTTONS
 
-    [user] = await stored_users(harness)
+    [user] = await harness.rows(User)
     assert user.telegram_id == 1001
     assert user.time_zone == "Europe/Berlin"
     assert user.checkin_time == time(21, 0)
@@ -77,9 +71,7 @@ async def test_operator_defaults_are_offered_first(
     custom = settings.model_copy(
         update={"default_checkin_time": time(21, 30), "default_time_zone": "Europe/Madrid"}
     )
-    harness = BotHarness(custom, api=api, zone_finder=zone_finder)
-    await harness.start()
-    try:
+    async with BotHarness(custom, api=api, zone_finder=zone_finder) as harness:
         alex = harness.user(1001, "Alex")
         await alex.send("/start")
         await alex.press("Yes")
@@ -88,10 +80,8 @@ async def test_operator_defaults_are_offered_first(
         labels = [b["text"] for b in alex.last_message.buttons]
         assert labels == ["19:00", "20:00", "21:00", "⭐ 21:30", "22:00"]
         await alex.press("21:30")
-        [user] = await stored_users(harness)
+        [user] = await harness.rows(User)
         assert user.checkin_time == time(21, 30)
-    finally:
-        await harness.stop()
 
 
 async def test_time_zone_from_shared_location(harness: BotHarness) -> None:
@@ -102,7 +92,7 @@ async def test_time_zone_from_shared_location(harness: BotHarness) -> None:
     replies = await alex.send_location(latitude=35.68, longitude=139.69)  # Tokyo
 
     assert "Asia/Tokyo" in replies.text
-    [user] = await stored_users(harness)
+    [user] = await harness.rows(User)
     assert user.time_zone == "Asia/Tokyo"
 
 
@@ -115,7 +105,7 @@ async def test_typed_offset_and_typed_time(harness: BotHarness) -> None:
     replies = await alex.send("19:45")
 
     assert "19:45" in replies.text
-    [user] = await stored_users(harness)
+    [user] = await harness.rows(User)
     assert (user.time_zone, user.checkin_time) == ("UTC+03:00", time(19, 45))
 
 
@@ -127,7 +117,7 @@ async def test_declining_consent_stores_nothing(harness: BotHarness) -> None:
 
     assert "haven't stored anything" in alex.last_message.text
     assert alex.last_message.buttons == []
-    assert await stored_users(harness) == []
+    assert await harness.rows(User) == []
 
 
 async def test_start_again_shows_menu_and_creates_no_second_user(harness: BotHarness) -> None:
@@ -138,7 +128,7 @@ async def test_start_again_shows_menu_and_creates_no_second_user(harness: BotHar
 
     assert "Welcome back, Alex" in replies.text
     assert [b["text"] for b in alex.last_message.buttons] == MENU_BUTTONS
-    assert len(await stored_users(harness)) == 1
+    assert len(await harness.rows(User)) == 1
 
 
 async def test_double_tap_on_consent_creates_one_user(harness: BotHarness) -> None:
@@ -150,7 +140,7 @@ async def test_double_tap_on_consent_creates_one_user(harness: BotHarness) -> No
     replies = await alex.press_data(data, message=consent)  # the same tap, delivered twice
 
     assert replies.toasts == [STALE]
-    assert len(await stored_users(harness)) == 1
+    assert len(await harness.rows(User)) == 1
 
 
 async def test_onboarding_resumes_after_restart(harness: BotHarness) -> None:
@@ -163,7 +153,7 @@ async def test_onboarding_resumes_after_restart(harness: BotHarness) -> None:
     replies = await alex.send("8:30 pm")
 
     assert "All set" in replies.text
-    [user] = await stored_users(harness)
+    [user] = await harness.rows(User)
     assert (user.time_zone, user.checkin_time) == ("Europe/Lisbon", time(20, 30))
 
 
@@ -176,7 +166,7 @@ async def test_start_midway_repeats_the_open_question(harness: BotHarness) -> No
 
     assert "Let's finish setting up" in replies.text
     assert "where are you in time" in replies.text
-    assert len(await stored_users(harness)) == 1
+    assert len(await harness.rows(User)) == 1
 
 
 async def test_settings_remembered_after_restart(harness: BotHarness) -> None:

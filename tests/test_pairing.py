@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bot.storage.models import Couple, CoupleMember, Invite, User
 from tests.harness import BotHarness
@@ -13,7 +13,7 @@ from tests.journeys import STALE, invite_code, onboard, pair
 
 async def active_couples(harness: BotHarness) -> list[set[int]]:
     """Each active couple as the set of its members' Telegram ids."""
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
+    async with harness.session() as session:
         rows = await session.execute(
             select(CoupleMember.couple_id, User.telegram_id)
             .join(User, User.id == CoupleMember.user_id)
@@ -151,12 +151,12 @@ async def test_inviter_who_blocked_the_bot_or_left(harness: BotHarness) -> None:
     alex = await onboard(harness, 1001, "Alex")
     sam = await onboard(harness, 2002, "Sam")
     code = invite_code(await alex.send("/pair"))
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
+    async with harness.session() as session:
         await session.execute(update(User).where(User.telegram_id == 1001).values(active=False))
         await session.commit()
 
     assert "Alex isn't reachable here right now" in (await sam.send(f"/join {code}")).text
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
+    async with harness.session() as session:
         await session.execute(update(User).where(User.telegram_id == 1001).values(active=True))
         await session.delete(await session.scalar(select(User).where(User.telegram_id == 1001)))
         await session.commit()
@@ -242,7 +242,7 @@ async def test_partner_who_blocked_the_bot(harness: BotHarness) -> None:
 
     assert "You and Alex are now paired" in replies.text
     assert await active_couples(harness) == [{1001, 2002}]
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
+    async with harness.session() as session:
         assert await session.scalar(select(User.active).where(User.telegram_id == 1001)) is False
 
     await sam.send("/unpair")
@@ -251,7 +251,7 @@ async def test_partner_who_blocked_the_bot(harness: BotHarness) -> None:
 
     harness.api.blocked_chats.discard(1001)
     await alex.send("/partner")  # writing again makes Alex active again
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
+    async with harness.session() as session:
         assert await session.scalar(select(User.active).where(User.telegram_id == 1001)) is True
 
 
@@ -295,11 +295,7 @@ async def test_fifty_simultaneous_redemptions_make_one_couple(harness: BotHarnes
     couples = await active_couples(harness)
     assert len(couples) == 1
     assert 1001 in couples[0]
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
-        used = await session.scalar(
-            select(func.count()).select_from(Invite).where(Invite.used_at.is_not(None))
-        )
-    assert used == 1
+    assert len(await harness.rows(Invite, Invite.used_at.is_not(None))) == 1
 
 
 async def test_forged_invite_buttons_count_as_wrong_guesses(harness: BotHarness) -> None:

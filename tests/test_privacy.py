@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-
 from bot.handlers.dispatch import dispatch
 from bot.storage.models import (
     Checkin,
@@ -46,11 +44,6 @@ async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
     return alex, sam
 
 
-async def count(harness: BotHarness, model: type, *where: object) -> int:
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
-        return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-
 async def test_export_holds_everything_of_mine_and_nothing_of_my_partners(
     harness: BotHarness,
 ) -> None:
@@ -81,7 +74,7 @@ async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness)
 
     kept = await alex.press("Keep my data")
     assert "nothing was deleted" in kept.text
-    assert await count(harness, User) == 2
+    assert len(await harness.rows(User)) == 2
 
     await alex.send("/delete")
     done = await alex.press("Delete everything")
@@ -89,13 +82,13 @@ async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness)
     assert "Everything I kept about you is erased" in done.text
     assert "Alex has ended your pairing" in sam.last_message.text
     assert "delet" not in sam.last_message.text.lower()  # the partner learns nothing more
-    assert await count(harness, User, User.telegram_id == 1001) == 0
+    assert len(await harness.rows(User, User.telegram_id == 1001)) == 0
     for model in (Note, Moment, LessonProgress):
-        assert await count(harness, model, model.user_id != 2) == 0
-    assert await count(harness, Note) == 1  # Sam's own note stays
-    assert await count(harness, Checkin, Checkin.user_id != 2) == 0
-    assert await count(harness, CheckinAnswer) == 5  # Sam's answers only
-    assert await count(harness, CoupleMember, CoupleMember.ended_at.is_(None)) == 0
+        assert len(await harness.rows(model, model.user_id != 2)) == 0
+    assert len(await harness.rows(Note)) == 1  # Sam's own note stays
+    assert len(await harness.rows(Checkin, Checkin.user_id != 2)) == 0
+    assert len(await harness.rows(CheckinAnswer)) == 5  # Sam's answers only
+    assert len(await harness.rows(CoupleMember, CoupleMember.ended_at.is_(None))) == 0
     assert "not paired yet" in (await sam.send("/partner")).text
 
     again = await alex.send("/start")
@@ -105,12 +98,12 @@ async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness)
 async def test_delete_also_forgets_wrong_code_attempts(harness: BotHarness) -> None:
     mallory = await onboard(harness, 6666, "Mallory")
     await mallory.send("/join AAAAA-AAAAA")
-    assert await count(harness, CodeAttempt) == 1
+    assert len(await harness.rows(CodeAttempt)) == 1
 
     await mallory.send("/delete")
     await mallory.press("Delete everything")
 
-    assert await count(harness, CodeAttempt) == 0
+    assert len(await harness.rows(CodeAttempt)) == 0
 
 
 async def test_support_is_one_command_away_for_everyone(harness: BotHarness) -> None:

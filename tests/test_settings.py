@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from sqlalchemy import select
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.storage.models import User
 from tests.harness import BotHarness, TelegramUser
 from tests.telegram_fake import FakeBotApi
-
-
-async def stored(harness: BotHarness, telegram_id: int = 1001) -> User:
-    async with harness.app.bot_data.services.sessions() as session:  # type: ignore[union-attr]
-        user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-        assert user is not None
-        return user
 
 
 async def onboarded(harness: BotHarness) -> TelegramUser:
@@ -58,7 +50,7 @@ async def test_change_time_zone_moves_the_next_checkin(harness: BotHarness) -> N
     replies = await alex.send("America/New_York")
 
     assert "Time zone: America/New_York" in replies.text
-    user = await stored(harness)
+    [user] = await harness.rows(User, User.telegram_id == 1001)
     assert user.time_zone == "America/New_York"
     assert user.pending_input is None
     # 20:00 in New York on 27 Nov (EST, UTC-5) is 01:00 UTC the next day.
@@ -74,7 +66,7 @@ async def test_change_checkin_time_by_typing(harness: BotHarness) -> None:
 
     assert "Your check-in now comes at 19:15" in replies.text
     assert "Evening check-in: 19:15" in replies.text
-    user = await stored(harness)
+    [user] = await harness.rows(User, User.telegram_id == 1001)
     assert user.checkin_time == time(19, 15)
     assert user.next_checkin_at == datetime(2026, 11, 27, 18, 15, tzinfo=UTC)
 
@@ -86,7 +78,8 @@ async def test_change_checkin_time_by_button(harness: BotHarness) -> None:
 
     await alex.press("22:00")
 
-    assert (await stored(harness)).checkin_time == time(22, 0)
+    [user] = await harness.rows(User, User.telegram_id == 1001)
+    assert user.checkin_time == time(22, 0)
     assert alex.chat[-2].buttons == []  # the buttons of the answered question are gone
 
 
@@ -97,7 +90,8 @@ async def test_checkin_time_earlier_than_now_schedules_tomorrow(harness: BotHarn
 
     await alex.send("09:00")  # it is 13:00 in Berlin already
 
-    assert (await stored(harness)).next_checkin_at == datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    [user] = await harness.rows(User, User.telegram_id == 1001)
+    assert user.next_checkin_at == datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 
 
 async def test_cancel_a_settings_change(harness: BotHarness) -> None:
@@ -110,7 +104,8 @@ async def test_cancel_a_settings_change(harness: BotHarness) -> None:
     replies = await alex.send("Tokyo")  # no longer taken as a zone
 
     assert "not sure what to do with that" in replies.text
-    assert (await stored(harness)).time_zone == "Europe/Berlin"
+    [user] = await harness.rows(User, User.telegram_id == 1001)
+    assert user.time_zone == "Europe/Berlin"
 
 
 async def test_cancel_with_nothing_open(harness: BotHarness) -> None:
@@ -163,9 +158,7 @@ async def test_stats_for_operators_only(
     settings: Settings, api: FakeBotApi, zone_finder: TimezoneFinder
 ) -> None:
     operator_settings = settings.model_copy(update={"admin_ids": frozenset({9001})})
-    harness = BotHarness(operator_settings, api=api, zone_finder=zone_finder)
-    await harness.start()
-    try:
+    async with BotHarness(operator_settings, api=api, zone_finder=zone_finder) as harness:
         await onboarded(harness)
         await harness.user(1002, "Sam").send("/start")  # greeted, not yet consenting
 
@@ -175,5 +168,3 @@ async def test_stats_for_operators_only(
         assert "People: 1 (1 fully set up, 1 new this week)" in operator.text
         assert "Couples: 0" in operator.text
         assert partner.texts == ["I don't know that command. /help lists everything I can do."]
-    finally:
-        await harness.stop()

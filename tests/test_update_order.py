@@ -43,12 +43,10 @@ async def gated(
     settings: Settings, api: FakeBotApi, clock: FakeClock, zone_finder: TimezoneFinder
 ) -> Any:
     request = GatedRequest(api)
-    harness = BotHarness(settings, api=api, clock=clock, zone_finder=zone_finder, request=request)
-    await harness.start()
-    try:
+    async with BotHarness(
+        settings, api=api, clock=clock, zone_finder=zone_finder, request=request
+    ) as harness:
         yield harness, request
-    finally:
-        await harness.stop()
 
 
 async def until(condition: Any) -> None:

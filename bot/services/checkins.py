@@ -208,8 +208,7 @@ async def partner_to_nudge(session: AsyncSession, user: User, now: datetime) -> 
     if partnership is None or not partnership.partner.partner_nudge:
         return None
     partner = partnership.partner
-    newest = await checkins.newest_sent_checkin_id(session, partner.id)
-    theirs = await checkins.get_checkin(session, newest) if newest is not None else None
+    theirs = await checkins.newest_sent_checkin(session, partner.id)
     if (
         theirs is None
         or theirs.answered_at is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -212,13 +213,21 @@ async def get_checkin(session: AsyncSession, checkin_id: int) -> Checkin | None:
     return await session.get(Checkin, checkin_id)
 
 
-async def newest_sent_checkin_id(session: AsyncSession, user_id: int) -> int | None:
-    return await session.scalar(
-        select(Checkin.id)
+def _newest_sent(user_id: int) -> Select[Any]:
+    return (
+        select(Checkin)
         .where(Checkin.user_id == user_id, Checkin.kind == EVENING, Checkin.sent_at.is_not(None))
         .order_by(Checkin.local_date.desc())
         .limit(1)
     )
+
+
+async def newest_sent_checkin_id(session: AsyncSession, user_id: int) -> int | None:
+    return await session.scalar(_newest_sent(user_id).with_only_columns(Checkin.id))
+
+
+async def newest_sent_checkin(session: AsyncSession, user_id: int) -> Checkin | None:
+    return await session.scalar(_newest_sent(user_id))
 
 
 async def answers_of(session: AsyncSession, checkin_id: int) -> dict[str, str]:

@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.engine import create_engine
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -22,7 +24,6 @@ def alembic_config() -> Config:
 
 
 def _run(connection: Connection, revision: str, *, downgrade: bool) -> None:
-
     config = alembic_config()
     config.attributes["connection"] = connection
     if downgrade:
@@ -39,3 +40,12 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
 async def downgrade_to(engine: AsyncEngine, revision: str) -> None:
     async with engine.begin() as connection:
         await connection.run_sync(_run, revision, downgrade=True)
+
+
+async def migrate_database(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema, on an engine of its own."""
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
