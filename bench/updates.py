@@ -56,11 +56,12 @@ would):
   directly, in the benchmark's process and thread. No sockets, no HTTP: the cheapest possible
   Telegram, so everything else (the handlers, the database) weighs the most here.
 * **http**: ``tests.fake_server.FakeTelegramServer`` runs in a separate process (its own
-  interpreter and GIL; on this machine's second core) and the applications use PTB's standard
-  ``HTTPXRequest`` (httpx, HTTP/1.1, keep-alive, a pool of 256 connections) pointed at it with
-  ``base_url``. Each Bot API call is a real HTTP round trip over 127.0.0.1: request encoding,
-  the server's parsing and JSON, TCP, httpx's connection pool. All three applications use the
-  same token and the same server, one after the other. The server process sets
+  interpreter and GIL; on this machine's second core). The echo and naive bots use PTB's
+  standard ``HTTPXRequest`` (httpx, HTTP/1.1, keep-alive, a pool of 256 connections), the bot
+  and echo-aio ``AiohttpRequest``, each pointed at it with ``base_url``. Each Bot API call is a
+  real HTTP round trip over 127.0.0.1: request encoding, the server's parsing and JSON, TCP,
+  the client's connection pool. All the applications use the same token and the same server,
+  one after the other. The server process sets
   ``TCP_NODELAY`` on its sockets and a listen backlog of 1024 (``http.server``'s defaults
   would add 40 ms Nagle stalls and reset connections when 32 open at once; see
   ``bench/_telegram.py``). Still far cheaper than the real api.telegram.org, which is tens of
@@ -76,8 +77,8 @@ How it is measured
 ------------------
 For every (transport, concurrency) pair, each application first gets ``--warmup`` untimed
 updates of the mix at that concurrency (with http this also opens its connections). Then the
-timed waves run; the order of the three applications changes from wave to wave (cycling
-through all six orders), so a slower stretch of the machine hits all of them alike. Update
+timed waves run; the order of the applications changes from wave to wave (cycling through
+all their orders), so a slower stretch of the machine hits all of them alike. Update
 JSON is built before timing.
 
 Reading the tables

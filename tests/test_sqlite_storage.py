@@ -5,12 +5,13 @@ every uncommitted one, and never leave the database stuck after a failure."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage.engine import create_engine
@@ -186,6 +187,27 @@ async def test_a_writer_whose_connection_breaks_does_not_block_the_next(
         await connection.invalidate()
     async with engine.begin() as connection:
         await connection.execute(insert(items).values(text="next"))
+
+    assert await stored_texts(url) == ["next"]
+
+
+async def test_a_writer_dropped_without_closing_does_not_block_the_next(
+    engine: AsyncEngine, url: str
+) -> None:
+    # Other connections in the pool, so the next writer gets a different one.
+    connections = [await engine.connect() for _ in range(3)]
+    for connection in connections:
+        await connection.scalar(select(1))
+        await connection.close()
+
+    async def forget_to_close() -> None:
+        connection = await engine.connect()
+        await connection.execute(insert(items).values(text="lost with the connection"))
+
+    await forget_to_close()
+    with pytest.warns(SAWarning, match="garbage collector is trying to clean up"):
+        gc.collect()  # SQLAlchemy detaches the abandoned connection, with this warning
+    await write(engine, "next")
 
     assert await stored_texts(url) == ["next"]
 

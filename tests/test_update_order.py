@@ -62,20 +62,23 @@ async def test_others_are_answered_while_one_person_waits_and_each_keeps_their_o
     harness, request = gated
     alex = await onboard(harness, 1001, "Alex")
     sam = await onboard(harness, 1002, "Sam")
+    await sam.send("/settings")
+    await sam.press_data("settings:time", message=sam.last_message)
     await alex.send("/settings")
     settings_message = alex.last_message
     assert "settings:time" in [button["callback_data"] for button in settings_message.buttons]
     before = len(api.calls)
 
     # Alex taps "change time" and types the new time at once; Telegram is slow to take the
-    # answer to the tap. Sam writes /start meanwhile.
+    # answer to the tap. Sam types a new time of their own meanwhile: it is saved and
+    # answered without waiting for Alex's tap (no write is held open across a Telegram call).
     gate = request.hold("answerCallbackQuery")
     handled = asyncio.create_task(
         harness.feed_as_polled(
             [
                 alex.press_update("settings:time", settings_message),
                 alex.text_update("21:15"),
-                sam.text_update("/start"),
+                sam.text_update("07:30"),
             ]
         )
     )
@@ -88,6 +91,7 @@ async def test_others_are_answered_while_one_person_waits_and_each_keeps_their_o
         ]
 
     await until(lambda: len(sent_to(sam.user_id)) == 1)
+    assert "07:30" in sent_to(sam.user_id)[0]
     await asyncio.sleep(0.3)  # ample time for the typed time to be answered, were it not held
     assert sent_to(alex.user_id) == []  # Alex's typed time waits for the tap before it
 
@@ -99,6 +103,8 @@ async def test_others_are_answered_while_one_person_waits_and_each_keeps_their_o
     # The typed time answered the question the tap opened: it is stored.
     await alex.send("/settings")
     assert "21:15" in alex.last_message.text
+    await sam.send("/settings")
+    assert "07:30" in sam.last_message.text
 
 
 async def test_many_people_changing_their_time_at_once_each_get_their_own_saved(

@@ -197,10 +197,10 @@ async def decline_invite(
     if found[1].id == redeemer.id:
         return None
     invite, inviter = found
-    if not await pairing.revoke_invite(session, invite.id, now):
-        return None
+    revoked = await pairing.revoke_invite(session, invite.id, now)
+    # Ended either way, so the caller's replies to Telegram hold no write transaction open.
     await session.commit()
-    return inviter
+    return inviter if revoked else None
 
 
 async def unpair(session: AsyncSession, user: User, couple_id: int, now: datetime) -> User | None:

@@ -18,7 +18,7 @@ It only orders the writers of this process: other processes on the same file (a 
 ``alembic upgrade``) are still handled by SQLite's busy timeout. A writer waits at most
 ``timeout`` seconds, the same as the busy timeout, and then fails with SQLite's own "database
 is locked" error, so a transaction that never finishes can stall the others but never wedge the
-bot for good.
+bot for good; a connection dropped mid-transaction and garbage-collected gives the lock back.
 """
 
 from __future__ import annotations
@@ -55,15 +55,13 @@ class SQLiteWriteLock:
         # The pool entry (its ``info``) of the connection that holds the lock; one at a time.
         self._holder: dict[Any, Any] | None = None
         self._held: asyncio.Lock | None = None
+        self._held_loop: asyncio.AbstractEventLoop | None = None
 
     def install(self, engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", self._before_cursor_execute)
         event.listen(engine.pool, "checkin", self._on_checkin)
         event.listen(engine.pool, "invalidate", self._on_invalidate)
-
-    @property
-    def held(self) -> bool:
-        return self._holder is not None
+        event.listen(engine.pool, "detach", self._on_detach)
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -83,11 +81,11 @@ class SQLiteWriteLock:
                 None,
                 sqlite3.OperationalError("database is locked"),
             ) from None
-        self._holder, self._held = holder, lock
+        self._holder, self._held, self._held_loop = holder, lock, asyncio.get_running_loop()
 
     def _release(self, holder: dict[Any, Any]) -> None:
         if self._holder is holder and self._held is not None:
-            lock, self._holder, self._held = self._held, None, None
+            lock, self._holder, self._held, self._held_loop = self._held, None, None, None
             lock.release()
 
     def _before_cursor_execute(
@@ -113,3 +111,14 @@ class SQLiteWriteLock:
         self, _dbapi_connection: Any, record: ConnectionPoolEntry, _error: BaseException | None
     ) -> None:
         self._release(record.info)
+
+    def _on_detach(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # A connection dropped mid-transaction without being closed is garbage-collected:
+        # SQLAlchemy detaches it rather than checking it in. The garbage collector may run in
+        # any thread (or in the middle of the loop's own code), so the lock is handed back
+        # through the loop; the pool entry stops counting as its holder at once.
+        if self._holder is record.info and self._held is not None:
+            lock, loop = self._held, self._held_loop
+            self._holder, self._held, self._held_loop = None, None, None
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(lock.release)
