@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage.engine import create_engine
+from bot.storage.sqlite_driver import PREFETCH_ROWS
 from bot.storage.sqlite_writes import SQLiteWriteLock, is_read
 
 metadata = MetaData()
@@ -104,6 +105,30 @@ async def test_results_read_in_any_way_hold_every_row(engine: AsyncEngine) -> No
         assert len([row async for row in streamed]) == 13
         assert await connection.scalar(select(func.count()).select_from(items)) == 13
         assert await connection.scalar(select(items.c.text).where(items.c.id == 99)) is None
+
+
+async def test_results_larger_than_one_trip_hold_every_row_once(engine: AsyncEngine) -> None:
+    count = 2 * PREFETCH_ROWS + 5
+    async with engine.begin() as connection:
+        await connection.execute(insert(items), [{"text": f"row {n:05d}"} for n in range(count)])
+        query = select(items.c.text).order_by(items.c.id)
+        expected = [f"row {n:05d}" for n in range(count)]
+
+        assert list((await connection.execute(query)).scalars()) == expected
+        streamed = await connection.stream(query)
+        partitions = [len(part) async for part in streamed.partitions(PREFETCH_ROWS // 3)]
+        assert sum(partitions) == count
+        assert max(partitions) == PREFETCH_ROWS // 3
+        result = await connection.execute(query)
+        assert [result.fetchone() for _ in range(3)] == [(text,) for text in expected[:3]]
+        assert len(result.fetchmany(PREFETCH_ROWS + 1)) == PREFETCH_ROWS + 1
+        assert len(result.all()) == count - PREFETCH_ROWS - 4
+        # A result left half read on its connection does not stop the next statement.
+        half_read = await connection.stream(query)
+        assert (await half_read.fetchone()) == (expected[0],)
+        await connection.execute(update(items).values(text=items.c.text + "."))
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(items.c.text).where(items.c.id == 1)) == "row 00000."
 
 
 async def test_a_savepoint_rolls_back_only_its_own_writes(engine: AsyncEngine, url: str) -> None:

@@ -10,9 +10,10 @@ of CPU, of which SQLAlchemy's own work was 0.25 ms).
 
 :class:`SQLiteConnection` keeps aiosqlite's thread and queue, and changes two things:
 
-* its cursors run a statement, fetch all of its rows and close the ``sqlite3`` cursor in one
-  trip, then answer ``fetchall()``/``fetchone()``/``description``/``rowcount`` from what that
-  trip brought back (SQLAlchemy reads every row of a result at once anyway);
+* its cursors run a statement, fetch its rows and close the ``sqlite3`` cursor in one trip,
+  then answer ``fetchall()``/``fetchone()``/``description``/``rowcount`` from what that trip
+  brought back; a query with more than :data:`PREFETCH_ROWS` rows keeps its cursor open and
+  is read in further trips as it is consumed (``stream()`` stays streaming);
 * ``commit()`` and ``rollback()`` skip the trip when the connection is known to be outside a
   transaction, where ``sqlite3`` itself would do nothing. The state is read in the
   connection's thread after each statement; anything else run on the connection makes it
@@ -28,34 +29,77 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 
+from bot.storage.sqlite_writes import is_read
+
+# Rows a query's first trip brings back. Nearly every result is smaller, so is read in that
+# one trip; a larger one (a ``stream()`` over a whole table) is read in further trips of about
+# this size as it is consumed, so it is never all in memory at once.
+PREFETCH_ROWS = 1000
+
 _Description = tuple[tuple[Any, ...], ...] | None
-_Outcome = tuple[_Description, int, int | None, list[Any], bool]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one statement's trip brought back from the connection's thread."""
+
+    description: _Description
+    rowcount: int
+    lastrowid: int | None
+    rows: list[Any]
+    in_transaction: bool
+    # The sqlite3 cursor, still open, when a query has more rows than were brought back.
+    unread: sqlite3.Cursor | None
 
 
 def _run(connection: sqlite3.Connection, statement: str, parameters: Any, many: bool) -> _Outcome:
-    """In the connection's thread: execute, fetch everything, close; report what it did."""
+    """In the connection's thread: execute, fetch, and close unless rows remain unread."""
     cursor = connection.cursor()
+    unread: sqlite3.Cursor | None = None
     try:
         if many:
             cursor.executemany(statement, parameters)
         else:
             cursor.execute(statement, parameters)
-        rows = cursor.fetchall() if cursor.description is not None else []
-        return (
+        if cursor.description is None:
+            rows = []
+        elif is_read(statement):
+            rows = cursor.fetchmany(PREFETCH_ROWS)
+            if len(rows) == PREFETCH_ROWS:
+                unread = cursor
+        else:
+            # INSERT/UPDATE … RETURNING: its rowcount is final only once every row is read.
+            rows = cursor.fetchall()
+        return _Outcome(
             cursor.description,
             cursor.rowcount,
             cursor.lastrowid,
             rows,
             connection.in_transaction,
+            unread,
         )
     finally:
+        if unread is None:
+            cursor.close()
+
+
+def _fetch(cursor: sqlite3.Cursor, size: int | None) -> list[Any]:
+    """In the connection's thread: ``size`` more rows (all, if ``None``); closes when done."""
+    rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
+    if size is None or len(rows) < size:
         cursor.close()
+    return rows
+
+
+def _close(cursor: sqlite3.Cursor) -> None:
+    cursor.close()
 
 
 class BufferedCursor:
@@ -69,6 +113,7 @@ class BufferedCursor:
         self.arraysize = 1
         self._rows: list[Any] = []
         self._position = 0
+        self._unread: sqlite3.Cursor | None = None
 
     async def __aenter__(self) -> BufferedCursor:
         return self
@@ -83,30 +128,51 @@ class BufferedCursor:
         return await self._run(sql, parameters, many=True)
 
     async def _run(self, sql: str, parameters: Any, *, many: bool) -> BufferedCursor:
+        await self.close()
         outcome = await self._connection.run_statement(sql, parameters, many)
-        self.description, self.rowcount, self.lastrowid, self._rows, _ = outcome
-        self._position = 0
+        self.description, self.rowcount = outcome.description, outcome.rowcount
+        self.lastrowid, self._unread = outcome.lastrowid, outcome.unread
+        self._rows, self._position = outcome.rows, 0
         return self
 
+    async def _read(self, wanted: int | None) -> None:
+        """Have ``wanted`` rows (``None``: all) buffered, as far as the result has them."""
+        if self._unread is None:
+            return
+        buffered = len(self._rows) - self._position
+        if wanted is not None and buffered >= wanted:
+            return
+        size = None if wanted is None else max(wanted - buffered, PREFETCH_ROWS)
+        more = await self._connection.fetch_rows(self._unread, size)
+        if size is None or len(more) < size:
+            self._unread = None  # _fetch closed it
+        self._rows, self._position = self._rows[self._position :] + more, 0
+
     async def fetchone(self) -> Any | None:
+        await self._read(1)
         if self._position >= len(self._rows):
             return None
         self._position += 1
         return self._rows[self._position - 1]
 
     async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
-        end = self._position + (self.arraysize if size is None else size)
-        rows = self._rows[self._position : end]
+        wanted = self.arraysize if size is None else size
+        await self._read(wanted)
+        rows = self._rows[self._position : self._position + wanted]
         self._position += len(rows)
         return rows
 
     async def fetchall(self) -> Sequence[Any]:
+        await self._read(None)
         rows = self._rows[self._position :]
-        self._position = len(self._rows)
+        self._rows, self._position = [], 0
         return rows
 
     async def close(self) -> None:
         self._rows, self._position = [], 0
+        if self._unread is not None:
+            unread, self._unread = self._unread, None
+            await self._connection.close_cursor(unread)
 
     def __aiter__(self) -> BufferedCursor:
         return self
@@ -132,12 +198,20 @@ class SQLiteConnection(aiosqlite.Connection):
     async def run_statement(self, sql: str, parameters: Any, many: bool) -> _Outcome:
         self._in_transaction = None
         outcome: _Outcome = await self._execute(_run, self._conn, sql, parameters, many)
-        self._in_transaction = outcome[4]
+        self._in_transaction = outcome.in_transaction
         return outcome
 
+    async def fetch_rows(self, cursor: sqlite3.Cursor, size: int | None) -> list[Any]:
+        rows: list[Any] = await self._execute(_fetch, cursor, size)
+        return rows
+
+    async def close_cursor(self, cursor: sqlite3.Cursor) -> None:
+        await self._execute(_close, cursor)
+
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        # Whatever else runs on the connection may open or end a transaction.
-        if fn is not _run:
+        # Whatever else runs on the connection may open or end a transaction; reading the rows
+        # of a query does not.
+        if fn not in (_run, _fetch, _close):
             self._in_transaction = None
         return await super()._execute(fn, *args, **kwargs)
 
