@@ -27,6 +27,7 @@ version this was written against; the whole test suite runs on it.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -206,7 +207,9 @@ class SQLiteConnection(aiosqlite.Connection):
         return rows
 
     async def close_cursor(self, cursor: sqlite3.Cursor) -> None:
-        await self._execute(_close, cursor)
+        # aiosqlite's ValueError "Connection closed": the cursor went with the connection.
+        with contextlib.suppress(ValueError):
+            await self._execute(_close, cursor)
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         # Whatever else runs on the connection may open or end a transaction; reading the rows
