@@ -15,7 +15,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import Html, Texts, render
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import answer_query, clock, edit_in_place, find_sender, message_of
+from bot.handlers.common import (
+    answer_query,
+    clock,
+    edit_in_place,
+    message_of,
+    sender_and_setup,
+)
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.notify import notify
@@ -287,15 +293,6 @@ def _day(user: User, instant: datetime, context: BotContext) -> str:
     return local_now(user.time_zone or "UTC", instant).strftime(context.texts.checkin.day_format)
 
 
-async def _sender_and_setup(
-    session: AsyncSession, update: Update, now: datetime
-) -> tuple[User | None, PendingInput | None]:
-    """The sender and, if their setup is unfinished, its question (opened again)."""
-    user = await find_sender(session, update, now)
-    setup = await accounts.restore_setup(session, user, now) if user is not None else None
-    return user, setup
-
-
 async def _explain_not_scheduled(
     update: Update, context: BotContext, setup: PendingInput | None
 ) -> None:
@@ -316,7 +313,7 @@ async def pause(update: Update, context: BotContext) -> None:
     days = int(args[0]) if args else checkins.DEFAULT_PAUSE_DAYS
     now = context.now()
     async with context.session() as session:
-        user, setup = await _sender_and_setup(session, update, now)
+        user, setup = await sender_and_setup(session, update, now)
         if user is not None and setup is None:
             until = await checkins.pause(session, user, days, now)
         await session.commit()
@@ -330,7 +327,7 @@ async def resume(update: Update, context: BotContext) -> None:
     texts = context.texts.pause
     now = context.now()
     async with context.session() as session:
-        user, setup = await _sender_and_setup(session, update, now)
+        user, setup = await sender_and_setup(session, update, now)
         if user is not None and setup is None:
             was_paused = checkins.is_paused(user, now)
             next_at = await checkins.resume(session, user, now)

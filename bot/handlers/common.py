@@ -54,6 +54,16 @@ async def find_sender(session: AsyncSession, update: Update, now: datetime) -> U
     return user
 
 
+async def sender_and_setup(
+    session: AsyncSession, update: Update, now: datetime
+) -> tuple[User | None, accounts.PendingInput | None]:
+    """The sender and, if their setup is unfinished, its question (opened again); the caller
+    commits, and asks that question rather than doing what was asked."""
+    user = await find_sender(session, update, now)
+    setup = await accounts.restore_setup(session, user, now) if user is not None else None
+    return user, setup
+
+
 # Telegram's answers when a press or a message has aged out, or a second tap changes nothing:
 # the change behind the press is saved by then, so they are logged, not shown as errors.
 _HARMLESS = ("not modified", "query is too old", "query id is invalid", "message to edit not found",

@@ -23,6 +23,7 @@ from bot.handlers.common import (
     local_clock,
     message_of,
     remove_buttons,
+    sender_and_setup,
     shorten,
 )
 from bot.handlers.input import InputRoute
@@ -47,8 +48,7 @@ async def start(update: Update, context: BotContext) -> None:
     texts = context.texts
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
-        setup = await accounts.restore_setup(session, user, now) if user is not None else None
+        user, setup = await sender_and_setup(session, update, now)
         if user is not None and setup is None and accounts.pending_of(user) is not None:
             # /start is the way back to the menu: it closes a half-done settings change.
             await accounts.open_question(session, user, None, now)

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers import callbacks, keyboards
-from bot.handlers.common import answer_query, edit_in_place, find_sender
+from bot.handlers.common import answer_query, edit_in_place, find_sender, sender_and_setup
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import (
     answer_stale_button,
@@ -26,8 +26,7 @@ QUESTIONS = {"zone": PendingInput.SETTINGS_ZONE, "time": PendingInput.SETTINGS_T
 async def show_settings(update: Update, context: BotContext) -> None:
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
-        setup = await accounts.restore_setup(session, user, now) if user is not None else None
+        user, setup = await sender_and_setup(session, update, now)
         await session.commit()
     if user is None:
         await send_not_started(update, context)
@@ -85,8 +84,7 @@ async def cancel(update: Update, context: BotContext) -> None:
     texts = context.texts
     now = context.now()
     async with context.session() as session:
-        user = await find_sender(session, update, now)
-        setup = await accounts.restore_setup(session, user, now) if user is not None else None
+        user, setup = await sender_and_setup(session, update, now)
         pending = accounts.pending_of(user) if user is not None else None
         if user is not None and setup is None and pending is not None:
             await accounts.open_question(session, user, None, now)
