@@ -75,7 +75,6 @@ def newest_with_button(
 class InProcessTelegram:
     """One :class:`FakeBotApi` per application, called directly by PTB's request layer."""
 
-    kind = "inprocess"
     base_url = INPROCESS_BASE_URL
     base_file_url = INPROCESS_BASE_FILE_URL
 
@@ -91,14 +90,9 @@ class InProcessTelegram:
     def stats(self) -> Stats:
         return Stats(calls=len(self.api.calls))
 
-    def close(self) -> None:
-        return None
-
 
 class HttpTelegram:
     """A handle on a ``FakeTelegramServer`` running in a child process."""
-
-    kind = "http"
 
     def __init__(self, token: str) -> None:
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module

@@ -92,7 +92,6 @@ import os
 import pstats
 import random
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -141,7 +140,7 @@ POSTGRES_ENV = "TEST_POSTGRES_URL"
 # Zones the bot itself never offers (see bot.timezones._zone_index).
 _SKIPPED_REGIONS = {"Etc", "US", "Canada", "Brazil", "Mexico", "Chile", "SystemV", "posix", "right"}
 # Peak RSS of the imports alone, before anything else ran.
-RSS_AT_IMPORT_MB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+RSS_AT_IMPORT_MB = peak_rss_mb()
 
 
 # --- the population -------------------------------------------------------------------------------
@@ -650,9 +649,9 @@ def print_statements(day: Day, per: int, noun: str) -> None:
 
 
 def print_day(bench: Bench, day: Day, check: Check, args: argparse.Namespace, users: int) -> None:
-    prompts = sum(run.prompts for run in day.runs)
-    reminders = sum(run.reminders for run in day.runs)
-    sent = sum(run.sent for run in day.runs)
+    prompts = int(day.total("prompts"))
+    reminders = int(day.total("reminders"))
+    sent = int(day.total("sent"))
     prompts_sent = check.sent["evening"]
     once = check.users_moved == users and prompts_sent == users == check.checkins["evening"]
     line(
@@ -742,8 +741,9 @@ def print_day(bench: Bench, day: Day, check: Check, args: argparse.Namespace, us
 
     print()
     print("database round trips during the day")
-    statements, begins, commits, rollbacks, checkouts = day.counts("prompt_db")
-    trips = round_trips(day.counts("prompt_db"), bench.postgres)
+    counts = day.counts("prompt_db")
+    statements, begins, commits, rollbacks, checkouts = counts
+    trips = round_trips(counts, bench.postgres)
     formula = (
         "statements + BEGIN + COMMIT/ROLLBACK + pre-ping per checkout"
         if bench.postgres
@@ -979,7 +979,7 @@ async def measure_digests(
     finally:
         await bench.stop()
     prompt_wall, prompt_cpu = sample.total("prompt_wall"), sample.total("prompt_cpu")
-    evening_ms = day.total("prompt_wall") / max(1, sum(run.prompts for run in day.runs)) * 1000
+    evening_ms = day.total("prompt_wall") / max(1, day.total("prompts")) * 1000
     per_user_ms = prompt_wall / count * 1000
     digest_ms = per_user_ms - evening_ms
     print()
@@ -1058,17 +1058,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     backend = args.backend or ("both" if admin_url else "sqlite")
     if backend == "both":
-        rest = [a for a in argv if not a.startswith("--backend")]
-        if "--backend" in argv:  # "--backend both" as two words
-            index = argv.index("--backend")
-            rest = argv[:index] + argv[index + 2 :]
         status = 0
         for one in ("sqlite", "postgresql"):
             if one == "postgresql" and not admin_url:
                 print(f"PostgreSQL skipped: give --database-url or set {POSTGRES_ENV}.")
                 continue
             sys.stdout.flush()
-            command = [sys.executable, str(Path(__file__).resolve()), *rest, "--backend", one]
+            command = [sys.executable, str(Path(__file__).resolve()), *argv, "--backend", one]
             returncode = subprocess.run(command, check=False).returncode  # noqa: S603
             status = status or returncode
             print()

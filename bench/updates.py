@@ -922,8 +922,8 @@ async def main() -> None:
         first_url = urls[arguments.transport[0]][0]
         configure_logging(make_settings(first_url, InProcessTelegram(), arguments.rate_limit))
 
-        url = arguments.database_url or urls[arguments.transport[0]][0]
-        database = url.split(":", 1)[0] + ("" if arguments.database_url else ", a fresh file each")
+        fresh = "" if arguments.database_url else ", a fresh file each"
+        database = first_url.split(":", 1)[0] + fresh
         print(
             f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, database {database}; "
             f"{arguments.users} users per transport"

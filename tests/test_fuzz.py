@@ -60,6 +60,7 @@ from bot.storage.models import (
 )
 from tests.fuzz_updates import Case, Group, Person, Pools, Stream, UpdateFactory, random_name
 from tests.harness import BotHarness, TelegramUser
+from tests.journeys import invite_code, onboard, pair
 from tests.telegram_fake import TEXT_LIMIT, ApiCall, BadRequestError, visible_text
 
 SEEDS = [int(seed) for seed in os.environ.get("FUZZ_SEED", "20261127").split(",")]
@@ -165,18 +166,12 @@ async def set_up(harness: BotHarness, rng: random.Random) -> Cast:
         (uma, "Tokyo", "08:00"),
         (zoe, "Etc/GMT+12", "22:00"),
     ]:
-        user = users[person.key]
-        await user.send("/start")
-        await user.press("Yes")
-        await user.send(zone)
-        await user.send(at)
+        users[person.key] = await onboard(harness, person.user_id, person.first_name, zone, at)
     await users["NIA"].send("/start")
     await users["NIA"].press("Yes")  # and stops at the time zone question
 
-    code = invite_code_in(await users["ALEX"].send("/pair"))
-    await users["SAM"].send(f"/join {code}")
-    await users["SAM"].press("Yes, pair us")
-    code = invite_code_in(await users["KIM"].send("/pair"))
+    await pair(users["ALEX"], users["SAM"])
+    code = invite_code(await users["KIM"].send("/pair"))
     await users["LEE"].send(f"/start {code}")
     await users["LEE"].press("Yes, pair us")
     await users["UMA"].send("/pair")  # left open: a code others can try
@@ -221,12 +216,6 @@ async def set_up(harness: BotHarness, rng: random.Random) -> Cast:
     await dispatch(harness.app.bot, services)
     await answer_checkin(users["ALEX"], rng, 1)
     return cast
-
-
-def invite_code_in(replies: Any) -> str:
-    match = re.search(r"\?start=([A-Z0-9]{10})", replies.text)
-    assert match, replies.text
-    return match.group(1)
 
 
 # --- the checks --------------------------------------------------------------------------------
