@@ -114,7 +114,7 @@ from timezonefinder import TimezoneFinder
 
 import bot.services.checkins as checkin_service
 from bench._common import nearest_rank, peak_rss_mb
-from bench._database import create_database, server_version
+from bench._database import server_version
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApplication
@@ -124,6 +124,7 @@ from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import Checkin, User
 from bot.timezones import format_offset, local_now, next_checkin_at, zone_from_name
+from tests.databases import POSTGRES_ENV, create_database
 from tests.harness import TEST_TOKEN, FakeClock
 from tests.telegram_fake import FakeBotApi, FakeRequest
 
@@ -136,7 +137,6 @@ SMALL_USERS = 1_000
 EMPTY_RUNS = 200
 RSS_TARGET_MB = 150
 PROMPTS_TARGET = 1_000
-POSTGRES_ENV = "TEST_POSTGRES_URL"
 # Zones the bot itself never offers (see bot.timezones._zone_index).
 _SKIPPED_REGIONS = {"Etc", "US", "Canada", "Brazil", "Mexico", "Chile", "SystemV", "posix", "right"}
 # Peak RSS of the imports alone, before anything else ran.
@@ -792,7 +792,7 @@ async def run_backend(backend: str, args: argparse.Namespace, admin_url: str | N
             if backend == "sqlite":
                 return f"sqlite+aiosqlite:///{Path(tmp.name) / label}.db"
             assert admin_url is not None
-            url, drop = await create_database(admin_url)
+            url, drop = await create_database(admin_url, "secure_base_bench")
             cleanups.append(drop)
             return url
 

@@ -103,7 +103,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bench._common import peak_rss_mb
-from bench._database import create_database, server_version
+from bench._database import server_version
 from bot.charts import ChartLabels, render_week_chart
 from bot.content import Texts, load_texts
 from bot.handlers import us as us_handlers
@@ -116,6 +116,7 @@ from bot.storage.engine import create_engine, create_session_factory
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import Checkin, CheckinAnswer, Couple, CoupleMember, Note, User
 from bot.timezones import at_local_time, local_now
+from tests.databases import POSTGRES_ENV, create_database
 
 NOW = datetime(2026, 1, 14, 21, 30, tzinfo=UTC)
 DAYS = 365
@@ -124,7 +125,6 @@ TEXT_TARGET_MS = 50.0
 CHART_TARGET_MS = 300.0
 CHART_WARMUP = 3
 TELEGRAM_TEXT_LIMIT = 4096
-POSTGRES_ENV = "TEST_POSTGRES_URL"
 # week_for reads from the week's first day or 120 days back (the streak), whichever is earlier.
 WINDOW_WEEKS = weekly.STREAK_HISTORY_DAYS // 7
 
@@ -620,7 +620,7 @@ async def run(args: argparse.Namespace, admin_url: str | None) -> None:
         with tempfile.TemporaryDirectory(prefix="secure-base-bench-") as folder:
             await measure(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", args)
         return
-    url, drop = await create_database(admin_url)
+    url, drop = await create_database(admin_url, "secure_base_bench")
     try:
         await measure(url, args)
     finally:

@@ -11,38 +11,26 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.storage.engine import create_engine
 from bot.storage.migrate import migrate_database
 from bot.storage.models import Base
+from tests.databases import POSTGRES_ENV, create_database
 from tests.harness import TEST_TOKEN, BotHarness, FakeClock
 from tests.telegram_fake import FakeBotApi
 
-POSTGRES_ENV = "TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
-
-
-async def _admin_execute(admin_url: str, *statements: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            for statement in statements:
-                await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def _empty_all_tables(url: str) -> None:
@@ -77,14 +65,12 @@ def postgres_server_url() -> Iterator[str]:
     """A database of its own on the test server, created for this run, migrated once."""
     admin_url = postgres_admin_url()
     assert admin_url is not None
-    name = f"secure_base_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin_execute(admin_url, f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    url, drop = asyncio.run(create_database(admin_url, "secure_base_test"))
     try:
         asyncio.run(migrate_database(url))
         yield url
     finally:
-        asyncio.run(_admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(drop())
 
 
 @pytest.fixture(params=BACKENDS)
