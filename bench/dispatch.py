@@ -115,7 +115,6 @@ from timezonefinder import TimezoneFinder
 import bot.services.checkins as checkin_service
 from bench._common import nearest_rank, peak_rss_mb
 from bench._database import server_version
-from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.handlers.dispatch import BATCH, CONCURRENT_SENDS, DispatchReport, dispatch
@@ -125,8 +124,8 @@ from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import Checkin, User
 from bot.timezones import format_offset, local_now, next_checkin_at, zone_from_name
 from tests.databases import POSTGRES_ENV, create_database
-from tests.harness import TEST_TOKEN, FakeClock
-from tests.telegram_fake import FakeBotApi, FakeRequest
+from tests.harness import TEST_TOKEN, BotHarness, FakeClock
+from tests.telegram_fake import FakeBotApi
 
 START = datetime(2026, 1, 14, 0, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
@@ -381,23 +380,38 @@ class PhaseMark:
 
 @dataclass
 class Bench:
-    app: BotApplication
-    api: QuietTelegram
-    clock: FakeClock
+    """The bot (started through the test suite's harness) and what counts its statements."""
+
+    harness: BotHarness
     counter: DbCounter
-    postgres: bool
+
+    @property
+    def app(self) -> BotApplication:
+        assert self.harness.app is not None
+        return self.harness.app
+
+    @property
+    def api(self) -> QuietTelegram:
+        assert isinstance(self.harness.api, QuietTelegram)
+        return self.harness.api
+
+    @property
+    def clock(self) -> FakeClock:
+        return self.harness.clock
 
     @property
     def engine(self) -> AsyncEngine:
         return self.app.bot_data.services.engine
 
+    @property
+    def postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
     async def dispatch(self) -> DispatchReport:
         return await dispatch(self.app.bot, self.app.bot_data.services)
 
     async def stop(self) -> None:
-        await self.app.shutdown()
-        if self.app.post_shutdown:
-            await self.app.post_shutdown(self.app)
+        await self.harness.stop()
 
 
 def bench_settings(url: str, args: argparse.Namespace) -> Settings:
@@ -415,18 +429,16 @@ def bench_settings(url: str, args: argparse.Namespace) -> Settings:
 
 
 async def start_app(url: str, args: argparse.Namespace, zone_finder: TimezoneFinder) -> Bench:
-    api = QuietTelegram()
-    clock = FakeClock(now=START)
-    app = build_application(
-        bench_settings(url, args), request=FakeRequest(api), clock=clock, zone_finder=zone_finder
+    harness = BotHarness(
+        bench_settings(url, args),
+        api=QuietTelegram(),
+        clock=FakeClock(now=START),
+        zone_finder=zone_finder,
     )
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    counter = DbCounter()
-    engine = app.bot_data.services.engine
-    counter.attach(engine)
-    return Bench(app, api, clock, counter, engine.dialect.name == "postgresql")
+    await harness.start()
+    bench = Bench(harness, DbCounter())
+    bench.counter.attach(bench.engine)
+    return bench
 
 
 @dataclass
