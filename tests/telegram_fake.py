@@ -95,8 +95,10 @@ class ApiCall:
 
     method: str
     params: dict[str, Any]
-    # The HTTP status the fake answered with (200, or the error it returned).
+    # The HTTP status the fake answered with (200, or the error it returned), and for an
+    # error its description ("Bad Request: message is not modified", ...).
     status: int = 0
+    description: str = ""
 
     @property
     def chat_id(self) -> int | None:
@@ -183,6 +185,8 @@ class FakeBotApi:
         call = ApiCall(method, params)
         self.calls.append(call)
         call.status, body = self._answer(method, params)
+        if call.status != 200:
+            call.description = str(body.get("description", ""))
         return call.status, body
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

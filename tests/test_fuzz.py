@@ -276,20 +276,17 @@ def _shown(call: ApiCall) -> str | None:
 class Checker:
     harness: BotHarness
     problems: Problems
-    descriptions: dict[int, str]
     group_texts: set[str]
     # Marker key (ALEX, S3, ...) -> Telegram id of its author.
     author_ids: dict[str, int] = field(default_factory=dict)
     marker_hits: Counter[str] = field(default_factory=Counter)
 
-    def statuses(
-        self, first: int, calls: list[ApiCall], case: Case | None, index: int | None
-    ) -> None:
+    def statuses(self, calls: list[ApiCall], case: Case | None, index: int | None) -> None:
         blocked = self.harness.api.blocked_chats
-        for offset, call in enumerate(calls):
+        for call in calls:
             if call.status == 200:
                 continue
-            description = self.descriptions.get(first + offset, "")
+            description = call.description
             if call.status == 403 and call.chat_id in blocked:
                 continue
             if (
@@ -601,7 +598,7 @@ class FuzzRun:
         calls = api.calls[first:]
         for record in self._new_errors():
             self.problems.add(*describe_error(record), None, index)
-        self.checker.statuses(first, calls, None, index)
+        self.checker.statuses(calls, None, index)
         self.checker.limits(calls, None, index)
         await self.checker.markers(calls, None, index)
         for chat, count in Counter(c.chat_id for c in sends(calls)).items():
@@ -624,7 +621,7 @@ class FuzzRun:
             self.problems.add(*describe_error(record), case, index)
         if TRACE and TRACE in (case.chat_id, case.sender and case.sender.user_id):
             trace_update(index, case, calls)
-        self.checker.statuses(first, calls, case, index)
+        self.checker.statuses(calls, case, index)
         self.checker.limits(calls, case, index)
         self.checker.shape(case, calls, index, crashed=bool(errors))
         await self.checker.markers(calls, case, index)
@@ -645,16 +642,6 @@ async def test_random_updates_never_crash_leak_or_corrupt(
     # Invite codes from the seed too, so a stream replays exactly.
     monkeypatch.setattr(invite_codes, "secrets", random.Random(seed + 1))
     api = harness.api
-    descriptions: dict[int, str] = {}  # call index -> Telegram's error description
-    original_handle = api.handle
-
-    def handle(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        status, body = original_handle(method, params)
-        if status != 200:
-            descriptions[len(api.calls) - 1] = str(body.get("description", ""))
-        return status, body
-
-    api.handle = handle  # type: ignore[method-assign]
 
     cast = await set_up(harness, rng)
     setup_seconds = time.perf_counter() - started
@@ -662,12 +649,12 @@ async def test_random_updates_never_crash_leak_or_corrupt(
     problems = Problems(seed)
     texts = services.texts
     group_hints = {texts.errors.group_chat, visible_text(texts.group.joined, "HTML")}
-    checker = Checker(harness, problems, descriptions, group_hints)
+    checker = Checker(harness, problems, group_hints)
     for record in caplog.records:
         if record.levelno >= logging.ERROR:
             problems.add(*describe_error(record))
     checker.author_ids = {p.key: p.user_id for p in cast.people}
-    checker.statuses(0, api.calls, None, None)
+    checker.statuses(api.calls, None, None)
     await checker.markers(api.calls, None, None)
 
     frameworks = services.frameworks.values()
