@@ -44,7 +44,7 @@ async def _check_token(settings: Settings) -> str:
 def main() -> int:
     try:
         settings = load_settings()
-        texts, frameworks = load_content()
+        content = load_content()
     except (SettingsError, ContentError) as exc:
         return _fail(str(exc), EXIT_CONFIG)
     configure_logging(settings)
@@ -65,7 +65,7 @@ def main() -> int:
         return _fail(f"cannot reach {settings.telegram_base_url}: {exc}", EXIT_RUNTIME)
     logger.info("starting as @%s", username)
 
-    application = build_application(settings, texts=texts, frameworks=frameworks)
+    application = build_application(settings, content=content)
     # From here on network trouble is retried by PTB (start-up included) instead of exiting.
     application.run_polling(
         allowed_updates=Update.ALL_TYPES,

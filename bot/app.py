@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import BotCommand
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
@@ -10,6 +12,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts, load_frameworks, load_texts
+from bot.content.crisis import load_crisis_phrases
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
 from bot.handlers import (
     checkins,
@@ -20,6 +23,7 @@ from bot.handlers import (
     onboarding,
     pairing,
     privacy,
+    safety,
     settings,
     us,
 )
@@ -27,6 +31,7 @@ from bot.handlers.admin import admin_handlers
 from bot.handlers.dispatch import dispatch_job
 from bot.handlers.errors import on_error
 from bot.services.checkin_items import check_labels
+from bot.services.crisis import CrisisMatcher
 from bot.storage.engine import create_engine, create_session_factory
 from bot.telegram_request import AiohttpRequest
 from bot.update_order import PerPersonUpdateProcessor
@@ -38,47 +43,61 @@ MAX_RETRIES_AFTER_429 = 3
 # All other handlers share one group, where the first match wins (PTB runs one handler of
 # *each* group, so a second group would answer /start twice). The order is:
 #   1. commands sent in group chats: a hint and nothing else;
-#   2. one module per feature area: its commands and its callback prefixes (pairing first:
-#      its "/start <code>" must be tried before onboarding's plain /start), then the
+#   2. one module per feature area: its commands and its callback prefixes (safety first:
+#      /support and help for an edited message that reads like a crisis; pairing before
+#      onboarding: its "/start <code>" must be tried before the plain /start), then the
 #      operators' commands (only for ADMIN_IDS; for anyone else they fall through as unknown);
-#   3. free input routed to the open question, then unknown commands and stale buttons,
-#      which must come after every specific handler.
-FEATURE_MODULES = (pairing, onboarding, lessons, checkins, us, notes, privacy, settings, menu)
+#   3. free input: words that read like a crisis get help first (fallback.input_handlers),
+#      the rest goes to the open question; then unknown commands and stale buttons, which
+#      must come after every specific handler.
+FEATURE_MODULES = (
+    safety, pairing, onboarding, lessons, checkins, us, notes, privacy, settings, menu,
+)  # fmt: skip
 
 
-def load_content() -> tuple[Texts, dict[str, Framework]]:
-    """Every text and course, validated, including a label for each check-in answer."""
+@dataclass(frozen=True)
+class Content:
+    """Everything the bot says or recognises, loaded from ``bot/content/`` and validated."""
+
+    texts: Texts
+    frameworks: dict[str, Framework]
+    crisis: CrisisMatcher
+
+
+def load_content() -> Content:
+    """Every text, course and crisis phrase, validated, including a label for each check-in
+    answer; any problem is a ``ContentError`` naming the file and field."""
     texts = load_texts()
     check_labels(texts)
-    return texts, load_frameworks()
+    return Content(texts=texts, frameworks=load_frameworks(), crisis=load_crisis_phrases())
 
 
 def build_application(
     config: Settings,
     *,
-    texts: Texts | None = None,
-    frameworks: dict[str, Framework] | None = None,
+    content: Content | None = None,
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
     zone_finder: TimezoneFinder | None = None,
 ) -> BotApplication:
-    """The whole bot. Content is loaded (and validated) here unless given; ``request``,
+    """The whole bot. ``content`` is loaded (and validated) here unless given; ``request``,
     ``clock`` and ``zone_finder`` exist for tests and benchmarks. Without ``request`` the Bot
     API is reached through ``AiohttpRequest`` (see ``bot.telegram_request`` for why).
 
     The database engine is created in ``post_init`` (inside the running event loop) and
     disposed of in ``post_shutdown``.
     """
-    if texts is None or frameworks is None:
-        loaded_texts, loaded_frameworks = load_content()
-        texts, frameworks = texts or loaded_texts, frameworks or loaded_frameworks
+    if content is None:
+        content = load_content()
+    texts = content.texts
 
     async def post_init(application: BotApplication) -> None:
         engine = create_engine(config.database_url)
         application.bot_data.services = BotServices(
             settings=config,
             texts=texts,
-            frameworks=frameworks,
+            frameworks=content.frameworks,
+            crisis=content.crisis,
             engine=engine,
             sessions=create_session_factory(engine),
             zone_finder=zone_finder or TimezoneFinder(),

@@ -17,6 +17,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.services.crisis import CrisisMatcher
 
 Clock = Callable[[], datetime]
 
@@ -32,6 +33,7 @@ class BotServices:
     settings: Settings
     texts: Texts
     frameworks: dict[str, Framework]
+    crisis: CrisisMatcher
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     zone_finder: TimezoneFinder

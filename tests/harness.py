@@ -13,8 +13,9 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Self, TypeVar
 
 from sqlalchemy import ColumnElement, inspect, select
@@ -23,7 +24,7 @@ from telegram import Update
 from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
 
-from bot.app import build_application
+from bot.app import Content, build_application, load_content
 from bot.config import Settings
 from bot.content import Framework
 from bot.context import BotApplication
@@ -33,6 +34,12 @@ from tests.telegram_fake import ApiCall, BotMessage, FakeBotApi, FakeRequest, vi
 TEST_TOKEN = "123456789:TEST-token_for_the_fake_bot_api_000"
 
 M = TypeVar("M", bound=Base)
+
+
+@cache
+def shipped_content() -> Content:
+    """The content files, loaded and checked once per test run (they are immutable)."""
+    return load_content()
 
 
 @dataclass
@@ -105,12 +112,15 @@ class BotHarness:
         self._update_ids = itertools.count(1)
 
     async def start(self) -> None:
+        content = shipped_content()
+        if self.frameworks is not None:
+            content = replace(content, frameworks=self.frameworks)
         app = build_application(
             self.settings,
+            content=content,
             request=self.request or FakeRequest(self.api),
             clock=self.clock,
             zone_finder=self.zone_finder,
-            frameworks=self.frameworks,
         )
         await app.initialize()
         if app.post_init:
@@ -285,13 +295,14 @@ class TelegramUser:
             {"message": self._message(sticker=sticker)}, chat_id=self.user_id
         )
 
-    async def send_photo(self) -> Replies:
+    async def send_photo(self, caption: str | None = None) -> Replies:
         photo = [
             {"file_id": "AgACAgIAAxkBAAE", "file_unique_id": "AQADphoto", "width": 90, "height": 90}
         ]
-        return await self.harness.feed(
-            {"message": self._message(photo=photo)}, chat_id=self.user_id
-        )
+        content: dict[str, Any] = {"photo": photo}
+        if caption is not None:
+            content["caption"] = caption
+        return await self.harness.feed({"message": self._message(**content)}, chat_id=self.user_id)
 
     async def edit_message(self, text: str) -> Replies:
         """An edit of something the user wrote earlier."""

@@ -12,7 +12,7 @@ from tests.harness import BotHarness
 from tests.journeys import STALE
 from tests.telegram_fake import FakeBotApi
 
-MENU_BUTTONS = ["📖 Learn", "💞 Invite partner", "⚙️ Settings", "❓ Help"]
+MENU_BUTTONS = ["📖 Learn", "💞 Invite partner", "⚙️ Settings", "❓ Help", "🆘 Support"]
 
 
 async def onboard(harness: BotHarness, user_id: int = 1001, name: str = "Alex") -> None:

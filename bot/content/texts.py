@@ -264,7 +264,12 @@ class PrivacyTexts(_Section):
 
 
 class SupportTexts(_Section):
+    urgent: Template
     text: Template
+
+
+class CrisisTexts(_Section):
+    reply: Template
 
 
 class GroupTexts(_Section):
@@ -284,6 +289,7 @@ class MenuTexts(_Section):
     pair_button: ButtonLabel
     settings_button: ButtonLabel
     help_button: ButtonLabel
+    support_button: ButtonLabel
 
 
 class SettingsTexts(_Section):
@@ -340,6 +346,7 @@ class Texts(_Section):
     us: WeekTexts
     privacy: PrivacyTexts
     support: SupportTexts
+    crisis: CrisisTexts
     group: GroupTexts
     notes: NoteTexts
     menu: MenuTexts
@@ -357,7 +364,7 @@ def _describe(error: dict[str, object]) -> str:
         message = "is missing"
     elif error["type"] == "extra_forbidden":
         message = "is not a known field (a typo?)"
-    return f"{location} {message}"
+    return f"{location} {message}".strip()
 
 
 def load_toml_model(path: Path, model: type[ModelT]) -> ModelT:

@@ -27,6 +27,7 @@ from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.notify import notify
 from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
 from bot.handlers.replies import answer_stale_button, known_sender, send_not_started
+from bot.handlers.safety import with_help
 from bot.handlers.send import reply, send_text
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
@@ -194,9 +195,9 @@ async def note_answer(
     await accounts.open_question(session, user, None, now)
     await session.commit()
     if isinstance(note, checkins.Refused):
-        await reply(update, context.texts.checkin.closed)
+        await reply(update, with_help(context, text, context.texts.checkin.closed))
         return
-    await confirm_saved(update, context, note.id)
+    await confirm_saved(update, context, note.id, text)
 
 
 async def note_not_text(
@@ -342,7 +343,7 @@ async def resume(update: Update, context: BotContext) -> None:
     await reply(update, render(texts.resumed, day=_day(user, next_at, context), time=at))
 
 
-NOTE_ROUTE = InputRoute(on_text=note_answer, on_other=note_not_text)
+NOTE_ROUTE = InputRoute(on_text=note_answer, on_other=note_not_text, keeps_words=True)
 INPUT_ROUTES = {PendingInput.CHECKIN_NOTE: NOTE_ROUTE}
 
 _ITEM_KEYS = "|".join(item.key for item in ITEMS)

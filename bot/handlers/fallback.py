@@ -17,10 +17,11 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.common import message_of
+from bot.handlers.common import find_sender, message_of
 from bot.handlers.input import InputRoutes
 from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import answer_stale_button, known_sender
+from bot.handlers.replies import answer_stale_button, send_not_started
+from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
 from bot.handlers.send import reply
 from bot.services import accounts
 
@@ -30,22 +31,28 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
 
     async def route(update: Update, context: BotContext) -> None:
         message = message_of(update)
+        # Checked before anything else, for everyone: help comes first, even before /start.
+        crisis = reads_like_crisis(context, written_words(update))
         async with context.session() as session:
-            user = await known_sender(session, update, context)
-            if user is None:
-                return
-            pending = accounts.pending_of(user)
+            user = await find_sender(session, update, context.now())
+            pending = accounts.pending_of(user) if user is not None else None
             target = routes.get(pending) if pending is not None else None
-            if target is not None:
-                if message.text is not None:
+            if user is not None and target is not None:
+                if message.text is not None and (target.keeps_words or not crisis):
                     await target.on_text(update, context, session, user, message.text)
-                elif message.location is not None and target.on_location is not None:
-                    await target.on_location(update, context, session, user)
-                else:
-                    await target.on_other(update, context, session, user)
-                return
-        # Nothing was asked: say what the bot can read, after the session has ended.
-        if message.text is not None:
+                    return
+                if not crisis:
+                    if message.location is not None and target.on_location is not None:
+                        await target.on_location(update, context, session, user)
+                    else:
+                        await target.on_other(update, context, session, user)
+                    return
+        # Nothing was asked (or help comes first): reply after the session has ended.
+        if crisis:
+            await send_crisis_help(update, context)
+        elif user is None:
+            await send_not_started(update, context)
+        elif message.text is not None:
             await reply(update, context.texts.errors.unexpected_text)
         else:
             await reply(update, context.texts.errors.unsupported_message)

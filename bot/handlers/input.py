@@ -31,6 +31,10 @@ class InputRoute:
     # Anything that is neither text nor (where accepted) a location: a sticker, a photo...
     on_other: NotTextReply
     on_location: LocationAnswer | None = None
+    # The answer is the person's own words (a note, a reflection), kept even when they read
+    # like a crisis; the reply then carries the help. Other questions (a time zone…) are
+    # answered with the help instead, and stay open.
+    keeps_words: bool = False
 
 
 InputRoutes = Mapping[PendingInput, InputRoute]

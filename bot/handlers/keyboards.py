@@ -93,6 +93,7 @@ def main_menu(texts: Texts) -> InlineKeyboardMarkup:
                     texts.menu.help_button, callback_data=callbacks.data(callbacks.MENU, "help")
                 ),
             ],
+            [button(texts.menu.support_button, callbacks.MENU, "support")],
         ]
     )
 

@@ -248,7 +248,7 @@ async def reflection_answer(
     note = await lessons.save_reflection(session, user, framework, step, text, context.now())
     await accounts.open_question(session, user, None, context.now())
     await session.commit()
-    await confirm_saved(update, context, note.id)
+    await confirm_saved(update, context, note.id, text)
 
 
 async def reflection_not_text(
@@ -325,7 +325,9 @@ async def tick(update: Update, context: BotContext) -> None:
         await edit_in_place(update, text, markup)
 
 
-REFLECTION_ROUTE = InputRoute(on_text=reflection_answer, on_other=reflection_not_text)
+REFLECTION_ROUTE = InputRoute(
+    on_text=reflection_answer, on_other=reflection_not_text, keeps_words=True
+)
 INPUT_ROUTES = {PendingInput.REFLECTION: REFLECTION_ROUTE}
 
 HANDLERS = [

@@ -10,6 +10,7 @@ from bot.context import BotContext
 from bot.handlers import callbacks
 from bot.handlers.common import answer_query, edit_in_place, find_sender
 from bot.handlers.replies import answer_stale_button
+from bot.handlers.safety import reads_like_crisis, with_help
 from bot.handlers.send import reply
 from bot.services import notes
 from bot.services.notes import MAX_NOTE_LENGTH
@@ -33,16 +34,22 @@ async def refuse_if_too_long(update: Update, context: BotContext, text: str) -> 
     """Say so (and keep the question open) if ``text`` is longer than a note may be."""
     if len(text) <= MAX_NOTE_LENGTH:
         return False
-    await reply(update, render(context.texts.notes.too_long, limit=f"{MAX_NOTE_LENGTH:,}"))
+    refusal = render(context.texts.notes.too_long, limit=f"{MAX_NOTE_LENGTH:,}")
+    await reply(update, with_help(context, text, refusal))
     return True
 
 
-async def confirm_saved(update: Update, context: BotContext, note_id: int) -> None:
-    """The "saved, private" reply under every new note, with its share button."""
+async def confirm_saved(update: Update, context: BotContext, note_id: int, text: str) -> None:
+    """The "saved, private" reply under every new note, with its share button.
+
+    Words that read like a crisis get the help first, and no share button: one mis-tap must
+    not show them to the partner (who may be the danger). They stay private.
+    """
+    crisis = reads_like_crisis(context, text)
     await reply(
         update,
-        context.texts.notes.saved,
-        reply_markup=share_keyboard(context, note_id, shared=False),
+        with_help(context, text, context.texts.notes.saved),
+        reply_markup=None if crisis else share_keyboard(context, note_id, shared=False),
     )
 
 

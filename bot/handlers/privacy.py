@@ -1,4 +1,4 @@
-"""``/export``, ``/delete``, ``/support``, and leaving group chats the bot is added to."""
+"""``/export``, ``/delete``, and leaving group chats the bot is added to."""
 
 from __future__ import annotations
 
@@ -94,11 +94,6 @@ async def answer_delete(update: Update, context: BotContext) -> None:
         )
 
 
-async def support(update: Update, context: BotContext) -> None:
-    """Works for everyone, set up or not: help should never be behind a form."""
-    await reply(update, context.texts.support.text)
-
-
 async def added_to_group(update: Update, context: BotContext) -> None:
     """Added to a group or channel: say why not, and leave."""
     change: ChatMemberUpdated | None = update.my_chat_member
@@ -117,7 +112,6 @@ async def added_to_group(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler("export", export, filters=PRIVATE_MESSAGES),
     CommandHandler("delete", ask_delete, filters=PRIVATE_MESSAGES),
-    CommandHandler("support", support, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(answer_delete, pattern=callbacks.pattern(callbacks.DELETE, "yes|no")),
     ChatMemberHandler(added_to_group, ChatMemberHandler.MY_CHAT_MEMBER),
 ]

@@ -1,0 +1,76 @@
+"""Help first: ``/support``, and the reply to anything that reads like someone is in danger.
+
+Checked for everyone who writes, started or not; nothing about a match is stored or shown to
+a partner, and the log says only that help was given (no text, no user id).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.content import Html, render
+from bot.context import BotContext
+from bot.handlers import callbacks
+from bot.handlers.common import answer_query, message_of
+from bot.handlers.onboarding import PRIVATE_MESSAGES
+from bot.handlers.send import reply
+
+logger = logging.getLogger(__name__)
+
+
+def written_words(update: Update) -> str | None:
+    """What the person wrote in this message: its text, or a photo's caption."""
+    message = message_of(update)
+    return message.text if message.text is not None else message.caption
+
+
+def reads_like_crisis(context: BotContext, written: str | None) -> bool:
+    return context.services.crisis.matches(written)
+
+
+def crisis_reply(context: BotContext) -> str:
+    return render(context.texts.crisis.reply, urgent=Html(context.texts.support.urgent))
+
+
+def with_help(context: BotContext, written: str, answer: str) -> str:
+    """``answer`` to what someone wrote, with the crisis help in front when their words read
+    like a crisis: the help is the first thing they read, in the same message."""
+    if not reads_like_crisis(context, written):
+        return answer
+    logger.info("crisis help given with a reply")
+    return f"{crisis_reply(context)}\n\n{answer}"
+
+
+async def send_crisis_help(update: Update, context: BotContext) -> None:
+    await reply(update, crisis_reply(context))
+    logger.info("crisis help given")
+
+
+async def support(update: Update, context: BotContext) -> None:
+    """Works for everyone, set up or not: help should never be behind a form."""
+    if update.callback_query is not None:
+        await answer_query(update)
+    texts = context.texts.support
+    await reply(update, render(texts.text, urgent=Html(texts.urgent)))
+
+
+async def edited_message(update: Update, context: BotContext) -> None:
+    """Edits change nothing stored, but an edit that adds words of danger still gets help."""
+    if reads_like_crisis(context, written_words(update)):
+        await send_crisis_help(update, context)
+
+
+HANDLERS = [
+    CommandHandler("support", support, filters=PRIVATE_MESSAGES),
+    CallbackQueryHandler(support, pattern=callbacks.pattern(callbacks.MENU, "support")),
+    MessageHandler(
+        filters.ChatType.PRIVATE
+        & filters.UpdateType.EDITED_MESSAGE
+        & (filters.TEXT | filters.CAPTION)
+        & ~filters.COMMAND,
+        edited_message,
+    ),
+]

@@ -1,0 +1,320 @@
+"""Someone in danger who writes to the bot reads where to get help first, whatever they wrote.
+
+The phrases live in ``bot/content/crisis.toml``; these tests drive real updates through the
+real ``Application`` and check what the person (and their partner) would see.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.content import ContentError, Html, render
+from bot.content.crisis import CRISIS_FILE, load_crisis_phrases
+from bot.handlers.dispatch import dispatch
+from bot.storage.models import Checkin, Note, User
+from tests.harness import BotHarness, Replies, TelegramUser, shipped_content
+from tests.journeys import onboard, open_reflection, pair
+from tests.telegram_fake import visible_text
+
+TEXTS = shipped_content().texts
+HELP = visible_text(render(TEXTS.crisis.reply, urgent=Html(TEXTS.support.urgent)), "HTML")
+SUPPORT = visible_text(render(TEXTS.support.text, urgent=Html(TEXTS.support.urgent)), "HTML")
+SAVED = visible_text(TEXTS.notes.saved, "HTML")
+UNEXPECTED = TEXTS.errors.unexpected_text
+
+# Several phrasings of each family, inside longer messages, in capitals, with punctuation.
+CRISIS_MESSAGES = {
+    "suicide_and_self_harm": [
+        "I don't want to be alive anymore",
+        "I'm thinking about killing myself",
+        "honestly today was awful and I want to die, sorry",
+        "I DONT WANT TO LIVE LIKE THIS!!!",
+        "everyone would be better off without me…",
+        "i keep thinking about suicide",
+        "I’ve been cutting myself again",
+        "sometimes i wanna hurt myself",
+    ],
+    "partner_violence": [
+        "she hit me again tonight",
+        "My husband SLAPPED me.",
+        "he threatened to kill me if I leave",
+        "my boyfriend choked me during the fight",
+        "i think i'm in an abusive relationship",
+    ],
+    "fear_of_partner": [
+        "I'm afraid of my husband",
+        "im scared to go home tonight",
+        "Honestly? I'm terrified of her.",
+        "I'm scared he will hurt me",
+        "my partner scares me sometimes",
+    ],
+    "sexual_violence": [
+        "he forced me to have sex",
+        "I was raped last year and it still comes back",
+        "she doesn't stop when I say no",
+        "it happened without my consent",
+    ],
+}
+
+# Ordinary sentences that share words with the phrases and must get the ordinary reply.
+NEAR_MISSES = [
+    "this deadline is killing me",
+    "I could kill for a coffee",
+    "my feet are killing me after that hike",
+    "I'm dying to see the new film",
+    "that joke killed me 😂",
+    "the news really hit me hard today",
+    "he hit me up on WhatsApp at lunch",
+    "it hit me that we never talk about money",
+    "I'm scared of spiders",
+    "I'm afraid of her reaction when I tell her about the car",
+    "I cut myself a slice of cake",
+    "she beat me at chess again",
+    "he pushed me to apply for the job",
+    "I want to die laughing at this meme",
+    "she hurt my feelings when she forgot our date",
+    "I'm grateful for the rapeseed fields on our walk",
+]
+
+
+def all_crisis_messages() -> list[str]:
+    return [message for family in CRISIS_MESSAGES.values() for message in family]
+
+
+def sent_to(harness: BotHarness, chat_id: int) -> list[str]:
+    return [
+        call.text or ""
+        for call in harness.api.calls
+        if call.method == "sendMessage" and call.chat_id == chat_id
+    ]
+
+
+# --- the phrases, family by family -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("family", "message"),
+    [(family, message) for family, messages in CRISIS_MESSAGES.items() for message in messages],
+)
+def test_each_family_is_recognised_in_several_forms(family: str, message: str) -> None:
+    assert shipped_content().crisis.family_of(message) == family
+
+
+@pytest.mark.parametrize("message", NEAR_MISSES)
+def test_ordinary_words_do_not_count(message: str) -> None:
+    assert shipped_content().crisis.family_of(message) is None
+
+
+# --- through the bot --------------------------------------------------------------------------
+
+
+async def test_someone_who_never_started_gets_help_and_nothing_is_stored(
+    harness: BotHarness,
+) -> None:
+    for number, message in enumerate(all_crisis_messages()):
+        stranger = harness.user(5000 + number, "Robin")
+
+        replies = await stranger.send(message)
+
+        assert replies.texts == [HELP], message
+    assert await harness.rows(User) == []
+
+
+async def test_the_help_carries_emergency_numbers_and_crisis_lines() -> None:
+    for words in ("emergency number", "112", "911", "988", "116 123", "findahelpline.com"):
+        assert words in HELP
+    assert "differ from country to country" in HELP  # local numbers vary
+    assert len(HELP) < 1500  # chat-sized
+
+
+async def test_before_consent_help_comes_first_and_nothing_is_stored(harness: BotHarness) -> None:
+    robin = harness.user(1001, "Robin")
+    await robin.send("/start")  # the consent question is open, nothing is stored yet
+
+    replies = await robin.send("I'm thinking about killing myself")
+
+    assert replies.texts == [HELP]
+    assert await harness.rows(User) == []
+
+
+async def test_with_no_question_open_help_replaces_the_i_dont_understand(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness)
+
+    for message in all_crisis_messages():
+        replies = await alex.send(message)
+        assert replies.texts == [HELP], message
+
+
+async def test_near_misses_get_the_ordinary_reply(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+
+    for message in NEAR_MISSES:
+        replies = await alex.send(message)
+        assert replies.texts == [UNEXPECTED], message
+
+
+async def test_at_the_time_zone_question_help_comes_first_and_the_question_stays(
+    harness: BotHarness,
+) -> None:
+    alex = harness.user(1001, "Alex")
+    await alex.send("/start")
+    await alex.press("Yes")
+
+    replies = await alex.send("she hit me again tonight")
+
+    assert replies.texts == [HELP]
+    [user] = await harness.rows(User)
+    assert user.time_zone is None
+    assert "Europe/Berlin" in (await alex.send("Berlin")).text  # still the zone question
+
+
+async def test_a_photo_caption_and_an_edit_with_crisis_words_get_help(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+
+    assert (await alex.send_photo(caption="I want to die")).texts == [HELP]
+    assert (await alex.edit_message("he raped me")).texts == [HELP]
+    assert (await alex.edit_message("see you at 8")).calls == []  # other edits: ignored
+
+
+async def test_a_reflection_with_crisis_words_is_saved_privately_and_answered_with_help(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness, 1001, "Alex")
+    sam = await onboard(harness, 1002, "Sam", zone="London")
+    await pair(alex, sam)
+    to_sam_before = len(sent_to(harness, sam.user_id))
+    await open_reflection(alex, 1)
+    written = "Needing Sam scares me. Some nights I don't want to live anymore."
+
+    replies = await alex.send(written)
+
+    assert replies.texts == [f"{HELP}\n\n{SAVED}"]
+    assert alex.last_message.buttons == []  # no "share with my partner" one tap away
+    [note] = await harness.rows(Note)
+    assert (note.body, note.visibility) == (written, "private")
+    assert len(sent_to(harness, sam.user_id)) == to_sam_before  # Sam is told nothing
+    assert "want to live" not in (await sam.send("/us")).text
+
+
+async def test_a_checkin_note_with_crisis_words_is_saved_and_answered_with_help(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness)  # Berlin, 21:00
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    assert harness.app is not None
+    await dispatch(harness.app.bot, harness.app.bot_data.services)
+    for answer in ("None", "Made none", "Not stressed", "Not stressed"):
+        await alex.press(answer)
+    await alex.press("Add a note")
+
+    replies = await alex.send("He pushed me against the wall. I'm afraid of him.")
+
+    assert replies.texts == [f"{HELP}\n\n{SAVED}"]
+    [note] = await harness.rows(Note)
+    [checkin] = await harness.rows(Checkin)
+    assert (note.checkin_id, note.visibility) == (checkin.id, "private")
+
+
+async def test_a_note_too_long_to_keep_still_leads_with_help(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    await open_reflection(alex, 2)
+
+    replies = await alex.send("I want to die. " + "x" * 10_000)
+
+    assert replies.texts[0].startswith(HELP)
+    assert "longer than I can keep" in replies.text
+    assert await harness.rows(Note) == []
+
+
+async def test_ordinary_notes_keep_their_share_button(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+    await open_reflection(alex, 2)
+
+    replies = await alex.send("This deadline is killing me but Sam made me tea")
+
+    assert replies.texts == [SAVED]
+    assert [b["text"] for b in alex.last_message.buttons] == [TEXTS.notes.share_button]
+
+
+async def test_support_is_in_the_command_menu_and_the_main_menu(harness: BotHarness) -> None:
+    [menu_call] = [call for call in harness.api.calls if call.method == "setMyCommands"]
+    assert "support" in [command["command"] for command in menu_call.params["commands"]]
+    alex = await onboard(harness)
+
+    replies = await alex.press(TEXTS.menu.support_button)
+
+    assert replies.texts == [SUPPORT]
+    assert (await alex.send("/support")).texts == [SUPPORT]
+
+
+async def test_the_log_says_help_was_given_and_nothing_else(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    robin: TelegramUser = harness.user(424242, "Robin")
+
+    replies: Replies = await robin.send("I want to end my life")
+
+    assert replies.texts == [HELP]
+    assert "crisis help given" in caplog.messages
+    # Ours at any level, and what anyone logs at INFO and above (the database driver's
+    # DEBUG lines echo queries, as drivers do).
+    logged = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("bot") or record.levelno >= logging.INFO
+    )
+    assert "end my life" not in logged
+    assert "424242" not in logged
+
+
+# --- the phrase file is checked at start ------------------------------------------------------
+
+
+def write_variant(tmp_path: Path, edit: str, replacement: str) -> Path:
+    original = CRISIS_FILE.read_text(encoding="utf-8")
+    assert edit in original
+    path = tmp_path / "crisis.toml"
+    path.write_text(original.replace(edit, replacement, 1), encoding="utf-8")
+    return path
+
+
+def test_an_empty_family_names_file_and_field(tmp_path: Path) -> None:
+    start = CRISIS_FILE.read_text(encoding="utf-8").index("sexual_violence = [")
+    original = CRISIS_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "crisis.toml"
+    path.write_text(original[:start] + "sexual_violence = []\n", encoding="utf-8")
+
+    with pytest.raises(ContentError) as error:
+        load_crisis_phrases(path)
+
+    assert str(error.value).startswith(f"{path}: phrases.sexual_violence")
+
+
+@pytest.mark.parametrize(
+    ("edit", "replacement", "named"),
+    [
+        ("fear_of_partner = [", "fear_of_partnr = [", "phrases.fear_of_partner is missing"),
+        ('"want to die",', '"want to die", 7,', "phrases.suicide_and_self_harm.1"),
+        ('"{partner} scares me",', '"{partnr} scares me",', "uses {partnr}"),
+        ('"{partner} scares me",', '"{partner scares me",', "plain {word_list}"),
+        ('"want to die",', '"?!",', "phrases.suicide_and_self_harm[0] has no words"),
+        ("suicide_and_self_harm = [", "suicide_and_self_harm = 3\nx = [", "suicide_and_self"),
+    ],
+)
+def test_a_malformed_phrase_names_file_and_field(
+    tmp_path: Path, edit: str, replacement: str, named: str
+) -> None:
+    path = write_variant(tmp_path, edit, replacement)
+
+    with pytest.raises(ContentError) as error:
+        load_crisis_phrases(path)
+
+    assert str(error.value).startswith(f"{path}: ")
+    assert named in str(error.value)
