@@ -28,8 +28,8 @@ from bot.handlers import (
     us,
 )
 from bot.handlers.admin import admin_handlers
-from bot.handlers.dispatch import dispatch_job
 from bot.handlers.errors import on_error
+from bot.jobs.checkin_sender import checkin_sender_job
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import CrisisMatcher
 from bot.storage.engine import create_engine, create_session_factory
@@ -107,12 +107,13 @@ def build_application(
             [BotCommand(item.command, item.description) for item in texts.commands]
         )
         if application.job_queue is not None:
-            # Runs only once the application is started (polling); tests call dispatch().
+            # Runs only once the application is started (polling); tests call
+            # send_due_checkins() themselves.
             application.job_queue.run_repeating(
-                dispatch_job,
+                checkin_sender_job,
                 interval=config.dispatch_interval_seconds,
                 first=1,
-                name="dispatch",
+                name="checkin_sender",
             )
 
     async def post_shutdown(application: BotApplication) -> None:

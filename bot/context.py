@@ -39,6 +39,16 @@ class BotServices:
     zone_finder: TimezoneFinder
     clock: Clock = utc_now
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends normally, rolled back on an error.
+
+        Every update runs in one (see ``bot.handlers.turn``), and so does each step of the
+        periodic jobs; services never commit on their own.
+        """
+        async with self.sessions() as session, session.begin():
+            yield session
+
 
 class BotData:
     """``bot_data`` of the application: holds the services once start-up has made them."""
@@ -77,17 +87,6 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
 
     def now(self) -> datetime:
         return self.bot_data.services.clock()
-
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """The database session for this update.
-
-        Handlers open one per update, do all their reads and writes in it, ``commit()`` and
-        only then reply, so a user is never told about a change that was not saved. What is
-        not committed is rolled back when the block ends.
-        """
-        async with self.bot_data.services.sessions() as session:
-            yield session
 
 
 BotApplication = Application[ExtBot[None], BotContext, dict, dict, BotData, object]

@@ -155,6 +155,14 @@ class BotHarness:
         async with self.app.bot_data.services.sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction on the bot's database, as its jobs and handlers use one: committed
+        when the block ends."""
+        assert self.app is not None, "start() the harness first"
+        async with self.app.bot_data.services.transaction() as session:
+            yield session
+
     async def rows(self, model: type[M], *where: ColumnElement[bool]) -> list[M]:
         """The stored rows of ``model`` matching all of ``where``, in primary key order."""
         async with self.session() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.handlers.dispatch import DispatchReport, dispatch
+from bot.jobs.checkin_sender import DispatchReport, send_due_checkins
 from bot.services import checkins as checkin_service
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
 from tests.harness import BotHarness, TelegramUser
@@ -14,7 +14,7 @@ from tests.journeys import STALE, onboard
 
 async def run_dispatch(harness: BotHarness) -> DispatchReport:
     assert harness.app is not None
-    return await dispatch(harness.app.bot, harness.app.bot_data.services)
+    return await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
 def prompts_to(harness: BotHarness, chat_id: int) -> list[str]:
@@ -374,12 +374,12 @@ async def test_restart_in_the_middle_of_a_batch_sends_each_prompt_once(
         await onboard(harness, 3000 + n, f"P{n}")
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     # The process claims the batch, sends three, records them, and dies.
-    async with harness.session() as session:
+    async with harness.transaction() as session:
         claimed = await checkin_service.claim_due(
             session, harness.clock.now, grace=timedelta(hours=3), batch=500
         )
     first = [(row.checkin_id, 1_000_000 + i) for i, row in enumerate(claimed[:3])]
-    async with harness.session() as session:
+    async with harness.transaction() as session:
         await checkin_service.record_sent(session, first, harness.clock.now)
     await harness.restart()
 

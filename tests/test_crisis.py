@@ -14,7 +14,7 @@ import pytest
 
 from bot.content import ContentError, Html, render
 from bot.content.crisis import CRISIS_FILE, load_crisis_phrases
-from bot.handlers.dispatch import dispatch
+from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import Checkin, Note, User
 from tests.harness import BotHarness, Replies, TelegramUser, shipped_content
 from tests.journeys import onboard, open_reflection, pair
@@ -208,7 +208,7 @@ async def test_a_checkin_note_with_crisis_words_is_saved_and_answered_with_help(
     alex = await onboard(harness)  # Berlin, 21:00
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     assert harness.app is not None
-    await dispatch(harness.app.bot, harness.app.bot_data.services)
+    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
     for answer in ("None", "Made none", "Not stressed", "Not stressed"):
         await alex.press(answer)
     await alex.press("Add a note")

@@ -42,7 +42,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.handlers.dispatch import dispatch
+from bot.jobs.checkin_sender import send_due_checkins
 from bot.services import invite_codes
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES, accepts
@@ -188,7 +188,7 @@ async def set_up(harness: BotHarness, rng: random.Random) -> Cast:
         (datetime(2026, 11, 28, 1, 31, tzinfo=UTC), [kim, lee]),
     ]:
         harness.clock.now = now
-        await dispatch(harness.app.bot, services)
+        await send_due_checkins(harness.app.bot, services)
         for person in couple:
             user = users[person.key]
             await answer_checkin(user, rng, None)
@@ -213,7 +213,7 @@ async def set_up(harness: BotHarness, rng: random.Random) -> Cast:
 
     # Saturday evening in Berlin: a check-in each, left partly answered for the stream.
     harness.clock.now = datetime(2026, 11, 28, 20, 31, tzinfo=UTC)
-    await dispatch(harness.app.bot, services)
+    await send_due_checkins(harness.app.bot, services)
     await answer_checkin(users["ALEX"], rng, 1)
     return cast
 
@@ -592,7 +592,7 @@ class FuzzRun:
         harness.clock.advance(minutes=self.stream.rng.choice([1, 7, 30, 61, 90, 180, 360, 720]))
         first = len(api.calls)
         try:
-            await dispatch(harness.app.bot, harness.app.bot_data.services)
+            await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
         except Exception as error:
             self.problems.add(f"dispatch raised {type(error).__name__}", repr(error), None, index)
         calls = api.calls[first:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.handlers.dispatch import dispatch
+from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import (
     Checkin,
     CheckinAnswer,
@@ -27,7 +27,7 @@ async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
     await pair(alex, sam)
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     assert harness.app is not None
-    await dispatch(harness.app.bot, harness.app.bot_data.services)
+    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
     for person, note in ((alex, "Alex's private words"), (sam, "Sam's private words")):
         prompt = next(m for m in reversed(person.chat) if "Evening check-in" in m.text)
         for label in ["1–2", "Turned toward", "Met", "Not stressed", "Not stressed"]:

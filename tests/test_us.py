@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.handlers.dispatch import dispatch
+from bot.jobs.checkin_sender import send_due_checkins
 from tests.harness import BotHarness, TelegramUser, callback_query_json, sender_json
 from tests.journeys import STALE, onboard, pair
 
@@ -12,7 +12,7 @@ from tests.journeys import STALE, onboard, pair
 async def evening(harness: BotHarness, when: datetime) -> None:
     harness.clock.now = when
     assert harness.app is not None
-    await dispatch(harness.app.bot, harness.app.bot_data.services)
+    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
 async def answer(person: TelegramUser, choices: list[str], note: str | None = None) -> None:
@@ -175,7 +175,7 @@ async def test_optional_note_when_the_partner_has_checked_in(harness: BotHarness
     await answer(alex, ["None"])  # Alex answered: no nudge back to Sam (not opted in)
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     assert harness.app is not None
-    await dispatch(harness.app.bot, harness.app.bot_data.services)
+    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
     await answer(alex, ["None"])
     await answer(sam, ["None"])  # Alex already answered today: no nudge
     nudges = [c for c in harness.api.calls if "has checked in for today" in (c.text or "")]

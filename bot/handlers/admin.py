@@ -9,24 +9,22 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.content import render
 from bot.context import BotContext
-from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.send import reply
+from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone
 from bot.storage.stats import count_users
 
 
-async def show_stats(update: Update, context: BotContext) -> None:
-    async with context.session() as session:
-        counts = await count_users(session, since=context.now() - timedelta(days=7))
-    await reply(
-        update,
+@for_anyone
+async def show_stats(turn: Turn) -> None:
+    counts = await count_users(turn.session, since=turn.now - timedelta(days=7))
+    turn.reply(
         render(
-            context.texts.admin.stats,
+            turn.texts.admin.stats,
             users=counts.users,
             onboarded=counts.onboarded,
             inactive=counts.inactive,
             joined_last_week=counts.joined_last_week,
             active_couples=counts.active_couples,
-        ),
+        )
     )
 
 

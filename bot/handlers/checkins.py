@@ -1,209 +1,101 @@
-"""The evening check-in message, its buttons and note; ``/bid`` and ``/stress``; pausing.
+"""The evening check-in's buttons and note; ``/bid`` and ``/stress``; pausing.
 
-The dispatcher (``bot.handlers.dispatch``) sends the first screen; every tap edits that same
+The check-in sender (``bot.jobs.checkin_sender``) sends the first screen; every tap edits that same
 message to the next question, so a day's check-in is one message however it is answered.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.content import Html, Texts, render
-from bot.context import BotContext
-from bot.handlers import callbacks, keyboards
-from bot.handlers.common import (
-    answer_query,
-    clock,
-    edit_in_place,
-    message_of,
-    sender_and_setup,
-)
+from bot.content import Texts, render
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
-from bot.handlers.notify import notify
-from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
-from bot.handlers.replies import answer_stale_button, known_sender, send_not_started
+from bot.handlers.onboarding import ask_open_question
 from bot.handlers.safety import with_help
-from bot.handlers.send import reply, send_text
+from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone, for_known_sender
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
-from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES, items_for, next_item
+from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES
 from bot.storage.models import User
 from bot.timezones import local_now
+from bot.views import callbacks, keyboards
+from bot.views.checkin import state_view
+from bot.views.text import clock
 
 # --- the check-in message -----------------------------------------------------------------
 
 
-def prompt_view(
-    texts: Texts,
-    checkin_id: int,
-    local_date: date,
-    weekly: bool,
-    answers: dict[str, str],
-    *,
-    closing: str | None = None,
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The check-in as it stands: answered lines, then the next question with its options.
-
-    When every question is answered, the note offer; with ``closing``, that line instead of
-    any question and no buttons. The texts never quote a note. Needs no database: the
-    dispatcher draws a fresh prompt from its outbox row alone.
-    """
-    words = texts.checkin
-    day = local_date.strftime(words.day_format)
-    header = render(words.weekly_header if weekly else words.header, day=day)
-    lines = [header]
-    done = [item for item in items_for(weekly=weekly) if item.key in answers]
-    if not done:
-        lines.append(words.intro)
-    for item in done:
-        label = words.items[item.key]
-        lines.append(
-            render(
-                words.answered_line,
-                question=Html(label.short),
-                answer=label.options[answers[item.key]],
-            )
-        )
-    upcoming = next_item(answers, weekly=weekly)
-    rows: list[list[InlineKeyboardButton]] = []
-    if closing is not None:
-        lines.append(closing)
-    elif upcoming is None:
-        lines.append(words.note_question)
-        rows.append(
-            [
-                keyboards.button(words.note_button, callbacks.CHECKIN, f"{checkin_id}:note"),
-                keyboards.button(words.done_button, callbacks.CHECKIN, f"{checkin_id}:done"),
-            ]
-        )
-    else:
-        label = words.items[upcoming.key]
-        lines.append(label.question)
-        options = [
-            keyboards.button(
-                label.options[value], callbacks.CHECKIN, f"{checkin_id}:a:{upcoming.key}:{value}"
-            )
-            for value in upcoming.options
-        ]
-        rows += [options[:2], options[2:]] if len(options) > 3 else [options]
-        if not answers:
-            rows.append(
-                [
-                    keyboards.button(
-                        words.snooze_button, callbacks.CHECKIN, f"{checkin_id}:snooze"
-                    ),
-                    keyboards.button(words.skip_button, callbacks.CHECKIN, f"{checkin_id}:skip"),
-                ]
-            )
-    return "\n\n".join(lines), InlineKeyboardMarkup([row for row in rows if row])
-
-
-def state_view(
-    texts: Texts, state: checkins.CheckinState, *, closing: str | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
-    checkin = state.checkin
-    return prompt_view(
-        texts,
-        checkin.id,
-        checkin.local_date,
-        checkin.includes_weekly,
-        state.answers,
-        closing=closing,
-    )
-
-
-async def _refused(update: Update, context: BotContext, refusal: checkins.Refused) -> None:
+def _refused(turn: Turn, refusal: checkins.Refused) -> None:
     if refusal is checkins.Refused.CLOSED:
-        await answer_query(update, context.texts.checkin.closed)
+        turn.answer(turn.texts.checkin.closed)
     else:
-        await answer_stale_button(update, context)
+        turn.stale()
 
 
-async def checkin_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    texts = context.texts.checkin
-    checkin_id, action = int(context.match["checkin"]), context.match["action"]
-    now = context.now()
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        if action.startswith("a:"):
-            _, item, value = action.split(":")
-            outcome = await checkins.answer(session, user, checkin_id, item, value, now)
-        elif action == "skip":
-            outcome = await checkins.skip(session, user, checkin_id, now)
-        elif action == "snooze":
-            outcome = await checkins.snooze(session, user, checkin_id, now)
-        else:  # "note" or "done"
-            outcome = await checkins.open_checkin(session, user, checkin_id)
-            if action == "note" and not isinstance(outcome, checkins.Refused):
-                await accounts.open_question(
-                    session, user, PendingInput.CHECKIN_NOTE, now, argument=str(checkin_id)
-                )
-            elif action == "done" and accounts.pending_argument(user) == str(checkin_id):
-                # Done means done: the next message of the evening is not taken as a note.
-                await accounts.open_question(session, user, None, now)
-            await session.commit()
-    if isinstance(outcome, checkins.Refused):
-        await _refused(update, context, outcome)
-        return
-    await answer_query(update)
-    if action == "skip":
-        await edit_in_place(update, texts.skipped, None)
+@for_known_sender
+async def checkin_button(turn: Turn) -> None:
+    texts, user, session, now = turn.texts.checkin, turn.user, turn.session, turn.now
+    checkin_id, action = int(turn.match["checkin"]), turn.match["action"]
+    if action.startswith("a:"):
+        _, item, value = action.split(":")
+        outcome = await checkins.answer(session, user, checkin_id, item, value, now)
+    elif action == "skip":
+        outcome = await checkins.skip(session, user, checkin_id, now)
     elif action == "snooze":
-        await edit_in_place(update, texts.snoozed, None)
-    elif action == "done":
-        text, _ = state_view(context.texts, outcome, closing=texts.finished)
-        await edit_in_place(update, text, None)
-    elif action == "note":
-        await send_text(context.bot, user.telegram_id, texts.note_prompt)
-    else:
-        await edit_in_place(update, *state_view(context.texts, outcome))
-        if outcome.first_answer:
-            await _nudge_partner(context, user)
-
-
-async def _nudge_partner(context: BotContext, user: User) -> None:
-    async with context.session() as session:
-        partner = await checkins.partner_to_nudge(session, user, context.now())
-    if partner is not None:
-        await notify(
-            context, partner, render(context.texts.checkin.partner_nudge, partner=user.first_name)
-        )
-
-
-async def note_answer(
-    update: Update, context: BotContext, session: AsyncSession, user: User, text: str
-) -> None:
-    if await refuse_if_too_long(update, context, text):
+        outcome = await checkins.snooze(session, user, checkin_id, now)
+    else:  # "note" or "done"
+        outcome = await checkins.open_checkin(session, user, checkin_id)
+        if action == "note" and not isinstance(outcome, checkins.Refused):
+            await accounts.open_question(
+                session, user, PendingInput.CHECKIN_NOTE, now, argument=str(checkin_id)
+            )
+        elif action == "done" and accounts.pending_argument(user) == str(checkin_id):
+            # Done means done: the next message of the evening is not taken as a note.
+            await accounts.open_question(session, user, None, now)
+    if isinstance(outcome, checkins.Refused):
+        _refused(turn, outcome)
         return
+    turn.answer()
+    if action == "skip":
+        turn.edit(texts.skipped)
+    elif action == "snooze":
+        turn.edit(texts.snoozed)
+    elif action == "done":
+        text, _ = state_view(turn.texts, outcome, closing=texts.finished)
+        turn.edit(text)
+    elif action == "note":
+        turn.send(user.telegram_id, texts.note_prompt)
+    else:
+        turn.edit(*state_view(turn.texts, outcome))
+        if outcome.first_answer:
+            partner = await checkins.partner_to_nudge(session, user, now)
+            if partner is not None:
+                turn.tell(partner, render(texts.partner_nudge, partner=user.first_name))
+
+
+async def note_answer(turn: Turn, text: str) -> None:
+    if refuse_if_too_long(turn, text):
+        return
+    user = turn.user
     argument = accounts.pending_argument(user) or ""
-    now = context.now()
     note = (
-        await checkins.add_note(session, user, int(argument), text, now)
+        await checkins.add_note(turn.session, user, int(argument), text, turn.now)
         if argument.isdigit()
         else checkins.Refused.NOT_YOURS
     )
-    await accounts.open_question(session, user, None, now)
-    await session.commit()
+    await accounts.open_question(turn.session, user, None, turn.now)
     if isinstance(note, checkins.Refused):
-        await reply(update, with_help(context, text, context.texts.checkin.closed))
+        turn.reply(with_help(turn.context, text, turn.texts.checkin.closed))
         return
-    await confirm_saved(update, context, note.id, text)
+    confirm_saved(turn, note, text)
 
 
-async def note_not_text(
-    update: Update, context: BotContext, session: AsyncSession, user: User
-) -> None:
-    await reply(update, context.texts.checkin.note_not_text)
+async def note_not_text(turn: Turn) -> None:
+    turn.reply(turn.texts.checkin.note_not_text)
 
 
 # --- moments as they happen -------------------------------------------------------------------
@@ -233,114 +125,97 @@ def _moment_follow_up(texts: Texts, kind: str) -> str:
     }[kind]
 
 
-async def ask_moment(update: Update, context: BotContext) -> None:
+@for_known_sender
+async def ask_moment(turn: Turn) -> None:
     """``/bid`` or ``/stress``: which kind of moment, with buttons."""
-    command = "bid" if message_of(update).text.lower().startswith("/bid") else "stress"
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-    if user is None:
-        return
-    question, choices = _moment_choices(context.texts, command)
+    command = "bid" if (turn.message.text or "").lower().startswith("/bid") else "stress"
+    question, choices = _moment_choices(turn.texts, command)
     buttons = [keyboards.button(label, callbacks.MOMENT, kind) for kind, label in choices]
-    await reply(update, question, reply_markup=InlineKeyboardMarkup([buttons]))
+    turn.reply(question, InlineKeyboardMarkup([buttons]))
 
 
-async def moment_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    texts = context.texts.moments
-    kind, outcome = context.match["kind"], context.match["outcome"]
+@for_known_sender
+async def moment_button(turn: Turn) -> None:
+    texts = turn.texts.moments
+    kind, outcome = turn.match["kind"], turn.match["outcome"]
     if outcome is None:
-        async with context.session() as session:
-            if await known_sender(session, update, context) is None:
-                return
-        await answer_query(update)
-        options = texts.outcomes[kind]
+        turn.answer()
         buttons = [
             keyboards.button(label, callbacks.MOMENT, f"{kind}:{value}")
-            for value, label in options.items()
+            for value, label in texts.outcomes[kind].items()
         ]
-        question = _moment_follow_up(context.texts, kind)
-        await edit_in_place(update, question, InlineKeyboardMarkup([buttons]))
+        turn.edit(_moment_follow_up(turn.texts, kind), InlineKeyboardMarkup([buttons]))
         return
-    now = context.now()
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        assert query.message is not None
-        stored = await checkins.log_moment(
-            session, user, kind, outcome, query.message.message_id, now
-        )
-    if not stored:  # a forged outcome, or a second tap on the same question
-        await answer_stale_button(update, context)
-        return
-    await answer_query(update)
-    local_time = local_now(user.time_zone or "UTC", now).time()
-    logged = render(
-        texts.logged,
-        time=clock(local_time),
-        question=_moment_follow_up(context.texts, kind),
-        answer=texts.outcomes[kind][outcome],
+    message = turn.query.message
+    assert message is not None
+    user = turn.user
+    stored = await checkins.log_moment(
+        turn.session, user, kind, outcome, message.message_id, turn.now
     )
-    await edit_in_place(update, logged, None)
+    if not stored:  # a forged outcome, or a second tap on the same question
+        turn.stale()
+        return
+    turn.answer()
+    local_time = local_now(user.time_zone or "UTC", turn.now).time()
+    turn.edit(
+        render(
+            texts.logged,
+            time=clock(local_time),
+            question=_moment_follow_up(turn.texts, kind),
+            answer=texts.outcomes[kind][outcome],
+        )
+    )
 
 
 # --- pausing ----------------------------------------------------------------------------------
 
 
-def _day(user: User, instant: datetime, context: BotContext) -> str:
-    return local_now(user.time_zone or "UTC", instant).strftime(context.texts.checkin.day_format)
+def _day(turn: Turn, instant: datetime) -> str:
+    zone = turn.user.time_zone or "UTC"
+    return local_now(zone, instant).strftime(turn.texts.checkin.day_format)
 
 
-async def _explain_not_scheduled(
-    update: Update, context: BotContext, setup: PendingInput | None
-) -> None:
-    """/pause or /resume from someone without check-ins yet: how to get them."""
-    if setup is None:
-        await send_not_started(update, context)
-        return
-    await reply(update, context.texts.pause.before_setup)
-    await ask_open_question(update, context, setup)
+async def _scheduled_sender(turn: Turn) -> User | None:
+    """The sender, if their evenings are scheduled; else ``None``, having said how to get
+    there (start, or finish the setup first)."""
+    if turn.sender is None:
+        turn.not_started()
+        return None
+    setup = await turn.unfinished_setup()
+    if setup is not None:
+        turn.reply(turn.texts.pause.before_setup)
+        ask_open_question(turn, setup)
+        return None
+    return turn.sender
 
 
-async def pause(update: Update, context: BotContext) -> None:
-    texts = context.texts.pause
-    args = context.args or []
+@for_anyone
+async def pause(turn: Turn) -> None:
+    texts, args = turn.texts.pause, turn.args
     if len(args) > 1 or (args and not (args[0].isdigit() and checkins.valid_pause(int(args[0])))):
-        await reply(update, texts.usage)
+        turn.reply(texts.usage)
         return
     days = int(args[0]) if args else checkins.DEFAULT_PAUSE_DAYS
-    now = context.now()
-    async with context.session() as session:
-        user, setup = await sender_and_setup(session, update, now)
-        if user is not None and setup is None:
-            until = await checkins.pause(session, user, days, now)
-        await session.commit()
-    if user is None or setup is not None:
-        await _explain_not_scheduled(update, context, setup)
+    user = await _scheduled_sender(turn)
+    if user is None:
         return
-    await reply(update, render(texts.paused, until=_day(user, until, context)))
+    until = await checkins.pause(turn.session, user, days, turn.now)
+    turn.reply(render(texts.paused, until=_day(turn, until)))
 
 
-async def resume(update: Update, context: BotContext) -> None:
-    texts = context.texts.pause
-    now = context.now()
-    async with context.session() as session:
-        user, setup = await sender_and_setup(session, update, now)
-        if user is not None and setup is None:
-            was_paused = checkins.is_paused(user, now)
-            next_at = await checkins.resume(session, user, now)
-        await session.commit()
-    if user is None or setup is not None:
-        await _explain_not_scheduled(update, context, setup)
+@for_anyone
+async def resume(turn: Turn) -> None:
+    texts = turn.texts.pause
+    user = await _scheduled_sender(turn)
+    if user is None:
         return
+    was_paused = checkins.is_paused(user, turn.now)
+    next_at = await checkins.resume(turn.session, user, turn.now)
     if not was_paused or next_at is None:
-        await reply(update, texts.not_paused)
+        turn.reply(texts.not_paused)
         return
     at = clock(local_now(user.time_zone or "UTC", next_at).time())
-    await reply(update, render(texts.resumed, day=_day(user, next_at, context), time=at))
+    turn.reply(render(texts.resumed, day=_day(turn, next_at), time=at))
 
 
 NOTE_ROUTE = InputRoute(on_text=note_answer, on_other=note_not_text, keeps_words=True)

@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import BotContext
-from bot.handlers.send import send_text
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +26,8 @@ async def on_error(update: object, context: BotContext) -> None:
         and update.effective_chat.type == "private"
     ):
         try:
-            await send_text(
-                context.bot, update.effective_chat.id, context.texts.errors.internal_error
+            await context.bot.send_message(
+                update.effective_chat.id, context.texts.errors.internal_error
             )
         except Exception:  # the apology is best-effort; the error is logged above
             logger.warning("update %s: could not send the apology", update_id, exc_info=True)

@@ -6,6 +6,8 @@ group chats each get a short, kind reply and change nothing.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -17,47 +19,66 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.common import find_sender, message_of
 from bot.handlers.input import InputRoutes
-from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import answer_stale_button, send_not_started
 from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
-from bot.handlers.send import reply
+from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone, harmless_if_stale
 from bot.services import accounts
+
+logger = logging.getLogger(__name__)
 
 
 def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, None]]:
-    """Handlers that hand text, locations and anything else to the user's open question."""
+    """Handlers that hand text, locations and anything else to the user's open question.
+
+    Words that read like a crisis are checked first, for everyone: they get help instead of
+    anything else, except where the question keeps the person's words (a note), whose
+    confirmation then carries the help.
+    """
+
+    @for_anyone
+    async def route_in_turn(turn: Turn) -> None:
+        message, user = turn.message, turn.sender
+        crisis = reads_like_crisis(turn.context, written_words(turn.update))
+        pending = accounts.pending_of(user) if user is not None else None
+        target = routes.get(pending) if pending is not None else None
+        if target is not None:
+            if message.text is not None and (target.keeps_words or not crisis):
+                await target.on_text(turn, message.text)
+                return
+            if not crisis:
+                if message.location is not None and target.on_location is not None:
+                    await target.on_location(turn)
+                else:
+                    await target.on_other(turn)
+                return
+        if crisis:
+            turn.later(lambda: send_crisis_help(turn.update, turn.context))
+        elif user is None:
+            turn.not_started()
+        elif message.text is not None:
+            turn.reply(turn.texts.errors.unexpected_text)
+        else:
+            turn.reply(turn.texts.errors.unsupported_message)
 
     async def route(update: Update, context: BotContext) -> None:
-        message = message_of(update)
-        # Checked before anything else, for everyone: help comes first, even before /start.
-        crisis = reads_like_crisis(context, written_words(update))
-        async with context.session() as session:
-            user = await find_sender(session, update, context.now())
-            pending = accounts.pending_of(user) if user is not None else None
-            target = routes.get(pending) if pending is not None else None
-            if user is not None and target is not None:
-                if message.text is not None and (target.keeps_words or not crisis):
-                    await target.on_text(update, context, session, user, message.text)
-                    return
-                if not crisis:
-                    if message.location is not None and target.on_location is not None:
-                        await target.on_location(update, context, session, user)
-                    else:
-                        await target.on_other(update, context, session, user)
-                    return
-        # Nothing was asked (or help comes first): reply after the session has ended.
-        if crisis:
-            await send_crisis_help(update, context)
-        elif user is None:
-            await send_not_started(update, context)
-        elif message.text is not None:
-            await reply(update, context.texts.errors.unexpected_text)
-        else:
-            await reply(update, context.texts.errors.unsupported_message)
+        try:
+            await route_in_turn(update, context)
+        except Exception:
+            # Even when the database fails, someone in danger reads where to get help first.
+            if reads_like_crisis(context, written_words(update)):
+                await send_crisis_help(update, context)
+            raise
 
     return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, route)]
+
+
+async def answer_stale_button(update: Update, context: BotContext) -> None:
+    """A button that no longer applies: say so in a toast, change nothing."""
+    query = update.callback_query
+    assert query is not None
+    logger.debug("update %s: stale or unknown button %r", update.update_id, query.data)
+    with harmless_if_stale(update.update_id):
+        await query.answer(context.texts.errors.stale_button)
 
 
 async def drop_foreign_button(update: Update, context: BotContext) -> None:
@@ -80,12 +101,14 @@ async def drop_foreign_button(update: Update, context: BotContext) -> None:
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
-    await reply(update, context.texts.errors.unknown_command)
+    assert update.message is not None
+    await update.message.reply_text(context.texts.errors.unknown_command)
 
 
 async def group_chat(update: Update, context: BotContext) -> None:
     """The bot holds private reflections, so it never converses where others can read."""
-    await reply(update, context.texts.errors.group_chat)
+    assert update.message is not None
+    await update.message.reply_text(context.texts.errors.group_chat)
 
 
 HANDLERS = [

@@ -9,18 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
-
-from bot.context import BotContext
+from bot.handlers.turn import Turn
 from bot.services.accounts import PendingInput
-from bot.storage.models import User
 
-# Each gets the update's session with the user loaded in it; it commits what it changes
-# before it replies.
-TextAnswer = Callable[[Update, BotContext, AsyncSession, User, str], Awaitable[None]]
-LocationAnswer = Callable[[Update, BotContext, AsyncSession, User], Awaitable[None]]
-NotTextReply = Callable[[Update, BotContext, AsyncSession, User], Awaitable[None]]
+# Each runs in the update's turn, with ``turn.user`` the person answering.
+TextAnswer = Callable[[Turn, str], Awaitable[None]]
+OtherAnswer = Callable[[Turn], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -29,8 +23,8 @@ class InputRoute:
 
     on_text: TextAnswer
     # Anything that is neither text nor (where accepted) a location: a sticker, a photo...
-    on_other: NotTextReply
-    on_location: LocationAnswer | None = None
+    on_other: OtherAnswer
+    on_location: OtherAnswer | None = None
     # The answer is the person's own words (a note, a reflection), kept even when they read
     # like a crisis; the reply then carries the help. Other questions (a time zone…) are
     # answered with the help instead, and stay open.

@@ -8,22 +8,20 @@ from before a content change either still finds its page or says it is out of da
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.content import Framework, Html, Page, render
+from bot.content import Framework, Html, Page, Texts, render
 from bot.content.course import ID_PATTERN
-from bot.context import BotContext
-from bot.handlers import callbacks, keyboards
-from bot.handlers.common import answer_query, edit_in_place, shorten
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
-from bot.handlers.onboarding import PRIVATE_MESSAGES, resume_setup
-from bot.handlers.replies import answer_stale_button, known_sender
-from bot.handlers.send import reply, send_text
+from bot.handlers.onboarding import resume_setup
+from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_known_sender
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
+from bot.views import callbacks, keyboards
+from bot.views.text import shorten
 
 OVERVIEW = "@"
 _ID = ID_PATTERN.strip("^$")
@@ -37,26 +35,24 @@ def _go(label: str, framework: Framework, key: str) -> InlineKeyboardButton:
 # --- rendering ----------------------------------------------------------------------------
 
 
-def _page_view(
-    context: BotContext, framework: Framework, page: Page
-) -> tuple[str, InlineKeyboardMarkup]:
-    texts = context.texts.lessons
+def _page_view(texts: Texts, framework: Framework, page: Page) -> tuple[str, InlineKeyboardMarkup]:
+    words = texts.lessons
     pages = framework.pages()
     rows: list[list[InlineKeyboardButton]] = []
     if page.is_closing:
         return framework.closing, InlineKeyboardMarkup(
             [
                 [
-                    _go(texts.overview_button, framework, OVERVIEW),
-                    keyboards.button(texts.checklist_button, callbacks.CHECK, f"{framework.id}:0"),
+                    _go(words.overview_button, framework, OVERVIEW),
+                    keyboards.button(words.checklist_button, callbacks.CHECK, f"{framework.id}:0"),
                 ],
-                [_go(texts.restart_button, framework, pages[0].key)],
+                [_go(words.restart_button, framework, pages[0].key)],
             ]
         )
     assert page.section is not None
     section_pages = [p for p in pages if p.section is page.section]
     header = render(
-        texts.card_header,
+        words.card_header,
         section=page.section.title,
         position=section_pages.index(page) + 1,
         total=len(section_pages),
@@ -65,53 +61,53 @@ def _page_view(
         body = page.card.text
     else:
         body = render(
-            texts.practice,
+            words.practice,
             practice=Html(page.section.practice or ""),
             reflection=Html(page.section.reflection or ""),
         )
         rows.append(
             [
                 keyboards.button(
-                    texts.reflect_button, callbacks.REFLECT, f"{framework.id}:{page.section.step}"
+                    words.reflect_button, callbacks.REFLECT, f"{framework.id}:{page.section.step}"
                 )
             ]
         )
     moves = []
     if page.index > 0:
-        moves.append(_go(texts.back_button, framework, pages[page.index - 1].key))
-    moves.append(_go(texts.next_button, framework, pages[page.index + 1].key))
-    rows += [moves, [_go(texts.overview_button, framework, OVERVIEW)]]
+        moves.append(_go(words.back_button, framework, pages[page.index - 1].key))
+    moves.append(_go(words.next_button, framework, pages[page.index + 1].key))
+    rows += [moves, [_go(words.overview_button, framework, OVERVIEW)]]
     return f"{header}\n\n{body}", InlineKeyboardMarkup(rows)
 
 
 async def _partner_line(
-    context: BotContext, session: AsyncSession, user: User, framework: Framework
+    texts: Texts, session: AsyncSession, user: User, framework: Framework
 ) -> str | None:
     """Which part of the course the partner is in: never anything they wrote."""
-    texts = context.texts.lessons
+    words = texts.lessons
     partnership = await pairing.partnership_of(session, user)
     if partnership is None:
         return None
     partner = partnership.partner.first_name
     where = await lessons.position_in(session, partnership.partner, framework)
     if where is None:
-        line = render(texts.partner_not_started, partner=partner)
+        line = render(words.partner_not_started, partner=partner)
     elif where.finished or where.page.section is None:
-        line = render(texts.partner_finished, partner=partner)
+        line = render(words.partner_finished, partner=partner)
     else:
-        line = render(texts.partner_progress, partner=partner, where=where.page.section.title)
+        line = render(words.partner_progress, partner=partner, where=where.page.section.title)
     shared = await lessons.partner_shared_reflections(session, partnership.partner, framework)
     lines = [line] + [
-        render(texts.partner_reflection, partner=partner, step=title, text=shorten(body, 200))
+        render(words.partner_reflection, partner=partner, step=title, text=shorten(body, 200))
         for title, body in shared
     ]
     return "\n".join(lines)
 
 
 async def _overview_view(
-    context: BotContext, session: AsyncSession, user: User, framework: Framework
+    all_texts: Texts, session: AsyncSession, user: User, framework: Framework
 ) -> tuple[str, InlineKeyboardMarkup]:
-    texts = context.texts.lessons
+    texts = all_texts.lessons
     position = await lessons.position_in(session, user, framework)
     reached = position.page.index if position else -1
     lines, buttons = [], []
@@ -127,7 +123,7 @@ async def _overview_view(
         tagline=framework.tagline,
         sections=Html("\n".join(lines)),
     )
-    partner_line = await _partner_line(context, session, user, framework)
+    partner_line = await _partner_line(all_texts, session, user, framework)
     if partner_line:
         text += "\n\n" + partner_line
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -140,130 +136,108 @@ async def _overview_view(
 # --- /learn and moving ----------------------------------------------------------------------
 
 
-async def learn(update: Update, context: BotContext) -> None:
+@for_known_sender
+async def learn(turn: Turn) -> None:
     """Open the course where they left off (or its overview the first time)."""
-    frameworks = context.services.frameworks
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        position = await lessons.latest_position(session, user, frameworks)
-        if position is not None:
-            text, markup = _page_view(context, position.framework, position.page)
-        elif len(frameworks) == 1:
-            [framework] = frameworks.values()
-            text, markup = await _overview_view(context, session, user, framework)
-        else:
-            text = context.texts.lessons.choose_framework
-            markup = InlineKeyboardMarkup(
-                [[_go(framework.title, framework, OVERVIEW)] for framework in frameworks.values()]
-            )
-    if update.callback_query is not None:
-        await answer_query(update)
-    assert update.effective_chat is not None
-    await send_text(context.bot, update.effective_chat.id, text, reply_markup=markup)
+    frameworks, texts = turn.services.frameworks, turn.texts
+    position = await lessons.latest_position(turn.session, turn.user, frameworks)
+    if position is not None:
+        text, markup = _page_view(texts, position.framework, position.page)
+    elif len(frameworks) == 1:
+        [framework] = frameworks.values()
+        text, markup = await _overview_view(texts, turn.session, turn.user, framework)
+    else:
+        text = texts.lessons.choose_framework
+        markup = InlineKeyboardMarkup(
+            [[_go(framework.title, framework, OVERVIEW)] for framework in frameworks.values()]
+        )
+    if turn.update.callback_query is not None:
+        turn.answer()
+    turn.send(turn.chat_id, text, markup)
 
 
-async def go_to(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    framework = context.services.frameworks.get(context.match["framework"])
-    key = context.match["page"]
+@for_known_sender
+async def go_to(turn: Turn) -> None:
+    framework = turn.services.frameworks.get(turn.match["framework"])
+    key = turn.match["page"]
     page = framework.page(key) if framework is not None and key != OVERVIEW else None
     if framework is None or (page is None and key != OVERVIEW):
-        await answer_stale_button(update, context)
+        turn.stale()
         return
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        if page is None:
-            text, markup = await _overview_view(context, session, user, framework)
-        else:
-            await lessons.move_to(session, user, framework, page, context.now())
-            await session.commit()
-            text, markup = _page_view(context, framework, page)
-    await answer_query(update)
-    await edit_in_place(update, text, markup)
+    if page is None:
+        text, markup = await _overview_view(turn.texts, turn.session, turn.user, framework)
+    else:
+        await lessons.move_to(turn.session, turn.user, framework, page, turn.now)
+        text, markup = _page_view(turn.texts, framework, page)
+    turn.answer()
+    turn.edit(text, markup)
 
 
 # --- reflections ----------------------------------------------------------------------------
 
 
-def _step_of(context: BotContext, argument: str | None) -> tuple[Framework, int] | None:
+def _step_of(turn: Turn, argument: str | None) -> tuple[Framework, int] | None:
     """The (framework, step) a stored or pressed ``framework:step`` still points to."""
     if not argument or ":" not in argument:
         return None
     framework_id, _, step_text = argument.partition(":")
-    framework = context.services.frameworks.get(framework_id)
+    framework = turn.services.frameworks.get(framework_id)
     if framework is None or not step_text.isdigit():
         return None
     step = int(step_text)
     return (framework, step) if framework.step_section(step) is not None else None
 
 
-async def ask_reflection(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    target = _step_of(context, f"{context.match['framework']}:{context.match['step']}")
+@for_known_sender
+async def ask_reflection(turn: Turn) -> None:
+    target = _step_of(turn, f"{turn.match['framework']}:{turn.match['step']}")
     if target is None:
-        await answer_stale_button(update, context)
+        turn.stale()
         return
     framework, step = target
     section = framework.step_section(step)
     assert section is not None and section.reflection is not None
-    now = context.now()
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        setup = await accounts.restore_setup(session, user, now)
-        if setup is None:
-            await accounts.open_question(
-                session, user, PendingInput.REFLECTION, now, argument=f"{framework.id}:{step}"
-            )
-        await session.commit()
-    await answer_query(update)
+    turn.answer()
+    setup = await turn.unfinished_setup()
     if setup is not None:
         # The setup question must not be pushed aside: it is what schedules the evenings.
-        await resume_setup(update, context, user, setup)
+        resume_setup(turn, setup)
         return
-    await send_text(
-        context.bot,
-        user.telegram_id,
-        render(context.texts.lessons.reflection_prompt, reflection=Html(section.reflection)),
+    await accounts.open_question(
+        turn.session,
+        turn.user,
+        PendingInput.REFLECTION,
+        turn.now,
+        argument=f"{framework.id}:{step}",
+    )
+    turn.send(
+        turn.user.telegram_id,
+        render(turn.texts.lessons.reflection_prompt, reflection=Html(section.reflection)),
     )
 
 
-async def reflection_answer(
-    update: Update, context: BotContext, session: AsyncSession, user: User, text: str
-) -> None:
-    if await refuse_if_too_long(update, context, text):
+async def reflection_answer(turn: Turn, text: str) -> None:
+    if refuse_if_too_long(turn, text):
         return
     # If the step left the content since the question was asked, the words are still kept.
-    target = _step_of(context, accounts.pending_argument(user))
+    target = _step_of(turn, accounts.pending_argument(turn.user))
     framework, step = target if target is not None else (None, None)
-    note = await lessons.save_reflection(session, user, framework, step, text, context.now())
-    await accounts.open_question(session, user, None, context.now())
-    await session.commit()
-    await confirm_saved(update, context, note.id, text)
+    note = await lessons.save_reflection(turn.session, turn.user, framework, step, text, turn.now)
+    await accounts.open_question(turn.session, turn.user, None, turn.now)
+    confirm_saved(turn, note, text)
 
 
-async def reflection_not_text(
-    update: Update, context: BotContext, session: AsyncSession, user: User
-) -> None:
-    await reply(update, context.texts.lessons.reflection_not_text)
+async def reflection_not_text(turn: Turn) -> None:
+    turn.reply(turn.texts.lessons.reflection_not_text)
 
 
 # --- the checklist --------------------------------------------------------------------------
 
 
 def _checklist_view(
-    context: BotContext, framework: Framework, ticked: set[int]
+    all_texts: Texts, framework: Framework, ticked: set[int]
 ) -> tuple[str, InlineKeyboardMarkup]:
-    texts = context.texts.lessons
+    texts = all_texts.lessons
     rows = []
     for section in framework.steps:
         template = texts.checklist_done if section.step in ticked else texts.checklist_open
@@ -280,49 +254,37 @@ def _checklist_view(
     return render(texts.checklist_title, title=framework.title), InlineKeyboardMarkup(rows)
 
 
-async def _current_framework(context: BotContext, session: AsyncSession, user: User) -> Framework:
-    frameworks = context.services.frameworks
-    position = await lessons.latest_position(session, user, frameworks)
+async def _current_framework(turn: Turn) -> Framework:
+    frameworks = turn.services.frameworks
+    position = await lessons.latest_position(turn.session, turn.user, frameworks)
     return position.framework if position else next(iter(frameworks.values()))
 
 
-async def show_checklist(update: Update, context: BotContext) -> None:
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        framework = await _current_framework(context, session, user)
-        text, markup = _checklist_view(
-            context, framework, await lessons.ticked_steps(session, user, framework)
-        )
-    await reply(update, text, reply_markup=markup)
+@for_known_sender
+async def show_checklist(turn: Turn) -> None:
+    framework = await _current_framework(turn)
+    ticked = await lessons.ticked_steps(turn.session, turn.user, framework)
+    turn.reply(*_checklist_view(turn.texts, framework, ticked))
 
 
-async def tick(update: Update, context: BotContext) -> None:
+@for_known_sender
+async def tick(turn: Turn) -> None:
     """A checklist button; step 0 (from the closing card) just opens the checklist."""
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    framework = context.services.frameworks.get(context.match["framework"])
-    step = int(context.match["step"])
+    framework = turn.services.frameworks.get(turn.match["framework"])
+    step = int(turn.match["step"])
     if framework is None or (step != 0 and framework.step_section(step) is None):
-        await answer_stale_button(update, context)
+        turn.stale()
         return
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        if step == 0:
-            ticked = await lessons.ticked_steps(session, user, framework)
-        else:
-            ticked = await lessons.toggle_step(session, user, framework, step, context.now())
-            await session.commit()
-    await answer_query(update)
-    text, markup = _checklist_view(context, framework, ticked)
     if step == 0:
-        await send_text(context.bot, user.telegram_id, text, reply_markup=markup)
+        ticked = await lessons.ticked_steps(turn.session, turn.user, framework)
     else:
-        await edit_in_place(update, text, markup)
+        ticked = await lessons.toggle_step(turn.session, turn.user, framework, step, turn.now)
+    turn.answer()
+    text, markup = _checklist_view(turn.texts, framework, ticked)
+    if step == 0:
+        turn.send(turn.user.telegram_id, text, markup)
+    else:
+        turn.edit(text, markup)
 
 
 REFLECTION_ROUTE = InputRoute(

@@ -6,44 +6,32 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers import callbacks
-from bot.handlers.common import answer_query
-from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import (
-    answer_stale_button,
-    known_sender,
-    send_settings_summary,
-)
-from bot.handlers.send import send_text
+from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_known_sender, harmless_if_stale
+from bot.views import callbacks
+from bot.views.settings import settings_view
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    """Help works for everyone, started or not."""
-    assert update.effective_chat is not None
-    await send_text(context.bot, update.effective_chat.id, context.texts.help.text)
-
-
-async def menu_button(update: Update, context: BotContext) -> None:
+    """Help works for everyone, started or not, and needs no database."""
     query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    choice = context.match["payload"]
-    if choice == "help":
-        await answer_query(update)
-        await show_help(update, context)
+    if query is not None:
+        with harmless_if_stale(update.update_id):
+            await query.answer()
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, context.texts.help.text)
+
+
+@for_known_sender
+async def settings_button(turn: Turn) -> None:
+    if turn.user.onboarded_at is None:
+        turn.stale()
         return
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-    if user is None:
-        return
-    if user.onboarded_at is None:
-        await answer_stale_button(update, context)
-        return
-    await answer_query(update)
-    await send_settings_summary(update, context, user)
+    turn.answer()
+    turn.send(turn.chat_id, *settings_view(turn.texts, turn.user, turn.now))
 
 
 HANDLERS = [
     CommandHandler("help", show_help, filters=PRIVATE_MESSAGES),
-    CallbackQueryHandler(menu_button, pattern=callbacks.pattern(callbacks.MENU, "settings|help")),
+    CallbackQueryHandler(show_help, pattern=callbacks.pattern(callbacks.MENU, "help")),
+    CallbackQueryHandler(settings_button, pattern=callbacks.pattern(callbacks.MENU, "settings")),
 ]

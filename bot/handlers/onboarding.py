@@ -8,30 +8,14 @@ from __future__ import annotations
 
 from datetime import time
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram import ReplyKeyboardRemove
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
-from bot.context import BotContext
-from bot.handlers import callbacks, keyboards
-from bot.handlers.common import (
-    answer_query,
-    clock,
-    edit_in_place,
-    find_sender,
-    local_clock,
-    message_of,
-    remove_buttons,
-    sender_and_setup,
-    shorten,
-)
 from bot.handlers.input import InputRoute
-from bot.handlers.replies import answer_stale_button, send_settings_summary
-from bot.handlers.send import reply, send_text
+from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone
 from bot.services import accounts
 from bot.services.accounts import PendingInput
-from bot.storage.models import User
 from bot.timezones import (
     InvalidClockTimeError,
     InvalidZoneError,
@@ -39,213 +23,175 @@ from bot.timezones import (
     parse_zone,
     zone_for_location,
 )
+from bot.views import callbacks, keyboards
+from bot.views.settings import settings_view
+from bot.views.text import clock, local_clock, shorten
 
-PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
-
-async def start(update: Update, context: BotContext) -> None:
+@for_anyone
+async def start(turn: Turn) -> None:
     """Greet a newcomer and ask for consent; bring a known user back to where they were."""
-    texts = context.texts
-    now = context.now()
-    async with context.session() as session:
-        user, setup = await sender_and_setup(session, update, now)
-        if user is not None and setup is None and accounts.pending_of(user) is not None:
-            # /start is the way back to the menu: it closes a half-done settings change.
-            await accounts.open_question(session, user, None, now)
-        await session.commit()
+    texts = turn.texts
+    user = turn.sender
     if user is None:
-        first_name = update.effective_user.first_name if update.effective_user else ""
-        await reply(update, render(texts.onboarding.welcome, first_name=first_name))
-        await reply(
-            update, texts.onboarding.consent_question, reply_markup=keyboards.consent(texts)
-        )
-    elif setup is not None:
-        await resume_setup(update, context, user, setup)
-    else:
-        await reply(
-            update,
-            render(texts.onboarding.welcome_back, first_name=user.first_name),
-            reply_markup=keyboards.main_menu(texts),
-        )
-
-
-async def consent_answer(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    agreed = context.match["payload"] == "yes"
-    texts = context.texts
-    async with context.session() as session:
-        if await find_sender(session, update, context.now()) is not None:
-            # Consent was given before (an old message, or a double tap).
-            await answer_stale_button(update, context)
-            return
-        if agreed:
-            await accounts.register_consenting_user(
-                session,
-                telegram_id=query.from_user.id,
-                first_name=query.from_user.first_name,
-                language_code=query.from_user.language_code,
-                now=context.now(),
-            )
-            await session.commit()
-    await answer_query(update)
-    if not agreed:
-        await edit_in_place(update, texts.onboarding.consent_declined, None)
+        first_name = turn.update.effective_user.first_name if turn.update.effective_user else ""
+        turn.reply(render(texts.onboarding.welcome, first_name=first_name))
+        turn.reply(texts.onboarding.consent_question, keyboards.consent(texts))
         return
-    await edit_in_place(update, texts.onboarding.consent_accepted, None)
-    await ask_open_question(update, context, PendingInput.ONBOARDING_ZONE)
-
-
-async def resume_setup(
-    update: Update, context: BotContext, user: User, question: PendingInput
-) -> None:
-    """Someone not fully set up wanted something else first: finish the setup."""
-    assert update.effective_chat is not None
-    await send_text(
-        context.bot,
-        update.effective_chat.id,
-        render(context.texts.onboarding.resume, first_name=user.first_name),
+    setup = await turn.unfinished_setup()
+    if setup is not None:
+        resume_setup(turn, setup)
+        return
+    if accounts.pending_of(user) is not None:
+        # /start is the way back to the menu: it closes a half-done settings change.
+        await accounts.open_question(turn.session, user, None, turn.now)
+    turn.reply(
+        render(texts.onboarding.welcome_back, first_name=user.first_name),
+        keyboards.main_menu(texts),
     )
-    await ask_open_question(update, context, question)
 
 
-async def ask_open_question(update: Update, context: BotContext, question: PendingInput) -> None:
+@for_anyone
+async def consent_answer(turn: Turn) -> None:
+    texts = turn.texts
+    if turn.sender is not None:
+        # Consent was given before (an old message, or a double tap).
+        turn.stale()
+        return
+    agreed = turn.match["payload"] == "yes"
+    if agreed:
+        sender = turn.query.from_user
+        await accounts.register_consenting_user(
+            turn.session,
+            telegram_id=sender.id,
+            first_name=sender.first_name,
+            language_code=sender.language_code,
+            now=turn.now,
+        )
+    turn.answer()
+    if not agreed:
+        turn.edit(texts.onboarding.consent_declined)
+        return
+    turn.edit(texts.onboarding.consent_accepted)
+    ask_open_question(turn, PendingInput.ONBOARDING_ZONE)
+
+
+def resume_setup(turn: Turn, question: PendingInput) -> None:
+    """Someone not fully set up wanted something else first: finish the setup."""
+    turn.send(turn.chat_id, render(turn.texts.onboarding.resume, first_name=turn.user.first_name))
+    ask_open_question(turn, question)
+
+
+def ask_open_question(turn: Turn, question: PendingInput) -> None:
     """(Re-)send the question that ``question`` stands for."""
-    texts = context.texts
-    defaults = context.services.settings
-    assert update.effective_chat is not None
+    texts = turn.texts
+    defaults = turn.services.settings
     if question in accounts.ZONE_QUESTIONS:
-        await send_text(
-            context.bot,
-            update.effective_chat.id,
+        turn.send(
+            turn.chat_id,
             texts.onboarding.ask_time_zone,
-            reply_markup=keyboards.time_zone_question(texts, defaults.default_time_zone),
+            keyboards.time_zone_question(texts, defaults.default_time_zone),
         )
     else:
-        await send_text(
-            context.bot,
-            update.effective_chat.id,
+        turn.send(
+            turn.chat_id,
             texts.onboarding.ask_checkin_time,
-            reply_markup=keyboards.checkin_times(texts, defaults.default_checkin_time),
+            keyboards.checkin_times(texts, defaults.default_checkin_time),
         )
 
 
-async def zone_from_text(
-    update: Update, context: BotContext, session: AsyncSession, user: User, text: str
-) -> None:
+async def zone_from_text(turn: Turn, text: str) -> None:
     try:
         zone = parse_zone(text)
     except InvalidZoneError:
-        await reply(update, render(context.texts.onboarding.zone_invalid, text=shorten(text)))
+        turn.reply(render(turn.texts.onboarding.zone_invalid, text=shorten(text)))
         return
-    await _save_zone(update, context, session, user, zone)
+    await _save_zone(turn, zone)
 
 
-async def zone_from_location(
-    update: Update, context: BotContext, session: AsyncSession, user: User
-) -> None:
-    location = message_of(update).location
+async def zone_from_location(turn: Turn) -> None:
+    location = turn.message.location
     assert location is not None
     on_earth = -90 <= location.latitude <= 90 and -180 <= location.longitude <= 180
     zone = (
         zone_for_location(
-            context.services.zone_finder.timezone_at(lng=location.longitude, lat=location.latitude)
+            turn.services.zone_finder.timezone_at(lng=location.longitude, lat=location.latitude)
         )
         if on_earth
         else None
     )
     if zone is None:
-        await reply(update, context.texts.onboarding.location_unresolved)
+        turn.reply(turn.texts.onboarding.location_unresolved)
         return
-    await _save_zone(update, context, session, user, zone)
+    await _save_zone(turn, zone)
 
 
-async def _save_zone(
-    update: Update, context: BotContext, session: AsyncSession, user: User, zone: str
-) -> None:
-    texts = context.texts
-    now = context.now()
+async def _save_zone(turn: Turn, zone: str) -> None:
+    texts, user = turn.texts, turn.user
     was_onboarding = accounts.pending_of(user) is PendingInput.ONBOARDING_ZONE
-    await accounts.set_time_zone(session, user, zone, now)
-    await session.commit()
-    await reply(
-        update,
-        render(texts.onboarding.zone_saved, zone=zone, local_time=local_clock(zone, now)),
-        reply_markup=ReplyKeyboardRemove(),
+    await accounts.set_time_zone(turn.session, user, zone, turn.now)
+    turn.reply(
+        render(texts.onboarding.zone_saved, zone=zone, local_time=local_clock(zone, turn.now)),
+        ReplyKeyboardRemove(),
     )
     if was_onboarding:
-        await ask_open_question(update, context, PendingInput.ONBOARDING_TIME)
+        ask_open_question(turn, PendingInput.ONBOARDING_TIME)
     else:
-        await send_settings_summary(update, context, user)
+        turn.send(turn.chat_id, *settings_view(texts, user, turn.now))
 
 
-async def zone_not_text(
-    update: Update, context: BotContext, session: AsyncSession, user: User
-) -> None:
-    await reply(update, context.texts.onboarding.zone_not_text)
+async def zone_not_text(turn: Turn) -> None:
+    turn.reply(turn.texts.onboarding.zone_not_text)
 
 
-async def time_from_text(
-    update: Update, context: BotContext, session: AsyncSession, user: User, text: str
-) -> None:
+async def time_from_text(turn: Turn, text: str) -> None:
     try:
         at = parse_clock_time(text)
     except InvalidClockTimeError:
-        await reply(update, render(context.texts.onboarding.time_invalid, text=shorten(text)))
+        turn.reply(render(turn.texts.onboarding.time_invalid, text=shorten(text)))
         return
-    await _save_time(update, context, session, user, at)
+    await _save_time(turn, at)
 
 
-async def time_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    async with context.session() as session:
-        user = await find_sender(session, update, context.now())
-        if user is None or accounts.pending_of(user) not in accounts.TIME_QUESTIONS:
-            await answer_stale_button(update, context)
-            return
-        try:
-            at = parse_clock_time(context.match["payload"])
-        except InvalidClockTimeError:
-            await answer_stale_button(update, context)
-            return
-        await answer_query(update)
-        await remove_buttons(update)
-        await _save_time(update, context, session, user, at)
+@for_anyone
+async def time_button(turn: Turn) -> None:
+    user = turn.sender
+    if user is None or accounts.pending_of(user) not in accounts.TIME_QUESTIONS:
+        turn.stale()
+        return
+    try:
+        at = parse_clock_time(turn.match["payload"])
+    except InvalidClockTimeError:
+        turn.stale()
+        return
+    turn.answer()
+    turn.remove_buttons()
+    await _save_time(turn, at)
 
 
-async def _save_time(
-    update: Update, context: BotContext, session: AsyncSession, user: User, at: time
-) -> None:
-    texts = context.texts
+async def _save_time(turn: Turn, at: time) -> None:
+    texts, user = turn.texts, turn.user
     was_onboarding = accounts.pending_of(user) is PendingInput.ONBOARDING_TIME
-    await accounts.set_checkin_time(session, user, at, context.now())
-    await session.commit()
-    assert update.effective_chat is not None
+    await accounts.set_checkin_time(turn.session, user, at, turn.now)
     if was_onboarding:
-        await send_text(
-            context.bot,
-            update.effective_chat.id,
+        turn.send(
+            turn.chat_id,
             render(
                 texts.onboarding.done,
                 first_name=user.first_name,
                 checkin_time=clock(at),
                 zone=user.time_zone,
             ),
-            reply_markup=keyboards.main_menu(texts),
+            keyboards.main_menu(texts),
         )
     else:
-        await send_settings_summary(
-            update, context, user, lead=render(texts.settings.time_changed, checkin_time=clock(at))
-        )
+        text, markup = settings_view(texts, user, turn.now)
+        lead = render(texts.settings.time_changed, checkin_time=clock(at))
+        turn.send(turn.chat_id, f"{lead}\n\n{text}", markup)
 
 
-async def time_not_text(
-    update: Update, context: BotContext, session: AsyncSession, user: User
-) -> None:
-    await reply(update, context.texts.onboarding.time_not_text)
+async def time_not_text(turn: Turn) -> None:
+    turn.reply(turn.texts.onboarding.time_not_text)
 
 
 ZONE_ROUTE = InputRoute(

@@ -11,18 +11,12 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.content import render
-from bot.context import BotContext
-from bot.handlers import callbacks, keyboards
-from bot.handlers.common import answer_query, edit_in_place, find_sender
-from bot.handlers.notify import notify
-from bot.handlers.onboarding import PRIVATE_MESSAGES, ask_open_question
-from bot.handlers.replies import answer_stale_button, known_sender
-from bot.handlers.send import reply, send_text
+from bot.content import Texts, render
+from bot.handlers.onboarding import ask_open_question
+from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone, for_known_sender
 from bot.services import accounts, pairing
 from bot.services.invite_codes import (
     ALPHABET,
@@ -35,6 +29,7 @@ from bot.services.invite_codes import (
 )
 from bot.storage.models import User
 from bot.timezones import local_now
+from bot.views import callbacks, keyboards
 
 CODE_PAYLOAD = rf"(?P<code>[{ALPHABET}]{{{CODE_LENGTH}}})"
 # A double tap, or a code that never came from one of our buttons: no message, just a toast.
@@ -42,93 +37,77 @@ STALE_REFUSALS = frozenset({Refusal.ALREADY_DONE, Refusal.UNKNOWN})
 
 
 def _refusal_text(
-    context: BotContext, refusal: Refusal, inviter: User | None, wait: timedelta | None
+    texts: Texts, refusal: Refusal, inviter: User | None, wait: timedelta | None
 ) -> str:
-    template = getattr(context.texts.pairing.refusals, refusal.value)
+    template = getattr(texts.pairing.refusals, refusal.value)
     wait = wait if wait is not None else ATTEMPT_WINDOW
     minutes = max(1, round(wait.total_seconds() / 60))
     return render(template, inviter=inviter.first_name if inviter else "", minutes=minutes)
 
 
-def _confirm_keyboard(context: BotContext, code: str) -> InlineKeyboardMarkup:
-    texts = context.texts.pairing
+def _confirm_keyboard(texts: Texts, code: str) -> InlineKeyboardMarkup:
+    words = texts.pairing
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    texts.confirm_button,
-                    callback_data=callbacks.data(callbacks.PAIR, f"yes:{code}"),
-                ),
-                InlineKeyboardButton(
-                    texts.decline_button, callback_data=callbacks.data(callbacks.PAIR, f"no:{code}")
-                ),
+                keyboards.button(words.confirm_button, callbacks.PAIR, f"yes:{code}"),
+                keyboards.button(words.decline_button, callbacks.PAIR, f"no:{code}"),
             ]
         ]
     )
 
 
-async def _continue_onboarding(update: Update, context: BotContext, user: User) -> None:
+def _continue_onboarding(turn: Turn, user: User) -> None:
     """After an invite is settled, a newcomer goes on with setting up."""
     pending = accounts.pending_of(user)
     if pending in accounts.ONBOARDING_QUESTIONS:
-        await ask_open_question(update, context, pending)
+        ask_open_question(turn, pending)
 
 
 # --- making an invite ---------------------------------------------------------------------
 
 
-async def make_invite(update: Update, context: BotContext) -> None:
+@for_known_sender
+async def make_invite(turn: Turn) -> None:
     """``/pair`` and the menu's button."""
-    texts = context.texts.pairing
-    now = context.now()
-    ttl_hours = context.services.settings.invite_ttl_hours
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        current = await pairing.partnership_of(session, user)
-        if current is None:
-            invite = await pairing.create_invite(session, user, now, timedelta(hours=ttl_hours))
-            await session.commit()
-    if update.callback_query is not None:
-        await answer_query(update)
-    chat_id = user.telegram_id
+    texts, user = turn.texts.pairing, turn.user
+    ttl_hours = turn.services.settings.invite_ttl_hours
+    if turn.update.callback_query is not None:
+        turn.answer()
+    current = await pairing.partnership_of(turn.session, user)
     if current is not None:
-        await send_text(
-            context.bot, chat_id, render(texts.already_paired, partner=current.partner.first_name)
+        turn.send(
+            user.telegram_id, render(texts.already_paired, partner=current.partner.first_name)
         )
         return
-    link = deep_link(context.bot.username, invite.code)
+    invite = await pairing.create_invite(turn.session, user, turn.now, timedelta(hours=ttl_hours))
+    link = deep_link(turn.context.bot.username, invite.code)
     share_url = "https://t.me/share/url?" + urlencode({"url": link, "text": texts.share_text})
-    await send_text(context.bot, chat_id, render(texts.invite_created, hours=ttl_hours))
-    await send_text(
-        context.bot,
-        chat_id,
+    turn.send(user.telegram_id, render(texts.invite_created, hours=ttl_hours))
+    turn.send(
+        user.telegram_id,
         render(texts.invite_message, link=link, code=display_code(invite.code)),
-        reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton(texts.share_button, url=share_url)]]
-        ),
+        InlineKeyboardMarkup([[InlineKeyboardButton(texts.share_button, url=share_url)]]),
     )
 
 
 # --- arriving with a code -------------------------------------------------------------------
 
 
-async def _offer(
-    update: Update, context: BotContext, session: AsyncSession, user: User | None, code_text: str
-) -> None:
+async def _offer(turn: Turn, user: User | None, code_text: str) -> None:
     """Check a code someone brought and show them the invitation, or why it can't be used."""
-    assert update.effective_user is not None
+    person = turn.update.effective_user
+    assert person is not None
     code = normalize_code(code_text)
+    # A wrong guess is recorded (and committed with the turn) even though nothing else changes.
     preview = await pairing.preview_invite(
-        session, code, telegram_id=update.effective_user.id, redeemer=user, now=context.now()
+        turn.session, code, telegram_id=person.id, redeemer=user, now=turn.now
     )
-    await session.commit()  # a wrong guess is recorded even though nothing else changes
-    texts = context.texts
-    chat_id = update.effective_user.id
+    texts = turn.texts
+    chat_id = person.id
     if user is None:
         # Nothing is stored before consent: the code rides along in the consent button.
-        welcome = render(texts.onboarding.welcome, first_name=update.effective_user.first_name)
+        welcome = render(texts.onboarding.welcome, first_name=person.first_name)
         consent = keyboards.consent(texts)
         if preview.refusal is None and preview.inviter is not None and code is not None:
             welcome = (
@@ -137,192 +116,142 @@ async def _offer(
                 + welcome
             )
             consent = keyboards.consent(texts, invite_code=code)
-        await send_text(context.bot, chat_id, welcome)
+        turn.send(chat_id, welcome)
         if preview.refusal is not None:
-            await send_text(
-                context.bot,
+            turn.send(
                 chat_id,
-                _refusal_text(context, preview.refusal, preview.inviter, preview.retry_after),
+                _refusal_text(turn.texts, preview.refusal, preview.inviter, preview.retry_after),
             )
-        await send_text(
-            context.bot, chat_id, texts.onboarding.consent_question, reply_markup=consent
-        )
+        turn.send(chat_id, texts.onboarding.consent_question, consent)
         return
     if preview.refusal is not None or preview.inviter is None or code is None:
         refusal = preview.refusal or Refusal.UNKNOWN
-        await send_text(
-            context.bot,
-            chat_id,
-            _refusal_text(context, refusal, preview.inviter, preview.retry_after),
-        )
-        await _continue_onboarding(update, context, user)
+        turn.send(chat_id, _refusal_text(turn.texts, refusal, preview.inviter, preview.retry_after))
+        _continue_onboarding(turn, user)
         return
-    await send_text(
-        context.bot,
+    turn.send(
         chat_id,
         render(texts.pairing.confirm_question, inviter=preview.inviter.first_name),
-        reply_markup=_confirm_keyboard(context, code),
+        _confirm_keyboard(turn.texts, code),
     )
 
 
-async def start_with_code(update: Update, context: BotContext) -> None:
+@for_anyone
+async def start_with_code(turn: Turn) -> None:
     """``/start <code>``: the invite deep link."""
-    assert context.args
-    async with context.session() as session:
-        user = await find_sender(session, update, context.now())
-        await _offer(update, context, session, user, context.args[0])
+    await _offer(turn, turn.sender, turn.args[0])
 
 
-async def join(update: Update, context: BotContext) -> None:
+@for_anyone
+async def join(turn: Turn) -> None:
     """``/join <code>``: a code typed by hand."""
-    if not context.args:
-        await reply(update, context.texts.pairing.join_usage)
+    if not turn.args:
+        turn.reply(turn.texts.pairing.join_usage)
         return
-    async with context.session() as session:
-        user = await find_sender(session, update, context.now())
-        await _offer(update, context, session, user, "".join(context.args))
+    await _offer(turn, turn.sender, "".join(turn.args))
 
 
-async def consent_with_invite(update: Update, context: BotContext) -> None:
+@for_anyone
+async def consent_with_invite(turn: Turn) -> None:
     """Consent given by someone who arrived through an invite: register, then offer it."""
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    async with context.session() as session:
-        if await find_sender(session, update, context.now()) is not None:
-            await answer_stale_button(update, context)
-            return
-        user = await accounts.register_consenting_user(
-            session,
-            telegram_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-            language_code=query.from_user.language_code,
-            now=context.now(),
-        )
-        await session.commit()
-        await answer_query(update)
-        await edit_in_place(update, context.texts.onboarding.consent_accepted, None)
-        await _offer(update, context, session, user, context.match["code"])
-
-
-async def answer_invite(update: Update, context: BotContext) -> None:
-    """The confirm / decline buttons under an invitation."""
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    texts = context.texts.pairing
-    agreed, code = context.match["answer"] == "yes", context.match["code"]
-    now = context.now()
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        if not agreed:
-            inviter = await pairing.decline_invite(session, code, user, now)
-            if inviter is None:
-                await answer_stale_button(update, context)
-                return
-            await answer_query(update)
-            await edit_in_place(update, texts.declined_you, None)
-            await notify(context, inviter, render(texts.declined_inviter, partner=user.first_name))
-            await _continue_onboarding(update, context, user)
-            return
-        outcome = await pairing.redeem_invite(session, code, user, now)
-    if isinstance(outcome, pairing.Refused) and outcome.refusal in STALE_REFUSALS:
-        await answer_stale_button(update, context)
+    if turn.sender is not None:
+        turn.stale()
         return
-    await answer_query(update)
+    sender = turn.query.from_user
+    user = await accounts.register_consenting_user(
+        turn.session,
+        telegram_id=sender.id,
+        first_name=sender.first_name,
+        language_code=sender.language_code,
+        now=turn.now,
+    )
+    turn.answer()
+    turn.edit(turn.texts.onboarding.consent_accepted)
+    await _offer(turn, user, turn.match["code"])
+
+
+@for_known_sender
+async def answer_invite(turn: Turn) -> None:
+    """The confirm / decline buttons under an invitation."""
+    texts, user = turn.texts.pairing, turn.user
+    agreed, code = turn.match["answer"] == "yes", turn.match["code"]
+    if not agreed:
+        inviter = await pairing.decline_invite(turn.session, code, user, turn.now)
+        if inviter is None:
+            turn.stale()
+            return
+        turn.answer()
+        turn.edit(texts.declined_you)
+        turn.tell(inviter, render(texts.declined_inviter, partner=user.first_name))
+        _continue_onboarding(turn, user)
+        return
+    outcome = await pairing.redeem_invite(turn.session, code, user, turn.now)
+    if isinstance(outcome, pairing.Refused) and outcome.refusal in STALE_REFUSALS:
+        turn.stale()
+        return
+    turn.answer()
     if isinstance(outcome, pairing.Refused):
-        await edit_in_place(
-            update, _refusal_text(context, outcome.refusal, outcome.inviter, None), None
-        )
+        turn.edit(_refusal_text(turn.texts, outcome.refusal, outcome.inviter, None))
     else:
-        await edit_in_place(
-            update, render(texts.paired_you, partner=outcome.inviter.first_name), None
-        )
-        await notify(
-            context, outcome.inviter, render(texts.paired_inviter, partner=user.first_name)
-        )
-    await _continue_onboarding(update, context, user)
+        turn.edit(render(texts.paired_you, partner=outcome.inviter.first_name))
+        turn.tell(outcome.inviter, render(texts.paired_inviter, partner=user.first_name))
+    _continue_onboarding(turn, user)
 
 
 # --- the pairing afterwards -----------------------------------------------------------------
 
 
-async def _sender_and_partnership(
-    update: Update, context: BotContext
-) -> tuple[User, pairing.Partnership] | None:
-    """The sender and their couple; ``None`` (having said why) if not started or not paired."""
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return None
-        current = await pairing.partnership_of(session, user)
+async def _partnership(turn: Turn) -> pairing.Partnership | None:
+    """The sender's couple; ``None`` (having said why) if they are not paired."""
+    current = await pairing.partnership_of(turn.session, turn.user)
     if current is None:
-        await reply(update, context.texts.pairing.not_paired)
-        return None
-    return user, current
+        turn.reply(turn.texts.pairing.not_paired)
+    return current
 
 
-async def show_partner(update: Update, context: BotContext) -> None:
-    texts = context.texts.pairing
-    found = await _sender_and_partnership(update, context)
-    if found is None:
+@for_known_sender
+async def show_partner(turn: Turn) -> None:
+    texts = turn.texts.pairing
+    current = await _partnership(turn)
+    if current is None:
         return
-    user, current = found
-    since = local_now(user.time_zone or "UTC", current.since).strftime(texts.since_format)
-    await reply(
-        update, render(texts.partner_status, partner=current.partner.first_name, since=since)
-    )
+    since = local_now(turn.user.time_zone or "UTC", current.since).strftime(texts.since_format)
+    turn.reply(render(texts.partner_status, partner=current.partner.first_name, since=since))
 
 
-async def ask_unpair(update: Update, context: BotContext) -> None:
-    texts = context.texts.pairing
-    found = await _sender_and_partnership(update, context)
-    if found is None:
+@for_known_sender
+async def ask_unpair(turn: Turn) -> None:
+    texts = turn.texts.pairing
+    current = await _partnership(turn)
+    if current is None:
         return
-    _, current = found
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    texts.unpair_confirm_button,
-                    callback_data=callbacks.data(callbacks.UNPAIR, f"yes:{current.couple_id}"),
+                keyboards.button(
+                    texts.unpair_confirm_button, callbacks.UNPAIR, f"yes:{current.couple_id}"
                 ),
-                InlineKeyboardButton(
-                    texts.unpair_cancel_button,
-                    callback_data=callbacks.data(callbacks.UNPAIR, "no:0"),
-                ),
+                keyboards.button(texts.unpair_cancel_button, callbacks.UNPAIR, "no:0"),
             ]
         ]
     )
-    await reply(
-        update,
-        render(texts.unpair_question, partner=current.partner.first_name),
-        reply_markup=keyboard,
-    )
+    turn.reply(render(texts.unpair_question, partner=current.partner.first_name), keyboard)
 
 
-async def answer_unpair(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    texts = context.texts.pairing
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        if context.match["answer"] == "no":
-            await answer_query(update)
-            await edit_in_place(update, texts.unpair_kept, None)
-            return
-        partner = await pairing.unpair(session, user, int(context.match["couple"]), context.now())
-    if partner is None:
-        await answer_stale_button(update, context)
+@for_known_sender
+async def answer_unpair(turn: Turn) -> None:
+    texts, user = turn.texts.pairing, turn.user
+    if turn.match["answer"] == "no":
+        turn.answer()
+        turn.edit(texts.unpair_kept)
         return
-    await answer_query(update)
-    await edit_in_place(update, render(texts.unpaired_you, partner=partner.first_name), None)
-    await notify(context, partner, render(texts.unpaired_partner, partner=user.first_name))
+    partner = await pairing.unpair(turn.session, user, int(turn.match["couple"]), turn.now)
+    if partner is None:
+        turn.stale()
+        return
+    turn.answer()
+    turn.edit(render(texts.unpaired_you, partner=partner.first_name))
+    turn.tell(partner, render(texts.unpaired_partner, partner=user.first_name))
 
 
 HANDLERS = [

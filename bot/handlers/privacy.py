@@ -2,96 +2,60 @@
 
 from __future__ import annotations
 
-from telegram import (
-    ChatMemberUpdated,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Update,
-)
+from telegram import ChatMemberUpdated, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.content import render
 from bot.context import BotContext
-from bot.handlers import callbacks
-from bot.handlers.common import answer_query, edit_in_place
-from bot.handlers.notify import notify
-from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.replies import known_sender
-from bot.handlers.send import reply, send_text
+from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_known_sender
 from bot.services import privacy
 from bot.timezones import local_now
+from bot.views import callbacks, keyboards
 
 
-async def export(update: Update, context: BotContext) -> None:
-    texts = context.texts.privacy
-    now = context.now()
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        data = await privacy.export_user(session, user, now)
-    day = local_now(user.time_zone or "UTC", now).date().isoformat()
-    await context.bot.send_document(
-        user.telegram_id,
-        InputFile(data.json_bytes, filename=render(texts.export_filename, day=day)),
-        caption=render(
-            texts.export_summary,
-            checkins=data.count("checkins"),
-            moments=data.count("moments"),
-            notes=data.count("notes"),
-        ),
+@for_known_sender
+async def export(turn: Turn) -> None:
+    texts, user = turn.texts.privacy, turn.user
+    data = await privacy.export_user(turn.session, user, turn.now)
+    day = local_now(user.time_zone or "UTC", turn.now).date().isoformat()
+    document = InputFile(data.json_bytes, filename=render(texts.export_filename, day=day))
+    caption = render(
+        texts.export_summary,
+        checkins=data.count("checkins"),
+        moments=data.count("moments"),
+        notes=data.count("notes"),
     )
+    bot = turn.context.bot
+    turn.later(lambda: bot.send_document(user.telegram_id, document, caption=caption))
 
 
-async def ask_delete(update: Update, context: BotContext) -> None:
-    texts = context.texts.privacy
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-    if user is None:
-        return
+@for_known_sender
+async def ask_delete(turn: Turn) -> None:
+    texts = turn.texts.privacy
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    texts.delete_confirm_button,
-                    callback_data=callbacks.data(callbacks.DELETE, "yes"),
-                ),
-                InlineKeyboardButton(
-                    texts.delete_cancel_button,
-                    callback_data=callbacks.data(callbacks.DELETE, "no"),
-                ),
+                keyboards.button(texts.delete_confirm_button, callbacks.DELETE, "yes"),
+                keyboards.button(texts.delete_cancel_button, callbacks.DELETE, "no"),
             ]
         ]
     )
-    await reply(update, texts.delete_question, reply_markup=keyboard)
+    turn.reply(texts.delete_question, keyboard)
 
 
-async def answer_delete(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    texts = context.texts.privacy
-    now = context.now()
-    async with context.session() as session:
-        user = await known_sender(session, update, context)
-        if user is None:
-            return
-        if context.match["payload"] == "no":
-            await answer_query(update)
-            await edit_in_place(update, texts.delete_kept, None)
-            return
-        partner = await privacy.delete_user(session, user, now)
-    await answer_query(update)
-    await edit_in_place(update, texts.deleted, None)
+@for_known_sender
+async def answer_delete(turn: Turn) -> None:
+    texts, user = turn.texts.privacy, turn.user
+    turn.answer()
+    if turn.match["payload"] == "no":
+        turn.edit(texts.delete_kept)
+        return
+    partner = await privacy.delete_user(turn.session, user, turn.now)
+    turn.edit(texts.deleted)
     if partner is not None:
         # The partner hears that the couple ended, nothing about the deletion.
-        await notify(
-            context,
-            partner,
-            render(context.texts.pairing.unpaired_partner, partner=user.first_name),
-        )
+        turn.tell(partner, render(turn.texts.pairing.unpaired_partner, partner=user.first_name))
 
 
 async def added_to_group(update: Update, context: BotContext) -> None:
@@ -105,7 +69,7 @@ async def added_to_group(update: Update, context: BotContext) -> None:
     ):
         return
     if change.chat.type != "channel":
-        await send_text(context.bot, change.chat.id, context.texts.group.joined)
+        await context.bot.send_message(change.chat.id, context.texts.group.joined)
     await context.bot.leave_chat(change.chat.id)
 
 

@@ -1,7 +1,8 @@
 """Help first: ``/support``, and the reply to anything that reads like someone is in danger.
 
 Checked for everyone who writes, started or not; nothing about a match is stored or shown to
-a partner, and the log says only that help was given (no text, no user id).
+a partner, and the log says only that help was given (no text, no user id). ``/support`` and
+the help for an edited message need no database, so they work even while it is down.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.content import Html, render
 from bot.context import BotContext
-from bot.handlers import callbacks
-from bot.handlers.common import answer_query, message_of
-from bot.handlers.onboarding import PRIVATE_MESSAGES
-from bot.handlers.send import reply
+from bot.handlers.turn import PRIVATE_MESSAGES, harmless_if_stale
+from bot.views import callbacks
 
 logger = logging.getLogger(__name__)
 
 
 def written_words(update: Update) -> str | None:
     """What the person wrote in this message: its text, or a photo's caption."""
-    message = message_of(update)
+    message = update.effective_message
+    if message is None:
+        return None
     return message.text if message.text is not None else message.caption
 
 
@@ -45,16 +46,22 @@ def with_help(context: BotContext, written: str, answer: str) -> str:
 
 
 async def send_crisis_help(update: Update, context: BotContext) -> None:
-    await reply(update, crisis_reply(context))
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, crisis_reply(context))
     logger.info("crisis help given")
 
 
 async def support(update: Update, context: BotContext) -> None:
     """Works for everyone, set up or not: help should never be behind a form."""
-    if update.callback_query is not None:
-        await answer_query(update)
+    query = update.callback_query
+    if query is not None:
+        with harmless_if_stale(update.update_id):
+            await query.answer()
     texts = context.texts.support
-    await reply(update, render(texts.text, urgent=Html(texts.urgent)))
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id, render(texts.text, urgent=Html(texts.urgent))
+    )
 
 
 async def edited_message(update: Update, context: BotContext) -> None:

@@ -93,7 +93,6 @@ async def claim_due(
     inserted = await checkins.insert_checkins(session, rows)
     await checkins.set_next_checkins(session, schedule)
     outbox = await checkins.outbox(session, inserted)
-    await session.commit()
     return outbox
 
 
@@ -110,7 +109,6 @@ async def claim_abandoned(
     retry = [row for row in rows if row.checkin_id not in stale]
     await checkins.give_up(session, stale, now)
     await checkins.reclaim(session, [row.checkin_id for row in retry], now)
-    await session.commit()
     return retry
 
 
@@ -118,7 +116,6 @@ async def claim_snoozed(session: AsyncSession, now: datetime, *, batch: int) -> 
     rows = await checkins.due_snoozes(session, now, limit=batch)
     # Cleared now: a snoozed prompt is re-sent at most once, even if that send fails.
     await checkins.set_fields(session, [row.checkin_id for row in rows], snoozed_until=None)
-    await session.commit()
     return rows
 
 
@@ -132,23 +129,20 @@ async def claim_reminders(
         limit=batch,
     )
     await checkins.set_fields(session, [row.checkin_id for row in rows], reminded_at=now)
-    await session.commit()
     return rows
 
 
 async def record_sent(session: AsyncSession, sent: list[tuple[int, int]], now: datetime) -> None:
     await checkins.mark_sent(session, sent, now)
-    await session.commit()
 
 
 async def abandon(session: AsyncSession, checkin_id: int, now: datetime) -> None:
-    """Never send this prompt (its user blocked the bot); the caller commits."""
+    """Never send this prompt (its user blocked the bot)."""
     await checkins.give_up(session, [checkin_id], now)
 
 
 async def record_failed(session: AsyncSession, checkin_id: int) -> None:
     await checkins.count_failed_send(session, checkin_id)
-    await session.commit()
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -195,7 +189,6 @@ async def answer(
     first_answer = state.checkin.answered_at is None
     if first_answer:
         state.checkin.answered_at = now  # engaged: no reminder any more
-    await session.commit()
     return CheckinState(state.checkin, {**state.answers, item: value}, first_answer=first_answer)
 
 
@@ -218,7 +211,6 @@ async def partner_to_nudge(session: AsyncSession, user: User, now: datetime) -> 
     ):
         return None
     theirs.nudged_at = now
-    await session.commit()
     return partner
 
 
@@ -230,7 +222,6 @@ async def skip(
         return state
     state.checkin.skipped_at = now
     state.checkin.snoozed_until = None
-    await session.commit()
     return state
 
 
@@ -244,7 +235,6 @@ async def snooze(
         # Offered only before the first answer: the re-sent prompt starts from the top.
         return Refused.INVALID
     state.checkin.snoozed_until = now + SNOOZE
-    await session.commit()
     return state
 
 
@@ -306,5 +296,4 @@ async def log_moment(
         local_date=local_now(user.time_zone or "UTC", now).date(),
         message_id=message_id,
     )
-    await session.commit()
     return stored

@@ -97,7 +97,7 @@ async def preview_invite(
     """Check a code someone brought, counting wrong guesses against the attempt limit.
 
     ``code`` is ``None`` when the text could not be a code at all; that is a wrong guess too.
-    The caller commits (the attempt is recorded even though nothing else changes).
+    The attempt is recorded with the update's changes even though nothing else changes.
     """
     wait = attempts_exhausted(
         await pairing.failed_attempts_since(session, telegram_id, now - ATTEMPT_WINDOW), now
@@ -122,10 +122,11 @@ async def preview_invite(
 async def redeem_invite(
     session: AsyncSession, code: str, redeemer: User, now: datetime
 ) -> Paired | Refused:
-    """Pair ``redeemer`` with the invite's author, or say why not. Commits on success.
+    """Pair ``redeemer`` with the invite's author, or say why not.
 
     Safe under any number of simultaneous redemptions: the guarded claim lets one through,
-    and the unique index on active memberships rolls back anyone already in a couple.
+    and the unique index on active memberships rolls back (to a savepoint) anyone already in
+    a couple, leaving the invite usable if it was the redeemer who was taken.
     """
     if await _guessing_too_much(session, redeemer.telegram_id, now):
         return Refused(Refusal.TOO_MANY_ATTEMPTS, None)
@@ -145,23 +146,25 @@ async def redeem_invite(
     )
     if refusal is not None:
         return Refused(refusal, inviter)
-    if not await pairing.claim_invite(
-        session, invite_id=invite.id, redeemer_id=redeemer.id, now=now
-    ):
-        await _rollback_keeping(session, inviter, redeemer)
-        return Refused(Refusal.USED, inviter)
     try:
-        couple = await pairing.create_couple(
-            session, first_user_id=inviter.id, second_user_id=redeemer.id, now=now
-        )
-        await session.commit()
+        async with session.begin_nested():
+            claimed = await pairing.claim_invite(
+                session, invite_id=invite.id, redeemer_id=redeemer.id, now=now
+            )
+            couple = (
+                await pairing.create_couple(
+                    session, first_user_id=inviter.id, second_user_id=redeemer.id, now=now
+                )
+                if claimed
+                else None
+            )
     except IntegrityError:
-        # Someone paired in between; the claim is rolled back too, so the invite stays usable
-        # if it was the redeemer who was taken.
-        await _rollback_keeping(session, inviter, redeemer)
+        # Someone paired in between; the claim is rolled back with the savepoint.
         if await pairing.is_paired(session, redeemer.id):
             return Refused(Refusal.ALREADY_PAIRED, inviter)
         return Refused(Refusal.INVITER_PAIRED, inviter)
+    if couple is None:
+        return Refused(Refusal.USED, inviter)
     return Paired(couple_id=couple.id, inviter=inviter)
 
 
@@ -174,14 +177,6 @@ async def _count_wrong_guess(session: AsyncSession, telegram_id: int, now: datet
     await pairing.record_failed_attempt(
         session, telegram_id, now, forget_before=now - ATTEMPT_WINDOW
     )
-    await session.commit()
-
-
-async def _rollback_keeping(session: AsyncSession, *users: User) -> None:
-    """Roll back, then reload ``users``: callers still read their names afterwards."""
-    await session.rollback()
-    for user in users:
-        await session.refresh(user)
 
 
 async def decline_invite(
@@ -198,8 +193,6 @@ async def decline_invite(
         return None
     invite, inviter = found
     revoked = await pairing.revoke_invite(session, invite.id, now)
-    # Ended either way, so the caller's replies to Telegram hold no write transaction open.
-    await session.commit()
     return inviter if revoked else None
 
 
@@ -210,5 +203,4 @@ async def unpair(session: AsyncSession, user: User, couple_id: int, now: datetim
         return None
     if not await pairing.end_couple(session, couple_id, now):
         return None
-    await session.commit()
     return current.partner

@@ -41,5 +41,4 @@ async def delete_user(session: AsyncSession, user: User, now: datetime) -> User 
     """Erase ``user`` entirely; returns the partner of their active couple, to be told."""
     current = await pairing.active_partnership(session, user.id)
     await privacy.erase_user(session, user, now)
-    await session.commit()
     return current.partner if current else None

@@ -9,11 +9,14 @@ from telegram import (
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 
 from bot.content import Texts, render
-from bot.handlers import callbacks
 from bot.timezones import parse_clock_time, parse_zone
+from bot.views import callbacks
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def button(label: str, prefix: str, payload: str) -> InlineKeyboardButton:

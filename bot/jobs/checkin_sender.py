@@ -1,4 +1,5 @@
-"""The one periodic job: send every check-in that is due, and the snoozes and reminders.
+"""The check-in sender, the one periodic job: every check-in that is due, snoozes, reminders,
+and the weekly digest.
 
 Nothing is scheduled per user in memory. Each run claims due work from the database in short
 transactions (see :mod:`bot.services.checkins`), then sends it:
@@ -22,12 +23,11 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import BotContext, BotServices
-from bot.handlers.checkins import prompt_view
-from bot.handlers.send import send_text
-from bot.handlers.us import render_week, week_keyboard
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
 from bot.storage.checkins import DIGEST, OutboxRow
+from bot.views.checkin import prompt_view
+from bot.views.week import render_week, week_keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +67,12 @@ async def _send(
     """Send, waiting out 429s (as often as Telegram asks, a few times at most)."""
     for _ in range(MAX_RETRY_AFTER_WAITS):
         try:
-            return await send_text(bot, chat_id, text, markup)
+            return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
         except RetryAfter as error:
             seconds = _seconds(error)
             logger.warning("Telegram asks to wait %.0f s before sending more", seconds)
             await asyncio.sleep(seconds)
-    return await send_text(bot, chat_id, text, markup)
+    return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
 
 
 async def _send_digest(bot: Bot, services: BotServices, row: OutboxRow) -> int:
@@ -81,7 +81,7 @@ async def _send_digest(bot: Bot, services: BotServices, row: OutboxRow) -> int:
     Drawing a chart costs ~150 ms of CPU; drawn for everyone on the same evening, it would
     hold back the check-in prompts sent in the same runs.
     """
-    async with services.sessions() as session:
+    async with services.transaction() as session:
         user = await accounts.find_user(session, row.telegram_id)
         if user is None:
             raise Forbidden("user deleted")
@@ -119,18 +119,17 @@ async def _deliver(
             except Forbidden:
                 report.blocked += 1
                 logger.info("user %s blocked the bot; their check-ins stop", row.user_id)
-                async with services.sessions() as session:
+                async with services.transaction() as session:
                     await accounts.mark_blocked(session, row.telegram_id, services.clock())
                     if not reminder:
                         # Never retried: they come back by writing to the bot, not by a resend.
                         await checkins.abandon(session, row.checkin_id, services.clock())
-                    await session.commit()
                 return
             except TelegramError as error:
                 report.failed += 1
                 logger.warning("check-in %s not sent: %s", row.checkin_id, error)
                 if not reminder:
-                    async with services.sessions() as session:
+                    async with services.transaction() as session:
                         await checkins.record_failed(session, row.checkin_id)
                 return
             report.sent += 1
@@ -140,7 +139,7 @@ async def _deliver(
     return sent
 
 
-async def dispatch(bot: Bot, services: BotServices) -> DispatchReport:
+async def send_due_checkins(bot: Bot, services: BotServices) -> DispatchReport:
     """One run: claim and send everything due now. Safe to run in several processes at once."""
     settings = services.settings
     grace = timedelta(hours=settings.checkin_grace_hours)
@@ -153,21 +152,21 @@ async def dispatch(bot: Bot, services: BotServices) -> DispatchReport:
     for name, claim in claims:
         while True:
             now = services.clock()
-            async with services.sessions() as session:
+            async with services.transaction() as session:
                 rows = await claim(session, now)
             if not rows:
                 break
             setattr(report, name, getattr(report, name) + len(rows))
             report.batches.append(len(rows))
             sent = await _deliver(bot, services, rows, report, reminder=False)
-            async with services.sessions() as session:
+            async with services.transaction() as session:
                 await checkins.record_sent(session, sent, services.clock())
             if len(rows) < BATCH:
                 break
     if settings.checkin_reminder_minutes:
         delay = timedelta(minutes=settings.checkin_reminder_minutes)
         while True:
-            async with services.sessions() as session:
+            async with services.transaction() as session:
                 rows = await checkins.claim_reminders(
                     session, services.clock(), delay=delay, batch=BATCH
                 )
@@ -190,6 +189,6 @@ async def dispatch(bot: Bot, services: BotServices) -> DispatchReport:
     return report
 
 
-async def dispatch_job(context: BotContext) -> None:
+async def checkin_sender_job(context: BotContext) -> None:
     """The JobQueue callback."""
-    await dispatch(context.bot, context.services)
+    await send_due_checkins(context.bot, context.services)

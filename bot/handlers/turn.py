@@ -1,0 +1,245 @@
+"""One update, one transaction, then the replies: the mechanism every handler runs in.
+
+A handler decorated with :func:`for_known_sender` or :func:`for_anyone` receives a
+:class:`Turn`: the update's database session with the sender already looked up. It reads and
+writes through services, and *queues* what to say (``turn.reply``, ``turn.edit``...). When it
+returns, the transaction is committed once, and only then is anything sent. So:
+
+- nobody is told about a change that was not saved (a failing handler sends nothing; the error
+  handler apologises);
+- no write transaction is held open while waiting for Telegram, which on SQLite would make
+  everyone else's writes wait too;
+- services never commit; handlers never open sessions.
+
+What needs Telegram's answer first (a partner's 403 marks them as having blocked the bot) runs
+in one more short transaction after the send, through :meth:`BotServices.transaction`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import wraps
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import filters
+
+from bot.content import Texts
+from bot.context import BotContext, BotServices
+from bot.services import accounts
+from bot.storage.models import User
+from bot.views.keyboards import ReplyMarkup
+
+logger = logging.getLogger(__name__)
+
+# The updates every conversation handler listens to: new messages in a private chat.
+PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+Send = Callable[[], Awaitable[object]]
+TurnHandler = Callable[["Turn"], Awaitable[None]]
+Callback = Callable[[Update, BotContext], Awaitable[None]]
+
+# Telegram's answers when a press or a message has aged out, or a second tap changes nothing:
+# the change behind the press is saved by then, so they are logged, not shown as errors.
+HARMLESS_REFUSALS = ("not modified", "query is too old", "query id is invalid",
+                     "message to edit not found", "message can't be edited")  # fmt: skip
+
+
+@contextmanager
+def harmless_if_stale(update_id: int) -> Iterator[None]:
+    """Let Telegram's "too old / not modified / gone" refusals pass (logged), nothing else."""
+    try:
+        yield
+    except BadRequest as error:
+        if not any(phrase in error.message.lower() for phrase in HARMLESS_REFUSALS):
+            raise
+        logger.debug("update %s: %s", update_id, error.message)
+
+
+class Turn:
+    """One update being handled: its transaction, its sender, and what to say afterwards."""
+
+    def __init__(
+        self, update: Update, context: BotContext, session: AsyncSession, sender: User | None
+    ) -> None:
+        self.update = update
+        self.context = context
+        self.session = session
+        self.sender = sender
+        # One "now" for the whole update: every change it makes carries the same time.
+        self.now: datetime = context.now()
+        self._outbox: list[Send] = []
+
+    # --- what the handler reads ---------------------------------------------------------------
+
+    @property
+    def services(self) -> BotServices:
+        return self.context.services
+
+    @property
+    def texts(self) -> Texts:
+        return self.context.services.texts
+
+    @property
+    def user(self) -> User:
+        """The sender, for handlers that run only for someone known (:func:`for_known_sender`)."""
+        assert self.sender is not None
+        return self.sender
+
+    @property
+    def query(self) -> CallbackQuery:
+        """The button press (handlers registered for presses only)."""
+        assert self.update.callback_query is not None
+        return self.update.callback_query
+
+    @property
+    def message(self) -> Message:
+        """The message this update carries (handlers registered for messages only)."""
+        assert self.update.effective_message is not None
+        return self.update.effective_message
+
+    @property
+    def match(self) -> re.Match[str]:
+        """The button data's match against its handler's pattern."""
+        assert self.context.match is not None
+        return self.context.match
+
+    @property
+    def args(self) -> list[str]:
+        return self.context.args or []
+
+    @property
+    def chat_id(self) -> int:
+        assert self.update.effective_chat is not None
+        return self.update.effective_chat.id
+
+    async def unfinished_setup(self) -> accounts.PendingInput | None:
+        """The sender's setup question if their setup is unfinished (opened again)."""
+        if self.sender is None:
+            return None
+        return await accounts.restore_setup(self.session, self.sender, self.now)
+
+    # --- what to say once the transaction is committed ------------------------------------
+
+    def later(self, send: Send) -> None:
+        """Run ``send`` after the commit, in order with the other replies."""
+        self._outbox.append(send)
+
+    def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
+        """Answer in the chat the update came from (a message: as PTB replies, which quotes
+        in groups and keeps a forum topic)."""
+        message = self.update.message
+        if message is not None:
+            self.later(lambda: message.reply_text(text, reply_markup=markup))
+        else:
+            self.send(self.chat_id, text, markup)
+
+    def send(self, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
+        bot = self.context.bot
+        self.later(lambda: bot.send_message(chat_id, text, reply_markup=markup))
+
+    def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
+        """Stop the button's spinner (with a toast, if given). A press answered too late —
+        after a restart, say — must not undo what follows."""
+        query, update_id = self.query, self.update.update_id
+
+        async def answer() -> None:
+            with harmless_if_stale(update_id):
+                await query.answer(toast, show_alert=alert)
+
+        self.later(answer)
+
+    def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Replace the pressed message; a second tap, or a message gone meanwhile, is fine."""
+        query, update_id = self.query, self.update.update_id
+
+        async def edit() -> None:
+            with harmless_if_stale(update_id):
+                await query.edit_message_text(text, reply_markup=markup)
+
+        self.later(edit)
+
+    def remove_buttons(self) -> None:
+        query, update_id = self.query, self.update.update_id
+
+        async def remove() -> None:
+            with harmless_if_stale(update_id):
+                await query.edit_message_reply_markup(reply_markup=None)
+
+        self.later(remove)
+
+    def stale(self) -> None:
+        """A button that no longer applies: say so in a toast, change nothing."""
+        logger.debug("update %s: stale or unknown button", self.update.update_id)
+        self.answer(self.texts.errors.stale_button)
+
+    def not_started(self) -> None:
+        """Tell someone we don't know yet how to begin."""
+        if self.update.callback_query is not None:
+            self.answer(self.texts.errors.not_started, alert=True)
+        elif self.update.effective_chat is not None:
+            self.send(self.chat_id, self.texts.errors.not_started)
+
+    def tell(self, recipient: User, text: str) -> None:
+        """A message to someone else (a partner). Whatever the sender did stands even if it
+        cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
+        their prompts until they write again."""
+        services, bot = self.services, self.context.bot
+
+        async def tell() -> None:
+            try:
+                await bot.send_message(recipient.telegram_id, text)
+            except Forbidden:
+                logger.info("user %s has blocked the bot; marking inactive", recipient.id)
+                async with services.transaction() as session:
+                    await accounts.mark_blocked(session, recipient.telegram_id, services.clock())
+            except TelegramError as error:
+                logger.warning("could not notify user %s: %s", recipient.id, error)
+
+        self.later(tell)
+
+    async def deliver(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        for send in outbox:
+            await send()
+
+
+def _turn_handler(handler: TurnHandler, *, known_only: bool) -> Callback:
+    @wraps(handler)
+    async def callback(update: Update, context: BotContext) -> None:
+        async with context.services.transaction() as session:
+            sender = await find_sender(session, update, context.now())
+            turn = Turn(update, context, session, sender)
+            if known_only and sender is None:
+                turn.not_started()
+            else:
+                await handler(turn)
+        await turn.deliver()
+
+    return callback
+
+
+def for_known_sender(handler: TurnHandler) -> Callback:
+    """Run ``handler`` in a turn if the sender has started; else tell them how to start."""
+    return _turn_handler(handler, known_only=True)
+
+
+def for_anyone(handler: TurnHandler) -> Callback:
+    """Run ``handler`` in a turn for anyone; ``turn.sender`` is ``None`` for a stranger."""
+    return _turn_handler(handler, known_only=False)
+
+
+async def find_sender(session: AsyncSession, update: Update, now: datetime) -> User | None:
+    """The stored user who sent this update, or ``None`` if they have not started yet."""
+    if update.effective_user is None:
+        return None
+    user = await accounts.find_user(session, update.effective_user.id)
+    if user is not None and not user.active:
+        # They blocked the bot once; writing again means they are back.
+        await accounts.reactivate(session, user, now)
+    return user

@@ -1,0 +1,1 @@
+"""Periodic work that is not an answer to anyone: the check-in sender."""
