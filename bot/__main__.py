@@ -16,7 +16,6 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError
 from bot.logs import configure_logging
 from bot.storage.migrate import migrate_database
-from bot.telegram_request import AiohttpRequest
 
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 1
@@ -35,7 +34,6 @@ async def _check_token(settings: Settings) -> str:
         settings.bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_base_file_url,
-        request=AiohttpRequest(connection_pool_size=1),
     )
     async with bot:
         return bot.username

@@ -33,7 +33,6 @@ from bot.jobs.checkin_sender import checkin_sender_job
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import CrisisMatcher
 from bot.storage.engine import create_engine, create_session_factory
-from bot.telegram_request import AiohttpRequest
 from bot.update_order import PerPersonUpdateProcessor
 
 # A 429 from Telegram is waited out and the request repeated this many times.
@@ -82,7 +81,8 @@ def build_application(
 ) -> BotApplication:
     """The whole bot. ``content`` is loaded (and validated) here unless given; ``request``,
     ``clock`` and ``zone_finder`` exist for tests and benchmarks. Without ``request`` the Bot
-    API is reached through ``AiohttpRequest`` (see ``bot.telegram_request`` for why).
+    API is reached through PTB's own ``HTTPXRequest`` (a pool for calls, and one connection
+    of its own for getUpdates' long poll).
 
     The database engine is created in ``post_init`` (inside the running event loop) and
     disposed of in ``post_shutdown``.
@@ -134,11 +134,6 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    else:
-        # getUpdates holds its one connection for the whole long poll, so it gets its own.
-        builder = builder.request(AiohttpRequest()).get_updates_request(
-            AiohttpRequest(connection_pool_size=1)
-        )
     if config.telegram_max_messages_per_second:
         builder = builder.rate_limiter(
             AIORateLimiter(

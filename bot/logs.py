@@ -39,7 +39,6 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    # PTB's default request layer, httpx, logs every request URL (with the token) at INFO; the
-    # bot sends through aiohttp, but a Bot made elsewhere (a script, a test) may still use it.
+    # PTB's request layer, httpx, logs every request URL (with the token) at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

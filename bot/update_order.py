@@ -7,6 +7,13 @@ few dozen updates per second: an evening of check-ins would queue. PTB's plain c
 typed answer could be handled before the button press that asked the question, and the replies
 would arrive in the wrong order. This processor keeps both: up to ``max_concurrent_updates``
 updates run at once, but never two of the same person.
+
+It is built on PTB's public hook, ``do_process_update``. PTB's own ``process_update`` takes a
+slot of its semaphore *before* calling the hook, so a per-person lock taken inside the hook
+would let one person's flood fill every slot while their updates wait on each other. Hence PTB
+gets a generous limit (``PTB_SLOTS``, only a bound on waiting tasks), and the real limit is our
+own semaphore, taken *after* the person's lock: someone sending a hundred updates at once holds
+one slot, not all of them.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import BaseUpdateProcessor
+
+# Updates PTB lets into do_process_update at once; most of them wait there for their person.
+PTB_SLOTS = 4096
 
 
 @dataclass
@@ -31,7 +41,9 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """Concurrency across people, arrival order within one person."""
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(max(PTB_SLOTS, max_concurrent_updates))
+        self.running_limit = max_concurrent_updates
+        self._running = asyncio.Semaphore(max_concurrent_updates)
         # Entries exist only while someone has an update in flight, so this stays small.
         self._people: dict[int, _PersonQueue] = {}
 
@@ -44,28 +56,27 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         chat = getattr(update, "effective_chat", None)
         return int(chat.id) if chat is not None else None
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for this person's earlier updates, then for a free slot, then run.
+    def in_flight(self, key: int) -> int:
+        """How many of this person's updates are being handled or waiting their turn."""
+        queue = self._people.get(key)
+        return queue.holders if queue is not None else 0
 
-        The person's lock is taken before a slot: someone sending a hundred updates at once
-        holds one slot, not all of them, so everyone else keeps being answered.
-        """
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for this person's earlier updates, then for a free slot, then run."""
         key = self.ordering_key(update)
         if key is None:
-            await super().process_update(update, coroutine)
+            async with self._running:
+                await coroutine
             return
         queue = self._people.setdefault(key, _PersonQueue())
         queue.holders += 1
         try:
-            async with queue.lock:
-                await super().process_update(update, coroutine)
+            async with queue.lock, self._running:
+                await coroutine
         finally:
             queue.holders -= 1
             if queue.holders == 0:
                 del self._people[key]
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up: the locks are made as people write."""

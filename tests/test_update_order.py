@@ -11,6 +11,7 @@ from telegram.request import RequestData
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
+from bot.update_order import PerPersonUpdateProcessor
 from tests.harness import BotHarness, FakeClock
 from tests.journeys import onboard
 from tests.telegram_fake import FakeBotApi, FakeRequest
@@ -92,8 +93,12 @@ async def test_others_are_answered_while_one_person_waits_and_each_keeps_their_o
 
     await until(lambda: len(sent_to(sam.user_id)) == 1)
     assert "07:30" in sent_to(sam.user_id)[0]
-    await asyncio.sleep(0.3)  # ample time for the typed time to be answered, were it not held
-    assert sent_to(alex.user_id) == []  # Alex's typed time waits for the tap before it
+    # Alex's tap is stuck in Telegram and his typed time waits its turn behind it, unanswered.
+    assert harness.app is not None
+    processor = harness.app.update_processor
+    assert isinstance(processor, PerPersonUpdateProcessor)
+    await until(lambda: processor.in_flight(alex.user_id) == 2)
+    assert sent_to(alex.user_id) == []
 
     gate.set()
     await handled
@@ -143,3 +148,29 @@ async def test_many_people_changing_their_time_at_once_each_get_their_own_saved(
     for person in people:
         await person.send("/settings")
         assert times[person.user_id] in person.last_message.text
+
+
+async def test_a_flood_from_one_person_holds_one_slot_of_the_running_limit(
+    gated: tuple[BotHarness, GatedRequest], api: FakeBotApi
+) -> None:
+    """Through PTB's real processing path: if PTB stopped calling ``do_process_update`` (or
+    took its own slot after it), Sam would wait behind Alex's flood and this would fail."""
+    harness, request = gated
+    alex = await onboard(harness, 1001, "Alex")
+    sam = await onboard(harness, 1002, "Sam")
+    assert harness.app is not None
+    processor = harness.app.update_processor
+    assert isinstance(processor, PerPersonUpdateProcessor)
+    flood = processor.running_limit * 3
+    gate = request.hold("answerCallbackQuery")
+    before = len(api.calls)
+
+    alex_flood = asyncio.create_task(
+        harness.feed_as_polled([alex.press_update("settings:time") for _ in range(flood)])
+    )
+    await until(lambda: processor.in_flight(alex.user_id) == flood)
+    await harness.feed_as_polled([sam.text_update("/help")])
+
+    assert any(call.chat_id == sam.user_id for call in api.calls[before:])
+    gate.set()
+    await alex_flood
