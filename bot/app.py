@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
 
@@ -121,7 +122,8 @@ def build_application(
         if services is not None:
             await services.engine.dispose()
 
-    builder = (
+    # Typed loosely: each builder call changes its type parameters; build() is typed below.
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(config.bot_token.get_secret_value())
         .base_url(config.telegram_base_url)
@@ -142,7 +144,7 @@ def build_application(
                 max_retries=MAX_RETRIES_AFTER_429,
             )
         )
-    application: BotApplication = builder.build()  # type: ignore[assignment]
+    application: BotApplication = builder.build()
 
     application.add_handlers(fallback.GUARD_HANDLERS, group=-1)
     application.add_handlers(fallback.GROUP_HANDLERS)

@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
@@ -74,7 +75,7 @@ class BotData:
         return services
 
 
-class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """Context with typed shortcuts to the services."""
 
     @property
@@ -89,4 +90,4 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
         return self.bot_data.services.clock()
 
 
-BotApplication = Application[ExtBot[None], BotContext, dict, dict, BotData, object]
+BotApplication = Application[ExtBot[None], BotContext, dict, dict, BotData, JobQueue[BotContext]]

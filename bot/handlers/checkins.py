@@ -16,7 +16,7 @@ from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import ask_open_question
 from bot.handlers.safety import with_help
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_known_sender
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES
@@ -223,7 +223,7 @@ INPUT_ROUTES = {PendingInput.CHECKIN_NOTE: NOTE_ROUTE}
 
 _ITEM_KEYS = "|".join(item.key for item in ITEMS)
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("bid", ask_moment, filters=PRIVATE_MESSAGES),
     CommandHandler("stress", ask_moment, filters=PRIVATE_MESSAGES),
     CommandHandler("pause", pause, filters=PRIVATE_MESSAGES),

@@ -21,7 +21,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.handlers.input import InputRoutes
 from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone, harmless_if_stale
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, harmless_if_stale
 from bot.services import accounts
 
 logger = logging.getLogger(__name__)
@@ -111,15 +111,15 @@ async def group_chat(update: Update, context: BotContext) -> None:
     await update.message.reply_text(context.texts.errors.group_chat)
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     MessageHandler(PRIVATE_MESSAGES & filters.COMMAND, unknown_command),
     CallbackQueryHandler(answer_stale_button),
 ]
 
 # Checked before everything else (group -1).
-GUARD_HANDLERS = [TypeHandler(Update, drop_foreign_button)]
+GUARD_HANDLERS: Handlers = [TypeHandler(Update, drop_foreign_button)]
 
-GROUP_HANDLERS = [
+GROUP_HANDLERS: Handlers = [
     MessageHandler(
         (filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND), group_chat
     ),

@@ -16,7 +16,7 @@ from bot.content.course import ID_PATTERN
 from bot.handlers.input import InputRoute
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import resume_setup
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
@@ -292,7 +292,7 @@ REFLECTION_ROUTE = InputRoute(
 )
 INPUT_ROUTES = {PendingInput.REFLECTION: REFLECTION_ROUTE}
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("learn", learn, filters=PRIVATE_MESSAGES),
     CommandHandler("checklist", show_checklist, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(learn, pattern=callbacks.pattern(callbacks.MENU, "learn")),

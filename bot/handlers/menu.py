@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_known_sender, harmless_if_stale
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender, harmless_if_stale
 from bot.views import callbacks
 from bot.views.settings import settings_view
 
@@ -30,7 +30,7 @@ async def settings_button(turn: Turn) -> None:
     turn.send(turn.chat_id, *settings_view(turn.texts, turn.user, turn.now))
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("help", show_help, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(show_help, pattern=callbacks.pattern(callbacks.MENU, "help")),
     CallbackQueryHandler(settings_button, pattern=callbacks.pattern(callbacks.MENU, "settings")),

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.content import Texts, render
 from bot.handlers.safety import reads_like_crisis, with_help
-from bot.handlers.turn import Turn, for_known_sender
+from bot.handlers.turn import Handlers, Turn, for_known_sender
 from bot.services import notes
 from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage.models import Note
@@ -56,7 +56,7 @@ async def share_note(turn: Turn) -> None:
     )
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CallbackQueryHandler(
         share_note,
         pattern=callbacks.pattern(

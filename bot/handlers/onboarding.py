@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.handlers.input import InputRoute
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
 from bot.services import accounts
 from bot.services.accounts import PendingInput
 from bot.timezones import (
@@ -206,7 +206,7 @@ INPUT_ROUTES = {
     PendingInput.SETTINGS_TIME: TIME_ROUTE,
 }
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("start", start, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(consent_answer, pattern=callbacks.pattern(callbacks.CONSENT, "yes|no")),
     CallbackQueryHandler(

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Texts, render
 from bot.handlers.onboarding import ask_open_question
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_anyone, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_known_sender
 from bot.services import accounts, pairing
 from bot.services.invite_codes import (
     ALPHABET,
@@ -254,7 +254,7 @@ async def answer_unpair(turn: Turn) -> None:
     turn.tell(partner, render(texts.unpaired_partner, partner=user.first_name))
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     # Before onboarding's /start: a deep link carries an invite code as the argument.
     CommandHandler("start", start_with_code, filters=PRIVATE_MESSAGES, has_args=True),
     CommandHandler("pair", make_invite, filters=PRIVATE_MESSAGES),

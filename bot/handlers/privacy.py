@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.content import render
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import privacy
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
@@ -73,7 +73,7 @@ async def added_to_group(update: Update, context: BotContext) -> None:
     await context.bot.leave_chat(change.chat.id)
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("export", export, filters=PRIVATE_MESSAGES),
     CommandHandler("delete", ask_delete, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(answer_delete, pattern=callbacks.pattern(callbacks.DELETE, "yes|no")),

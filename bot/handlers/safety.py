@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.content import Html, render
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, harmless_if_stale
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, harmless_if_stale
 from bot.views import callbacks
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ async def edited_message(update: Update, context: BotContext) -> None:
         await send_crisis_help(update, context)
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("support", support, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(support, pattern=callbacks.pattern(callbacks.MENU, "support")),
     MessageHandler(

@@ -6,7 +6,7 @@ from telegram import ReplyKeyboardRemove
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.handlers.onboarding import ask_open_question
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
 from bot.views import callbacks, keyboards
@@ -68,7 +68,7 @@ async def cancel(turn: Turn) -> None:
         turn.reply(texts.errors.cancelled, ReplyKeyboardRemove())
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("settings", show_settings, filters=PRIVATE_MESSAGES),
     CommandHandler("cancel", cancel, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import wraps
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import filters
+from telegram.ext import BaseHandler, filters
 
 from bot.content import Texts
 from bot.context import BotContext, BotServices
@@ -42,7 +43,8 @@ PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 Send = Callable[[], Awaitable[object]]
 TurnHandler = Callable[["Turn"], Awaitable[None]]
-Callback = Callable[[Update, BotContext], Awaitable[None]]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+Handlers = list[BaseHandler[Update, BotContext, None]]
 
 # Telegram's answers when a press or a message has aged out, or a second tap changes nothing:
 # the change behind the press is saved by then, so they are logged, not shown as errors.

@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.charts import render_week_chart
 from bot.content import Texts
-from bot.handlers.turn import PRIVATE_MESSAGES, Turn, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services.weekly import WeekView, week_for
 from bot.views import callbacks
 from bot.views.week import chart_caption, chart_labels, render_week, week_keyboard
@@ -56,7 +56,7 @@ async def week_button(turn: Turn) -> None:
     turn.edit(render_week(texts, view), week_keyboard(texts, view.weeks_back))
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("us", show_week, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(
         week_button,

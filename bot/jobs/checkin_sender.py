@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
@@ -30,6 +32,9 @@ from bot.views.checkin import prompt_view
 from bot.views.week import render_week, week_keyboard
 
 logger = logging.getLogger(__name__)
+
+# Claims due work in the session it is given, at the given time.
+Claim = Callable[[AsyncSession, datetime], Awaitable[list[OutboxRow]]]
 
 BATCH = 500
 # Sends in flight at once; the rate limiter (when on) paces them to Telegram's limits.
@@ -144,7 +149,7 @@ async def send_due_checkins(bot: Bot, services: BotServices) -> DispatchReport:
     settings = services.settings
     grace = timedelta(hours=settings.checkin_grace_hours)
     report = DispatchReport()
-    claims = [
+    claims: list[tuple[str, Claim]] = [
         ("prompts", lambda s, now: checkins.claim_due(s, now, grace=grace, batch=BATCH)),
         ("resent", lambda s, now: checkins.claim_abandoned(s, now, grace=grace, batch=BATCH)),
         ("snoozed", lambda s, now: checkins.claim_snoozed(s, now, batch=BATCH)),

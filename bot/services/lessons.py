@@ -70,7 +70,7 @@ async def partner_shared_reflections(
 
 async def ticked_steps(session: AsyncSession, user: User, framework: Framework) -> set[int]:
     known = {section.step for section in framework.steps}
-    return await lessons.ticked_steps(session, user.id, framework.id) & known  # type: ignore[operator]
+    return await lessons.ticked_steps(session, user.id, framework.id) & known
 
 
 async def toggle_step(

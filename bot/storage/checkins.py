@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import cast
 
-from sqlalchemy import Select, and_, bindparam, select, update
+from sqlalchemy import Select, Table, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.engine import dialect_insert, on_postgresql
+from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
 
 EVENING = "evening"
@@ -46,7 +46,7 @@ class OutboxRow:
     kind: str = EVENING
 
 
-def _locking(statement: Select, session: AsyncSession) -> Select:  # type: ignore[type-arg]
+def _locking(statement: Select, session: AsyncSession) -> Select:
     if on_postgresql(session):
         return statement.with_for_update(skip_locked=True, of=statement.selected_columns[0].table)
     return statement
@@ -93,7 +93,7 @@ async def set_next_checkins(session: AsyncSession, schedule: dict[int, datetime 
     """Move each user's due time (one statement, many parameter sets)."""
     if not schedule:
         return
-    table = User.__table__
+    table = cast(Table, User.__table__)
     await session.execute(
         update(table)
         .where(table.c.id == bindparam("uid"))
@@ -102,7 +102,7 @@ async def set_next_checkins(session: AsyncSession, schedule: dict[int, datetime 
     )
 
 
-def _outbox_select() -> Select:  # type: ignore[type-arg]
+def _outbox_select() -> Select:
     return select(
         Checkin.id,
         Checkin.user_id,
@@ -121,7 +121,7 @@ async def outbox(session: AsyncSession, checkin_ids: list[int]) -> list[OutboxRo
     return await _outbox_rows(session, _outbox_select().where(Checkin.id.in_(checkin_ids)))
 
 
-async def _outbox_rows(session: AsyncSession, statement: Select) -> list[OutboxRow]:  # type: ignore[type-arg]
+async def _outbox_rows(session: AsyncSession, statement: Select) -> list[OutboxRow]:
     return [OutboxRow(*row) for row in await session.execute(statement)]
 
 
@@ -155,7 +155,7 @@ async def mark_sent(session: AsyncSession, sent: list[tuple[int, int]], now: dat
     """Record ``(checkin_id, message_id)`` pairs as delivered."""
     if not sent:
         return
-    table = Checkin.__table__
+    table = cast(Table, Checkin.__table__)
     await session.execute(
         update(table)
         .where(table.c.id == bindparam("cid"))
@@ -213,7 +213,7 @@ async def get_checkin(session: AsyncSession, checkin_id: int) -> Checkin | None:
     return await session.get(Checkin, checkin_id)
 
 
-def _newest_sent(user_id: int) -> Select[Any]:
+def _newest_sent(user_id: int) -> Select:
     return (
         select(Checkin)
         .where(Checkin.user_id == user_id, Checkin.kind == EVENING, Checkin.sent_at.is_not(None))
@@ -278,7 +278,7 @@ async def add_moment(
         )
         .on_conflict_do_nothing(index_elements=["user_id", "message_id"])
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_changed(result) == 1
 
 
 async def answers_between(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,6 +32,11 @@ def on_postgresql(session: AsyncSession) -> bool:
 def dialect_insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     """The backend's ``insert``, for ``ON CONFLICT`` clauses (both dialects spell them alike)."""
     return (postgresql if on_postgresql(session) else sqlite).insert
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE, DELETE or INSERT changed (a ``CursorResult``'s rowcount)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def ensure_sqlite_directory(url: str) -> None:

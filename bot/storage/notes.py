@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.engine import rows_changed
 from bot.storage.models import Note
 
 PRIVATE, SHARED = "private", "shared"
@@ -63,4 +64,4 @@ async def set_note_visibility(
         .values(visibility=visibility)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_changed(result) == 1

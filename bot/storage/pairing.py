@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.storage.engine import rows_changed
 from bot.storage.models import CodeAttempt, Couple, CoupleMember, Invite, User
 
 
@@ -96,7 +97,7 @@ async def claim_invite(
         .values(used_at=now, used_by_id=redeemer_id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_changed(result) == 1
 
 
 async def revoke_invite(session: AsyncSession, invite_id: int, now: datetime) -> bool:
@@ -106,7 +107,7 @@ async def revoke_invite(session: AsyncSession, invite_id: int, now: datetime) ->
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_changed(result) == 1
 
 
 async def create_couple(
