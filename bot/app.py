@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
@@ -31,13 +34,17 @@ from bot.handlers import (
 from bot.handlers.admin import admin_handlers
 from bot.handlers.errors import on_error
 from bot.jobs.checkin_sender import checkin_sender_job
+from bot.jobs.leadership import Leadership
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import CrisisMatcher
 from bot.storage.engine import create_engine, create_session_factory
+from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
 
 # A 429 from Telegram is waited out and the request repeated this many times.
 MAX_RETRIES_AFTER_429 = 3
+# Telegram's limit for one group chat (the bot only ever says there that it works privately).
+GROUP_MESSAGES_PER_MINUTE = 20
 
 # Group -1 holds one guard that stops forged button presses (see fallback.drop_foreign_button).
 # All other handlers share one group, where the first match wins (PTB runs one handler of
@@ -62,6 +69,12 @@ class Content:
     texts: Texts
     frameworks: dict[str, Framework]
     crisis: CrisisMatcher
+
+
+def instance_id() -> str:
+    """This process among others on the same database: host, pid and a random tail (a pid
+    can come back after a restart)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def load_content() -> Content:
@@ -102,8 +115,11 @@ def build_application(
             engine=engine,
             sessions=create_session_factory(engine),
             zone_finder=zone_finder or TimezoneFinder(),
+            instance_id=instance_id(),
+            leadership=Leadership(engine),
             clock=clock,
         )
+        await update_log.replay(application)
         await application.bot.set_my_commands(
             [BotCommand(item.command, item.description) for item in texts.commands]
         )
@@ -118,32 +134,46 @@ def build_application(
             )
 
     async def post_shutdown(application: BotApplication) -> None:
+        await update_log.flush()
         services = application.bot_data.release()
         if services is not None:
+            await services.send_ledger.record(services)
+            await services.leadership.release()
             await services.engine.dispose()
 
+    update_log = UpdateLog(lambda: application.bot_data.services)
+    bot = RecordingBot(
+        config.bot_token.get_secret_value(),
+        base_url=config.telegram_base_url,
+        base_file_url=config.telegram_base_file_url,
+        # PTB's own HTTPXRequest unless a test hands in a fake; getUpdates holds its
+        # connection for the whole long poll, so it gets one of its own.
+        request=request or HTTPXRequest(),
+        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=None),
+        # Always on: it is the one layer that waits out Telegram's 429s; a rate of 0 turns
+        # only the pacing off (overall, and Telegram's 20 a minute per group).
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=config.telegram_max_messages_per_second,
+            overall_time_period=1,
+            group_max_rate=GROUP_MESSAGES_PER_MINUTE
+            if config.telegram_max_messages_per_second
+            else 0,
+            group_time_period=60,
+            max_retries=MAX_RETRIES_AFTER_429,
+        ),
+        update_log=update_log,
+    )
+    processor = PerPersonUpdateProcessor(config.max_concurrent_updates, update_log)
     # Typed loosely: each builder call changes its type parameters; build() is typed below.
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
-        .token(config.bot_token.get_secret_value())
-        .base_url(config.telegram_base_url)
-        .base_file_url(config.telegram_base_file_url)
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .concurrent_updates(PerPersonUpdateProcessor(config.max_concurrent_updates))
+        .concurrent_updates(processor)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    if config.telegram_max_messages_per_second:
-        builder = builder.rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=config.telegram_max_messages_per_second,
-                overall_time_period=1,
-                max_retries=MAX_RETRIES_AFTER_429,
-            )
-        )
     application: BotApplication = builder.build()
 
     application.add_handlers(fallback.GUARD_HANDLERS, group=-1)

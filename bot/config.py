@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -40,6 +40,8 @@ _FIX_HINTS: dict[str, str] = {
     "dispatch_interval_seconds": "use seconds from 1 to 3600, e.g. 30",
     "telegram_max_messages_per_second": "use a number from 0 (no limit) to 1000, e.g. 25",
     "max_concurrent_updates": "use a number from 1 (one update at a time) to 256, e.g. 32",
+    "updates": "use polling (the default) or none (periodic jobs only)",
+    "claim_lease_seconds": "use seconds from 5 to 3600, e.g. 60",
 }
 
 
@@ -68,6 +70,12 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: int = Field(default=30, ge=1, le=3600)
     telegram_max_messages_per_second: int = Field(default=25, ge=0, le=1000)
     max_concurrent_updates: int = Field(default=32, ge=1, le=256)
+    # How this process takes updates: "polling" (long polling), or "none" (only the periodic
+    # jobs, next to a process that polls).
+    updates: Literal["polling", "none"] = "polling"
+    # A check-in claim not renewed for this long belonged to a process that died: another
+    # takes it over. The sender renews its claims every third of it while it sends.
+    claim_lease_seconds: int = Field(default=60, ge=5, le=3600)
 
     @field_validator("bot_token")
     @classmethod

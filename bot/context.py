@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +18,10 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.jobs.leadership import Leadership
+from bot.jobs.ledger import SendLedger
 from bot.services.crisis import CrisisMatcher
+from bot.storage.health import DatabaseHealth
 
 Clock = Callable[[], datetime]
 
@@ -38,7 +41,12 @@ class BotServices:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     zone_finder: TimezoneFinder
+    # This process, as the owner of the check-in claims it makes.
+    instance_id: str
+    leadership: Leadership
     clock: Clock = utc_now
+    send_ledger: SendLedger = field(default_factory=SendLedger)
+    database_health: DatabaseHealth = field(default_factory=DatabaseHealth)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -75,7 +83,7 @@ class BotData:
         return services
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):
     """Context with typed shortcuts to the services."""
 
     @property
@@ -90,4 +98,4 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return self.bot_data.services.clock()
 
 
-BotApplication = Application[ExtBot[None], BotContext, dict, dict, BotData, JobQueue[BotContext]]
+BotApplication = Application[ExtBot[int], BotContext, dict, dict, BotData, JobQueue[BotContext]]

@@ -19,11 +19,14 @@ one slot, not all of them.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import BaseUpdateProcessor
+
+from bot.update_log import UpdateLog
 
 # Updates PTB lets into do_process_update at once; most of them wait there for their person.
 PTB_SLOTS = 4096
@@ -40,8 +43,10 @@ class _PersonQueue:
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """Concurrency across people, arrival order within one person."""
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, update_log: UpdateLog | None = None) -> None:
         super().__init__(max(PTB_SLOTS, max_concurrent_updates))
+        # Skips what was handled before, and writes down what is handled (bot.update_log).
+        self.update_log = update_log
         self.running_limit = max_concurrent_updates
         self._running = asyncio.Semaphore(max_concurrent_updates)
         # Entries exist only while someone has an update in flight, so this stays small.
@@ -63,6 +68,18 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for this person's earlier updates, then for a free slot, then run."""
+        log = self.update_log
+        if log is not None and log.is_duplicate(update):
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            if log is not None:
+                log.handled(update)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self.ordering_key(update)
         if key is None:
             async with self._running:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+import httpx
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7000000001
@@ -156,6 +158,9 @@ class FakeBotApi:
     # (method, http status, description, retry_after) answered once each, before anything else.
     failures: deque[tuple[str, int, str, int | None]] = field(default_factory=deque)
     updates: deque[dict[str, Any]] = field(default_factory=deque)
+    # (method, "refuse" | "drop") once each: no connection at all (nothing arrives), or the
+    # connection drops after the call was carried out (it arrived; the answer is lost).
+    faults: deque[tuple[str, str]] = field(default_factory=deque)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_message_id(self) -> int:
@@ -176,6 +181,18 @@ class FakeBotApi:
         self, method: str, status: int, description: str, retry_after: int | None = None
     ) -> None:
         self.failures.append((method, status, description, retry_after))
+
+    def fault_next(self, method: str, kind: str) -> None:
+        assert kind in ("refuse", "drop")
+        self.faults.append((method, kind))
+
+    def take_fault(self, method: str) -> str | None:
+        method = CANONICAL_METHODS.get(method.lower(), method)
+        for index, (faulty, kind) in enumerate(self.faults):
+            if faulty == method:
+                del self.faults[index]
+                return kind
+        return None
 
     # --- the dispatcher --------------------------------------------------------------------
 
@@ -367,6 +384,11 @@ class FakeRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
+        fault = self.api.take_fault(api_method)
+        if fault == "refuse":
+            # As PTB's HTTPXRequest reports a refused connection.
+            cause = httpx.ConnectError("[Errno 111] Connection refused")
+            raise NetworkError(f"httpx.ConnectError: {cause}") from cause
         params = dict(request_data.parameters) if request_data is not None else {}
         if request_data is not None and request_data.contains_files:
             params["_files"] = {
@@ -375,4 +397,7 @@ class FakeRequest(BaseRequest):
                 if isinstance(upload, tuple)
             }
         status, body = self.api.handle(api_method, params)
+        if fault == "drop":
+            cause = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            raise NetworkError(f"httpx.RemoteProtocolError: {cause}") from cause
         return status, json.dumps(body).encode()

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.jobs.checkin_sender import DispatchReport, send_due_checkins
 from bot.services import checkins as checkin_service
+from bot.storage.checkins import Sent
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
 from tests.harness import BotHarness, TelegramUser
 from tests.journeys import STALE, onboard
@@ -376,11 +377,13 @@ async def test_restart_in_the_middle_of_a_batch_sends_each_prompt_once(
     # The process claims the batch, sends three, records them, and dies.
     async with harness.transaction() as session:
         claimed = await checkin_service.claim_due(
-            session, harness.clock.now, grace=timedelta(hours=3), batch=500
+            session, harness.clock.now, owner="gone:1:abc", grace=timedelta(hours=3), batch=500
         )
-    first = [(row.checkin_id, 1_000_000 + i) for i, row in enumerate(claimed[:3])]
+    first = [
+        Sent(row.checkin_id, 1_000_000 + i, harness.clock.now) for i, row in enumerate(claimed[:3])
+    ]
     async with harness.transaction() as session:
-        await checkin_service.record_sent(session, first, harness.clock.now)
+        await checkin_service.record_sent(session, first)
     await harness.restart()
 
     assert (await run_dispatch(harness)).resent == 0  # not before the claim has lapsed
@@ -428,10 +431,10 @@ async def test_a_user_who_blocked_the_bot_stops_getting_prompts_and_their_partne
     assert len(prompts_to(harness, 1001)) == 1
 
 
-async def test_other_failures_are_retried_a_few_times_then_given_up(harness: BotHarness) -> None:
+async def test_a_refused_send_is_retried_a_few_times_then_given_up(harness: BotHarness) -> None:
     await onboard(harness)
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
-    harness.api.fail_next("sendMessage", 500, "Internal Server Error")
+    harness.api.fail_next("sendMessage", 400, "Bad Request: chat not found")
     assert (await run_dispatch(harness)).failed == 1
 
     harness.clock.advance(minutes=3)
@@ -439,7 +442,7 @@ async def test_other_failures_are_retried_a_few_times_then_given_up(harness: Bot
     assert (report.resent, report.sent) == (1, 1)
 
     for _ in range(3):
-        harness.api.fail_next("sendMessage", 500, "Internal Server Error")
+        harness.api.fail_next("sendMessage", 400, "Bad Request: chat not found")
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     for _ in range(5):
         await run_dispatch(harness)
@@ -448,6 +451,52 @@ async def test_other_failures_are_retried_a_few_times_then_given_up(harness: Bot
     assert saturday[0].send_attempts == 3
     assert saturday[0].sent_at is None
     assert saturday[0].skipped_at is not None  # given up, never sent twice
+
+
+async def test_no_connection_is_retried_at_once_and_sent_once(harness: BotHarness) -> None:
+    await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    harness.api.fault_next("sendMessage", "refuse")
+
+    report = await run_dispatch(harness)
+
+    assert (report.sent, report.failed) == (1, 0)
+    assert len(prompts_to(harness, 1001)) == 1
+
+
+async def test_a_send_that_may_have_arrived_is_sent_once_more_at_most_and_stays_answerable(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    # Telegram delivers, then the connection drops before its answer: twice.
+    harness.api.fault_next("sendMessage", "drop")
+    harness.api.fault_next("sendMessage", "drop")
+
+    report = await run_dispatch(harness)
+
+    assert (report.sent, report.maybe_sent, report.failed) == (1, 1, 0)
+    assert len(prompts_to(harness, 1001)) == 2  # one more copy, no third
+    [checkin] = await harness.rows(Checkin)
+    assert checkin.sent_at is not None
+    assert checkin.skipped_at is None
+    harness.clock.advance(minutes=10)
+    assert (await run_dispatch(harness)).resent == 0  # never sent a third time
+    replies = await alex.press("None")
+    assert "Bids noticed: None" in replies.text
+
+
+async def test_a_bad_gateway_means_one_more_copy_at_most(harness: BotHarness) -> None:
+    await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    harness.api.fail_next("sendMessage", 502, "Bad Gateway")  # it may have arrived
+
+    report = await run_dispatch(harness)
+
+    assert (report.sent, report.maybe_sent) == (1, 0)
+    assert len(prompts_to(harness, 1001)) == 1  # the copy, the one Telegram confirmed
+    [checkin] = await harness.rows(Checkin)
+    assert checkin.message_id is not None  # the copy's id: its buttons are the ones used
 
 
 async def test_two_dispatchers_on_one_database_send_each_prompt_once(
@@ -566,3 +615,20 @@ async def test_a_press_answered_too_late_still_goes_on(harness: BotHarness) -> N
     assert "How did you mostly respond" in alex.last_message.text
     assert "went wrong" not in replies.text
     assert [a.value for a in await harness.rows(CheckinAnswer)] == ["few"]
+
+
+async def test_a_tap_before_the_send_is_recorded_is_kept(harness: BotHarness) -> None:
+    """Prompts are recorded as sent within a second of Telegram taking them; a tap in that
+    second (or while the database was away) still counts."""
+    alex = await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    async with harness.transaction() as session:
+        [claimed] = await checkin_service.claim_due(
+            session, harness.clock.now, owner="this:1:abc", grace=timedelta(hours=3), batch=9
+        )
+
+    replies = await alex.press_data(f"ci:{claimed.checkin_id}:a:bids_noticed:few")
+
+    assert "Bids noticed: 1–2" in replies.text
+    answers = await harness.rows(CheckinAnswer)
+    assert [(a.checkin_id, a.value) for a in answers] == [(claimed.checkin_id, "few")]

@@ -334,6 +334,7 @@ class ErrorTexts(_Section):
     cancelled: Template
     group_chat: Template
     internal_error: Template
+    database_unavailable: Annotated[str, Field(max_length=200)]  # also a toast
 
 
 class Texts(_Section):

@@ -21,7 +21,14 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.handlers.input import InputRoutes
 from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, harmless_if_stale
+from bot.handlers.turn import (
+    PRIVATE_MESSAGES,
+    Handlers,
+    Turn,
+    ask_to_try_again,
+    for_anyone,
+    harmless_if_stale,
+)
 from bot.services import accounts
 
 logger = logging.getLogger(__name__)
@@ -35,8 +42,13 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
     confirmation then carries the help.
     """
 
-    @for_anyone
-    async def route_in_turn(turn: Turn) -> None:
+    async def help_first(update: Update, context: BotContext) -> None:
+        """While the database is away: the help first, if needed, then "try again"."""
+        if reads_like_crisis(context, written_words(update)):
+            await send_crisis_help(update, context)
+        await ask_to_try_again(update, context)
+
+    async def route(turn: Turn) -> None:
         message, user = turn.message, turn.sender
         crisis = reads_like_crisis(turn.context, written_words(turn.update))
         pending = accounts.pending_of(user) if user is not None else None
@@ -60,16 +72,8 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
         else:
             turn.reply(turn.texts.errors.unsupported_message)
 
-    async def route(update: Update, context: BotContext) -> None:
-        try:
-            await route_in_turn(update, context)
-        except Exception:
-            # Even when the database fails, someone in danger reads where to get help first.
-            if reads_like_crisis(context, written_words(update)):
-                await send_crisis_help(update, context)
-            raise
-
-    return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, route)]
+    routed = for_anyone(route, when_unavailable=help_first)
+    return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, routed)]
 
 
 async def answer_stale_button(update: Update, context: BotContext) -> None:

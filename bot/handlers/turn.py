@@ -33,6 +33,8 @@ from telegram.ext import BaseHandler, filters
 from bot.content import Texts
 from bot.context import BotContext, BotServices
 from bot.services import accounts
+from bot.storage import received
+from bot.storage.health import DATABASE_ERRORS
 from bot.storage.models import User
 from bot.views.keyboards import ReplyMarkup
 
@@ -198,8 +200,13 @@ class Turn:
                 await bot.send_message(recipient.telegram_id, text)
             except Forbidden:
                 logger.info("user %s has blocked the bot; marking inactive", recipient.id)
-                async with services.transaction() as session:
-                    await accounts.mark_blocked(session, recipient.telegram_id, services.clock())
+                try:
+                    async with services.transaction() as session:
+                        await accounts.mark_blocked(
+                            session, recipient.telegram_id, services.clock()
+                        )
+                except DATABASE_ERRORS as error:  # their next prompt finds out again
+                    services.database_health.unavailable(error)
             except TelegramError as error:
                 logger.warning("could not notify user %s: %s", recipient.id, error)
 
@@ -211,16 +218,36 @@ class Turn:
             await send()
 
 
-def _turn_handler(handler: TurnHandler, *, known_only: bool) -> Callback:
+async def ask_to_try_again(update: Update, context: BotContext) -> None:
+    """The database is away and nothing was saved: stop the spinner, say so, kindly."""
+    text = context.texts.errors.database_unavailable
+    if update.callback_query is not None:
+        with harmless_if_stale(update.update_id):
+            await update.callback_query.answer(text)
+    elif update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, text)
+
+
+def _turn_handler(
+    handler: TurnHandler, *, known_only: bool, when_unavailable: Callback
+) -> Callback:
     @wraps(handler)
     async def callback(update: Update, context: BotContext) -> None:
-        async with context.services.transaction() as session:
-            sender = await find_sender(session, update, context.now())
-            turn = Turn(update, context, session, sender)
-            if known_only and sender is None:
-                turn.not_started()
-            else:
-                await handler(turn)
+        services = context.services
+        try:
+            async with services.transaction() as session:
+                sender = await find_sender(session, update, context.now())
+                turn = Turn(update, context, session, sender)
+                if known_only and sender is None:
+                    turn.not_started()
+                else:
+                    await handler(turn)
+                await received.mark_handled(session, update.update_id, turn.now)
+        except DATABASE_ERRORS as error:
+            services.database_health.unavailable(error)
+            await when_unavailable(update, context)
+            return
+        services.database_health.available()
         await turn.deliver()
 
     return callback
@@ -228,12 +255,13 @@ def _turn_handler(handler: TurnHandler, *, known_only: bool) -> Callback:
 
 def for_known_sender(handler: TurnHandler) -> Callback:
     """Run ``handler`` in a turn if the sender has started; else tell them how to start."""
-    return _turn_handler(handler, known_only=True)
+    return _turn_handler(handler, known_only=True, when_unavailable=ask_to_try_again)
 
 
-def for_anyone(handler: TurnHandler) -> Callback:
-    """Run ``handler`` in a turn for anyone; ``turn.sender`` is ``None`` for a stranger."""
-    return _turn_handler(handler, known_only=False)
+def for_anyone(handler: TurnHandler, *, when_unavailable: Callback = ask_to_try_again) -> Callback:
+    """Run ``handler`` in a turn for anyone; ``turn.sender`` is ``None`` for a stranger.
+    ``when_unavailable`` answers instead while the database is away."""
+    return _turn_handler(handler, known_only=False, when_unavailable=when_unavailable)
 
 
 async def find_sender(session: AsyncSession, update: Update, now: datetime) -> User | None:

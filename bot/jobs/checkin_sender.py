@@ -1,33 +1,42 @@
 """The check-in sender, the one periodic job: every check-in that is due, snoozes, reminders,
-and the weekly digest.
+and the weekly digest — each prompt once.
 
-Nothing is scheduled per user in memory. Each run claims due work from the database in short
-transactions (see :mod:`bot.services.checkins`), then sends it:
+Nothing is scheduled per user in memory. Each run, in the process that leads the jobs
+(:mod:`bot.jobs.leadership`), claims due work in short transactions (the claim carries this
+process's id, see :mod:`bot.services.checkins`), then sends it:
 
-- a 403 (the user blocked the bot) marks them inactive, which stops their prompts; their
-  partner is untouched;
-- a 429 is waited out for as long as Telegram asks, then the message is sent;
-- any other failure is counted, logged, and retried by a later run, at most a few times.
+- each prompt is recorded as sent as soon as Telegram accepts it (in groups at most a second
+  old), so a crash repeats at most the sends in flight; if the database is down just then,
+  what was sent is kept in memory and recorded when it is back, never sent again;
+- while a batch is sent its claims are renewed, so no other process takes over live work;
+  a process that stops leading stops sending;
+- a 403 (the user blocked the bot) marks them inactive and the prompt is not sent again;
+- a 429 is waited out by the rate limiter (the one layer that does so);
+- a send that surely did not reach Telegram (no connection) is retried with backoff, then
+  left for a later run, a few times at most;
+- a send that may have reached Telegram (a timeout while waiting for the answer, a dropped
+  connection, a 5xx) is sent once more at most and then counted as sent, so its buttons work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotContext, BotServices
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
-from bot.storage.checkins import DIGEST, OutboxRow
+from bot.storage.checkins import DIGEST, OutboxRow, Sent
+from bot.storage.health import DATABASE_ERRORS
 from bot.views.checkin import prompt_view
 from bot.views.week import render_week, week_keyboard
 
@@ -36,10 +45,47 @@ logger = logging.getLogger(__name__)
 # Claims due work in the session it is given, at the given time.
 Claim = Callable[[AsyncSession, datetime], Awaitable[list[OutboxRow]]]
 
-BATCH = 500
+MAX_BATCH = 500
 # Sends in flight at once; the rate limiter (when on) paces them to Telegram's limits.
 CONCURRENT_SENDS = 32
-MAX_RETRY_AFTER_WAITS = 3
+# Sent prompts are recorded in groups at most this old.
+RECORD_EVERY_SECONDS = 1.0
+# Waits before retrying a send that surely did not reach Telegram, within one run.
+CONNECT_BACKOFF_SECONDS = (0.5, 2.0)
+
+
+class Delivery(Enum):
+    """What a failed send means for the prompt."""
+
+    NOT_DELIVERED = "not delivered"  # surely not: retry
+    MAYBE_DELIVERED = "maybe delivered"  # Telegram may have it: one more copy at most
+    BLOCKED = "blocked"  # 403: the person blocked the bot
+    REFUSED = "refused"  # 400: this message will not go through as it is
+
+
+_SURELY_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def delivery_of(error: TelegramError) -> Delivery:
+    """Whether Telegram may have received a send that failed with ``error``. Pure.
+
+    Only a failure to connect proves nothing arrived; a timeout while waiting for the answer,
+    a connection dropped after the request went out, or a 5xx may come after delivery.
+    """
+    if isinstance(error, Forbidden):
+        return Delivery.BLOCKED
+    if isinstance(error, BadRequest):
+        return Delivery.REFUSED
+    if isinstance(error, RetryAfter):  # still refused after the rate limiter's retries
+        return Delivery.NOT_DELIVERED
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, _SURELY_UNSENT):
+            return Delivery.NOT_DELIVERED
+        cause = cause.__cause__
+    if "pool timeout" in str(error).lower():  # PTB's own words for a full connection pool
+        return Delivery.NOT_DELIVERED
+    return Delivery.MAYBE_DELIVERED
 
 
 @dataclass
@@ -49,6 +95,7 @@ class DispatchReport:
     snoozed: int = 0
     reminders: int = 0
     sent: int = 0
+    maybe_sent: int = 0
     blocked: int = 0
     failed: int = 0
     batches: list[int] = field(default_factory=list)
@@ -58,29 +105,20 @@ class DispatchReport:
         return bool(self.prompts or self.resent or self.snoozed or self.reminders)
 
 
-def _seconds(error: RetryAfter) -> float:
-    """``retry_after`` in seconds; PTB 22 warns that it will become a timedelta, so accept both."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        wait = error.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+def batch_size(services: BotServices) -> int:
+    """What the send rate allows in a quarter of the claim lease, so a batch never takes
+    longer than its claim (renewed anyway while it is sent)."""
+    rate = services.settings.telegram_max_messages_per_second
+    if not rate:
+        return MAX_BATCH
+    return max(1, min(MAX_BATCH, rate * services.settings.claim_lease_seconds // 4))
 
 
-async def _send(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> int:
-    """Send, waiting out 429s (as often as Telegram asks, a few times at most)."""
-    for _ in range(MAX_RETRY_AFTER_WAITS):
-        try:
-            return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
-        except RetryAfter as error:
-            seconds = _seconds(error)
-            logger.warning("Telegram asks to wait %.0f s before sending more", seconds)
-            await asyncio.sleep(seconds)
+async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
     return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
 
 
-async def _send_digest(bot: Bot, services: BotServices, row: OutboxRow) -> int:
+async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup]:
     """The weekly digest: the /us summary, with its buttons; the chart comes on request.
 
     Drawing a chart costs ~150 ms of CPU; drawn for everyone on the same evening, it would
@@ -92,102 +130,176 @@ async def _send_digest(bot: Bot, services: BotServices, row: OutboxRow) -> int:
             raise Forbidden("user deleted")
         view = await week_for(session, user, services.clock())
     text = f"{services.texts.us.digest_intro}\n\n{render_week(services.texts, view)}"
-    return await _send(bot, row.telegram_id, text, week_keyboard(services.texts, 0))
+    return text, week_keyboard(services.texts, 0)
 
 
-async def _deliver(
-    bot: Bot,
-    services: BotServices,
-    rows: list[OutboxRow],
-    report: DispatchReport,
-    *,
-    reminder: bool,
-) -> list[tuple[int, int]]:
-    """Send each row's prompt (or reminder); returns ``(checkin_id, message_id)`` of the sent."""
-    gate = asyncio.Semaphore(CONCURRENT_SENDS)
-    sent: list[tuple[int, int]] = []
+class _Run:
+    """One batch being sent: its sends, its report, and the claims it keeps alive."""
 
-    async def one(row: OutboxRow) -> None:
-        async with gate:
+    def __init__(self, bot: Bot, services: BotServices, report: DispatchReport) -> None:
+        self.bot, self.services, self.report = bot, services, report
+        self.ledger = services.send_ledger
+
+    async def message_for(
+        self, row: OutboxRow, *, reminder: bool
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        texts = self.services.texts
+        if reminder:
+            return texts.checkin.reminder, None
+        if row.kind == DIGEST:
+            return await _digest(self.services, row)
+        # Whatever the sender sends has no answers yet: snoozing is offered only before the
+        # first answer, and the others were never delivered.
+        return prompt_view(texts, row.checkin_id, row.local_date, row.includes_weekly, {})
+
+    async def deliver(self, row: OutboxRow, *, reminder: bool) -> None:
+        services = self.services
+        maybe_delivered = False
+        attempt = 0
+        while True:
+            if not services.leadership.leading:
+                return  # another process leads now: it takes over what we did not send
             try:
-                if reminder:
-                    message_id = await _send(bot, row.telegram_id, services.texts.checkin.reminder)
-                elif row.kind == DIGEST:
-                    message_id = await _send_digest(bot, services, row)
-                else:
-                    # Whatever the dispatcher sends has no answers yet: snoozing is offered
-                    # only before the first answer, and the others were never delivered.
-                    text, markup = prompt_view(
-                        services.texts, row.checkin_id, row.local_date, row.includes_weekly, {}
-                    )
-                    message_id = await _send(bot, row.telegram_id, text, markup)
-            except Forbidden:
-                report.blocked += 1
-                logger.info("user %s blocked the bot; their check-ins stop", row.user_id)
-                async with services.transaction() as session:
-                    await accounts.mark_blocked(session, row.telegram_id, services.clock())
-                    if not reminder:
-                        # Never retried: they come back by writing to the bot, not by a resend.
-                        await checkins.abandon(session, row.checkin_id, services.clock())
-                return
+                text, markup = await self.message_for(row, reminder=reminder)
+                message_id: int | None = await _send(self.bot, row.telegram_id, text, markup)
             except TelegramError as error:
-                report.failed += 1
-                logger.warning("check-in %s not sent: %s", row.checkin_id, error)
-                if not reminder:
-                    async with services.transaction() as session:
-                        await checkins.record_failed(session, row.checkin_id)
-                return
-            report.sent += 1
-            sent.append((row.checkin_id, message_id))
+                outcome = delivery_of(error)
+                if outcome is Delivery.NOT_DELIVERED and attempt < len(CONNECT_BACKOFF_SECONDS):
+                    await asyncio.sleep(CONNECT_BACKOFF_SECONDS[attempt])
+                    attempt += 1
+                    continue
+                if outcome is Delivery.MAYBE_DELIVERED and not maybe_delivered:
+                    logger.warning("check-in %s may not have arrived: %s", row.checkin_id, error)
+                    maybe_delivered = True
+                    continue  # one more copy at most
+                if outcome is Delivery.MAYBE_DELIVERED or maybe_delivered:
+                    message_id = None  # counted as sent: its buttons must keep working
+                    self.report.maybe_sent += 1
+                else:
+                    await self.failed(row, outcome, error, reminder=reminder)
+                    return
+            break
+        self.report.sent += 1
+        if not reminder:
+            self.ledger.add(Sent(row.checkin_id, message_id, services.clock()))
 
-    await asyncio.gather(*(one(row) for row in rows))
-    return sent
+    async def failed(
+        self, row: OutboxRow, outcome: Delivery, error: TelegramError, *, reminder: bool
+    ) -> None:
+        services, now = self.services, self.services.clock()
+        if outcome is Delivery.BLOCKED:
+            self.report.blocked += 1
+            logger.info("user %s blocked the bot; their check-ins stop", row.user_id)
+            async with services.transaction() as session:
+                await accounts.mark_blocked(session, row.telegram_id, now)
+                if not reminder:
+                    # Never retried: they come back by writing to the bot, not by a resend.
+                    await checkins.abandon(session, row.checkin_id, now)
+            return
+        self.report.failed += 1
+        logger.warning("check-in %s not sent: %s", row.checkin_id, error)
+        if not reminder:
+            async with services.transaction() as session:
+                await checkins.record_failed(session, row.checkin_id)
+
+    async def send_all(self, rows: list[OutboxRow], *, reminder: bool) -> None:
+        """Send ``rows`` concurrently; record sends every second and renew the claims
+        while it lasts."""
+        gate = asyncio.Semaphore(CONCURRENT_SENDS)
+
+        async def one(row: OutboxRow) -> None:
+            async with gate:
+                await self.deliver(row, reminder=reminder)
+
+        sending = asyncio.gather(*(one(row) for row in rows))
+        upkeep = asyncio.create_task(self.upkeep())
+        try:
+            await sending
+        finally:
+            upkeep.cancel()
+            await asyncio.gather(upkeep, return_exceptions=True)
+            await self.ledger.record(self.services)
+
+    async def upkeep(self) -> None:
+        """Every second: record what was sent; every third of the lease: confirm the lead
+        and renew this process's claims."""
+        services = self.services
+        renew_every = services.settings.claim_lease_seconds / 3
+        since_renewal = 0.0
+        while True:
+            await asyncio.sleep(RECORD_EVERY_SECONDS)
+            await self.ledger.record(services)
+            since_renewal += RECORD_EVERY_SECONDS
+            if since_renewal >= renew_every:
+                since_renewal = 0.0
+                if await services.leadership.check():
+                    try:
+                        async with services.transaction() as session:
+                            await checkins.renew_claims(
+                                session, services.instance_id, services.clock()
+                            )
+                    except DATABASE_ERRORS as error:
+                        logger.warning("claims not renewed: %s", error)
 
 
 async def send_due_checkins(bot: Bot, services: BotServices) -> DispatchReport:
-    """One run: claim and send everything due now. Safe to run in several processes at once."""
-    settings = services.settings
-    grace = timedelta(hours=settings.checkin_grace_hours)
+    """One run: claim and send everything due now, if this process leads the jobs."""
     report = DispatchReport()
+    if not await services.leadership.check():
+        return report
+    settings, owner = services.settings, services.instance_id
+    if not await services.send_ledger.record(services):
+        return report  # nothing new while the database is away: it would be sent again
+    started = services.clock()
+    grace = timedelta(hours=settings.checkin_grace_hours)
+    lease = timedelta(seconds=settings.claim_lease_seconds)
+    batch = batch_size(services)
+    run = _Run(bot, services, report)
     claims: list[tuple[str, Claim]] = [
-        ("prompts", lambda s, now: checkins.claim_due(s, now, grace=grace, batch=BATCH)),
-        ("resent", lambda s, now: checkins.claim_abandoned(s, now, grace=grace, batch=BATCH)),
-        ("snoozed", lambda s, now: checkins.claim_snoozed(s, now, batch=BATCH)),
+        (
+            "resent",
+            lambda s, now: checkins.claim_unsent(
+                s, now, owner=owner, since=started, lease=lease, grace=grace, batch=batch
+            ),
+        ),
+        (
+            "prompts",
+            lambda s, now: checkins.claim_due(s, now, owner=owner, grace=grace, batch=batch),
+        ),
+        ("snoozed", lambda s, now: checkins.claim_snoozed(s, now, batch=batch)),
     ]
     for name, claim in claims:
-        while True:
-            now = services.clock()
+        while services.leadership.leading:
             async with services.transaction() as session:
-                rows = await claim(session, now)
+                rows = await claim(session, services.clock())
             if not rows:
                 break
             setattr(report, name, getattr(report, name) + len(rows))
             report.batches.append(len(rows))
-            sent = await _deliver(bot, services, rows, report, reminder=False)
-            async with services.transaction() as session:
-                await checkins.record_sent(session, sent, services.clock())
-            if len(rows) < BATCH:
+            await run.send_all(rows, reminder=False)
+            if len(rows) < batch:
                 break
     if settings.checkin_reminder_minutes:
         delay = timedelta(minutes=settings.checkin_reminder_minutes)
-        while True:
+        while services.leadership.leading:
             async with services.transaction() as session:
                 rows = await checkins.claim_reminders(
-                    session, services.clock(), delay=delay, batch=BATCH
+                    session, services.clock(), delay=delay, batch=batch
                 )
             report.reminders += len(rows)
-            await _deliver(bot, services, rows, report, reminder=True)
-            if len(rows) < BATCH:
+            await run.send_all(rows, reminder=True)
+            if len(rows) < batch:
                 break
     if report.any:
         logger.info(
-            "dispatch: %d prompts, %d resent, %d snoozed, %d reminders; %d sent, %d blocked, "
-            "%d failed",
+            "check-ins: %d prompts, %d resent, %d snoozed, %d reminders; %d sent (%d maybe), "
+            "%d blocked, %d failed",
             report.prompts,
             report.resent,
             report.snoozed,
             report.reminders,
             report.sent,
+            report.maybe_sent,
             report.blocked,
             report.failed,
         )
@@ -195,5 +307,11 @@ async def send_due_checkins(bot: Bot, services: BotServices) -> DispatchReport:
 
 
 async def checkin_sender_job(context: BotContext) -> None:
-    """The JobQueue callback."""
-    await send_due_checkins(context.bot, context.services)
+    """The JobQueue callback. A database outage is logged once by the ledger or here, and
+    the next run tries again."""
+    try:
+        await send_due_checkins(context.bot, context.services)
+    except DATABASE_ERRORS as error:
+        context.services.database_health.unavailable(error)
+    else:
+        context.services.database_health.available()

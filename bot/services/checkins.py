@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.accounts import reschedule
 from bot.services.checkin_items import MOMENT_OUTCOMES, accepts
 from bot.storage import checkins, notes, pairing
-from bot.storage.checkins import DIGEST, EVENING, DueUser, OutboxRow
+from bot.storage.checkins import DIGEST, EVENING, DueUser, OutboxRow, Sent
 from bot.storage.models import Checkin, Note, User
 from bot.timezones import local_now, next_checkin_at
 
@@ -24,8 +24,6 @@ MAX_SEND_ATTEMPTS = 3
 DEFAULT_PAUSE_DAYS = 7
 MAX_PAUSE_DAYS = 60
 SNOOZE = timedelta(hours=1)
-# A claimed prompt not marked sent after this long was interrupted, and is sent again.
-CLAIM_LEASE = timedelta(minutes=2)
 # Reminders are only for today's prompt, not for one from days ago.
 REMINDER_HORIZON = timedelta(hours=12)
 
@@ -63,13 +61,14 @@ def plan_for(due: DueUser, now: datetime, grace: timedelta) -> Plan:
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, *, grace: timedelta, batch: int
+    session: AsyncSession, now: datetime, *, owner: str, grace: timedelta, batch: int
 ) -> list[OutboxRow]:
-    """Claim up to ``batch`` due users: create their check-ins, move their due times.
+    """Claim up to ``batch`` due users for ``owner``: create their check-ins, move their due
+    times. Returns the prompts to send.
 
-    Commits. Returns the prompts to send. On PostgreSQL the due rows are locked with
-    SKIP LOCKED, so a second dispatcher claims different users; on either database the
-    unique (user, day, kind) key refuses a second prompt for the same day.
+    On PostgreSQL the due rows are locked with SKIP LOCKED, so a second sender claims
+    different users; on either database the unique (user, day, kind) key refuses a second
+    prompt for the same day.
     """
     due = await checkins.due_users(session, now, limit=batch)
     rows: list[dict[str, object]] = []
@@ -85,6 +84,7 @@ async def claim_due(
                 "due_at": user.due_at,
                 "includes_weekly": plan.includes_weekly,
                 "claimed_at": now,
+                "claimed_by": owner,
             }
             rows.append(row)
             if plan.includes_weekly:
@@ -96,11 +96,25 @@ async def claim_due(
     return outbox
 
 
-async def claim_abandoned(
-    session: AsyncSession, now: datetime, *, grace: timedelta, batch: int
+async def claim_unsent(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    owner: str,
+    since: datetime,
+    lease: timedelta,
+    grace: timedelta,
+    batch: int,
 ) -> list[OutboxRow]:
-    """Prompts claimed earlier but never sent: send them again while still recent."""
-    rows = await checkins.abandoned(session, now - CLAIM_LEASE, limit=batch)
+    """Prompts claimed earlier but never recorded as sent — ``owner``'s own whose send
+    surely failed (claimed before ``since``, the start of this run), or a dead process's
+    whose claim lapsed: send them again while recent.
+
+    Those too old or refused too often are given up; a prompt that may have been delivered
+    is never among them (it is recorded as sent, see the check-in sender)."""
+    rows = await checkins.unsent(
+        session, owner=owner, claimed_before=since, lapsed_before=now - lease, limit=batch
+    )
     stale = [
         row.checkin_id
         for row in rows
@@ -108,8 +122,12 @@ async def claim_abandoned(
     ]
     retry = [row for row in rows if row.checkin_id not in stale]
     await checkins.give_up(session, stale, now)
-    await checkins.reclaim(session, [row.checkin_id for row in retry], now)
+    await checkins.reclaim(session, [row.checkin_id for row in retry], owner, now)
     return retry
+
+
+async def renew_claims(session: AsyncSession, owner: str, now: datetime) -> int:
+    return await checkins.renew_claims(session, owner, now)
 
 
 async def claim_snoozed(session: AsyncSession, now: datetime, *, batch: int) -> list[OutboxRow]:
@@ -132,8 +150,8 @@ async def claim_reminders(
     return rows
 
 
-async def record_sent(session: AsyncSession, sent: list[tuple[int, int]], now: datetime) -> None:
-    await checkins.mark_sent(session, sent, now)
+async def record_sent(session: AsyncSession, sent: list[Sent]) -> None:
+    await checkins.mark_sent(session, sent)
 
 
 async def abandon(session: AsyncSession, checkin_id: int, now: datetime) -> None:
@@ -171,7 +189,7 @@ async def open_checkin(
         return Refused.NOT_YOURS
     if checkin.skipped_at is not None:
         return Refused.FINISHED
-    if await checkins.newest_sent_checkin_id(session, user.id) != checkin.id:
+    if await checkins.newest_open_checkin_id(session, user.id) != checkin.id:
         return Refused.CLOSED
     return CheckinState(checkin, await checkins.answers_of(session, checkin.id))
 

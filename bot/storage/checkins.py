@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import cast
 
-from sqlalchemy import Select, Table, and_, bindparam, select, update
+from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
@@ -125,16 +125,26 @@ async def _outbox_rows(session: AsyncSession, statement: Select) -> list[OutboxR
     return [OutboxRow(*row) for row in await session.execute(statement)]
 
 
-async def abandoned(
-    session: AsyncSession, claimed_before: datetime, *, limit: int
+async def unsent(
+    session: AsyncSession,
+    *,
+    owner: str,
+    claimed_before: datetime,
+    lapsed_before: datetime,
+    limit: int,
 ) -> list[OutboxRow]:
-    """Claimed but never sent (a crash, or a failed send): candidates to send again."""
+    """Claimed but never recorded as sent: ``owner``'s own (a send that failed), or another
+    process's whose claim lapsed (it died). Candidates to send again."""
     statement = (
         _outbox_select()
         .where(
             Checkin.sent_at.is_(None),
             Checkin.skipped_at.is_(None),
-            Checkin.claimed_at < claimed_before,
+            or_(
+                and_(Checkin.claimed_by == owner, Checkin.claimed_at < claimed_before),
+                Checkin.claimed_by.is_(None),
+                Checkin.claimed_at < lapsed_before,
+            ),
         )
         .order_by(Checkin.claimed_at)
         .limit(limit)
@@ -142,8 +152,22 @@ async def abandoned(
     return await _outbox_rows(session, _locking(statement, session))
 
 
-async def reclaim(session: AsyncSession, checkin_ids: list[int], now: datetime) -> None:
-    await set_fields(session, checkin_ids, claimed_at=now)
+async def reclaim(session: AsyncSession, checkin_ids: list[int], owner: str, now: datetime) -> None:
+    await set_fields(session, checkin_ids, claimed_at=now, claimed_by=owner)
+
+
+async def renew_claims(session: AsyncSession, owner: str, now: datetime) -> int:
+    """Keep ``owner``'s unsent claims from lapsing while it is alive and sending."""
+    result = await session.execute(
+        update(Checkin)
+        .where(
+            Checkin.claimed_by == owner,
+            Checkin.sent_at.is_(None),
+            Checkin.skipped_at.is_(None),
+        )
+        .values(claimed_at=now)
+    )
+    return rows_changed(result)
 
 
 async def give_up(session: AsyncSession, checkin_ids: list[int], now: datetime) -> None:
@@ -151,16 +175,25 @@ async def give_up(session: AsyncSession, checkin_ids: list[int], now: datetime) 
     await set_fields(session, checkin_ids, skipped_at=now)
 
 
-async def mark_sent(session: AsyncSession, sent: list[tuple[int, int]], now: datetime) -> None:
-    """Record ``(checkin_id, message_id)`` pairs as delivered."""
+@dataclass(frozen=True)
+class Sent:
+    """A prompt Telegram accepted (or may have: then ``message_id`` is unknown)."""
+
+    checkin_id: int
+    message_id: int | None
+    at: datetime
+
+
+async def mark_sent(session: AsyncSession, sent: list[Sent]) -> None:
+    """Record prompts as delivered, each with its own time and message id."""
     if not sent:
         return
     table = cast(Table, Checkin.__table__)
     await session.execute(
         update(table)
         .where(table.c.id == bindparam("cid"))
-        .values(sent_at=now, message_id=bindparam("mid"), snoozed_until=None),
-        [{"cid": checkin_id, "mid": message_id} for checkin_id, message_id in sent],
+        .values(sent_at=bindparam("at"), message_id=bindparam("mid"), snoozed_until=None),
+        [{"cid": row.checkin_id, "mid": row.message_id, "at": row.at} for row in sent],
     )
 
 
@@ -222,8 +255,20 @@ def _newest_sent(user_id: int) -> Select:
     )
 
 
-async def newest_sent_checkin_id(session: AsyncSession, user_id: int) -> int | None:
-    return await session.scalar(_newest_sent(user_id).with_only_columns(Checkin.id))
+async def newest_open_checkin_id(session: AsyncSession, user_id: int) -> int | None:
+    """The user's newest evening check-in that was claimed for sending and not given up
+    unsent: the one whose buttons are answered. A prompt counts from its claim, not from
+    the moment its sending was recorded, so a tap in between is never refused."""
+    return await session.scalar(
+        select(Checkin.id)
+        .where(
+            Checkin.user_id == user_id,
+            Checkin.kind == EVENING,
+            or_(Checkin.sent_at.is_not(None), Checkin.skipped_at.is_(None)),
+        )
+        .order_by(Checkin.local_date.desc())
+        .limit(1)
+    )
 
 
 async def newest_sent_checkin(session: AsyncSession, user_id: int) -> Checkin | None:

@@ -212,6 +212,9 @@ class Checkin(Base):
     # With the evening items, the weekly ones (encouragement, the seed's step 4).
     includes_weekly: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Which process claimed it (see bot.jobs.checkin_sender): renewed while that process
+    # leads and sends; another takes it over only once the claim has lapsed.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     send_attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -298,4 +301,30 @@ class Note(Base):
 
     __table_args__ = (
         CheckConstraint("visibility IN ('private', 'shared')", name="visibility_values"),
+    )
+
+
+class ReceivedUpdate(Base):
+    """An update from Telegram, recorded before it is handled.
+
+    Marked handled in the same transaction as the handler's changes, so after a crash the
+    unhandled ones are handled at start, and an update Telegram sends again is handled once.
+    Rows are pruned a day after they arrived.
+    """
+
+    __tablename__ = "received_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        # Only the unhandled ones: what start-up looks for.
+        Index(
+            "ix_received_updates_unhandled",
+            "update_id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
     )

@@ -1,0 +1,64 @@
+"""Queries on the recorded incoming updates (``received_updates``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.engine import dialect_insert
+from bot.storage.models import ReceivedUpdate
+
+
+async def record(
+    session: AsyncSession, updates: Sequence[tuple[int, str]], now: datetime
+) -> set[int]:
+    """Record ``(update_id, json)`` pairs not seen before; returns the ids already handled
+    (Telegram sent them again)."""
+    if not updates:
+        return set()
+    insert = dialect_insert(session)
+    await session.execute(
+        insert(ReceivedUpdate)
+        .values([{"update_id": i, "payload": p, "received_at": now} for i, p in updates])
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    ids = [update_id for update_id, _ in updates]
+    handled = await session.scalars(
+        select(ReceivedUpdate.update_id).where(
+            ReceivedUpdate.update_id.in_(ids), ReceivedUpdate.handled_at.is_not(None)
+        )
+    )
+    return set(handled)
+
+
+async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
+    """In the transaction of the update's changes: it is then never handled again."""
+    await mark_all_handled(session, [update_id], now)
+
+
+async def mark_all_handled(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
+    if update_ids:
+        await session.execute(
+            update(ReceivedUpdate)
+            .where(ReceivedUpdate.update_id.in_(update_ids), ReceivedUpdate.handled_at.is_(None))
+            .values(handled_at=now)
+        )
+
+
+async def unhandled(session: AsyncSession) -> list[str]:
+    """The JSON of every recorded update not handled yet, in the order Telegram sent them."""
+    rows = await session.scalars(
+        select(ReceivedUpdate.payload)
+        .where(ReceivedUpdate.handled_at.is_(None))
+        .order_by(ReceivedUpdate.update_id)
+    )
+    return list(rows)
+
+
+async def prune(session: AsyncSession, received_before: datetime) -> None:
+    await session.execute(
+        delete(ReceivedUpdate).where(ReceivedUpdate.received_at < received_before)
+    )
