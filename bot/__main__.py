@@ -1,4 +1,5 @@
-"""``python -m bot``: check the settings and content, migrate the database, then poll."""
+"""``python -m bot``: check the settings, content and database, migrate, then poll (or, with
+``UPDATES=none``, run the periodic jobs only)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ import logging
 import signal
 import sys
 
-from sqlalchemy.engine import make_url
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application, load_content
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError
+from bot.context import BotApplication
 from bot.logs import configure_logging
-from bot.storage.migrate import migrate_database
+from bot.storage.startup import (
+    DatabaseUnusableError,
+    hold_sqlite_file,
+    prepare_database,
+    safe_url,
+)
 
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 1
@@ -39,6 +45,27 @@ async def _check_token(settings: Settings) -> str:
         return bot.username
 
 
+async def run_jobs_only(application: BotApplication) -> None:
+    """``UPDATES=none``: the periodic jobs without taking updates, until SIGINT or SIGTERM
+    (next to another process that polls)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    logger.info("running the periodic jobs only (UPDATES=none)")
+    try:
+        await stop.wait()
+    finally:
+        await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
 def main() -> int:
     try:
         settings = load_settings()
@@ -46,15 +73,23 @@ def main() -> int:
     except (SettingsError, ContentError) as exc:
         return _fail(str(exc), EXIT_CONFIG)
     configure_logging(settings)
-    safe_url = make_url(settings.database_url).render_as_string(hide_password=True)
     try:
-        asyncio.run(migrate_database(settings.database_url))
-    except Exception as exc:  # any driver error: say which database, not a traceback
-        return _fail(f"cannot prepare the database {safe_url}: {exc}", EXIT_RUNTIME)
-    logger.info("database %s is at the newest schema", safe_url)
+        # Held (open) until the process ends: one process per SQLite file.
+        guard = hold_sqlite_file(settings.database_url)
+        asyncio.run(prepare_database(settings.database_url))
+    except DatabaseUnusableError as exc:
+        return _fail(str(exc), EXIT_RUNTIME)
+    logger.info("database %s is at the newest schema", safe_url(settings.database_url))
     try:
         username = asyncio.run(_check_token(settings))
-    except InvalidToken:
+    except InvalidToken as exc:
+        if "not found" in exc.message.lower():
+            return _fail(
+                f"{settings.telegram_base_url} answered 404 Not Found: check "
+                "TELEGRAM_BASE_URL (it ends in /bot, e.g. https://api.telegram.org/bot) "
+                "and BOT_TOKEN.",
+                EXIT_CONFIG,
+            )
         return _fail(
             "Telegram rejected BOT_TOKEN: check it with @BotFather (/mybots → API Token).",
             EXIT_CONFIG,
@@ -64,12 +99,17 @@ def main() -> int:
     logger.info("starting as @%s", username)
 
     application = build_application(settings, content=content)
-    # From here on network trouble is retried by PTB (start-up included) instead of exiting.
-    application.run_polling(
-        allowed_updates=Update.ALL_TYPES,
-        stop_signals=(signal.SIGINT, signal.SIGTERM),
-        bootstrap_retries=-1,
-    )
+    if settings.updates == "none":
+        asyncio.run(run_jobs_only(application))
+    else:
+        # From here on network trouble is retried by PTB (start-up included), not fatal.
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=(signal.SIGINT, signal.SIGTERM),
+            bootstrap_retries=-1,
+        )
+    if guard is not None:
+        guard.close()
     return 0
 
 

@@ -119,7 +119,8 @@ def build_application(
             leadership=Leadership(engine),
             clock=clock,
         )
-        await update_log.replay(application)
+        if config.updates != "none":  # the process that takes updates handles leftovers
+            await update_log.replay(application)
         await application.bot.set_my_commands(
             [BotCommand(item.command, item.description) for item in texts.commands]
         )

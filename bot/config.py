@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.timezones import InvalidZoneError, zone_from_name
 
@@ -90,6 +92,11 @@ class Settings(BaseSettings):
     def _database_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            # Never echo it: it may hold a password.
+            raise ValueError("is not a valid database URL") from None
         return value
 
     @field_validator("telegram_base_url", "telegram_base_file_url")

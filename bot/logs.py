@@ -28,6 +28,11 @@ class RedactingFormatter(logging.Formatter):
         return line
 
 
+class _SkippedRunFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
@@ -42,3 +47,6 @@ def configure_logging(settings: Settings) -> None:
     # PTB's request layer, httpx, logs every request URL (with the token) at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # A long check-in run makes APScheduler skip the job's next start, with a warning each
+    # time: expected (the run goes on), so not worth a line every interval.
+    logging.getLogger("apscheduler.scheduler").addFilter(_SkippedRunFilter())

@@ -19,6 +19,8 @@ from bot.storage import sqlite_driver
 from bot.storage.sqlite_writes import SQLiteWriteLock
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+# A database server that does not answer a new connection within this is taken as away.
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def is_sqlite(url: str) -> bool:
@@ -67,6 +69,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         SQLiteWriteLock(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000).install(engine.sync_engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
     return create_async_engine(url, **kwargs)
 
 
