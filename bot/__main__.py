@@ -9,7 +9,7 @@ import signal
 import sys
 
 from telegram import Bot, Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application, load_content
 from bot.config import Settings, SettingsError, load_settings
@@ -83,7 +83,9 @@ def main() -> int:
     try:
         username = asyncio.run(_check_token(settings))
     except InvalidToken as exc:
-        if "not found" in exc.message.lower():
+        # PTB re-raises getMe's refusal as "token rejected"; the server's own words are inside.
+        answer = exc.__cause__ if isinstance(exc.__cause__, TelegramError) else exc
+        if "not found" in answer.message.lower():
             return _fail(
                 f"{settings.telegram_base_url} answered 404 Not Found: check "
                 "TELEGRAM_BASE_URL (it ends in /bot, e.g. https://api.telegram.org/bot) "

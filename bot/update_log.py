@@ -84,10 +84,11 @@ class UpdateLog:
         for payload in payloads:
             update = Update.de_json(json.loads(payload), application.bot)
             await application.process_update(update)
-            self.handled(update)
+            # One by one: a stop in the middle leaves only the rest for next time.
+            async with services.transaction() as session:
+                await received.mark_handled(session, update.update_id, services.clock())
         if payloads:
             logger.info("handled %d updates left over from the last run", len(payloads))
-            await self.flush()
         return len(payloads)
 
     async def prune(self) -> None:

@@ -1,0 +1,282 @@
+"""Delivery through crashes and faults, with real ``python -m bot`` processes over HTTP.
+
+Each test waits on what it can observe (the fake Telegram's record, the database, a process
+exit), never on a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.storage.engine import create_engine
+from bot.storage.migrate import migrate_database
+from bot.storage.models import ReceivedUpdate, User
+from tests.fake_server import FakeTelegramServer
+from tests.test_main_process import (
+    STARTUP_TIMEOUT,
+    TOKEN,
+    bot_environment,
+    run_to_exit,
+    running_bot,
+)
+
+RATE = 4  # messages a second: slow, so that a kill lands in the middle of a run
+LEASE = 5  # seconds before a dead process's claims are taken over
+
+
+async def _seed_due_users(url: str, count: int, first_id: int) -> None:
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                User.__table__.insert(),
+                [
+                    {
+                        "telegram_id": first_id + n,
+                        "first_name": f"P{n}",
+                        "time_zone": "UTC",
+                        "checkin_time": time(20, 0),
+                        "consented_at": now,
+                        "onboarded_at": now,
+                        "created_at": now,
+                        "updated_at": now,
+                        "next_checkin_at": now - timedelta(minutes=1),
+                        "weekly_day": 6 if now.weekday() != 6 else 5,
+                        "active": True,
+                        "partner_nudge": False,
+                    }
+                    for n in range(count)
+                ],
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _scalar(url: str, statement: object) -> object:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(statement)  # type: ignore[call-overload]
+    finally:
+        await engine.dispose()
+
+
+def prompts_per_chat(server: FakeTelegramServer, chats: range) -> Counter[int]:
+    counts: Counter[int] = Counter()
+    for exchange in server.calls("sendMessage"):
+        if exchange.ok and "Evening check-in" in exchange.result["text"]:
+            chat = exchange.result["chat"]["id"]
+            if chat in chats:
+                counts[chat] += 1
+    return counts
+
+
+def delivery_env(database_url: str, server: FakeTelegramServer, **extra: str) -> dict[str, str]:
+    settings = {
+        "DATABASE_URL": database_url,
+        "TELEGRAM_BASE_URL": server.base_url,
+        "TELEGRAM_BASE_FILE_URL": server.base_file_url,
+        "LOG_LEVEL": "INFO",
+        "DISPATCH_INTERVAL_SECONDS": "1",
+        "TELEGRAM_MAX_MESSAGES_PER_SECOND": str(RATE),
+        "CLAIM_LEASE_SECONDS": str(LEASE),
+        "CHECKIN_REMINDER_MINUTES": "0",
+    }
+    return bot_environment(**{**settings, **extra})
+
+
+def test_kill_9_in_the_middle_of_sending_loses_nothing_and_repeats_at_most_the_sends_in_flight(
+    database_url: str, tmp_path: Path
+) -> None:
+    people = range(7000, 7030)
+    asyncio.run(_seed_due_users(database_url, len(people), people.start))
+    with FakeTelegramServer(TOKEN) as server:
+        env = delivery_env(database_url, server)
+        with running_bot(env, tmp_path, "first") as bot:
+            server.wait_until(
+                lambda: sum(prompts_per_chat(server, people).values()) >= 8,
+                timeout=STARTUP_TIMEOUT,
+                abort=bot.exited,
+            )
+            bot.proc.kill()  # kill -9: no clean-up at all
+            bot.proc.wait(timeout=10)
+        sent_before = sum(prompts_per_chat(server, people).values())
+
+        with running_bot(env, tmp_path, "second") as bot:
+            server.wait_until(
+                lambda: set(prompts_per_chat(server, people)) == set(people),
+                timeout=STARTUP_TIMEOUT + LEASE + len(people) / RATE,
+                abort=bot.exited,
+                describe=lambda: f"prompted: {sorted(prompts_per_chat(server, people))}",
+            )
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+            assert "Traceback" not in bot.stderr
+
+    counts = prompts_per_chat(server, people)
+    duplicates = sum(count - 1 for count in counts.values())
+    assert set(counts) == set(people)  # nobody lost
+    # Sends are recorded within a second of Telegram taking them: at most a second's worth
+    # (and the one in flight) can be repeated.
+    assert duplicates <= RATE + 1, (sent_before, counts)
+
+
+def test_updates_fetched_before_a_kill_9_are_handled_once_after_the_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    people = range(8000, 8024)
+    unhandled = (
+        select(func.count()).select_from(ReceivedUpdate).where(ReceivedUpdate.handled_at.is_(None))
+    )
+    with FakeTelegramServer(TOKEN) as server:
+        # Replies paced at 2 a second: most updates are fetched (and confirmed to Telegram
+        # by the next fetch) long before they are handled.
+        env = delivery_env(database_url, server, TELEGRAM_MAX_MESSAGES_PER_SECOND="2")
+        with running_bot(env, tmp_path, "first") as bot:
+            server.wait_until(lambda: server.calls("getUpdates"), abort=bot.exited)
+            for person in people:
+                server.send_text(person, "/help")
+            server.wait_until(
+                lambda: not server.pending_updates() and server.sent_messages(people.start),
+                timeout=STARTUP_TIMEOUT,
+                abort=bot.exited,
+            )
+            bot.proc.kill()
+            bot.proc.wait(timeout=10)
+        assert server.pending_updates() == []  # Telegram would not send these again
+
+        with running_bot(env, tmp_path, "second") as bot:
+            server.wait_until(
+                lambda: all(server.sent_messages(person) for person in people),
+                timeout=STARTUP_TIMEOUT + len(people),
+                abort=bot.exited,
+            )
+            server.wait_until(
+                lambda: asyncio.run(_scalar(database_url, unhandled)) == 0, interval=0.2
+            )
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+
+    # /help changes nothing, so a reply may repeat if the kill fell between sending it and
+    # writing it down; never more than that.
+    assert all(len(server.sent_messages(person)) <= 2 for person in people)
+
+
+# --- start-up, in one line ------------------------------------------------------------------
+
+
+def _one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("secure-base:")]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_a_malformed_database_url_is_one_line(tmp_path: Path) -> None:
+    env = bot_environment(DATABASE_URL="postgresql+asyncpg://bot:s3cret@db:port/base")
+
+    result, elapsed = run_to_exit(env, tmp_path)
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert "DATABASE_URL is not a valid database URL" in line
+    assert "s3cret" not in result.stderr
+    assert elapsed < 10
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port that accepts connections and never says a word."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
+
+
+def test_a_database_that_never_answers_is_one_line_within_seconds(
+    tmp_path: Path, silent_server: int
+) -> None:
+    url = f"postgresql+asyncpg://bot:s3cret@127.0.0.1:{silent_server}/base"
+
+    result, elapsed = run_to_exit(bot_environment(DATABASE_URL=url), tmp_path)
+
+    assert result.returncode == 1
+    line = _one_line(result.stderr)
+    assert "did not answer within 10 s" in line
+    assert "s3cret" not in result.stderr
+    assert elapsed < 20
+
+
+def test_a_database_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    asyncio.run(migrate_database(f"sqlite+aiosqlite:///{path}"))
+    # Read-only, as a file the bot's user may not write (tests run as root, who may).
+    url = f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
+
+    result, _ = run_to_exit(bot_environment(DATABASE_URL=url), tmp_path)
+
+    assert result.returncode == 1
+    assert "cannot write to the database" in _one_line(result.stderr)
+
+
+def test_a_bot_api_url_answering_404_does_not_blame_the_token(tmp_path: Path) -> None:
+    with FakeTelegramServer(TOKEN) as server:
+        env = bot_environment(
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            TELEGRAM_BASE_URL=server.base_url.replace("/bot", "/wrong"),
+        )
+        result, _ = run_to_exit(env, tmp_path)
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert "404 Not Found" in line
+    assert "TELEGRAM_BASE_URL" in line
+
+
+def test_a_second_process_on_one_sqlite_file_is_refused_and_a_restart_is_not(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    with FakeTelegramServer(TOKEN) as server:
+        env = delivery_env(url, server)
+        with running_bot(env, tmp_path, "first") as bot:
+            server.wait_until(lambda: server.calls("getUpdates"), abort=bot.exited)
+
+            result, _ = run_to_exit(env, tmp_path)
+
+            assert result.returncode == 1
+            assert "only one process may use a SQLite database" in _one_line(result.stderr)
+            bot.proc.kill()  # a crash: the guard goes with the process
+            bot.proc.wait(timeout=10)
+        with running_bot(env, tmp_path, "second") as bot:
+            server.send_text(4242, "/help")
+            server.wait_until(lambda: server.sent_messages(4242), abort=bot.exited)
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+
+
+def test_jobs_only_process_sends_prompts_and_takes_no_updates(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    asyncio.run(migrate_database(url))
+    people = range(9000, 9003)
+    asyncio.run(_seed_due_users(url, len(people), people.start))
+    with FakeTelegramServer(TOKEN) as server:
+        with running_bot(delivery_env(url, server, UPDATES="none"), tmp_path, "jobs") as bot:
+            server.wait_until(
+                lambda: set(prompts_per_chat(server, people)) == set(people),
+                timeout=STARTUP_TIMEOUT,
+                abort=bot.exited,
+            )
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+        assert server.calls("getUpdates") == []
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        assert db.execute("SELECT count(*) FROM checkins WHERE sent_at IS NOT NULL").fetchone() == (
+            len(people),
+        )
