@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bot.storage.engine import create_engine
 from bot.storage.migrate import migrate_database
 from bot.storage.models import ReceivedUpdate, User
 from tests.fake_server import FakeTelegramServer
+from tests.tcp_proxy import TcpProxy
 from tests.test_main_process import (
     STARTUP_TIMEOUT,
     TOKEN,
@@ -280,3 +282,90 @@ def test_jobs_only_process_sends_prompts_and_takes_no_updates(tmp_path: Path) ->
         assert db.execute("SELECT count(*) FROM checkins WHERE sent_at IS NOT NULL").fetchone() == (
             len(people),
         )
+
+
+# --- several processes, and a database that goes away -----------------------------------
+
+
+def _through(url: str, proxy: TcpProxy) -> str:
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_job_leader_killed_mid_run_another_process_finishes_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    people = range(7500, 7530)
+    asyncio.run(_seed_due_users(database_url, len(people), people.start))
+    with FakeTelegramServer(TOKEN) as server:
+        env = delivery_env(database_url, server)
+        with (
+            running_bot(env, tmp_path, "poller") as poller,
+            running_bot({**env, "UPDATES": "none"}, tmp_path, "jobs") as jobs,
+        ):
+            server.wait_until(
+                lambda: sum(prompts_per_chat(server, people).values()) >= 8,
+                timeout=STARTUP_TIMEOUT,
+                abort=lambda: poller.exited() or jobs.exited(),
+            )
+            leader, other = (poller, jobs) if "now leads" in poller.stderr else (jobs, poller)
+            assert "now leads" in leader.stderr
+            assert "now leads" not in other.stderr  # one leader at a time
+            leader.proc.kill()
+            leader.proc.wait(timeout=10)
+
+            server.wait_until(
+                lambda: set(prompts_per_chat(server, people)) == set(people),
+                timeout=STARTUP_TIMEOUT + LEASE + len(people) / RATE,
+                abort=other.exited,
+                describe=lambda: f"prompted: {sorted(prompts_per_chat(server, people))}",
+            )
+            assert "now leads" in other.stderr
+            assert other.terminate() == 0, other.stderr[-3000:]
+            assert "Traceback" not in other.stderr
+
+    counts = prompts_per_chat(server, people)
+    assert set(counts) == set(people)
+    assert sum(count - 1 for count in counts.values()) <= RATE + 1, counts
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_while_the_database_is_away_people_are_asked_to_try_again_and_the_log_says_so_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    person = 7700
+    asyncio.run(_seed_due_users(database_url, 1, person))
+    target = make_url(database_url)
+    assert target.port is not None
+    with (
+        TcpProxy(target.host or "127.0.0.1", target.port) as proxy,
+        FakeTelegramServer(TOKEN) as server,
+    ):
+        env = delivery_env(_through(database_url, proxy), server, CHECKIN_GRACE_HOURS="0.001")
+        with running_bot(env, tmp_path, "bot") as bot:
+            mark = server.mark()
+            server.send_text(person, "/settings")
+            server.wait_for_message(
+                person, "Your settings", after=mark, timeout=STARTUP_TIMEOUT, abort=bot.exited
+            )
+
+            proxy.cut()
+            for _ in range(3):
+                mark = server.mark()
+                server.send_text(person, "/pause 3")
+                server.wait_for_message(
+                    person, "couldn't save that just now", after=mark, timeout=20, abort=bot.exited
+                )
+
+            proxy.restore()
+            mark = server.mark()
+            server.send_text(person, "/pause 3")
+            server.wait_for_message(
+                person, "paused", after=mark, timeout=STARTUP_TIMEOUT, abort=bot.exited
+            )
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+
+    log = bot.stderr
+    assert "Traceback" not in log
+    assert log.count("the database is unavailable") == 1, log[-3000:]
+    assert log.count("the database is back") == 1, log[-3000:]
