@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 from bot.storage.engine import create_engine
@@ -22,7 +23,7 @@ target_metadata = Base.metadata
 DEFAULT_URL = "sqlite+aiosqlite:///data/secure_base.db"
 
 
-def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our UTC column type as a plain DateTime, so migrations never import app code."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"

@@ -31,6 +31,8 @@ from tests.test_main_process import (
     running_bot,
 )
 
+pytestmark = pytest.mark.slow  # real processes
+
 RATE = 4  # messages a second: slow, so that a kill lands in the middle of a run
 LEASE = 5  # seconds before a dead process's claims are taken over
 
@@ -165,6 +167,9 @@ def test_updates_fetched_before_a_kill_9_are_handled_once_after_the_restart(
             server.wait_until(
                 lambda: asyncio.run(_scalar(database_url, unhandled)) == 0, interval=0.2
             )
+            # Polling again (not still starting up) before it is stopped.
+            server.send_text(people.stop, "/help")
+            server.wait_until(lambda: server.sent_messages(people.stop), abort=bot.exited)
             assert bot.terminate() == 0, bot.stderr[-3000:]
 
     # /help changes nothing, so a reply may repeat if the kill fell between sending it and

@@ -23,6 +23,9 @@ from bot.content import load_texts
 from tests.fake_server import FakeTelegramServer
 from tests.telegram_fake import BOT_ID
 
+# Every test here starts ``python -m bot`` as a subprocess.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = f"{BOT_ID}:AAE-e2e_secret_Zq9xY3wV7uT5sR1pN0mLkJ"
 TOKEN_SECRET = TOKEN.split(":", 1)[1]

@@ -1,22 +1,36 @@
-"""Engine and session factory for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
+"""Engine and session factory for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+Both run on SQLAlchemy's own dialects. SQLite gets, on every new connection, WAL (readers of
+other processes work beside the one writer), a busy timeout (a writer that finds the database
+locked waits up to :data:`SQLITE_BUSY_TIMEOUT_MS` for it, then fails with SQLite's "database is
+locked"), foreign keys (off unless asked) and ``synchronous=NORMAL`` (safe with WAL).
+
+Every SQLite transaction starts with ``BEGIN IMMEDIATE``, following SQLAlchemy's documented
+recipe ("Enabling Non-Legacy SQLite Transactional Modes"): ``sqlite3`` is told not to begin
+transactions itself (``isolation_level = None``) and the engine's ``begin`` event emits the
+``BEGIN``. A transaction thus takes SQLite's write lock when it starts, not at its first write.
+The bot handles each update in one transaction that usually reads, then writes: begun the
+default (deferred) way, such a transaction fails at once with ``SQLITE_BUSY_SNAPSHOT`` when
+another connection committed after its first read, and the busy timeout does not help there.
+Begun ``IMMEDIATE``, it instead waits on the busy timeout until the writer before it has
+committed, and then reads what that writer wrote.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult, Result, make_url
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-
-from bot.storage import sqlite_driver
-from bot.storage.sqlite_writes import SQLiteWriteLock
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 # A database server that does not answer a new connection within this is taken as away.
@@ -48,25 +62,43 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers work while the one writer writes; the busy timeout makes a second writer
-    # wait instead of failing at once; SQLite leaves foreign keys off unless asked.
+def set_sqlite_pragmas(
+    dbapi_connection: Any, _record: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> None:
+    """The bot's SQLite settings, for a ``connect`` event (see the module docstring)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine for ``url`` with the settings each backend needs."""
+def _on_sqlite_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        # The engine's begin event, not sqlite3, starts transactions (SQLAlchemy's recipe).
+        dbapi_connection.isolation_level = None
+        set_sqlite_pragmas(dbapi_connection, record, busy_timeout_ms)
+
+    return on_connect
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(
+    url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> AsyncEngine:
+    """An engine for ``url`` with the settings each backend needs.
+
+    ``sqlite_busy_timeout_ms``: how long a SQLite writer waits for the one before it.
+    """
     if is_sqlite(url):
         ensure_sqlite_directory(url)
         engine = create_async_engine(url, **kwargs)
-        sqlite_driver.install(engine.sync_engine)
-        event.listen(engine.sync_engine, "connect", set_sqlite_pragmas)
-        SQLiteWriteLock(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000).install(engine.sync_engine)
+        event.listen(engine.sync_engine, "connect", _on_sqlite_connect(sqlite_busy_timeout_ms))
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})

@@ -1,11 +1,14 @@
 """Upgrade (or downgrade) the schema from inside the application.
 
 The bot runs :func:`upgrade_to_head` on start, so an operator never has to run Alembic by hand.
+The migrations travel inside the package as ``bot/migrations`` (the repository's ``alembic/``
+folder: ``pyproject.toml`` maps it there in the wheel, and in a checkout ``bot/migrations`` is a
+link to it), so an installed bot finds them wherever it is started from.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
@@ -14,12 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import create_engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+def migrations_directory() -> str:
+    """The folder of the Alembic environment (``env.py``) and its ``versions``."""
+    return str(files("bot") / "migrations")
 
 
 def alembic_config() -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config = Config()
+    config.set_main_option("script_location", migrations_directory())
     return config
 
 
