@@ -23,6 +23,8 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
+from tests import updates
+
 BOT_ID = 7000000001
 BOT_USERNAME = "SecureBaseTestBot"
 TEXT_LIMIT = 4096
@@ -252,19 +254,17 @@ class FakeBotApi:
         return markup
 
     def _message_json(self, message: BotMessage) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "message_id": message.message_id,
-            "date": int(time.time()),
-            "chat": {"id": message.chat_id, "type": "private"},
-            "from": self.bot_user(),
-        }
-        if message.kind == "text":
-            result["text"] = message.text
-        else:
-            result["caption"] = message.text
+        """The message as the Bot API returns it (and as a press on its buttons carries it)."""
+        content: dict[str, Any] = {"text" if message.kind == "text" else "caption": message.text}
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
-            result["reply_markup"] = message.reply_markup
-        return result
+            content["reply_markup"] = message.reply_markup
+        return updates.message(
+            message.message_id,
+            int(time.time()),
+            updates.private_chat(message.chat_id),
+            self.bot_user(),
+            **content,
+        )
 
     def _new_message(self, params: dict[str, Any], text_key: str, kind: str) -> dict[str, Any]:
         raw = str(params.get(text_key) or "")

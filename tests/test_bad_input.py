@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from bot.storage.models import User
+from tests import updates
 from tests.harness import BotHarness, TelegramUser
 from tests.journeys import STALE
 
@@ -219,16 +220,9 @@ async def test_edited_message_is_ignored(harness: BotHarness) -> None:
 
 
 async def test_commands_in_groups_get_a_hint_only(harness: BotHarness) -> None:
-    payload = {
-        "message": {
-            "message_id": 5,
-            "date": 1_700_000_000,
-            "chat": {"id": -100123, "type": "supergroup", "title": "Family"},
-            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"},
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        }
-    }
+    family = updates.group_chat(-100123, "supergroup", "Family")
+    alex = updates.user(1001, "Alex")
+    payload = {"message": updates.message(5, 1_700_000_000, family, alex, **updates.text("/start"))}
 
     replies = await harness.feed(payload)
 

@@ -16,6 +16,7 @@ from bot.storage.models import (
     Note,
     User,
 )
+from tests import updates
 from tests.harness import BotHarness, TelegramUser
 from tests.journeys import onboard, open_reflection, pair
 
@@ -118,21 +119,11 @@ async def test_support_is_one_command_away_for_everyone(harness: BotHarness) -> 
 
 
 async def test_the_bot_leaves_groups_it_is_added_to(harness: BotHarness) -> None:
-    payload = {
-        "my_chat_member": {
-            "chat": {"id": -100777, "type": "supergroup", "title": "Friends"},
-            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"},
-            "date": 1_700_000_000,
-            "old_chat_member": {
-                "status": "left",
-                "user": harness.api.bot_user(),
-            },
-            "new_chat_member": {
-                "status": "member",
-                "user": harness.api.bot_user(),
-            },
-        }
-    }
+    friends = updates.group_chat(-100777, "supergroup", "Friends")
+    added = updates.member_update(
+        friends, updates.user(1001, "Alex"), 1_700_000_000, harness.api.bot_user(), "left", "member"
+    )
+    payload = {"my_chat_member": added}
 
     replies = await harness.feed(payload)
 

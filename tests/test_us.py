@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.jobs.checkin_sender import send_due_checkins
-from tests.harness import BotHarness, TelegramUser, callback_query_json, sender_json
+from tests import updates
+from tests.harness import BotHarness, TelegramUser
 from tests.journeys import STALE, onboard, pair
 
 
@@ -184,14 +185,11 @@ async def test_optional_note_when_the_partner_has_checked_in(harness: BotHarness
 
 async def test_a_forged_press_on_a_group_message_changes_nothing(harness: BotHarness) -> None:
     alex = await onboard(harness, 1001, "Alex", "Berlin")
-    group_message = {
-        "message_id": 77,
-        "date": 1_700_000_000,
-        "chat": {"id": -100123, "type": "supergroup", "title": "Friends"},
-        "from": harness.api.bot_user(),
-        "text": "an old message",
-    }
-    query = callback_query_json("forged-1", sender_json(1001, "Alex"), "us:0", group_message)
+    friends = updates.group_chat(-100123, "supergroup", "Friends")
+    group_message = updates.message(
+        77, 1_700_000_000, friends, harness.api.bot_user(), text="an old message"
+    )
+    query = updates.callback_query("forged-1", updates.user(1001, "Alex"), "us:0", group_message)
     payload = {"callback_query": query}
 
     replies = await harness.feed(payload)
