@@ -5,9 +5,15 @@ recorded, so a seed always yields the same stream. Payloads are plain JSON-able 
 Telegram would POST (without ``update_id``, which the harness adds), so a failing one can be
 printed, pasted into a test and fed again with ``harness.feed(payload, chat_id=...)``.
 
-:class:`UpdateFactory` turns "Alex presses a button with this data on that message" into JSON;
-the functions invent texts, names and callback data, well-formed or not; :class:`Stream`
-chooses who does what next, from what they (or a forger) could know.
+:class:`UpdateFactory` turns "Alex presses a button with this data on that message" into JSON,
+through the builders of :mod:`tests.updates`, varying what they are given (and, where a client or
+a forger would, mutating what they return); the functions invent texts, names and callback data,
+well-formed or not; :class:`Stream` chooses who does what next, from what they (or a forger)
+could know.
+
+The stream is a plain seeded ``random.Random`` rather than Hypothesis: it is one long stateful
+run against a bot whose set-up takes seconds, which Hypothesis could neither repeat per example
+nor shrink in reasonable time; a seed replays it exactly, and ``FUZZ_UPDATES`` cuts it short.
 """
 
 from __future__ import annotations
