@@ -471,16 +471,20 @@ class FakeTelegramServer:
     def wait_for_message(
         self,
         chat_id: int,
-        *contains: str,
+        *contains: str | re.Pattern[str],
         after: int = 0,
         timeout: float = 10.0,
         abort: Callable[[], str | None] | None = None,
     ) -> dict[str, Any]:
-        """Wait for a ``sendMessage`` to ``chat_id`` whose text contains every ``contains``."""
+        """Wait for a ``sendMessage`` to ``chat_id`` whose text contains every ``contains``
+        (a string, or a pattern that matches somewhere in it)."""
+
+        def has(text: str, part: str | re.Pattern[str]) -> bool:
+            return part in text if isinstance(part, str) else part.search(text) is not None
 
         def found() -> dict[str, Any] | None:
             for message in self.sent_messages(chat_id, after=after):
-                if all(part in message.get("text", "") for part in contains):
+                if all(has(message.get("text", ""), part) for part in contains):
                     return message
             return None
 

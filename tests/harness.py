@@ -5,12 +5,17 @@
 location" or "press that button" into real update JSON fed through ``process_update`` and
 returns what the bot sent in reply. ``async with BotHarness(...) as harness`` starts and stops
 it; ``harness.rows(Model, ...)`` and ``harness.session()`` look into its database.
+
+What a test expects the bot to say comes from the loaded texts: ``TEXTS``, and :func:`shown`
+for a text as the user sees it, filled in and rendered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
+import string
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -26,7 +31,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.app import Content, build_application, load_content
 from bot.config import Settings
-from bot.content import Framework
+from bot.content import Framework, render
 from bot.context import BotApplication
 from bot.storage.models import Base
 from tests import updates
@@ -41,6 +46,29 @@ M = TypeVar("M", bound=Base)
 def shipped_content() -> Content:
     """The content files, loaded and checked once per test run (they are immutable)."""
     return load_content()
+
+
+# The texts the bot sends (bot/content/texts.toml): tests expect what these say, not a copy.
+TEXTS = shipped_content().texts
+
+
+def shown(template: str, /, **values: object) -> str:
+    """What the user sees of a text from the content files, filled in as the bot fills it
+    (values escaped, unless marked :class:`~bot.content.Html`) and rendered as Telegram shows
+    HTML."""
+    return visible_text(render(template, **values), "HTML")
+
+
+def shown_pattern(template: str, /, **values: object) -> re.Pattern[str]:
+    """:func:`shown` for a text with values a test cannot know (the clock of another
+    process): a pattern of the whole text, in which the placeholders not given match any
+    text on one line."""
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    holes = {name: f"HOLE{index}X" for index, name in enumerate(sorted(names - set(values)))}
+    pattern = re.escape(shown(template, **values, **holes))
+    for hole in holes.values():
+        pattern = pattern.replace(hole, ".+?")
+    return re.compile(f"^{pattern}$")
 
 
 @dataclass

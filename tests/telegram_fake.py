@@ -111,6 +111,14 @@ class ApiCall:
     def text(self) -> str | None:
         return self.params.get("text") or self.params.get("caption")
 
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """The inline buttons sent with the call, row by row flattened."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
 
 @dataclass
 class BotMessage:
