@@ -19,7 +19,6 @@ nor shrink in reasonable time; a seed replays it exactly, and ``FUZZ_UPDATES`` c
 from __future__ import annotations
 
 import copy
-import json
 import random
 import string
 from collections.abc import Callable, Sequence
@@ -28,7 +27,7 @@ from typing import Any
 
 from tests import updates
 from tests.harness import BotHarness
-from tests.telegram_fake import BotMessage
+from tests.telegram_fake import ApiCall, BotMessage
 from tests.updates import Json
 
 # --- people and chats ----------------------------------------------------------------------
@@ -616,20 +615,17 @@ class Stream:
 
     # --- bookkeeping after each update -------------------------------------------------------
 
-    def observe(self, calls: Sequence[Any]) -> None:
+    def observe(self, calls: Sequence[ApiCall]) -> None:
         """Learn the buttons and messages the bot just sent (for stale and real presses)."""
         for call in calls:
-            markup = call.params.get("reply_markup")
-            if markup and call.chat_id is not None:
-                if isinstance(markup, str):
-                    markup = json.loads(markup)
-                for row in markup.get("inline_keyboard", []):
-                    for button in row:
-                        data = button.get("callback_data")
-                        key = (call.chat_id, data)
-                        if data is not None and key not in self._harvested_seen:
-                            self._harvested_seen.add(key)
-                            self.harvested.append(key)
+            if call.chat_id is None:
+                continue
+            for button in call.buttons:
+                data = button.get("callback_data")
+                key = (call.chat_id, data)
+                if data is not None and key not in self._harvested_seen:
+                    self._harvested_seen.add(key)
+                    self.harvested.append(key)
         messages = self.factory.harness.api.messages
         new: list[tuple[int, int]] = []
         for key in reversed(messages):

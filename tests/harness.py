@@ -198,8 +198,8 @@ class BotHarness:
             ordered = select(model).where(*where).order_by(*inspect(model).primary_key)
             return list(await session.scalars(ordered))
 
-    def user(self, user_id: int, first_name: str = "Alex", **extra: Any) -> TelegramUser:
-        return TelegramUser(self, user_id, first_name, extra)
+    def user(self, user_id: int, first_name: str = "Alex") -> TelegramUser:
+        return TelegramUser(self, user_id, first_name)
 
     def update(self, payload: dict[str, Any]) -> Update:
         assert self.app is not None, "start() the harness first"
@@ -255,11 +255,10 @@ class TelegramUser:
     harness: BotHarness
     user_id: int
     first_name: str
-    extra: dict[str, Any]
 
     @property
     def _from(self) -> dict[str, Any]:
-        return updates.user(self.user_id, self.first_name, **self.extra)
+        return updates.user(self.user_id, self.first_name)
 
     @property
     def _now(self) -> int:
