@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests import updates
 from tests.telegram_fake import FakeBotApi
 
 # Parameters that are strings in the Bot API even when they look like JSON ("42", "[x]").
@@ -376,24 +377,17 @@ class FakeTelegramServer:
             self.lock.notify_all()
             return update
 
-    @staticmethod
-    def _user(user_id: int, first_name: str) -> dict[str, Any]:
-        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
-
     def send_text(self, user_id: int, text: str, *, first_name: str = "Alex") -> dict[str, Any]:
         """A private-chat message from ``user_id``; a leading ``/command`` gets its entity."""
         with self.lock:
             message_id = self.api.next_message_id()
-        message: dict[str, Any] = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": first_name},
-            "from": self._user(user_id, first_name),
-            "text": text,
-        }
-        if text.startswith("/"):
-            length = len(text.split(maxsplit=1)[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        message = updates.message(
+            message_id,
+            int(time.time()),
+            updates.private_chat(user_id, first_name),
+            updates.user(user_id, first_name),
+            **updates.text(text),
+        )
         return self.enqueue_update({"message": message})
 
     def message_with_button(self, chat_id: int, callback_data: str) -> dict[str, Any]:
@@ -417,13 +411,9 @@ class FakeTelegramServer:
         target = message or self.message_with_button(user_id, callback_data)
         with self.lock:
             query_id = str(self.api.next_message_id())
-        callback = {
-            "id": query_id,
-            "from": self._user(user_id, first_name),
-            "chat_instance": f"chat-{user_id}",
-            "data": callback_data,
-            "message": target,
-        }
+        callback = updates.callback_query(
+            query_id, updates.user(user_id, first_name), callback_data, target
+        )
         return self.enqueue_update({"callback_query": callback})
 
     # --- what the bot did --------------------------------------------------------------------
@@ -481,16 +471,20 @@ class FakeTelegramServer:
     def wait_for_message(
         self,
         chat_id: int,
-        *contains: str,
+        *contains: str | re.Pattern[str],
         after: int = 0,
         timeout: float = 10.0,
         abort: Callable[[], str | None] | None = None,
     ) -> dict[str, Any]:
-        """Wait for a ``sendMessage`` to ``chat_id`` whose text contains every ``contains``."""
+        """Wait for a ``sendMessage`` to ``chat_id`` whose text contains every ``contains``
+        (a string, or a pattern that matches somewhere in it)."""
+
+        def has(text: str, part: str | re.Pattern[str]) -> bool:
+            return part in text if isinstance(part, str) else part.search(text) is not None
 
         def found() -> dict[str, Any] | None:
             for message in self.sent_messages(chat_id, after=after):
-                if all(part in message.get("text", "") for part in contains):
+                if all(has(message.get("text", ""), part) for part in contains):
                     return message
             return None
 

@@ -5,32 +5,36 @@ recorded, so a seed always yields the same stream. Payloads are plain JSON-able 
 Telegram would POST (without ``update_id``, which the harness adds), so a failing one can be
 printed, pasted into a test and fed again with ``harness.feed(payload, chat_id=...)``.
 
-:class:`UpdateFactory` turns "Alex presses a button with this data on that message" into JSON;
-the functions invent texts, names and callback data, well-formed or not; :class:`Stream`
-chooses who does what next, from what they (or a forger) could know.
+:class:`UpdateFactory` turns "Alex presses a button with this data on that message" into JSON,
+through the builders of :mod:`tests.updates`, varying what they are given (and, where a client or
+a forger would, mutating what they return); the functions invent texts, names and callback data,
+well-formed or not; :class:`Stream` chooses who does what next, from what they (or a forger)
+could know.
+
+The stream is a plain seeded ``random.Random`` rather than Hypothesis: it is one long stateful
+run against a bot whose set-up takes seconds, which Hypothesis could neither repeat per example
+nor shrink in reasonable time; a seed replays it exactly, and ``FUZZ_UPDATES`` cuts it short.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import random
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.harness import BotHarness, private_chat_json
-from tests.telegram_fake import BotMessage
+from tests import updates
+from tests.harness import BotHarness
+from tests.telegram_fake import ApiCall, BotMessage
+from tests.updates import Json
 
 # --- people and chats ----------------------------------------------------------------------
 
-ANONYMOUS_ADMIN = {
-    "id": 1087968824,
-    "is_bot": True,
-    "first_name": "Group",
-    "username": "GroupAnonymousBot",
-}
+ANONYMOUS_ADMIN = updates.user(
+    1087968824, "Group", language_code=None, is_bot=True, username="GroupAnonymousBot"
+)
 
 
 @dataclass
@@ -44,15 +48,17 @@ class Person:
     last_name: str | None = None
     username: str | None = None
 
-    def json(self) -> dict[str, Any]:
-        value: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
-        for name in ("language_code", "last_name", "username"):
-            if getattr(self, name) is not None:
-                value[name] = getattr(self, name)
-        return value
+    def json(self) -> Json:
+        return updates.user(
+            self.user_id,
+            self.first_name,
+            language_code=self.language_code,
+            last_name=self.last_name,
+            username=self.username,
+        )
 
-    def private_chat(self) -> dict[str, Any]:
-        return private_chat_json(self.user_id, self.first_name)
+    def private_chat(self) -> Json:
+        return updates.private_chat(self.user_id, self.first_name)
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,8 @@ class Group:
     type: str  # "group", "supergroup" or "channel"
     title: str
 
-    def json(self) -> dict[str, Any]:
-        return {"id": self.chat_id, "type": self.type, "title": self.title}
+    def json(self) -> Json:
+        return updates.group_chat(self.chat_id, self.type, self.title)
 
 
 @dataclass
@@ -196,7 +202,8 @@ def random_name(rng: random.Random) -> str:
 
 @dataclass
 class UpdateFactory:
-    """Builds update JSON at the harness' current clock, with fresh ids from the fake API."""
+    """Builds update JSON (with :mod:`tests.updates`) at the harness' current clock, with
+    fresh ids from the fake API, varied by the random generator."""
 
     harness: BotHarness
     rng: random.Random
@@ -208,27 +215,15 @@ class UpdateFactory:
     def _id(self) -> int:
         return self.harness.api.next_message_id()
 
-    def message(
-        self,
-        chat: dict[str, Any],
-        sender: dict[str, Any] | None,
-        **content: Any,
-    ) -> dict[str, Any]:
-        message: dict[str, Any] = {"message_id": self._id(), "date": self.now, "chat": chat}
-        if sender is not None:
-            message["from"] = sender
-        message.update(content)
-        return message
+    def message(self, chat: Json, sender: Json | None, **content: Any) -> Json:
+        return updates.message(self._id(), self.now, chat, sender, **content)
 
     # --- what a message can carry ------------------------------------------------------------
 
-    def text_content(self, text: str) -> dict[str, Any]:
+    def text_content(self, text: str) -> Json:
         """A text; a leading ``/word`` is marked as a command, as clients do."""
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/") and len(text) > 1 and not text[1].isspace():
-            length = len(text.split(maxsplit=1)[0])
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        elif text and self.rng.random() < 0.15:
+        content = updates.text(text)
+        if "entities" not in content and text and self.rng.random() < 0.15:
             # Formatting the user applied; sometimes nonsense offsets, as a buggy client sends.
             start = self.rng.randint(0, len(text))
             content["entities"] = [
@@ -240,90 +235,59 @@ class UpdateFactory:
             ]
         return content
 
-    def media_content(self, kind: str) -> dict[str, Any]:
+    def media_content(self, kind: str) -> Json:
         rng = self.rng
-        file = {"file_id": f"F{rng.randrange(10**9)}", "file_unique_id": f"U{rng.randrange(10**9)}"}
-        caption: dict[str, Any] = {}
+        file = updates.file(f"F{rng.randrange(10**9)}", f"U{rng.randrange(10**9)}")
+        caption: Json = {}
         if rng.random() < 0.4:
-            caption["caption"] = random_text(rng, limit=1024)
-            if rng.random() < 0.2:
-                caption["caption"] = "/start " + caption["caption"]
-                caption["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+            text = random_text(rng, limit=1024)
+            caption = updates.caption("/start " + text if rng.random() < 0.2 else text)
         if kind == "sticker":
             return {
-                "sticker": {
-                    **file,
-                    "type": "regular",
-                    "width": 512,
-                    "height": 512,
-                    "is_animated": rng.random() < 0.3,
-                    "is_video": False,
-                    "emoji": rng.choice(EMOJI),
-                }
+                "sticker": updates.sticker(
+                    file["file_id"],
+                    file["file_unique_id"],
+                    is_animated=rng.random() < 0.3,
+                    emoji=rng.choice(EMOJI),
+                )
             }
         if kind == "photo":
-            sizes = [
-                {**file, "width": w, "height": w, "file_size": w * 40} for w in (90, 320, 1280)
-            ]
+            sizes = updates.photo(file["file_id"], file["file_unique_id"], (90, 320, 1280))
             return {"photo": sizes, **caption}
         if kind == "voice":
-            return {"voice": {**file, "duration": rng.randint(0, 3600), "mime_type": "audio/ogg"}}
+            return {"voice": updates.voice(file, rng.randint(0, 3600))}
         if kind == "video_note":
-            return {"video_note": {**file, "length": 240, "duration": rng.randint(0, 60)}}
+            return {"video_note": updates.video_note(file, rng.randint(0, 60))}
         if kind == "video":
-            return {"video": {**file, "width": 640, "height": 480, "duration": 5}, **caption}
+            return {"video": updates.video(file), **caption}
         if kind == "animation":
-            return {"animation": {**file, "width": 320, "height": 240, "duration": 2}}
+            return {"animation": updates.animation(file)}
         if kind == "audio":
-            return {"audio": {**file, "duration": 180, "title": random_name(rng)}, **caption}
+            return {"audio": updates.audio(file, random_name(rng)), **caption}
         if kind == "document":
             name = rng.choice(["notes.txt", "<script>.html", "export.json", "a" * 200 + ".pdf"])
-            return {
-                "document": {**file, "file_name": name, "mime_type": "application/octet-stream"},
-                **caption,
-            }
+            return {"document": updates.document(file, name), **caption}
         if kind == "contact":
-            contact: dict[str, Any] = {"phone_number": "+49 30 1234567", "first_name": "Sam"}
-            if rng.random() < 0.5:
-                contact["user_id"] = rng.randrange(1, 2**40)
-                contact["vcard"] = "BEGIN:VCARD\nFN:<b>x</b>\nEND:VCARD"
-            return {"contact": contact}
+            return {
+                "contact": updates.contact(rng.randrange(1, 2**40) if rng.random() < 0.5 else None)
+            }
         if kind == "location":
             return {"location": self.location()}
         if kind == "venue":
-            return {
-                "venue": {
-                    "location": self.location(),
-                    "title": random_name(rng),
-                    "address": random_text(rng, limit=100) or "-",
-                },
-                "location": self.location(),
-            }
+            venue = updates.venue(
+                self.location(), random_name(rng), random_text(rng, limit=100) or "-"
+            )
+            return {"venue": venue, "location": self.location()}
         if kind == "dice":
-            return {"dice": {"emoji": rng.choice(["🎲", "🎯", "🏀"]), "value": rng.randint(1, 6)}}
+            return {"dice": updates.dice(rng.choice(["🎲", "🎯", "🏀"]), rng.randint(1, 6))}
         if kind == "poll":
-            return {
-                "poll": {
-                    "id": str(rng.randrange(10**12)),
-                    "question": random_text(rng, limit=300) or "?",
-                    "options": [
-                        {"text": "a", "voter_count": 0, "persistent_id": "0"},
-                        {"text": "b", "voter_count": 0, "persistent_id": "1"},
-                    ],
-                    "total_voter_count": 0,
-                    "is_closed": False,
-                    "is_anonymous": True,
-                    "type": "regular",
-                    "allows_multiple_answers": False,
-                    "allows_revoting": False,
-                    "members_only": False,
-                }
-            }
+            poll_id = str(rng.randrange(10**12))
+            return {"poll": updates.poll(poll_id, random_text(rng, limit=300) or "?")}
         if kind == "write_access_allowed":
             return {"write_access_allowed": {"from_request": True}}
         if kind == "forward":
             forwarded = self.text_content(random_text(self.rng, limit=4096) or "fwd")
-            origin = {"type": "hidden_user", "sender_user_name": random_name(rng), "date": self.now}
+            origin = updates.hidden_forward_origin(random_name(rng), self.now)
             return {**forwarded, "forward_origin": origin}
         raise ValueError(kind)
 
@@ -333,7 +297,7 @@ class UpdateFactory:
         "forward",
     )  # fmt: skip
 
-    def location(self) -> dict[str, Any]:
+    def location(self) -> Json:
         rng = self.rng
         roll = rng.random()
         if roll < 0.7:
@@ -343,25 +307,27 @@ class UpdateFactory:
         else:
             # Out of range: Telegram itself never sends these, a forged update could.
             latitude, longitude = rng.choice([(999.0, 0.0), (0.0, -999.0), (-91.0, 181.0)])
-        value: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        value = updates.location(latitude, longitude)
         if rng.random() < 0.2:
-            value["horizontal_accuracy"] = rng.uniform(0, 1500)
-            value["live_period"] = 60
+            value |= {"horizontal_accuracy": rng.uniform(0, 1500), "live_period": 60}
         return value
 
     # --- whole updates -----------------------------------------------------------------------
 
-    def private(self, person: Person, content: dict[str, Any], *, edited: bool = False) -> Case:
-        message = self.message(person.private_chat(), person.json(), **content)
+    def private(self, person: Person, content: Json, *, edited: bool = False) -> Case:
         if edited:
-            message["edit_date"] = self.now
-            return Case("edited", {"edited_message": message}, person.user_id, "private", person)
-        return Case("message", {"message": message}, person.user_id, "private", person)
+            content = {**content, "edit_date": self.now}
+        message = self.message(person.private_chat(), person.json(), **content)
+        kind = "edited_message" if edited else "message"
+        case_kind = "edited" if edited else "message"
+        return Case(case_kind, {kind: message}, person.user_id, "private", person)
 
     def in_group(
-        self, group: Group, person: Person | None, content: dict[str, Any], *, edited: bool = False
+        self, group: Group, person: Person | None, content: Json, *, edited: bool = False
     ) -> Case:
         chat = group.json()
+        if edited:
+            content = {**content, "edit_date": self.now}
         if group.type == "channel":
             message = self.message(chat, None, sender_chat=chat, **content)
             key = "edited_channel_post" if edited else "channel_post"
@@ -370,8 +336,6 @@ class UpdateFactory:
             extra = {} if person is not None else {"sender_chat": chat}
             message = self.message(chat, sender, **extra, **content)
             key = "edited_message" if edited else "message"
-        if edited:
-            message["edit_date"] = self.now
         return Case(f"{group.type}:{key}", {key: message}, group.chat_id, group.type, person)
 
     def group_service(self, group: Group, person: Person) -> Case:
@@ -383,24 +347,18 @@ class UpdateFactory:
                 {"left_chat_member": bot},
                 {"group_chat_created": True},
                 {"new_chat_title": random_name(self.rng)},
-                {"pinned_message": {"message_id": 1, "date": 0, "chat": group.json()}},
+                {"pinned_message": updates.inaccessible_message(1, group.json())},
             ]
         )
         case = self.in_group(group, person, service)
         case.kind = f"{group.type}:service"
         return case
 
-    def my_chat_member(self, chat: dict[str, Any], person: Person, old: str, new: str) -> Case:
+    def my_chat_member(self, chat: Json, person: Person, old: str, new: str) -> Case:
+        """``person`` adds the bot to a group, removes it, blocks it..."""
         bot = self.harness.api.bot_user()
-        payload = {
-            "my_chat_member": {
-                "chat": chat,
-                "from": person.json(),
-                "date": self.now,
-                "old_chat_member": _member(bot, old),
-                "new_chat_member": _member(bot, new),
-            }
-        }
+        change = updates.member_update(chat, person.json(), self.now, bot, old, new)
+        payload = {"my_chat_member": change}
         return Case(f"my_chat_member:{new}", payload, chat["id"], chat["type"], person)
 
     def odd_update(self, person: Person, group: Group, bot_message_id: int | None) -> Case:
@@ -410,48 +368,22 @@ class UpdateFactory:
             ["message_reaction", "chat_member", "chat_join_request", "poll_answer", "inline_query"]
         )
         user = person.json()
+        chat_id: int | None = group.chat_id
+        chat_type: str | None = group.type
         if kind == "message_reaction":
-            body: dict[str, Any] = {
-                "chat": person.private_chat(),
-                "message_id": bot_message_id or 1,
-                "user": user,
-                "date": self.now,
-                "old_reaction": [],
-                "new_reaction": [{"type": "emoji", "emoji": "👍"}],
-            }
+            body = updates.message_reaction(
+                person.private_chat(), bot_message_id or 1, user, self.now, "👍"
+            )
             chat_id, chat_type = person.user_id, "private"
         elif kind == "chat_member":
-            body = {
-                "chat": group.json(),
-                "from": user,
-                "date": self.now,
-                "old_chat_member": _member(user, "left"),
-                "new_chat_member": _member(user, "member"),
-            }
-            chat_id, chat_type = group.chat_id, group.type
+            body = updates.member_update(group.json(), user, self.now, user, "left", "member")
         elif kind == "chat_join_request":
-            body = {
-                "chat": group.json(),
-                "from": user,
-                "user_chat_id": person.user_id,
-                "date": self.now,
-            }
-            chat_id, chat_type = group.chat_id, group.type
+            body = updates.chat_join_request(group.json(), user, self.now)
         elif kind == "poll_answer":
-            body = {
-                "poll_id": str(rng.randrange(10**9)),
-                "user": user,
-                "option_ids": [0],
-                "option_persistent_ids": ["0"],
-            }
+            body = updates.poll_answer(str(rng.randrange(10**9)), user)
             chat_id, chat_type = None, None
         else:
-            body = {
-                "id": str(self._id()),
-                "from": user,
-                "query": random_text(rng, limit=256),
-                "offset": "",
-            }
+            body = updates.inline_query(str(self._id()), user, random_text(rng, limit=256))
             chat_id, chat_type = None, None
         return Case(kind, {kind: body}, chat_id, chat_type, person)
 
@@ -465,62 +397,32 @@ class UpdateFactory:
         inaccessible: bool = False,
         foreign_chat: int | None = None,
     ) -> Case:
-        """A press on ``target`` (a message the bot sent) carrying ``data``.
+        """A press on ``target`` (a message the bot sent) carrying ``data`` (``None``: a game's
+        button, which has none).
 
         ``inaccessible`` sends the message as Telegram does for old ones (date 0, nothing but
         its id and chat); ``foreign_chat`` puts the message in someone else's private chat,
         which only a forged update can do.
         """
         assert target is not None
-        chat_id = foreign_chat if foreign_chat is not None else target.chat_id
-        chat = {"id": chat_id, "type": "private"}
-        message: dict[str, Any]
+        chat = updates.private_chat(foreign_chat if foreign_chat is not None else target.chat_id)
         if inaccessible:
-            message = {"message_id": target.message_id, "date": 0, "chat": chat}
+            message = updates.inaccessible_message(target.message_id, chat)
         else:
-            message = {
-                "message_id": target.message_id,
-                "date": self.now - self.rng.randint(0, 3600),
-                "chat": chat,
-                "from": self.harness.api.bot_user(),
-                "text": target.text or "…",
-            }
-            if target.buttons:
-                message["reply_markup"] = target.reply_markup
-        query: dict[str, Any] = {
-            "id": str(self._id()),
-            "from": person.json(),
-            "chat_instance": f"ci-{person.user_id}",
-            "message": message,
-        }
-        if data is not None:
-            query["data"] = data
-        else:
+            markup = {"reply_markup": target.reply_markup} if target.buttons else {}
+            message = updates.message(
+                target.message_id,
+                self.now - self.rng.randint(0, 3600),
+                chat,
+                self.harness.api.bot_user(),
+                text=target.text or "…",
+                **markup,
+            )
+        query = updates.callback_query(str(self._id()), person.json(), data or "", message)
+        if data is None:
+            del query["data"]
             query["game_short_name"] = "nope"
         return Case(kind, {"callback_query": query}, person.user_id, "private", person)
-
-
-def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
-    if status == "administrator":
-        return {
-            "user": user,
-            "status": "administrator",
-            "can_be_edited": False,
-            "is_anonymous": False,
-            "can_manage_chat": True,
-            "can_delete_messages": False,
-            "can_manage_video_chats": False,
-            "can_restrict_members": False,
-            "can_promote_members": False,
-            "can_change_info": False,
-            "can_invite_users": True,
-            "can_post_stories": False,
-            "can_edit_stories": False,
-            "can_delete_stories": False,
-        }
-    if status == "kicked":
-        return {"user": user, "status": "kicked", "until_date": 0}
-    return {"user": user, "status": status}
 
 
 # --- callback data -----------------------------------------------------------------------
@@ -713,20 +615,17 @@ class Stream:
 
     # --- bookkeeping after each update -------------------------------------------------------
 
-    def observe(self, calls: Sequence[Any]) -> None:
+    def observe(self, calls: Sequence[ApiCall]) -> None:
         """Learn the buttons and messages the bot just sent (for stale and real presses)."""
         for call in calls:
-            markup = call.params.get("reply_markup")
-            if markup and call.chat_id is not None:
-                if isinstance(markup, str):
-                    markup = json.loads(markup)
-                for row in markup.get("inline_keyboard", []):
-                    for button in row:
-                        data = button.get("callback_data")
-                        key = (call.chat_id, data)
-                        if data is not None and key not in self._harvested_seen:
-                            self._harvested_seen.add(key)
-                            self.harvested.append(key)
+            if call.chat_id is None:
+                continue
+            for button in call.buttons:
+                data = button.get("callback_data")
+                key = (call.chat_id, data)
+                if data is not None and key not in self._harvested_seen:
+                    self._harvested_seen.add(key)
+                    self.harvested.append(key)
         messages = self.factory.harness.api.messages
         new: list[tuple[int, int]] = []
         for key in reversed(messages):

@@ -5,12 +5,17 @@
 location" or "press that button" into real update JSON fed through ``process_update`` and
 returns what the bot sent in reply. ``async with BotHarness(...) as harness`` starts and stops
 it; ``harness.rows(Model, ...)`` and ``harness.session()`` look into its database.
+
+What a test expects the bot to say comes from the loaded texts: ``TEXTS``, and :func:`shown`
+for a text as the user sees it, filled in and rendered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
+import string
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -26,9 +31,10 @@ from timezonefinder import TimezoneFinder
 
 from bot.app import Content, build_application, load_content
 from bot.config import Settings
-from bot.content import Framework
+from bot.content import Framework, render
 from bot.context import BotApplication
 from bot.storage.models import Base
+from tests import updates
 from tests.telegram_fake import ApiCall, BotMessage, FakeBotApi, FakeRequest, visible_text
 
 TEST_TOKEN = "123456789:TEST-token_for_the_fake_bot_api_000"
@@ -40,6 +46,29 @@ M = TypeVar("M", bound=Base)
 def shipped_content() -> Content:
     """The content files, loaded and checked once per test run (they are immutable)."""
     return load_content()
+
+
+# The texts the bot sends (bot/content/texts.toml): tests expect what these say, not a copy.
+TEXTS = shipped_content().texts
+
+
+def shown(template: str, /, **values: object) -> str:
+    """What the user sees of a text from the content files, filled in as the bot fills it
+    (values escaped, unless marked :class:`~bot.content.Html`) and rendered as Telegram shows
+    HTML."""
+    return visible_text(render(template, **values), "HTML")
+
+
+def shown_pattern(template: str, /, **values: object) -> re.Pattern[str]:
+    """:func:`shown` for a text with values a test cannot know (the clock of another
+    process): a pattern of the whole text, in which the placeholders not given match any
+    text on one line."""
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    holes = {name: f"HOLE{index}X" for index, name in enumerate(sorted(names - set(values)))}
+    pattern = re.escape(shown(template, **values, **holes))
+    for hole in holes.values():
+        pattern = pattern.replace(hole, ".+?")
+    return re.compile(f"^{pattern}$")
 
 
 @dataclass
@@ -169,8 +198,8 @@ class BotHarness:
             ordered = select(model).where(*where).order_by(*inspect(model).primary_key)
             return list(await session.scalars(ordered))
 
-    def user(self, user_id: int, first_name: str = "Alex", **extra: Any) -> TelegramUser:
-        return TelegramUser(self, user_id, first_name, extra)
+    def user(self, user_id: int, first_name: str = "Alex") -> TelegramUser:
+        return TelegramUser(self, user_id, first_name)
 
     def update(self, payload: dict[str, Any]) -> Update:
         assert self.app is not None, "start() the harness first"
@@ -212,44 +241,11 @@ class BotHarness:
         return Replies(calls)
 
 
-# --- update JSON, as Telegram sends it (also used by bench/updates.py) ----------------------
-
-
-def sender_json(user_id: int, first_name: str, **extra: Any) -> dict[str, Any]:
-    """The ``from`` of a person's message or button press."""
-    return {
-        "id": user_id,
-        "is_bot": False,
-        "first_name": first_name,
-        "language_code": "en",
-        **extra,
-    }
-
-
-def private_chat_json(user_id: int, first_name: str) -> dict[str, Any]:
-    return {"id": user_id, "type": "private", "first_name": first_name}
-
-
-def text_json(text: str) -> dict[str, Any]:
-    """A message's ``text``; a leading ``/command`` is marked as a command, as clients do."""
-    content: dict[str, Any] = {"text": text}
-    if text.startswith("/"):
-        length = len(text.split(maxsplit=1)[0])
-        content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return content
-
-
-def callback_query_json(
-    query_id: str, sender: dict[str, Any], data: str, message: dict[str, Any]
-) -> dict[str, Any]:
-    """A press on a button with ``data`` under ``message`` (a bot message, as JSON)."""
-    return {
-        "id": query_id,
-        "from": sender,
-        "chat_instance": f"chat-{sender['id']}",
-        "data": data,
-        "message": message,
-    }
+# The names bench/updates.py imports from here; the builders live in tests/updates.py.
+sender_json = updates.user
+private_chat_json = updates.private_chat
+text_json = updates.text
+callback_query_json = updates.callback_query
 
 
 @dataclass
@@ -259,62 +255,47 @@ class TelegramUser:
     harness: BotHarness
     user_id: int
     first_name: str
-    extra: dict[str, Any]
 
     @property
     def _from(self) -> dict[str, Any]:
-        return sender_json(self.user_id, self.first_name, **self.extra)
+        return updates.user(self.user_id, self.first_name)
+
+    @property
+    def _now(self) -> int:
+        return int(self.harness.clock.now.timestamp())
 
     def _message(self, **content: Any) -> dict[str, Any]:
-        return {
-            "message_id": self.harness.api.next_message_id(),
-            "date": int(self.harness.clock.now.timestamp()),
-            "chat": private_chat_json(self.user_id, self.first_name),
-            "from": self._from,
-            **content,
-        }
+        chat = updates.private_chat(self.user_id, self.first_name)
+        message_id = self.harness.api.next_message_id()
+        return updates.message(message_id, self._now, chat, self._from, **content)
 
     def text_update(self, text: str) -> dict[str, Any]:
         """The update JSON of typing ``text``."""
-        return {"message": self._message(**text_json(text))}
+        return {"message": self._message(**updates.text(text))}
 
     async def send(self, text: str) -> Replies:
         """Type ``text``."""
         return await self.harness.feed(self.text_update(text), chat_id=self.user_id)
 
     async def send_location(self, latitude: float, longitude: float) -> Replies:
-        location = {"latitude": latitude, "longitude": longitude}
+        location = updates.location(latitude, longitude)
         return await self.harness.feed(
             {"message": self._message(location=location)}, chat_id=self.user_id
         )
 
     async def send_sticker(self) -> Replies:
-        sticker = {
-            "file_id": "CAACAgIAAxkBAAE",
-            "file_unique_id": "AgADsticker",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-            "emoji": "🐻",
-        }
+        sticker = updates.sticker()
         return await self.harness.feed(
             {"message": self._message(sticker=sticker)}, chat_id=self.user_id
         )
 
     async def send_photo(self, caption: str | None = None) -> Replies:
-        photo = [
-            {"file_id": "AgACAgIAAxkBAAE", "file_unique_id": "AQADphoto", "width": 90, "height": 90}
-        ]
-        content: dict[str, Any] = {"photo": photo}
-        if caption is not None:
-            content["caption"] = caption
+        content = {"photo": updates.photo(), **updates.caption(caption)}
         return await self.harness.feed({"message": self._message(**content)}, chat_id=self.user_id)
 
     async def edit_message(self, text: str) -> Replies:
         """An edit of something the user wrote earlier."""
-        edited = self._message(text=text, edit_date=int(self.harness.clock.now.timestamp()))
+        edited = self._message(**updates.text(text), edit_date=self._now)
         return await self.harness.feed({"edited_message": edited}, chat_id=self.user_id)
 
     # --- buttons ---------------------------------------------------------------------------
@@ -354,13 +335,14 @@ class TelegramUser:
         """The update JSON of a press on a button with ``data`` (on ``message``, else the
         newest message)."""
         target = message or self.last_message
-        pressed = {
-            "message_id": target.message_id,
-            "date": int(self.harness.clock.now.timestamp()),
-            "chat": {"id": target.chat_id, "type": "private"},
-            "from": self.harness.api.bot_user(),
-            "text": target.text,
-            **({"reply_markup": target.reply_markup} if target.buttons else {}),
-        }
+        markup = {"reply_markup": target.reply_markup} if target.buttons else {}
+        pressed = updates.message(
+            target.message_id,
+            self._now,
+            updates.private_chat(target.chat_id),
+            self.harness.api.bot_user(),
+            text=target.text,
+            **markup,
+        )
         query_id = str(self.harness.api.next_message_id())
-        return {"callback_query": callback_query_json(query_id, self._from, data, pressed)}
+        return {"callback_query": updates.callback_query(query_id, self._from, data, pressed)}

@@ -25,6 +25,8 @@ import httpx
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
+from tests import updates
+
 BOT_ID = 7000000001
 BOT_USERNAME = "SecureBaseTestBot"
 TEXT_LIMIT = 4096
@@ -110,6 +112,14 @@ class ApiCall:
     @property
     def text(self) -> str | None:
         return self.params.get("text") or self.params.get("caption")
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """The inline buttons sent with the call, row by row flattened."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
 
 
 @dataclass
@@ -269,19 +279,17 @@ class FakeBotApi:
         return markup
 
     def _message_json(self, message: BotMessage) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "message_id": message.message_id,
-            "date": int(time.time()),
-            "chat": {"id": message.chat_id, "type": "private"},
-            "from": self.bot_user(),
-        }
-        if message.kind == "text":
-            result["text"] = message.text
-        else:
-            result["caption"] = message.text
+        """The message as the Bot API returns it (and as a press on its buttons carries it)."""
+        content: dict[str, Any] = {"text" if message.kind == "text" else "caption": message.text}
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
-            result["reply_markup"] = message.reply_markup
-        return result
+            content["reply_markup"] = message.reply_markup
+        return updates.message(
+            message.message_id,
+            int(time.time()),
+            updates.private_chat(message.chat_id),
+            self.bot_user(),
+            **content,
+        )
 
     def _new_message(self, params: dict[str, Any], text_key: str, kind: str) -> dict[str, Any]:
         raw = str(params.get(text_key) or "")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import time
 
 from bot.storage.models import User
-from tests.harness import BotHarness, TelegramUser
+from tests import updates
+from tests.harness import TEXTS, BotHarness, TelegramUser, shown
 from tests.journeys import STALE
 
 
@@ -20,7 +21,7 @@ async def snapshot(harness: BotHarness) -> list[tuple[object, ...]]:
 async def at_zone_question(harness: BotHarness) -> TelegramUser:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")
+    await alex.press(TEXTS.onboarding.consent_yes_button)
     return alex
 
 
@@ -42,7 +43,7 @@ async def test_unknown_zone_is_refused_kindly(harness: BotHarness) -> None:
 
     replies = await alex.send("Mars/Olympus_Mons")
 
-    assert "couldn't find a time zone called “Mars/Olympus_Mons”" in replies.text
+    assert replies.texts == [shown(TEXTS.onboarding.zone_invalid, text="Mars/Olympus_Mons")]
     assert await snapshot(harness) == before
 
 
@@ -52,8 +53,8 @@ async def test_gmt_minus_five_means_utc_minus_five(harness: BotHarness) -> None:
 
     replies = await alex.send("GMT-5")
 
-    assert "UTC-05:00" in replies.text
-    assert "07:00 right now" in replies.text  # 12:00 UTC
+    # 12:00 UTC is 07:00 there.
+    assert shown(TEXTS.onboarding.zone_saved, zone="UTC-05:00", local_time="07:00") in replies.texts
 
 
 async def test_impossible_time_is_refused_kindly(harness: BotHarness) -> None:
@@ -62,8 +63,7 @@ async def test_impossible_time_is_refused_kindly(harness: BotHarness) -> None:
 
     replies = await alex.send("25:99")
 
-    assert "“25:99” isn't a time I can read" in replies.text
-    assert "HH:MM" in replies.text
+    assert replies.texts == [shown(TEXTS.onboarding.time_invalid, text="25:99")]
     assert await snapshot(harness) == before
 
 
@@ -75,10 +75,7 @@ async def test_sticker_and_photo_where_a_time_is_expected(harness: BotHarness) -
     photo = await alex.send_photo()
 
     for replies in (sticker, photo):
-        assert replies.texts == [
-            "I can't read a time from that. Please type it as HH:MM, for example 20:30, "
-            "or tap one of the buttons above."
-        ]
+        assert replies.texts == [shown(TEXTS.onboarding.time_not_text)]
     assert await snapshot(harness) == before
 
 
@@ -88,7 +85,7 @@ async def test_sticker_where_a_zone_is_expected(harness: BotHarness) -> None:
 
     replies = await alex.send_sticker()
 
-    assert "can't read a time zone from that" in replies.text
+    assert replies.texts == [shown(TEXTS.onboarding.zone_not_text)]
     assert await snapshot(harness) == before
 
 
@@ -98,7 +95,7 @@ async def test_location_at_sea_uses_the_nautical_offset(harness: BotHarness) -> 
     replies = await alex.send_location(latitude=-48.87, longitude=-123.39)  # Point Nemo
 
     # The lookup answers Etc/GMT+8, which in POSIX terms means eight hours *behind* UTC.
-    assert "UTC-08:00, where it's 04:00 right now" in replies.text
+    assert shown(TEXTS.onboarding.zone_saved, zone="UTC-08:00", local_time="04:00") in replies.texts
 
 
 async def test_location_when_nothing_was_asked(harness: BotHarness) -> None:
@@ -107,7 +104,7 @@ async def test_location_when_nothing_was_asked(harness: BotHarness) -> None:
 
     replies = await alex.send_location(latitude=35.68, longitude=139.69)
 
-    assert replies.texts == ["I can only read text and buttons. /help lists everything I can do."]
+    assert replies.texts == [shown(TEXTS.errors.unsupported_message)]
     assert await snapshot(harness) == before
 
 
@@ -117,7 +114,7 @@ async def test_unknown_command(harness: BotHarness) -> None:
 
     replies = await alex.send("/dance")
 
-    assert replies.texts == ["I don't know that command. /help lists everything I can do."]
+    assert replies.texts == [shown(TEXTS.errors.unknown_command)]
     assert await snapshot(harness) == before
 
 
@@ -129,7 +126,10 @@ async def test_unknown_command_while_a_question_is_open_keeps_it_open(
     await alex.send("/dance")
     replies = await alex.send("21:30")
 
-    assert "All set" in replies.text
+    done = shown(
+        TEXTS.onboarding.done, first_name="Alex", checkin_time="21:30", zone="Europe/Berlin"
+    )
+    assert replies.texts == [done]
 
 
 async def test_settings_before_start(harness: BotHarness) -> None:
@@ -137,14 +137,14 @@ async def test_settings_before_start(harness: BotHarness) -> None:
 
     replies = await stranger.send("/settings")
 
-    assert replies.texts == ["We haven't met yet! Send /start to set things up; it takes a minute."]
+    assert replies.texts == [shown(TEXTS.errors.not_started)]
     assert await snapshot(harness) == []
 
 
 async def test_text_before_start(harness: BotHarness) -> None:
     replies = await harness.user(2002, "Sam").send("hello?")
 
-    assert "Send /start" in replies.text
+    assert replies.texts == [shown(TEXTS.errors.not_started)]
     assert await snapshot(harness) == []
 
 
@@ -154,7 +154,7 @@ async def test_chatter_with_no_open_question(harness: BotHarness) -> None:
 
     replies = await alex.send("21:45")  # looks like a time, but nobody asked
 
-    assert replies.texts == ["I'm not sure what to do with that. /help lists everything I can do."]
+    assert replies.texts == [shown(TEXTS.errors.unexpected_text)]
     assert await snapshot(harness) == before
 
 
@@ -186,8 +186,8 @@ async def test_time_button_from_an_old_message(harness: BotHarness) -> None:
 async def test_consent_button_from_an_old_message_after_onboarding(harness: BotHarness) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    consent, data = alex.find_button("Not now")
-    await alex.press("Yes")
+    consent, data = alex.find_button(TEXTS.onboarding.consent_no_button)
+    await alex.press(TEXTS.onboarding.consent_yes_button)
     await alex.send("Berlin")
     await alex.press("20:00")
     before = await snapshot(harness)
@@ -219,22 +219,13 @@ async def test_edited_message_is_ignored(harness: BotHarness) -> None:
 
 
 async def test_commands_in_groups_get_a_hint_only(harness: BotHarness) -> None:
-    payload = {
-        "message": {
-            "message_id": 5,
-            "date": 1_700_000_000,
-            "chat": {"id": -100123, "type": "supergroup", "title": "Family"},
-            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"},
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        }
-    }
+    family = updates.group_chat(-100123, "supergroup", "Family")
+    alex = updates.user(1001, "Alex")
+    payload = {"message": updates.message(5, 1_700_000_000, family, alex, **updates.text("/start"))}
 
     replies = await harness.feed(payload)
 
-    assert replies.texts == [
-        "I only talk in private chats, to keep what you share private. Message me directly."
-    ]
+    assert replies.texts == [shown(TEXTS.errors.group_chat)]
     assert await snapshot(harness) == []
 
 
@@ -245,6 +236,4 @@ async def test_a_crash_in_a_handler_gets_an_apology_not_details(harness: BotHarn
 
     replies = await alex.send("/settings")
 
-    assert replies.texts[-1] == (
-        "Sorry, something went wrong on my side. Please try again in a moment."
-    )
+    assert replies.texts[-1] == shown(TEXTS.errors.internal_error)

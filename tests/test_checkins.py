@@ -9,8 +9,25 @@ from bot.jobs.checkin_sender import DispatchReport, send_due_checkins
 from bot.services import checkins as checkin_service
 from bot.storage.checkins import Sent
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
-from tests.harness import BotHarness, TelegramUser
-from tests.journeys import STALE, onboard
+from tests.harness import TEXTS, BotHarness, shown
+from tests.journeys import (
+    QUIET_DAY,
+    STALE,
+    answer_button,
+    answer_checkin,
+    checkin_answered,
+    checkin_day,
+    checkin_header,
+    checkin_message,
+    checkin_question,
+    is_checkin,
+    onboard,
+    settings_summary,
+)
+from tests.telegram_fake import visible_text
+
+WORDS = TEXTS.checkin
+FRIDAY = date(2026, 11, 27)
 
 
 async def run_dispatch(harness: BotHarness) -> DispatchReport:
@@ -19,19 +36,13 @@ async def run_dispatch(harness: BotHarness) -> DispatchReport:
 
 
 def prompts_to(harness: BotHarness, chat_id: int) -> list[str]:
-    """Check-in prompts Telegram accepted for this chat."""
+    """Check-in prompts Telegram accepted for this chat, as shown."""
     return [
-        call.text or ""
+        visible_text(call.text or "", call.params.get("parse_mode"))
         for call in harness.api.calls
         if call.method == "sendMessage" and call.chat_id == chat_id and call.status == 200
-        and "Evening check-in</b> ·" in (call.text or "")
+        and is_checkin(call.buttons)
     ]  # fmt: skip
-
-
-async def answer_all(person: TelegramUser, choices: list[str]) -> None:
-    message = next(m for m in reversed(person.chat) if "Evening check-in" in m.text)
-    for label in choices:
-        await person.press(label, message=message)
 
 
 async def test_the_evening_prompt_arrives_at_local_time_and_is_answered_in_one_message(
@@ -46,30 +57,30 @@ async def test_the_evening_prompt_arrives_at_local_time_and_is_answered_in_one_m
 
     assert (report.prompts, report.sent) == (1, 1)
     prompt = alex.last_message
-    assert "Evening check-in · Fri 27 Nov" in prompt.text
-    assert "bids for connection" in prompt.text
+    first_question = [checkin_header(FRIDAY), shown(WORDS.intro), checkin_question("bids_noticed")]
+    assert prompt.text == "\n\n".join(first_question)
     messages = len(alex.chat)
-    await answer_all(alex, ["1–2", "Turned toward", "Partly", "Not stressed", "Yes, I was"])
-    assert len(alex.chat) == messages  # the same message, edited as Alex went
-    assert "Bids noticed: 1–2" in prompt.text
-    assert "I mostly: Turned toward" in prompt.text
-    assert "Anything else about today" in prompt.text
-
-    await alex.press("Add a note", message=prompt)
-    await alex.send("Sam made me tea when I was tired <3")
-    await alex.press("Done for today", message=prompt)
-    assert "Thank you for showing up today" in prompt.text
-
-    [checkin] = await harness.rows(Checkin)
-    assert checkin.local_date == date(2026, 11, 27)
-    answers = {a.item: a.value for a in await harness.rows(CheckinAnswer)}
-    assert answers == {
+    answered = {
         "bids_noticed": "few",
         "bids_response": "toward",
         "bids_made": "partly",
         "my_stress": "calm",
         "partner_stress": "yes",
     }
+    await answer_checkin(alex, answered, message=prompt)
+    assert len(alex.chat) == messages  # the same message, edited as Alex went
+    assert checkin_answered("bids_noticed", "few") in prompt.text
+    assert checkin_answered("bids_response", "toward") in prompt.text
+    assert prompt.text.endswith(shown(WORDS.note_question))
+
+    await alex.press(WORDS.note_button, message=prompt)
+    await alex.send("Sam made me tea when I was tired <3")
+    await alex.press(WORDS.done_button, message=prompt)
+    assert prompt.text.endswith(shown(WORDS.finished))
+
+    [checkin] = await harness.rows(Checkin)
+    assert checkin.local_date == date(2026, 11, 27)
+    assert {a.item: a.value for a in await harness.rows(CheckinAnswer)} == answered
     [note] = await harness.rows(Note)
     assert (note.checkin_id, note.visibility) == (checkin.id, "private")
     assert note.body == "Sam made me tea when I was tired <3"
@@ -80,9 +91,9 @@ async def test_no_bids_noticed_skips_the_response_question(harness: BotHarness) 
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
 
-    await answer_all(alex, ["None"])
+    await answer_checkin(alex, {"bids_noticed": "none"})
 
-    assert "Did you make bids of your own" in alex.last_message.text
+    assert alex.last_message.text.endswith(checkin_question("bids_made"))
 
 
 async def test_one_prompt_per_local_day_and_the_next_one_tomorrow(harness: BotHarness) -> None:
@@ -115,7 +126,8 @@ async def test_partners_in_different_zones_each_get_their_own_evening(harness: B
     harness.clock.now = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
     await run_dispatch(harness)
     assert (len(prompts_to(harness, 1001)), len(prompts_to(harness, 2002))) == (1, 1)
-    assert "Fri 27 Nov" in prompts_to(harness, 2002)[0]  # still Friday evening in New York
+    # Still Friday evening in New York.
+    assert prompts_to(harness, 2002)[0].startswith(checkin_header(FRIDAY))
 
 
 async def test_moving_west_after_todays_prompt_sends_no_second_one_today(
@@ -125,7 +137,7 @@ async def test_moving_west_after_todays_prompt_sends_no_second_one_today(
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
     await alex.send("/settings")
-    await alex.press("Change time zone")
+    await alex.press(TEXTS.settings.change_zone_button)
     await alex.send("New York")  # 21:00 in New York is still 27 November there
 
     harness.clock.now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -135,7 +147,7 @@ async def test_moving_west_after_todays_prompt_sends_no_second_one_today(
     harness.clock.now = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
     await run_dispatch(harness)
     assert len(prompts_to(harness, 1001)) == 2
-    assert "Sat 28 Nov" in prompts_to(harness, 1001)[1]
+    assert prompts_to(harness, 1001)[1].startswith(checkin_header(date(2026, 11, 28)))
 
 
 async def test_daylight_saving_keeps_the_wall_clock_time(harness: BotHarness) -> None:
@@ -157,8 +169,8 @@ async def test_skip_today_ends_it_without_a_reminder(harness: BotHarness) -> Non
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
 
-    await alex.press("Skip today")
-    assert "no check-in today" in alex.last_message.text
+    await alex.press(WORDS.skip_button)
+    assert alex.last_message.text == shown(WORDS.skipped)
     harness.clock.advance(hours=3)
 
     assert (await run_dispatch(harness)).reminders == 0
@@ -170,8 +182,8 @@ async def test_snooze_asks_again_in_an_hour(harness: BotHarness) -> None:
     alex = await onboard(harness)
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
-    await alex.press("In an hour")
-    assert "ask again in an hour" in alex.last_message.text
+    await alex.press(WORDS.snooze_button)
+    assert alex.last_message.text == shown(WORDS.snoozed)
 
     harness.clock.advance(minutes=59)
     assert (await run_dispatch(harness)).snoozed == 0
@@ -179,8 +191,8 @@ async def test_snooze_asks_again_in_an_hour(harness: BotHarness) -> None:
     assert (await run_dispatch(harness)).snoozed == 1
 
     assert len(prompts_to(harness, 1001)) == 2
-    await answer_all(alex, ["3–5"])
-    assert "How did you mostly respond" in alex.last_message.text
+    await answer_checkin(alex, {"bids_noticed": "some"})
+    assert alex.last_message.text.endswith(checkin_question("bids_response"))
 
 
 async def test_one_reminder_and_none_once_answered(harness: BotHarness) -> None:
@@ -188,7 +200,7 @@ async def test_one_reminder_and_none_once_answered(harness: BotHarness) -> None:
     await onboard(harness, 2002, "Sam")
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
-    await answer_all(alex, ["None"])  # Alex started answering; Sam did not
+    await answer_checkin(alex, {"bids_noticed": "none"})  # Alex started answering; Sam did not
 
     harness.clock.advance(minutes=119)
     assert (await run_dispatch(harness)).reminders == 0
@@ -197,7 +209,7 @@ async def test_one_reminder_and_none_once_answered(harness: BotHarness) -> None:
     harness.clock.advance(minutes=60)
     assert (await run_dispatch(harness)).reminders == 0
 
-    reminders = [c for c in harness.api.calls if "still waiting" in (c.text or "")]
+    reminders = [c for c in harness.api.calls if c.text == WORDS.reminder]
     assert [c.chat_id for c in reminders] == [2002]
 
 
@@ -210,15 +222,17 @@ async def test_late_answer_counts_for_the_day_it_was_asked_until_the_next_prompt
     friday = alex.last_message
 
     harness.clock.now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # Saturday morning
-    await alex.press("More", message=friday)
+    await answer_checkin(alex, {"bids_noticed": "many"}, message=friday)
     [answer] = await harness.rows(CheckinAnswer)
     [checkin] = await harness.rows(Checkin)
     assert (checkin.local_date, answer.value) == (date(2026, 11, 27), "many")
 
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
-    replies = await alex.press("Turned toward", message=friday)
-    assert replies.toasts == ["This check-in has closed; a newer one has been sent."]
+    replies = await alex.press_data(
+        answer_button(friday, "bids_response", "toward"), message=friday
+    )
+    assert replies.toasts == [WORDS.closed]
     assert len(await harness.rows(CheckinAnswer)) == 1
 
 
@@ -226,7 +240,8 @@ async def test_double_tap_and_replays_store_one_answer(harness: BotHarness) -> N
     alex = await onboard(harness)
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
-    prompt, data = alex.find_button("1–2")
+    prompt = checkin_message(alex)
+    data = answer_button(prompt, "bids_noticed", "few")
 
     await alex.press_data(data, message=prompt)
     await alex.press_data(data, message=prompt)
@@ -261,29 +276,31 @@ async def test_forged_checkin_buttons(harness: BotHarness) -> None:
 async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
     alex = await onboard(harness)
     await alex.send("/settings")
-    await alex.press("Weekly question day")
-    await alex.press("Saturday")
-    assert "Weekly question: Saturday" in alex.last_message.text
+    await alex.press(TEXTS.settings.weekly_day_button)
+    await alex.press(TEXTS.settings.weekdays[5])
+    saturdays = settings_summary("Europe/Berlin", "13:00", "21:00", weekly_day=5)
+    assert alex.last_message.text == saturdays
 
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # Friday
     await run_dispatch(harness)
-    await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed"])
-    assert "Anything else about today" in alex.last_message.text
+    await answer_checkin(alex, QUIET_DAY)
+    assert alex.last_message.text.endswith(shown(WORDS.note_question))
 
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)  # Saturday
     report = await run_dispatch(harness)
     assert report.prompts == 2  # the evening's check-in and the weekly digest
-    assert "this week's question" in prompts_to(harness, 1001)[-1]
-    digest = next(m for m in alex.chat if m.text.startswith("Here is your week"))
-    assert "Chart" in " ".join(b["text"] for b in digest.buttons)  # drawn only on request
+    saturday_header = checkin_header(date(2026, 11, 28), weekly=True)
+    assert prompts_to(harness, 1001)[-1].startswith(saturday_header)
+    digest = next(m for m in alex.chat if m.text.startswith(shown(TEXTS.us.digest_intro)))
+    # The chart is drawn only on request.
+    assert TEXTS.us.chart_button in [b["text"] for b in digest.buttons]
     assert (await run_dispatch(harness)).prompts == 0  # once
     harness.clock.advance(hours=3)
     # One reminder, for the unanswered evening; a digest is never "reminded".
     assert (await run_dispatch(harness)).reminders == 1
-    await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed", "Yes"])
-    prompt = next(m for m in reversed(alex.chat) if "Evening check-in" in m.text)
-    assert "feel encouraged" in prompt.text
-    await answer_all(alex, ["Somewhat"])
+    prompt = await answer_checkin(alex, {**QUIET_DAY, "encouraged_partner": "yes"})
+    assert prompt.text.endswith(checkin_question("felt_encouraged"))
+    await answer_checkin(alex, {"felt_encouraged": "somewhat"})
     [saturday] = await harness.rows(
         Checkin, Checkin.local_date == date(2026, 11, 28), Checkin.kind == "evening"
     )
@@ -299,12 +316,14 @@ async def test_pause_and_resume(harness: BotHarness) -> None:
     alex = await onboard(harness)
 
     replies = await alex.send("/pause 3")
-    assert "paused until" in replies.text
+    monday = checkin_day(date(2026, 11, 30))
+    assert replies.texts == [shown(TEXTS.pause.paused, until=monday)]
     for day in (27, 28, 29):
         harness.clock.now = datetime(2026, 11, day, 20, 0, tzinfo=UTC)
         await run_dispatch(harness)
     assert prompts_to(harness, 1001) == []
-    assert "Check-ins: paused until" in (await alex.send("/settings")).text
+    paused = settings_summary("Europe/Berlin", "21:00", "21:00", paused_until=monday)
+    assert (await alex.send("/settings")).texts == [paused]
 
     harness.clock.now = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # the pause is over
     await run_dispatch(harness)
@@ -312,12 +331,13 @@ async def test_pause_and_resume(harness: BotHarness) -> None:
 
     await alex.send("/pause")
     resumed = await alex.send("/resume")
-    assert "next check-in comes on Tue 1 Dec at 21:00" in resumed.text
+    tuesday = checkin_day(date(2026, 12, 1))
+    assert resumed.texts == [shown(TEXTS.pause.resumed, day=tuesday, time="21:00")]
     harness.clock.now = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
     assert len(prompts_to(harness, 1001)) == 2
-    assert "aren't paused" in (await alex.send("/resume")).text
-    assert "from 1 to 60" in (await alex.send("/pause forever")).text
+    assert (await alex.send("/resume")).texts == [shown(TEXTS.pause.not_paused)]
+    assert (await alex.send("/pause forever")).texts == [shown(TEXTS.pause.usage)]
 
 
 async def test_pause_and_resume_before_setup_is_done_lead_back_to_setup(
@@ -325,26 +345,30 @@ async def test_pause_and_resume_before_setup_is_done_lead_back_to_setup(
 ) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")  # consented; no zone or time yet
+    await alex.press(TEXTS.onboarding.consent_yes_button)  # consented; no zone or time yet
 
     for command in ("/pause", "/resume"):
-        explained, question = (await alex.send(command)).texts
-        assert "haven't started yet" in explained
-        assert "where are you in time" in question
+        replies = await alex.send(command)
+        assert replies.texts == [
+            shown(TEXTS.pause.before_setup),
+            shown(TEXTS.onboarding.ask_time_zone),
+        ]
     # The question is open: the next message is taken as the zone.
-    assert "what time" in (await alex.send("Berlin")).text.lower()
+    assert shown(TEXTS.onboarding.ask_checkin_time) in (await alex.send("Berlin")).texts
     stranger = harness.user(3003, "Robin")
-    assert "We haven't met yet" in (await stranger.send("/pause")).text
+    assert (await stranger.send("/pause")).texts == [shown(TEXTS.errors.not_started)]
 
 
 async def test_pause_from_the_settings_screen(harness: BotHarness) -> None:
     alex = await onboard(harness)
     await alex.send("/settings")
 
-    await alex.press("Pause for a week")
-    assert "paused until Fri 4 Dec" in alex.last_message.text
-    await alex.press("Resume check-ins")
-    assert "Check-ins: on" in alex.last_message.text
+    await alex.press(TEXTS.settings.pause_button)
+    until = checkin_day(date(2026, 12, 4))
+    paused = settings_summary("Europe/Berlin", "13:00", "21:00", paused_until=until)
+    assert alex.last_message.text == paused
+    await alex.press(TEXTS.settings.resume_button)
+    assert alex.last_message.text == settings_summary("Europe/Berlin", "13:00", "21:00")
 
 
 async def test_after_downtime_recent_prompts_are_sent_and_stale_ones_skipped(
@@ -391,7 +415,7 @@ async def test_restart_in_the_middle_of_a_batch_sends_each_prompt_once(
     report = await run_dispatch(harness)
 
     assert (report.resent, report.sent) == (3, 3)
-    resent_chats = {c.chat_id for c in harness.api.calls if "Evening check-in" in (c.text or "")}
+    resent_chats = {c.chat_id for c in harness.api.calls if is_checkin(c.buttons)}
     assert resent_chats == {row.telegram_id for row in claimed[3:]}
     assert (await run_dispatch(harness)).resent == 0
 
@@ -526,7 +550,7 @@ async def test_two_dispatchers_on_one_database_send_each_prompt_once(
         reports = await asyncio.gather(run_dispatch(harness), run_dispatch(second))
 
     assert sum(r.sent for r in reports) == 300
-    sent_to = [c.chat_id for c in harness.api.calls if "Evening check-in" in (c.text or "")]
+    sent_to = [c.chat_id for c in harness.api.calls if is_checkin(c.buttons)]
     assert sorted(sent_to) == [10_000 + n for n in range(300)]
     assert len(await harness.rows(Checkin)) == 300
 
@@ -534,20 +558,27 @@ async def test_two_dispatchers_on_one_database_send_each_prompt_once(
 async def test_log_a_bid_and_a_stressful_moment(harness: BotHarness) -> None:
     alex = await onboard(harness)
 
+    moments = TEXTS.moments
     await alex.send("/bid")
-    await alex.press("My partner reached out")
-    outcome, data = alex.find_button("I turned toward")
+    await alex.press(moments.bid_noticed_button)
+    outcome, data = alex.find_button(moments.outcomes["bid_noticed"]["toward"])
     logged = await alex.press_data(data, message=outcome)
     again = await alex.press_data(data, message=outcome)  # a double tap
 
-    assert "Logged at 13:00" in logged.text
+    assert logged.texts == [
+        shown(
+            moments.logged,
+            time="13:00",
+            question=moments.bid_noticed_outcome,
+            answer=moments.outcomes["bid_noticed"]["toward"],
+        )
+    ]
     assert again.toasts == [STALE]
     await alex.send("/stress")
-    await alex.press("Mine")
-    await alex.press("Somewhat")
+    await alex.press(moments.stress_mine_button)
+    await alex.press(moments.outcomes["stress_mine"]["somewhat"])
 
-    moments = await harness.rows(Moment)
-    assert [(m.kind, m.outcome, m.local_date) for m in moments] == [
+    assert [(m.kind, m.outcome, m.local_date) for m in await harness.rows(Moment)] == [
         ("bid_noticed", "toward", date(2026, 11, 27)),
         ("stress_mine", "somewhat", date(2026, 11, 27)),
     ]
@@ -558,14 +589,14 @@ async def test_a_note_written_after_the_next_prompt_is_kept(harness: BotHarness)
     alex = await onboard(harness)
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
-    await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed"])
-    await alex.press("Add a note")
+    await answer_checkin(alex, QUIET_DAY)
+    await alex.press(WORDS.note_button)
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)  # Saturday's prompt arrives before Alex writes
 
     replies = await alex.send("Friday was lovely")
 
-    assert "Saved" in replies.text
+    assert replies.texts == [shown(TEXTS.notes.saved)]
     [note] = await harness.rows(Note)
     friday = (await harness.rows(Checkin, Checkin.local_date == date(2026, 11, 27)))[0]
     assert (note.body, note.checkin_id) == ("Friday was lovely", friday.id)
@@ -575,14 +606,13 @@ async def test_done_closes_the_note_question(harness: BotHarness) -> None:
     alex = await onboard(harness)
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     await run_dispatch(harness)
-    await answer_all(alex, ["None", "Made none", "Not stressed", "Not stressed"])
-    prompt = next(m for m in reversed(alex.chat) if "Evening check-in" in m.text)
-    await alex.press("Add a note", message=prompt)
-    await alex.press("Done for today", message=prompt)
+    prompt = await answer_checkin(alex, QUIET_DAY)
+    await alex.press(WORDS.note_button, message=prompt)
+    await alex.press(WORDS.done_button, message=prompt)
 
     replies = await alex.send("just chatting")
 
-    assert "not sure what to do with that" in replies.text
+    assert replies.texts == [shown(TEXTS.errors.unexpected_text)]
     assert await harness.rows(Note) == []
 
 
@@ -610,10 +640,10 @@ async def test_a_press_answered_too_late_still_goes_on(harness: BotHarness) -> N
         "answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired"
     )
 
-    replies = await alex.press("1–2")
+    replies = await alex.press_data(answer_button(checkin_message(alex), "bids_noticed", "few"))
 
-    assert "How did you mostly respond" in alex.last_message.text
-    assert "went wrong" not in replies.text
+    assert alex.last_message.text.endswith(checkin_question("bids_response"))
+    assert shown(TEXTS.errors.internal_error) not in replies.texts
     assert [a.value for a in await harness.rows(CheckinAnswer)] == ["few"]
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from bot.content import ContentError, load_texts, render
 from bot.content.texts import TEXTS_FILE
+from tests.harness import TEXTS, shown
+from tests.journeys import SUPPORT
 
 
 def write_variant(tmp_path: Path, edit: str, replacement: str) -> Path:
@@ -81,3 +83,26 @@ def test_every_text_key_is_used_by_the_code() -> None:
         if f".{key}" not in code
     ]
     assert unused == []
+
+
+# --- what the shipped texts must say, in whatever words --------------------------------------
+
+
+def test_the_first_words_say_what_the_bot_is_not_and_where_help_is() -> None:
+    welcome = shown(TEXTS.onboarding.welcome, first_name="Alex")
+
+    assert "therap" in welcome
+    assert "/support" in welcome
+
+
+def test_help_has_a_line_for_every_command_and_says_what_the_bot_is_not() -> None:
+    help_text = shown(TEXTS.help.text)
+
+    for command in TEXTS.commands:
+        assert f"/{command.command} – " in help_text
+    assert "not therapy" in help_text
+
+
+def test_support_names_emergency_numbers_and_where_to_find_a_helpline() -> None:
+    assert "emergency number" in SUPPORT
+    assert "findahelpline.com" in SUPPORT

@@ -12,19 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentError, Html, render
+from bot.content import ContentError, Html
 from bot.content.crisis import CRISIS_FILE, load_crisis_phrases
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import Checkin, Note, User
-from tests.harness import BotHarness, Replies, TelegramUser, shipped_content
-from tests.journeys import onboard, open_reflection, pair
-from tests.telegram_fake import visible_text
+from tests.harness import TEXTS, BotHarness, Replies, TelegramUser, shipped_content, shown
+from tests.journeys import QUIET_DAY, SUPPORT, answer_checkin, onboard, open_reflection, pair
 
-TEXTS = shipped_content().texts
-HELP = visible_text(render(TEXTS.crisis.reply, urgent=Html(TEXTS.support.urgent)), "HTML")
-SUPPORT = visible_text(render(TEXTS.support.text, urgent=Html(TEXTS.support.urgent)), "HTML")
-SAVED = visible_text(TEXTS.notes.saved, "HTML")
-UNEXPECTED = TEXTS.errors.unexpected_text
+HELP = shown(TEXTS.crisis.reply, urgent=Html(TEXTS.support.urgent))
+SAVED = shown(TEXTS.notes.saved)
+UNEXPECTED = shown(TEXTS.errors.unexpected_text)
 
 # Several phrasings of each family, inside longer messages, in capitals, with punctuation.
 CRISIS_MESSAGES = {
@@ -164,14 +161,16 @@ async def test_at_the_time_zone_question_help_comes_first_and_the_question_stays
 ) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")
+    await alex.press(TEXTS.onboarding.consent_yes_button)
 
     replies = await alex.send("she hit me again tonight")
 
     assert replies.texts == [HELP]
     [user] = await harness.rows(User)
     assert user.time_zone is None
-    assert "Europe/Berlin" in (await alex.send("Berlin")).text  # still the zone question
+    # Still the zone question.
+    saved = shown(TEXTS.onboarding.zone_saved, zone="Europe/Berlin", local_time="13:00")
+    assert saved in (await alex.send("Berlin")).texts
 
 
 async def test_a_photo_caption_and_an_edit_with_crisis_words_get_help(harness: BotHarness) -> None:
@@ -209,9 +208,8 @@ async def test_a_checkin_note_with_crisis_words_is_saved_and_answered_with_help(
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     assert harness.app is not None
     await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
-    for answer in ("None", "Made none", "Not stressed", "Not stressed"):
-        await alex.press(answer)
-    await alex.press("Add a note")
+    await answer_checkin(alex, QUIET_DAY)
+    await alex.press(TEXTS.checkin.note_button)
 
     replies = await alex.send("He pushed me against the wall. I'm afraid of him.")
 
@@ -227,8 +225,7 @@ async def test_a_note_too_long_to_keep_still_leads_with_help(harness: BotHarness
 
     replies = await alex.send("I want to die. " + "x" * 10_000)
 
-    assert replies.texts[0].startswith(HELP)
-    assert "longer than I can keep" in replies.text
+    assert replies.texts == [f"{HELP}\n\n{shown(TEXTS.notes.too_long, limit='4,000')}"]
     assert await harness.rows(Note) == []
 
 

@@ -59,8 +59,8 @@ from bot.storage.models import (
     User,
 )
 from tests.fuzz_updates import Case, Group, Person, Pools, Stream, UpdateFactory, random_name
-from tests.harness import BotHarness, TelegramUser
-from tests.journeys import invite_code, onboard, pair
+from tests.harness import TEXTS, BotHarness, TelegramUser, shown
+from tests.journeys import checkin_message, invite_code, onboard, pair
 from tests.telegram_fake import TEXT_LIMIT, ApiCall, BadRequestError, visible_text
 
 SEEDS = [int(seed) for seed in os.environ.get("FUZZ_SEED", "20261127").split(",")]
@@ -83,14 +83,6 @@ TICK = 1 / 30
 # --- set-up through the bot ------------------------------------------------------------------
 
 
-def checkin_message(person: TelegramUser) -> Any:
-    """The newest check-in message (its buttons carry ``ci:<id>:…``)."""
-    for message in reversed(person.chat):
-        if any(b.get("callback_data", "").startswith("ci:") for b in message.buttons):
-            return message
-    raise AssertionError(f"no check-in in {person.first_name}'s chat")
-
-
 def button_data(message: Any, contains: str) -> str:
     for button in message.buttons:
         if contains in button.get("callback_data", ""):
@@ -98,7 +90,7 @@ def button_data(message: Any, contains: str) -> str:
     raise AssertionError(f"no button with {contains!r} in {message}")
 
 
-async def answer_checkin(person: TelegramUser, rng: random.Random, items: int | None) -> None:
+async def answer_at_random(person: TelegramUser, rng: random.Random, items: int | None) -> None:
     """Answer ``items`` questions of the newest check-in (all of them with ``None``)."""
     message = checkin_message(person)
     answered = 0
@@ -168,12 +160,13 @@ async def set_up(harness: BotHarness, rng: random.Random) -> Cast:
     ]:
         users[person.key] = await onboard(harness, person.user_id, person.first_name, zone, at)
     await users["NIA"].send("/start")
-    await users["NIA"].press("Yes")  # and stops at the time zone question
+    # And stops at the time zone question.
+    await users["NIA"].press(TEXTS.onboarding.consent_yes_button)
 
     await pair(users["ALEX"], users["SAM"])
     code = invite_code(await users["KIM"].send("/pair"))
     await users["LEE"].send(f"/start {code}")
-    await users["LEE"].press("Yes, pair us")
+    await users["LEE"].press(TEXTS.pairing.confirm_button)
     await users["UMA"].send("/pair")  # left open: a code others can try
     await users["ZOE"].send("/pair")
 
@@ -191,10 +184,10 @@ async def set_up(harness: BotHarness, rng: random.Random) -> Cast:
         await send_due_checkins(harness.app.bot, services)
         for person in couple:
             user = users[person.key]
-            await answer_checkin(user, rng, None)
+            await answer_at_random(user, rng, None)
             await write_note(user, note_text("SECRET", person), share=False)
             await write_note(user, note_text("SHARED", person), share=True)
-    await answer_checkin(users["UMA"], rng, 2)
+    await answer_at_random(users["UMA"], rng, 2)
     await write_note(users["UMA"], note_text("SECRET", uma), share=False)
 
     for person in (alex, sam, kim, lee):
@@ -214,7 +207,7 @@ async def set_up(harness: BotHarness, rng: random.Random) -> Cast:
     # Saturday evening in Berlin: a check-in each, left partly answered for the stream.
     harness.clock.now = datetime(2026, 11, 28, 20, 31, tzinfo=UTC)
     await send_due_checkins(harness.app.bot, services)
-    await answer_checkin(users["ALEX"], rng, 1)
+    await answer_at_random(users["ALEX"], rng, 1)
     return cast
 
 
@@ -647,8 +640,7 @@ async def test_random_updates_never_crash_leak_or_corrupt(
     setup_seconds = time.perf_counter() - started
     services = harness.app.bot_data.services
     problems = Problems(seed)
-    texts = services.texts
-    group_hints = {texts.errors.group_chat, visible_text(texts.group.joined, "HTML")}
+    group_hints = {shown(TEXTS.errors.group_chat), shown(TEXTS.group.joined)}
     checker = Checker(harness, problems, group_hints)
     for record in caplog.records:
         if record.levelno >= logging.ERROR:

@@ -8,93 +8,127 @@ from pathlib import Path
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
-from bot.content import load_frameworks
-from bot.content.course import FRAMEWORKS_DIR
+from bot.content import Html, load_frameworks, render
+from bot.content.course import FRAMEWORKS_DIR, Section
 from bot.storage.models import Note
-from tests.harness import BotHarness
-from tests.journeys import STALE, onboard, open_reflection, pair
+from tests.harness import TEXTS, BotHarness, shown
+from tests.journeys import COURSE, STALE, onboard, open_reflection, pair, step_title
 from tests.telegram_fake import FakeBotApi
 
-COURSE = load_frameworks()["secure_base"]
 FIXTURES = Path(__file__).parent / "fixtures" / "frameworks"
+WORDS = TEXTS.lessons
+
+
+def overview(*partner_lines: str) -> str:
+    """/learn for someone who has not opened the course, with what it says of the partner."""
+    sections = "\n".join(
+        render(WORDS.overview_section, mark=WORDS.unvisited_mark, title=section.title)
+        for section in COURSE.sections
+    )
+    text = shown(
+        WORDS.overview, title=COURSE.title, tagline=COURSE.tagline, sections=Html(sections)
+    )
+    return "\n\n".join([text, "\n".join(partner_lines)]) if partner_lines else text
+
+
+def practice_page(step: Section) -> str:
+    """The body of a step's practice page."""
+    return shown(
+        WORDS.practice, practice=Html(step.practice or ""), reflection=Html(step.reflection or "")
+    )
+
+
+def checklist_labels(steps: list[Section], ticked: set[int]) -> list[str]:
+    return [
+        shown(
+            WORDS.checklist_done if step.step in ticked else WORDS.checklist_open,
+            label=step.checklist,
+        )
+        for step in steps
+    ]
 
 
 async def test_walk_the_whole_course_in_one_message_and_back(harness: BotHarness) -> None:
     alex = await onboard(harness)
 
-    overview = await alex.send("/learn")
-    assert "The Secure Base Strategy" in overview.text
-    assert "Five principles" in overview.text
+    assert (await alex.send("/learn")).texts == [overview()]
     course_message = alex.last_message
     messages_before = len(alex.chat)
 
-    await alex.press("Start", message=course_message)
+    await alex.press(WORDS.start_button, message=course_message)
     seen = [course_message.text]
     for _ in range(len(COURSE.pages()) - 1):
-        await alex.press("Next", message=course_message)
+        await alex.press(WORDS.next_button, message=course_message)
         seen.append(course_message.text)
 
-    assert "You've finished the course" in course_message.text
+    assert course_message.text == shown(COURSE.closing)
     assert len(alex.chat) == messages_before  # every move edited the same message
-    practice_pages = [text for text in seen if "This week's practice" in text]
-    assert len(practice_pages) == 4
+    for step in COURSE.steps:
+        assert sum(practice_page(step) in text for text in seen) == 1, step.title
     for section in COURSE.sections:
         assert any(section.title in text for text in seen), section.title
 
-    await alex.press("Start again", message=course_message)
-    assert "1/3" in course_message.text
-    await alex.press("Next", message=course_message)
-    await alex.press("Back", message=course_message)
-    assert "1/3" in course_message.text
-    await alex.press("Overview", message=course_message)
-    assert "Continue" in " ".join(b["text"] for b in course_message.buttons)
+    await alex.press(WORDS.restart_button, message=course_message)
+    assert course_message.text == seen[0]
+    await alex.press(WORDS.next_button, message=course_message)
+    await alex.press(WORDS.back_button, message=course_message)
+    assert course_message.text == seen[0]
+    await alex.press(WORDS.overview_button, message=course_message)
+    assert WORDS.continue_button in [b["text"] for b in course_message.buttons]
 
 
 async def test_learn_resumes_at_the_same_card_after_a_restart(harness: BotHarness) -> None:
     alex = await onboard(harness)
+    principles = next(section for section in COURSE.sections if section.id == "principles")
     await alex.send("/learn")
-    await alex.press("Five principles")
-    await alex.press("Next")
+    await alex.press(principles.title)
+    await alex.press(WORDS.next_button)
     where = alex.last_message.text
 
     await harness.restart()
     replies = await alex.send("/learn")
 
     assert replies.texts == [where]
-    assert "Five principles · 2/3" in where
+    header = shown(
+        WORDS.card_header, section=principles.title, position=2, total=len(principles.cards)
+    )
+    assert where == f"{header}\n\n{shown(principles.cards[1].text)}"
 
 
 async def test_reflection_is_private_until_shared(harness: BotHarness) -> None:
     alex = await onboard(harness)
+    step = COURSE.steps[1]
     await alex.send("/learn")
-    await alex.press("Step 2")
-    await alex.press("Next")
-    await alex.press("Next")
-    assert "This week's practice" in alex.last_message.text
+    await alex.press(step_title(2))
+    await alex.press(WORDS.next_button)
+    await alex.press(WORDS.next_button)
+    assert practice_page(step) in alex.last_message.text
 
-    prompt = await alex.press("Write my answer")
-    assert COURSE.steps[1].reflection in prompt.text
+    prompt = await alex.press(WORDS.reflect_button)
+    assert prompt.texts == [shown(WORDS.reflection_prompt, reflection=Html(step.reflection or ""))]
     saved = await alex.send("I missed two of Sam's texts today & felt bad <3")
 
-    assert "Only you can see this" in saved.text
+    assert saved.texts == [shown(TEXTS.notes.saved)]
     [note] = await harness.rows(Note)
     assert (note.framework_id, note.step, note.visibility) == ("secure_base", 2, "private")
     assert note.body == "I missed two of Sam's texts today & felt bad <3"
 
-    await alex.press("Share with my partner")
+    await alex.press(TEXTS.notes.share_button)
     assert (await harness.rows(Note))[0].visibility == "shared"
-    await alex.press("Make it private again")
+    assert alex.last_message.text == shown(TEXTS.notes.shared)
+    await alex.press(TEXTS.notes.unshare_button)
     assert (await harness.rows(Note))[0].visibility == "private"
+    assert alex.last_message.text == shown(TEXTS.notes.saved)
 
 
 async def test_text_without_an_open_question_is_not_a_reflection(harness: BotHarness) -> None:
     alex = await onboard(harness)
     await alex.send("/learn")
-    await alex.press("Step 1")
+    await alex.press(step_title(1))
 
     replies = await alex.send("this is just chatter")
 
-    assert "not sure what to do with that" in replies.text
+    assert replies.texts == [shown(TEXTS.errors.unexpected_text)]
     assert await harness.rows(Note) == []
 
 
@@ -108,9 +142,9 @@ async def test_overlong_reflection_is_refused_and_the_question_stays_open(
     sticker = await alex.send_sticker()
     fine = await alex.send("Needing Sam is not weakness.")
 
-    assert "longer than I can keep (4,000 characters at most)" in too_long.text
-    assert "only keep written answers" in sticker.text
-    assert "Saved" in fine.text
+    assert too_long.texts == [shown(TEXTS.notes.too_long, limit="4,000")]
+    assert sticker.texts == [shown(WORDS.reflection_not_text)]
+    assert fine.texts == [shown(TEXTS.notes.saved)]
     assert [n.body for n in await harness.rows(Note)] == ["Needing Sam is not weakness."]
 
 
@@ -119,7 +153,7 @@ async def test_checklist_toggles_persist(harness: BotHarness) -> None:
 
     await alex.send("/checklist")
     labels = [b["text"] for b in alex.last_message.buttons][:4]
-    assert labels == [f"⬜ {step.checklist}" for step in COURSE.steps]
+    assert labels == checklist_labels(COURSE.steps, ticked=set())
     await alex.press(COURSE.steps[1].checklist)
     await alex.press(COURSE.steps[3].checklist)
     await alex.press(COURSE.steps[3].checklist)  # and off again
@@ -127,9 +161,7 @@ async def test_checklist_toggles_persist(harness: BotHarness) -> None:
     await harness.restart()
     await alex.send("/checklist")
     labels = [b["text"] for b in alex.last_message.buttons][:4]
-    assert labels == [
-        f"{'✅' if n == 2 else '⬜'} {step.checklist}" for n, step in enumerate(COURSE.steps, 1)
-    ]
+    assert labels == checklist_labels(COURSE.steps, ticked={2})
 
 
 async def test_stale_and_forged_buttons_change_nothing(harness: BotHarness) -> None:
@@ -158,19 +190,18 @@ async def test_stale_and_forged_buttons_change_nothing(harness: BotHarness) -> N
 async def test_partner_sees_where_i_am_but_never_my_reflections(harness: BotHarness) -> None:
     alex = await onboard(harness)
     sam = await onboard(harness, 2002, "Sam")
-    replies = await alex.send("/pair")
-    code = replies.text.split("start=")[1][:10]
-    await sam.send(f"/join {code}")
-    await sam.press("Yes, pair us")
+    await pair(alex, sam)
 
-    assert "Sam hasn't opened the course yet" in (await alex.send("/learn")).text
+    not_started = shown(WORDS.partner_not_started, partner="Sam")
+    assert (await alex.send("/learn")).texts == [overview(not_started)]
     await open_reflection(sam, 3)
     await sam.send("A very private answer")
 
-    overview = await alex.send("/learn")  # Alex never moved: the overview again
+    replies = await alex.send("/learn")  # Alex never moved: the overview again
 
-    assert "Sam is at: Step 3 · Be a safe harbour" in overview.text
-    assert "private answer" not in overview.text
+    at_step_3 = shown(WORDS.partner_progress, partner="Sam", where=step_title(3))
+    assert replies.texts == [overview(at_step_3)]
+    assert "private answer" not in replies.text
 
 
 async def test_a_second_framework_is_just_a_file(
@@ -178,22 +209,22 @@ async def test_a_second_framework_is_just_a_file(
 ) -> None:
     shutil.copy(FRAMEWORKS_DIR / "secure_base.toml", tmp_path)
     shutil.copy(FIXTURES / "tiny.toml", tmp_path)
+    frameworks = load_frameworks(tmp_path)
+    tiny = frameworks["tiny_habits"]
     async with BotHarness(
-        settings, api=api, zone_finder=zone_finder, frameworks=load_frameworks(tmp_path)
+        settings, api=api, zone_finder=zone_finder, frameworks=frameworks
     ) as harness:
         alex = await onboard(harness)
         chooser = await alex.send("/learn")
-        assert "Which course" in chooser.text
-        await alex.press("Tiny Habits")
-        await alex.press("Start")
-        while "Done!" not in alex.last_message.text:
-            await alex.press("Next")
+        assert chooser.texts == [shown(WORDS.choose_framework)]
+        await alex.press(tiny.title)
+        await alex.press(WORDS.start_button)
+        while alex.last_message.text != shown(tiny.closing):
+            await alex.press(WORDS.next_button)
         await alex.send("/checklist")
-        assert "Tiny Habits: your checklist" in alex.last_message.text
-        assert [b["text"] for b in alex.last_message.buttons][:2] == [
-            "⬜ Picked an anchor",
-            "⬜ Celebrated a win",
-        ]
+        assert alex.last_message.text == shown(WORDS.checklist_title, title=tiny.title)
+        labels = [b["text"] for b in alex.last_message.buttons][:2]
+        assert labels == checklist_labels(tiny.steps, ticked=set())
 
 
 async def test_a_shared_reflection_reaches_the_partner_and_a_private_one_does_not(
@@ -203,17 +234,21 @@ async def test_a_shared_reflection_reaches_the_partner_and_a_private_one_does_no
     sam = await onboard(harness, 2002, "Sam")
     await pair(alex, sam)
     await sam.send("/learn")
-    await sam.press("Step 2")
-    await sam.press("Next")
-    await sam.press("Next")
+    await sam.press(step_title(2))
+    await sam.press(WORDS.next_button)
+    await sam.press(WORDS.next_button)
     for text, share in (("Sam's open words", True), ("Sam's own words", False)):
         await sam.send("/learn")  # back on the practice page where Sam left off
-        await sam.press("Write my answer")
+        await sam.press(WORDS.reflect_button)
         await sam.send(text)
         if share:
-            await sam.press("Share with my partner")
+            await sam.press(TEXTS.notes.share_button)
 
-    overview = (await alex.send("/learn")).text
+    replies = await alex.send("/learn")
 
-    assert "Sam shared, on Step 2 · Answer their bids: “Sam's open words”" in overview
-    assert "own words" not in overview
+    where = shown(WORDS.partner_progress, partner="Sam", where=step_title(2))
+    shared = shown(
+        WORDS.partner_reflection, partner="Sam", step=step_title(2), text="Sam's open words"
+    )
+    assert replies.texts == [overview(where, shared)]
+    assert "own words" not in replies.text

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.content import load_texts
+from bot.content import Html
 from tests.fake_server import FakeTelegramServer
+from tests.harness import TEXTS, shown, shown_pattern
 from tests.telegram_fake import BOT_ID
 
 # Every test here starts ``python -m bot`` as a subprocess.
@@ -234,6 +235,7 @@ def test_unreachable_bot_api_is_one_line_exit_1(tmp_path: Path) -> None:
 
 
 def test_onboarding_over_http_survives_a_restart(database_url: str, tmp_path: Path) -> None:
+    words = TEXTS.onboarding
     with FakeTelegramServer(TOKEN) as server:
         env = bot_environment(
             DATABASE_URL=database_url,
@@ -243,25 +245,35 @@ def test_onboarding_over_http_survives_a_restart(database_url: str, tmp_path: Pa
 
         with running_bot(env, tmp_path, "first") as bot:
             server.send_text(USER_ID, "/start")
-            server.wait_for_message(USER_ID, "Hi Alex", timeout=STARTUP_TIMEOUT, abort=bot.exited)
+            server.wait_for_message(
+                USER_ID,
+                shown(words.welcome, first_name="Alex"),
+                timeout=STARTUP_TIMEOUT,
+                abort=bot.exited,
+            )
             consent = server.wait_for_message(
-                USER_ID, "Is that okay", timeout=REPLY_TIMEOUT, abort=bot.exited
+                USER_ID, shown(words.consent_question), timeout=REPLY_TIMEOUT, abort=bot.exited
             )
 
             mark = server.mark()
             server.press_button(USER_ID, "consent:yes", message=consent)
-            server.wait_for_message(USER_ID, "where are you in time", after=mark, abort=bot.exited)
+            server.wait_for_message(
+                USER_ID, shown(words.ask_time_zone), after=mark, abort=bot.exited
+            )
 
             mark = server.mark()
             server.send_text(USER_ID, "Europe/Berlin")
+            # At whatever time it is in Berlin now.
+            saved = shown_pattern(words.zone_saved, zone="Europe/Berlin")
+            server.wait_for_message(USER_ID, saved, after=mark, abort=bot.exited)
             server.wait_for_message(
-                USER_ID, "Got it", "Europe/Berlin", after=mark, abort=bot.exited
+                USER_ID, shown(words.ask_checkin_time), after=mark, abort=bot.exited
             )
-            server.wait_for_message(USER_ID, "What time suits you", after=mark, abort=bot.exited)
 
             mark = server.mark()
             server.press_button(USER_ID, "time:21:00")
-            server.wait_for_message(USER_ID, "All set", "21:00", after=mark, abort=bot.exited)
+            done = shown(words.done, first_name="Alex", checkin_time="21:00", zone="Europe/Berlin")
+            server.wait_for_message(USER_ID, done, after=mark, abort=bot.exited)
 
             assert bot.terminate() == 0, bot.stderr[-3000:]
             bot.assert_token_never_printed()
@@ -269,7 +281,7 @@ def test_onboarding_over_http_survives_a_restart(database_url: str, tmp_path: Pa
 
         # Every update was confirmed before exiting, so a restart does not replay them.
         assert server.pending_updates() == []
-        expected_commands = [item.command for item in load_texts().commands]
+        expected_commands = [item.command for item in TEXTS.commands]
         assert [command["command"] for command in server.api.commands] == expected_commands
         assert all(call.ok for call in server.calls("setMyCommands"))
         answered = server.calls("answerCallbackQuery")
@@ -279,15 +291,21 @@ def test_onboarding_over_http_survives_a_restart(database_url: str, tmp_path: Pa
         with running_bot(env, tmp_path, "second") as bot:
             mark = server.mark()
             server.send_text(USER_ID, "/settings")
+            settings = TEXTS.settings
             summary = server.wait_for_message(
                 USER_ID,
-                "Europe/Berlin",
-                "21:00",
+                shown_pattern(
+                    settings.summary,
+                    zone="Europe/Berlin",
+                    checkin_time="21:00",
+                    weekly_day=settings.weekdays[6],
+                    pause_line=Html(settings.running_line),
+                    nudge=settings.nudge_off,
+                ),
                 after=mark,
                 timeout=STARTUP_TIMEOUT,
                 abort=bot.exited,
             )
-            assert "Your settings" in summary["text"]
             # Nothing from the first run was handled again.
             assert [m["text"] for m in server.sent_messages(USER_ID, after=mark)] == [
                 summary["text"]

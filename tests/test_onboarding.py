@@ -8,17 +8,40 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.storage.models import User
-from tests.harness import BotHarness
+from tests.harness import TEXTS, BotHarness, shown
 from tests.journeys import STALE
 from tests.telegram_fake import FakeBotApi
 
-MENU_BUTTONS = ["📖 Learn", "💞 Invite partner", "⚙️ Settings", "❓ Help", "🆘 Support"]
+MENU = TEXTS.menu
+MENU_BUTTONS = [
+    MENU.learn_button,
+    MENU.pair_button,
+    MENU.settings_button,
+    MENU.help_button,
+    MENU.support_button,
+]
+YES = TEXTS.onboarding.consent_yes_button
+
+
+def time_buttons(default: str) -> list[str]:
+    """The suggested times and the operator's default, in order, the default starred."""
+    times = sorted({*TEXTS.onboarding.suggested_times, default})
+    mark = TEXTS.onboarding.suggested_time_mark
+    return [shown(mark, time=at) if at == default else at for at in times]
+
+
+def done(name: str, at: str, zone: str) -> str:
+    return shown(TEXTS.onboarding.done, first_name=name, checkin_time=at, zone=zone)
+
+
+def zone_saved(zone: str, local_time: str) -> str:
+    return shown(TEXTS.onboarding.zone_saved, zone=zone, local_time=local_time)
 
 
 async def onboard(harness: BotHarness, user_id: int = 1001, name: str = "Alex") -> None:
     person = harness.user(user_id, name)
     await person.send("/start")
-    await person.press("Yes")
+    await person.press(YES)
     await person.send("Berlin")
     await person.press("21:00")
 
@@ -28,11 +51,13 @@ async def test_new_user_is_greeted_by_name_and_asked_for_consent(harness: BotHar
 
     replies = await alex.send("/start")
 
-    assert "Hi Alex" in replies.text
-    assert "not" in replies.text
-    assert "therap" in replies.text
+    welcome = shown(TEXTS.onboarding.welcome, first_name="Alex")
+    assert replies.texts == [welcome, shown(TEXTS.onboarding.consent_question)]
     consent = alex.last_message
-    assert [button["text"] for button in consent.buttons] == ["✅ Yes, that's okay", "Not now"]
+    assert [button["text"] for button in consent.buttons] == [
+        YES,
+        TEXTS.onboarding.consent_no_button,
+    ]
     assert await harness.rows(User) == []  # nothing stored before consent
 
 
@@ -40,19 +65,20 @@ async def test_full_onboarding_stores_zone_and_time_and_ends_on_menu(harness: Bo
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
 
-    replies = await alex.press("Yes")
-    assert "Thank you" in alex.chat[-2].text  # the consent message turned into thanks
-    assert "time zone" not in replies.toasts
-    assert "📍 Share my location" in alex.last_message.keyboard
+    replies = await alex.press(YES)
+    # The consent message turned into thanks; the press is answered without a toast.
+    assert alex.chat[-2].text == shown(TEXTS.onboarding.consent_accepted)
+    assert replies.toasts == [""]
+    assert alex.last_message.text == shown(TEXTS.onboarding.ask_time_zone)
+    assert TEXTS.onboarding.share_location_button in alex.last_message.keyboard
 
     replies = await alex.send("Europe/Berlin")
-    assert "Europe/Berlin" in replies.text
-    assert "13:00" in replies.text  # local time now (12:00 UTC is 13:00 in Berlin in winter)
-    assert [b["text"] for b in alex.last_message.buttons] == ["19:00", "⭐ 20:00", "21:00", "22:00"]
+    # The local time now: 12:00 UTC is 13:00 in Berlin in winter.
+    assert zone_saved("Europe/Berlin", "13:00") in replies.texts
+    assert [b["text"] for b in alex.last_message.buttons] == time_buttons("20:00")
 
     replies = await alex.press("21:00")
-    assert "All set, Alex" in replies.text
-    assert "21:00" in replies.text
+    assert replies.texts == [done("Alex", "21:00", "Europe/Berlin")]
     assert [b["text"] for b in alex.last_message.buttons] == MENU_BUTTONS
 
     [user] = await harness.rows(User)
@@ -74,11 +100,12 @@ async def test_operator_defaults_are_offered_first(
     async with BotHarness(custom, api=api, zone_finder=zone_finder) as harness:
         alex = harness.user(1001, "Alex")
         await alex.send("/start")
-        await alex.press("Yes")
-        assert alex.last_message.keyboard[:2] == ["📍 Share my location", "Europe/Madrid"]
+        await alex.press(YES)
+        share_location = TEXTS.onboarding.share_location_button
+        assert alex.last_message.keyboard[:2] == [share_location, "Europe/Madrid"]
         await alex.send("Europe/Madrid")
         labels = [b["text"] for b in alex.last_message.buttons]
-        assert labels == ["19:00", "20:00", "21:00", "⭐ 21:30", "22:00"]
+        assert labels == time_buttons("21:30")
         await alex.press("21:30")
         [user] = await harness.rows(User)
         assert user.checkin_time == time(21, 30)
@@ -87,11 +114,11 @@ async def test_operator_defaults_are_offered_first(
 async def test_time_zone_from_shared_location(harness: BotHarness) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")
+    await alex.press(YES)
 
     replies = await alex.send_location(latitude=35.68, longitude=139.69)  # Tokyo
 
-    assert "Asia/Tokyo" in replies.text
+    assert zone_saved("Asia/Tokyo", "21:00") in replies.texts
     [user] = await harness.rows(User)
     assert user.time_zone == "Asia/Tokyo"
 
@@ -99,12 +126,12 @@ async def test_time_zone_from_shared_location(harness: BotHarness) -> None:
 async def test_typed_offset_and_typed_time(harness: BotHarness) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")
+    await alex.press(YES)
 
-    assert "UTC+03:00" in (await alex.send("UTC+3")).text
+    assert zone_saved("UTC+03:00", "15:00") in (await alex.send("UTC+3")).texts
     replies = await alex.send("19:45")
 
-    assert "19:45" in replies.text
+    assert replies.texts == [done("Alex", "19:45", "UTC+03:00")]
     [user] = await harness.rows(User)
     assert (user.time_zone, user.checkin_time) == ("UTC+03:00", time(19, 45))
 
@@ -113,9 +140,9 @@ async def test_declining_consent_stores_nothing(harness: BotHarness) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
 
-    await alex.press("Not now")
+    await alex.press(TEXTS.onboarding.consent_no_button)
 
-    assert "haven't stored anything" in alex.last_message.text
+    assert alex.last_message.text == shown(TEXTS.onboarding.consent_declined)
     assert alex.last_message.buttons == []
     assert await harness.rows(User) == []
 
@@ -126,7 +153,7 @@ async def test_start_again_shows_menu_and_creates_no_second_user(harness: BotHar
 
     replies = await alex.send("/start")
 
-    assert "Welcome back, Alex" in replies.text
+    assert replies.texts == [shown(TEXTS.onboarding.welcome_back, first_name="Alex")]
     assert [b["text"] for b in alex.last_message.buttons] == MENU_BUTTONS
     assert len(await harness.rows(User)) == 1
 
@@ -134,7 +161,7 @@ async def test_start_again_shows_menu_and_creates_no_second_user(harness: BotHar
 async def test_double_tap_on_consent_creates_one_user(harness: BotHarness) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    consent, data = alex.find_button("Yes")
+    consent, data = alex.find_button(YES)
 
     await alex.press_data(data, message=consent)
     replies = await alex.press_data(data, message=consent)  # the same tap, delivered twice
@@ -146,13 +173,13 @@ async def test_double_tap_on_consent_creates_one_user(harness: BotHarness) -> No
 async def test_onboarding_resumes_after_restart(harness: BotHarness) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")
+    await alex.press(YES)
     await alex.send("Lisbon")
 
     await harness.restart()
     replies = await alex.send("8:30 pm")
 
-    assert "All set" in replies.text
+    assert replies.texts == [done("Alex", "20:30", "Europe/Lisbon")]
     [user] = await harness.rows(User)
     assert (user.time_zone, user.checkin_time) == ("Europe/Lisbon", time(20, 30))
 
@@ -160,12 +187,14 @@ async def test_onboarding_resumes_after_restart(harness: BotHarness) -> None:
 async def test_start_midway_repeats_the_open_question(harness: BotHarness) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")
+    await alex.press(YES)
 
     replies = await alex.send("/start")
 
-    assert "Let's finish setting up" in replies.text
-    assert "where are you in time" in replies.text
+    assert replies.texts == [
+        shown(TEXTS.onboarding.resume, first_name="Alex"),
+        shown(TEXTS.onboarding.ask_time_zone),
+    ]
     assert len(await harness.rows(User)) == 1
 
 
@@ -190,8 +219,8 @@ async def test_user_names_are_escaped(harness: BotHarness) -> None:
     replies = await mallory.send("/start")
 
     # The fake API rejects HTML that does not parse, so reaching here means it was escaped.
-    assert "Hi <b>Mal & Co</b>" in replies.text
-    await mallory.press("Yes")
+    assert shown(TEXTS.onboarding.welcome, first_name="<b>Mal & Co</b>") in replies.texts
+    await mallory.press(YES)
     await mallory.send("UTC")
     replies = await mallory.press("20:00")
-    assert "All set, <b>Mal & Co</b>!" in replies.text
+    assert replies.texts == [done("<b>Mal & Co</b>", "20:00", "UTC")]

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 from sqlalchemy import select, update
 
 from bot.storage.models import Couple, CoupleMember, Invite, User
-from tests.harness import BotHarness
+from tests.harness import TEXTS, BotHarness, shown
 from tests.journeys import STALE, invite_code, onboard, pair
+from tests.telegram_fake import BOT_USERNAME
+
+WORDS = TEXTS.pairing
+YES_PAIR = WORDS.confirm_button
+# The day everyone pairs (the harness clock's), as /partner shows it.
+PAIRED_SINCE = date(2026, 11, 27).strftime(WORDS.since_format)
+
+
+def refusal(kind: str, inviter: str = "", minutes: int = 0) -> list[str]:
+    """The one message of a refused code (texts: pairing.refusals.<kind>)."""
+    return [shown(getattr(WORDS.refusals, kind), inviter=inviter, minutes=minutes)]
+
+
+def offer(inviter: str) -> list[str]:
+    return [shown(WORDS.confirm_question, inviter=inviter)]
 
 
 async def active_couples(harness: BotHarness) -> list[set[int]]:
@@ -30,28 +46,40 @@ async def test_newcomer_pairs_from_a_forwarded_link(harness: BotHarness) -> None
     alex = await onboard(harness, 1001, "Alex")
     replies = await alex.send("/pair")
     code = invite_code(replies)
-    assert f"/join {code[:5]}-{code[5:]}" in replies.text
-    assert "48 hours" in replies.text
+    assert replies.texts == [
+        shown(WORDS.invite_created, hours=48),
+        shown(
+            WORDS.invite_message,
+            link=f"https://t.me/{BOT_USERNAME}?start={code}",
+            code=f"{code[:5]}-{code[5:]}",
+        ),
+    ]
 
     sam = harness.user(2002, "Sam")
     welcome = await sam.send(f"/start {code}")
-    assert "Alex invited you to pair up" in welcome.text
-    assert "Hi Sam" in welcome.text
+    invited = shown(WORDS.invited_newcomer, inviter="Alex")
+    assert welcome.texts == [
+        f"{invited}\n\n{shown(TEXTS.onboarding.welcome, first_name='Sam')}",
+        shown(TEXTS.onboarding.consent_question),
+    ]
 
-    consented = await sam.press("Yes")
-    assert "Alex invited you to pair up" in consented.text
-    assert "Pair with Alex?" in consented.text
+    consented = await sam.press(TEXTS.onboarding.consent_yes_button)
+    assert consented.texts == [shown(TEXTS.onboarding.consent_accepted), *offer("Alex")]
 
-    paired = await sam.press("Yes, pair us")
-    assert "You and Alex are now paired 💞" in paired.text
-    assert "where are you in time" in paired.text  # Sam's onboarding goes on
-    assert alex.last_message.text == "Sam accepted your invite: you're now paired 💞"
+    paired = await sam.press(YES_PAIR)
+    # Sam's onboarding goes on.
+    assert paired.texts == [
+        shown(WORDS.paired_you, partner="Alex"),
+        shown(TEXTS.onboarding.ask_time_zone),
+    ]
+    assert alex.last_message.text == shown(WORDS.paired_inviter, partner="Sam")
     assert await active_couples(harness) == [{1001, 2002}]
 
     await sam.send("Lisbon")
     await sam.press("21:00")
-    assert "paired with Sam since 27 November 2026" in (await alex.send("/partner")).text
-    assert "paired with Alex" in (await sam.send("/partner")).text
+    for person, partner in ((alex, "Sam"), (sam, "Alex")):
+        status = shown(WORDS.partner_status, partner=partner, since=PAIRED_SINCE)
+        assert (await person.send("/partner")).texts == [status]
 
 
 async def test_typed_code_in_any_case_with_spaces(harness: BotHarness) -> None:
@@ -60,8 +88,8 @@ async def test_typed_code_in_any_case_with_spaces(harness: BotHarness) -> None:
     code = invite_code(await alex.send("/pair"))
 
     replies = await sam.send(f"/join {code[:5].lower()} {code[5:].lower()}")
-    assert "Pair with Alex?" in replies.text
-    await sam.press("Yes, pair us")
+    assert replies.texts == offer("Alex")
+    await sam.press(YES_PAIR)
 
     assert await active_couples(harness) == [{1001, 2002}]
 
@@ -69,7 +97,7 @@ async def test_typed_code_in_any_case_with_spaces(harness: BotHarness) -> None:
 async def test_menu_button_gives_an_invite(harness: BotHarness) -> None:
     alex = await onboard(harness, 1001, "Alex")
 
-    replies = await alex.press("Invite partner")
+    replies = await alex.press(TEXTS.menu.pair_button)
 
     invite_code(replies)
     assert any(button.get("url", "").startswith("https://t.me/share/url?") for button in
@@ -82,13 +110,13 @@ async def test_decline_tells_the_inviter_kindly(harness: BotHarness) -> None:
     code = invite_code(await alex.send("/pair"))
     await sam.send(f"/join {code}")
 
-    replies = await sam.press("No, thanks")
+    replies = await sam.press(WORDS.decline_button)
 
-    assert "no pairing" in replies.text
-    assert "Sam decided not to pair right now" in alex.last_message.text
+    assert replies.texts == [shown(WORDS.declined_you)]
+    assert alex.last_message.text == shown(WORDS.declined_inviter, partner="Sam")
     assert await active_couples(harness) == []
     again = await sam.send(f"/join {code}")  # a declined invite is closed
-    assert "already been used" in again.text
+    assert again.texts == refusal("used")
 
 
 async def test_refusals(harness: BotHarness) -> None:
@@ -97,17 +125,18 @@ async def test_refusals(harness: BotHarness) -> None:
     kim = await onboard(harness, 3003, "Kim")
     code = invite_code(await alex.send("/pair"))
 
-    assert "your own invite" in (await alex.send(f"/join {code}")).text
-    assert "don't know that code" in (await sam.send("/join ABCDE-FGHJK")).text
-    assert "Send the code with the command" in (await sam.send("/join")).text
+    assert (await alex.send(f"/join {code}")).texts == refusal("own")
+    assert (await sam.send("/join ABCDE-FGHJK")).texts == refusal("unknown")
+    assert (await sam.send("/join")).texts == [shown(WORDS.join_usage)]
 
     await sam.send(f"/join {code}")
-    await sam.press("Yes, pair us")
-    assert "already been used" in (await kim.send(f"/join {code}")).text
+    await sam.press(YES_PAIR)
+    assert (await kim.send(f"/join {code}")).texts == refusal("used")
 
     kim_code = invite_code(await kim.send("/pair"))
-    assert "already paired" in (await sam.send(f"/join {kim_code}")).text
-    assert "already paired with Sam" in (await alex.send("/pair")).text
+    assert (await sam.send(f"/join {kim_code}")).texts == refusal("already_paired")
+    already = shown(WORDS.already_paired, partner="Sam")
+    assert (await alex.send("/pair")).texts == [already]
     assert await active_couples(harness) == [{1001, 2002}]
 
 
@@ -119,7 +148,7 @@ async def test_expired_invite(harness: BotHarness) -> None:
     harness.clock.advance(hours=48, seconds=1)
     replies = await sam.send(f"/join {code}")
 
-    assert "That invite has expired. Ask Alex to send a new one with /pair." in replies.text
+    assert replies.texts == refusal("expired", inviter="Alex")
 
 
 async def test_asking_again_replaces_the_invite(harness: BotHarness) -> None:
@@ -129,8 +158,8 @@ async def test_asking_again_replaces_the_invite(harness: BotHarness) -> None:
     second = invite_code(await alex.send("/pair"))
 
     assert first != second
-    assert "already been used" in (await sam.send(f"/join {first}")).text
-    assert "Pair with Alex?" in (await sam.send(f"/join {second}")).text
+    assert (await sam.send(f"/join {first}")).texts == refusal("used")
+    assert (await sam.send(f"/join {second}")).texts == offer("Alex")
 
 
 async def test_invite_whose_author_paired_with_someone_else(harness: BotHarness) -> None:
@@ -141,9 +170,9 @@ async def test_invite_whose_author_paired_with_someone_else(harness: BotHarness)
     await kim.send(f"/join {code}")  # Kim looks at it but does not confirm yet
     await pair(sam, alex)  # meanwhile Alex pairs with Sam through Sam's invite
 
-    replies = await kim.press("Yes, pair us")
+    replies = await kim.press(YES_PAIR)
 
-    assert "Alex has paired with someone else since" in replies.text
+    assert replies.texts == refusal("inviter_paired", inviter="Alex")
     assert await active_couples(harness) == [{1001, 2002}]
 
 
@@ -155,12 +184,12 @@ async def test_inviter_who_blocked_the_bot_or_left(harness: BotHarness) -> None:
         await session.execute(update(User).where(User.telegram_id == 1001).values(active=False))
         await session.commit()
 
-    assert "Alex isn't reachable here right now" in (await sam.send(f"/join {code}")).text
+    assert (await sam.send(f"/join {code}")).texts == refusal("inviter_unavailable", "Alex")
     async with harness.session() as session:
         await session.execute(update(User).where(User.telegram_id == 1001).values(active=True))
         await session.delete(await session.scalar(select(User).where(User.telegram_id == 1001)))
         await session.commit()
-    assert "don't know that code" in (await sam.send(f"/join {code}")).text
+    assert (await sam.send(f"/join {code}")).texts == refusal("unknown")
 
 
 async def test_guessing_is_slowed_down(harness: BotHarness) -> None:
@@ -169,12 +198,12 @@ async def test_guessing_is_slowed_down(harness: BotHarness) -> None:
     code = invite_code(await alex.send("/pair"))
 
     for guess in ["AAAAAAAAAA", "BBBBBBBBBB", "CCCCCCCCCC", "DDDDDDDDDD", "not-a-code"]:
-        assert "don't know that code" in (await mallory.send(f"/join {guess}")).text
+        assert (await mallory.send(f"/join {guess}")).texts == refusal("unknown")
     blocked = await mallory.send(f"/join {code}")  # even the right code must wait now
 
-    assert "Please wait 10 minutes" in blocked.text
+    assert blocked.texts == refusal("too_many_attempts", minutes=10)
     harness.clock.advance(minutes=10, seconds=1)
-    assert "Pair with Alex?" in (await mallory.send(f"/join {code}")).text
+    assert (await mallory.send(f"/join {code}")).texts == offer("Alex")
 
 
 async def test_double_tap_and_forged_buttons_change_nothing(harness: BotHarness) -> None:
@@ -182,7 +211,7 @@ async def test_double_tap_and_forged_buttons_change_nothing(harness: BotHarness)
     sam = await onboard(harness, 2002, "Sam")
     code = invite_code(await alex.send("/pair"))
     await sam.send(f"/join {code}")
-    question, data = sam.find_button("Yes, pair us")
+    question, data = sam.find_button(YES_PAIR)
     await sam.press_data(data, message=question)
 
     again = await sam.press_data(data, message=question)
@@ -200,17 +229,17 @@ async def test_unpair_tells_the_other_and_allows_pairing_again(harness: BotHarne
     await pair(alex, sam)
 
     question = await sam.send("/unpair")
-    assert "End your pairing with Alex?" in question.text
-    kept = await sam.press("Keep it")
-    assert "nothing changed" in kept.text
+    assert question.texts == [shown(WORDS.unpair_question, partner="Alex")]
+    kept = await sam.press(WORDS.unpair_cancel_button)
+    assert kept.texts == [shown(WORDS.unpair_kept)]
     assert await active_couples(harness) == [{1001, 2002}]
 
     await sam.send("/unpair")
-    replies = await sam.press("End pairing")
-    assert "Your pairing with Alex has ended" in replies.text
-    assert "Sam has ended your pairing" in alex.last_message.text
+    replies = await sam.press(WORDS.unpair_confirm_button)
+    assert replies.texts == [shown(WORDS.unpaired_you, partner="Alex")]
+    assert alex.last_message.text == shown(WORDS.unpaired_partner, partner="Sam")
     assert await active_couples(harness) == []
-    assert "not paired yet" in (await alex.send("/partner")).text
+    assert (await alex.send("/partner")).texts == [shown(WORDS.not_paired)]
 
     await pair(kim, alex)
     assert await active_couples(harness) == [{1001, 3003}]
@@ -221,7 +250,7 @@ async def test_old_unpair_button_after_repairing_does_nothing(harness: BotHarnes
     sam = await onboard(harness, 2002, "Sam")
     await pair(alex, sam)
     await sam.send("/unpair")
-    question, data = sam.find_button("End pairing")
+    question, data = sam.find_button(WORDS.unpair_confirm_button)
     await sam.press_data(data, message=question)
     await pair(alex, sam)
 
@@ -238,15 +267,16 @@ async def test_partner_who_blocked_the_bot(harness: BotHarness) -> None:
     await sam.send(f"/join {code}")
     harness.api.blocked_chats.add(1001)
 
-    replies = await sam.press("Yes, pair us")
+    replies = await sam.press(YES_PAIR)
 
-    assert "You and Alex are now paired" in replies.text
+    assert replies.texts == [shown(WORDS.paired_you, partner="Alex")]
     assert await active_couples(harness) == [{1001, 2002}]
     async with harness.session() as session:
         assert await session.scalar(select(User.active).where(User.telegram_id == 1001)) is False
 
     await sam.send("/unpair")
-    assert "has ended" in (await sam.press("End pairing")).text
+    ended = await sam.press(WORDS.unpair_confirm_button)
+    assert ended.texts == [shown(WORDS.unpaired_you, partner="Alex")]
     assert await active_couples(harness) == []
 
     harness.api.blocked_chats.discard(1001)
@@ -261,11 +291,11 @@ async def test_names_are_escaped_everywhere(harness: BotHarness) -> None:
     code = invite_code(await alex.send("/pair"))
 
     offered = await sam.send(f"/join {code}")
-    paired = await sam.press("Yes, pair us")
+    paired = await sam.press(YES_PAIR)
 
-    assert "Pair with <i>Al & Co</i>?" in offered.text
-    assert "You and <i>Al & Co</i> are now paired" in paired.text
-    assert alex.last_message.text.startswith("Sam </b> accepted your invite")
+    assert offered.texts == offer("<i>Al & Co</i>")
+    assert paired.texts == [shown(WORDS.paired_you, partner="<i>Al & Co</i>")]
+    assert alex.last_message.text == shown(WORDS.paired_inviter, partner="Sam </b>")
 
 
 async def test_fifty_simultaneous_redemptions_make_one_couple(harness: BotHarness) -> None:
@@ -275,7 +305,7 @@ async def test_fifty_simultaneous_redemptions_make_one_couple(harness: BotHarnes
     buttons = []
     for person in people:
         await person.send(f"/join {code}")
-        buttons.append(person.find_button("Yes, pair us"))
+        buttons.append(person.find_button(YES_PAIR))
 
     results = await asyncio.gather(
         *(
@@ -284,14 +314,11 @@ async def test_fifty_simultaneous_redemptions_make_one_couple(harness: BotHarnes
         )
     )
 
-    winners = [r for r in results if "are now paired" in r.text]
+    winners = [r for r in results if r.texts == [shown(WORDS.paired_you, partner="Alex")]]
     assert len(winners) == 1
     # Depending on when each one looked, the invite was used or Alex was taken: both true.
-    assert all(
-        "already been used" in r.text or "Alex has paired with someone else" in r.text
-        for r in results
-        if r not in winners
-    )
+    losing = (refusal("used"), refusal("inviter_paired", inviter="Alex"))
+    assert all(r.texts in losing for r in results if r not in winners)
     couples = await active_couples(harness)
     assert len(couples) == 1
     assert 1001 in couples[0]
@@ -307,5 +334,5 @@ async def test_forged_invite_buttons_count_as_wrong_guesses(harness: BotHarness)
         assert (await mallory.press_data(f"pair:yes:{guess}")).toasts == [STALE]
 
     replies = await mallory.send(f"/join {code}")
-    assert "Please wait" in replies.text
+    assert replies.texts == refusal("too_many_attempts", minutes=10)
     assert await active_couples(harness) == []

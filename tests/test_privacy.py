@@ -16,8 +16,11 @@ from bot.storage.models import (
     Note,
     User,
 )
-from tests.harness import BotHarness, TelegramUser
-from tests.journeys import onboard, open_reflection, pair
+from tests import updates
+from tests.harness import TEXTS, BotHarness, TelegramUser, shown
+from tests.journeys import COURSE, SUPPORT, answer_checkin, onboard, open_reflection, pair
+
+WORDS = TEXTS.privacy
 
 
 async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
@@ -28,19 +31,22 @@ async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     assert harness.app is not None
     await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
+    answers = {
+        "bids_noticed": "few",
+        "bids_response": "toward",
+        "bids_made": "met",
+        "my_stress": "calm",
+        "partner_stress": "calm",
+    }
     for person, note in ((alex, "Alex's private words"), (sam, "Sam's private words")):
-        prompt = next(m for m in reversed(person.chat) if "Evening check-in" in m.text)
-        for label in ["1–2", "Turned toward", "Met", "Not stressed", "Not stressed"]:
-            await person.press(label, message=prompt)
-        await person.press("Add a note", message=prompt)
-        await person.send(note)
+        await answer_checkin(person, answers, note=note)
     await alex.send("/bid")
-    await alex.press("I reached out")
-    await alex.press("They turned toward me")
+    await alex.press(TEXTS.moments.bid_made_button)
+    await alex.press(TEXTS.moments.outcomes["bid_made"]["met"])
     await open_reflection(alex, 1)
     await alex.send("Alex's reflection")
     await alex.send("/checklist")
-    await alex.press("Accepted")
+    await alex.press(COURSE.steps[0].checklist)
     return alex, sam
 
 
@@ -54,7 +60,7 @@ async def test_export_holds_everything_of_mine_and_nothing_of_my_partners(
     [document] = [m for m in alex.chat if m.kind == "document"]
     assert document.file is not None
     name, content = document.file
-    assert name == "secure-base-export-2026-11-27.json"
+    assert name == shown(WORDS.export_filename, day="2026-11-27")
     data = json.loads(content)
     assert data["profile"]["time_zone"] == "Europe/Berlin"
     assert data["pairing_history"][0]["partner"] == "Sam"
@@ -64,24 +70,25 @@ async def test_export_holds_everything_of_mine_and_nothing_of_my_partners(
     assert data["checklist"][0]["step"] == 1
     assert data["lessons"][0]["framework"] == "secure_base"
     assert "Sam's private words" not in content.decode()
-    assert "1 check-ins, 1 moments, 2 notes" in replies.text
+    assert replies.texts == [shown(WORDS.export_summary, checkins=1, moments=1, notes=2)]
 
 
 async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness) -> None:
     alex, sam = await a_full_life(harness)
     question = await alex.send("/delete")
-    assert "can't be undone" in question.text
+    assert question.texts == [shown(WORDS.delete_question)]
 
-    kept = await alex.press("Keep my data")
-    assert "nothing was deleted" in kept.text
+    kept = await alex.press(WORDS.delete_cancel_button)
+    assert kept.texts == [shown(WORDS.delete_kept)]
     assert len(await harness.rows(User)) == 2
 
     await alex.send("/delete")
-    done = await alex.press("Delete everything")
+    done = await alex.press(WORDS.delete_confirm_button)
 
-    assert "Everything I kept about you is erased" in done.text
-    assert "Alex has ended your pairing" in sam.last_message.text
-    assert "delet" not in sam.last_message.text.lower()  # the partner learns nothing more
+    assert done.texts == [shown(WORDS.deleted)]
+    # The partner learns that the pairing ended, and nothing more.
+    assert sam.last_message.text == shown(TEXTS.pairing.unpaired_partner, partner="Alex")
+    assert "delet" not in sam.last_message.text.lower()
     assert len(await harness.rows(User, User.telegram_id == 1001)) == 0
     for model in (Note, Moment, LessonProgress):
         assert len(await harness.rows(model, model.user_id != 2)) == 0
@@ -89,10 +96,14 @@ async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness)
     assert len(await harness.rows(Checkin, Checkin.user_id != 2)) == 0
     assert len(await harness.rows(CheckinAnswer)) == 5  # Sam's answers only
     assert len(await harness.rows(CoupleMember, CoupleMember.ended_at.is_(None))) == 0
-    assert "not paired yet" in (await sam.send("/partner")).text
+    assert (await sam.send("/partner")).texts == [shown(TEXTS.pairing.not_paired)]
 
     again = await alex.send("/start")
-    assert "Hi Alex" in again.text  # starts fresh: greeted as new, asked for consent again
+    # Alex starts fresh: greeted as new, asked for consent again.
+    assert again.texts == [
+        shown(TEXTS.onboarding.welcome, first_name="Alex"),
+        shown(TEXTS.onboarding.consent_question),
+    ]
 
 
 async def test_delete_also_forgets_wrong_code_attempts(harness: BotHarness) -> None:
@@ -101,7 +112,7 @@ async def test_delete_also_forgets_wrong_code_attempts(harness: BotHarness) -> N
     assert len(await harness.rows(CodeAttempt)) == 1
 
     await mallory.send("/delete")
-    await mallory.press("Delete everything")
+    await mallory.press(WORDS.delete_confirm_button)
 
     assert len(await harness.rows(CodeAttempt)) == 0
 
@@ -111,32 +122,23 @@ async def test_support_is_one_command_away_for_everyone(harness: BotHarness) -> 
 
     replies = await stranger.send("/support")
 
-    assert "emergency number" in replies.text
-    assert "findahelpline.com" in replies.text
-    assert "/support" in (await stranger.send("/help")).text
-    assert "/support" in (await stranger.send("/start")).text
+    # The help and the first words point to it (what they must say: tests/test_content.py).
+    assert replies.texts == [SUPPORT]
+    assert (await stranger.send("/help")).texts == [shown(TEXTS.help.text)]
+    welcome = shown(TEXTS.onboarding.welcome, first_name="Robin")
+    assert welcome in (await stranger.send("/start")).texts
 
 
 async def test_the_bot_leaves_groups_it_is_added_to(harness: BotHarness) -> None:
-    payload = {
-        "my_chat_member": {
-            "chat": {"id": -100777, "type": "supergroup", "title": "Friends"},
-            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"},
-            "date": 1_700_000_000,
-            "old_chat_member": {
-                "status": "left",
-                "user": harness.api.bot_user(),
-            },
-            "new_chat_member": {
-                "status": "member",
-                "user": harness.api.bot_user(),
-            },
-        }
-    }
+    friends = updates.group_chat(-100777, "supergroup", "Friends")
+    added = updates.member_update(
+        friends, updates.user(1001, "Alex"), 1_700_000_000, harness.api.bot_user(), "left", "member"
+    )
+    payload = {"my_chat_member": added}
 
     replies = await harness.feed(payload)
 
-    assert "only work in private chats" in replies.text
+    assert replies.texts == [shown(TEXTS.group.joined)]
     assert -100777 in harness.api.left_chats
 
 

@@ -8,14 +8,15 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.storage.models import User
-from tests.harness import BotHarness, TelegramUser
+from tests.harness import TEXTS, BotHarness, TelegramUser, shown
+from tests.journeys import settings_summary
 from tests.telegram_fake import FakeBotApi
 
 
 async def onboarded(harness: BotHarness) -> TelegramUser:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")
+    await alex.press(TEXTS.onboarding.consent_yes_button)
     await alex.send("Berlin")
     await alex.press("20:00")
     return alex
@@ -26,18 +27,17 @@ async def test_settings_show_zone_local_time_and_checkin_time(harness: BotHarnes
 
     replies = await alex.send("/settings")
 
-    assert "Time zone: Europe/Berlin (it's 13:00 there now)" in replies.text
-    assert "Evening check-in: 20:00" in replies.text
-    assert "Weekly question: Sunday" in replies.text
-    assert "Check-ins: on" in replies.text
+    # Sunday (6) is everyone's weekly question day until they choose another.
+    assert replies.texts == [settings_summary("Europe/Berlin", "13:00", "20:00", weekly_day=6)]
     labels = [b["text"] for b in alex.last_message.buttons]
+    words = TEXTS.settings
     assert labels == [
-        "🌍 Change time zone",
-        "🕗 Change check-in time",
-        "📅 Weekly question day",
-        "⏸ Pause for a week",
-        "🔔 Partner check-in note: turn on",
-        "Done",
+        words.change_zone_button,
+        words.change_time_button,
+        words.weekly_day_button,
+        words.pause_button,
+        shown(words.nudge_button, state=words.nudge_on),
+        words.close_button,
     ]
 
 
@@ -45,11 +45,11 @@ async def test_change_time_zone_moves_the_next_checkin(harness: BotHarness) -> N
     alex = await onboarded(harness)
     await alex.send("/settings")
 
-    await alex.press("Change time zone")
-    assert "📍 Share my location" in alex.last_message.keyboard
+    await alex.press(TEXTS.settings.change_zone_button)
+    assert TEXTS.onboarding.share_location_button in alex.last_message.keyboard
     replies = await alex.send("America/New_York")
 
-    assert "Time zone: America/New_York" in replies.text
+    assert settings_summary("America/New_York", "07:00", "20:00") in replies.texts
     [user] = await harness.rows(User, User.telegram_id == 1001)
     assert user.time_zone == "America/New_York"
     assert user.pending_input is None
@@ -61,11 +61,11 @@ async def test_change_checkin_time_by_typing(harness: BotHarness) -> None:
     alex = await onboarded(harness)
     await alex.send("/settings")
 
-    await alex.press("Change check-in time")
+    await alex.press(TEXTS.settings.change_time_button)
     replies = await alex.send("7:15 pm")
 
-    assert "Your check-in now comes at 19:15" in replies.text
-    assert "Evening check-in: 19:15" in replies.text
+    changed = shown(TEXTS.settings.time_changed, checkin_time="19:15")
+    assert replies.texts == [f"{changed}\n\n{settings_summary('Europe/Berlin', '13:00', '19:15')}"]
     [user] = await harness.rows(User, User.telegram_id == 1001)
     assert user.checkin_time == time(19, 15)
     assert user.next_checkin_at == datetime(2026, 11, 27, 18, 15, tzinfo=UTC)
@@ -74,7 +74,7 @@ async def test_change_checkin_time_by_typing(harness: BotHarness) -> None:
 async def test_change_checkin_time_by_button(harness: BotHarness) -> None:
     alex = await onboarded(harness)
     await alex.send("/settings")
-    await alex.press("Change check-in time")
+    await alex.press(TEXTS.settings.change_time_button)
 
     await alex.press("22:00")
 
@@ -86,7 +86,7 @@ async def test_change_checkin_time_by_button(harness: BotHarness) -> None:
 async def test_checkin_time_earlier_than_now_schedules_tomorrow(harness: BotHarness) -> None:
     alex = await onboarded(harness)
     await alex.send("/settings")
-    await alex.press("Change check-in time")
+    await alex.press(TEXTS.settings.change_time_button)
 
     await alex.send("09:00")  # it is 13:00 in Berlin already
 
@@ -97,13 +97,13 @@ async def test_checkin_time_earlier_than_now_schedules_tomorrow(harness: BotHarn
 async def test_cancel_a_settings_change(harness: BotHarness) -> None:
     alex = await onboarded(harness)
     await alex.send("/settings")
-    await alex.press("Change time zone")
+    await alex.press(TEXTS.settings.change_zone_button)
 
     replies = await alex.send("/cancel")
-    assert replies.texts == ["Okay, cancelled. Nothing was changed."]
+    assert replies.texts == [shown(TEXTS.errors.cancelled)]
     replies = await alex.send("Tokyo")  # no longer taken as a zone
 
-    assert "not sure what to do with that" in replies.text
+    assert replies.texts == [shown(TEXTS.errors.unexpected_text)]
     [user] = await harness.rows(User, User.telegram_id == 1001)
     assert user.time_zone == "Europe/Berlin"
 
@@ -113,45 +113,45 @@ async def test_cancel_with_nothing_open(harness: BotHarness) -> None:
 
     replies = await alex.send("/cancel")
 
-    assert replies.texts == ["There's nothing to cancel right now."]
+    assert replies.texts == [shown(TEXTS.errors.nothing_to_cancel)]
 
 
 async def test_done_closes_the_settings(harness: BotHarness) -> None:
     alex = await onboarded(harness)
     await alex.send("/settings")
 
-    await alex.press("Done")
+    await alex.press(TEXTS.settings.close_button)
 
     assert alex.last_message.buttons == []
-    assert "Settings saved" in alex.last_message.text
+    summary = settings_summary("Europe/Berlin", "13:00", "20:00")
+    assert alex.last_message.text == f"{summary}\n\n{shown(TEXTS.settings.closed)}"
 
 
 async def test_settings_during_onboarding_repeats_the_question(harness: BotHarness) -> None:
     alex = harness.user(1001, "Alex")
     await alex.send("/start")
-    await alex.press("Yes")
+    await alex.press(TEXTS.onboarding.consent_yes_button)
 
     replies = await alex.send("/settings")
 
-    assert "where are you in time" in replies.text
+    assert replies.texts == [shown(TEXTS.onboarding.ask_time_zone)]
 
 
-async def test_help_lists_every_command_with_a_line_each(harness: BotHarness) -> None:
+async def test_help_for_anyone(harness: BotHarness) -> None:
     replies = await harness.user(3003, "Kim").send("/help")
 
-    for command in harness.api.commands:
-        assert f"/{command['command']} – " in replies.text
-    assert "not therapy" in replies.text
+    # What it must say: tests/test_content.py.
+    assert replies.texts == [shown(TEXTS.help.text)]
 
 
 async def test_menu_buttons(harness: BotHarness) -> None:
     alex = await onboarded(harness)
 
-    settings = await alex.press("Settings")
-    help_ = await alex.press("Help")
+    settings = await alex.press(TEXTS.menu.settings_button)
+    help_ = await alex.press(TEXTS.menu.help_button)
 
-    assert "Your settings" in settings.text
-    assert "What I can do" in help_.text
+    assert settings.texts == [settings_summary("Europe/Berlin", "13:00", "20:00")]
+    assert help_.texts == [shown(TEXTS.help.text)]
 
 
 async def test_stats_for_operators_only(
@@ -165,6 +165,13 @@ async def test_stats_for_operators_only(
         operator = await harness.user(9001, "Operator").send("/stats")
         partner = await harness.user(1001, "Alex").send("/stats")
 
-        assert "People: 1 (1 fully set up, 1 new this week)" in operator.text
-        assert "Couples: 0" in operator.text
-        assert partner.texts == ["I don't know that command. /help lists everything I can do."]
+        stats = shown(
+            TEXTS.admin.stats,
+            users=1,
+            onboarded=1,
+            joined_last_week=1,
+            inactive=0,
+            active_couples=0,
+        )
+        assert operator.texts == [stats]
+        assert partner.texts == [shown(TEXTS.errors.unknown_command)]

@@ -165,10 +165,9 @@ async def test_a_flood_from_one_person_holds_one_slot_of_the_running_limit(
     gate = request.hold("answerCallbackQuery")
     before = len(api.calls)
 
+    presses = [alex.press_update("settings:time") for _ in range(flood)]
     async with asyncio.TaskGroup() as tasks:
-        tasks.create_task(
-            harness.feed_as_polled([alex.press_update("settings:time") for _ in range(flood)])
-        )
+        tasks.create_task(harness.feed_as_polled(presses))
         await until(lambda: processor.in_flight(alex.user_id) == flood)
         await harness.feed_as_polled([sam.text_update("/help")])
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from bot.content import Html, render
 from bot.jobs.checkin_sender import send_due_checkins
-from tests.harness import BotHarness, TelegramUser, callback_query_json, sender_json
-from tests.journeys import STALE, onboard, pair
+from bot.services.weekly import MAX_WEEKS_BACK
+from tests import updates
+from tests.harness import TEXTS, BotHarness, shown
+from tests.journeys import (
+    QUIET_DAY,
+    STALE,
+    answer_checkin,
+    checkin_header,
+    onboard,
+    pair,
+    settings_summary,
+)
+from tests.telegram_fake import visible_text
+
+WORDS = TEXTS.us
+FRIDAY = date(2026, 11, 27)
 
 
 async def evening(harness: BotHarness, when: datetime) -> None:
@@ -15,13 +30,19 @@ async def evening(harness: BotHarness, when: datetime) -> None:
     await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
-async def answer(person: TelegramUser, choices: list[str], note: str | None = None) -> None:
-    prompt = next(m for m in reversed(person.chat) if "Evening check-in" in m.text)
-    for label in choices:
-        await person.press(label, message=prompt)
-    if note is not None:
-        await person.press("Add a note", message=prompt)
-        await person.send(note)
+def day(value: date) -> str:
+    """A day as the week names it in its lines ("Tue")."""
+    return value.strftime(WORDS.short_day_format)
+
+
+def week_title(last: date, *, together: bool = True) -> str:
+    """The first line of the week that ends on ``last``: a couple's, or one person's."""
+    first, last_day = (d.strftime(WORDS.day_format) for d in (last - timedelta(days=6), last))
+    return shown(WORDS.title if together else WORDS.solo_title, first=first, last=last_day)
+
+
+def tally(good: int, days: int) -> str:
+    return render(WORDS.tally, good=good, days=days)
 
 
 async def test_a_week_for_both_partners(harness: BotHarness) -> None:
@@ -32,49 +53,68 @@ async def test_a_week_for_both_partners(harness: BotHarness) -> None:
 
     # Tuesday: both answer; Sam felt a bid was missed that Alex thinks was met.
     await evening(harness, datetime(2026, 11, 24, 21, 0, tzinfo=UTC))
-    await answer(
-        alex, ["1–2", "Turned toward", "Met", "Yes, there", "Not stressed"], "private thought"
-    )
-    await answer(sam, ["3–5", "Turned toward", "Missed", "Not stressed", "Yes, I was"])
-    await sam.press("Add a note")
-    await sam.send("Thanks for the walk")
-    await sam.press("Share with my partner")
+    alex_tuesday = {
+        "bids_noticed": "few",
+        "bids_response": "toward",
+        "bids_made": "met",
+        "my_stress": "yes",
+        "partner_stress": "calm",
+    }
+    await answer_checkin(alex, alex_tuesday, note="private thought")
+    sam_tuesday = {
+        "bids_noticed": "some",
+        "bids_response": "toward",
+        "bids_made": "missed",
+        "my_stress": "calm",
+        "partner_stress": "yes",
+    }
+    await answer_checkin(sam, sam_tuesday, note="Thanks for the walk")
+    await sam.press(TEXTS.notes.share_button)
     # Wednesday: only Sam answers, so Sam's Wednesday stays hidden from Alex.
     await evening(harness, datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
-    await answer(sam, ["None", "Made none", "Yes, there", "Not stressed"], "secret")
+    await answer_checkin(sam, {**QUIET_DAY, "my_stress": "yes"}, note="secret")
 
     harness.clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     replies = await alex.send("/us")
     text = replies.texts[0]
 
-    assert "Your week together · Fri 20 Nov – Thu 26 Nov" in text
-    assert (
-        "You → Sam: as the giver saw it, 1 of 1 days · as the receiver felt it, 0 of 1 days" in text
-    )
-    assert "On Tue your two views differ" in text
-    assert "You checked in on 1 of 7 days, Sam on 1." in text
-    assert "1 of Sam's days stay hidden until you answer those days too" in text
-    assert "Sam, Tue: Thanks for the walk" in text
-    assert "You, Tue 🔒: private thought" in text
+    tuesday = day(date(2026, 11, 24))
+    you_to_sam = Html(render(WORDS.you_to_partner, partner="Sam"))
+    assert text.startswith(week_title(date(2026, 11, 26)))
+    assert shown(WORDS.views, direction=you_to_sam, gave=tally(1, 1), felt=tally(0, 1)) in text
+    assert shown(WORDS.gap, days=tuesday) in text
+    assert shown(WORDS.checked_in, mine=1, partner="Sam", theirs=1) in text
+    assert shown(WORDS.hidden, days=1, partner="Sam") in text
+    assert shown(WORDS.partner_note, partner="Sam", day=tuesday, body="Thanks for the walk") in text
+    private = shown(WORDS.my_note, day=tuesday, lock=WORDS.private_mark, body="private thought")
+    assert private in text
     assert "secret" not in text
-    assert "turned toward about 86%" in text
+    share = render(WORDS.share, percent=100)
+    assert shown(WORDS.toward_share, mine=share, partner="Sam", theirs=share) in text
     assert "sendPhoto" in replies.methods
 
     sam_view = (await sam.send("/us")).texts[0]
     assert "private thought" not in sam_view  # Alex's private note
-    assert "You checked in on 2 of 7 days, Alex on 1." in sam_view
+    assert shown(WORDS.checked_in, mine=2, partner="Alex", theirs=1) in sam_view
 
 
 async def test_unpaired_user_sees_their_own_week_and_an_invitation(harness: BotHarness) -> None:
     alex = await onboard(harness, 1001, "Alex", "Berlin")
     await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
-    await answer(alex, ["3–5", "Turned away", "Met", "Not stressed", "Not stressed"])
+    week = {
+        "bids_noticed": "some",
+        "bids_response": "away",
+        "bids_made": "met",
+        "my_stress": "calm",
+        "partner_stress": "calm",
+    }
+    await answer_checkin(alex, week)
 
     text = (await alex.send("/us")).texts[0]
 
-    assert "Your week · Sat 21 Nov – Fri 27 Nov" in text
-    assert "You noticed about 4 bids and turned toward them on 0 of 1 days." in text
-    assert "Pair with your partner (/pair)" in text
+    assert text.startswith(week_title(FRIDAY, together=False))
+    assert shown(WORDS.solo_bids, bids=4, toward=0, days=1) in text
+    assert shown(WORDS.invite_to_pair) in text
 
 
 async def test_after_unpairing_the_former_partner_no_longer_shows(harness: BotHarness) -> None:
@@ -82,17 +122,18 @@ async def test_after_unpairing_the_former_partner_no_longer_shows(harness: BotHa
     sam = await onboard(harness, 2002, "Sam", "Berlin")
     await pair(alex, sam)
     await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
-    await answer(alex, ["None", "Made none", "Not stressed", "Not stressed"])
-    await answer(sam, ["None", "Made none", "Not stressed", "Not stressed"], "to share")
-    await sam.press("Share with my partner")
-    assert "Sam, Fri: to share" in (await alex.send("/us")).texts[0]
+    await answer_checkin(alex, QUIET_DAY)
+    await answer_checkin(sam, QUIET_DAY, note="to share")
+    await sam.press(TEXTS.notes.share_button)
+    shared = shown(WORDS.partner_note, partner="Sam", day=day(FRIDAY), body="to share")
+    assert shared in (await alex.send("/us")).texts[0]
 
     await sam.send("/unpair")
-    await sam.press("End pairing")
+    await sam.press(TEXTS.pairing.unpair_confirm_button)
     text = (await alex.send("/us")).texts[0]
 
     assert "Sam" not in text
-    assert "Your week ·" in text
+    assert text.startswith(week_title(FRIDAY, together=False))
 
 
 async def test_earlier_weeks_and_forged_week_buttons_stay_within_your_couple(
@@ -103,28 +144,31 @@ async def test_earlier_weeks_and_forged_week_buttons_stay_within_your_couple(
     kim = await onboard(harness, 3003, "Kim", "Berlin")
     await pair(alex, sam)
     await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
-    await answer(sam, ["None", "Made none", "Not stressed", "Not stressed"], "Sam's words")
-    await sam.press("Share with my partner")
-    await answer(alex, ["None", "Made none", "Not stressed", "Not stressed"])
+    await answer_checkin(sam, QUIET_DAY, note="Sam's words")
+    await sam.press(TEXTS.notes.share_button)
+    await answer_checkin(alex, QUIET_DAY)
 
     await alex.send("/us")
-    week_message = next(m for m in reversed(alex.chat) if "Your week together" in m.text)
-    await alex.press("Earlier week", message=week_message)
-    assert "Sat 14 Nov – Fri 20 Nov" in week_message.text
+    this_week = week_title(FRIDAY)
+    week_message = next(m for m in reversed(alex.chat) if m.text.startswith(this_week))
+    await alex.press(WORDS.earlier_button, message=week_message)
+    assert week_message.text.startswith(week_title(date(2026, 11, 20)))
     assert "Sam's words" not in week_message.text  # before the couple existed
-    await alex.press("Later week", message=week_message)
+    await alex.press(WORDS.later_button, message=week_message)
+    assert week_message.text.startswith(this_week)
     assert "Sam's words" in week_message.text
 
     # The week is always the presser's own: Kim's forged press shows Kim's week, nobody else's.
     forged = await kim.press_data("us:0")
     assert "Sam's words" not in forged.text
-    assert "Your week ·" in forged.text
+    assert forged.texts[0].startswith(week_title(FRIDAY, together=False))
     # A press that claims to come from Alex's chat but was sent by Kim changes nothing there.
     cross = await kim.press_data("us:0", message=week_message)
     assert cross.toasts == [STALE]
     assert "Sam's words" in week_message.text
     await alex.press_data("us:999", message=week_message)  # clamped to the oldest week shown
-    assert "Your week together" in week_message.text
+    oldest = FRIDAY - timedelta(weeks=MAX_WEEKS_BACK)
+    assert week_message.text.startswith(week_title(oldest))
 
 
 async def test_the_text_still_goes_when_the_picture_cannot(harness: BotHarness) -> None:
@@ -133,21 +177,22 @@ async def test_the_text_still_goes_when_the_picture_cannot(harness: BotHarness) 
 
     replies = await alex.send("/us")
 
-    assert "Your week" in replies.texts[0]
+    assert replies.texts[0].startswith(week_title(FRIDAY, together=False))
     assert [c.status for c in replies.calls if c.method == "sendPhoto"] == [500]
-    assert "went wrong" not in replies.text
+    assert shown(TEXTS.errors.internal_error) not in replies.texts
 
 
 async def test_chart_button_sends_the_picture_for_that_week(harness: BotHarness) -> None:
     alex = await onboard(harness, 1001, "Alex", "Berlin")
     await alex.send("/us")
 
-    replies = await alex.press("Chart")
+    replies = await alex.press(WORDS.chart_button)
 
     photos = [c for c in replies.calls if c.method == "sendPhoto"]
     assert len(photos) == 1
     assert photos[0].status == 200
-    assert "Your week, side by side" in (photos[0].text or "")
+    first, last = (d.strftime(WORDS.day_format) for d in (date(2026, 11, 21), FRIDAY))
+    assert replies.texts == [shown(WORDS.chart_caption, first=first, last=last)]
 
 
 async def test_optional_note_when_the_partner_has_checked_in(harness: BotHarness) -> None:
@@ -158,44 +203,56 @@ async def test_optional_note_when_the_partner_has_checked_in(harness: BotHarness
     await pair(alex, sam)
     await pair(kim, lee)
     await alex.send("/settings")
-    await alex.press("Partner check-in note: turn on")
-    assert "Tell me when my partner has checked in: on" in alex.last_message.text
+    words = TEXTS.settings
+    await alex.press(shown(words.nudge_button, state=words.nudge_on))
+    nudged = settings_summary("Europe/Berlin", "13:00", "21:00", nudge=True)
+    assert alex.last_message.text == nudged
     await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))
 
-    await answer(sam, ["None"])
-    await answer(sam, ["Made none"])  # only the first answer of the day nudges
-    await answer(lee, ["None"])  # Kim did not ask to be told
+    def nudges() -> list[tuple[int | None, str]]:
+        """Every nudge sent so far, to anyone about anyone: (chat, what it says)."""
+        possible = {
+            shown(TEXTS.checkin.partner_nudge, partner=name)
+            for name in ("Alex", "Sam", "Kim", "Lee")
+        }
+        sent = [
+            (call.chat_id, visible_text(call.text, call.params.get("parse_mode")))
+            for call in harness.api.calls
+            if call.text is not None
+        ]
+        return [(chat, text) for chat, text in sent if text in possible]
 
-    nudges = [c for c in harness.api.calls if "has checked in for today" in (c.text or "")]
-    assert [(c.chat_id, c.text) for c in nudges] == [
-        (1001, "💞 Sam has checked in for today. Yours is waiting whenever you're ready ↑")
-    ]
-    assert kim.last_message.text.startswith("🌙")
+    none = {"bids_noticed": "none"}
+    await answer_checkin(sam, none)
+    await answer_checkin(sam, {"bids_made": "none"})  # only the first answer of the day nudges
+    await answer_checkin(lee, none)  # Kim did not ask to be told
 
-    await answer(alex, ["None"])  # Alex answered: no nudge back to Sam (not opted in)
+    assert nudges() == [(1001, shown(TEXTS.checkin.partner_nudge, partner="Sam"))]
+    assert kim.last_message.text.startswith(checkin_header(FRIDAY))
+
+    await answer_checkin(alex, none)  # Alex answered: no nudge back to Sam (not opted in)
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     assert harness.app is not None
     await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
-    await answer(alex, ["None"])
-    await answer(sam, ["None"])  # Alex already answered today: no nudge
-    nudges = [c for c in harness.api.calls if "has checked in for today" in (c.text or "")]
-    assert len(nudges) == 1
+    await answer_checkin(alex, none)
+    await answer_checkin(sam, none)  # Alex already answered today: no nudge
+    assert len(nudges()) == 1
 
 
 async def test_a_forged_press_on_a_group_message_changes_nothing(harness: BotHarness) -> None:
     alex = await onboard(harness, 1001, "Alex", "Berlin")
-    group_message = {
-        "message_id": 77,
-        "date": 1_700_000_000,
-        "chat": {"id": -100123, "type": "supergroup", "title": "Friends"},
-        "from": harness.api.bot_user(),
-        "text": "an old message",
-    }
-    query = callback_query_json("forged-1", sender_json(1001, "Alex"), "us:0", group_message)
+    friends = updates.group_chat(-100123, "supergroup", "Friends")
+    group_message = updates.message(
+        77, 1_700_000_000, friends, harness.api.bot_user(), text="an old message"
+    )
+    query = updates.callback_query("forged-1", updates.user(1001, "Alex"), "us:0", group_message)
     payload = {"callback_query": query}
 
     replies = await harness.feed(payload)
 
     assert replies.methods == ["answerCallbackQuery"]
     assert replies.toasts == [STALE]
-    assert "All set" in alex.chat[-1].text
+    done = shown(
+        TEXTS.onboarding.done, first_name="Alex", checkin_time="21:00", zone="Europe/Berlin"
+    )
+    assert alex.chat[-1].text == done  # untouched
