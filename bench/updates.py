@@ -205,7 +205,7 @@ async def main() -> None:
 
     bot, echo_tally = bench.tallies["bot"], bench.tallies["echo"]
     print(
-        f"{args.backend}: {len(users)} users, {args.rounds} evenings, {concurrency} updates in "
+        f"{args.backend}: {len(users)} users, {args.rounds} evening(s), {concurrency} updates in "
         f"flight, rate limiter off: {len(bot.latencies)} updates for each bot"
     )
     print(f"{'':16} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
