@@ -156,10 +156,6 @@ class ApiServer(ThreadingHTTPServer):
         self.shutdown()
 
 
-def serve(connection: Any, keep_messages: bool) -> None:
-    ApiServer(keep_messages).serve(connection)
-
-
 class FakeTelegram:
     """The fake Bot API in a child process; ``keep_messages=False`` forgets every message."""
 
@@ -167,7 +163,8 @@ class FakeTelegram:
         # fork: the child starts at once, without importing the benchmark all over again.
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child, keep_messages), daemon=True)
+        serve = lambda: ApiServer(keep_messages).serve(child)  # noqa: E731
+        self.process = context.Process(target=serve, daemon=True)
         self.process.start()
         port = self.connection.recv()
         self.base_url = f"http://127.0.0.1:{port}/bot"

@@ -62,21 +62,12 @@ async def seed(url: str, users: int) -> float:
                 zone = ZONES[number % len(ZONES)]
                 local = DUE.astimezone(ZoneInfo(zone))
                 rows.append(
-                    {
-                        "telegram_id": 1_000_000_000 + number,
-                        "first_name": f"User {number}",
-                        "language_code": "en",
-                        "time_zone": zone,
-                        "checkin_time": local.time(),
-                        "consented_at": joined,
-                        "onboarded_at": joined,
-                        "next_checkin_at": DUE,
-                        "weekly_day": (local.weekday() + 3) % 7,  # not today: no digest
-                        "active": True,
-                        "created_at": joined,
-                        "updated_at": joined,
-                    }
-                )
+                    {"telegram_id": 1_000_000_000 + number, "first_name": f"User {number}",
+                     "language_code": "en", "time_zone": zone, "checkin_time": local.time(),
+                     "consented_at": joined, "onboarded_at": joined, "next_checkin_at": DUE,
+                     "weekly_day": (local.weekday() + 3) % 7,  # not today: no digest
+                     "active": True, "created_at": joined, "updated_at": joined}
+                )  # fmt: skip
             async with engine.begin() as connection:
                 await connection.execute(insert(User), rows)
         if engine.dialect.name == "postgresql":
