@@ -329,6 +329,8 @@ def parse_arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
     args.backend = args.backend or ("postgresql" if args.database_url else "sqlite")
     if args.backend == "postgresql" and not args.admin_url:
         parser.error(f"PostgreSQL needs --database-url or ${POSTGRES_ENV}")
+    if args.smoke:
+        print("--smoke: tiny sizes, to check that the benchmark and the bot work; no figures")
     return args
 
 
