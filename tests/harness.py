@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from sqlalchemy import ColumnElement, inspect, select
@@ -50,6 +51,15 @@ def shipped_content() -> Content:
 
 # The texts the bot sends (bot/content/texts.toml): tests expect what these say, not a copy.
 TEXTS = shipped_content().texts
+
+
+def content_variant(tmp_path: Path, source: Path, edit: str, replacement: str) -> Path:
+    """A copy of the content file ``source`` with ``edit`` replaced once, for loader tests."""
+    original = source.read_text(encoding="utf-8")
+    assert edit in original
+    path = tmp_path / source.name
+    path.write_text(original.replace(edit, replacement, 1), encoding="utf-8")
+    return path
 
 
 def shown(template: str, /, **values: object) -> str:

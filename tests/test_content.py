@@ -9,16 +9,12 @@ import pytest
 
 from bot.content import ContentError, load_texts, render
 from bot.content.texts import TEXTS_FILE
-from tests.harness import TEXTS, shown
+from tests.harness import TEXTS, content_variant, shown
 from tests.journeys import SUPPORT
 
 
 def write_variant(tmp_path: Path, edit: str, replacement: str) -> Path:
-    original = TEXTS_FILE.read_text(encoding="utf-8")
-    assert edit in original
-    path = tmp_path / "texts.toml"
-    path.write_text(original.replace(edit, replacement, 1), encoding="utf-8")
-    return path
+    return content_variant(tmp_path, TEXTS_FILE, edit, replacement)
 
 
 def test_shipped_texts_load() -> None:

@@ -16,7 +16,15 @@ from bot.content import ContentError, Html
 from bot.content.crisis import CRISIS_FILE, load_crisis_phrases
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import Checkin, Note, User
-from tests.harness import TEXTS, BotHarness, Replies, TelegramUser, shipped_content, shown
+from tests.harness import (
+    TEXTS,
+    BotHarness,
+    Replies,
+    TelegramUser,
+    content_variant,
+    shipped_content,
+    shown,
+)
 from tests.journeys import QUIET_DAY, SUPPORT, answer_checkin, onboard, open_reflection, pair
 
 HELP = shown(TEXTS.crisis.reply, urgent=Html(TEXTS.support.urgent))
@@ -274,14 +282,6 @@ async def test_the_log_says_help_was_given_and_nothing_else(
 # --- the phrase file is checked at start ------------------------------------------------------
 
 
-def write_variant(tmp_path: Path, edit: str, replacement: str) -> Path:
-    original = CRISIS_FILE.read_text(encoding="utf-8")
-    assert edit in original
-    path = tmp_path / "crisis.toml"
-    path.write_text(original.replace(edit, replacement, 1), encoding="utf-8")
-    return path
-
-
 def test_an_empty_family_names_file_and_field(tmp_path: Path) -> None:
     start = CRISIS_FILE.read_text(encoding="utf-8").index("sexual_violence = [")
     original = CRISIS_FILE.read_text(encoding="utf-8")
@@ -308,7 +308,7 @@ def test_an_empty_family_names_file_and_field(tmp_path: Path) -> None:
 def test_a_malformed_phrase_names_file_and_field(
     tmp_path: Path, edit: str, replacement: str, named: str
 ) -> None:
-    path = write_variant(tmp_path, edit, replacement)
+    path = content_variant(tmp_path, CRISIS_FILE, edit, replacement)
 
     with pytest.raises(ContentError) as error:
         load_crisis_phrases(path)

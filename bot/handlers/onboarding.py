@@ -16,6 +16,7 @@ from bot.handlers.input import InputRoute
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
 from bot.services import accounts
 from bot.services.accounts import PendingInput
+from bot.storage.models import User
 from bot.timezones import (
     InvalidClockTimeError,
     InvalidZoneError,
@@ -60,20 +61,25 @@ async def consent_answer(turn: Turn) -> None:
         return
     agreed = turn.match["payload"] == "yes"
     if agreed:
-        sender = turn.query.from_user
-        await accounts.register_consenting_user(
-            turn.session,
-            telegram_id=sender.id,
-            first_name=sender.first_name,
-            language_code=sender.language_code,
-            now=turn.now,
-        )
+        await register_presser(turn)
     turn.answer()
     if not agreed:
         turn.edit(texts.onboarding.consent_declined)
         return
     turn.edit(texts.onboarding.consent_accepted)
     ask_open_question(turn, PendingInput.ONBOARDING_ZONE)
+
+
+async def register_presser(turn: Turn) -> User:
+    """Store the person who just pressed "yes" to the terms: from now on they are known."""
+    person = turn.query.from_user
+    return await accounts.register_consenting_user(
+        turn.session,
+        telegram_id=person.id,
+        first_name=person.first_name,
+        language_code=person.language_code,
+        now=turn.now,
+    )
 
 
 def resume_setup(turn: Turn, question: PendingInput) -> None:

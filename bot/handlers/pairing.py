@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Texts, render
-from bot.handlers.onboarding import ask_open_question
+from bot.handlers.onboarding import ask_open_question, register_presser
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_known_sender
 from bot.services import accounts, pairing
 from bot.services.invite_codes import (
@@ -157,14 +157,7 @@ async def consent_with_invite(turn: Turn) -> None:
     if turn.sender is not None:
         turn.stale()
         return
-    sender = turn.query.from_user
-    user = await accounts.register_consenting_user(
-        turn.session,
-        telegram_id=sender.id,
-        first_name=sender.first_name,
-        language_code=sender.language_code,
-        now=turn.now,
-    )
+    user = await register_presser(turn)
     turn.answer()
     turn.edit(turn.texts.onboarding.consent_accepted)
     await _offer(turn, user, turn.match["code"])
