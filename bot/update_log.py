@@ -4,9 +4,11 @@ PTB's polling confirms a batch of updates to Telegram when it fetches the next o
 be before they were handled; a ``kill -9`` then lost them. So the batch is recorded in the
 database as it is fetched (:class:`RecordingBot`), before the next fetch can confirm it. Each
 update is marked handled in the same transaction as the handler's changes
-(``bot.handlers.turn``), or just after a handler that changes nothing. At start, whatever is
+(``bot.handlers.turn``), or, for a handler that changes nothing, with the next fetch. Once
+handled, only its id is kept (what the person wrote is blanked). At start, whatever is
 recorded but unhandled is handled first, in the order it arrived; an update Telegram sends
-again after it was handled is skipped. Records are pruned a day after they arrived.
+again after it was handled is skipped. Records are pruned a day after they arrived (by the
+periodic job).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from telegram import Update
 from telegram.ext import ExtBot
 
 from bot.storage import received
-from bot.storage.health import DATABASE_ERRORS
+from bot.storage.health import is_outage
 
 if TYPE_CHECKING:
     from bot.context import BotApplication, BotServices
@@ -40,8 +42,9 @@ class UpdateLog:
         self._handled: list[int] = []
 
     async def record(self, updates: Sequence[Update]) -> None:
-        """Record a fetched batch (and what was handled since the last one). If the database
-        is away the batch is still handled: each person is then asked to try again."""
+        """Record a fetched batch (and what was handled since the last one). Never raises: if
+        the database is away the batch is still handled (each person is then asked to try
+        again), and polling goes on."""
         services = self._services()
         handled, self._handled = self._handled, []
         try:
@@ -52,9 +55,12 @@ class UpdateLog:
                     [(update.update_id, update.to_json()) for update in updates],
                     services.clock(),
                 )
-        except DATABASE_ERRORS as error:
+        except Exception as error:
             self._handled = handled + self._handled
-            services.database_health.unavailable(error)
+            if is_outage(error):
+                services.database_health.unavailable(error)
+            else:
+                logger.exception("updates not recorded; handling them all the same")
 
     def is_duplicate(self, update: object) -> bool:
         """Handled before (Telegram sent it again): skip it, once."""
@@ -76,11 +82,15 @@ class UpdateLog:
             await self.record(())
 
     async def replay(self, application: BotApplication) -> int:
-        """Handle what was recorded but not handled before the last stop, oldest first."""
+        """Handle what was recorded but not handled before the last stop, oldest first.
+        What waited more than a day is dropped (and counted in the log): a week-old tap
+        answered now would only confuse."""
         services = self._services()
         async with services.transaction() as session:
-            await received.prune(session, services.clock() - KEEP_RECORDS)
+            dropped = await received.drop_unhandled(session, services.clock() - KEEP_RECORDS)
             payloads = await received.unhandled(session)
+        if dropped:
+            logger.warning("dropped %d unhandled updates older than a day", dropped)
         for payload in payloads:
             update = Update.de_json(json.loads(payload), application.bot)
             await application.process_update(update)
@@ -90,11 +100,6 @@ class UpdateLog:
         if payloads:
             logger.info("handled %d updates left over from the last run", len(payloads))
         return len(payloads)
-
-    async def prune(self) -> None:
-        services = self._services()
-        async with services.transaction() as session:
-            await received.prune(session, services.clock() - KEEP_RECORDS)
 
 
 class RecordingBot(ExtBot[int]):

@@ -229,11 +229,16 @@ async def test_commands_in_groups_get_a_hint_only(harness: BotHarness) -> None:
     assert await snapshot(harness) == []
 
 
-async def test_a_crash_in_a_handler_gets_an_apology_not_details(harness: BotHarness) -> None:
-    alex = await onboarded(harness)
-    # Telegram failing in the middle of a reply is the one crash we can cause from outside.
+async def test_a_reply_telegram_refuses_holds_back_nothing_else_and_the_change_stands(
+    harness: BotHarness,
+) -> None:
+    alex = await at_zone_question(harness)
+    # The "zone saved" reply fails at Telegram; the next question must still be asked.
     harness.api.fail_next("sendMessage", 500, "Internal Server Error")
 
-    replies = await alex.send("/settings")
+    replies = await alex.send("Berlin")
 
-    assert replies.texts[-1] == shown(TEXTS.errors.internal_error)
+    assert [call.status for call in replies.calls] == [500, 200]
+    assert alex.last_message.text == shown(TEXTS.onboarding.ask_checkin_time)
+    [user] = await harness.rows(User)
+    assert user.time_zone == "Europe/Berlin"

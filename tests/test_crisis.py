@@ -315,3 +315,12 @@ def test_a_malformed_phrase_names_file_and_field(
 
     assert str(error.value).startswith(f"{path}: ")
     assert named in str(error.value)
+
+
+async def test_words_of_danger_after_a_command_get_help_first(harness: BotHarness) -> None:
+    alex = await onboard(harness)
+
+    replies = await alex.send("/help I want to die")
+
+    assert replies.texts[0] == HELP
+    assert len(replies.texts) == 2  # and then the help it asked for

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import BotContext
+from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ async def on_error(update: object, context: BotContext) -> None:
         and update.effective_chat.type == "private"
     ):
         try:
+            if reads_like_crisis(context, written_words(update)):
+                await send_crisis_help(update, context)  # whatever broke, help comes first
             await context.bot.send_message(
                 update.effective_chat.id, context.texts.errors.internal_error
             )

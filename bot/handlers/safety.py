@@ -64,11 +64,23 @@ async def support(update: Update, context: BotContext) -> None:
     )
 
 
+async def command_with_words_of_danger(update: Update, context: BotContext) -> None:
+    """A command can carry words too ("/help I want to die"): help first, then the command
+    goes on as usual (this runs in a group of its own, before every other handler)."""
+    if reads_like_crisis(context, written_words(update)):
+        await send_crisis_help(update, context)
+
+
 async def edited_message(update: Update, context: BotContext) -> None:
     """Edits change nothing stored, but an edit that adds words of danger still gets help."""
     if reads_like_crisis(context, written_words(update)):
         await send_crisis_help(update, context)
 
+
+# Group -2, before everything else: it never stops the update.
+FIRST_HANDLERS: Handlers = [
+    MessageHandler(PRIVATE_MESSAGES & filters.COMMAND, command_with_words_of_danger),
+]
 
 HANDLERS: Handlers = [
     CommandHandler("support", support, filters=PRIVATE_MESSAGES),

@@ -34,7 +34,7 @@ from bot.content import Texts
 from bot.context import BotContext, BotServices
 from bot.services import accounts
 from bot.storage import received
-from bot.storage.health import DATABASE_ERRORS
+from bot.storage.health import is_outage
 from bot.storage.models import User
 from bot.views.keyboards import ReplyMarkup
 
@@ -205,17 +205,24 @@ class Turn:
                         await accounts.mark_blocked(
                             session, recipient.telegram_id, services.clock()
                         )
-                except DATABASE_ERRORS as error:  # their next prompt finds out again
-                    services.database_health.unavailable(error)
+                except Exception as error:
+                    if not is_outage(error):
+                        raise
+                    services.database_health.unavailable(error)  # their next prompt finds out
             except TelegramError as error:
                 logger.warning("could not notify user %s: %s", recipient.id, error)
 
         self.later(tell)
 
     async def deliver(self) -> None:
+        """Send what was queued, in order. The changes are saved by now: one reply that
+        fails (Telegram slow or refusing) must not keep back the others."""
         outbox, self._outbox = self._outbox, []
         for send in outbox:
-            await send()
+            try:
+                await send()
+            except TelegramError as error:
+                logger.warning("update %s: a reply was not sent: %s", self.update.update_id, error)
 
 
 async def ask_to_try_again(update: Update, context: BotContext) -> None:
@@ -243,7 +250,9 @@ def _turn_handler(
                 else:
                     await handler(turn)
                 await received.mark_handled(session, update.update_id, turn.now)
-        except DATABASE_ERRORS as error:
+        except Exception as error:
+            if not is_outage(error):
+                raise
             services.database_health.unavailable(error)
             await when_unavailable(update, context)
             return

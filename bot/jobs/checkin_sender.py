@@ -21,6 +21,7 @@ process's id, see :mod:`bot.services.checkins`), then sends it:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -35,8 +36,10 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot.context import BotContext, BotServices
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
+from bot.storage import received
 from bot.storage.checkins import DIGEST, OutboxRow, Sent
-from bot.storage.health import DATABASE_ERRORS
+from bot.storage.health import is_outage
+from bot.update_log import KEEP_RECORDS
 from bot.views.checkin import prompt_view
 from bot.views.week import render_week, week_keyboard
 
@@ -83,8 +86,6 @@ def delivery_of(error: TelegramError) -> Delivery:
         if isinstance(cause, _SURELY_UNSENT):
             return Delivery.NOT_DELIVERED
         cause = cause.__cause__
-    if "pool timeout" in str(error).lower():  # PTB's own words for a full connection pool
-        return Delivery.NOT_DELIVERED
     return Delivery.MAYBE_DELIVERED
 
 
@@ -209,47 +210,64 @@ class _Run:
 
         async def one(row: OutboxRow) -> None:
             async with gate:
-                await self.deliver(row, reminder=reminder)
+                try:
+                    await self.deliver(row, reminder=reminder)
+                except Exception as error:
+                    # Never let one row end the batch while the others still send: it
+                    # stays claimed and unsent, and a later run tries it again.
+                    self.report.failed += 1
+                    if is_outage(error):
+                        self.services.database_health.unavailable(error)
+                    else:
+                        logger.exception("check-in %s: sending failed", row.checkin_id)
 
-        sending = asyncio.gather(*(one(row) for row in rows))
-        upkeep = asyncio.create_task(self.upkeep())
+        done = asyncio.Event()
+        upkeep = asyncio.create_task(self.upkeep(done))
         try:
-            await sending
+            await asyncio.gather(*(one(row) for row in rows))
         finally:
-            upkeep.cancel()
-            await asyncio.gather(upkeep, return_exceptions=True)
+            done.set()
+            await upkeep  # it ends on its own: a cancelled record could lose sends
             await self.ledger.record(self.services)
 
-    async def upkeep(self) -> None:
-        """Every second: record what was sent; every third of the lease: confirm the lead
-        and renew this process's claims."""
+    async def upkeep(self, done: asyncio.Event) -> None:
+        """Every second until ``done``: record what was sent; every third of the lease:
+        confirm the lead and renew this process's claims."""
         services = self.services
         renew_every = services.settings.claim_lease_seconds / 3
         since_renewal = 0.0
-        while True:
-            await asyncio.sleep(RECORD_EVERY_SECONDS)
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), RECORD_EVERY_SECONDS)
             await self.ledger.record(services)
             since_renewal += RECORD_EVERY_SECONDS
-            if since_renewal >= renew_every:
-                since_renewal = 0.0
+            if since_renewal < renew_every or done.is_set():
+                continue
+            since_renewal = 0.0
+            try:
                 if await services.leadership.check():
-                    try:
-                        async with services.transaction() as session:
-                            await checkins.renew_claims(
-                                session, services.instance_id, services.clock()
-                            )
-                    except DATABASE_ERRORS as error:
-                        logger.warning("claims not renewed: %s", error)
+                    async with services.transaction() as session:
+                        await checkins.renew_claims(session, services.instance_id, services.clock())
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                services.database_health.unavailable(error)
 
 
 async def send_due_checkins(bot: Bot, services: BotServices) -> DispatchReport:
-    """One run: claim and send everything due now, if this process leads the jobs."""
+    """One run: claim and send everything due now, if this process leads the jobs.
+
+    Raises what the database raises when it is away (the job says so once, see below)."""
     report = DispatchReport()
     if not await services.leadership.check():
         return report
     settings, owner = services.settings, services.instance_id
     if not await services.send_ledger.record(services):
         return report  # nothing new while the database is away: it would be sent again
+    async with services.transaction() as session:
+        # A day after they arrived, handled updates are forgotten (see bot.update_log).
+        await received.prune(session, services.clock() - KEEP_RECORDS)
+    services.database_health.available()
     started = services.clock()
     grace = timedelta(hours=settings.checkin_grace_hours)
     lease = timedelta(seconds=settings.claim_lease_seconds)
@@ -307,11 +325,11 @@ async def send_due_checkins(bot: Bot, services: BotServices) -> DispatchReport:
 
 
 async def checkin_sender_job(context: BotContext) -> None:
-    """The JobQueue callback. A database outage is logged once by the ledger or here, and
-    the next run tries again."""
+    """The JobQueue callback. A database outage is logged once, not per run, and the next
+    run tries again."""
     try:
         await send_due_checkins(context.bot, context.services)
-    except DATABASE_ERRORS as error:
+    except Exception as error:
+        if not is_outage(error):
+            raise
         context.services.database_health.unavailable(error)
-    else:
-        context.services.database_health.available()

@@ -42,6 +42,7 @@ class Leadership:
         if self._connection is not None:
             try:
                 await self._connection.execute(text("SELECT 1"))
+                await self._connection.commit()  # no transaction left open on it
                 return True
             except (DBAPIError, OSError):
                 logger.warning("lost the lead of the periodic jobs (database connection lost)")
@@ -49,10 +50,8 @@ class Leadership:
         return await self._try_to_lead()
 
     async def _try_to_lead(self) -> bool:
-        try:
-            connection = await self._engine.connect()
-        except (DBAPIError, OSError):
-            return False
+        """Raises what connecting raises: the database is away, and the caller says so."""
+        connection = await self._engine.connect()
         try:
             got = await connection.scalar(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": JOBS_LOCK_KEY}

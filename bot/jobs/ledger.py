@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.services import checkins
 from bot.storage.checkins import Sent
-from bot.storage.health import DATABASE_ERRORS
+from bot.storage.health import is_outage
 
 if TYPE_CHECKING:
     from bot.context import BotServices
@@ -31,9 +31,12 @@ class SendLedger:
         try:
             async with services.transaction() as session:
                 await checkins.record_sent(session, pending)
-        except DATABASE_ERRORS as error:
+        except BaseException as error:
+            # Kept whatever went wrong (a cancelled task too): forgetting them means resending.
             self.unrecorded = pending + self.unrecorded
-            services.database_health.unavailable(error)
-            return False
+            if isinstance(error, Exception) and is_outage(error):
+                services.database_health.unavailable(error)
+                return False
+            raise
         services.database_health.available()
         return True

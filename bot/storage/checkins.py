@@ -140,6 +140,7 @@ async def unsent(
         .where(
             Checkin.sent_at.is_(None),
             Checkin.skipped_at.is_(None),
+            Checkin.answered_at.is_(None),  # answered: it arrived, whatever the record says
             or_(
                 and_(Checkin.claimed_by == owner, Checkin.claimed_at < claimed_before),
                 Checkin.claimed_by.is_(None),
@@ -192,7 +193,8 @@ async def mark_sent(session: AsyncSession, sent: list[Sent]) -> None:
     await session.execute(
         update(table)
         .where(table.c.id == bindparam("cid"))
-        .values(sent_at=bindparam("at"), message_id=bindparam("mid"), snoozed_until=None),
+        # (snoozed_until is left alone: a snooze tapped before this was recorded stands.)
+        .values(sent_at=bindparam("at"), message_id=bindparam("mid")),
         [{"cid": row.checkin_id, "mid": row.message_id, "at": row.at} for row in sent],
     )
 

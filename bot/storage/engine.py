@@ -55,11 +55,22 @@ def rows_changed(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL (plain or sqlite's ``file:...?uri=true`` form)."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or name in (None, "", ":memory:"):
+        return None
+    if parsed.query.get("uri") == "true" and name.startswith("file:"):
+        name = name.removeprefix("file:").split("?", 1)[0]
+    return Path(name).expanduser()
+
+
 def ensure_sqlite_directory(url: str) -> None:
     """Create the folder of a SQLite file, so the default ``./data/`` works on a fresh checkout."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def set_sqlite_pragmas(

@@ -5,19 +5,37 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 logger = logging.getLogger(__name__)
 
-# A server that is down, restarting or unreachable, a dropped connection, a SQLite file locked
-# by another process beyond the busy timeout. Not among them: constraint violations and other
-# errors in our own statements, which are bugs and must surface as such.
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (
-    OperationalError,
-    InterfaceError,
-    OSError,  # connection refused or reset, no route, a missing SQLite folder
-    TimeoutError,
-)
+# PostgreSQL's codes for "not now": connection problems (class 08), the server shutting down or
+# starting up (57P01-57P03), too many connections (53300).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# SQLite's words for "not now": another process holds the lock, the file cannot be opened.
+_UNAVAILABLE_SQLITE = ("database is locked", "database is busy", "unable to open", "disk i/o")
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database is unreachable or busy for now (try again later),
+    as opposed to a mistake in a statement, which is a bug and must surface as one."""
+    if isinstance(error, OSError | TimeoutError | PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if isinstance(original, OSError | TimeoutError):
+        return True
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return True
+    message = str(original).lower()
+    return any(words in message for words in _UNAVAILABLE_SQLITE) or (
+        "connection" in message and ("closed" in message or "refused" in message)
+    )
 
 
 class DatabaseHealth:
@@ -28,7 +46,7 @@ class DatabaseHealth:
 
     def unavailable(self, error: BaseException) -> None:
         if self.available_now:
-            logger.warning("the database is unavailable: %s", _one_line(error))
+            logger.warning("the database is unavailable: %s", one_line(error))
         self.available_now = False
 
     def available(self) -> None:
@@ -37,6 +55,7 @@ class DatabaseHealth:
         self.available_now = True
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
+    """An error as a short reason; some (a timeout) have no message of their own."""
     text = str(getattr(error, "orig", None) or error).strip().splitlines()
     return text[0] if text else type(error).__name__

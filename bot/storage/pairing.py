@@ -135,7 +135,7 @@ async def end_couple(session: AsyncSession, couple_id: int, now: datetime) -> bo
         .values(ended_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         return False
     await session.execute(
         update(CoupleMember)

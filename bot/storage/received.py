@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.engine import dialect_insert
+from bot.storage.engine import dialect_insert, rows_changed
 from bot.storage.models import ReceivedUpdate
 
 
@@ -44,7 +44,8 @@ async def mark_all_handled(session: AsyncSession, update_ids: Sequence[int], now
         await session.execute(
             update(ReceivedUpdate)
             .where(ReceivedUpdate.update_id.in_(update_ids), ReceivedUpdate.handled_at.is_(None))
-            .values(handled_at=now)
+            # Handled: the id is all that is needed from now on (to skip a resend).
+            .values(handled_at=now, payload="")
         )
 
 
@@ -59,6 +60,19 @@ async def unhandled(session: AsyncSession) -> list[str]:
 
 
 async def prune(session: AsyncSession, received_before: datetime) -> None:
+    """Forget handled updates that arrived before ``received_before``."""
     await session.execute(
-        delete(ReceivedUpdate).where(ReceivedUpdate.received_at < received_before)
+        delete(ReceivedUpdate).where(
+            ReceivedUpdate.received_at < received_before, ReceivedUpdate.handled_at.is_not(None)
+        )
     )
+
+
+async def drop_unhandled(session: AsyncSession, received_before: datetime) -> int:
+    """Forget unhandled updates that arrived before ``received_before``; how many."""
+    result = await session.execute(
+        delete(ReceivedUpdate).where(
+            ReceivedUpdate.received_at < received_before, ReceivedUpdate.handled_at.is_(None)
+        )
+    )
+    return rows_changed(result)

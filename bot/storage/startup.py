@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-from pathlib import Path
 from typing import IO
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.storage.engine import CONNECT_TIMEOUT_SECONDS, create_engine, is_sqlite
+from bot.storage.engine import CONNECT_TIMEOUT_SECONDS, create_engine, sqlite_file
+from bot.storage.health import one_line
 from bot.storage.migrate import migrate_database
 
 
@@ -24,24 +24,21 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def reason(error: BaseException) -> str:
-    """An error as a short reason; some (a timeout) have no message of their own."""
-    text_ = str(getattr(error, "orig", None) or error).strip().splitlines()
-    return text_[0] if text_ else type(error).__name__
-
-
 def hold_sqlite_file(url: str) -> IO[bytes] | None:
     """Make sure this is the only process on a SQLite file, for as long as it runs.
 
     Two processes would each send every check-in. The lock is the operating system's: it goes
     with the process, so a restart after a crash is never refused. Keep the returned file open.
     """
-    parsed = make_url(url)
-    if not is_sqlite(url) or parsed.database in (None, "", ":memory:"):
+    database = sqlite_file(url)
+    if database is None:
         return None
-    database = Path(parsed.database).expanduser()
-    database.parent.mkdir(parents=True, exist_ok=True)
-    guard = (database.parent / f"{database.name}.lock").open("ab")
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        guard = (database.parent / f"{database.name}.lock").open("ab")
+    except OSError as error:
+        problem = f"cannot use the folder of the database {database}: {one_line(error)}"
+        raise DatabaseUnusableError(problem) from None
     try:
         fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -65,14 +62,14 @@ async def prepare_database(url: str) -> None:
             f"the database {where} did not answer within {CONNECT_TIMEOUT_SECONDS} s"
         ) from None
     except Exception as error:  # any driver's way of saying no
-        problem = f"cannot connect to the database {where}: {reason(error)}"
+        problem = f"cannot connect to the database {where}: {one_line(error)}"
         raise DatabaseUnusableError(problem) from None
     finally:
         await engine.dispose()
     try:
         await migrate_database(url)
     except Exception as error:
-        problem = f"cannot prepare the database {where}: {reason(error)}"
+        problem = f"cannot prepare the database {where}: {one_line(error)}"
         raise DatabaseUnusableError(problem) from None
     engine = create_engine(url)
     try:
@@ -80,7 +77,7 @@ async def prepare_database(url: str) -> None:
             # Changes nothing, but needs write access: a read-only file fails here, not later.
             await connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
     except Exception as error:
-        problem = f"cannot write to the database {where}: {reason(error)}"
+        problem = f"cannot write to the database {where}: {one_line(error)}"
         raise DatabaseUnusableError(problem) from None
     finally:
         await engine.dispose()
