@@ -37,7 +37,7 @@ from bot.jobs.checkin_sender import checkin_sender_job
 from bot.jobs.leadership import Leadership
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import CrisisMatcher
-from bot.storage.engine import create_engine, create_session_factory
+from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
 
@@ -107,7 +107,11 @@ def build_application(
     texts = content.texts
 
     async def post_init(application: BotApplication) -> None:
-        engine = create_engine(config.database_url)
+        # On a SQLite file one transaction runs at a time anyway (BEGIN IMMEDIATE): with one
+        # pooled connection the others wait in the pool's queue, first come first served,
+        # instead of in SQLite's busy handler, which sleeps and retries blindly (p99 at 32
+        # updates in flight: ~0.2-0.3 s instead of ~1-2 s). Nothing in the bot holds two.
+        engine = create_engine(config.database_url, **one_writer_pool(config.database_url))
         application.bot_data.services = BotServices(
             settings=config,
             texts=texts,

@@ -116,6 +116,11 @@ def create_engine(
     return create_async_engine(url, **kwargs)
 
 
+def one_writer_pool(url: str) -> dict[str, Any]:
+    """Engine arguments for a pool of one connection, for a SQLite file (else none)."""
+    return {"pool_size": 1, "max_overflow": 0} if sqlite_file(url) is not None else {}
+
+
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: handlers read a row's fields after its transaction has ended.
     return async_sessionmaker(engine, expire_on_commit=False)
