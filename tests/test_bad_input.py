@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import time
+
+import pytest
 
 from bot.storage.models import User
 from tests import updates
@@ -242,3 +245,27 @@ async def test_a_reply_telegram_refuses_holds_back_nothing_else_and_the_change_s
     assert alex.last_message.text == shown(TEXTS.onboarding.ask_checkin_time)
     [user] = await harness.rows(User)
     assert user.time_zone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # another process's file lock: SQLite only
+async def test_while_another_process_holds_the_sqlite_file_a_change_is_asked_again(
+    harness: BotHarness, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    alex = await at_zone_question(harness)
+    other = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # another process writing, longer than the busy timeout
+    try:
+        replies = await alex.send("Berlin")
+    finally:
+        other.rollback()
+        other.close()
+
+    assert replies.texts == [TEXTS.errors.database_unavailable]
+    assert [u.time_zone for u in await harness.rows(User)] == [None]
+    assert "the database is unavailable" in caplog.text
+    assert "Traceback" not in caplog.text
+
+    replies = await alex.send("Berlin")  # once it has let go, the same answer is saved
+
+    assert [u.time_zone for u in await harness.rows(User)] == ["Europe/Berlin"]
+    assert "the database is back" in caplog.text
