@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.content import Html, render
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, harmless_if_stale
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, send_without_database
 from bot.views import callbacks
 
 logger = logging.getLogger(__name__)
@@ -53,15 +53,8 @@ async def send_crisis_help(update: Update, context: BotContext) -> None:
 
 async def support(update: Update, context: BotContext) -> None:
     """Works for everyone, set up or not: help should never be behind a form."""
-    query = update.callback_query
-    if query is not None:
-        with harmless_if_stale(update.update_id):
-            await query.answer()
     texts = context.texts.support
-    assert update.effective_chat is not None
-    await context.bot.send_message(
-        update.effective_chat.id, render(texts.text, urgent=Html(texts.urgent))
-    )
+    await send_without_database(update, context, render(texts.text, urgent=Html(texts.urgent)))
 
 
 async def command_with_words_of_danger(update: Update, context: BotContext) -> None:

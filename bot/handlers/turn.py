@@ -225,6 +225,16 @@ class Turn:
                 logger.warning("update %s: a reply was not sent: %s", self.update.update_id, error)
 
 
+async def send_without_database(update: Update, context: BotContext, text: str) -> None:
+    """Stop the spinner of a press (if it was one) and send ``text`` to the chat: for what
+    must work for anyone, started or not, even while the database is away (/help, /support)."""
+    if update.callback_query is not None:
+        with harmless_if_stale(update.update_id):
+            await update.callback_query.answer()
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, text)
+
+
 async def ask_to_try_again(update: Update, context: BotContext) -> None:
     """The database is away and nothing was saved: stop the spinner, say so, kindly."""
     text = context.texts.errors.database_unavailable
