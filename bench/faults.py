@@ -10,7 +10,9 @@ The bot runs as operators run it (a real process, HTTP to a fake Telegram on 127
 Users are inserted due one minute ago; the first process is killed once a random share
 (20-80 %) of them has a prompt; the second runs until everyone has one (or a time-out).
 Expected: 0 lost, duplicates at most the sends of the last second before the kill (the
-prompts are recorded within a second of Telegram accepting them). Exit status 1 otherwise.
+prompts are recorded within a second of Telegram accepting them). On PostgreSQL, then: two
+live processes (one polling, one with ``UPDATES=none``) and N more users due: 0 lost, 0
+duplicated. Exit status 1 otherwise.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ async def main() -> None:
         await _seed_due_users(url, args.users, 100_000)
         # The waiting is blocking (the fake Telegram's own thread records the calls).
         await asyncio.to_thread(_crash_and_restart, url, args, random.Random(args.seed))
+        if args.backend == "postgresql":
+            await _seed_due_users(url, args.users, 200_000)
+            await asyncio.to_thread(_two_processes, url, args)
 
 
 def _crash_and_restart(url: str, args: argparse.Namespace, rng: random.Random) -> None:
@@ -86,6 +91,35 @@ def _crash_and_restart(url: str, args: argparse.Namespace, rng: random.Random) -
     )
     if lost or duplicates > args.rate + 1:
         raise common.BenchError("prompts lost or sent twice beyond what a kill allows")
+
+
+def _two_processes(url: str, args: argparse.Namespace) -> None:
+    """Two live processes on one PostgreSQL (one polls, one runs jobs only), nobody killed:
+    only the leader sends, so not one prompt twice."""
+    people = range(200_000, 200_000 + args.users)
+    with tempfile.TemporaryDirectory() as folder, FakeTelegramServer(TOKEN) as server:
+        env = delivery_env(url, server, TELEGRAM_MAX_MESSAGES_PER_SECOND=str(args.rate))
+        tmp = Path(folder)
+        with (
+            running_bot(env, tmp, "poller") as poller,
+            running_bot({**env, "UPDATES": "none"}, tmp, "jobs") as jobs,
+        ):
+            server.wait_until(
+                lambda: set(prompts_per_chat(server, people)) == set(people),
+                timeout=60 + args.users / args.rate,
+                abort=lambda: poller.exited() or jobs.exited(),
+            )
+            poller.terminate()
+            jobs.terminate()
+        counts: Counter[int] = prompts_per_chat(server, people)
+    lost = len(people) - len(counts)
+    duplicates = sum(count - 1 for count in counts.values())
+    print(
+        f"two processes, none killed: sent {sum(counts.values())}, lost {lost}, "
+        f"duplicated {duplicates}"
+    )
+    if lost or duplicates:
+        raise common.BenchError("two live processes lost or doubled a prompt")
 
 
 if __name__ == "__main__":
