@@ -5,7 +5,7 @@ Nothing is scheduled per user in memory. Each run, in the process that leads the
 (:mod:`bot.jobs.leadership`), claims due work in short transactions (the claim carries this
 process's id, see :mod:`bot.services.checkins`), then sends it:
 
-- each prompt is recorded as sent as soon as Telegram accepts it (in groups at most a second
+- each prompt is recorded as sent as soon as Telegram accepts it (in groups at most half a second
   old), so a crash repeats at most the sends in flight; if the database is down just then,
   what was sent is kept in memory and recorded when it is back, never sent again;
 - while a batch is sent its claims are renewed, so no other process takes over live work;
@@ -52,7 +52,7 @@ MAX_BATCH = 500
 # Sends in flight at once; the rate limiter (when on) paces them to Telegram's limits.
 CONCURRENT_SENDS = 32
 # Sent prompts are recorded in groups at most this old.
-RECORD_EVERY_SECONDS = 1.0
+RECORD_EVERY_SECONDS = 0.5
 # Waits before retrying a send that surely did not reach Telegram, within one run.
 CONNECT_BACKOFF_SECONDS = (0.5, 2.0)
 
