@@ -85,6 +85,16 @@ def prompts_per_chat(server: FakeTelegramServer, chats: range) -> Counter[int]:
     return counts
 
 
+def tally(server: FakeTelegramServer, people: range) -> tuple[int, int, int]:
+    """Prompts sent to ``people``, how many of them got none, and how many extra copies."""
+    counts = prompts_per_chat(server, people)
+    return (
+        sum(counts.values()),
+        len(people) - len(counts),
+        sum(count - 1 for count in counts.values()),
+    )
+
+
 def delivery_env(database_url: str, server: FakeTelegramServer, **extra: str) -> dict[str, str]:
     settings = {
         "DATABASE_URL": database_url,
@@ -126,12 +136,11 @@ def test_kill_9_in_the_middle_of_sending_loses_nothing_and_repeats_at_most_the_s
             assert bot.terminate() == 0, bot.stderr[-3000:]
             assert "Traceback" not in bot.stderr
 
-    counts = prompts_per_chat(server, people)
-    duplicates = sum(count - 1 for count in counts.values())
-    assert set(counts) == set(people)  # nobody lost
-    # Sends are recorded within a second of Telegram taking them: at most a second's worth
-    # (and the one in flight) can be repeated.
-    assert duplicates <= RATE + 1, (sent_before, counts)
+    _, lost, duplicates = tally(server, people)
+    assert lost == 0
+    # Sends are recorded within half a second of Telegram taking them: at most one burst of
+    # the rate limiter (a second's sends) and those in flight can be repeated.
+    assert duplicates <= RATE + 2, sent_before
 
 
 def test_updates_fetched_before_a_kill_9_are_handled_once_after_the_restart(
@@ -329,9 +338,9 @@ def test_the_job_leader_killed_mid_run_another_process_finishes_once(
             assert other.terminate() == 0, other.stderr[-3000:]
             assert "Traceback" not in other.stderr
 
-    counts = prompts_per_chat(server, people)
-    assert set(counts) == set(people)
-    assert sum(count - 1 for count in counts.values()) <= RATE + 1, counts
+    _, lost, duplicates = tally(server, people)
+    assert lost == 0
+    assert duplicates <= RATE + 2
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
