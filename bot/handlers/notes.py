@@ -6,7 +6,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler
 
 from bot.content import Texts, render
-from bot.handlers.safety import reads_like_crisis, with_help
+from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import Handlers, Turn, for_known_sender
 from bot.services import notes
 from bot.services.notes import MAX_NOTE_LENGTH
@@ -35,11 +35,11 @@ def confirm_saved(turn: Turn, note: Note, text: str) -> None:
     Words that read like a crisis get the help first, and no share button: one mis-tap must
     not show them to the partner (who may be the danger). They stay private.
     """
-    crisis = reads_like_crisis(turn.context, text)
-    turn.reply(
-        with_help(turn.context, text, turn.texts.notes.saved),
-        None if crisis else share_keyboard(turn.texts, note.id, shared=False),
-    )
+    saved = turn.texts.notes.saved
+    if reads_like_crisis(turn.context, text):
+        turn.reply(help_before(turn.context, saved))
+    else:
+        turn.reply(saved, share_keyboard(turn.texts, note.id, shared=False))
 
 
 @for_known_sender

@@ -39,8 +39,11 @@ def crisis_reply(context: BotContext) -> str:
 def with_help(context: BotContext, written: str, answer: str) -> str:
     """``answer`` to what someone wrote, with the crisis help in front when their words read
     like a crisis: the help is the first thing they read, in the same message."""
-    if not reads_like_crisis(context, written):
-        return answer
+    return help_before(context, answer) if reads_like_crisis(context, written) else answer
+
+
+def help_before(context: BotContext, answer: str) -> str:
+    """``answer`` with the crisis help in front (the caller has seen the words of danger)."""
     logger.info("crisis help given with a reply")
     return f"{crisis_reply(context)}\n\n{answer}"
 
