@@ -33,6 +33,7 @@ from timezonefinder import TimezoneFinder
 from bot.app import Content, build_application, load_content
 from bot.config import Settings
 from bot.content import Framework, render
+from bot.content.texts import Plural
 from bot.context import BotApplication
 from bot.storage.models import Base
 from tests import updates
@@ -67,6 +68,11 @@ def shown(template: str, /, **values: object) -> str:
     (values escaped, unless marked :class:`~bot.content.Html`) and rendered as Telegram shows
     HTML."""
     return visible_text(render(template, **values), "HTML")
+
+
+def shown_count(plural: Plural, count: int, /, **values: object) -> str:
+    """:func:`shown` for a text that counts: the plural form the bot picks for ``count``."""
+    return visible_text(plural.render(TEXTS.language, count, **values), "HTML")
 
 
 def shown_pattern(template: str, /, **values: object) -> re.Pattern[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import ContentError, load_texts, render
-from bot.content.texts import TEXTS_FILE
+from bot.content.texts import TEXTS_FILE, Plural
 from tests.harness import TEXTS, content_variant, shown
 from tests.journeys import SUPPORT
 
@@ -102,3 +102,40 @@ def test_help_has_a_line_for_every_command_and_says_what_the_bot_is_not() -> Non
 def test_support_names_emergency_numbers_and_where_to_find_a_helpline() -> None:
     assert "emergency number" in SUPPORT
     assert "findahelpline.com" in SUPPORT
+
+
+def test_counts_use_the_languages_plural_forms() -> None:
+    notes = TEXTS.us.more_notes
+
+    assert [notes.render("en", n) for n in (0, 1, 2, 5, 21)] == [
+        render(notes.other, count=0),
+        render(notes.one or "", count=1),
+        render(notes.other, count=2),
+        render(notes.other, count=5),
+        render(notes.other, count=21),
+    ]
+
+
+def test_a_count_without_a_form_its_language_needs_is_named(tmp_path: Path) -> None:
+    english_forms = 'more_notes = { one = "…and one more note.", '
+    path = write_variant(tmp_path, english_forms, "more_notes = { ")
+
+    with pytest.raises(ContentError, match=r"us\.more_notes has no form for one \(en\)"):
+        load_texts(path)
+
+
+def test_russian_counts_pick_one_few_and_many(tmp_path: Path) -> None:
+    """CLDR's Russian rules, through Babel: 1 and 21 are "one", 2 "few", 0 and 5 "many"; and a
+    Russian text file with only English forms is refused at start."""
+    notes = Plural(one="{count} заметка", few="{count} заметки", many="{count} заметок", other="?")
+
+    assert [notes.render("ru", n) for n in (0, 1, 2, 5, 21)] == [
+        "0 заметок",
+        "1 заметка",
+        "2 заметки",
+        "5 заметок",
+        "21 заметка",
+    ]
+    path = write_variant(tmp_path, 'language = "en"', 'language = "ru"')
+    with pytest.raises(ContentError, match=r"has no form for few, many \(ru\)"):
+        load_texts(path)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import html
 import string
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from babel import Locale, UnknownLocaleError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.timezones import InvalidClockTimeError, InvalidZoneError, parse_clock_time, parse_zone
 
@@ -65,6 +67,41 @@ ButtonLabel = Annotated[str, Field(min_length=1, max_length=MAX_BUTTON_LENGTH)]
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def _check_language(value: str) -> str:
+    try:
+        _locale(value)
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"{value!r} is not a language code Babel knows") from None
+    return value
+
+
+class Plural(_Section):
+    """A text that changes with a number: one form per CLDR plural category its language uses
+    (English: ``one``, ``other``; Russian also ``few`` and ``many``). Babel's CLDR rules pick
+    the form, so no code says ``if n == 1`` and a new language brings its own categories."""
+
+    zero: Template | None = None
+    one: Template | None = None
+    two: Template | None = None
+    few: Template | None = None
+    many: Template | None = None
+    other: Template
+
+    def missing_forms(self, language: str) -> list[str]:
+        """The categories ``language`` needs that this text has no form for."""
+        return sorted(tag for tag in _locale(language).plural_form.tags if not getattr(self, tag))
+
+    def render(self, language: str, count: int, /, **values: object) -> str:
+        """The form for ``count`` in ``language``, filled in (``{count}`` is the number)."""
+        form = getattr(self, _locale(language).plural_form(count)) or self.other
+        return render(form, count=count, **values)
 
 
 class OnboardingTexts(_Section):
@@ -230,12 +267,12 @@ class WeekTexts(_Section):
     streak: Template
     no_streak: Template
     toward_share: Template
-    hidden: Template
+    hidden: Plural
     my_note: Template
     partner_note: Template
     private_mark: str
     shared_mark: str
-    more_notes: Template
+    more_notes: Plural
     invite_to_pair: Template
     earlier_button: ButtonLabel
     later_button: ButtonLabel
@@ -337,7 +374,19 @@ class ErrorTexts(_Section):
     database_unavailable: Annotated[str, Field(max_length=200)]  # also a toast
 
 
+def _plurals(model: BaseModel, path: str) -> list[tuple[str, Plural]]:
+    found: list[tuple[str, Plural]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, Plural):
+            found.append((f"{path}{name}", value))
+        elif isinstance(value, BaseModel):
+            found.extend(_plurals(value, f"{path}{name}."))
+    return found
+
+
 class Texts(_Section):
+    language: Annotated[str, AfterValidator(_check_language)]
     onboarding: OnboardingTexts
     pairing: PairingTexts
     lessons: LessonTexts
@@ -356,6 +405,13 @@ class Texts(_Section):
     commands: list[BotCommandText] = Field(min_length=1)
     admin: AdminTexts
     errors: ErrorTexts
+
+    @model_validator(mode="after")
+    def _every_plural_complete(self) -> Texts:
+        for path, plural in _plurals(self, ""):
+            if missing := plural.missing_forms(self.language):
+                raise ValueError(f"{path} has no form for {', '.join(missing)} ({self.language})")
+        return self
 
 
 def _describe(error: dict[str, object]) -> str:

@@ -116,7 +116,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
                 )
             )
         if summary.hidden_days:
-            blocks.append(render(words.hidden, days=summary.hidden_days, partner=partner))
+            blocks.append(words.hidden.render(texts.language, summary.hidden_days, partner=partner))
     notes = [
         render(
             words.my_note,
@@ -139,7 +139,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
         lines = [words.notes_section]
         for index, line in enumerate(notes):
             if len(text) + sum(len(x) + 1 for x in lines) + len(line) > TEXT_BUDGET:
-                lines.append(render(words.more_notes, count=len(notes) - index))
+                lines.append(words.more_notes.render(texts.language, len(notes) - index))
                 break
             lines.append(line)
         text += "\n\n" + "\n".join(lines)
