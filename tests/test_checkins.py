@@ -64,8 +64,9 @@ async def test_the_evening_prompt_arrives_at_local_time_and_is_answered_in_one_m
         "bids_noticed": "few",
         "bids_response": "toward",
         "bids_made": "partly",
-        "my_stress": "calm",
-        "partner_stress": "yes",
+        "stressed_me": "no",
+        "stressed_partner": "yes",
+        "support_given": "yes",
     }
     await answer_checkin(alex, answered, message=prompt)
     assert len(alex.chat) == messages  # the same message, edited as Alex went

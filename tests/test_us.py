@@ -58,14 +58,14 @@ async def test_a_week_for_both_partners(harness: BotHarness) -> None:
         "bids_response": "toward",
         "bids_made": "met",
         "my_stress": "yes",
-        "partner_stress": "calm",
+        "stressed_partner": "no",
     }
     await answer_checkin(alex, alex_tuesday, note="private thought")
     sam_tuesday = {
         "bids_noticed": "some",
         "bids_response": "toward",
         "bids_made": "missed",
-        "my_stress": "calm",
+        "stressed_me": "no",
         "partner_stress": "yes",
     }
     await answer_checkin(sam, sam_tuesday, note="Thanks for the walk")
@@ -105,8 +105,8 @@ async def test_unpaired_user_sees_their_own_week_and_an_invitation(harness: BotH
         "bids_noticed": "some",
         "bids_response": "away",
         "bids_made": "met",
-        "my_stress": "calm",
-        "partner_stress": "calm",
+        "stressed_me": "no",
+        "stressed_partner": "no",
     }
     await answer_checkin(alex, week)
 

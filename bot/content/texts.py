@@ -213,6 +213,10 @@ class CheckinTexts(_Section):
     skipped: Template
     snoozed: Template
     closed: Annotated[str, Field(max_length=200)]  # a toast
+    change_button: ButtonLabel
+    change_question: Template
+    change_back_button: ButtonLabel
+    current_option: Template
     note_prompt: Template
     note_not_text: Template
     reminder: Template

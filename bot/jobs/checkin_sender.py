@@ -149,9 +149,10 @@ class _Run:
             return texts.checkin.reminder, None
         if row.kind == DIGEST:
             return await _digest(self.services, row)
-        # Whatever the sender sends has no answers yet: snoozing is offered only before the
-        # first answer, and the others were never delivered.
-        return prompt_view(texts, row.checkin_id, row.local_date, row.includes_weekly, {})
+        # Only a snoozed prompt has answers already; the others were never delivered.
+        return prompt_view(
+            texts, row.checkin_id, row.local_date, row.includes_weekly, row.answers
+        )
 
     async def deliver(self, row: OutboxRow, *, reminder: bool) -> None:
         services = self.services
