@@ -392,3 +392,33 @@ async def checkin_notes_between(
         statement = statement.where(Note.visibility == "shared")
     rows = await session.execute(statement)
     return [(day, body, visibility) for day, body, visibility in rows]
+
+
+async def moments_between(
+    session: AsyncSession, user_id: int, first: date, last: date
+) -> list[tuple[date, str, str]]:
+    """``(local date, kind, outcome)`` of a user's /bid and /stress moments in the range."""
+    rows = await session.execute(
+        select(Moment.local_date, Moment.kind, Moment.outcome).where(
+            Moment.user_id == user_id, Moment.local_date >= first, Moment.local_date <= last
+        )
+    )
+    return [(day, kind, outcome) for day, kind, outcome in rows]
+
+
+async def answerable_day(session: AsyncSession, user_id: int) -> date | None:
+    """The day of the evening check-in the user can still answer (their newest, unless
+    skipped), if any."""
+    row = (
+        await session.execute(
+            select(Checkin.local_date, Checkin.skipped_at)
+            .where(
+                Checkin.user_id == user_id,
+                Checkin.kind == EVENING,
+                or_(Checkin.sent_at.is_not(None), Checkin.skipped_at.is_(None)),
+            )
+            .order_by(Checkin.local_date.desc())
+            .limit(1)
+        )
+    ).first()
+    return row[0] if row is not None and row[1] is None else None
