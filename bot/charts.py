@@ -131,7 +131,7 @@ def _drawing(figure: Any) -> dict[str, Any]:
     legend = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
     return {
         "colors": {who: sorted(colors) for who, colors in people.items()},
-        "inside_axes": inside,
+        "inside_axes": bool(inside),
         "legend": legend,
         "y_ticks": [[tick.get_text() for tick in axis.get_yticklabels()] for axis in figure.axes],
     }

@@ -152,8 +152,8 @@ def render_week(texts: Texts, view: WeekView) -> str:
         differences = _differences(texts, summary, partner)
         if differences:
             shown = [line for _, line in differences[:FIRST_SCREEN_DIFFERENCES]]
-            rest = len({day for day, _ in differences[FIRST_SCREEN_DIFFERENCES:]})
-            if rest:
+            rest = len(differences) - FIRST_SCREEN_DIFFERENCES
+            if rest > 0:
                 shown.append(words.more_differences.render(texts.language, rest))
             blocks.append("\n".join([words.differences_title, *shown]))
     tail = [_showing_up(texts, summary, partner)]
