@@ -35,7 +35,9 @@ async def evening(harness: BotHarness, when: datetime) -> None:
 def option_data(message: BotMessage, item: str, value: str) -> str:
     """The data of the button answering ``item`` with ``value``, however it is labelled."""
     [data] = [
-        b["callback_data"] for b in message.buttons if b["callback_data"].endswith(f":{item}:{value}")
+        b["callback_data"]
+        for b in message.buttons
+        if b["callback_data"].endswith(f":{item}:{value}")
     ]
     return data
 

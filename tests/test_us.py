@@ -96,7 +96,9 @@ async def test_a_week_for_both_partners(harness: BotHarness) -> None:
     detail = details.texts[0]
     you_to_sam = Html(render(WORDS.you_to_partner, partner="Sam"))
     assert shown(WORDS.views, direction=you_to_sam, gave=tally(1, 1), felt=tally(0, 1)) in detail
-    assert shown(WORDS.partner_note, partner="Sam", day=tuesday, body="Thanks for the walk") in detail
+    assert (
+        shown(WORDS.partner_note, partner="Sam", day=tuesday, body="Thanks for the walk") in detail
+    )
     private = shown(WORDS.my_note, day=tuesday, lock=WORDS.private_mark, body="private thought")
     assert private in detail
     assert "secret" not in detail
@@ -153,7 +155,9 @@ async def test_earlier_weeks_stop_at_the_start_and_forged_buttons_stay_within_yo
 ) -> None:
     harness.clock.now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday the week before
     alex = await onboard(harness, 1001, "Alex", "Berlin")
-    assert WORDS.earlier_button not in [b["text"] for b in (await alex.send("/us")).calls[0].buttons]
+    assert WORDS.earlier_button not in [
+        b["text"] for b in (await alex.send("/us")).calls[0].buttons
+    ]
     await evening(harness, datetime(2026, 11, 27, 12, 0, tzinfo=UTC))  # stale: moves on
     sam = await onboard(harness, 2002, "Sam", "Berlin")
     kim = await onboard(harness, 3003, "Kim", "Berlin")
@@ -170,7 +174,9 @@ async def test_earlier_weeks_stop_at_the_start_and_forged_buttons_stay_within_yo
     assert "Sam's words" in week_message.text
     await alex.press(WORDS.earlier_button, message=week_message)
     # The week Alex started in is the oldest: no earlier one; details stay details.
-    assert week_message.text.startswith(shown(WORDS.details_title, first="Sat 14 Nov", last="Fri 20 Nov"))
+    assert week_message.text.startswith(
+        shown(WORDS.details_title, first="Sat 14 Nov", last="Fri 20 Nov")
+    )
     assert "Sam's words" not in week_message.text  # before the couple existed
     assert WORDS.earlier_button not in [b["text"] for b in week_message.buttons]
     await alex.press(WORDS.later_button, message=week_message)
@@ -181,7 +187,9 @@ async def test_earlier_weeks_stop_at_the_start_and_forged_buttons_stay_within_yo
     # The week is always the presser's own: Kim's forged press shows Kim's week, nobody else's.
     forged = await kim.press_data("us:0:d")
     assert "Sam's words" not in forged.text
-    assert forged.texts[0].startswith(shown(WORDS.details_title, first="Sat 21 Nov", last="Fri 27 Nov"))
+    assert forged.texts[0].startswith(
+        shown(WORDS.details_title, first="Sat 21 Nov", last="Fri 27 Nov")
+    )
     # A press that claims to come from Alex's chat but was sent by Kim changes nothing there.
     cross = await kim.press_data("us:0", message=week_message)
     assert cross.toasts == [STALE]

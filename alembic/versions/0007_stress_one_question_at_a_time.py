@@ -64,7 +64,5 @@ def downgrade() -> None:
             ).bindparams(old=old, stressed=stressed, support=support)
         )
         op.execute(
-            sa.text("DELETE FROM checkin_answers WHERE item = :support").bindparams(
-                support=support
-            )
+            sa.text("DELETE FROM checkin_answers WHERE item = :support").bindparams(support=support)
         )

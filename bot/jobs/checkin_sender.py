@@ -124,9 +124,7 @@ async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup 
 DIGEST_AFTER_DAYS = 6
 
 
-async def _digest(
-    services: BotServices, row: OutboxRow
-) -> tuple[str, InlineKeyboardMarkup] | None:
+async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup] | None:
     """The weekly digest: the /us summary, with its buttons; the chart comes on request.
     ``None`` while there is no week to show yet: the user began less than a week ago, or
     the week holds no check-in and no moment.
@@ -164,9 +162,7 @@ class _Run:
         if row.kind == DIGEST:
             return await _digest(self.services, row)
         # Only a snoozed prompt has answers already; the others were never delivered.
-        return prompt_view(
-            texts, row.checkin_id, row.local_date, row.includes_weekly, row.answers
-        )
+        return prompt_view(texts, row.checkin_id, row.local_date, row.includes_weekly, row.answers)
 
     async def deliver(self, row: OutboxRow, *, reminder: bool) -> None:
         services = self.services

@@ -99,7 +99,5 @@ async def week_for(
     their_ranges = [(max(first, since), last) for first, last in ranges if last >= since]
     theirs = await _person(session, partner, their_ranges, week, viewer=False)
     answerable = await checkins.answerable_day(session, user.id)
-    summary = summarize(
-        days, me, theirs, today=today, partner_since=since, answerable=answerable
-    )
+    summary = summarize(days, me, theirs, today=today, partner_since=since, answerable=answerable)
     return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)

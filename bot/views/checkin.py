@@ -82,9 +82,7 @@ def prompt_view(
         for item in done:
             label = words.items[item.key]
             text = f"{label.short} {label.options[answers[item.key]]}"
-            rows.append(
-                [keyboards.button(text, callbacks.CHECKIN, f"{checkin_id}:ask:{item.key}")]
-            )
+            rows.append([keyboards.button(text, callbacks.CHECKIN, f"{checkin_id}:ask:{item.key}")])
         rows.append(back)
     elif changing is not None and changing in answers and changing in ITEMS_BY_KEY:
         lines.append(words.items[changing].question)
