@@ -3,19 +3,32 @@
 Uses matplotlib's object API on the Agg backend (no GUI, no global pyplot state), so it is
 safe to call from a worker thread; the handlers do so with ``asyncio.to_thread``. matplotlib
 is imported on first use: it costs ~30 MB, and many processes never draw a chart.
+
+What is drawn is what was asked: the bids question offers ranges, so the bids panel shows
+those ranges as categories (never a made-up count); support is none, some or full. Every kind
+of mark has a legend entry, everything stays inside its axes, and each person keeps one colour
+on both phones (the caller decides who gets which, see ``bot.views.week.chart_labels``).
+The PNG carries what it drew as text (``drawing`` below): the alt text of the picture, and
+what tests compare instead of pixels.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from bot.services.reciprocity import DayPoint, WeekSummary
+from bot.services.reciprocity import DayPoint, Landed, WeekSummary
 
-YOU_COLOR = "#d9534f"
-PARTNER_COLOR = "#5b8def"
+# The two people's colours, in a fixed order (the caller assigns them to people).
+PALETTE = ("#d9534f", "#3b6fd6")
+# The PNG text key holding what was drawn.
+DRAWING_KEY = "Description"
+
+_SUPPORT_LEVEL = {Landed.MISSED: 1, Landed.PARTLY: 2, Landed.GOOD: 3}
+_BAR_WIDTH = 0.38
 
 
 @dataclass(frozen=True)
@@ -25,10 +38,18 @@ class ChartLabels:
     # Used when the partner's name has no drawable letters (only emoji, say).
     partner_fallback: str
     bids_title: str
+    # The ranges of the bids question, from none to the most.
+    bids_levels: tuple[str, ...]
+    toward: str
+    not_toward: str
+    no_checkin: str
+    logged: str
     support_title: str
     # Tick labels for support given: none, some, full.
-    support_levels: tuple[str, str, str]
+    support_levels: tuple[str, ...]
     day_format: str
+    you_color: str = PALETTE[0]
+    partner_color: str = PALETTE[1]
 
 
 @cache
@@ -49,76 +70,127 @@ def drawable(name: str, fallback: str) -> str:
     return (kept or fallback).replace("$", r"\$")
 
 
-def _bars(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str) -> None:
+def _bids(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, who: str) -> None:
     for index, point in enumerate(points):
-        if point.bids_noticed is None:
-            # No check-in that day: a dash, so it is not read as "no bids".
-            axis.text(index + offset, 0.15, "–", ha="center", color=color, fontsize=9)
-            continue
-        # Hatched only when they said they did not turn toward; unanswered stays solid.
-        toward = point.turned_toward is not False
+        x = index + offset
+        if point.bids_level is None:
+            if not point.bids_logged:
+                # No check-in that day: a dash on the floor, so it is not read as "no bids".
+                axis.plot([x], [0.25], marker="_", markersize=12, color=color, gid=who)
+        else:
+            # Hatched only when they said they did not turn toward; "none" stays solid.
+            toward = point.turned_toward is not False
+            axis.bar(
+                x,
+                point.bids_level + 1,
+                width=_BAR_WIDTH,
+                color=color if toward else "white",
+                edgecolor=color,
+                hatch="" if toward else "//",
+                linewidth=1.2,
+                gid=who,
+            )
+        if point.bids_logged:
+            top = (point.bids_level + 1) if point.bids_level is not None else 0.5
+            axis.plot([x], [top + 0.3], marker="*", markersize=9, color=color, gid=who)
+
+
+def _support(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, who: str) -> None:
+    for index, point in enumerate(points):
+        if point.support_given is None:
+            continue  # no stress that day: nothing to give
         axis.bar(
             index + offset,
-            point.bids_noticed or 0,
-            width=0.38,
-            color=color if toward else "white",
+            _SUPPORT_LEVEL[point.support_given],
+            width=_BAR_WIDTH,
+            color=color,
             edgecolor=color,
-            hatch="" if toward else "//",
-            linewidth=1.2,
+            gid=who,
         )
 
 
+def _drawing(figure: Any) -> dict[str, Any]:
+    """What the figure holds, read back from its artists: per person the colours of their
+    marks, whether every mark lies inside its axes, and the legend's entries."""
+    from matplotlib.colors import to_hex
+
+    people: dict[str, set[str]] = {}
+    inside = True
+    for axis in figure.axes:
+        (x0, x1), (y0, y1) = axis.get_xlim(), axis.get_ylim()
+        for patch in axis.patches:
+            if patch.get_gid():
+                people.setdefault(patch.get_gid(), set()).add(to_hex(patch.get_edgecolor()))
+                box = patch.get_bbox()
+                inside &= x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1
+        for line in axis.lines:
+            if line.get_gid():
+                people.setdefault(line.get_gid(), set()).add(to_hex(line.get_color()))
+                inside &= all(x0 <= x <= x1 for x in line.get_xdata())
+                inside &= all(y0 <= y <= y1 for y in line.get_ydata())
+    legend = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    return {
+        "colors": {who: sorted(colors) for who, colors in people.items()},
+        "inside_axes": bool(inside),
+        "legend": legend,
+        "y_ticks": [[tick.get_text() for tick in axis.get_yticklabels()] for axis in figure.axes],
+    }
+
+
 def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
-    """A two-panel PNG: bids noticed (solid when turned toward) and support given."""
+    """A two-panel PNG: the bids ranges noticed (solid when turned toward) and support given."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    figure = Figure(figsize=(7, 5), dpi=100)
+    figure = Figure(figsize=(7, 5.6), dpi=100)
     bids_axis, support_axis = figure.subplots(2, 1, sharex=True)
     paired = labels.partner is not None and bool(summary.partner_points)
     offsets = (-0.2, 0.2) if paired else (0.0, 0.0)
-    series = [(summary.my_points, offsets[0], YOU_COLOR, labels.you)]
+    series = [(summary.my_points, offsets[0], labels.you_color, labels.you)]
     if paired:
         partner = drawable(labels.partner or "", labels.partner_fallback)
-        series.append((summary.partner_points, offsets[1], PARTNER_COLOR, partner))
-    for points, offset, color, _ in series:
-        _bars(bids_axis, points, offset, color)
-        for index, point in enumerate(points):
-            if point.support_given is None:
-                continue  # no stress that day: nothing to give
-            # "No" gets a visible stub, so it is not mistaken for a calm day.
-            missed = point.support_given == 0
-            support_axis.bar(
-                index + offset,
-                0.06 if missed else point.support_given,
-                width=0.38,
-                color="white" if missed else color,
-                edgecolor=color,
-                hatch="xx" if missed else "",
-            )
+        series.append((summary.partner_points, offsets[1], labels.partner_color, partner))
+    for points, offset, color, who in series:
+        _bids(bids_axis, points, offset, color, who)
+        _support(support_axis, points, offset, color, who)
+    days = len(summary.days)
+    for axis in (bids_axis, support_axis):
+        axis.set_xlim(-0.6, days - 0.4)
+        axis.spines[["top", "right"]].set_visible(False)
+    bids_axis.set_ylim(0, len(labels.bids_levels) + 0.9)
+    bids_axis.set_yticks(range(1, len(labels.bids_levels) + 1))
+    bids_axis.set_yticklabels(list(labels.bids_levels), fontsize=8)
     bids_axis.set_title(labels.bids_title, fontsize=11)
-    bids_axis.legend(
-        handles=[Patch(facecolor=color, label=label) for _, _, color, label in series],
-        loc="lower left",
-        bbox_to_anchor=(0, 1.1),
-        ncols=len(series),
-        borderaxespad=0,
-        fontsize=9,
-        frameon=False,
-    )
-    support_axis.set_ylim(0, 1.05)
-    support_axis.set_yticks([0, 0.5, 1])
+    support_axis.set_ylim(0, len(labels.support_levels) + 0.5)
+    support_axis.set_yticks(range(1, len(labels.support_levels) + 1))
     support_axis.set_yticklabels(list(labels.support_levels), fontsize=8)
     support_axis.set_title(labels.support_title, fontsize=11)
-    support_axis.set_xticks(range(len(summary.days)))
+    support_axis.set_xticks(range(days))
     support_axis.set_xticklabels([day.strftime(labels.day_format) for day in summary.days])
-    for axis in (bids_axis, support_axis):
-        axis.spines[["top", "right"]].set_visible(False)
+    neutral = "#555555"
+    handles: list[Artist] = [
+        Patch(facecolor=color, edgecolor=color, label=who) for _, _, color, who in series
+    ]
+    handles += [
+        Patch(facecolor=neutral, edgecolor=neutral, label=labels.toward),
+        Patch(facecolor="white", edgecolor=neutral, hatch="//", label=labels.not_toward),
+        Line2D(
+            [], [], color=neutral, marker="_", markersize=12, linestyle="", label=labels.no_checkin
+        ),
+        Line2D([], [], color=neutral, marker="*", markersize=9, linestyle="", label=labels.logged),
+    ]
+    figure.legend(
+        handles=handles, loc="lower center", ncols=3, fontsize=8, frameon=False, borderaxespad=0.3
+    )
     # Fixed margins: tight_layout() would cost ~40% of the drawing time.
-    figure.subplots_adjust(left=0.12, right=0.98, top=0.86, bottom=0.07, hspace=0.45)
+    figure.subplots_adjust(left=0.13, right=0.98, top=0.94, bottom=0.2, hspace=0.4)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(
+        buffer, format="png", metadata={DRAWING_KEY: json.dumps(_drawing(figure), sort_keys=True)}
+    )
     return buffer.getvalue()

@@ -24,8 +24,8 @@ SUPPORT = shown(TEXTS.support.text, urgent=Html(TEXTS.support.urgent))
 QUIET_DAY = {
     "bids_noticed": "none",
     "bids_made": "none",
-    "my_stress": "calm",
-    "partner_stress": "calm",
+    "stressed_me": "no",
+    "stressed_partner": "no",
 }
 
 

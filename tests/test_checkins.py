@@ -64,8 +64,9 @@ async def test_the_evening_prompt_arrives_at_local_time_and_is_answered_in_one_m
         "bids_noticed": "few",
         "bids_response": "toward",
         "bids_made": "partly",
-        "my_stress": "calm",
-        "partner_stress": "yes",
+        "stressed_me": "no",
+        "stressed_partner": "yes",
+        "support_given": "yes",
     }
     await answer_checkin(alex, answered, message=prompt)
     assert len(alex.chat) == messages  # the same message, edited as Alex went
@@ -274,12 +275,15 @@ async def test_forged_checkin_buttons(harness: BotHarness) -> None:
 
 
 async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
+    harness.clock.now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a week before: a digest
     alex = await onboard(harness)
     await alex.send("/settings")
     await alex.press(TEXTS.settings.weekly_day_button)
     await alex.press(TEXTS.settings.weekdays[5])
     saturdays = settings_summary("Europe/Berlin", "13:00", "21:00", weekly_day=5)
     assert alex.last_message.text == saturdays
+    harness.clock.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    await run_dispatch(harness)  # the missed evenings are not sent; the next is tonight
 
     harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # Friday
     await run_dispatch(harness)

@@ -200,7 +200,8 @@ async def set_up(harness: BotHarness, rng: random.Random) -> Cast:
 
     # The oracle must have something to bite on: each partner sees the other's shared note.
     for reader, writer in [(alex, sam), (sam, alex), (kim, lee), (lee, kim)]:
-        week = (await users[reader.key].send("/us")).text
+        await users[reader.key].send("/us")
+        week = (await users[reader.key].press(TEXTS.us.details_button)).text
         theirs = [m for m in cast.markers if f"-{writer.key}-" in m]
         assert [m for m in theirs if m in week] == [f for f in theirs if f.startswith("SHARED")]
 

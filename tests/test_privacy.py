@@ -35,8 +35,8 @@ async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
         "bids_noticed": "few",
         "bids_response": "toward",
         "bids_made": "met",
-        "my_stress": "calm",
-        "partner_stress": "calm",
+        "stressed_me": "no",
+        "stressed_partner": "no",
     }
     for person, note in ((alex, "Alex's private words"), (sam, "Sam's private words")):
         await answer_checkin(person, answers, note=note)

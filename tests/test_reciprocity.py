@@ -26,8 +26,8 @@ FULL = {
     "bids_noticed": "few",
     "bids_response": "toward",
     "bids_made": "met",
-    "my_stress": "calm",
-    "partner_stress": "calm",
+    "stressed_me": "no",
+    "stressed_partner": "no",
 }
 
 
@@ -53,7 +53,7 @@ def test_unpaired_sees_only_their_own_week() -> None:
 
     assert not summary.paired
     assert (summary.me.checked_in_days, summary.me.bids_days, summary.me.toward_days) == (2, 2, 1)
-    assert summary.me.bids_noticed_estimate == 4
+    assert summary.bids_i_gave.as_giver_saw == Tally(good=1, missed=1)
 
 
 def test_both_partners_side_by_side_and_the_gap_between_views() -> None:
@@ -69,24 +69,30 @@ def test_both_partners_side_by_side_and_the_gap_between_views() -> None:
     assert summary.bids_i_gave.as_receiver_felt == Tally(good=5, missed=2)
     assert summary.bids_i_gave.disagreed_days == (day(2), day(4))
     assert summary.bids_i_got.disagreed_days == ()
-    assert summary.me.toward_share == 1.0
+    assert (summary.me.toward_days, summary.me.bids_days) == (7, 7)
 
 
 def test_partner_answers_are_revealed_only_for_days_i_answered() -> None:
     me = PersonDays({day(0): FULL, day(1): FULL})
     theirs = PersonDays({day(n): {**FULL, "bids_response": "away"} for n in range(5)})
 
-    summary = summarize(WEEK, me, theirs, today=TODAY)
+    summary = summarize(WEEK, me, theirs, today=TODAY, answerable=day(2))
 
     assert summary.partner is not None
-    assert summary.partner.checked_in_days == 2
-    assert summary.hidden_days == 3
+    # Shown up on five days; only the day I can still answer waits for my answer.
+    assert summary.partner.checked_in_days == 5
+    assert summary.hidden_days == 1
     assert summary.bids_i_got.as_giver_saw == Tally(missed=2)
 
 
 def test_safe_harbor_both_directions() -> None:
-    me = PersonDays({day(0): {**FULL, "my_stress": "no", "partner_stress": "yes"}})
-    theirs = PersonDays({day(0): {**FULL, "my_stress": "somewhat", "partner_stress": "yes"}})
+    stressful = {"stressed_me": "yes", "stressed_partner": "yes"}
+    me = PersonDays(
+        {day(0): {**FULL, **stressful, "support_received": "no", "support_given": "yes"}}
+    )
+    theirs = PersonDays(
+        {day(0): {**FULL, **stressful, "support_received": "somewhat", "support_given": "yes"}}
+    )
 
     summary = summarize(WEEK, me, theirs, today=TODAY)
 
@@ -101,14 +107,14 @@ def test_calm_days_and_no_bids_count_as_nothing_to_give() -> None:
     quiet = {
         "bids_noticed": "none",
         "bids_made": "none",
-        "my_stress": "calm",
-        "partner_stress": "calm",
+        "stressed_me": "no",
+        "stressed_partner": "no",
     }
     summary = summarize(WEEK, PersonDays({day(0): quiet}), PersonDays({day(0): quiet}), today=TODAY)
 
     assert not summary.harbor_i_gave.has_data
     assert summary.bids_i_gave.as_receiver_felt == Tally()
-    assert summary.me.toward_share is None
+    assert summary.me.bids_days == 0
 
 
 def test_encouragement_from_the_weekly_item() -> None:
@@ -207,8 +213,9 @@ def test_a_half_answered_day_reveals_nothing_yet() -> None:
     summary = summarize(WEEK, me, theirs, today=TODAY)
 
     assert summary.partner is not None
-    assert summary.partner.checked_in_days == 0
-    assert summary.hidden_days == 1
+    assert summary.partner.checked_in_days == 1  # they showed up; their answers wait
+    assert summary.hidden_days == 0  # not the day I can still answer
+    assert summarize(WEEK, me, theirs, today=TODAY, answerable=day(0)).hidden_days == 1
     assert summary.bids_i_gave.as_receiver_felt == Tally()
 
 
@@ -216,3 +223,22 @@ def test_a_dollar_sign_in_a_name_is_not_maths() -> None:
     from bot.charts import drawable
 
     assert drawable("$\\frac$", "Partner") == "\\$\\frac\\$"
+
+
+def test_moments_count_with_the_check_in_of_their_day() -> None:
+    from bot.services.reciprocity import MomentEntry
+
+    me = PersonDays(
+        {day(0): FULL},
+        moments=[
+            MomentEntry(day(0), "bid_noticed", "away"),  # with "toward" that day: partly
+            MomentEntry(day(1), "stress_partner", "yes"),  # no check-in that day
+        ],
+    )
+
+    summary = summarize(WEEK, me, None, today=TODAY)
+
+    assert summary.bids_i_gave.as_giver_saw == Tally(partly=1)
+    assert summary.harbor_i_gave.as_giver_saw == Tally(good=1)
+    assert summary.me.moments == 2
+    assert summary.me.checked_in_days == 1

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.content import Html, render
 from bot.jobs.checkin_sender import send_due_checkins
-from bot.services.weekly import MAX_WEEKS_BACK
 from tests import updates
 from tests.harness import TEXTS, BotHarness, shown, shown_count
 from tests.journeys import (
@@ -42,7 +41,7 @@ def week_title(last: date, *, together: bool = True) -> str:
 
 
 def tally(good: int, days: int) -> str:
-    return render(WORDS.tally, good=good, days=days)
+    return WORDS.tally.render(TEXTS.language, days, good=good)
 
 
 async def test_a_week_for_both_partners(harness: BotHarness) -> None:
@@ -51,51 +50,64 @@ async def test_a_week_for_both_partners(harness: BotHarness) -> None:
     sam = await onboard(harness, 2002, "Sam", "London")  # 21:00 UTC
     await pair(alex, sam)
 
-    # Tuesday: both answer; Sam felt a bid was missed that Alex thinks was met.
+    # Tuesday: both answer; Sam felt a bid was missed that Alex thinks was met, and Alex felt
+    # alone in a stressful moment in which Sam felt there for Alex.
     await evening(harness, datetime(2026, 11, 24, 21, 0, tzinfo=UTC))
     alex_tuesday = {
         "bids_noticed": "few",
         "bids_response": "toward",
         "bids_made": "met",
-        "my_stress": "yes",
-        "partner_stress": "calm",
+        "stressed_me": "yes",
+        "support_received": "no",
+        "stressed_partner": "no",
     }
     await answer_checkin(alex, alex_tuesday, note="private thought")
     sam_tuesday = {
         "bids_noticed": "some",
         "bids_response": "toward",
         "bids_made": "missed",
-        "my_stress": "calm",
-        "partner_stress": "yes",
+        "stressed_me": "no",
+        "stressed_partner": "yes",
+        "support_given": "yes",
     }
     await answer_checkin(sam, sam_tuesday, note="Thanks for the walk")
     await sam.press(TEXTS.notes.share_button)
-    # Wednesday: only Sam answers, so Sam's Wednesday stays hidden from Alex.
+    # Wednesday: only Sam answers, so Sam's Wednesday stays hidden from Alex (who can still
+    # answer it).
     await evening(harness, datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
-    await answer_checkin(sam, {**QUIET_DAY, "my_stress": "yes"}, note="secret")
+    await answer_checkin(sam, QUIET_DAY, note="secret")
 
     harness.clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     replies = await alex.send("/us")
     text = replies.texts[0]
 
     tuesday = day(date(2026, 11, 24))
-    you_to_sam = Html(render(WORDS.you_to_partner, partner="Sam"))
+    differences = WORDS.differences
     assert text.startswith(week_title(date(2026, 11, 26)))
-    assert shown(WORDS.views, direction=you_to_sam, gave=tally(1, 1), felt=tally(0, 1)) in text
-    assert shown(WORDS.gap, days=tuesday) in text
-    assert shown(WORDS.checked_in, mine=1, partner="Sam", theirs=1) in text
+    assert shown(differences.bids_gave_you, day=tuesday, partner="Sam") in text
+    assert shown(differences.harbor_got_partner, day=tuesday, partner="Sam") in text
+    # Sam checked in on two days, one of them still hidden: both count as showing up.
+    assert shown(WORDS.showing_up, mine=1, partner="Sam", theirs=2) in text
     assert shown_count(WORDS.hidden, 1, partner="Sam") in text
-    assert shown(WORDS.partner_note, partner="Sam", day=tuesday, body="Thanks for the walk") in text
-    private = shown(WORDS.my_note, day=tuesday, lock=WORDS.private_mark, body="private thought")
-    assert private in text
     assert "secret" not in text
-    share = render(WORDS.share, percent=100)
-    assert shown(WORDS.toward_share, mine=share, partner="Sam", theirs=share) in text
-    assert "sendPhoto" in replies.methods
+    assert "sendPhoto" not in replies.methods  # the chart is one button away
+
+    details = await alex.press(WORDS.details_button)
+    detail = details.texts[0]
+    you_to_sam = Html(render(WORDS.you_to_partner, partner="Sam"))
+    assert shown(WORDS.views, direction=you_to_sam, gave=tally(1, 1), felt=tally(0, 1)) in detail
+    assert (
+        shown(WORDS.partner_note, partner="Sam", day=tuesday, body="Thanks for the walk") in detail
+    )
+    private = shown(WORDS.my_note, day=tuesday, lock=WORDS.private_mark, body="private thought")
+    assert private in detail
+    assert "secret" not in detail
+    back = await alex.press(WORDS.summary_button)
+    assert back.texts == [text]
 
     sam_view = (await sam.send("/us")).texts[0]
     assert "private thought" not in sam_view  # Alex's private note
-    assert shown(WORDS.checked_in, mine=2, partner="Alex", theirs=1) in sam_view
+    assert shown(WORDS.showing_up, mine=2, partner="Alex", theirs=1) in sam_view
 
 
 async def test_unpaired_user_sees_their_own_week_and_an_invitation(harness: BotHarness) -> None:
@@ -105,15 +117,16 @@ async def test_unpaired_user_sees_their_own_week_and_an_invitation(harness: BotH
         "bids_noticed": "some",
         "bids_response": "away",
         "bids_made": "met",
-        "my_stress": "calm",
-        "partner_stress": "calm",
+        "stressed_me": "no",
+        "stressed_partner": "no",
     }
     await answer_checkin(alex, week)
 
     text = (await alex.send("/us")).texts[0]
 
     assert text.startswith(week_title(FRIDAY, together=False))
-    assert shown(WORDS.solo_bids, bids=4, toward=0, days=1) in text
+    gave = shown_count(WORDS.bids_part, 1, good=0)
+    assert shown(WORDS.gave_as_you_saw, parts=gave) in text
     assert shown(WORDS.invite_to_pair) in text
 
 
@@ -126,7 +139,8 @@ async def test_after_unpairing_the_former_partner_no_longer_shows(harness: BotHa
     await answer_checkin(sam, QUIET_DAY, note="to share")
     await sam.press(TEXTS.notes.share_button)
     shared = shown(WORDS.partner_note, partner="Sam", day=day(FRIDAY), body="to share")
-    assert shared in (await alex.send("/us")).texts[0]
+    await alex.send("/us")
+    assert shared in (await alex.press(WORDS.details_button)).texts[0]
 
     await sam.send("/unpair")
     await sam.press(TEXTS.pairing.unpair_confirm_button)
@@ -136,10 +150,15 @@ async def test_after_unpairing_the_former_partner_no_longer_shows(harness: BotHa
     assert text.startswith(week_title(FRIDAY, together=False))
 
 
-async def test_earlier_weeks_and_forged_week_buttons_stay_within_your_couple(
+async def test_earlier_weeks_stop_at_the_start_and_forged_buttons_stay_within_your_couple(
     harness: BotHarness,
 ) -> None:
+    harness.clock.now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # Wednesday the week before
     alex = await onboard(harness, 1001, "Alex", "Berlin")
+    assert WORDS.earlier_button not in [
+        b["text"] for b in (await alex.send("/us")).calls[0].buttons
+    ]
+    await evening(harness, datetime(2026, 11, 27, 12, 0, tzinfo=UTC))  # stale: moves on
     sam = await onboard(harness, 2002, "Sam", "Berlin")
     kim = await onboard(harness, 3003, "Kim", "Berlin")
     await pair(alex, sam)
@@ -151,35 +170,46 @@ async def test_earlier_weeks_and_forged_week_buttons_stay_within_your_couple(
     await alex.send("/us")
     this_week = week_title(FRIDAY)
     week_message = next(m for m in reversed(alex.chat) if m.text.startswith(this_week))
-    await alex.press(WORDS.earlier_button, message=week_message)
-    assert week_message.text.startswith(week_title(date(2026, 11, 20)))
-    assert "Sam's words" not in week_message.text  # before the couple existed
-    await alex.press(WORDS.later_button, message=week_message)
-    assert week_message.text.startswith(this_week)
+    await alex.press(WORDS.details_button, message=week_message)
     assert "Sam's words" in week_message.text
+    await alex.press(WORDS.earlier_button, message=week_message)
+    # The week Alex started in is the oldest: no earlier one; details stay details.
+    assert week_message.text.startswith(
+        shown(WORDS.details_title, first="Sat 14 Nov", last="Fri 20 Nov")
+    )
+    assert "Sam's words" not in week_message.text  # before the couple existed
+    assert WORDS.earlier_button not in [b["text"] for b in week_message.buttons]
+    await alex.press(WORDS.later_button, message=week_message)
+    assert "Sam's words" in week_message.text
+    await alex.press(WORDS.summary_button, message=week_message)
+    assert week_message.text.startswith(this_week)
 
     # The week is always the presser's own: Kim's forged press shows Kim's week, nobody else's.
-    forged = await kim.press_data("us:0")
+    forged = await kim.press_data("us:0:d")
     assert "Sam's words" not in forged.text
-    assert forged.texts[0].startswith(week_title(FRIDAY, together=False))
+    assert forged.texts[0].startswith(
+        shown(WORDS.details_title, first="Sat 21 Nov", last="Fri 27 Nov")
+    )
     # A press that claims to come from Alex's chat but was sent by Kim changes nothing there.
     cross = await kim.press_data("us:0", message=week_message)
     assert cross.toasts == [STALE]
-    assert "Sam's words" in week_message.text
     await alex.press_data("us:999", message=week_message)  # clamped to the oldest week shown
-    oldest = FRIDAY - timedelta(weeks=MAX_WEEKS_BACK)
-    assert week_message.text.startswith(week_title(oldest))
+    assert week_message.text.startswith(week_title(date(2026, 11, 20)))
 
 
 async def test_the_text_still_goes_when_the_picture_cannot(harness: BotHarness) -> None:
     alex = await onboard(harness, 1001, "Alex", "Berlin")
+    await alex.send("/us")
     harness.api.fail_next("sendPhoto", 500, "Internal Server Error")
 
-    replies = await alex.send("/us")
+    replies = await alex.press(WORDS.chart_button)
 
-    assert replies.texts[0].startswith(week_title(FRIDAY, together=False))
     assert [c.status for c in replies.calls if c.method == "sendPhoto"] == [500]
     assert shown(TEXTS.errors.internal_error) not in replies.texts
+    assert alex.last_message.text.startswith(week_title(FRIDAY, together=False))
+    # Not sent, so not remembered as sent: the next press tries again.
+    again = await alex.press(WORDS.chart_button)
+    assert [c.status for c in again.calls if c.method == "sendPhoto"] == [200]
 
 
 async def test_chart_button_sends_the_picture_for_that_week(harness: BotHarness) -> None:

@@ -213,6 +213,10 @@ class CheckinTexts(_Section):
     skipped: Template
     snoozed: Template
     closed: Annotated[str, Field(max_length=200)]  # a toast
+    change_button: ButtonLabel
+    change_question: Template
+    change_back_button: ButtonLabel
+    current_option: Template
     note_prompt: Template
     note_not_text: Template
     reminder: Template
@@ -244,11 +248,47 @@ class PauseTexts(_Section):
     before_setup: str
 
 
+class DifferenceTexts(_Section):
+    """One line per area, direction of care, and who felt it landed (see texts.toml)."""
+
+    bids_gave_you: Template
+    bids_gave_partner: Template
+    bids_got_you: Template
+    bids_got_partner: Template
+    harbor_gave_you: Template
+    harbor_gave_partner: Template
+    harbor_got_you: Template
+    harbor_got_partner: Template
+    encouragement_gave_you: Template
+    encouragement_gave_partner: Template
+    encouragement_got_you: Template
+    encouragement_got_partner: Template
+
+
 class WeekTexts(_Section):
     title: Template
     solo_title: Template
+    details_title: Template
     digest_intro: Template
     nothing_yet: Template
+    gave: Template
+    gave_as_you_saw: Template
+    got: Template
+    got_as_they_saw: Template
+    nothing_to_tell: Template
+    part_separator: str
+    bids_part: Plural
+    harbor_part: Plural
+    encouragement_part: Plural
+    differences_title: Template
+    more_differences: Plural
+    differences_hint: Template
+    showing_up: Template
+    solo_showing_up: Template
+    streak: Plural
+    moments: Plural
+    hidden: Plural
+    invite_to_pair: Template
     bids_section: Template
     harbor_section: Template
     encouragement_section: Template
@@ -257,37 +297,43 @@ class WeekTexts(_Section):
     you_to_partner: Template
     partner_to_you: Template
     views: Template
-    tally: Template
-    tally_partly: Template
+    tally: Plural
+    tally_partly: Plural
     no_answers: Template
-    gap: Template
-    solo_bids: Template
-    checked_in: Template
-    solo_checked_in: Template
-    streak: Template
+    day_line: Template
+    solo_day_line: Template
+    marks_legend: Template
+    mark_good: str
+    mark_partly: str
+    mark_missed: str
+    mark_none: str
+    streak_details: Template
     no_streak: Template
-    toward_share: Template
-    hidden: Plural
     my_note: Template
     partner_note: Template
     private_mark: str
     shared_mark: str
     more_notes: Plural
-    invite_to_pair: Template
     earlier_button: ButtonLabel
     later_button: ButtonLabel
+    details_button: ButtonLabel
+    summary_button: ButtonLabel
     chart_button: ButtonLabel
-    share: Template
-    no_share: str
+    chart_already_sent: Annotated[str, Field(max_length=200)]  # a toast
     chart_caption: Template
     chart_you: str
     chart_partner: str
     chart_bids_title: str
+    chart_bids_levels: list[str] = Field(min_length=4, max_length=4)
+    chart_toward: str
+    chart_not_toward: str
+    chart_no_checkin: str
+    chart_logged: str
     chart_support_title: str
     chart_support_levels: list[str] = Field(min_length=3, max_length=3)
     day_format: str
     short_day_format: str
-    day_separator: str
+    differences: DifferenceTexts
 
 
 class PrivacyTexts(_Section):

@@ -23,7 +23,7 @@ from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES
 from bot.storage.models import User
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
-from bot.views.checkin import state_view
+from bot.views.checkin import CHANGE_LIST, state_view
 from bot.views.text import clock
 
 # --- the check-in message -----------------------------------------------------------------
@@ -31,7 +31,9 @@ from bot.views.text import clock
 
 def _refused(turn: Turn, refusal: checkins.Refused) -> None:
     if refusal is checkins.Refused.CLOSED:
+        # The day is done: the old message says so, and keeps no buttons that do nothing.
         turn.answer(turn.texts.checkin.closed)
+        turn.remove_buttons()
     else:
         turn.stale()
 
@@ -47,7 +49,7 @@ async def checkin_button(turn: Turn) -> None:
         outcome = await checkins.skip(session, user, checkin_id, now)
     elif action == "snooze":
         outcome = await checkins.snooze(session, user, checkin_id, now)
-    else:  # "note" or "done"
+    else:  # "note", "done", or changing an answer: "change", "ask:<item>", "back"
         outcome = await checkins.open_checkin(session, user, checkin_id)
         if action == "note" and not isinstance(outcome, checkins.Refused):
             await accounts.open_question(
@@ -65,10 +67,15 @@ async def checkin_button(turn: Turn) -> None:
     elif action == "snooze":
         turn.edit(texts.snoozed)
     elif action == "done":
-        text, _ = state_view(turn.texts, outcome, closing=texts.finished)
-        turn.edit(text)
+        turn.edit(*state_view(turn.texts, outcome, closing=texts.finished))
     elif action == "note":
         turn.send(user.telegram_id, texts.note_prompt)
+    elif action == "change":
+        turn.edit(*state_view(turn.texts, outcome, changing=CHANGE_LIST))
+    elif action.startswith("ask:"):
+        turn.edit(*state_view(turn.texts, outcome, changing=action.removeprefix("ask:")))
+    elif action == "back":
+        turn.edit(*state_view(turn.texts, outcome))
     else:
         turn.edit(*state_view(turn.texts, outcome))
         if outcome.first_answer:
@@ -232,7 +239,8 @@ HANDLERS: Handlers = [
         checkin_button,
         pattern=callbacks.pattern(
             callbacks.CHECKIN,
-            rf"(?P<checkin>{callbacks.ID}):(?P<action>a:(?:{_ITEM_KEYS}):[a-z]{{1,12}}|skip|snooze|note|done)",
+            rf"(?P<checkin>{callbacks.ID}):(?P<action>a:(?:{_ITEM_KEYS}):[a-z]{{1,12}}"
+            rf"|ask:(?:{_ITEM_KEYS})|change|back|skip|snooze|note|done)",
         ),
     ),
     CallbackQueryHandler(

@@ -1,29 +1,46 @@
-"""``/us``: the week for both partners, in words and as a chart."""
+"""``/us``: the week for both partners, at a glance and in detail, and as a chart."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from telegram import Bot, InputFile
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.charts import render_week_chart
+from bot.charts import ChartLabels, render_week_chart
 from bot.content import Texts
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.handlers.turn import (
+    PRIVATE_MESSAGES,
+    Handlers,
+    Turn,
+    for_known_sender,
+    harmless_if_stale,
+)
 from bot.services.weekly import WeekView, week_for
 from bot.views import callbacks
-from bot.views.week import chart_caption, chart_labels, render_week, week_keyboard
+from bot.views.week import (
+    DETAILS,
+    SUMMARY,
+    SentChart,
+    chart_caption,
+    chart_fingerprint,
+    chart_labels,
+    render_view,
+    week_keyboard,
+)
 
 logger = logging.getLogger(__name__)
 
 
-async def send_chart(bot: Bot, texts: Texts, chat_id: int, view: WeekView) -> bool:
+async def send_chart(
+    bot: Bot, texts: Texts, chat_id: int, view: WeekView, labels: ChartLabels
+) -> bool:
     """Draw (in a worker thread) and send the week's chart; a failure is logged and the text
     stands alone."""
     try:
-        png = await asyncio.to_thread(render_week_chart, view.summary, chart_labels(texts, view))
+        png = await asyncio.to_thread(render_week_chart, view.summary, labels)
         await bot.send_photo(
             chat_id, InputFile(png, filename="week.png"), caption=chart_caption(texts, view)
         )
@@ -36,30 +53,55 @@ async def send_chart(bot: Bot, texts: Texts, chat_id: int, view: WeekView) -> bo
 @for_known_sender
 async def show_week(turn: Turn) -> None:
     view = await week_for(turn.session, turn.user, turn.now)
-    texts, bot, chat_id = turn.texts, turn.context.bot, turn.user.telegram_id
-    turn.send(chat_id, render_week(texts, view), week_keyboard(texts, 0))
-    # Drawn after the commit: a chart takes ~150 ms of CPU, no transaction should wait on it.
-    turn.later(lambda: send_chart(bot, texts, chat_id, view))
+    texts = turn.texts
+    turn.send(turn.user.telegram_id, render_view(texts, view, SUMMARY), week_keyboard(texts, view))
 
 
 @for_known_sender
 async def week_button(turn: Turn) -> None:
-    """Earlier / later week, or the chart: always the pressing user's own couple."""
+    """Earlier / later week, details / summary, or the chart: always the pressing user's
+    own couple. The chart is sent once per picture: a second press on the same one says
+    where it is."""
     weeks_back = int(turn.match["weeks"])
+    action = turn.match["action"] or SUMMARY
+    sent = SentChart.decode(turn.match["sent"])
     view = await week_for(turn.session, turn.user, turn.now, weeks_back=weeks_back)
-    turn.answer()
     texts = turn.texts
-    if turn.match["chart"]:
-        bot, chat_id = turn.context.bot, turn.user.telegram_id
-        turn.later(lambda: send_chart(bot, texts, chat_id, view))
+    mode = DETAILS if action.endswith(DETAILS) else SUMMARY
+    if not action.startswith("c"):
+        turn.answer()
+        turn.edit(render_view(texts, view, mode), week_keyboard(texts, view, mode, sent))
         return
-    turn.edit(render_week(texts, view), week_keyboard(texts, view.weeks_back))
+    labels = chart_labels(texts, view)
+    drawn = SentChart(view.weeks_back, chart_fingerprint(view, labels))
+    if drawn == sent:
+        turn.answer(texts.us.chart_already_sent)
+        return
+    turn.answer()
+    bot, chat_id, query = turn.context.bot, turn.user.telegram_id, turn.query
+    markup = week_keyboard(texts, view, mode, drawn)
+    update_id = turn.update.update_id
+
+    async def chart_then_remember() -> None:
+        if await send_chart(bot, texts, chat_id, view, labels):
+            await _remember(query, markup, update_id)
+
+    turn.later(chart_then_remember)
+
+
+async def _remember(query: CallbackQuery, markup: InlineKeyboardMarkup, update_id: int) -> None:
+    """The week message's buttons now carry the chart just sent."""
+    with harmless_if_stale(update_id):
+        await query.edit_message_reply_markup(reply_markup=markup)
 
 
 HANDLERS: Handlers = [
     CommandHandler("us", show_week, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(
         week_button,
-        pattern=callbacks.pattern(callbacks.WEEK, r"(?P<weeks>\d{1,3})(?P<chart>:chart)?"),
+        pattern=callbacks.pattern(
+            callbacks.WEEK,
+            r"(?P<weeks>\d{1,3})(?::(?P<action>s|d|c|cd))?(?::(?P<sent>\d{1,3}\.[0-9a-f]{8}))?",
+        ),
     ),
 ]

@@ -39,9 +39,10 @@ from bot.services.weekly import week_for
 from bot.storage import received
 from bot.storage.checkins import DIGEST, OutboxRow, Sent
 from bot.storage.health import is_outage
+from bot.timezones import local_now
 from bot.update_log import KEEP_RECORDS
 from bot.views.checkin import prompt_view
-from bot.views.week import render_week, week_keyboard
+from bot.views.week import has_something_to_show, render_week, week_keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +120,14 @@ async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup 
     return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
 
 
-async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup]:
+# The digest waits until the user has a whole week behind them.
+DIGEST_AFTER_DAYS = 6
+
+
+async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup] | None:
     """The weekly digest: the /us summary, with its buttons; the chart comes on request.
+    ``None`` while there is no week to show yet: the user began less than a week ago, or
+    the week holds no check-in and no moment.
 
     Drawing a chart costs ~150 ms of CPU; drawn for everyone on the same evening, it would
     hold back the check-in prompts sent in the same runs.
@@ -129,9 +136,14 @@ async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKey
         user = await accounts.find_user(session, row.telegram_id)
         if user is None:
             raise Forbidden("user deleted")
-        view = await week_for(session, user, services.clock())
+        now = services.clock()
+        view = await week_for(session, user, now)
+    zone = user.time_zone or "UTC"
+    began = local_now(zone, user.created_at).date()
+    if (row.local_date - began).days < DIGEST_AFTER_DAYS or not has_something_to_show(view):
+        return None
     text = f"{services.texts.us.digest_intro}\n\n{render_week(services.texts, view)}"
-    return text, week_keyboard(services.texts, 0)
+    return text, week_keyboard(services.texts, view)
 
 
 class _Run:
@@ -143,25 +155,34 @@ class _Run:
 
     async def message_for(
         self, row: OutboxRow, *, reminder: bool
-    ) -> tuple[str, InlineKeyboardMarkup | None]:
+    ) -> tuple[str, InlineKeyboardMarkup | None] | None:
         texts = self.services.texts
         if reminder:
             return texts.checkin.reminder, None
         if row.kind == DIGEST:
             return await _digest(self.services, row)
-        # Whatever the sender sends has no answers yet: snoozing is offered only before the
-        # first answer, and the others were never delivered.
-        return prompt_view(texts, row.checkin_id, row.local_date, row.includes_weekly, {})
+        # Only a snoozed prompt has answers already; the others were never delivered.
+        return prompt_view(texts, row.checkin_id, row.local_date, row.includes_weekly, row.answers)
 
     async def deliver(self, row: OutboxRow, *, reminder: bool) -> None:
         services = self.services
         maybe_delivered = False
         attempt = 0
+        try:
+            message = await self.message_for(row, reminder=reminder)
+        except TelegramError as error:  # the user is gone
+            await self.failed(row, delivery_of(error), error, reminder=reminder)
+            return
+        if message is None:
+            # A digest with no week to show yet: never sent, so it is no check-in of any kind.
+            async with services.transaction() as session:
+                await checkins.abandon(session, row.checkin_id, services.clock())
+            return
+        text, markup = message
         while True:
             if not services.leadership.leading:
                 return  # another process leads now: it takes over what we did not send
             try:
-                text, markup = await self.message_for(row, reminder=reminder)
                 message_id: int | None = await _send(self.bot, row.telegram_id, text, markup)
             except TelegramError as error:
                 outcome = delivery_of(error)

@@ -26,8 +26,11 @@ ITEMS: tuple[Item, ...] = (
     Item("bids_noticed", ("none", "few", "some", "many")),
     Item("bids_response", ("toward", "missed", "away"), unless=("bids_noticed", "none")),
     Item("bids_made", ("none", "met", "partly", "missed")),
-    Item("my_stress", ("calm", "yes", "somewhat", "no")),
-    Item("partner_stress", ("calm", "yes", "somewhat", "no")),
+    # Stress, one thing at a time: was the day stressful, then (only if so) was support there.
+    Item("stressed_me", ("yes", "no")),
+    Item("support_received", ("yes", "somewhat", "no"), unless=("stressed_me", "no")),
+    Item("stressed_partner", ("yes", "no")),
+    Item("support_given", ("yes", "somewhat", "no"), unless=("stressed_partner", "no")),
     # Once a week: the seed's step 4, supporting each other's own pursuits.
     Item("encouraged_partner", ("yes", "somewhat", "no"), weekly=True),
     Item("felt_encouraged", ("yes", "somewhat", "no"), weekly=True),
@@ -57,6 +60,16 @@ def next_item(answers: Mapping[str, str], *, weekly: bool) -> Item | None:
         if item.key not in answers and is_asked(item, answers):
             return item
     return None
+
+
+def not_asked_now(answers: Mapping[str, str], *, weekly: bool) -> list[str]:
+    """Answered items that an answer changed since has made meaningless (no bids noticed
+    any more, so no "how did you respond"): to be forgotten."""
+    return [
+        item.key
+        for item in items_for(weekly=weekly)
+        if item.key in answers and not is_asked(item, answers)
+    ]
 
 
 def accepts(key: str, value: str, *, weekly: bool) -> bool:

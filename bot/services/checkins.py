@@ -7,14 +7,14 @@ moves the due time to the next local evening, then sends. See :func:`claim_due`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.accounts import reschedule
-from bot.services.checkin_items import MOMENT_OUTCOMES, accepts
+from bot.services.checkin_items import MOMENT_OUTCOMES, accepts, next_item, not_asked_now
 from bot.storage import checkins, notes, pairing
 from bot.storage.checkins import DIGEST, EVENING, DueUser, OutboxRow, Sent
 from bot.storage.models import Checkin, Note, User
@@ -131,10 +131,13 @@ async def renew_claims(session: AsyncSession, owner: str, now: datetime) -> int:
 
 
 async def claim_snoozed(session: AsyncSession, now: datetime, *, batch: int) -> list[OutboxRow]:
+    """Snoozed prompts now due, with the answers given before the snooze (it goes on there)."""
     rows = await checkins.due_snoozes(session, now, limit=batch)
+    ids = [row.checkin_id for row in rows]
     # Cleared now: a snoozed prompt is re-sent at most once, even if that send fails.
-    await checkins.set_fields(session, [row.checkin_id for row in rows], snoozed_until=None)
-    return rows
+    await checkins.set_fields(session, ids, snoozed_until=None)
+    given = await checkins.answers_of_many(session, ids)
+    return [replace(row, answers=given.get(row.checkin_id, {})) for row in rows]
 
 
 async def claim_reminders(
@@ -197,17 +200,27 @@ async def open_checkin(
 async def answer(
     session: AsyncSession, user: User, checkin_id: int, item: str, value: str, now: datetime
 ) -> CheckinState | Refused:
-    """Store one answer (again, if tapped twice) under the check-in's own day."""
+    """Store one answer under the check-in's own day; a second tap on the same question (a
+    mis-tap corrected) replaces the first, until a newer check-in closes the day.
+
+    An answer that makes a later question meaningless (no bids noticed any more, not a
+    stressful day after all) takes that question's answer with it."""
     state = await open_checkin(session, user, checkin_id)
     if isinstance(state, Refused):
         return state
-    if not accepts(item, value, weekly=state.checkin.includes_weekly):
+    weekly = state.checkin.includes_weekly
+    if not accepts(item, value, weekly=weekly):
         return Refused.INVALID
     await checkins.save_answer(session, checkin_id=checkin_id, item=item, value=value, now=now)
+    answers = {**state.answers, item: value}
+    if dropped := not_asked_now(answers, weekly=weekly):
+        await checkins.delete_answers(session, checkin_id, dropped)
+        answers = {key: value for key, value in answers.items() if key not in dropped}
     first_answer = state.checkin.answered_at is None
     if first_answer:
         state.checkin.answered_at = now  # engaged: no reminder any more
-    return CheckinState(state.checkin, {**state.answers, item: value}, first_answer=first_answer)
+    state.checkin.snoozed_until = None  # back already: no second copy in an hour
+    return CheckinState(state.checkin, answers, first_answer=first_answer)
 
 
 async def partner_to_nudge(session: AsyncSession, user: User, now: datetime) -> User | None:
@@ -249,8 +262,8 @@ async def snooze(
     state = await open_checkin(session, user, checkin_id)
     if isinstance(state, Refused):
         return state
-    if state.answers:
-        # Offered only before the first answer: the re-sent prompt starts from the top.
+    if next_item(state.answers, weekly=state.checkin.includes_weekly) is None:
+        # Offered until the check-in is complete; the re-sent prompt goes on where it was.
         return Refused.INVALID
     state.checkin.snoozed_until = now + SNOOZE
     return state

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage import pairing, privacy
 from bot.storage.models import User
 
-EXPORT_FORMAT_VERSION = 1
+# 2: digests listed apart from check-ins (``weekly_digests``).
+EXPORT_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -34,17 +34,26 @@ _LANDED: dict[str, dict[str, Landed]] = {
     # Whether my own bids were met (receiver's view).
     "bids_made": {"met": Landed.GOOD, "partly": Landed.PARTLY, "missed": Landed.MISSED},
     # Was I there when my partner was stressed (giver) / was my partner there for me (receiver).
-    "partner_stress": {"yes": Landed.GOOD, "somewhat": Landed.PARTLY, "no": Landed.MISSED},
-    "my_stress": {"yes": Landed.GOOD, "somewhat": Landed.PARTLY, "no": Landed.MISSED},
+    "support_given": {"yes": Landed.GOOD, "somewhat": Landed.PARTLY, "no": Landed.MISSED},
+    "support_received": {"yes": Landed.GOOD, "somewhat": Landed.PARTLY, "no": Landed.MISSED},
     "encouraged_partner": {"yes": Landed.GOOD, "somewhat": Landed.PARTLY, "no": Landed.MISSED},
     "felt_encouraged": {"yes": Landed.GOOD, "somewhat": Landed.PARTLY, "no": Landed.MISSED},
 }
-# Roughly how many bids each answer stands for (the middle of its range).
-BIDS_ESTIMATE = {"none": 0, "few": 2, "some": 4, "many": 6}
-
-# Gottman's observation, shown as a direction to aim for, never as a grade.
-STAYED_TOGETHER_TOWARD_SHARE = 0.86
-DIVORCED_TOWARD_SHARE = 0.33
+# A moment logged with /bid or /stress stands for the check-in item of the same view.
+_MOMENT_ITEM = {
+    "bid_noticed": "bids_response",
+    "bid_made": "bids_made",
+    "stress_partner": "support_given",
+    "stress_mine": "support_received",
+}
+_MOMENT_LANDED: dict[str, dict[str, Landed]] = {
+    "bid_noticed": {"toward": Landed.GOOD, "missed": Landed.MISSED, "away": Landed.MISSED},
+    "bid_made": {"met": Landed.GOOD, "partly": Landed.PARTLY, "missed": Landed.MISSED},
+    "stress_partner": {"yes": Landed.GOOD, "somewhat": Landed.PARTLY, "no": Landed.MISSED},
+    "stress_mine": {"yes": Landed.GOOD, "somewhat": Landed.PARTLY, "no": Landed.MISSED},
+}
+# The ranges the bids question offers, in order: the chart draws them as these categories.
+BIDS_LEVELS = ("none", "few", "some", "many")
 
 
 @dataclass(frozen=True)
@@ -55,11 +64,21 @@ class NoteEntry:
 
 
 @dataclass(frozen=True)
+class MomentEntry:
+    """A moment logged with /bid or /stress, on its author's local date."""
+
+    day: date
+    kind: str
+    outcome: str
+
+
+@dataclass(frozen=True)
 class PersonDays:
-    """One partner's raw material: answers by their local date, and their notes."""
+    """One partner's raw material: answers by their local date, notes and moments."""
 
     answers: Mapping[date, Mapping[str, str]]
     notes: Sequence[NoteEntry] = ()
+    moments: Sequence[MomentEntry] = ()
 
 
 @dataclass(frozen=True)
@@ -74,13 +93,26 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class Difference:
+    """A day both reported on where one said the care landed and the other that it missed."""
+
+    day: date
+    giver_saw_it_land: bool  # else the receiver felt it land and the giver thought not
+
+
+@dataclass(frozen=True)
 class TwoViews:
     """One direction of care over the week: as the giver saw it, as the receiver felt it."""
 
     as_giver_saw: Tally
     as_receiver_felt: Tally
-    # Days both reported on where one said it landed and the other that it was missed.
-    disagreed_days: tuple[date, ...] = ()
+    differences: tuple[Difference, ...] = ()
+    # Day by day, for the details: (giver's view, receiver's view).
+    by_day: tuple[tuple[Landed | None, Landed | None], ...] = ()
+
+    @property
+    def disagreed_days(self) -> tuple[date, ...]:
+        return tuple(difference.day for difference in self.differences)
 
     @property
     def has_data(self) -> bool:
@@ -90,23 +122,21 @@ class TwoViews:
 @dataclass(frozen=True)
 class PersonSummary:
     checked_in_days: int
-    bids_noticed_estimate: int
     bids_days: int  # days they noticed bids and said how they responded
     toward_days: int
-
-    @property
-    def toward_share(self) -> float | None:
-        return self.toward_days / self.bids_days if self.bids_days else None
+    moments: int = 0  # logged with /bid and /stress
 
 
 @dataclass(frozen=True)
 class DayPoint:
-    """One day of the chart for one partner: bids noticed, turned toward, support given."""
+    """One day of the chart for one partner: the bids range they noticed (an index into
+    :data:`BIDS_LEVELS`), whether they turned toward, support given, moments logged."""
 
     day: date
-    bids_noticed: int | None
+    bids_level: int | None  # None: no check-in answer that day
     turned_toward: bool | None
-    support_given: float | None  # 1 yes, 0.5 somewhat, 0 no; None when no stress to meet
+    support_given: Landed | None  # None when there was no stress to meet
+    bids_logged: int = 0  # bids they noticed and logged with /bid
 
 
 @dataclass(frozen=True)
@@ -123,6 +153,7 @@ class WeekSummary:
     encouragement_i_gave: TwoViews
     encouragement_i_got: TwoViews
     streak: int
+    # The days of the week as each partner sent them in: the partner's include hidden ones.
     my_notes: tuple[NoteEntry, ...]
     partner_notes: tuple[NoteEntry, ...]  # shared ones only, on revealed days
     my_points: tuple[DayPoint, ...]
@@ -142,10 +173,38 @@ def _complete(answers: Mapping[str, str] | None) -> bool:
     return bool(answers) and next_item(answers or {}, weekly=False) is None
 
 
-def _landed(item: str, answers: Mapping[str, str] | None) -> Landed | None:
-    if not answers or item not in answers:
+def _combined(values: Sequence[Landed]) -> Landed | None:
+    """A day's check-in answer and its moments as one: all landed, none did, or partly."""
+    if not values:
         return None
-    return _LANDED[item].get(answers[item])
+    if all(value is Landed.GOOD for value in values):
+        return Landed.GOOD
+    if all(value is Landed.MISSED for value in values):
+        return Landed.MISSED
+    return Landed.PARTLY
+
+
+Views = Mapping[date, Mapping[str, Landed]]
+
+
+def _day_views(person: PersonDays, days: Sequence[date]) -> dict[date, dict[str, Landed]]:
+    """Per day and item, how the care landed in this person's eyes: the check-in answer and
+    the moments they logged that day, together."""
+    found: dict[date, dict[str, list[Landed]]] = {}
+    for day in days:
+        for item, value in (person.answers.get(day) or {}).items():
+            if item in _LANDED and (landed := _LANDED[item].get(value)) is not None:
+                found.setdefault(day, {}).setdefault(item, []).append(landed)
+    wanted = set(days)
+    for moment in person.moments:
+        landed = _MOMENT_LANDED.get(moment.kind, {}).get(moment.outcome)
+        if moment.day in wanted and landed is not None:
+            key = _MOMENT_ITEM[moment.kind]
+            found.setdefault(moment.day, {}).setdefault(key, []).append(landed)
+    return {
+        day: {item: landed for item, values in items.items() if (landed := _combined(values))}
+        for day, items in found.items()
+    }
 
 
 def _tally(values: Sequence[Landed | None]) -> Tally:
@@ -157,44 +216,45 @@ def _tally(values: Sequence[Landed | None]) -> Tally:
 
 
 def _two_views(
-    days: Sequence[date],
-    giver: Mapping[date, Mapping[str, str]],
-    giver_item: str,
-    receiver: Mapping[date, Mapping[str, str]],
-    receiver_item: str,
+    days: Sequence[date], giver: Views, giver_item: str, receiver: Views, receiver_item: str
 ) -> TwoViews:
-    gave = [_landed(giver_item, giver.get(day)) for day in days]
-    felt = [_landed(receiver_item, receiver.get(day)) for day in days]
-    disagreed = tuple(
-        day
+    gave = [(giver.get(day) or {}).get(giver_item) for day in days]
+    felt = [(receiver.get(day) or {}).get(receiver_item) for day in days]
+    differences = tuple(
+        Difference(day, g is Landed.GOOD)
         for day, g, f in zip(days, gave, felt, strict=True)
         if {g, f} == {Landed.GOOD, Landed.MISSED}
     )
-    return TwoViews(_tally(gave), _tally(felt), disagreed)
+    by_day = tuple(zip(gave, felt, strict=True))
+    return TwoViews(_tally(gave), _tally(felt), differences, by_day)
 
 
-def _person(days: Sequence[date], answers: Mapping[date, Mapping[str, str]]) -> PersonSummary:
-    present = [answers[day] for day in days if answers.get(day)]
-    with_bids = [a for a in present if a.get("bids_noticed") not in (None, "none")]
+def _person(days: Sequence[date], person: PersonDays, shown: set[date]) -> PersonSummary:
+    """``shown``: the days whose answers and moments may be counted in (the reveal rule)."""
+    present = [person.answers[day] for day in days if person.answers.get(day)]
+    revealed = [person.answers[day] for day in days if day in shown and person.answers.get(day)]
+    with_bids = [a for a in revealed if a.get("bids_noticed") not in (None, "none")]
     responded = [a for a in with_bids if "bids_response" in a]
     return PersonSummary(
         checked_in_days=len(present),
-        bids_noticed_estimate=sum(BIDS_ESTIMATE.get(a.get("bids_noticed", ""), 0) for a in present),
         bids_days=len(responded),
         toward_days=sum(a["bids_response"] == "toward" for a in responded),
+        moments=sum(1 for moment in person.moments if moment.day in shown),
     )
 
 
-def _points(
-    days: Sequence[date], answers: Mapping[date, Mapping[str, str]]
-) -> tuple[DayPoint, ...]:
-    support = {"yes": 1.0, "somewhat": 0.5, "no": 0.0}
+def _points(days: Sequence[date], person: PersonDays, views: Views) -> tuple[DayPoint, ...]:
     points = []
     for day in days:
-        a = answers.get(day) or {}
-        noticed = BIDS_ESTIMATE.get(a["bids_noticed"]) if "bids_noticed" in a else None
-        toward = a["bids_response"] == "toward" if "bids_response" in a else None
-        points.append(DayPoint(day, noticed, toward, support.get(a.get("partner_stress", ""))))
+        a = person.answers.get(day) or {}
+        level = (
+            BIDS_LEVELS.index(a["bids_noticed"]) if a.get("bids_noticed") in BIDS_LEVELS else None
+        )
+        landed = (views.get(day) or {}).get("bids_response")
+        toward = None if landed is None else landed is Landed.GOOD
+        logged = sum(1 for m in person.moments if m.day == day and m.kind == "bid_noticed")
+        support = (views.get(day) or {}).get("support_given")
+        points.append(DayPoint(day, level, toward, support, logged))
     return tuple(points)
 
 
@@ -241,66 +301,87 @@ def summarize(
     *,
     today: date,
     partner_since: date | None = None,
+    answerable: date | None = None,
 ) -> WeekSummary:
     """The week ``days`` for the viewer ``me``, with ``partner``'s answers as far as revealed.
 
     ``me.answers`` and ``partner.answers`` may hold more than the week (for the streak).
     ``partner_since`` is the first local day of the couple: nothing before it is shown.
+    ``answerable`` is the day whose check-in the viewer can still answer: a partner's day
+    waits "until you answer" only then; a day the viewer skipped or can no longer answer
+    stays unrevealed but is not counted as waiting.
     """
+    everything = set(days)
+    my_views = _day_views(me, days)
     if partner is None:
         empty = TwoViews(Tally(), Tally())
         return WeekSummary(
             days=tuple(days),
-            me=_person(days, me.answers),
+            me=_person(days, me, everything),
             partner=None,
             hidden_days=0,
-            bids_i_gave=empty,
+            bids_i_gave=_two_views(days, my_views, "bids_response", {}, "bids_made"),
             bids_i_got=empty,
-            harbor_i_gave=empty,
+            harbor_i_gave=_two_views(days, my_views, "support_given", {}, "support_received"),
             harbor_i_got=empty,
-            encouragement_i_gave=empty,
+            encouragement_i_gave=_two_views(
+                days, my_views, "encouraged_partner", {}, "felt_encouraged"
+            ),
             encouragement_i_got=empty,
             streak=0,
             my_notes=tuple(n for n in me.notes if n.day in days),
             partner_notes=(),
-            my_points=_points(days, me.answers),
+            my_points=_points(days, me, my_views),
         )
+
+    def couple_day(day: date) -> bool:
+        return partner_since is None or day >= partner_since
 
     def revealed(day: date) -> bool:
         # Only once the viewer's own answers for the day are complete: seeing the partner's
         # view before giving one's own would anchor it.
-        return _complete(me.answers.get(day)) and (partner_since is None or day >= partner_since)
+        return _complete(me.answers.get(day)) and couple_day(day)
 
+    shown = {day for day in days if revealed(day)}
     theirs = {day: answers for day, answers in partner.answers.items() if revealed(day)}
+    their_days = PersonDays(
+        {day: a for day, a in partner.answers.items() if couple_day(day)},
+        moments=[m for m in partner.moments if couple_day(m.day)],
+    )
+    their_views = _day_views(
+        PersonDays(theirs, moments=[m for m in partner.moments if m.day in shown]), days
+    )
     hidden = sum(
         1
         for day in days
-        if partner.answers.get(day)
-        and not revealed(day)
-        and (partner_since is None or day >= partner_since)
+        if day == answerable and partner.answers.get(day) and couple_day(day) and not revealed(day)
     )
     mine = me.answers
-    shared_since = {
-        day: a for day, a in mine.items() if partner_since is None or day >= partner_since
-    }
+    shared_since = {day: a for day, a in mine.items() if couple_day(day)}
     return WeekSummary(
         days=tuple(days),
-        me=_person(days, mine),
-        partner=_person(days, theirs),
+        me=_person(days, me, everything),
+        partner=_person(days, their_days, shown),
         hidden_days=hidden,
-        bids_i_gave=_two_views(days, mine, "bids_response", theirs, "bids_made"),
-        bids_i_got=_two_views(days, theirs, "bids_response", mine, "bids_made"),
-        harbor_i_gave=_two_views(days, mine, "partner_stress", theirs, "my_stress"),
-        harbor_i_got=_two_views(days, theirs, "partner_stress", mine, "my_stress"),
+        bids_i_gave=_two_views(days, my_views, "bids_response", their_views, "bids_made"),
+        bids_i_got=_two_views(days, their_views, "bids_response", my_views, "bids_made"),
+        harbor_i_gave=_two_views(days, my_views, "support_given", their_views, "support_received"),
+        harbor_i_got=_two_views(days, their_views, "support_given", my_views, "support_received"),
         encouragement_i_gave=_two_views(
-            days, mine, "encouraged_partner", theirs, "felt_encouraged"
+            days, my_views, "encouraged_partner", their_views, "felt_encouraged"
         ),
-        encouragement_i_got=_two_views(days, theirs, "encouraged_partner", mine, "felt_encouraged"),
+        encouragement_i_got=_two_views(
+            days, their_views, "encouraged_partner", my_views, "felt_encouraged"
+        ),
         streak=couple_streak(shared_since, theirs, today, since=partner_since),
         my_notes=tuple(n for n in me.notes if n.day in days),
         partner_notes=tuple(
             n for n in partner.notes if n.shared and n.day in days and revealed(n.day)
         ),
-        my_points=_points(days, mine),
-        partner_points=_points(days, theirs),
+        my_points=_points(days, me, my_views),
+        partner_points=_points(
+            days,
+            PersonDays(theirs, moments=[m for m in partner.moments if m.day in shown]),
+            their_views,
+        ),
     )

@@ -7,7 +7,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.reciprocity import NoteEntry, PersonDays, WeekSummary, summarize, week_ending
+from bot.services.reciprocity import (
+    MomentEntry,
+    NoteEntry,
+    PersonDays,
+    WeekSummary,
+    summarize,
+    week_ending,
+)
 from bot.storage import checkins, pairing
 from bot.storage.models import User
 from bot.timezones import local_now
@@ -22,6 +29,14 @@ class WeekView:
     summary: WeekSummary
     partner: User | None
     weeks_back: int
+    # The week the user started in: "← Earlier week" stops there.
+    oldest_weeks_back: int = 0
+    # Telegram ids of the viewer and the partner: each keeps one colour on both phones.
+    viewer_id: int = 0
+
+    @property
+    def partner_id(self) -> int | None:
+        return self.partner.telegram_id if self.partner else None
 
 
 async def _person(
@@ -32,7 +47,7 @@ async def _person(
     *,
     viewer: bool,
 ) -> PersonDays:
-    """Answers in ``ranges`` (the week, the streak's window) and notes of the week only."""
+    """Answers in ``ranges`` (the week, the streak's window); notes and moments of the week."""
     answers: dict[date, dict[str, str]] = {}
     for first, last in ranges:
         answers.update(await checkins.answers_between(session, user.id, first, last))
@@ -42,19 +57,31 @@ async def _person(
             session, user.id, *week, shared_only=not viewer
         )
     ]
-    return PersonDays(answers, notes)
+    moments = [
+        MomentEntry(day, kind, outcome)
+        for day, kind, outcome in await checkins.moments_between(session, user.id, *week)
+    ]
+    return PersonDays(answers, notes, moments)
+
+
+def weeks_since(start: date, today: date) -> int:
+    """How many weeks back the week holding ``start`` is (weeks end today, 7 days each)."""
+    return max(0, min(MAX_WEEKS_BACK, (today - start).days // 7))
 
 
 async def week_for(
     session: AsyncSession, user: User, now: datetime, *, weeks_back: int = 0
 ) -> WeekView:
-    """``user``'s week (``weeks_back`` weeks ago), with their current partner's side if any.
+    """``user``'s week (``weeks_back`` weeks ago, at most back to the week they started),
+    with their current partner's side if any.
 
     Only the active partner is ever read, and only from the day the couple began: after
     /unpair, nothing of the former partner shows.
     """
-    weeks_back = max(0, min(weeks_back, MAX_WEEKS_BACK))
-    today = local_now(user.time_zone or "UTC", now).date()
+    zone = user.time_zone or "UTC"
+    today = local_now(zone, now).date()
+    oldest = weeks_since(local_now(zone, user.created_at).date(), today)
+    weeks_back = max(0, min(weeks_back, oldest))
     last = today - timedelta(weeks=weeks_back)
     days = week_ending(last)
     week = (days[0], days[-1])
@@ -65,10 +92,12 @@ async def week_for(
     me = await _person(session, user, ranges, week, viewer=True)
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
-        return WeekView(summarize(days, me, None, today=today), None, weeks_back)
+        summary = summarize(days, me, None, today=today)
+        return WeekView(summary, None, weeks_back, oldest, user.telegram_id)
     partner = partnership.partner
-    since = local_now(user.time_zone or "UTC", partnership.since).date()
+    since = local_now(zone, partnership.since).date()
     their_ranges = [(max(first, since), last) for first, last in ranges if last >= since]
     theirs = await _person(session, partner, their_ranges, week, viewer=False)
-    summary = summarize(days, me, theirs, today=today, partner_since=since)
-    return WeekView(summary, partner, weeks_back)
+    answerable = await checkins.answerable_day(session, user.id)
+    summary = summarize(days, me, theirs, today=today, partner_since=since, answerable=answerable)
+    return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)

@@ -7,11 +7,12 @@ key on (user, local date, kind) is the last word on duplicates for both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import cast
 
-from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
@@ -44,6 +45,8 @@ class OutboxRow:
     send_attempts: int
     due_at: datetime | None
     kind: str = EVENING
+    # Answers given before a snooze: the re-sent prompt goes on from there.
+    answers: Mapping[str, str] = field(default_factory=dict)
 
 
 def _locking(statement: Select, session: AsyncSession) -> Select:
@@ -211,8 +214,8 @@ async def due_snoozes(session: AsyncSession, now: datetime, *, limit: int) -> li
     statement = (
         _outbox_select()
         .where(
+            # (An answer tapped after the snooze clears it: the person is back already.)
             Checkin.snoozed_until <= now,
-            Checkin.answered_at.is_(None),
             Checkin.skipped_at.is_(None),
         )
         .limit(limit)
@@ -284,6 +287,30 @@ async def answers_of(session: AsyncSession, checkin_id: int) -> dict[str, str]:
         )
     )
     return {item: value for item, value in rows}
+
+
+async def answers_of_many(
+    session: AsyncSession, checkin_ids: list[int]
+) -> dict[int, dict[str, str]]:
+    if not checkin_ids:
+        return {}
+    rows = await session.execute(
+        select(CheckinAnswer.checkin_id, CheckinAnswer.item, CheckinAnswer.value).where(
+            CheckinAnswer.checkin_id.in_(checkin_ids)
+        )
+    )
+    answers: dict[int, dict[str, str]] = {}
+    for checkin_id, item, value in rows:
+        answers.setdefault(checkin_id, {})[item] = value
+    return answers
+
+
+async def delete_answers(session: AsyncSession, checkin_id: int, items: list[str]) -> None:
+    await session.execute(
+        delete(CheckinAnswer).where(
+            CheckinAnswer.checkin_id == checkin_id, CheckinAnswer.item.in_(items)
+        )
+    )
 
 
 async def save_answer(
@@ -365,3 +392,33 @@ async def checkin_notes_between(
         statement = statement.where(Note.visibility == "shared")
     rows = await session.execute(statement)
     return [(day, body, visibility) for day, body, visibility in rows]
+
+
+async def moments_between(
+    session: AsyncSession, user_id: int, first: date, last: date
+) -> list[tuple[date, str, str]]:
+    """``(local date, kind, outcome)`` of a user's /bid and /stress moments in the range."""
+    rows = await session.execute(
+        select(Moment.local_date, Moment.kind, Moment.outcome).where(
+            Moment.user_id == user_id, Moment.local_date >= first, Moment.local_date <= last
+        )
+    )
+    return [(day, kind, outcome) for day, kind, outcome in rows]
+
+
+async def answerable_day(session: AsyncSession, user_id: int) -> date | None:
+    """The day of the evening check-in the user can still answer (their newest, unless
+    skipped), if any."""
+    row = (
+        await session.execute(
+            select(Checkin.local_date, Checkin.skipped_at)
+            .where(
+                Checkin.user_id == user_id,
+                Checkin.kind == EVENING,
+                or_(Checkin.sent_at.is_not(None), Checkin.skipped_at.is_(None)),
+            )
+            .order_by(Checkin.local_date.desc())
+            .limit(1)
+        )
+    ).first()
+    return row[0] if row is not None and row[1] is None else None

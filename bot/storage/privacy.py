@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.storage.checkins import DIGEST, EVENING
 from bot.storage.models import (
     Checkin,
     CheckinAnswer,
@@ -50,8 +51,12 @@ async def export_rows(session: AsyncSession, user: User) -> dict[str, Any]:
         .where(Checkin.user_id == user.id)
     ):
         answers.setdefault(checkin_id, {})[item] = value
-    checkins = await session.scalars(
-        select(Checkin).where(Checkin.user_id == user.id).order_by(Checkin.local_date, Checkin.id)
+    checkins = list(
+        await session.scalars(
+            select(Checkin)
+            .where(Checkin.user_id == user.id)
+            .order_by(Checkin.local_date, Checkin.id)
+        )
     )
     return {
         "profile": {
@@ -97,13 +102,19 @@ async def export_rows(session: AsyncSession, user: User) -> dict[str, Any]:
         "checkins": [
             {
                 "date": _iso(checkin.local_date),
-                "kind": checkin.kind,
                 "sent_at": _iso(checkin.sent_at),
                 "answered_at": _iso(checkin.answered_at),
                 "skipped_at": _iso(checkin.skipped_at),
                 "answers": answers.get(checkin.id, {}),
             }
             for checkin in checkins
+            if checkin.kind == EVENING
+        ],
+        # A digest is something the bot sent, not a check-in: listed apart, when it was sent.
+        "weekly_digests": [
+            {"date": _iso(checkin.local_date), "sent_at": _iso(checkin.sent_at)}
+            for checkin in checkins
+            if checkin.kind == DIGEST and checkin.sent_at is not None
         ],
         "moments": [
             {

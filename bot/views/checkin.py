@@ -6,14 +6,36 @@ from its outbox row without a database, and every tap redraws the same message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import Html, Texts, render
 from bot.services import checkins
-from bot.services.checkin_items import items_for, next_item
+from bot.services.checkin_items import ITEMS_BY_KEY, items_for, next_item
 from bot.views import callbacks, keyboards
+
+# What the message shows instead of the next question: the list of answers to change.
+CHANGE_LIST = "change"
+
+
+def _options(
+    texts: Texts, checkin_id: int, key: str, current: str | None
+) -> list[list[InlineKeyboardButton]]:
+    words = texts.checkin
+    label = words.items[key]
+    options = [
+        keyboards.button(
+            render(words.current_option, option=label.options[value])
+            if value == current
+            else label.options[value],
+            callbacks.CHECKIN,
+            f"{checkin_id}:a:{key}:{value}",
+        )
+        for value in ITEMS_BY_KEY[key].options
+    ]
+    return [options[:2], options[2:]] if len(options) > 3 else [options]
 
 
 def prompt_view(
@@ -21,15 +43,19 @@ def prompt_view(
     checkin_id: int,
     local_date: date,
     weekly: bool,
-    answers: dict[str, str],
+    answers: Mapping[str, str],
     *,
     closing: str | None = None,
+    changing: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The check-in as it stands: answered lines, then the next question with its options.
 
     When every question is answered, the note offer; with ``closing``, that line instead of
-    any question and no buttons. The texts never quote a note. Needs no database: the
-    dispatcher draws a fresh prompt from its outbox row alone.
+    any question. ``changing`` is :data:`CHANGE_LIST` (which answer to change?) or the key
+    of an answered item, asked again with its current answer marked. Every answer can be
+    changed until a newer check-in closes the day; Snooze and Skip stay until the check-in
+    is complete. The texts never quote a note. Needs no database: the dispatcher draws a
+    fresh prompt from its outbox row alone.
     """
     words = texts.checkin
     day = local_date.strftime(words.day_format)
@@ -49,8 +75,22 @@ def prompt_view(
         )
     upcoming = next_item(answers, weekly=weekly)
     rows: list[list[InlineKeyboardButton]] = []
-    if closing is not None:
+    change = [keyboards.button(words.change_button, callbacks.CHECKIN, f"{checkin_id}:change")]
+    back = [keyboards.button(words.change_back_button, callbacks.CHECKIN, f"{checkin_id}:back")]
+    if changing == CHANGE_LIST and done:
+        lines.append(words.change_question)
+        for item in done:
+            label = words.items[item.key]
+            text = f"{label.short} {label.options[answers[item.key]]}"
+            rows.append([keyboards.button(text, callbacks.CHECKIN, f"{checkin_id}:ask:{item.key}")])
+        rows.append(back)
+    elif changing is not None and changing in answers and changing in ITEMS_BY_KEY:
+        lines.append(words.items[changing].question)
+        rows += _options(texts, checkin_id, changing, answers[changing])
+        rows.append(back)
+    elif closing is not None:
         lines.append(closing)
+        rows.append(change)
     elif upcoming is None:
         lines.append(words.note_question)
         rows.append(
@@ -59,30 +99,27 @@ def prompt_view(
                 keyboards.button(words.done_button, callbacks.CHECKIN, f"{checkin_id}:done"),
             ]
         )
+        rows.append(change)
     else:
-        label = words.items[upcoming.key]
-        lines.append(label.question)
-        options = [
-            keyboards.button(
-                label.options[value], callbacks.CHECKIN, f"{checkin_id}:a:{upcoming.key}:{value}"
-            )
-            for value in upcoming.options
-        ]
-        rows += [options[:2], options[2:]] if len(options) > 3 else [options]
-        if not answers:
-            rows.append(
-                [
-                    keyboards.button(
-                        words.snooze_button, callbacks.CHECKIN, f"{checkin_id}:snooze"
-                    ),
-                    keyboards.button(words.skip_button, callbacks.CHECKIN, f"{checkin_id}:skip"),
-                ]
-            )
+        lines.append(words.items[upcoming.key].question)
+        rows += _options(texts, checkin_id, upcoming.key, None)
+        rows.append(
+            [
+                keyboards.button(words.snooze_button, callbacks.CHECKIN, f"{checkin_id}:snooze"),
+                keyboards.button(words.skip_button, callbacks.CHECKIN, f"{checkin_id}:skip"),
+            ]
+        )
+        if done:
+            rows.append(change)
     return "\n\n".join(lines), InlineKeyboardMarkup([row for row in rows if row])
 
 
 def state_view(
-    texts: Texts, state: checkins.CheckinState, *, closing: str | None = None
+    texts: Texts,
+    state: checkins.CheckinState,
+    *,
+    closing: str | None = None,
+    changing: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     checkin = state.checkin
     return prompt_view(
@@ -92,4 +129,5 @@ def state_view(
         checkin.includes_weekly,
         state.answers,
         closing=closing,
+        changing=changing,
     )

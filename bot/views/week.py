@@ -1,24 +1,170 @@
 """The week for both partners, in words: ``/us`` and the weekly digest.
 
-Computing is :mod:`bot.services.reciprocity`; this only turns a summary into a message.
+Computing is :mod:`bot.services.reciprocity`; this only turns a summary into a message. The
+first screen is short enough to read at a glance: what you gave, what you received, and where
+your two views of the same day differed. The details (per area, per day) are one button
+away, in the same message.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.charts import ChartLabels
+from bot.charts import PALETTE, ChartLabels
 from bot.content import Html, Texts, render
-from bot.services.reciprocity import Tally, TwoViews, WeekSummary
-from bot.services.weekly import MAX_WEEKS_BACK, WeekView
+from bot.services.reciprocity import Landed, Tally, TwoViews, WeekSummary
+from bot.services.weekly import WeekView
 from bot.views import callbacks
 from bot.views.text import shorten
 
-# Keep the whole summary well inside one Telegram message (4096 characters).
+# Keep the details well inside one Telegram message (4096 characters).
 TEXT_BUDGET = 3800
 NOTE_PREVIEW = 160
+# Differences named on the first screen; the rest are in the details.
+FIRST_SCREEN_DIFFERENCES = 2
+
+SUMMARY = ""
+DETAILS = "d"
+
+
+def _day(texts: Texts, day: date) -> str:
+    return day.strftime(texts.us.short_day_format)
+
+
+def _dates(texts: Texts, view: WeekView) -> dict[str, str]:
+    days = view.summary.days
+    return {
+        "first": days[0].strftime(texts.us.day_format),
+        "last": days[-1].strftime(texts.us.day_format),
+    }
+
+
+def _areas(summary: WeekSummary) -> list[tuple[str, TwoViews, TwoViews]]:
+    return [
+        ("bids", summary.bids_i_gave, summary.bids_i_got),
+        ("harbor", summary.harbor_i_gave, summary.harbor_i_got),
+        ("encouragement", summary.encouragement_i_gave, summary.encouragement_i_got),
+    ]
+
+
+def _parts(texts: Texts, tallies: list[tuple[str, Tally]]) -> str:
+    words = texts.us
+    plurals = {
+        "bids": words.bids_part,
+        "harbor": words.harbor_part,
+        "encouragement": words.encouragement_part,
+    }
+    parts = [
+        plurals[area].render(texts.language, tally.days, good=tally.good)
+        for area, tally in tallies
+        if tally.days
+    ]
+    return words.part_separator.join(parts) if parts else words.nothing_to_tell
+
+
+def _direction_line(texts: Texts, summary: WeekSummary, partner: str | None, *, gave: bool) -> str:
+    """What you gave (as the partner felt it, else as you saw it), or what you received
+    (as you felt it, else as the partner saw it)."""
+    words = texts.us
+    areas = [(area, given if gave else got) for area, given, got in _areas(summary)]
+    felt = [(area, views.as_receiver_felt) for area, views in areas]
+    saw = [(area, views.as_giver_saw) for area, views in areas]
+    receiver_has = any(tally.days for _, tally in felt)
+    giver_has = any(tally.days for _, tally in saw)
+    if gave:
+        if partner is not None and (receiver_has or not giver_has):
+            return render(words.gave, partner=partner, parts=Html(_parts(texts, felt)))
+        return render(words.gave_as_you_saw, parts=Html(_parts(texts, saw)))
+    if receiver_has or not giver_has or partner is None:
+        return render(words.got, parts=Html(_parts(texts, felt)))
+    return render(words.got_as_they_saw, partner=partner, parts=Html(_parts(texts, saw)))
+
+
+def _differences(texts: Texts, summary: WeekSummary, partner: str) -> list[tuple[date, str]]:
+    lines = texts.us.differences
+    found = []
+    for area, given, got in _areas(summary):
+        for direction, views in (("gave", given), ("got", got)):
+            for difference in views.differences:
+                # Who felt it landed: in "gave" the giver is you; in "got" it is the partner.
+                you_felt_it = difference.giver_saw_it_land == (direction == "gave")
+                key = f"{area}_{direction}_{'you' if you_felt_it else 'partner'}"
+                template = getattr(lines, key)
+                found.append(
+                    (
+                        difference.day,
+                        render(template, day=_day(texts, difference.day), partner=partner),
+                    )
+                )
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _has_anything(summary: WeekSummary) -> bool:
+    partner_days = summary.partner.checked_in_days if summary.partner else 0
+    moments = summary.me.moments + (summary.partner.moments if summary.partner else 0)
+    return bool(summary.me.checked_in_days or partner_days or moments)
+
+
+def has_something_to_show(view: WeekView) -> bool:
+    """Whether the week holds any check-in or moment (the digest waits for one)."""
+    return _has_anything(view.summary)
+
+
+def _showing_up(texts: Texts, summary: WeekSummary, partner: str | None) -> str:
+    words = texts.us
+    if partner is None or summary.partner is None:
+        return render(words.solo_showing_up, mine=summary.me.checked_in_days)
+    line = render(
+        words.showing_up,
+        mine=summary.me.checked_in_days,
+        partner=partner,
+        theirs=summary.partner.checked_in_days,
+    )
+    streak = (
+        words.streak.render(texts.language, summary.streak) if summary.streak else words.no_streak
+    )
+    return f"{line}\n{streak}"
+
+
+def _moments(texts: Texts, summary: WeekSummary) -> str | None:
+    count = summary.me.moments + (summary.partner.moments if summary.partner else 0)
+    return texts.us.moments.render(texts.language, count) if count else None
+
+
+def render_week(texts: Texts, view: WeekView) -> str:
+    """The first screen. Private notes of the partner are never in ``view`` to begin with."""
+    words = texts.us
+    summary = view.summary
+    partner = view.partner.first_name if view.partner else None
+    title = words.title if partner else words.solo_title
+    blocks = [render(title, **_dates(texts, view))]
+    if not _has_anything(summary):
+        blocks.append(words.nothing_yet)
+    lines = [_direction_line(texts, summary, partner, gave=True)]
+    if partner is not None:
+        lines.append(_direction_line(texts, summary, partner, gave=False))
+    blocks.append("\n".join(lines))
+    if partner is not None:
+        differences = _differences(texts, summary, partner)
+        if differences:
+            shown = [line for _, line in differences[:FIRST_SCREEN_DIFFERENCES]]
+            rest = len(differences) - FIRST_SCREEN_DIFFERENCES
+            if rest > 0:
+                shown.append(words.more_differences.render(texts.language, rest))
+            blocks.append("\n".join([words.differences_title, *shown]))
+    tail = [_showing_up(texts, summary, partner)]
+    if moments := _moments(texts, summary):
+        tail.append(moments)
+    if summary.hidden_days and partner is not None:
+        tail.append(words.hidden.render(texts.language, summary.hidden_days, partner=partner))
+    blocks.append("\n".join(tail))
+    if partner is None:
+        blocks.append(words.invite_to_pair)
+    return "\n\n".join(blocks)
 
 
 def _tally(texts: Texts, tally: Tally) -> str:
@@ -26,101 +172,95 @@ def _tally(texts: Texts, tally: Tally) -> str:
     if not tally.days:
         return words.no_answers
     if tally.partly:
-        return render(words.tally_partly, good=tally.good, days=tally.days, partly=tally.partly)
-    return render(words.tally, good=tally.good, days=tally.days)
+        return words.tally_partly.render(
+            texts.language, tally.days, good=tally.good, partly=tally.partly
+        )
+    return words.tally.render(texts.language, tally.days, good=tally.good)
 
 
-def _views(texts: Texts, direction: str, views: TwoViews) -> str:
-    return render(
-        texts.us.views,
-        direction=Html(direction),
-        gave=_tally(texts, views.as_giver_saw),
-        felt=_tally(texts, views.as_receiver_felt),
-    )
-
-
-def _days(texts: Texts, days: tuple[date, ...] | list[date]) -> str:
-    return texts.us.day_separator.join(day.strftime(texts.us.short_day_format) for day in days)
-
-
-def _percent(texts: Texts, share: float | None) -> str:
-    if share is None:
-        return texts.us.no_share
-    return render(texts.us.share, percent=round(share * 100))
-
-
-def render_week(texts: Texts, view: WeekView) -> str:
-    """The week in words. Private notes of the partner are never in ``view`` to begin with."""
+def _mark(texts: Texts, landed: Landed | None) -> str:
     words = texts.us
-    summary: WeekSummary = view.summary
-    first, last = (day.strftime(words.day_format) for day in (summary.days[0], summary.days[-1]))
+    return {
+        Landed.GOOD: words.mark_good,
+        Landed.PARTLY: words.mark_partly,
+        Landed.MISSED: words.mark_missed,
+        None: words.mark_none,
+    }[landed]
+
+
+def _area_block(texts: Texts, view: WeekView, heading: str, given: TwoViews, got: TwoViews) -> str:
+    words = texts.us
     partner = view.partner.first_name if view.partner else None
-    blocks: list[str] = []
     if partner is None:
-        blocks.append(render(words.solo_title, first=first, last=last))
-    else:
-        blocks.append(render(words.title, first=first, last=last))
-    if not summary.me.checked_in_days and not (summary.partner and summary.partner.checked_in_days):
-        blocks.append(words.nothing_yet)
-    if partner is None:
-        me = summary.me
-        blocks.append(
+        lines = [heading, _tally(texts, given.as_giver_saw)]
+        for day, (gave, _) in zip(view.summary.days, given.by_day, strict=True):
+            if gave is not None:
+                lines.append(
+                    render(words.solo_day_line, day=_day(texts, day), gave=_mark(texts, gave))
+                )
+        return "\n".join(lines)
+    you_to = render(words.you_to_partner, partner=partner)
+    to_you = render(words.partner_to_you, partner=partner)
+    lines = [heading]
+    for direction, views in ((you_to, given), (to_you, got)):
+        lines.append(
             render(
-                words.solo_bids,
-                bids=me.bids_noticed_estimate,
-                toward=me.toward_days,
-                days=me.bids_days,
+                words.views,
+                direction=Html(direction),
+                gave=_tally(texts, views.as_giver_saw),
+                felt=_tally(texts, views.as_receiver_felt),
             )
         )
-        blocks.append(render(words.solo_checked_in, mine=me.checked_in_days))
-        blocks.append(words.invite_to_pair)
-    else:
-        assert summary.partner is not None
-        you_to = render(words.you_to_partner, partner=partner)
-        to_you = render(words.partner_to_you, partner=partner)
-        sections = [
-            (words.bids_section, summary.bids_i_gave, summary.bids_i_got),
-            (words.harbor_section, summary.harbor_i_gave, summary.harbor_i_got),
-            (
-                words.encouragement_section,
-                summary.encouragement_i_gave,
-                summary.encouragement_i_got,
-            ),
-        ]
-        for heading, gave, got in sections:
-            if not (gave.has_data or got.has_data) and heading != words.bids_section:
-                continue
-            lines = [heading, _views(texts, you_to, gave), _views(texts, to_you, got)]
-            disagreed = sorted(set(gave.disagreed_days) | set(got.disagreed_days))
-            if disagreed:
-                lines.append(render(words.gap, days=_days(texts, disagreed)))
-            blocks.append("\n".join(lines))
-        showing_up = [
-            words.consistency_section,
+    for day, (gave, felt), (got_gave, got_felt) in zip(
+        view.summary.days, given.by_day, got.by_day, strict=True
+    ):
+        if {gave, felt, got_gave, got_felt} == {None}:
+            continue
+        lines.append(
             render(
-                words.checked_in,
-                mine=summary.me.checked_in_days,
-                partner=partner,
-                theirs=summary.partner.checked_in_days,
-            ),
-            render(words.streak, days=summary.streak) if summary.streak else words.no_streak,
-        ]
-        blocks.append("\n".join(showing_up))
-        if summary.me.bids_days or summary.partner.bids_days:
-            blocks.append(
-                render(
-                    words.toward_share,
-                    mine=_percent(texts, summary.me.toward_share),
-                    partner=partner,
-                    theirs=_percent(texts, summary.partner.toward_share),
-                )
+                words.day_line,
+                day=_day(texts, day),
+                you_to=Html(you_to),
+                to_you=Html(to_you),
+                gave=_mark(texts, gave),
+                felt=_mark(texts, felt),
+                got_gave=_mark(texts, got_gave),
+                got_felt=_mark(texts, got_felt),
             )
-        if summary.hidden_days:
-            blocks.append(words.hidden.render(texts.language, summary.hidden_days, partner=partner))
+        )
+    return "\n".join(lines)
+
+
+def render_details(texts: Texts, view: WeekView) -> str:
+    """Per area and per day, the differences, showing up, and the week's notes."""
+    words = texts.us
+    summary = view.summary
+    partner = view.partner.first_name if view.partner else None
+    blocks = [render(words.details_title, **_dates(texts, view))]
+    headings = {
+        "bids": words.bids_section,
+        "harbor": words.harbor_section,
+        "encouragement": words.encouragement_section,
+    }
+    for area, given, got in _areas(summary):
+        if area == "bids" or given.has_data or got.has_data:
+            blocks.append(_area_block(texts, view, headings[area], given, got))
+    blocks.append(words.marks_legend)
+    if partner is not None and (differences := _differences(texts, summary, partner)):
+        lines = [line for _, line in differences]
+        blocks.append("\n".join([words.differences_title, *lines, words.differences_hint]))
+    showing_up = [words.consistency_section, _showing_up(texts, summary, partner)]
+    if partner is not None:
+        showing_up.append(words.streak_details)
+    if moments := _moments(texts, summary):
+        showing_up.append(moments)
+    if summary.hidden_days and partner is not None:
+        showing_up.append(words.hidden.render(texts.language, summary.hidden_days, partner=partner))
+    blocks.append("\n".join(showing_up))
     notes = [
         render(
             words.my_note,
-            day=note.day.strftime(words.short_day_format),
+            day=_day(texts, note.day),
             lock=words.shared_mark if note.shared else words.private_mark,
             body=shorten(note.body, NOTE_PREVIEW),
         )
@@ -129,7 +269,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
         render(
             words.partner_note,
             partner=partner or "",
-            day=note.day.strftime(words.short_day_format),
+            day=_day(texts, note.day),
             body=shorten(note.body, NOTE_PREVIEW),
         )
         for note in summary.partner_notes
@@ -146,50 +286,92 @@ def render_week(texts: Texts, view: WeekView) -> str:
     return text
 
 
-def week_keyboard(texts: Texts, weeks_back: int) -> InlineKeyboardMarkup:
+def render_view(texts: Texts, view: WeekView, mode: str) -> str:
+    return render_details(texts, view) if mode == DETAILS else render_week(texts, view)
+
+
+# --- buttons ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentChart:
+    """The chart already in the chat under a week message: its week and what it drew.
+
+    Carried in the message's button data, so a second press on "Chart" for the same picture
+    sends nothing new (and needs no table to remember it)."""
+
+    weeks_back: int
+    fingerprint: str
+
+    def encode(self) -> str:
+        return f"{self.weeks_back}.{self.fingerprint}"
+
+    @staticmethod
+    def decode(value: str | None) -> SentChart | None:
+        if not value:
+            return None
+        weeks, fingerprint = value.split(".")
+        return SentChart(int(weeks), fingerprint)
+
+
+def chart_fingerprint(view: WeekView, labels: ChartLabels) -> str:
+    """A short digest of everything the chart of ``view`` draws."""
+    summary = view.summary
+    drawn = repr((summary.days, summary.my_points, summary.partner_points, labels))
+    return hashlib.blake2b(drawn.encode(), digest_size=4).hexdigest()
+
+
+def week_keyboard(
+    texts: Texts, view: WeekView, mode: str = SUMMARY, sent: SentChart | None = None
+) -> InlineKeyboardMarkup:
+    """Earlier / later week (within the weeks since the user started), details or back to
+    the summary, and the chart. Every button carries the chart already sent, if any."""
     words = texts.us
+    memo = f":{sent.encode()}" if sent else ""
+
+    def button(label: str, weeks: int, action: str) -> InlineKeyboardButton:
+        payload = f"{weeks}:{action or 's'}{memo}" if action or memo else str(weeks)
+        return InlineKeyboardButton(label, callback_data=callbacks.data(callbacks.WEEK, payload))
+
+    weeks_back = view.weeks_back
     row = []
-    if weeks_back < MAX_WEEKS_BACK:
-        row.append(
-            InlineKeyboardButton(
-                words.earlier_button,
-                callback_data=callbacks.data(callbacks.WEEK, str(weeks_back + 1)),
-            )
-        )
+    if weeks_back < view.oldest_weeks_back:
+        row.append(button(words.earlier_button, weeks_back + 1, mode))
     if weeks_back > 0:
-        row.append(
-            InlineKeyboardButton(
-                words.later_button,
-                callback_data=callbacks.data(callbacks.WEEK, str(weeks_back - 1)),
-            )
-        )
-    chart = InlineKeyboardButton(
-        words.chart_button, callback_data=callbacks.data(callbacks.WEEK, f"{weeks_back}:chart")
+        row.append(button(words.later_button, weeks_back - 1, mode))
+    switch = (
+        button(words.summary_button, weeks_back, SUMMARY)
+        if mode == DETAILS
+        else button(words.details_button, weeks_back, DETAILS)
     )
-    return InlineKeyboardMarkup([row, [chart]] if row else [[chart]])
+    chart = button(words.chart_button, weeks_back, "c" + mode)
+    return InlineKeyboardMarkup([row, [switch, chart]] if row else [[switch, chart]])
 
 
 def chart_labels(all_texts: Texts, view: WeekView) -> ChartLabels:
+    """What the chart says, and the colours: each person keeps theirs on both phones (the
+    one with the smaller Telegram id takes the first colour)."""
     texts = all_texts.us
+    partner_id = view.partner_id
+    viewer_first = partner_id is None or view.viewer_id < partner_id
+    you_color, partner_color = PALETTE if viewer_first else PALETTE[::-1]
     return ChartLabels(
         you=texts.chart_you,
         partner=view.partner.first_name if view.partner else None,
         partner_fallback=texts.chart_partner,
         bids_title=texts.chart_bids_title,
+        bids_levels=tuple(texts.chart_bids_levels),
+        toward=texts.chart_toward,
+        not_toward=texts.chart_not_toward,
+        no_checkin=texts.chart_no_checkin,
+        logged=texts.chart_logged,
         support_title=texts.chart_support_title,
-        support_levels=(
-            texts.chart_support_levels[0],
-            texts.chart_support_levels[1],
-            texts.chart_support_levels[2],
-        ),
+        support_levels=tuple(texts.chart_support_levels),
         day_format=texts.short_day_format,
+        you_color=you_color,
+        partner_color=partner_color,
     )
 
 
 def chart_caption(all_texts: Texts, view: WeekView) -> str:
-    texts, days = all_texts.us, view.summary.days
-    return render(
-        texts.chart_caption,
-        first=days[0].strftime(texts.day_format),
-        last=days[-1].strftime(texts.day_format),
-    )
+    return render(all_texts.us.chart_caption, **_dates(all_texts, view))
