@@ -321,6 +321,17 @@ class NoteTexts(_Section):
     too_long: Template
 
 
+class QuestionTexts(_Section):
+    """When a command or a new question closes the open one; one name per question."""
+
+    set_aside: Template
+    reflection: str
+    checkin_note: str
+    note_edit: str
+    settings_zone: str
+    settings_time: str
+
+
 class MenuTexts(_Section):
     learn_button: ButtonLabel
     pair_button: ButtonLabel
@@ -399,6 +410,7 @@ class Texts(_Section):
     crisis: CrisisTexts
     group: GroupTexts
     notes: NoteTexts
+    questions: QuestionTexts
     menu: MenuTexts
     settings: SettingsTexts
     help: HelpTexts

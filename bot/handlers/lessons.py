@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Framework, Html, Page, Texts, render
 from bot.content.course import ID_PATTERN
-from bot.handlers.input import InputRoute
+from bot.handlers.input import InputRoute, open_question
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import resume_setup
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
@@ -203,13 +203,7 @@ async def ask_reflection(turn: Turn) -> None:
         # The setup question must not be pushed aside: it is what schedules the evenings.
         resume_setup(turn, setup)
         return
-    await accounts.open_question(
-        turn.session,
-        turn.user,
-        PendingInput.REFLECTION,
-        turn.now,
-        argument=f"{framework.id}:{step}",
-    )
+    await open_question(turn, PendingInput.REFLECTION, argument=f"{framework.id}:{step}")
     turn.send(
         turn.user.telegram_id,
         render(turn.texts.lessons.reflection_prompt, reflection=Html(section.reflection)),

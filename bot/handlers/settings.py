@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import ReplyKeyboardRemove
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.handlers.input import open_question
 from bot.handlers.onboarding import ask_open_question
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, checkins
@@ -33,7 +34,7 @@ async def settings_button(turn: Turn) -> None:
         turn.stale()
         return
     if action in QUESTIONS:
-        await accounts.open_question(session, user, QUESTIONS[action], now)
+        await open_question(turn, QUESTIONS[action])
     elif action == "pause":
         await checkins.pause(session, user, checkins.DEFAULT_PAUSE_DAYS, now)
     elif action == "resume":

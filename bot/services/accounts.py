@@ -23,6 +23,8 @@ class PendingInput(StrEnum):
     REFLECTION = "reflection"
     # Stored as "checkin_note:<check-in id>": a note for that day's check-in.
     CHECKIN_NOTE = "checkin_note"
+    # Stored as "note_edit:<note id>": new words for one of the user's notes (/journal).
+    NOTE_EDIT = "note_edit"
 
 
 ZONE_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.SETTINGS_ZONE})
@@ -132,14 +134,31 @@ async def open_question(
     now: datetime,
     *,
     argument: str | None = None,
-) -> User:
-    """Open (or with ``None``, close) the free-text question the next message answers."""
+) -> PendingInput | None:
+    """Open (or with ``None``, close) the free-text question the next message answers.
+
+    Returns the question this one set aside, if another (not the same one again) was open,
+    so that the person can be told their half-written answer was not kept.
+    """
+    before = user.pending_input
+    previous = pending_of(user)
     if question is not None and argument is not None:
         user.pending_input = f"{question.value}:{argument}"[:64]
     else:
         user.pending_input = question
     user.updated_at = now
-    return user
+    if previous is None or before == user.pending_input:
+        return None
+    return previous
+
+
+async def close_for_command(session: AsyncSession, user: User, now: datetime) -> PendingInput | None:
+    """A command ends whatever free-text question was open (so later chat is never taken as
+    its answer); returns it. Setup questions stay: without them nothing can be scheduled."""
+    pending = pending_of(user)
+    if pending is None or pending in ONBOARDING_QUESTIONS or user.onboarded_at is None:
+        return None
+    return await open_question(session, user, None, now)
 
 
 async def reactivate(session: AsyncSession, user: User, now: datetime) -> None:
