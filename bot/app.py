@@ -22,6 +22,7 @@ from bot.handlers import (
     checkins,
     fallback,
     input,
+    journal,
     lessons,
     menu,
     notes,
@@ -61,7 +62,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      the rest goes to the open question; then unknown commands and stale buttons, which
 #      must come after every specific handler.
 FEATURE_MODULES = (
-    safety, pairing, onboarding, lessons, checkins, us, notes, privacy, settings, menu,
+    safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
 )  # fmt: skip
 
 
@@ -191,7 +192,12 @@ def build_application(
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)
     application.add_handlers(admin_handlers(config.admin_ids))
-    input_routes = {**onboarding.INPUT_ROUTES, **lessons.INPUT_ROUTES, **checkins.INPUT_ROUTES}
+    input_routes = {
+        **onboarding.INPUT_ROUTES,
+        **lessons.INPUT_ROUTES,
+        **checkins.INPUT_ROUTES,
+        **journal.INPUT_ROUTES,
+    }
     application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])
     application.add_error_handler(on_error)
     return application

@@ -49,15 +49,21 @@ def say_set_aside(turn: Turn, previous: PendingInput | None) -> None:
     if previous is None:
         return
     words = turn.texts.questions
-    what = getattr(words, previous.value)
+    what = {
+        PendingInput.REFLECTION: words.reflection,
+        PendingInput.CHECKIN_NOTE: words.checkin_note,
+        PendingInput.NOTE_EDIT: words.note_edit,
+        PendingInput.SETTINGS_ZONE: words.settings_zone,
+        PendingInput.SETTINGS_TIME: words.settings_time,
+    }.get(previous)
+    if what is None:  # a setup question: commands never close those
+        return
     # The zone question came with a keyboard of its own (location, zones): it goes too.
     markup = ReplyKeyboardRemove() if previous in ZONE_QUESTIONS else None
     turn.reply(render(words.set_aside, what=what), markup)
 
 
-async def open_question(
-    turn: Turn, question: PendingInput, *, argument: str | None = None
-) -> None:
+async def open_question(turn: Turn, question: PendingInput, *, argument: str | None = None) -> None:
     """Open ``question`` for the sender; one still open before is closed, and they are told."""
     previous = await accounts.open_question(
         turn.session, turn.user, question, turn.now, argument=argument

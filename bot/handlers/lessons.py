@@ -82,8 +82,9 @@ def _page_view(texts: Texts, framework: Framework, page: Page) -> tuple[str, Inl
 
 async def _partner_line(
     texts: Texts, session: AsyncSession, user: User, framework: Framework
-) -> str | None:
-    """Which part of the course the partner is in: never anything they wrote."""
+) -> tuple[str, bool] | None:
+    """Which part of the course the partner is in, and the start of what they chose to share
+    (never anything private); with whether there is something shared to read in full."""
     words = texts.lessons
     partnership = await pairing.partnership_of(session, user)
     if partnership is None:
@@ -101,7 +102,7 @@ async def _partner_line(
         render(words.partner_reflection, partner=partner, step=title, text=shorten(body, 200))
         for title, body in shared
     ]
-    return "\n".join(lines)
+    return "\n".join(lines), bool(shared)
 
 
 async def _overview_view(
@@ -124,9 +125,13 @@ async def _overview_view(
         sections=Html("\n".join(lines)),
     )
     partner_line = await _partner_line(all_texts, session, user, framework)
-    if partner_line:
-        text += "\n\n" + partner_line
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if partner_line is not None:
+        text += "\n\n" + partner_line[0]
+        if partner_line[1]:
+            rows.append(
+                [keyboards.button(texts.partner_shared_button, callbacks.SHARED, framework.id)]
+            )
     resume = position.page if position else framework.pages()[0]
     label = texts.continue_button if position else texts.start_button
     rows.append([_go(label, framework, resume.key)])
@@ -225,6 +230,32 @@ async def reflection_not_text(turn: Turn) -> None:
     turn.reply(turn.texts.lessons.reflection_not_text)
 
 
+@for_known_sender
+async def read_partner_shared(turn: Turn) -> None:
+    """What the partner shared in this course, in full (the overview shows its start)."""
+    framework = turn.services.frameworks.get(turn.match["payload"])
+    partnership = await pairing.partnership_of(turn.session, turn.user)
+    if framework is None or partnership is None:
+        turn.stale()
+        return
+    partner = partnership.partner
+    shared = await lessons.partner_shared_reflections(turn.session, partner, framework)
+    if not shared:
+        turn.stale()
+        return
+    turn.answer()
+    for title, body in reversed(shared):  # oldest first, so the newest ends the chat
+        turn.send(
+            turn.chat_id,
+            render(
+                turn.texts.notes.reflection_shared_with_you,
+                partner=partner.first_name,
+                step=title,
+                text=body,
+            ),
+        )
+
+
 # --- the checklist --------------------------------------------------------------------------
 
 
@@ -298,6 +329,7 @@ HANDLERS: Handlers = [
         ask_reflection,
         pattern=callbacks.pattern(callbacks.REFLECT, rf"(?P<framework>{_ID}):(?P<step>\d{{1,2}})"),
     ),
+    CallbackQueryHandler(read_partner_shared, pattern=callbacks.pattern(callbacks.SHARED, _ID)),
     CallbackQueryHandler(
         tick,
         pattern=callbacks.pattern(callbacks.CHECK, rf"(?P<framework>{_ID}):(?P<step>\d{{1,2}})"),

@@ -152,7 +152,9 @@ async def open_question(
     return previous
 
 
-async def close_for_command(session: AsyncSession, user: User, now: datetime) -> PendingInput | None:
+async def close_for_command(
+    session: AsyncSession, user: User, now: datetime
+) -> PendingInput | None:
     """A command ends whatever free-text question was open (so later chat is never taken as
     its answer); returns it. Setup questions stay: without them nothing can be scheduled."""
     pending = pending_of(user)
