@@ -184,6 +184,10 @@ class LessonTexts(_Section):
     partner_finished: Template
     partner_reflection: Template
     partner_shared_button: ButtonLabel
+    pace_this_week: Template
+    pace_next_due: Template
+    pace_next_button: ButtonLabel
+    pace_last_step: Template
     card_header: Template
     practice: Template
     next_button: ButtonLabel
@@ -406,6 +410,9 @@ class SettingsTexts(_Section):
     close_button: ButtonLabel
     closed: Template
     time_changed: Template
+    weekly_day_set_together: Template
+    weekly_day_changed_by_partner: Template
+    question_day_aligned: Template
 
 
 class HelpTexts(_Section):

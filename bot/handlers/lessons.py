@@ -7,6 +7,8 @@ from before a content change either still finds its page or says it is out of da
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -20,6 +22,7 @@ from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
+from bot.timezones import local_now
 from bot.views import callbacks, keyboards
 from bot.views.text import shorten
 
@@ -106,7 +109,11 @@ async def _partner_line(
 
 
 async def _overview_view(
-    all_texts: Texts, session: AsyncSession, user: User, framework: Framework
+    all_texts: Texts,
+    session: AsyncSession,
+    user: User,
+    framework: Framework,
+    pace: tuple[str, list[InlineKeyboardButton]] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     texts = all_texts.lessons
     position = await lessons.position_in(session, user, framework)
@@ -126,6 +133,10 @@ async def _overview_view(
     )
     partner_line = await _partner_line(all_texts, session, user, framework)
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if pace is not None:
+        text += "\n\n" + pace[0]
+        if pace[1]:
+            rows.append(pace[1])
     if partner_line is not None:
         text += "\n\n" + partner_line[0]
         if partner_line[1]:
@@ -138,6 +149,31 @@ async def _overview_view(
     return text, InlineKeyboardMarkup(rows)
 
 
+def _pace(
+    texts: Texts, practice: lessons.Practice | None, user: User, now: datetime
+) -> tuple[str, list[InlineKeyboardButton]] | None:
+    """A step a week: which step is this week's, and when the next is suggested (or that it
+    is now, with a button to it). Reading ahead is never blocked."""
+    if practice is None:
+        return None
+    words, framework = texts.lessons, practice.framework
+    if practice.next_step is None:
+        return render(words.pace_last_step, step=practice.step.title), []
+    following = practice.next_step
+    if practice.next_is_due(now):
+        first = next(page for page in framework.pages() if page.section is following)
+        button = _go(render(words.pace_next_button, step=following.title), framework, first.key)
+        return render(words.pace_next_due, step=practice.step.title, next=following.title), [button]
+    day = local_now(user.time_zone or "UTC", practice.next_at).strftime(texts.checkin.day_format)
+    return render(words.pace_this_week, step=practice.step.title, next=following.title, day=day), []
+
+
+async def _practice(turn: Turn) -> lessons.Practice | None:
+    return await lessons.current_practice(
+        turn.session, turn.user, turn.services.frameworks, turn.now
+    )
+
+
 # --- /learn and moving ----------------------------------------------------------------------
 
 
@@ -146,8 +182,12 @@ async def learn(turn: Turn) -> None:
     """Open the course where they left off (or its overview the first time)."""
     frameworks, texts = turn.services.frameworks, turn.texts
     position = await lessons.latest_position(turn.session, turn.user, frameworks)
+    pace = _pace(texts, await _practice(turn), turn.user, turn.now)
     if position is not None:
         text, markup = _page_view(texts, position.framework, position.page)
+        if pace is not None and pace[1]:  # a week has passed: the next step is suggested
+            text = f"{pace[0]}\n\n{text}"
+            markup = InlineKeyboardMarkup([pace[1], *markup.inline_keyboard])
     elif len(frameworks) == 1:
         [framework] = frameworks.values()
         text, markup = await _overview_view(texts, turn.session, turn.user, framework)
@@ -170,7 +210,13 @@ async def go_to(turn: Turn) -> None:
         turn.stale()
         return
     if page is None:
-        text, markup = await _overview_view(turn.texts, turn.session, turn.user, framework)
+        practice = await _practice(turn)
+        pace = (
+            _pace(turn.texts, practice, turn.user, turn.now)
+            if practice is not None and practice.framework is framework
+            else None
+        )
+        text, markup = await _overview_view(turn.texts, turn.session, turn.user, framework, pace)
     else:
         await lessons.move_to(turn.session, turn.user, framework, page, turn.now)
         text, markup = _page_view(turn.texts, framework, page)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage import users
+from bot.storage import pairing, users
 from bot.storage.models import User
 from bot.timezones import next_checkin_at
 
@@ -179,12 +179,21 @@ async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -
         user.updated_at = now
 
 
-async def set_weekly_day(session: AsyncSession, user: User, weekday: int, now: datetime) -> None:
-    """0 = Monday … 6 = Sunday: the evening that also asks this week's question."""
+async def set_weekly_day(
+    session: AsyncSession, user: User, weekday: int, now: datetime
+) -> User | None:
+    """0 = Monday … 6 = Sunday: the evening that also asks this week's question. A couple has
+    one such day, so a paired user's partner gets it too; returns that partner (to tell)."""
     if not 0 <= weekday <= 6:
         raise ValueError(weekday)
     user.weekly_day = weekday
     user.updated_at = now
+    partnership = await pairing.active_partnership(session, user.id)
+    if partnership is None:
+        return None
+    partnership.partner.weekly_day = weekday
+    partnership.partner.updated_at = now
+    return partnership.partner
 
 
 async def set_partner_nudge(

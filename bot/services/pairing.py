@@ -172,6 +172,9 @@ async def redeem_invite(
         return Refused(Refusal.INVITER_PAIRED, inviter)
     if couple is None:
         return Refused(Refusal.USED, inviter)
+    # One weekly question day per couple: the one who joins takes the inviter's.
+    redeemer.weekly_day = inviter.weekly_day
+    redeemer.updated_at = now
     return Paired(couple_id=couple.id, inviter=inviter)
 
 

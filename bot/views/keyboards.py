@@ -137,7 +137,11 @@ def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup
                         texts.settings.nudge_button,
                         state=texts.settings.nudge_off if nudge else texts.settings.nudge_on,
                     ),
-                    callback_data=callbacks.data(callbacks.SETTINGS, "nudge"),
+                    # The state it turns to, not "toggle": an old panel's button acts on
+                    # what is true now.
+                    callback_data=callbacks.data(
+                        callbacks.SETTINGS, "nudge_off" if nudge else "nudge_on"
+                    ),
                 )
             ],
             [
