@@ -21,6 +21,8 @@ from bot.context import BotApplication, BotContext, BotData, BotServices, Clock,
 from bot.handlers import (
     checkins,
     fallback,
+    input,
+    journal,
     lessons,
     menu,
     notes,
@@ -46,8 +48,9 @@ MAX_RETRIES_AFTER_429 = 3
 # Telegram's limit for one group chat (the bot only ever says there that it works privately).
 GROUP_MESSAGES_PER_MINUTE = 20
 
-# Group -2 checks commands for words of danger (help first, then the command as usual); group
-# -1 holds one guard that stops forged button presses (see fallback.drop_foreign_button).
+# Group -3 checks commands for words of danger (help first, then the command as usual); group
+# -2 holds one guard that stops forged button presses (see fallback.drop_foreign_button);
+# group -1 closes the open question when a command comes (see bot.handlers.input).
 # All other handlers share one group, where the first match wins (PTB runs one handler of
 # *each* group, so a second group would answer /start twice). The order is:
 #   1. commands sent in group chats: a hint and nothing else;
@@ -59,7 +62,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      the rest goes to the open question; then unknown commands and stale buttons, which
 #      must come after every specific handler.
 FEATURE_MODULES = (
-    safety, pairing, onboarding, lessons, checkins, us, notes, privacy, settings, menu,
+    safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
 )  # fmt: skip
 
 
@@ -182,13 +185,19 @@ def build_application(
     )
     application: BotApplication = builder.build()
 
-    application.add_handlers(safety.FIRST_HANDLERS, group=-2)
-    application.add_handlers(fallback.GUARD_HANDLERS, group=-1)
+    application.add_handlers(safety.FIRST_HANDLERS, group=-3)
+    application.add_handlers(fallback.GUARD_HANDLERS, group=-2)
+    application.add_handlers(input.CLOSE_HANDLERS, group=-1)
     application.add_handlers(fallback.GROUP_HANDLERS)
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)
     application.add_handlers(admin_handlers(config.admin_ids))
-    input_routes = {**onboarding.INPUT_ROUTES, **lessons.INPUT_ROUTES, **checkins.INPUT_ROUTES}
+    input_routes = {
+        **onboarding.INPUT_ROUTES,
+        **lessons.INPUT_ROUTES,
+        **checkins.INPUT_ROUTES,
+        **journal.INPUT_ROUTES,
+    }
     application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])
     application.add_error_handler(on_error)
     return application

@@ -533,7 +533,18 @@ def forged_callback_data(rng: random.Random, pools: Pools) -> str:
 
     def settings() -> str:
         return "settings:" + rng.choice(
-            ["zone", "time", "weekly", "pause", "resume", "nudge", "close", "day0", "day6"]
+            [
+                "zone",
+                "time",
+                "weekly",
+                "pause",
+                "resume",
+                "nudge_on",
+                "nudge_off",
+                "close",
+                "day0",
+                "day6",
+            ]
         )
 
     def menu() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -139,3 +140,43 @@ def test_russian_counts_pick_one_few_and_many(tmp_path: Path) -> None:
     path = write_variant(tmp_path, 'language = "en"', 'language = "ru"')
     with pytest.raises(ContentError, match=r"has no form for few, many \(ru\)"):
         load_texts(path)
+
+
+def test_no_count_outside_a_plural_text() -> None:
+    """ "{n} check-ins" reads "1 check-ins": a number before a counted word must come from a
+    Plural text. (/us and the check-in are converted with their own rewrite.)"""
+    raw = tomllib.loads(TEXTS_FILE.read_text(encoding="utf-8"))
+    counted = re.compile(r"\{\w+\} (?:\w+-)?(?:days|hours|minutes|check-ins|notes|moments|times)")
+    offenders = [
+        f"{section}.{key}"
+        for section, values in raw.items()
+        if isinstance(values, dict) and section not in {"us", "checkin"}
+        for key, value in values.items()
+        if isinstance(value, str) and counted.search(value)
+    ]
+    assert offenders == []
+
+
+def test_one_spelling_and_no_invented_claims() -> None:
+    """harbor, never harbour; and no "what most people do" the bot cannot know."""
+    from bot.content.course import FRAMEWORKS_DIR
+
+    files = [TEXTS_FILE, *FRAMEWORKS_DIR.glob("*.toml")]
+    visible = "\n".join(
+        value
+        for path in files
+        for value in _strings(tomllib.loads(path.read_text(encoding="utf-8")))
+    )
+    assert "harbour" not in visible.lower()
+    assert "most people" not in visible.lower()
+
+
+def _strings(value: object, key: str = "") -> list[str]:
+    """Every string a user can read in a parsed content file (ids are not read)."""
+    if isinstance(value, str):
+        return [] if key == "id" else [value]
+    if isinstance(value, dict):
+        return [s for k, item in value.items() for s in _strings(item, k)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item, key)]
+    return []

@@ -244,7 +244,10 @@ async def test_ordinary_notes_keep_their_share_button(harness: BotHarness) -> No
     replies = await alex.send("This deadline is killing me but Sam made me tea")
 
     assert replies.texts == [SAVED]
-    assert [b["text"] for b in alex.last_message.buttons] == [TEXTS.notes.share_button]
+    assert [b["text"] for b in alex.last_message.buttons] == [
+        TEXTS.notes.share_button,
+        TEXTS.notes.back_to_course_button,
+    ]
 
 
 async def test_support_is_in_the_command_menu_and_the_main_menu(harness: BotHarness) -> None:

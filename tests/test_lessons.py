@@ -115,7 +115,7 @@ async def test_reflection_is_private_until_shared(harness: BotHarness) -> None:
 
     await alex.press(TEXTS.notes.share_button)
     assert (await harness.rows(Note))[0].visibility == "shared"
-    assert alex.last_message.text == shown(TEXTS.notes.shared)
+    assert alex.last_message.text == shown(TEXTS.notes.shared_unpaired)
     await alex.press(TEXTS.notes.unshare_button)
     assert (await harness.rows(Note))[0].visibility == "private"
     assert alex.last_message.text == shown(TEXTS.notes.saved)

@@ -16,6 +16,7 @@ MENU = TEXTS.menu
 MENU_BUTTONS = [
     MENU.learn_button,
     MENU.pair_button,
+    MENU.journal_button,
     MENU.settings_button,
     MENU.help_button,
     MENU.support_button,

@@ -16,11 +16,21 @@ WORDS = TEXTS.pairing
 YES_PAIR = WORDS.confirm_button
 # The day everyone pairs (the harness clock's), as /partner shows it.
 PAIRED_SINCE = date(2026, 11, 27).strftime(WORDS.since_format)
+# What comes next for someone onboarded by journeys.onboard (21:00 in Berlin, on the clock's day).
+FIRST_CHECKIN = shown(
+    WORDS.next_checkin, day=date(2026, 11, 27).strftime("%a %-d %b"), time="21:00"
+)
+
+
+def paired_you(partner: str, next_step: str = FIRST_CHECKIN) -> str:
+    """The confirmation of a pairing, with what happens next."""
+    return f"{shown(WORDS.paired_you, partner=partner)}\n\n{next_step}"
 
 
 def refusal(kind: str, inviter: str = "", minutes: int = 0) -> list[str]:
     """The one message of a refused code (texts: pairing.refusals.<kind>)."""
-    return [shown(getattr(WORDS.refusals, kind), inviter=inviter, minutes=minutes)]
+    wait = WORDS.minutes.render(TEXTS.language, minutes)
+    return [shown(getattr(WORDS.refusals, kind), inviter=inviter, minutes=wait)]
 
 
 def offer(inviter: str) -> list[str]:
@@ -47,7 +57,7 @@ async def test_newcomer_pairs_from_a_forwarded_link(harness: BotHarness) -> None
     replies = await alex.send("/pair")
     code = invite_code(replies)
     assert replies.texts == [
-        shown(WORDS.invite_created, hours=48),
+        shown(WORDS.invite_created, hours=WORDS.hours.render(TEXTS.language, 48)),
         shown(
             WORDS.invite_message,
             link=f"https://t.me/{BOT_USERNAME}?start={code}",
@@ -69,10 +79,11 @@ async def test_newcomer_pairs_from_a_forwarded_link(harness: BotHarness) -> None
     paired = await sam.press(YES_PAIR)
     # Sam's onboarding goes on.
     assert paired.texts == [
-        shown(WORDS.paired_you, partner="Alex"),
+        paired_you("Alex", shown(WORDS.next_after_setup)),
         shown(TEXTS.onboarding.ask_time_zone),
     ]
-    assert alex.last_message.text == shown(WORDS.paired_inviter, partner="Sam")
+    told = shown(WORDS.paired_inviter, partner="Sam")
+    assert alex.last_message.text == f"{told}\n\n{FIRST_CHECKIN}"
     assert await active_couples(harness) == [{1001, 2002}]
 
     await sam.send("Lisbon")
@@ -239,7 +250,10 @@ async def test_unpair_tells_the_other_and_allows_pairing_again(harness: BotHarne
     assert replies.texts == [shown(WORDS.unpaired_you, partner="Alex")]
     assert alex.last_message.text == shown(WORDS.unpaired_partner, partner="Sam")
     assert await active_couples(harness) == []
-    assert (await alex.send("/partner")).texts == [shown(WORDS.not_paired)]
+    # Not "not paired yet": it ended, and Alex is told so.
+    ended = shown(WORDS.pairing_ended, partner="Sam", day=PAIRED_SINCE)
+    assert (await alex.send("/partner")).texts == [ended]
+    assert (await kim.send("/partner")).texts == [shown(WORDS.not_paired)]
 
     await pair(kim, alex)
     assert await active_couples(harness) == [{1001, 3003}]
@@ -269,7 +283,7 @@ async def test_partner_who_blocked_the_bot(harness: BotHarness) -> None:
 
     replies = await sam.press(YES_PAIR)
 
-    assert replies.texts == [shown(WORDS.paired_you, partner="Alex")]
+    assert replies.texts == [paired_you("Alex")]
     assert await active_couples(harness) == [{1001, 2002}]
     async with harness.session() as session:
         assert await session.scalar(select(User.active).where(User.telegram_id == 1001)) is False
@@ -294,8 +308,9 @@ async def test_names_are_escaped_everywhere(harness: BotHarness) -> None:
     paired = await sam.press(YES_PAIR)
 
     assert offered.texts == offer("<i>Al & Co</i>")
-    assert paired.texts == [shown(WORDS.paired_you, partner="<i>Al & Co</i>")]
-    assert alex.last_message.text == shown(WORDS.paired_inviter, partner="Sam </b>")
+    assert paired.texts == [paired_you("<i>Al & Co</i>")]
+    told = shown(WORDS.paired_inviter, partner="Sam </b>")
+    assert alex.last_message.text == f"{told}\n\n{FIRST_CHECKIN}"
 
 
 async def test_fifty_simultaneous_redemptions_make_one_couple(harness: BotHarness) -> None:
@@ -314,7 +329,7 @@ async def test_fifty_simultaneous_redemptions_make_one_couple(harness: BotHarnes
         )
     )
 
-    winners = [r for r in results if r.texts == [shown(WORDS.paired_you, partner="Alex")]]
+    winners = [r for r in results if r.texts == [paired_you("Alex")]]
     assert len(winners) == 1
     # Depending on when each one looked, the invite was used or Alex was taken: both true.
     losing = (refusal("used"), refusal("inviter_paired", inviter="Alex"))

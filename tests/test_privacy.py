@@ -17,7 +17,7 @@ from bot.storage.models import (
     User,
 )
 from tests import updates
-from tests.harness import TEXTS, BotHarness, TelegramUser, shown
+from tests.harness import TEXTS, BotHarness, TelegramUser, shown, shown_count
 from tests.journeys import COURSE, SUPPORT, answer_checkin, onboard, open_reflection, pair
 
 WORDS = TEXTS.privacy
@@ -70,7 +70,13 @@ async def test_export_holds_everything_of_mine_and_nothing_of_my_partners(
     assert data["checklist"][0]["step"] == 1
     assert data["lessons"][0]["framework"] == "secure_base"
     assert "Sam's private words" not in content.decode()
-    assert replies.texts == [shown(WORDS.export_summary, checkins=1, moments=1, notes=2)]
+    counts = {
+        "checkins": shown_count(WORDS.checkins, 1),
+        "moments": shown_count(WORDS.moments, 1),
+        "notes": shown_count(WORDS.notes, 2),
+    }
+    assert replies.texts == [shown(WORDS.export_summary, **counts)]
+    assert "1 check-ins" not in replies.text
 
 
 async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness) -> None:
@@ -96,7 +102,8 @@ async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness)
     assert len(await harness.rows(Checkin, Checkin.user_id != 2)) == 0
     assert len(await harness.rows(CheckinAnswer)) == 5  # Sam's answers only
     assert len(await harness.rows(CoupleMember, CoupleMember.ended_at.is_(None))) == 0
-    assert (await sam.send("/partner")).texts == [shown(TEXTS.pairing.not_paired)]
+    ended = shown(TEXTS.pairing.pairing_ended_unnamed, day="27 November 2026")
+    assert (await sam.send("/partner")).texts == [ended]
 
     again = await alex.send("/start")
     # Alex starts fresh: greeted as new, asked for consent again.

@@ -142,6 +142,7 @@ class RefusalTexts(_Section):
 class PairingTexts(_Section):
     invited_newcomer: Template
     invite_created: Template
+    hours: Plural
     invite_message: Template
     share_button: ButtonLabel
     share_text: Template
@@ -150,12 +151,17 @@ class PairingTexts(_Section):
     decline_button: ButtonLabel
     paired_you: Template
     paired_inviter: Template
+    next_checkin: Template
+    next_after_setup: Template
     declined_you: Template
     declined_inviter: Template
     join_usage: Template
     partner_status: Template
     since_format: str
     not_paired: Template
+    pairing_ended: Template
+    pairing_ended_unnamed: Template
+    refused_newcomer: Template
     unpair_question: Template
     unpair_confirm_button: ButtonLabel
     unpair_cancel_button: ButtonLabel
@@ -163,6 +169,7 @@ class PairingTexts(_Section):
     unpaired_partner: Template
     unpair_kept: Template
     already_paired: Template
+    minutes: Plural
     refusals: RefusalTexts
 
 
@@ -176,6 +183,11 @@ class LessonTexts(_Section):
     partner_not_started: Template
     partner_finished: Template
     partner_reflection: Template
+    partner_shared_button: ButtonLabel
+    pace_this_week: Template
+    pace_next_due: Template
+    pace_next_button: ButtonLabel
+    pace_last_step: Template
     card_header: Template
     practice: Template
     next_button: ButtonLabel
@@ -338,6 +350,9 @@ class WeekTexts(_Section):
 
 class PrivacyTexts(_Section):
     export_summary: Template
+    checkins: Plural
+    moments: Plural
+    notes: Plural
     export_filename: Template
     delete_question: Template
     delete_confirm_button: ButtonLabel
@@ -362,14 +377,63 @@ class GroupTexts(_Section):
 class NoteTexts(_Section):
     saved: Template
     shared: Template
+    shared_unpaired: Template
+    reflection_shared_with_you: Template
+    note_shared_with_you: Template
+    back_to_course_button: ButtonLabel
     share_button: ButtonLabel
     unshare_button: ButtonLabel
     too_long: Template
 
 
+class JournalTexts(_Section):
+    title: Template
+    empty: Template
+    note_line: Template
+    checkin_line: Template
+    answer: Template
+    answer_separator: str
+    reflection_what: Template
+    reflection_gone_what: str
+    checkin_note_what: str
+    note_what: str
+    private_mark: str
+    shared_mark: str
+    open_button: ButtonLabel
+    newer_button: ButtonLabel
+    older_button: ButtonLabel
+    note_view: Template
+    edit_button: ButtonLabel
+    delete_button: ButtonLabel
+    back_button: ButtonLabel
+    edit_prompt: Template
+    edit_not_text: Template
+    edited: Template
+    edited_private: Template
+    note_gone: Template
+    delete_question: Template
+    delete_confirm_button: ButtonLabel
+    delete_cancel_button: ButtonLabel
+    deleted: Template
+    day_format: str
+
+
+class QuestionTexts(_Section):
+    """When a command or a new question closes the open one; one name per question."""
+
+    set_aside: Template
+    reflection: str
+    checkin_note: str
+    note_edit: str
+    settings_zone: str
+    settings_time: str
+
+
 class MenuTexts(_Section):
     learn_button: ButtonLabel
     pair_button: ButtonLabel
+    us_button: ButtonLabel
+    journal_button: ButtonLabel
     settings_button: ButtonLabel
     help_button: ButtonLabel
     support_button: ButtonLabel
@@ -392,6 +456,9 @@ class SettingsTexts(_Section):
     close_button: ButtonLabel
     closed: Template
     time_changed: Template
+    weekly_day_set_together: Template
+    weekly_day_changed_by_partner: Template
+    question_day_aligned: Template
 
 
 class HelpTexts(_Section):
@@ -445,6 +512,8 @@ class Texts(_Section):
     crisis: CrisisTexts
     group: GroupTexts
     notes: NoteTexts
+    journal: JournalTexts
+    questions: QuestionTexts
     menu: MenuTexts
     settings: SettingsTexts
     help: HelpTexts

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Texts, render
-from bot.handlers.input import InputRoute
+from bot.handlers.input import InputRoute, open_question
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import ask_open_question
 from bot.handlers.safety import with_help
@@ -52,9 +52,7 @@ async def checkin_button(turn: Turn) -> None:
     else:  # "note", "done", or changing an answer: "change", "ask:<item>", "back"
         outcome = await checkins.open_checkin(session, user, checkin_id)
         if action == "note" and not isinstance(outcome, checkins.Refused):
-            await accounts.open_question(
-                session, user, PendingInput.CHECKIN_NOTE, now, argument=str(checkin_id)
-            )
+            await open_question(turn, PendingInput.CHECKIN_NOTE, argument=str(checkin_id))
         elif action == "done" and accounts.pending_argument(user) == str(checkin_id):
             # Done means done: the next message of the evening is not taken as a note.
             await accounts.open_question(session, user, None, now)

@@ -120,7 +120,7 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(answer_stale_button),
 ]
 
-# Checked before everything else (group -1).
+# Checked before everything but the help for words of danger (group -2).
 GUARD_HANDLERS: Handlers = [TypeHandler(Update, drop_foreign_button)]
 
 GROUP_HANDLERS: Handlers = [

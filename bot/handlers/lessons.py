@@ -7,19 +7,22 @@ from before a content change either still finds its page or says it is out of da
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Framework, Html, Page, Texts, render
 from bot.content.course import ID_PATTERN
-from bot.handlers.input import InputRoute
+from bot.handlers.input import InputRoute, open_question
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import resume_setup
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
+from bot.timezones import local_now
 from bot.views import callbacks, keyboards
 from bot.views.text import shorten
 
@@ -82,8 +85,9 @@ def _page_view(texts: Texts, framework: Framework, page: Page) -> tuple[str, Inl
 
 async def _partner_line(
     texts: Texts, session: AsyncSession, user: User, framework: Framework
-) -> str | None:
-    """Which part of the course the partner is in: never anything they wrote."""
+) -> tuple[str, bool] | None:
+    """Which part of the course the partner is in, and the start of what they chose to share
+    (never anything private); with whether there is something shared to read in full."""
     words = texts.lessons
     partnership = await pairing.partnership_of(session, user)
     if partnership is None:
@@ -101,11 +105,15 @@ async def _partner_line(
         render(words.partner_reflection, partner=partner, step=title, text=shorten(body, 200))
         for title, body in shared
     ]
-    return "\n".join(lines)
+    return "\n".join(lines), bool(shared)
 
 
 async def _overview_view(
-    all_texts: Texts, session: AsyncSession, user: User, framework: Framework
+    all_texts: Texts,
+    session: AsyncSession,
+    user: User,
+    framework: Framework,
+    pace: tuple[str, list[InlineKeyboardButton]] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     texts = all_texts.lessons
     position = await lessons.position_in(session, user, framework)
@@ -124,13 +132,46 @@ async def _overview_view(
         sections=Html("\n".join(lines)),
     )
     partner_line = await _partner_line(all_texts, session, user, framework)
-    if partner_line:
-        text += "\n\n" + partner_line
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if pace is not None:
+        text += "\n\n" + pace[0]
+        if pace[1]:
+            rows.append(pace[1])
+    if partner_line is not None:
+        text += "\n\n" + partner_line[0]
+        if partner_line[1]:
+            rows.append(
+                [keyboards.button(texts.partner_shared_button, callbacks.SHARED, framework.id)]
+            )
     resume = position.page if position else framework.pages()[0]
     label = texts.continue_button if position else texts.start_button
     rows.append([_go(label, framework, resume.key)])
     return text, InlineKeyboardMarkup(rows)
+
+
+def _pace(
+    texts: Texts, practice: lessons.Practice | None, user: User, now: datetime
+) -> tuple[str, list[InlineKeyboardButton]] | None:
+    """A step a week: which step is this week's, and when the next is suggested (or that it
+    is now, with a button to it). Reading ahead is never blocked."""
+    if practice is None:
+        return None
+    words, framework = texts.lessons, practice.framework
+    if practice.next_step is None:
+        return render(words.pace_last_step, step=practice.step.title), []
+    following = practice.next_step
+    if practice.next_is_due(now):
+        first = next(page for page in framework.pages() if page.section is following)
+        button = _go(render(words.pace_next_button, step=following.title), framework, first.key)
+        return render(words.pace_next_due, step=practice.step.title, next=following.title), [button]
+    day = local_now(user.time_zone or "UTC", practice.next_at).strftime(texts.checkin.day_format)
+    return render(words.pace_this_week, step=practice.step.title, next=following.title, day=day), []
+
+
+async def _practice(turn: Turn) -> lessons.Practice | None:
+    return await lessons.current_practice(
+        turn.session, turn.user, turn.services.frameworks, turn.now
+    )
 
 
 # --- /learn and moving ----------------------------------------------------------------------
@@ -141,8 +182,12 @@ async def learn(turn: Turn) -> None:
     """Open the course where they left off (or its overview the first time)."""
     frameworks, texts = turn.services.frameworks, turn.texts
     position = await lessons.latest_position(turn.session, turn.user, frameworks)
+    pace = _pace(texts, await _practice(turn), turn.user, turn.now)
     if position is not None:
         text, markup = _page_view(texts, position.framework, position.page)
+        if pace is not None and pace[1]:  # a week has passed: the next step is suggested
+            text = f"{pace[0]}\n\n{text}"
+            markup = InlineKeyboardMarkup([pace[1], *markup.inline_keyboard])
     elif len(frameworks) == 1:
         [framework] = frameworks.values()
         text, markup = await _overview_view(texts, turn.session, turn.user, framework)
@@ -165,7 +210,13 @@ async def go_to(turn: Turn) -> None:
         turn.stale()
         return
     if page is None:
-        text, markup = await _overview_view(turn.texts, turn.session, turn.user, framework)
+        practice = await _practice(turn)
+        pace = (
+            _pace(turn.texts, practice, turn.user, turn.now)
+            if practice is not None and practice.framework is framework
+            else None
+        )
+        text, markup = await _overview_view(turn.texts, turn.session, turn.user, framework, pace)
     else:
         await lessons.move_to(turn.session, turn.user, framework, page, turn.now)
         text, markup = _page_view(turn.texts, framework, page)
@@ -203,13 +254,7 @@ async def ask_reflection(turn: Turn) -> None:
         # The setup question must not be pushed aside: it is what schedules the evenings.
         resume_setup(turn, setup)
         return
-    await accounts.open_question(
-        turn.session,
-        turn.user,
-        PendingInput.REFLECTION,
-        turn.now,
-        argument=f"{framework.id}:{step}",
-    )
+    await open_question(turn, PendingInput.REFLECTION, argument=f"{framework.id}:{step}")
     turn.send(
         turn.user.telegram_id,
         render(turn.texts.lessons.reflection_prompt, reflection=Html(section.reflection)),
@@ -229,6 +274,32 @@ async def reflection_answer(turn: Turn, text: str) -> None:
 
 async def reflection_not_text(turn: Turn) -> None:
     turn.reply(turn.texts.lessons.reflection_not_text)
+
+
+@for_known_sender
+async def read_partner_shared(turn: Turn) -> None:
+    """What the partner shared in this course, in full (the overview shows its start)."""
+    framework = turn.services.frameworks.get(turn.match["payload"])
+    partnership = await pairing.partnership_of(turn.session, turn.user)
+    if framework is None or partnership is None:
+        turn.stale()
+        return
+    partner = partnership.partner
+    shared = await lessons.partner_shared_reflections(turn.session, partner, framework)
+    if not shared:
+        turn.stale()
+        return
+    turn.answer()
+    for title, body in reversed(shared):  # oldest first, so the newest ends the chat
+        turn.send(
+            turn.chat_id,
+            render(
+                turn.texts.notes.reflection_shared_with_you,
+                partner=partner.first_name,
+                step=title,
+                text=body,
+            ),
+        )
 
 
 # --- the checklist --------------------------------------------------------------------------
@@ -304,6 +375,7 @@ HANDLERS: Handlers = [
         ask_reflection,
         pattern=callbacks.pattern(callbacks.REFLECT, rf"(?P<framework>{_ID}):(?P<step>\d{{1,2}})"),
     ),
+    CallbackQueryHandler(read_partner_shared, pattern=callbacks.pattern(callbacks.SHARED, _ID)),
     CallbackQueryHandler(
         tick,
         pattern=callbacks.pattern(callbacks.CHECK, rf"(?P<framework>{_ID}):(?P<step>\d{{1,2}})"),

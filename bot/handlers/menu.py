@@ -1,4 +1,4 @@
-"""``/help`` and the main menu's buttons."""
+"""``/help`` and the main menu's buttons (those of other areas are registered there)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from bot.handlers.turn import (
     Handlers,
     Turn,
     for_known_sender,
+    harmless_if_stale,
     send_without_database,
 )
+from bot.handlers.us import show_week
 from bot.views import callbacks
 from bot.views.settings import settings_view
 
@@ -31,8 +33,18 @@ async def settings_button(turn: Turn) -> None:
     turn.send(turn.chat_id, *settings_view(turn.texts, turn.user, turn.now))
 
 
+async def us_button(update: Update, context: BotContext) -> None:
+    """The menu's "our week": what /us shows, then the button's spinner stops."""
+    await show_week(update, context)
+    query = update.callback_query
+    assert query is not None
+    with harmless_if_stale(update.update_id):
+        await query.answer()
+
+
 HANDLERS: Handlers = [
     CommandHandler("help", show_help, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(show_help, pattern=callbacks.pattern(callbacks.MENU, "help")),
     CallbackQueryHandler(settings_button, pattern=callbacks.pattern(callbacks.MENU, "settings")),
+    CallbackQueryHandler(us_button, pattern=callbacks.pattern(callbacks.MENU, "us")),
 ]

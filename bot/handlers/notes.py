@@ -1,23 +1,36 @@
-"""Notes and reflections: the "saved" reply under each, and sharing or unsharing it."""
+"""Notes and reflections: the "saved" reply under each, and sharing or unsharing it.
+
+A note shared with a partner reaches them in full, at once; one shared while unpaired is
+marked shared, and the reply says the partner will see it once there is one.
+"""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler
 
-from bot.content import Texts, render
+from bot.content import Framework, Texts, render
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import Handlers, Turn, for_known_sender
-from bot.services import notes
+from bot.services import notes, pairing
 from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage.models import Note
 from bot.views import callbacks, keyboards
 
 
-def share_keyboard(texts: Texts, note_id: int, *, shared: bool) -> InlineKeyboardMarkup:
+def share_keyboard(texts: Texts, note: Note, *, shared: bool) -> InlineKeyboardMarkup:
+    """Share (or make private again); under a reflection, also the way back to the course."""
     words = texts.notes
     label, target = (words.unshare_button, "private") if shared else (words.share_button, "shared")
-    return InlineKeyboardMarkup([[keyboards.button(label, callbacks.NOTE, f"{note_id}:{target}")]])
+    rows = [[keyboards.button(label, callbacks.NOTE, f"{note.id}:{target}")]]
+    if note.framework_id is not None:
+        rows.append([back_to_course(texts)])
+    return InlineKeyboardMarkup(rows)
+
+
+def back_to_course(texts: Texts) -> InlineKeyboardButton:
+    """Opens the course where its reader left off (the menu's "Learn")."""
+    return keyboards.button(texts.notes.back_to_course_button, callbacks.MENU, "learn")
 
 
 def refuse_if_too_long(turn: Turn, text: str) -> bool:
@@ -39,21 +52,44 @@ def confirm_saved(turn: Turn, note: Note, text: str) -> None:
     if reads_like_crisis(turn.context, text):
         turn.reply(help_before(turn.context, saved))
     else:
-        turn.reply(saved, share_keyboard(turn.texts, note.id, shared=False))
+        turn.reply(saved, share_keyboard(turn.texts, note, shared=False))
+
+
+def step_title(frameworks: dict[str, Framework], note: Note) -> str | None:
+    """The title of the course step a reflection answers, if it is still in the course."""
+    framework = frameworks.get(note.framework_id or "")
+    section = framework.step_section(note.step) if framework and note.step else None
+    return section.title if section is not None else None
+
+
+def shared_with_you(turn: Turn, note: Note) -> str:
+    """What the partner receives: the note in full, and whose it is."""
+    words, author = turn.texts.notes, turn.user.first_name
+    title = step_title(turn.services.frameworks, note)
+    if title is not None:
+        return render(words.reflection_shared_with_you, partner=author, step=title, text=note.body)
+    return render(words.note_shared_with_you, partner=author, text=note.body)
 
 
 @for_known_sender
 async def share_note(turn: Turn) -> None:
     note_id, shared = int(turn.match["note"]), turn.match["visibility"] == "shared"
-    if not await notes.set_note_shared(turn.session, turn.user, note_id, shared=shared):
+    outcome = await notes.set_note_shared(turn.session, turn.user, note_id, shared=shared)
+    if outcome is None:
         turn.stale()
         return
     turn.answer()
     words = turn.texts.notes
-    turn.edit(
-        words.shared if shared else words.saved,
-        share_keyboard(turn.texts, note_id, shared=shared),
-    )
+    partnership = await pairing.partnership_of(turn.session, turn.user)
+    if not shared:
+        text = words.saved
+    elif partnership is None:
+        text = words.shared_unpaired
+    else:
+        text = render(words.shared, partner=partnership.partner.first_name)
+        if outcome.changed:  # a second tap tells them nothing new
+            turn.tell(partnership.partner, shared_with_you(turn, outcome.note))
+    turn.edit(text, share_keyboard(turn.texts, outcome.note, shared=shared))
 
 
 HANDLERS: Handlers = [

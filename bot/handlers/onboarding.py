@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import render
 from bot.handlers.input import InputRoute
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
-from bot.services import accounts
+from bot.services import accounts, pairing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
 from bot.timezones import (
@@ -46,9 +46,10 @@ async def start(turn: Turn) -> None:
     if accounts.pending_of(user) is not None:
         # /start is the way back to the menu: it closes a half-done settings change.
         await accounts.open_question(turn.session, user, None, turn.now)
+    paired = await pairing.partnership_of(turn.session, user) is not None
     turn.reply(
         render(texts.onboarding.welcome_back, first_name=user.first_name),
-        keyboards.main_menu(texts),
+        keyboards.main_menu(texts, paired=paired),
     )
 
 
@@ -180,6 +181,7 @@ async def _save_time(turn: Turn, at: time) -> None:
     was_onboarding = accounts.pending_of(user) is PendingInput.ONBOARDING_TIME
     await accounts.set_checkin_time(turn.session, user, at, turn.now)
     if was_onboarding:
+        paired = await pairing.partnership_of(turn.session, user) is not None
         turn.send(
             turn.chat_id,
             render(
@@ -188,7 +190,7 @@ async def _save_time(turn: Turn, at: time) -> None:
                 checkin_time=clock(at),
                 zone=user.time_zone,
             ),
-            keyboards.main_menu(texts),
+            keyboards.main_menu(texts, paired=paired),
         )
     else:
         text, markup = settings_view(texts, user, turn.now)

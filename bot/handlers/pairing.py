@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.content import Texts, render
+from bot.content import Html, Texts, render
 from bot.handlers.onboarding import ask_open_question, register_presser
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_known_sender
 from bot.services import accounts, pairing
@@ -30,6 +30,7 @@ from bot.services.invite_codes import (
 from bot.storage.models import User
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
+from bot.views.text import clock
 
 CODE_PAYLOAD = rf"(?P<code>[{ALPHABET}]{{{CODE_LENGTH}}})"
 # A double tap, or a code that never came from one of our buttons: no message, just a toast.
@@ -42,7 +43,11 @@ def _refusal_text(
     template = getattr(texts.pairing.refusals, refusal.value)
     wait = wait if wait is not None else ATTEMPT_WINDOW
     minutes = max(1, round(wait.total_seconds() / 60))
-    return render(template, inviter=inviter.first_name if inviter else "", minutes=minutes)
+    return render(
+        template,
+        inviter=inviter.first_name if inviter else "",
+        minutes=Html(texts.pairing.minutes.render(texts.language, minutes)),
+    )
 
 
 def _confirm_keyboard(texts: Texts, code: str) -> InlineKeyboardMarkup:
@@ -64,6 +69,19 @@ def _continue_onboarding(turn: Turn, user: User) -> None:
         ask_open_question(turn, pending)
 
 
+def _what_next(texts: Texts, user: User) -> str:
+    """What a new pairing brings ``user``: their first check-in as a couple, then /us."""
+    words = texts.pairing
+    if user.next_checkin_at is None or user.time_zone is None:
+        return words.next_after_setup
+    local = local_now(user.time_zone, user.next_checkin_at)
+    return render(
+        words.next_checkin,
+        day=local.strftime(texts.checkin.day_format),
+        time=clock(local.time()),
+    )
+
+
 # --- making an invite ---------------------------------------------------------------------
 
 
@@ -83,7 +101,8 @@ async def make_invite(turn: Turn) -> None:
     invite = await pairing.create_invite(turn.session, user, turn.now, timedelta(hours=ttl_hours))
     link = deep_link(turn.context.bot.username, invite.code)
     share_url = "https://t.me/share/url?" + urlencode({"url": link, "text": texts.share_text})
-    turn.send(user.telegram_id, render(texts.invite_created, hours=ttl_hours))
+    hours = Html(texts.hours.render(turn.texts.language, ttl_hours))
+    turn.send(user.telegram_id, render(texts.invite_created, hours=hours))
     turn.send(
         user.telegram_id,
         render(texts.invite_message, link=link, code=display_code(invite.code)),
@@ -106,23 +125,19 @@ async def _offer(turn: Turn, user: User | None, code_text: str) -> None:
     texts = turn.texts
     chat_id = person.id
     if user is None:
+        if preview.refusal is not None or preview.inviter is None or code is None:
+            # Only why, and the way in: the long welcome is for /start, not for every try.
+            refusal = preview.refusal or Refusal.UNKNOWN
+            why = _refusal_text(turn.texts, refusal, preview.inviter, preview.retry_after)
+            turn.send(chat_id, f"{why}\n\n{texts.pairing.refused_newcomer}")
+            return
         # Nothing is stored before consent: the code rides along in the consent button.
+        invited = render(texts.pairing.invited_newcomer, inviter=preview.inviter.first_name)
         welcome = render(texts.onboarding.welcome, first_name=person.first_name)
-        consent = keyboards.consent(texts)
-        if preview.refusal is None and preview.inviter is not None and code is not None:
-            welcome = (
-                render(texts.pairing.invited_newcomer, inviter=preview.inviter.first_name)
-                + "\n\n"
-                + welcome
-            )
-            consent = keyboards.consent(texts, invite_code=code)
-        turn.send(chat_id, welcome)
-        if preview.refusal is not None:
-            turn.send(
-                chat_id,
-                _refusal_text(turn.texts, preview.refusal, preview.inviter, preview.retry_after),
-            )
-        turn.send(chat_id, texts.onboarding.consent_question, consent)
+        turn.send(chat_id, f"{invited}\n\n{welcome}")
+        turn.send(
+            chat_id, texts.onboarding.consent_question, keyboards.consent(texts, invite_code=code)
+        )
         return
     if preview.refusal is not None or preview.inviter is None or code is None:
         refusal = preview.refusal or Refusal.UNKNOWN
@@ -186,8 +201,10 @@ async def answer_invite(turn: Turn) -> None:
     if isinstance(outcome, pairing.Refused):
         turn.edit(_refusal_text(turn.texts, outcome.refusal, outcome.inviter, None))
     else:
-        turn.edit(render(texts.paired_you, partner=outcome.inviter.first_name))
-        turn.tell(outcome.inviter, render(texts.paired_inviter, partner=user.first_name))
+        paired = render(texts.paired_you, partner=outcome.inviter.first_name)
+        turn.edit(f"{paired}\n\n{_what_next(turn.texts, user)}")
+        told = render(texts.paired_inviter, partner=user.first_name)
+        turn.tell(outcome.inviter, f"{told}\n\n{_what_next(turn.texts, outcome.inviter)}")
     _continue_onboarding(turn, user)
 
 
@@ -195,11 +212,22 @@ async def answer_invite(turn: Turn) -> None:
 
 
 async def _partnership(turn: Turn) -> pairing.Partnership | None:
-    """The sender's couple; ``None`` (having said why) if they are not paired."""
+    """The sender's couple; ``None`` (having said why) if they are not paired: never paired,
+    or their pairing has ended (they are not "not paired yet" then)."""
+    texts = turn.texts.pairing
     current = await pairing.partnership_of(turn.session, turn.user)
-    if current is None:
-        turn.reply(turn.texts.pairing.not_paired)
-    return current
+    if current is not None:
+        return current
+    ended = await pairing.last_ended(turn.session, turn.user)
+    if ended is None:
+        turn.reply(texts.not_paired)
+        return None
+    day = local_now(turn.user.time_zone or "UTC", ended.ended_at).strftime(texts.since_format)
+    if ended.partner is None:  # they have since erased their data
+        turn.reply(render(texts.pairing_ended_unnamed, day=day))
+    else:
+        turn.reply(render(texts.pairing_ended, partner=ended.partner.first_name, day=day))
+    return None
 
 
 @for_known_sender

@@ -6,7 +6,7 @@ from telegram import ChatMemberUpdated, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
-from bot.content import render
+from bot.content import Html, render
 from bot.context import BotContext
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import privacy
@@ -20,11 +20,17 @@ async def export(turn: Turn) -> None:
     data = await privacy.export_user(turn.session, user, turn.now)
     day = local_now(user.time_zone or "UTC", turn.now).date().isoformat()
     document = InputFile(data.json_bytes, filename=render(texts.export_filename, day=day))
+    language = turn.texts.language
     caption = render(
         texts.export_summary,
-        checkins=data.count("checkins"),
-        moments=data.count("moments"),
-        notes=data.count("notes"),
+        **{
+            part: Html(plural.render(language, data.count(part)))
+            for part, plural in (
+                ("checkins", texts.checkins),
+                ("moments", texts.moments),
+                ("notes", texts.notes),
+            )
+        },
     )
     bot = turn.context.bot
     turn.later(lambda: bot.send_document(user.telegram_id, document, caption=caption))

@@ -73,7 +73,7 @@ async def edited_message(update: Update, context: BotContext) -> None:
         await send_crisis_help(update, context)
 
 
-# Group -2, before everything else: it never stops the update.
+# Group -3, before everything else: it never stops the update.
 FIRST_HANDLERS: Handlers = [
     MessageHandler(PRIVATE_MESSAGES & filters.COMMAND, command_with_words_of_danger),
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from telegram import ReplyKeyboardRemove
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.content import render
+from bot.handlers.input import open_question
 from bot.handlers.onboarding import ask_open_question
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, checkins
@@ -33,15 +35,28 @@ async def settings_button(turn: Turn) -> None:
         turn.stale()
         return
     if action in QUESTIONS:
-        await accounts.open_question(session, user, QUESTIONS[action], now)
+        await open_question(turn, QUESTIONS[action])
     elif action == "pause":
         await checkins.pause(session, user, checkins.DEFAULT_PAUSE_DAYS, now)
     elif action == "resume":
         await checkins.resume(session, user, now)
-    elif action == "nudge":
-        await accounts.set_partner_nudge(session, user, not user.partner_nudge, now)
+    elif action.startswith("nudge"):
+        await accounts.set_partner_nudge(session, user, action == "nudge_on", now)
     elif action.startswith("day"):
-        await accounts.set_weekly_day(session, user, int(action[3:]), now)
+        partner = await accounts.set_weekly_day(session, user, int(action[3:]), now)
+        if partner is not None:
+            day = texts.settings.weekdays[user.weekly_day]
+            told = render(
+                texts.settings.weekly_day_changed_by_partner, partner=user.first_name, day=day
+            )
+            turn.tell(partner, told)
+            lead = render(
+                texts.settings.weekly_day_set_together, partner=partner.first_name, day=day
+            )
+            turn.answer()
+            text, markup = settings_view(texts, user, now)
+            turn.edit(f"{lead}\n\n{text}", markup)
+            return
     turn.answer()
     if action == "close":
         turn.edit(f"{settings_summary(texts, user, now)}\n\n{texts.settings.closed}")
@@ -74,7 +89,7 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(
         settings_button,
         pattern=callbacks.pattern(
-            callbacks.SETTINGS, "zone|time|weekly|pause|resume|nudge|close|day[0-6]"
+            callbacks.SETTINGS, "zone|time|weekly|pause|resume|nudge_on|nudge_off|close|day[0-6]"
         ),
     ),
 ]

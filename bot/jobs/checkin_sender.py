@@ -34,6 +34,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotContext, BotServices
+from bot.jobs.notices import send_notices
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
 from bot.storage import received
@@ -350,6 +351,7 @@ async def checkin_sender_job(context: BotContext) -> None:
     run tries again."""
     try:
         await send_due_checkins(context.bot, context.services)
+        await send_notices(context.bot, context.services)
     except Exception as error:
         if not is_outage(error):
             raise

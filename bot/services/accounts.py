@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage import users
+from bot.storage import pairing, users
 from bot.storage.models import User
 from bot.timezones import next_checkin_at
 
@@ -23,6 +23,8 @@ class PendingInput(StrEnum):
     REFLECTION = "reflection"
     # Stored as "checkin_note:<check-in id>": a note for that day's check-in.
     CHECKIN_NOTE = "checkin_note"
+    # Stored as "note_edit:<note id>": new words for one of the user's notes (/journal).
+    NOTE_EDIT = "note_edit"
 
 
 ZONE_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.SETTINGS_ZONE})
@@ -132,14 +134,33 @@ async def open_question(
     now: datetime,
     *,
     argument: str | None = None,
-) -> User:
-    """Open (or with ``None``, close) the free-text question the next message answers."""
+) -> PendingInput | None:
+    """Open (or with ``None``, close) the free-text question the next message answers.
+
+    Returns the question this one set aside, if another (not the same one again) was open,
+    so that the person can be told their half-written answer was not kept.
+    """
+    before = user.pending_input
+    previous = pending_of(user)
     if question is not None and argument is not None:
         user.pending_input = f"{question.value}:{argument}"[:64]
     else:
         user.pending_input = question
     user.updated_at = now
-    return user
+    if previous is None or before == user.pending_input:
+        return None
+    return previous
+
+
+async def close_for_command(
+    session: AsyncSession, user: User, now: datetime
+) -> PendingInput | None:
+    """A command ends whatever free-text question was open (so later chat is never taken as
+    its answer); returns it. Setup questions stay: without them nothing can be scheduled."""
+    pending = pending_of(user)
+    if pending is None or pending in ONBOARDING_QUESTIONS or user.onboarded_at is None:
+        return None
+    return await open_question(session, user, None, now)
 
 
 async def reactivate(session: AsyncSession, user: User, now: datetime) -> None:
@@ -158,12 +179,21 @@ async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -
         user.updated_at = now
 
 
-async def set_weekly_day(session: AsyncSession, user: User, weekday: int, now: datetime) -> None:
-    """0 = Monday … 6 = Sunday: the evening that also asks this week's question."""
+async def set_weekly_day(
+    session: AsyncSession, user: User, weekday: int, now: datetime
+) -> User | None:
+    """0 = Monday … 6 = Sunday: the evening that also asks this week's question. A couple has
+    one such day, so a paired user's partner gets it too; returns that partner (to tell)."""
     if not 0 <= weekday <= 6:
         raise ValueError(weekday)
     user.weekly_day = weekday
     user.updated_at = now
+    partnership = await pairing.active_partnership(session, user.id)
+    if partnership is None:
+        return None
+    partnership.partner.weekly_day = weekday
+    partnership.partner.updated_at = now
+    return partnership.partner
 
 
 async def set_partner_nudge(

@@ -3,14 +3,58 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Framework, Page
+from bot.content.course import Section
 from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage import lessons, notes
 from bot.storage.models import Note, User
+
+# The course says "this week" for each step's practice: the next step is suggested a week
+# after the last one was first opened (reading ahead is always possible).
+STEP_PACE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The step someone is practising: the last one they opened, and when the next is due."""
+
+    framework: Framework
+    step: Section
+    opened_at: datetime
+    next_step: Section | None  # None after the last step (or if it was opened already)
+
+    @property
+    def next_at(self) -> datetime:
+        return self.opened_at + STEP_PACE
+
+    def next_is_due(self, now: datetime) -> bool:
+        return self.next_step is not None and now >= self.next_at
+
+
+async def current_practice(
+    session: AsyncSession, user: User, frameworks: dict[str, Framework], now: datetime
+) -> Practice | None:
+    """This week's practice: the step ``user`` opened last (by first opening) in the course
+    they moved in last, or ``None`` before any step was opened. Exposed for the evening
+    check-in, which recalls it ("This week: …")."""
+    progress = await lessons.latest_progress(session, user.id)
+    framework = frameworks.get(progress.framework_id) if progress is not None else None
+    if framework is None:
+        return None
+    opened = await lessons.steps_opened(session, user.id, framework.id)
+    known = {step: at for step, at in opened.items() if framework.step_section(step) and at <= now}
+    if not known:
+        return None
+    step = max(known, key=lambda number: (known[number], number))
+    section = framework.step_section(step)
+    assert section is not None
+    later = [s for s in framework.steps if s.step is not None and s.step > step]
+    following = next((s for s in later if s.step not in known), None)
+    return Practice(framework, section, known[step], following)
 
 
 @dataclass(frozen=True)
@@ -45,6 +89,10 @@ async def latest_position(
 async def move_to(
     session: AsyncSession, user: User, framework: Framework, page: Page, now: datetime
 ) -> None:
+    if page.section is not None and page.section.step is not None:
+        await lessons.mark_step_opened(
+            session, user_id=user.id, framework_id=framework.id, step=page.section.step, now=now
+        )
     await lessons.save_progress(
         session,
         user_id=user.id,

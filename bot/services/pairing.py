@@ -25,15 +25,17 @@ from bot.services.invite_codes import (
 )
 from bot.storage import pairing
 from bot.storage.models import Invite, User
-from bot.storage.pairing import Partnership
+from bot.storage.pairing import EndedPartnership, Partnership
 
 __all__ = [
+    "EndedPartnership",
     "InvitePreview",
     "Paired",
     "Partnership",
     "Refused",
     "create_invite",
     "decline_invite",
+    "last_ended",
     "partnership_of",
     "preview_invite",
     "redeem_invite",
@@ -64,6 +66,11 @@ class Refused:
 
 async def partnership_of(session: AsyncSession, user: User) -> Partnership | None:
     return await pairing.active_partnership(session, user.id)
+
+
+async def last_ended(session: AsyncSession, user: User) -> EndedPartnership | None:
+    """The user's most recent couple that has ended, if any (for "your pairing ended")."""
+    return await pairing.last_ended_partnership(session, user.id)
 
 
 async def create_invite(
@@ -165,6 +172,9 @@ async def redeem_invite(
         return Refused(Refusal.INVITER_PAIRED, inviter)
     if couple is None:
         return Refused(Refusal.USED, inviter)
+    # One weekly question day per couple: the one who joins takes the inviter's.
+    redeemer.weekly_day = inviter.weekly_day
+    redeemer.updated_at = now
     return Paired(couple_id=couple.id, inviter=inviter)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import ChecklistItem, LessonProgress
+from bot.storage.models import ChecklistItem, LessonProgress, StepOpened
 
 
 async def get_progress(
@@ -78,3 +78,25 @@ async def set_tick(
                 ChecklistItem.step == step,
             )
         )
+
+
+async def mark_step_opened(
+    session: AsyncSession, *, user_id: int, framework_id: str, step: int, now: datetime
+) -> None:
+    """Remember the first time ``step`` was opened; later visits change nothing."""
+    if await session.get(StepOpened, (user_id, framework_id, step)) is None:
+        session.add(
+            StepOpened(user_id=user_id, framework_id=framework_id, step=step, opened_at=now)
+        )
+
+
+async def steps_opened(
+    session: AsyncSession, user_id: int, framework_id: str
+) -> dict[int, datetime]:
+    """``{step: first opened}`` for one course."""
+    rows = await session.execute(
+        select(StepOpened.step, StepOpened.opened_at).where(
+            StepOpened.user_id == user_id, StepOpened.framework_id == framework_id
+        )
+    )
+    return {step: at for step, at in rows}

@@ -82,7 +82,9 @@ class User(Base):
     # When the next evening check-in is due, in UTC; the dispatcher's only schedule.
     next_checkin_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # 0 = Monday ... 6 = Sunday: the day of the weekly item and digest.
+    # 0 = Monday ... 6 = Sunday: the day of the weekly item and digest. One day per couple:
+    # while paired, both partners' rows hold the same day (set together, see
+    # bot.services.accounts.set_weekly_day; the joiner takes the inviter's when they pair).
     weekly_day: Mapped[int] = mapped_column(SmallInteger, server_default=text("6"))
     # False once Telegram says the user blocked the bot; set back when they write again.
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
@@ -186,6 +188,20 @@ class ChecklistItem(Base):
     framework_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     step: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StepOpened(Base):
+    """When someone first opened a step of a course: the course's pace (a step a week)
+    counts from it."""
+
+    __tablename__ = "step_openings"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    framework_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 REMINDABLE = (
@@ -301,6 +317,28 @@ class Note(Base):
 
     __table_args__ = (
         CheckConstraint("visibility IN ('private', 'shared')", name="visibility_values"),
+    )
+
+
+class Notice(Base):
+    """A one-time message the bot owes someone (e.g. after a change made for them by an
+    upgrade); sent once by the periodic job, which marks it sent before sending."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index(
+            "ix_notices_unsent",
+            "created_at",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
     )
 
 

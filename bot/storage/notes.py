@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.engine import rows_changed
@@ -54,14 +54,16 @@ async def shared_reflections(
     return [(step, body) for step, body in rows]
 
 
-async def set_note_visibility(
-    session: AsyncSession, *, note_id: int, author_id: int, visibility: str
-) -> bool:
-    """Change a note's visibility; only its author can, so a forged id changes nothing."""
+async def own_note(session: AsyncSession, note_id: int, author_id: int) -> Note | None:
+    """One of ``author_id``'s notes; someone else's id finds nothing."""
+    return await session.scalar(select(Note).where(Note.id == note_id, Note.user_id == author_id))
+
+
+async def delete_note(session: AsyncSession, note_id: int, author_id: int) -> bool:
+    """Erase one of ``author_id``'s notes; someone else's id erases nothing."""
     result = await session.execute(
-        update(Note)
+        delete(Note)
         .where(Note.id == note_id, Note.user_id == author_id)
-        .values(visibility=visibility)
         .execution_options(synchronize_session=False)
     )
     return rows_changed(result) == 1

@@ -40,6 +40,33 @@ async def active_partnership(session: AsyncSession, user_id: int) -> Partnership
     return Partnership(couple_id=couple.id, since=couple.created_at, partner=partner)
 
 
+@dataclass(frozen=True)
+class EndedPartnership:
+    """A user's couple that has ended; ``partner`` is ``None`` if they erased their data."""
+
+    ended_at: datetime
+    partner: User | None
+
+
+async def last_ended_partnership(session: AsyncSession, user_id: int) -> EndedPartnership | None:
+    mine = aliased(CoupleMember)
+    theirs = aliased(CoupleMember)
+    row = (
+        await session.execute(
+            select(Couple.ended_at, User)
+            .join(mine, (mine.couple_id == Couple.id) & (mine.user_id == user_id))
+            .outerjoin(theirs, (theirs.couple_id == Couple.id) & (theirs.user_id != user_id))
+            .outerjoin(User, User.id == theirs.user_id)
+            .where(Couple.ended_at.is_not(None))
+            .order_by(Couple.ended_at.desc(), Couple.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None or row[0] is None:
+        return None
+    return EndedPartnership(ended_at=row[0], partner=row[1])
+
+
 async def is_paired(session: AsyncSession, user_id: int) -> bool:
     found = await session.scalar(
         select(CoupleMember.couple_id).where(

@@ -21,6 +21,7 @@ from bot.storage.models import (
     LessonProgress,
     Moment,
     Note,
+    Notice,
     User,
 )
 
@@ -173,6 +174,7 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     for model, column in (
         (Note, Note.user_id),
         (Moment, Moment.user_id),
+        (Notice, Notice.user_id),
         (ChecklistItem, ChecklistItem.user_id),
         (LessonProgress, LessonProgress.user_id),
         (Invite, Invite.inviter_id),

@@ -15,6 +15,10 @@ from bot.storage.models import User
 _USER_BY_TELEGRAM_ID = select(User).where(User.telegram_id == bindparam("telegram_id"))
 
 
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
 async def get_user_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
     return await session.scalar(_USER_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
 

@@ -76,27 +76,26 @@ def checkin_times(texts: Texts, default_time: time) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons])
 
 
-def main_menu(texts: Texts) -> InlineKeyboardMarkup:
+def main_menu(texts: Texts, *, paired: bool) -> InlineKeyboardMarkup:
+    """The menu as it fits the person: someone paired sees their week together (/us), not an
+    invitation they no longer need."""
+    words = texts.menu
+    partner = (
+        button(words.us_button, callbacks.MENU, "us")
+        if paired
+        else button(words.pair_button, callbacks.MENU, "pair")
+    )
     return InlineKeyboardMarkup(
         [
+            [button(words.learn_button, callbacks.MENU, "learn"), partner],
             [
-                InlineKeyboardButton(
-                    texts.menu.learn_button, callback_data=callbacks.data(callbacks.MENU, "learn")
-                ),
-                InlineKeyboardButton(
-                    texts.menu.pair_button, callback_data=callbacks.data(callbacks.MENU, "pair")
-                ),
+                button(words.journal_button, callbacks.MENU, "journal"),
+                button(words.settings_button, callbacks.MENU, "settings"),
             ],
             [
-                InlineKeyboardButton(
-                    texts.menu.settings_button,
-                    callback_data=callbacks.data(callbacks.MENU, "settings"),
-                ),
-                InlineKeyboardButton(
-                    texts.menu.help_button, callback_data=callbacks.data(callbacks.MENU, "help")
-                ),
+                button(words.help_button, callbacks.MENU, "help"),
+                button(words.support_button, callbacks.MENU, "support"),
             ],
-            [button(texts.menu.support_button, callbacks.MENU, "support")],
         ]
     )
 
@@ -138,7 +137,11 @@ def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup
                         texts.settings.nudge_button,
                         state=texts.settings.nudge_off if nudge else texts.settings.nudge_on,
                     ),
-                    callback_data=callbacks.data(callbacks.SETTINGS, "nudge"),
+                    # The state it turns to, not "toggle": an old panel's button acts on
+                    # what is true now.
+                    callback_data=callbacks.data(
+                        callbacks.SETTINGS, "nudge_off" if nudge else "nudge_on"
+                    ),
                 )
             ],
             [

@@ -1,0 +1,66 @@
+"""Someone's own journal: what they wrote and answered, newest first, a page at a time.
+
+Only the reader's own entries are ever read here; the partner's never are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage import journal
+from bot.storage.models import Note, User
+
+PAGE_SIZE = 5
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    note: Note
+
+
+@dataclass(frozen=True)
+class CheckinEntry:
+    day: date
+    answered_at: datetime
+    answers: dict[str, str]
+
+
+Entry = NoteEntry | CheckinEntry
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    entries: list[Entry]
+    page: int  # 0 is the newest
+    pages: int
+
+
+def page_count(total: int) -> int:
+    """Pages for ``total`` entries; an empty journal still has its one (empty) page."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
+async def journal_page(session: AsyncSession, user: User, page: int) -> JournalPage:
+    """Page ``page`` of ``user``'s journal; a page past the end (the journal shrank since the
+    button was made) shows the last one."""
+    keys = await journal.entry_keys(session, user.id)
+    pages = page_count(len(keys))
+    page = min(max(page, 0), pages - 1)
+    shown = keys[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    notes = await journal.notes_by_id(
+        session, user.id, [key_id for kind, key_id, _ in shown if kind == journal.NOTE]
+    )
+    answers = await journal.checkin_answers(
+        session, user.id, [key_id for kind, key_id, _ in shown if kind == journal.CHECKIN]
+    )
+    entries: list[Entry] = []
+    for kind, key_id, at in shown:
+        if kind == journal.NOTE and key_id in notes:
+            entries.append(NoteEntry(notes[key_id]))
+        elif kind == journal.CHECKIN and key_id in answers:
+            day, values = answers[key_id]
+            entries.append(CheckinEntry(day, at, values))
+    return JournalPage(entries, page, pages)

@@ -1,0 +1,144 @@
+"""The journal as the reader sees it: a page of entries, one note in full, and their buttons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.content import Framework, Html, Texts, render
+from bot.services.journal import CheckinEntry, JournalPage, NoteEntry
+from bot.storage.models import Note
+from bot.timezones import local_now
+from bot.views import callbacks, keyboards
+from bot.views.text import shorten
+
+# How much of a note a page shows; the whole of it is one tap away.
+PREVIEW = 300
+
+
+def _day(texts: Texts, zone: str, at: datetime) -> str:
+    return local_now(zone, at).strftime(texts.journal.day_format)
+
+
+def _what(texts: Texts, frameworks: dict[str, Framework], note: Note) -> str:
+    words = texts.journal
+    if note.checkin_id is not None:
+        return words.checkin_note_what
+    framework = frameworks.get(note.framework_id or "")
+    section = framework.step_section(note.step) if framework and note.step else None
+    if section is not None:
+        return render(words.reflection_what, step=section.title)
+    return words.reflection_gone_what if note.framework_id else words.note_what
+
+
+def _mark(texts: Texts, note: Note) -> str:
+    return texts.journal.shared_mark if note.visibility == "shared" else texts.journal.private_mark
+
+
+def _answers(texts: Texts, entry: CheckinEntry) -> str:
+    """ "Bids noticed: 1–2 · I mostly: Turned toward …", in the order they were answered;
+    an item the texts no longer know is left out."""
+    parts = []
+    for item, value in entry.answers.items():
+        labels = texts.checkin.items.get(item)
+        if labels is not None and value in labels.options:
+            parts.append(
+                render(
+                    texts.journal.answer, question=Html(labels.short), answer=labels.options[value]
+                )
+            )
+    return texts.journal.answer_separator.join(parts)
+
+
+def page_view(
+    texts: Texts, frameworks: dict[str, Framework], zone: str, page: JournalPage
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    words = texts.journal
+    if not page.entries:
+        return words.empty, None
+    lines: list[str] = []
+    opens: list[InlineKeyboardButton] = []
+    for number, entry in enumerate(page.entries, start=1):
+        if isinstance(entry, NoteEntry):
+            note = entry.note
+            lines.append(
+                render(
+                    words.note_line,
+                    number=number,
+                    day=_day(texts, zone, note.created_at),
+                    what=Html(_what(texts, frameworks, note)),
+                    mark=_mark(texts, note),
+                    body=shorten(note.body, PREVIEW),
+                )
+            )
+            opens.append(
+                keyboards.button(
+                    render(words.open_button, number=number),
+                    callbacks.JOURNAL,
+                    f"n:{note.id}:{page.page}",
+                )
+            )
+        else:
+            lines.append(
+                render(
+                    words.checkin_line,
+                    number=number,
+                    day=entry.day.strftime(words.day_format),
+                    answers=Html(_answers(texts, entry)),
+                )
+            )
+    title = render(words.title, page=page.page + 1, pages=page.pages)
+    rows = [opens[i : i + 5] for i in range(0, len(opens), 5)]
+    moves = []
+    if page.page > 0:
+        moves.append(keyboards.button(words.newer_button, callbacks.JOURNAL, f"p:{page.page - 1}"))
+    if page.page + 1 < page.pages:
+        moves.append(keyboards.button(words.older_button, callbacks.JOURNAL, f"p:{page.page + 1}"))
+    if moves:
+        rows.append(moves)
+    return title + "\n\n" + "\n\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def note_view(
+    texts: Texts, frameworks: dict[str, Framework], zone: str, note: Note, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One note in full (notes are at most 4,000 characters: one message), with what can be
+    done to it."""
+    words = texts.journal
+    text = render(
+        words.note_view,
+        day=_day(texts, zone, note.created_at),
+        what=Html(_what(texts, frameworks, note)),
+        mark=_mark(texts, note),
+        body=note.body,
+    )
+    return text, InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button(words.edit_button, callbacks.JOURNAL, f"e:{note.id}:{page}"),
+                keyboards.button(words.delete_button, callbacks.JOURNAL, f"d:{note.id}:{page}"),
+            ],
+            [back_button(texts, page)],
+        ]
+    )
+
+
+def back_button(texts: Texts, page: int) -> InlineKeyboardButton:
+    return keyboards.button(texts.journal.back_button, callbacks.JOURNAL, f"p:{page}")
+
+
+def delete_question(texts: Texts, note: Note, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    words = texts.journal
+    return render(words.delete_question, body=shorten(note.body, PREVIEW)), InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button(
+                    words.delete_confirm_button, callbacks.JOURNAL, f"x:{note.id}:{page}"
+                ),
+                keyboards.button(
+                    words.delete_cancel_button, callbacks.JOURNAL, f"n:{note.id}:{page}"
+                ),
+            ]
+        ]
+    )
