@@ -21,7 +21,7 @@ async def evening_with_note(harness: BotHarness, person: TelegramUser, note: str
     assert harness.app is not None
     await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
     answers = {"bids_noticed": "few", "bids_response": "toward", "bids_made": "none"}
-    answers |= {"my_stress": "calm", "partner_stress": "calm"}
+    answers |= {"stressed_me": "no", "stressed_partner": "no"}
     await answer_checkin(person, answers, note=note)
 
 

@@ -5,9 +5,9 @@ The old items ``my_stress`` and ``partner_stress`` packed both into one answer
 supported". Each stored answer becomes two: ``calm`` is ``stressed_* = no`` alone; ``yes``,
 ``somewhat`` and ``no`` are ``stressed_* = yes`` with the support answer beside it.
 
-Revision ID: 0007_stress_one_at_a_time
+Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-08
+Create Date: 2026-12-01
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_stress_one_at_a_time"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

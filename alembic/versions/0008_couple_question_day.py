@@ -3,9 +3,9 @@
 Couples whose partners had picked two different days keep the inviter's (the partner who
 sent the invite that paired them), and both partners get a one-time notice saying so.
 
-Revision ID: 0007_couple_question_day
-Revises: 0006
-Create Date: 2026-12-03
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-01
 """
 
 from collections.abc import Sequence
@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_couple_question_day"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
