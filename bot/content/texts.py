@@ -327,6 +327,8 @@ class MenuTexts(_Section):
     settings_button: ButtonLabel
     help_button: ButtonLabel
     support_button: ButtonLabel
+    thanks_button: ButtonLabel
+    talk_button: ButtonLabel
 
 
 class SettingsTexts(_Section):
@@ -346,6 +348,7 @@ class SettingsTexts(_Section):
     close_button: ButtonLabel
     closed: Template
     time_changed: Template
+    together_button: ButtonLabel
 
 
 class HelpTexts(_Section):

@@ -108,11 +108,6 @@ class TogetherSettingsTexts(_Section):
     closed: Template
 
 
-class TogetherMenuTexts(_Section):
-    thanks_button: ButtonLabel
-    talk_button: ButtonLabel
-
-
 class Question(_Section):
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,32}$")]
     part: Part
@@ -125,7 +120,6 @@ class TogetherContent(_Section):
     tips: TipTexts
     talk: TalkTexts
     together: TogetherSettingsTexts
-    menu: TogetherMenuTexts
     questions: list[Question] = Field(min_length=MIN_QUESTIONS)
 
     @model_validator(mode="after")

@@ -23,6 +23,12 @@ class PendingInput(StrEnum):
     REFLECTION = "reflection"
     # Stored as "checkin_note:<check-in id>": a note for that day's check-in.
     CHECKIN_NOTE = "checkin_note"
+    # An appreciation for the partner (/thanks).
+    THANKS = "thanks"
+    # Stored as "thanks_reply:<appreciation id>": the reply to an appreciation received.
+    THANKS_REPLY = "thanks_reply"
+    # Stored as "talk_answer:<question id>": the answer to a question to talk about.
+    TALK_ANSWER = "talk_answer"
 
 
 ZONE_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.SETTINGS_ZONE})

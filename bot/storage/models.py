@@ -370,9 +370,7 @@ class Appreciation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    receiver_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # The appreciation this one answers; at most one reply each.
     reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("appreciations.id", ondelete="CASCADE"), unique=True

@@ -96,6 +96,10 @@ def main_menu(texts: Texts) -> InlineKeyboardMarkup:
                     texts.menu.help_button, callback_data=callbacks.data(callbacks.MENU, "help")
                 ),
             ],
+            [
+                button(texts.menu.thanks_button, callbacks.MENU, "thanks"),
+                button(texts.menu.talk_button, callbacks.MENU, "talk"),
+            ],
             [button(texts.menu.support_button, callbacks.MENU, "support")],
         ]
     )
@@ -141,6 +145,7 @@ def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup
                     callback_data=callbacks.data(callbacks.SETTINGS, "nudge"),
                 )
             ],
+            [button(texts.settings.together_button, callbacks.SETTINGS, "together")],
             [
                 InlineKeyboardButton(
                     texts.settings.close_button,
