@@ -18,6 +18,8 @@ MENU_BUTTONS = [
     MENU.pair_button,
     MENU.settings_button,
     MENU.help_button,
+    MENU.thanks_button,
+    MENU.talk_button,
     MENU.support_button,
 ]
 YES = TEXTS.onboarding.consent_yes_button
