@@ -525,7 +525,7 @@ async def export_together(session: AsyncSession, user: User) -> dict[str, Any]:
         .where(SafeHavenTip.receiver_id == user.id, SafeHavenTip.sent_at.is_not(None))
         .order_by(SafeHavenTip.sent_at)
     )
-    return {
+    exported: dict[str, Any] = {
         "appreciations": [
             {
                 "direction": "sent" if item.sender_id == user.id else "received",
@@ -549,11 +549,14 @@ async def export_together(session: AsyncSession, user: User) -> dict[str, Any]:
             }
             for question, answer in questions
         ],
-        "safe_haven_tips_received": [
-            {"date": _iso(tip.local_date), "sent_at": _iso(tip.sent_at), "text": tip.body}
-            for tip in tips
-        ],
     }
+    received = [
+        {"date": _iso(tip.local_date), "sent_at": _iso(tip.sent_at), "text": tip.body}
+        for tip in tips
+    ]
+    if received:  # absent otherwise: an export never hints that tips exist about its owner
+        exported["safe_haven_tips_received"] = received
+    return exported
 
 
 async def erase_together(session: AsyncSession, user_id: int) -> None:

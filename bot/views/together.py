@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.content import render
+from bot.content import Html, render
 from bot.content.together import TalkTexts, ThanksTexts, TipTexts, TogetherContent
 from bot.storage.models import Appreciation, User
 from bot.views import callbacks, keyboards
@@ -40,7 +40,7 @@ def question_message(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A question as both partners get it, with its answer button."""
     title = {"weekly": words.weekly_title, GUIDED: words.guided_title}.get(trigger, words.title)
-    body = render(words.question, title=title, question=text)
+    body = render(words.question, title=Html(title), question=text)
     if answered:
         return body, None
     button = keyboards.button(words.answer_button, callbacks.TALK, f"{question_id}:a")
