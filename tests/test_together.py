@@ -438,10 +438,12 @@ async def test_a_guided_talk_goes_step_by_step(harness: BotHarness) -> None:
     alex, sam = await couple(harness)
     harness.clock.now = AFTERNOON
     await alex.send("/talk")
-    await alex.send("/talk")  # the open question again, with the guided option
     await alex.press(TALK.guided_button)
     step_one = shown(TALK.question, title=Html(TALK.guided_title), question=TALK.guided_steps[0])
     assert alex.last_message.text == step_one
+    assert sam.last_message.text == step_one
+    await alex.press(TALK.guided_button)  # a second tap: the open step again, not a new talk
+    assert len(await harness.rows(TalkQuestion, TalkQuestion.trigger == "guided")) == 1
     assert sam.last_message.text == step_one
 
     await answer_question(alex, "Busy, and I felt alone with it")

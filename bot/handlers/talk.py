@@ -33,7 +33,7 @@ def _ask(turn: Turn, asked: Asked) -> None:
     )
     if not asked.new:
         text = f"{words.open_again}\n\n{text}"
-    if not asked.new and question.trigger != talk.GUIDED:
+    if question.trigger != talk.GUIDED:
         guided = keyboards.button(words.guided_button, callbacks.TALK, "guided")
         rows = [*(markup.inline_keyboard if markup else ()), (guided,)]
         markup = InlineKeyboardMarkup(rows)

@@ -53,7 +53,10 @@ def choose_question(
 ) -> Question:
     """The next question of ``depth``: one not asked within :data:`REPEAT_AFTER` (never
     asked first, then the longest ago; among equals, the framework's part asked least
-    recently, then bank order), else the least recently asked of that depth."""
+    recently, then bank order), else the least recently asked of that depth.
+
+    (Ordered by when each was last asked, a repeat within the window happens only once
+    every question of the depth was asked in it.)"""
     of_depth = [question for question in bank if question.depth == depth]
     part_asked: dict[str, datetime] = {}
     for question in bank:
@@ -132,6 +135,24 @@ async def _new(
     )
 
 
+async def _again(
+    session: AsyncSession,
+    content: TogetherContent,
+    user: User,
+    question: TalkQuestion,
+    partner: User,
+) -> Asked:
+    mine = (await together.answers_to(session, question.id)).get(user.id)
+    return Asked(
+        question,
+        question_text(content, question.question_key),
+        partner,
+        partner_silent=False,
+        new=False,
+        answered=mine is not None and mine.answered_at is not None,
+    )
+
+
 async def ask(
     session: AsyncSession, content: TogetherContent, user: User, now: datetime
 ) -> Asked | Refusal:
@@ -143,16 +164,7 @@ async def ask(
         session, partnership.couple_id, now - OPEN_FOR
     )
     if open_question is not None:
-        answers = await together.answers_to(session, open_question.id)
-        mine = answers.get(user.id)
-        return Asked(
-            open_question,
-            question_text(content, open_question.question_key),
-            partnership.partner,
-            partner_silent=False,
-            new=False,
-            answered=mine is not None and mine.answered_at is not None,
-        )
+        return await _again(session, content, user, open_question, partnership.partner)
     history = await together.question_history(session, partnership.couple_id)
     depth = depth_for(await together.answered_together(session, partnership.couple_id))
     chosen = choose_question(content.questions, depth, history, now)
@@ -176,6 +188,12 @@ async def start_guided(
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
+    if step == 1:  # one guided talk at a time: a second tap shows the open step again
+        open_step = await together.newest_open_question(
+            session, partnership.couple_id, now - OPEN_FOR, trigger=GUIDED
+        )
+        if open_step is not None:
+            return await _again(session, content, user, open_step, partnership.partner)
     return await _new(
         session,
         content,

@@ -160,9 +160,11 @@ async def answered_together(session: AsyncSession, couple_id: int) -> int:
 
 
 async def newest_open_question(
-    session: AsyncSession, couple_id: int, since: datetime
+    session: AsyncSession, couple_id: int, since: datetime, *, trigger: str | None = None
 ) -> TalkQuestion | None:
-    return await session.scalar(
+    """The couple's newest question not yet answered by both, asked since ``since``
+    (of ``trigger`` only, if given)."""
+    statement = (
         select(TalkQuestion)
         .where(
             TalkQuestion.couple_id == couple_id,
@@ -172,6 +174,9 @@ async def newest_open_question(
         .order_by(TalkQuestion.asked_at.desc(), TalkQuestion.id.desc())
         .limit(1)
     )
+    if trigger is not None:
+        statement = statement.where(TalkQuestion.trigger == trigger)
+    return await session.scalar(statement)
 
 
 async def add_question(
