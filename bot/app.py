@@ -17,6 +17,7 @@ from timezonefinder import TimezoneFinder
 from bot.config import Settings
 from bot.content import Framework, Texts, load_frameworks, load_texts
 from bot.content.crisis import load_crisis_phrases
+from bot.content.together import TogetherContent, load_together
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
 from bot.handlers import (
     checkins,
@@ -31,12 +32,16 @@ from bot.handlers import (
     privacy,
     safety,
     settings,
+    talk,
+    thanks,
+    together,
     us,
 )
 from bot.handlers.admin import admin_handlers
 from bot.handlers.errors import on_error
 from bot.jobs.checkin_sender import checkin_sender_job
 from bot.jobs.leadership import Leadership
+from bot.jobs.together import together_job
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import CrisisMatcher
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
@@ -63,6 +68,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      must come after every specific handler.
 FEATURE_MODULES = (
     safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
+    thanks, talk, together,
 )  # fmt: skip
 
 
@@ -73,6 +79,7 @@ class Content:
     texts: Texts
     frameworks: dict[str, Framework]
     crisis: CrisisMatcher
+    together: TogetherContent
 
 
 def instance_id() -> str:
@@ -86,7 +93,12 @@ def load_content() -> Content:
     answer; any problem is a ``ContentError`` naming the file and field."""
     texts = load_texts()
     check_labels(texts)
-    return Content(texts=texts, frameworks=load_frameworks(), crisis=load_crisis_phrases())
+    return Content(
+        texts=texts,
+        frameworks=load_frameworks(),
+        crisis=load_crisis_phrases(),
+        together=load_together(),
+    )
 
 
 def build_application(
@@ -125,6 +137,7 @@ def build_application(
             zone_finder=zone_finder or TimezoneFinder(),
             instance_id=instance_id(),
             leadership=Leadership(engine),
+            together=content.together,
             clock=clock,
         )
         if config.updates != "none":  # the process that takes updates handles leftovers
@@ -140,6 +153,12 @@ def build_application(
                 interval=config.dispatch_interval_seconds,
                 first=1,
                 name="checkin_sender",
+            )
+            application.job_queue.run_repeating(
+                together_job,
+                interval=config.dispatch_interval_seconds,
+                first=2,
+                name="together",
             )
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -197,6 +216,8 @@ def build_application(
         **lessons.INPUT_ROUTES,
         **checkins.INPUT_ROUTES,
         **journal.INPUT_ROUTES,
+        **thanks.INPUT_ROUTES,
+        **talk.INPUT_ROUTES,
     }
     application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])
     application.add_error_handler(on_error)

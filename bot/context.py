@@ -18,6 +18,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.content.together import TogetherContent
 from bot.jobs.leadership import Leadership
 from bot.jobs.ledger import SendLedger
 from bot.services.crisis import CrisisMatcher
@@ -44,6 +45,8 @@ class BotServices:
     # This process, as the owner of the check-in claims it makes.
     instance_id: str
     leadership: Leadership
+    # The texts, tips and questions of the shared moments (together.toml).
+    together: TogetherContent
     clock: Clock = utc_now
     send_ledger: SendLedger = field(default_factory=SendLedger)
     database_health: DatabaseHealth = field(default_factory=DatabaseHealth)

@@ -80,6 +80,9 @@ async def test_the_menu_fits_the_person(harness: BotHarness) -> None:
     assert TEXTS.menu.us_button not in alone
     assert TEXTS.menu.us_button in paired
     assert TEXTS.menu.pair_button not in paired
+    together = [TEXTS.menu.thanks_button, TEXTS.menu.talk_button]
+    assert [label for label in alone if label in together] == []
+    assert [label for label in paired if label in together] == together
     assert week.texts  # the week, as /us shows it
     assert "answerCallbackQuery" in week.methods
 

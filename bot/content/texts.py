@@ -437,6 +437,8 @@ class MenuTexts(_Section):
     settings_button: ButtonLabel
     help_button: ButtonLabel
     support_button: ButtonLabel
+    thanks_button: ButtonLabel
+    talk_button: ButtonLabel
 
 
 class SettingsTexts(_Section):
@@ -459,6 +461,7 @@ class SettingsTexts(_Section):
     weekly_day_set_together: Template
     weekly_day_changed_by_partner: Template
     question_day_aligned: Template
+    together_button: ButtonLabel
 
 
 class HelpTexts(_Section):

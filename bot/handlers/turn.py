@@ -189,30 +189,52 @@ class Turn:
         elif self.update.effective_chat is not None:
             self.send(self.chat_id, self.texts.errors.not_started)
 
-    def tell(self, recipient: User, text: str) -> None:
+    def tell(
+        self,
+        recipient: User,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        silent: bool = False,
+    ) -> None:
         """A message to someone else (a partner). Whatever the sender did stands even if it
         cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
-        their prompts until they write again."""
-        services, bot = self.services, self.context.bot
+        their prompts until they write again. ``silent``: without a sound (their night)."""
 
         async def tell() -> None:
-            try:
-                await bot.send_message(recipient.telegram_id, text)
-            except Forbidden:
-                logger.info("user %s has blocked the bot; marking inactive", recipient.id)
-                try:
-                    async with services.transaction() as session:
-                        await accounts.mark_blocked(
-                            session, recipient.telegram_id, services.clock()
-                        )
-                except Exception as error:
-                    if not is_outage(error):
-                        raise
-                    services.database_health.unavailable(error)  # their next prompt finds out
-            except TelegramError as error:
-                logger.warning("could not notify user %s: %s", recipient.id, error)
+            await self.send_to_other(recipient, text, markup, silent=silent)
 
         self.later(tell)
+
+    async def send_to_other(
+        self,
+        recipient: User,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        silent: bool = False,
+    ) -> bool:
+        """Send to ``recipient`` now, for a step queued with :meth:`later` that needs to
+        know whether it arrived; ``False`` if it did not (a 403 marks them as :meth:`tell`
+        does)."""
+        services, bot = self.services, self.context.bot
+        try:
+            await bot.send_message(
+                recipient.telegram_id, text, reply_markup=markup, disable_notification=silent
+            )
+            return True
+        except Forbidden:
+            logger.info("user %s has blocked the bot; marking inactive", recipient.id)
+            try:
+                async with services.transaction() as session:
+                    await accounts.mark_blocked(session, recipient.telegram_id, services.clock())
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                services.database_health.unavailable(error)  # their next prompt finds out
+        except TelegramError as error:
+            logger.warning("could not notify user %s: %s", recipient.id, error)
+        return False
 
     async def deliver(self) -> None:
         """Send what was queued, in order. The changes are saved by now: one reply that

@@ -25,6 +25,12 @@ class PendingInput(StrEnum):
     CHECKIN_NOTE = "checkin_note"
     # Stored as "note_edit:<note id>": new words for one of the user's notes (/journal).
     NOTE_EDIT = "note_edit"
+    # An appreciation for the partner (/thanks).
+    THANKS = "thanks"
+    # Stored as "thanks_reply:<appreciation id>": the reply to an appreciation received.
+    THANKS_REPLY = "thanks_reply"
+    # Stored as "talk_answer:<question id>": the answer to a question to talk about.
+    TALK_ANSWER = "talk_answer"
 
 
 ZONE_QUESTIONS = frozenset({PendingInput.ONBOARDING_ZONE, PendingInput.SETTINGS_ZONE})

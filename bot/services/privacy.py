@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage import pairing, privacy
+from bot.storage import pairing, privacy, together
 from bot.storage.models import User
 
 # 2: digests listed apart from check-ins (``weekly_digests``).
@@ -34,6 +34,7 @@ async def export_user(session: AsyncSession, user: User, now: datetime) -> Expor
         "version": EXPORT_FORMAT_VERSION,
         "exported_at": now.isoformat(),
         **await privacy.export_rows(session, user),
+        **await together.export_together(session, user),
     }
     return Export(data)
 

@@ -90,6 +90,12 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     # Opt-in: a short note when the partner has checked in and this user has not yet.
     partner_nudge: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Appreciations (/thanks) flow only while neither partner has turned them off.
+    appreciations_muted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Opt-in: the quiet safe-haven tip when the partner had a stressful day (both must say yes).
+    safe_haven_tips: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # When the tips were offered (once, after pairing).
+    tips_offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -267,6 +273,11 @@ class Checkin(Base):
     )
 
 
+# A check-in answer or a /stress moment that says "I was stressed" (see the safe-haven tip).
+STRESSED_ANSWER = "item = 'stressed_me' AND value = 'yes'"
+STRESSED_MOMENT = "kind = 'stress_mine'"
+
+
 class CheckinAnswer(Base):
     """One answered item of a check-in; a double tap overwrites, never duplicates."""
 
@@ -278,7 +289,16 @@ class CheckinAnswer(Base):
     value: Mapped[str] = mapped_column(String(32))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (UniqueConstraint("checkin_id", "item"),)
+    __table_args__ = (
+        UniqueConstraint("checkin_id", "item"),
+        # The safe-haven job looks for today's "I was stressed" answers only.
+        Index(
+            "ix_checkin_answers_stress",
+            "answered_at",
+            sqlite_where=text(STRESSED_ANSWER),
+            postgresql_where=text(STRESSED_ANSWER),
+        ),
+    )
 
 
 class Moment(Base):
@@ -295,7 +315,15 @@ class Moment(Base):
     # The bot's question message it answers: one moment per question, however often tapped.
     message_id: Mapped[int | None] = mapped_column(BigInteger)
 
-    __table_args__ = (UniqueConstraint("user_id", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "message_id"),
+        Index(
+            "ix_moments_stress",
+            "occurred_at",
+            sqlite_where=text(STRESSED_MOMENT),
+            postgresql_where=text(STRESSED_MOMENT),
+        ),
+    )
 
 
 class Note(Base):
@@ -366,3 +394,98 @@ class ReceivedUpdate(Base):
             postgresql_where=text("handled_at IS NULL"),
         ),
     )
+
+
+class Appreciation(Base):
+    """An appreciation one partner sent the other (``/thanks``), or a reply to one.
+
+    A bid made; the receiver's thank-you or reply is that bid turned toward. Kept with its
+    couple, so that after unpairing nothing more is delivered and the old buttons do nothing.
+    """
+
+    __tablename__ = "appreciations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The appreciation this one answers; at most one reply each.
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appreciations.id", ondelete="CASCADE"), unique=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    # The sender's local day: the daily limit and the week's tally count by it.
+    local_date: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # NULL when Telegram refused it (the receiver blocked the bot): never shown, never counted.
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    thanked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_appreciations_sender_day", "sender_id", "local_date"),)
+
+
+class TalkQuestion(Base):
+    """A question both partners got (weekly, ``/talk``, or a guided step); answers are shown
+    to both once both answered (``revealed_at``)."""
+
+    __tablename__ = "talk_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    # A question bank id, or "guided:<step>" for the guided conversation's steps.
+    question_key: Mapped[str] = mapped_column(String(40))
+    trigger: Mapped[str] = mapped_column(String(16))  # "weekly", "talk", "guided"
+    # For the weekly question: the weekly day's date; one question per couple and week.
+    week_of: Mapped[date | None] = mapped_column(Date)
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("couple_id", "week_of"),
+        Index("ix_talk_questions_couple_asked", "couple_id", "asked_at"),
+    )
+
+
+class TalkAnswer(Base):
+    """One partner's copy of a question: an outbox row until sent, then their answer."""
+
+    __tablename__ = "talk_answers"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("talk_questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    body: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index(
+            "ix_talk_answers_unsent",
+            "claimed_at",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )
+
+
+class SafeHavenTip(Base):
+    """A quiet tip sent to one partner on a day the other was stressed: at most one per
+    receiver and local day. Only the receiver is recorded; nothing points at the partner."""
+
+    __tablename__ = "safe_haven_tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    tip_index: Mapped[int] = mapped_column(SmallInteger)
+    body: Mapped[str] = mapped_column(Text)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("receiver_id", "local_date"),)

@@ -24,6 +24,7 @@ from bot.storage.models import (
     Notice,
     User,
 )
+from bot.storage.together import erase_together
 
 
 def _iso(value: object) -> object:
@@ -163,6 +164,7 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(CodeAttempt).where(CodeAttempt.telegram_id == user.telegram_id))
+    await erase_together(session, user.id)
     await session.execute(
         update(Invite)
         .where(Invite.used_by_id == user.id)

@@ -25,6 +25,9 @@ MOMENT = "mo"
 WEEK = "us"
 DELETE = "delete"
 UNPAIR = "unpair"
+THANKS = "th"
+TALK = "tk"
+TOGETHER = "tg"
 
 MAX_CALLBACK_DATA_BYTES = 64
 # Row ids in button data have at most nine digits: the id columns are 32-bit, and a longer

@@ -85,9 +85,14 @@ def main_menu(texts: Texts, *, paired: bool) -> InlineKeyboardMarkup:
         if paired
         else button(words.pair_button, callbacks.MENU, "pair")
     )
+    together = [
+        button(words.thanks_button, callbacks.MENU, "thanks"),
+        button(words.talk_button, callbacks.MENU, "talk"),
+    ]
     return InlineKeyboardMarkup(
         [
             [button(words.learn_button, callbacks.MENU, "learn"), partner],
+            *([together] if paired else []),
             [
                 button(words.journal_button, callbacks.MENU, "journal"),
                 button(words.settings_button, callbacks.MENU, "settings"),
@@ -144,6 +149,7 @@ def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup
                     ),
                 )
             ],
+            [button(texts.settings.together_button, callbacks.SETTINGS, "together")],
             [
                 InlineKeyboardButton(
                     texts.settings.close_button,

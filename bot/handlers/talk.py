@@ -1,0 +1,172 @@
+"""``/talk``: a question for the two of you, answered privately, both answers shown to both
+once both have answered; and the guided conversation for a day you saw differently.
+
+The weekly question comes from the together job (:mod:`bot.jobs.together`) in the same form.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.content import render
+from bot.content.together import TalkTexts
+from bot.handlers.input import InputRoute
+from bot.handlers.safety import help_before, reads_like_crisis
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.services import accounts, talk
+from bot.services.accounts import PendingInput
+from bot.services.pairing import partnership_of
+from bot.services.talk import MAX_ANSWER_LENGTH, Answered, Asked, OpenQuestion, Refusal
+from bot.views import callbacks, keyboards
+from bot.views.together import question_message
+
+
+def _words(turn: Turn) -> TalkTexts:
+    return turn.services.together.talk
+
+
+def _ask(turn: Turn, asked: Asked) -> None:
+    words, question = _words(turn), asked.question
+    text, markup = question_message(
+        words, question.id, asked.text, question.trigger, answered=asked.answered
+    )
+    if not asked.new:
+        text = f"{words.open_again}\n\n{text}"
+    if question.trigger != talk.GUIDED:
+        guided = keyboards.button(words.guided_button, callbacks.TALK, "guided")
+        rows = [*(markup.inline_keyboard if markup else ()), (guided,)]
+        markup = InlineKeyboardMarkup(rows)
+    turn.reply(text, markup)
+    if asked.new:
+        partner_text, partner_markup = question_message(
+            words, question.id, asked.text, question.trigger
+        )
+        turn.tell(asked.partner, partner_text, partner_markup, silent=asked.partner_silent)
+
+
+@for_known_sender
+async def talk_command(turn: Turn) -> None:
+    if await turn.unfinished_setup() is not None:
+        turn.reply(turn.texts.errors.not_started)
+        return
+    await _show(turn)
+
+
+async def _show(turn: Turn) -> None:
+    asked = await talk.ask(turn.session, turn.services.together, turn.user, turn.now)
+    if isinstance(asked, Refusal):
+        turn.reply(_words(turn).not_paired)
+        return
+    _ask(turn, asked)
+
+
+@for_known_sender
+async def talk_menu_button(turn: Turn) -> None:
+    turn.answer()
+    await _show(turn)
+
+
+@for_known_sender
+async def talk_button(turn: Turn) -> None:
+    words, user, session, now = _words(turn), turn.user, turn.session, turn.now
+    if turn.match["payload"] == "guided":
+        turn.answer()
+        asked = await talk.start_guided(session, turn.services.together, user, now)
+        if isinstance(asked, Refusal):
+            turn.reply(words.not_paired)
+        else:
+            _ask(turn, asked)
+        return
+    found = await talk.may_answer(session, turn.services.together, user, int(turn.match["id"]))
+    if found is None:
+        turn.stale()  # another couple's question, or an ended couple's: nothing is shown
+        return
+    if isinstance(found, Refusal):
+        turn.answer(words.already_answered)
+        return
+    turn.answer()
+    await accounts.open_question(
+        session, user, PendingInput.TALK_ANSWER, now, argument=str(found.question.id)
+    )
+    turn.reply(render(words.ask_answer, partner=found.partner.first_name))
+
+
+async def answer_text(turn: Turn, text: str) -> None:
+    words, user, session, now = _words(turn), turn.user, turn.session, turn.now
+    argument = accounts.pending_argument(user) or ""
+    if reads_like_crisis(turn.context, text):
+        # Not saved as an answer: it would be shown to the partner.
+        await accounts.open_question(session, user, None, now)
+        partnership = await partnership_of(session, user)
+        partner = partnership.partner.first_name if partnership else ""
+        turn.reply(help_before(turn.context, render(words.not_shared_crisis, partner=partner)))
+        return
+    if len(text) > MAX_ANSWER_LENGTH:
+        turn.reply(render(words.too_long, limit=f"{MAX_ANSWER_LENGTH:,}"))
+        return
+    await accounts.open_question(session, user, None, now)
+    outcome = (
+        await talk.answer(session, turn.services.together, user, int(argument), text, now)
+        if argument.isdigit()
+        else None
+    )
+    if outcome is None:
+        turn.reply(turn.texts.errors.stale_button)
+    elif isinstance(outcome, Refusal):
+        turn.reply(words.already_answered)
+    else:
+        _answered(turn, outcome)
+
+
+def _answered(turn: Turn, outcome: Answered) -> None:
+    words, user = _words(turn), turn.user
+    found: OpenQuestion = outcome.question
+    partner = found.partner
+    if outcome.theirs is None:
+        turn.reply(render(words.saved_waiting, partner=partner.first_name))
+        turn.tell(
+            partner,
+            render(words.partner_answered, partner=user.first_name),
+            silent=outcome.partner_silent,
+        )
+        return
+    turn.reply(
+        render(
+            words.revealed,
+            question=found.text,
+            mine=outcome.mine,
+            partner=partner.first_name,
+            theirs=outcome.theirs,
+        )
+    )
+    turn.tell(
+        partner,
+        render(
+            words.revealed,
+            question=found.text,
+            mine=outcome.theirs,
+            partner=user.first_name,
+            theirs=outcome.mine,
+        ),
+        silent=outcome.partner_silent,
+    )
+    if outcome.next_step is not None:
+        _ask(turn, outcome.next_step)
+
+
+async def not_text(turn: Turn) -> None:
+    turn.reply(_words(turn).not_text)
+
+
+ANSWER_ROUTE = InputRoute(on_text=answer_text, on_other=not_text, keeps_words=True)
+INPUT_ROUTES = {PendingInput.TALK_ANSWER: ANSWER_ROUTE}
+
+HANDLERS: Handlers = [
+    CommandHandler("talk", talk_command, filters=PRIVATE_MESSAGES),
+    CallbackQueryHandler(talk_menu_button, pattern=callbacks.pattern(callbacks.MENU, "talk")),
+    CallbackQueryHandler(
+        talk_button,
+        pattern=callbacks.pattern(callbacks.TALK, rf"guided|(?P<id>{callbacks.ID}):a"),
+    ),
+]

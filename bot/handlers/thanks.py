@@ -1,0 +1,219 @@
+"""``/thanks``: an appreciation for the partner, relayed by the bot with "❤️ Thank you" and
+"💬 Reply" buttons; the thank-you and the reply go back the same way.
+
+Delivered at once after the commit, silently during the receiver's quiet hours; the sender
+hears whether it arrived. Words that read like a crisis are never relayed: the sender gets the
+help instead, and is told nothing was sent.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.content import render
+from bot.content.together import ThanksTexts
+from bot.handlers.input import InputRoute
+from bot.handlers.safety import help_before, reads_like_crisis
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.services import accounts, appreciations
+from bot.services.accounts import PendingInput
+from bot.services.appreciations import MAX_APPRECIATION_LENGTH, Received, Refusal, Relay
+from bot.services.pairing import partnership_of
+from bot.services.quiet_hours import in_quiet_hours
+from bot.views import callbacks
+from bot.views.together import answer_keyboard, as_received
+
+
+def _words(turn: Turn) -> ThanksTexts:
+    return turn.services.together.thanks
+
+
+def refusal_text(words: ThanksTexts, refusal: Refusal, partner: str) -> str:
+    template = {
+        Refusal.NOT_PAIRED: words.not_paired,
+        Refusal.NO_LONGER_PAIRED: words.no_longer_paired,
+        Refusal.MUTED_BY_YOU: words.muted_by_you,
+        Refusal.MUTED_BY_PARTNER: words.muted_by_partner,
+        Refusal.UNREACHABLE: words.unreachable,
+        Refusal.DAILY_LIMIT: words.daily_limit,
+        Refusal.ALREADY_ANSWERED: words.already_answered,
+    }[refusal]
+    return render(template, partner=partner, limit=appreciations.DAILY_LIMIT)
+
+
+def _relay(turn: Turn, relay: Relay, *, confirmation: str) -> None:
+    """Deliver after the commit; then tell the sender whether it arrived."""
+    words, user, services = _words(turn), turn.user, turn.services
+    appreciation, receiver = relay.appreciation, relay.receiver
+    text = as_received(words, appreciation, user.first_name)
+    markup = answer_keyboard(words, appreciation, thanked=False, replied=False)
+    sent = render(
+        words.sent_silently if relay.silent else confirmation, partner=receiver.first_name
+    )
+    unreachable = render(words.unreachable, partner=receiver.first_name)
+    bot, chat_id = turn.context.bot, turn.chat_id
+
+    async def deliver() -> None:
+        if await turn.send_to_other(receiver, text, markup, silent=relay.silent):
+            await bot.send_message(chat_id, sent)
+            return
+        async with services.transaction() as session:
+            await appreciations.not_delivered(session, appreciation.id)
+        await bot.send_message(chat_id, unreachable)
+
+    turn.later(deliver)
+
+
+def _refuse_words(turn: Turn, text: str, partner: str) -> bool:
+    """Words that read like a crisis are not passed on: the help, and "nothing was sent"."""
+    if not reads_like_crisis(turn.context, text):
+        return False
+    turn.reply(help_before(turn.context, render(_words(turn).not_sent_crisis, partner=partner)))
+    return True
+
+
+async def _start(turn: Turn, inline_text: str) -> None:
+    words, user, session, now = _words(turn), turn.user, turn.session, turn.now
+    allowed = await appreciations.may_send(session, user, now)
+    if isinstance(allowed, Refusal):
+        partner = await _partner_name(turn)
+        turn.reply(refusal_text(words, allowed, partner))
+        return
+    partner = allowed.partner.first_name
+    if inline_text:
+        if reads_like_crisis(turn.context, inline_text):
+            # The help came first, from the check of every command's words (bot.handlers.safety).
+            turn.reply(render(words.not_sent_crisis, partner=partner))
+            return
+        await _send(turn, inline_text)
+        return
+    await accounts.open_question(session, user, PendingInput.THANKS, now)
+    turn.reply(render(words.ask, partner=partner, limit=MAX_APPRECIATION_LENGTH))
+
+
+async def _partner_name(turn: Turn) -> str:
+    partnership = await partnership_of(turn.session, turn.user)
+    return partnership.partner.first_name if partnership else ""
+
+
+async def _send(turn: Turn, text: str) -> None:
+    words = _words(turn)
+    if len(text) > MAX_APPRECIATION_LENGTH:
+        turn.reply(render(words.too_long, limit=MAX_APPRECIATION_LENGTH))
+        return
+    outcome = await appreciations.send(turn.session, turn.user, text, turn.now)
+    if isinstance(outcome, Refusal):
+        turn.reply(refusal_text(words, outcome, await _partner_name(turn)))
+        return
+    _relay(turn, outcome, confirmation=words.sent)
+
+
+@for_known_sender
+async def thanks_command(turn: Turn) -> None:
+    if await turn.unfinished_setup() is not None:
+        turn.reply(turn.texts.errors.not_started)
+        return
+    parts = (turn.message.text or "").split(maxsplit=1)
+    await _start(turn, parts[1].strip() if len(parts) > 1 else "")
+
+
+@for_known_sender
+async def thanks_menu_button(turn: Turn) -> None:
+    turn.answer()
+    await _start(turn, "")
+
+
+async def appreciation_text(turn: Turn, text: str) -> None:
+    partner = await _partner_name(turn)
+    if _refuse_words(turn, text, partner):
+        await accounts.open_question(turn.session, turn.user, None, turn.now)
+        return
+    if len(text) > MAX_APPRECIATION_LENGTH:
+        turn.reply(render(_words(turn).too_long, limit=MAX_APPRECIATION_LENGTH))
+        return  # the question stays open for a shorter one
+    await accounts.open_question(turn.session, turn.user, None, turn.now)
+    await _send(turn, text)
+
+
+async def not_text(turn: Turn) -> None:
+    turn.reply(_words(turn).not_text)
+
+
+async def reply_text(turn: Turn, text: str) -> None:
+    words, user, now = _words(turn), turn.user, turn.now
+    argument = accounts.pending_argument(user) or ""
+    partner = await _partner_name(turn)
+    if _refuse_words(turn, text, partner):
+        await accounts.open_question(turn.session, user, None, now)
+        return
+    if len(text) > MAX_APPRECIATION_LENGTH:
+        turn.reply(render(words.too_long, limit=MAX_APPRECIATION_LENGTH))
+        return
+    await accounts.open_question(turn.session, user, None, now)
+    outcome = (
+        await appreciations.reply(turn.session, user, int(argument), text, now)
+        if argument.isdigit()
+        else None
+    )
+    if outcome is None:
+        turn.reply(turn.texts.errors.stale_button)
+    elif isinstance(outcome, Refusal):
+        turn.reply(refusal_text(words, outcome, partner))
+    else:
+        _relay(turn, outcome, confirmation=words.reply_sent)
+
+
+@for_known_sender
+async def appreciation_button(turn: Turn) -> None:
+    words, user, session, now = _words(turn), turn.user, turn.session, turn.now
+    appreciation_id, action = int(turn.match["id"]), turn.match["action"]
+    if action == "ty":
+        found = await appreciations.thank(session, user, appreciation_id, now)
+    else:
+        found = await appreciations.may_reply(session, user, appreciation_id)
+    if found is None:
+        turn.stale()  # someone else's appreciation: nothing about it is shown
+        return
+    if found is Refusal.ALREADY_ANSWERED:
+        turn.answer(words.already_answered)
+        return
+    if isinstance(found, Refusal):
+        turn.answer()
+        if found is Refusal.NO_LONGER_PAIRED:
+            turn.remove_buttons()
+        turn.reply(refusal_text(words, found, await _partner_name(turn)))
+        return
+    turn.answer()
+    if action == "re":
+        await accounts.open_question(
+            session, user, PendingInput.THANKS_REPLY, now, argument=str(appreciation_id)
+        )
+        turn.reply(render(words.ask_reply, partner=found.sender.first_name))
+        return
+    _thanked(turn, found)
+
+
+def _thanked(turn: Turn, found: Received) -> None:
+    words, sender, appreciation = _words(turn), found.sender, found.appreciation
+    text = f"{as_received(words, appreciation, sender.first_name)}\n\n{words.thanked_line}"
+    turn.edit(text, answer_keyboard(words, appreciation, thanked=True, replied=False))
+    if appreciations.tell_sender(found):
+        turn.tell(
+            sender,
+            render(words.thanked_you, partner=turn.user.first_name, text=appreciation.body),
+            silent=in_quiet_hours(sender.time_zone, turn.now),
+        )
+
+
+THANKS_ROUTE = InputRoute(on_text=appreciation_text, on_other=not_text, keeps_words=True)
+REPLY_ROUTE = InputRoute(on_text=reply_text, on_other=not_text, keeps_words=True)
+INPUT_ROUTES = {PendingInput.THANKS: THANKS_ROUTE, PendingInput.THANKS_REPLY: REPLY_ROUTE}
+
+HANDLERS: Handlers = [
+    CommandHandler("thanks", thanks_command, filters=PRIVATE_MESSAGES),
+    CallbackQueryHandler(thanks_menu_button, pattern=callbacks.pattern(callbacks.MENU, "thanks")),
+    CallbackQueryHandler(
+        appreciation_button,
+        pattern=callbacks.pattern(callbacks.THANKS, rf"(?P<id>{callbacks.ID}):(?P<action>ty|re)"),
+    ),
+]

@@ -1,0 +1,161 @@
+"""The together job: the tips offer after pairing, the weekly question, and the quiet
+safe-haven tips — each sent once, on the process that leads the jobs.
+
+Like the check-in sender (:mod:`bot.jobs.checkin_sender`), work is claimed in a short
+transaction (with this process as owner) before it is sent, and recorded as sent as soon as
+Telegram accepts it: a tip is unique per receiver and day, a weekly question per couple and
+week, so neither a second process nor a restart sends one twice; a claim left by a process that
+died is taken over once it has lapsed. Nothing waiting for someone's morning is lost: it is
+simply not claimed during their quiet hours.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import Forbidden, TelegramError
+
+from bot.context import BotContext, BotServices
+from bot.services import accounts, safe_haven, talk
+from bot.services.quiet_hours import in_quiet_hours
+from bot.storage import together
+from bot.storage.health import is_outage
+from bot.views.together import question_message, tips_offer
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+@dataclass
+class TogetherReport:
+    offers: int = 0
+    weekly_questions: int = 0
+    questions_sent: int = 0
+    tips_sent: int = 0
+    blocked: int = 0
+
+
+async def _send(
+    bot: Bot,
+    services: BotServices,
+    report: TogetherReport,
+    telegram_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool | None:
+    """``True`` sent, ``False`` blocked (marked so), ``None`` not sent this time."""
+    try:
+        await bot.send_message(telegram_id, text, reply_markup=markup)
+        return True
+    except Forbidden:
+        report.blocked += 1
+        async with services.transaction() as session:
+            await accounts.mark_blocked(session, telegram_id, services.clock())
+        return False
+    except TelegramError as error:
+        logger.warning("together: a message was not sent: %s", error)
+        return None
+
+
+async def _offers(bot: Bot, services: BotServices, report: TogetherReport) -> None:
+    now = services.clock()
+    async with services.transaction() as session:
+        users = await safe_haven.claim_offers(session, now)
+        due = [(u.telegram_id, u.time_zone) for u in users]
+    text, markup = tips_offer(services.together.tips)
+    for telegram_id, _ in due:
+        if await _send(bot, services, report, telegram_id, text, markup):
+            report.offers += 1
+
+
+async def _weekly_questions(services: BotServices, report: TogetherReport) -> None:
+    now = services.clock()
+    async with services.transaction() as session:
+        for couple in await together.active_couples(session):
+            if await talk.ask_weekly(session, services.together, couple, now) is not None:
+                report.weekly_questions += 1
+
+
+async def _question_copies(bot: Bot, services: BotServices, report: TogetherReport) -> None:
+    lease = timedelta(seconds=services.settings.claim_lease_seconds)
+    words = services.together.talk
+    while services.leadership.leading:
+        now = services.clock()
+        async with services.transaction() as session:
+            rows = await together.claim_unsent_questions(
+                session,
+                owner=services.instance_id,
+                now=now,
+                lapsed_before=now - lease,
+                limit=BATCH,
+            )
+            due = [row for row, zone in rows if not in_quiet_hours(zone, now)]
+            await together.claim_questions(session, due, services.instance_id, now)
+        for row in due:
+            text, markup = question_message(
+                words,
+                row.question_id,
+                talk.question_text(services.together, row.question_key),
+                row.trigger,
+            )
+            if await _send(bot, services, report, row.telegram_id, text, markup):
+                report.questions_sent += 1
+                async with services.transaction() as session:
+                    await together.mark_question_sent(
+                        session, row.question_id, row.user_id, services.clock()
+                    )
+        if len(rows) < BATCH or not due:
+            return  # (what waits for someone's morning is looked at again next run)
+
+
+async def _tips(bot: Bot, services: BotServices, report: TogetherReport) -> None:
+    now = services.clock()
+    lease = timedelta(seconds=services.settings.claim_lease_seconds)
+    async with services.transaction() as session:
+        tips = await safe_haven.claim_tips(
+            session, services.together.tips, now, owner=services.instance_id, lease=lease
+        )
+    for tip in tips:
+        sent = await _send(bot, services, report, tip.telegram_id, tip.body)
+        if sent is None:
+            continue  # claimed: another run takes it over once the claim lapses
+        async with services.transaction() as session:
+            if sent:
+                report.tips_sent += 1
+                await safe_haven.record_sent(session, tip.tip_id, services.clock())
+            else:
+                await safe_haven.give_up(session, tip.tip_id)
+
+
+async def run_together(bot: Bot, services: BotServices) -> TogetherReport:
+    """One run, if this process leads the jobs."""
+    report = TogetherReport()
+    if not await services.leadership.check():
+        return report
+    await _offers(bot, services, report)
+    await _weekly_questions(services, report)
+    await _question_copies(bot, services, report)
+    await _tips(bot, services, report)
+    if report.offers or report.weekly_questions or report.questions_sent or report.tips_sent:
+        logger.info(
+            "together: %d offers, %d weekly questions, %d questions sent, %d tips sent",
+            report.offers,
+            report.weekly_questions,
+            report.questions_sent,
+            report.tips_sent,
+        )
+    return report
+
+
+async def together_job(context: BotContext) -> None:
+    """The JobQueue callback; a database outage is noted once, and the next run tries again."""
+    try:
+        await run_together(context.bot, context.services)
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        context.services.database_health.unavailable(error)

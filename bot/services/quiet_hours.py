@@ -1,0 +1,23 @@
+"""Quiet hours: 22:30-08:00 in the receiver's own zone. Pure, no I/O.
+
+Messages that can wait (the safe-haven tip, a weekly question) wait for the morning; those
+that cannot (an appreciation, a reply) go at once, without a sound.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from bot.timezones import local_now
+
+QUIET_FROM = time(22, 30)
+QUIET_UNTIL = time(8, 0)
+
+
+def in_quiet_hours(zone: str | None, now: datetime) -> bool:
+    local = local_now(zone or "UTC", now).time()
+    return local >= QUIET_FROM or local < QUIET_UNTIL
+
+
+def local_day(zone: str | None, now: datetime) -> date:
+    return local_now(zone or "UTC", now).date()

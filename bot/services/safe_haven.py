@@ -1,0 +1,105 @@
+"""The quiet safe-haven tip: when one partner says they were stressed today (the check-in or
+``/stress``), the other gets one short idea from the framework's step 3 that same evening.
+
+Both must have opted in. At most one tip per receiver and local day; never in the receiver's
+quiet hours (it waits for their morning); it never quotes what the stressed partner wrote,
+and the stressed partner is never told: only the receiver is stored with a tip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import render
+from bot.content.together import TipTexts
+from bot.services.quiet_hours import in_quiet_hours, local_day
+from bot.storage import pairing, together
+from bot.storage.models import User
+from bot.storage.together import TipToSend
+
+# A stressful moment is "today's" for this long: a late check-in's tip waits for the morning.
+STRESS_WINDOW = timedelta(hours=18)
+# A tip claimed by a process that died is sent again while this recent.
+RESEND_WITHIN = timedelta(hours=6)
+OFFERS_PER_RUN = 200
+
+
+def tip_index(tips_so_far: int, tip_count: int) -> int:
+    """The receiver's next tip: they go through all of them in order."""
+    return tips_so_far % tip_count
+
+
+async def claim_tips(
+    session: AsyncSession, texts: TipTexts, now: datetime, *, owner: str, lease: timedelta
+) -> list[TipToSend]:
+    """Tips to send now, claimed for ``owner`` (each once: unique per receiver and day)."""
+    claimed = await together.lapsed_tips(
+        session, lapsed_before=now - lease, since=now - RESEND_WITHIN, owner=owner, now=now
+    )
+    stressed = await together.stressed_since(session, now - STRESS_WINDOW)
+    partners = await together.partners_of(session, list(stressed))
+    people = await together.users_by_id(session, list(partners))
+    history = await together.tip_history(session, [p.id for p in partners.values()])
+    for stressed_id, receiver in partners.items():
+        stressed_user = people[stressed_id]
+        if not (stressed_user.safe_haven_tips and receiver.safe_haven_tips and receiver.active):
+            continue
+        if in_quiet_hours(receiver.time_zone, now):
+            continue  # the next run after their morning begins sends it
+        past = history.get(receiver.id)
+        last = past.last_claimed_at if past is not None else None
+        if last is not None and stressed[stressed_id] <= last:
+            continue  # this stressful moment has had its tip
+        index = tip_index(past.count if past else 0, len(texts.items))
+        body = render(texts.message, partner=stressed_user.first_name, tip=texts.items[index])
+        tip_id = await together.claim_tip(
+            session,
+            receiver_id=receiver.id,
+            local_date=local_day(receiver.time_zone, now),
+            tip_index=index,
+            body=body,
+            owner=owner,
+            now=now,
+        )
+        if tip_id is not None:
+            claimed.append(TipToSend(tip_id, receiver.id, receiver.telegram_id, body))
+    return claimed
+
+
+async def record_sent(session: AsyncSession, tip_id: int, now: datetime) -> None:
+    await together.mark_tip_sent(session, tip_id, now)
+
+
+async def give_up(session: AsyncSession, tip_id: int) -> None:
+    await together.give_up_tip(session, tip_id)
+
+
+async def claim_offers(session: AsyncSession, now: datetime) -> list[User]:
+    """Paired people never offered the tips: marked offered now (an offer is made once)."""
+    users = [
+        user
+        for user in await together.users_to_offer_tips(session, OFFERS_PER_RUN)
+        if not in_quiet_hours(user.time_zone, now)
+    ]
+    for user in users:
+        user.tips_offered_at = now
+    return users
+
+
+@dataclass(frozen=True)
+class TipsChoice:
+    enabled: bool
+    # Both partners have said yes: tips can flow.
+    both: bool
+
+
+async def set_tips(session: AsyncSession, user: User, enabled: bool, now: datetime) -> TipsChoice:
+    user.safe_haven_tips = enabled
+    user.tips_offered_at = user.tips_offered_at or now
+    user.updated_at = now
+    partnership = await pairing.active_partnership(session, user.id)
+    both = enabled and partnership is not None and partnership.partner.safe_haven_tips
+    return TipsChoice(enabled, both)

@@ -1,0 +1,602 @@
+"""Queries on appreciations, questions to talk about and safe-haven tips; their export and
+erasure for one user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
+from bot.storage.models import (
+    Appreciation,
+    Checkin,
+    CheckinAnswer,
+    Couple,
+    CoupleMember,
+    Moment,
+    SafeHavenTip,
+    TalkAnswer,
+    TalkQuestion,
+    User,
+)
+
+# --- appreciations ----------------------------------------------------------------------------
+
+
+async def add_appreciation(
+    session: AsyncSession,
+    *,
+    couple_id: int,
+    sender_id: int,
+    receiver_id: int,
+    body: str,
+    local_date: date,
+    now: datetime,
+    reply_to_id: int | None = None,
+) -> Appreciation:
+    appreciation = Appreciation(
+        couple_id=couple_id,
+        sender_id=sender_id,
+        receiver_id=receiver_id,
+        reply_to_id=reply_to_id,
+        body=body,
+        local_date=local_date,
+        sent_at=now,
+        delivered_at=now,
+    )
+    session.add(appreciation)
+    await session.flush()
+    return appreciation
+
+
+async def sent_on(session: AsyncSession, sender_id: int, local_date: date) -> int:
+    """How many appreciations (not replies) ``sender_id`` sent on their local day."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Appreciation)
+        .where(
+            Appreciation.sender_id == sender_id,
+            Appreciation.local_date == local_date,
+            Appreciation.reply_to_id.is_(None),
+            Appreciation.delivered_at.is_not(None),
+        )
+    )
+    return count or 0
+
+
+async def get_appreciation(session: AsyncSession, appreciation_id: int) -> Appreciation | None:
+    return await session.get(Appreciation, appreciation_id)
+
+
+async def reply_to(session: AsyncSession, appreciation_id: int) -> Appreciation | None:
+    return await session.scalar(
+        select(Appreciation).where(Appreciation.reply_to_id == appreciation_id)
+    )
+
+
+async def mark_undelivered(session: AsyncSession, appreciation_id: int) -> None:
+    await session.execute(
+        update(Appreciation)
+        .where(Appreciation.id == appreciation_id)
+        .values(delivered_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_thanked(session: AsyncSession, appreciation_id: int, now: datetime) -> bool:
+    """Record the thank-you once; ``False`` if it was recorded already (a second tap)."""
+    result = await session.execute(
+        update(Appreciation)
+        .where(Appreciation.id == appreciation_id, Appreciation.thanked_at.is_(None))
+        .values(thanked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(result) == 1
+
+
+@dataclass(frozen=True)
+class SentAppreciation:
+    """One delivered appreciation (not a reply) and whether the receiver answered it."""
+
+    sender_id: int
+    local_date: date
+    answered: bool
+
+
+async def appreciations_between(
+    session: AsyncSession, couple_id: int, first: date, last: date
+) -> list[SentAppreciation]:
+    """The couple's delivered appreciations (not replies) on the senders' days
+    ``first``..``last``, each with whether it was thanked or replied to."""
+    reply = aliased(Appreciation)
+    rows = await session.execute(
+        select(
+            Appreciation.sender_id,
+            Appreciation.local_date,
+            Appreciation.thanked_at.is_not(None) | reply.id.is_not(None),
+        )
+        .join(reply, reply.reply_to_id == Appreciation.id, isouter=True)
+        .where(
+            Appreciation.couple_id == couple_id,
+            Appreciation.reply_to_id.is_(None),
+            Appreciation.delivered_at.is_not(None),
+            Appreciation.local_date >= first,
+            Appreciation.local_date <= last,
+        )
+    )
+    return [SentAppreciation(sender, day, bool(answered)) for sender, day, answered in rows]
+
+
+# --- questions to talk about --------------------------------------------------------------------
+
+
+async def question_history(session: AsyncSession, couple_id: int) -> dict[str, datetime]:
+    """When the couple was last asked each question of the bank."""
+    rows = await session.execute(
+        select(TalkQuestion.question_key, func.max(TalkQuestion.asked_at))
+        .where(TalkQuestion.couple_id == couple_id, TalkQuestion.trigger != "guided")
+        .group_by(TalkQuestion.question_key)
+    )
+    return {key: at for key, at in rows}
+
+
+async def answered_together(session: AsyncSession, couple_id: int) -> int:
+    """How many bank questions the couple has both answered."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(TalkQuestion)
+        .where(
+            TalkQuestion.couple_id == couple_id,
+            TalkQuestion.trigger != "guided",
+            TalkQuestion.revealed_at.is_not(None),
+        )
+    )
+    return count or 0
+
+
+async def newest_open_question(
+    session: AsyncSession, couple_id: int, since: datetime, *, trigger: str | None = None
+) -> TalkQuestion | None:
+    """The couple's newest question not yet answered by both, asked since ``since``
+    (of ``trigger`` only, if given)."""
+    statement = (
+        select(TalkQuestion)
+        .where(
+            TalkQuestion.couple_id == couple_id,
+            TalkQuestion.revealed_at.is_(None),
+            TalkQuestion.asked_at >= since,
+        )
+        .order_by(TalkQuestion.asked_at.desc(), TalkQuestion.id.desc())
+        .limit(1)
+    )
+    if trigger is not None:
+        statement = statement.where(TalkQuestion.trigger == trigger)
+    return await session.scalar(statement)
+
+
+async def add_question(
+    session: AsyncSession,
+    *,
+    couple_id: int,
+    key: str,
+    trigger: str,
+    now: datetime,
+    members: list[int],
+    sent_to: list[int],
+    week_of: date | None = None,
+) -> TalkQuestion | None:
+    """The question and one outbox row per member (``sent_to`` are sent by the caller now).
+
+    ``None`` for a weekly question the couple already has this week (another process, or a
+    run repeated after a crash, made it)."""
+    insert = dialect_insert(session)
+    question_id = await session.scalar(
+        insert(TalkQuestion)
+        .values(
+            couple_id=couple_id, question_key=key, trigger=trigger, week_of=week_of, asked_at=now
+        )
+        .on_conflict_do_nothing(index_elements=["couple_id", "week_of"])
+        .returning(TalkQuestion.id)
+    )
+    if question_id is None:
+        return None
+    session.add_all(
+        TalkAnswer(
+            question_id=question_id,
+            user_id=member,
+            sent_at=now if member in sent_to else None,
+        )
+        for member in members
+    )
+    await session.flush()
+    return await session.get(TalkQuestion, question_id)
+
+
+async def get_question(session: AsyncSession, question_id: int) -> TalkQuestion | None:
+    return await session.get(TalkQuestion, question_id)
+
+
+async def answers_to(session: AsyncSession, question_id: int) -> dict[int, TalkAnswer]:
+    rows = await session.scalars(select(TalkAnswer).where(TalkAnswer.question_id == question_id))
+    return {row.user_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class QuestionToSend:
+    question_id: int
+    user_id: int
+    telegram_id: int
+    question_key: str
+    trigger: str
+    partner_name: str
+
+
+async def claim_unsent_questions(
+    session: AsyncSession, *, owner: str, now: datetime, lapsed_before: datetime, limit: int
+) -> list[tuple[QuestionToSend, str]]:
+    """Unsent copies of questions not claimed by a live process, with each receiver's zone;
+    the caller keeps those outside quiet hours and claims them (:func:`claim_questions`)."""
+    partner_member = aliased(CoupleMember)
+    partner = aliased(User)
+    statement = (
+        select(
+            TalkAnswer.question_id,
+            TalkAnswer.user_id,
+            User.telegram_id,
+            TalkQuestion.question_key,
+            TalkQuestion.trigger,
+            partner.first_name,
+            User.time_zone,
+        )
+        .join(TalkQuestion, TalkQuestion.id == TalkAnswer.question_id)
+        .join(User, User.id == TalkAnswer.user_id)
+        .join(Couple, Couple.id == TalkQuestion.couple_id)
+        .join(
+            partner_member,
+            (partner_member.couple_id == Couple.id) & (partner_member.user_id != User.id),
+        )
+        .join(partner, partner.id == partner_member.user_id)
+        .where(
+            TalkAnswer.sent_at.is_(None),
+            or_(TalkAnswer.claimed_at.is_(None), TalkAnswer.claimed_at < lapsed_before),
+            Couple.ended_at.is_(None),
+            User.active.is_(True),
+        )
+        .order_by(TalkAnswer.question_id)
+        .limit(limit)
+    )
+    if on_postgresql(session):
+        statement = statement.with_for_update(skip_locked=True, of=TalkAnswer)
+    rows = await session.execute(statement)
+    return [(QuestionToSend(*row[:6]), row[6] or "UTC") for row in rows]
+
+
+async def claim_questions(
+    session: AsyncSession, rows: list[QuestionToSend], owner: str, now: datetime
+) -> None:
+    for row in rows:
+        await session.execute(
+            update(TalkAnswer)
+            .where(TalkAnswer.question_id == row.question_id, TalkAnswer.user_id == row.user_id)
+            .values(claimed_at=now, claimed_by=owner)
+        )
+
+
+async def mark_question_sent(
+    session: AsyncSession, question_id: int, user_id: int, now: datetime
+) -> None:
+    await session.execute(
+        update(TalkAnswer)
+        .where(TalkAnswer.question_id == question_id, TalkAnswer.user_id == user_id)
+        .values(sent_at=now)
+    )
+
+
+@dataclass(frozen=True)
+class ActiveCouple:
+    couple_id: int
+    members: tuple[User, ...]
+
+
+async def active_couples(session: AsyncSession) -> list[ActiveCouple]:
+    """Every active couple with its members (first the one who joined the bot first)."""
+    rows = await session.execute(
+        select(CoupleMember.couple_id, User)
+        .join(Couple, Couple.id == CoupleMember.couple_id)
+        .join(User, User.id == CoupleMember.user_id)
+        .where(Couple.ended_at.is_(None), CoupleMember.ended_at.is_(None))
+        .order_by(CoupleMember.couple_id, User.id)
+    )
+    couples: dict[int, list[User]] = {}
+    for couple_id, user in rows:
+        couples.setdefault(couple_id, []).append(user)
+    return [ActiveCouple(cid, tuple(members)) for cid, members in couples.items()]
+
+
+async def weekly_question_exists(session: AsyncSession, couple_id: int, week_of: date) -> bool:
+    found = await session.scalar(
+        select(TalkQuestion.id).where(
+            TalkQuestion.couple_id == couple_id, TalkQuestion.week_of == week_of
+        )
+    )
+    return found is not None
+
+
+# --- safe-haven tips --------------------------------------------------------------------------
+
+
+async def stressed_since(session: AsyncSession, since: datetime) -> dict[int, datetime]:
+    """Users who said "I was stressed" (check-in answer or /stress moment) after ``since``,
+    each with the latest such moment."""
+    answers = await session.execute(
+        select(Checkin.user_id, func.max(CheckinAnswer.answered_at))
+        .join(Checkin, Checkin.id == CheckinAnswer.checkin_id)
+        .where(
+            CheckinAnswer.answered_at > since,
+            CheckinAnswer.item == "stressed_me",
+            CheckinAnswer.value == "yes",
+        )
+        .group_by(Checkin.user_id)
+    )
+    moments = await session.execute(
+        select(Moment.user_id, func.max(Moment.occurred_at))
+        .where(Moment.occurred_at > since, Moment.kind == "stress_mine")
+        .group_by(Moment.user_id)
+    )
+    latest: dict[int, datetime] = {}
+    for user_id, at in [*answers, *moments]:
+        if user_id not in latest or at > latest[user_id]:
+            latest[user_id] = at
+    return latest
+
+
+async def partners_of(session: AsyncSession, user_ids: list[int]) -> dict[int, User]:
+    """For each of ``user_ids`` in an active couple, their partner."""
+    if not user_ids:
+        return {}
+    mine = aliased(CoupleMember)
+    theirs = aliased(CoupleMember)
+    rows = await session.execute(
+        select(mine.user_id, User)
+        .join(Couple, Couple.id == mine.couple_id)
+        .join(theirs, (theirs.couple_id == mine.couple_id) & (theirs.user_id != mine.user_id))
+        .join(User, User.id == theirs.user_id)
+        .where(
+            mine.user_id.in_(user_ids),
+            Couple.ended_at.is_(None),
+            mine.ended_at.is_(None),
+            theirs.ended_at.is_(None),
+        )
+    )
+    return {user_id: partner for user_id, partner in rows}
+
+
+@dataclass(frozen=True)
+class TipHistory:
+    count: int
+    last_claimed_at: datetime | None
+
+
+async def tip_history(session: AsyncSession, receiver_ids: list[int]) -> dict[int, TipHistory]:
+    if not receiver_ids:
+        return {}
+    rows = await session.execute(
+        select(SafeHavenTip.receiver_id, func.count(), func.max(SafeHavenTip.claimed_at))
+        .where(SafeHavenTip.receiver_id.in_(receiver_ids))
+        .group_by(SafeHavenTip.receiver_id)
+    )
+    return {receiver: TipHistory(count, last) for receiver, count, last in rows}
+
+
+async def claim_tip(
+    session: AsyncSession,
+    *,
+    receiver_id: int,
+    local_date: date,
+    tip_index: int,
+    body: str,
+    owner: str,
+    now: datetime,
+) -> int | None:
+    """The tip's row, or ``None`` if the receiver already has one for that day."""
+    insert = dialect_insert(session)
+    return await session.scalar(
+        insert(SafeHavenTip)
+        .values(
+            receiver_id=receiver_id,
+            local_date=local_date,
+            tip_index=tip_index,
+            body=body,
+            claimed_at=now,
+            claimed_by=owner,
+        )
+        .on_conflict_do_nothing(index_elements=["receiver_id", "local_date"])
+        .returning(SafeHavenTip.id)
+    )
+
+
+@dataclass(frozen=True)
+class TipToSend:
+    tip_id: int
+    receiver_id: int
+    telegram_id: int
+    body: str
+
+
+async def lapsed_tips(
+    session: AsyncSession, *, lapsed_before: datetime, since: datetime, owner: str, now: datetime
+) -> list[TipToSend]:
+    """Tips claimed but never recorded as sent whose claim lapsed (the process died), still
+    recent: claimed again by ``owner``."""
+    statement = (
+        select(SafeHavenTip.id, SafeHavenTip.receiver_id, User.telegram_id, SafeHavenTip.body)
+        .join(User, User.id == SafeHavenTip.receiver_id)
+        .where(
+            SafeHavenTip.sent_at.is_(None),
+            SafeHavenTip.claimed_at < lapsed_before,
+            SafeHavenTip.claimed_at > since,
+            User.active.is_(True),
+        )
+    )
+    if on_postgresql(session):
+        statement = statement.with_for_update(skip_locked=True, of=SafeHavenTip)
+    rows = [TipToSend(*row) for row in await session.execute(statement)]
+    if rows:
+        await session.execute(
+            update(SafeHavenTip)
+            .where(SafeHavenTip.id.in_([row.tip_id for row in rows]))
+            .values(claimed_at=now, claimed_by=owner)
+        )
+    return rows
+
+
+async def mark_tip_sent(session: AsyncSession, tip_id: int, now: datetime) -> None:
+    await session.execute(update(SafeHavenTip).where(SafeHavenTip.id == tip_id).values(sent_at=now))
+
+
+async def give_up_tip(session: AsyncSession, tip_id: int) -> None:
+    """Never send it (the receiver blocked the bot): kept as the day's one, never delivered."""
+    await session.execute(delete(SafeHavenTip).where(SafeHavenTip.id == tip_id))
+
+
+async def users_to_offer_tips(session: AsyncSession, limit: int) -> list[User]:
+    """Paired, set-up, reachable users who were never offered the tips."""
+    rows = await session.scalars(
+        select(User)
+        .join(CoupleMember, CoupleMember.user_id == User.id)
+        .where(
+            CoupleMember.ended_at.is_(None),
+            User.tips_offered_at.is_(None),
+            User.onboarded_at.is_not(None),
+            User.active.is_(True),
+        )
+        .limit(limit)
+    )
+    return list(rows)
+
+
+# --- export and erasure -------------------------------------------------------------------------
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export_together(session: AsyncSession, user: User) -> dict[str, Any]:
+    """``user``'s appreciations (sent, and received as shown), their question answers (the
+    partner's only once revealed), and the tips *they received*. Nothing here says whether
+    ``user`` was the stressed one: tips are stored with their receiver only."""
+    partner = aliased(User)
+    appreciations = await session.execute(
+        select(Appreciation, partner.first_name)
+        .join(
+            partner,
+            partner.id
+            == func.coalesce(
+                func.nullif(Appreciation.sender_id, user.id), Appreciation.receiver_id
+            ),
+        )
+        .where(
+            or_(
+                Appreciation.sender_id == user.id,
+                (Appreciation.receiver_id == user.id) & Appreciation.delivered_at.is_not(None),
+            )
+        )
+        .order_by(Appreciation.sent_at, Appreciation.id)
+    )
+    mine_rows = await session.execute(
+        select(TalkQuestion, TalkAnswer)
+        .join(TalkAnswer, TalkAnswer.question_id == TalkQuestion.id)
+        .where(TalkAnswer.user_id == user.id, TalkAnswer.sent_at.is_not(None))
+        .order_by(TalkQuestion.asked_at, TalkQuestion.id)
+    )
+    questions = list(mine_rows)
+    theirs: dict[int, str | None] = {}
+    revealed = [question.id for question, _ in questions if question.revealed_at is not None]
+    if revealed:
+        for question_id, body in await session.execute(
+            select(TalkAnswer.question_id, TalkAnswer.body).where(
+                TalkAnswer.question_id.in_(revealed), TalkAnswer.user_id != user.id
+            )
+        ):
+            theirs[question_id] = body
+    tips = await session.scalars(
+        select(SafeHavenTip)
+        .where(SafeHavenTip.receiver_id == user.id, SafeHavenTip.sent_at.is_not(None))
+        .order_by(SafeHavenTip.sent_at)
+    )
+    exported: dict[str, Any] = {
+        "appreciations": [
+            {
+                "direction": "sent" if item.sender_id == user.id else "received",
+                "partner": name,
+                "is_reply": item.reply_to_id is not None,
+                "text": item.body,
+                "at": _iso(item.sent_at),
+                "delivered": item.delivered_at is not None,
+                "thanked_at": _iso(item.thanked_at),
+            }
+            for item, name in appreciations
+        ],
+        "questions_to_talk_about": [
+            {
+                "question": question.question_key,
+                "asked_at": _iso(question.asked_at),
+                "my_answer": answer.body,
+                "answered_at": _iso(answer.answered_at),
+                "partner_answer": theirs.get(question.id),
+                "revealed_at": _iso(question.revealed_at),
+            }
+            for question, answer in questions
+        ],
+    }
+    received = [
+        {"date": _iso(tip.local_date), "sent_at": _iso(tip.sent_at), "text": tip.body}
+        for tip in tips
+    ]
+    if received:  # absent otherwise: an export never hints that tips exist about its owner
+        exported["safe_haven_tips_received"] = received
+    return exported
+
+
+async def erase_together(session: AsyncSession, user_id: int) -> None:
+    """Everything of this section that is ``user_id``'s, or was sent to them."""
+    await session.execute(
+        delete(Appreciation).where(
+            Appreciation.reply_to_id.in_(
+                select(Appreciation.id).where(
+                    or_(Appreciation.sender_id == user_id, Appreciation.receiver_id == user_id)
+                )
+            )
+        )
+    )
+    await session.execute(
+        delete(Appreciation).where(
+            or_(Appreciation.sender_id == user_id, Appreciation.receiver_id == user_id)
+        )
+    )
+    await session.execute(delete(TalkAnswer).where(TalkAnswer.user_id == user_id))
+    # Questions nobody has a copy of any more are nobody's history.
+    await session.execute(
+        delete(TalkQuestion).where(
+            TalkQuestion.couple_id.in_(
+                select(CoupleMember.couple_id).where(CoupleMember.user_id == user_id)
+            ),
+            ~select(TalkAnswer.question_id)
+            .where(TalkAnswer.question_id == TalkQuestion.id)
+            .exists(),
+        )
+    )
+    await session.execute(delete(SafeHavenTip).where(SafeHavenTip.receiver_id == user_id))
+
+
+async def users_by_id(session: AsyncSession, user_ids: list[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    rows = await session.scalars(select(User).where(User.id.in_(user_ids)))
+    return {user.id: user for user in rows}

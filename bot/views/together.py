@@ -1,0 +1,92 @@
+"""How the shared moments look: an appreciation as received, a question for both, the tips
+offer and the /together screen."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.content import Html, render
+from bot.content.together import TalkTexts, ThanksTexts, TipTexts, TogetherContent
+from bot.storage.models import Appreciation, User
+from bot.views import callbacks, keyboards
+
+GUIDED = "guided"
+
+
+def answer_keyboard(
+    words: ThanksTexts, appreciation: Appreciation, *, thanked: bool, replied: bool
+) -> InlineKeyboardMarkup | None:
+    buttons = []
+    if not thanked:
+        buttons.append(
+            keyboards.button(words.thank_button, callbacks.THANKS, f"{appreciation.id}:ty")
+        )
+    if not replied:
+        buttons.append(
+            keyboards.button(words.reply_button, callbacks.THANKS, f"{appreciation.id}:re")
+        )
+    return InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+def as_received(words: ThanksTexts, appreciation: Appreciation, sender: str) -> str:
+    """The appreciation as its receiver sees it; the first line (a lock screen's) never
+    quotes it."""
+    template = words.received if appreciation.reply_to_id is None else words.reply_received
+    return render(template, partner=sender, text=appreciation.body)
+
+
+def question_message(
+    words: TalkTexts, question_id: int, text: str, trigger: str, *, answered: bool = False
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A question as both partners get it, with its answer button."""
+    title = {"weekly": words.weekly_title, GUIDED: words.guided_title}.get(trigger, words.title)
+    body = render(words.question, title=Html(title), question=text)
+    if answered:
+        return body, None
+    button = keyboards.button(words.answer_button, callbacks.TALK, f"{question_id}:a")
+    return body, InlineKeyboardMarkup([[button]])
+
+
+def tips_offer(texts: TipTexts) -> tuple[str, InlineKeyboardMarkup]:
+    return texts.offer, InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button(texts.offer_yes_button, callbacks.TOGETHER, "offer:yes"),
+                keyboards.button(texts.offer_no_button, callbacks.TOGETHER, "offer:no"),
+            ]
+        ]
+    )
+
+
+def together_view(
+    content: TogetherContent, user: User, *, partner_tips: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    words = content.together
+    appreciations_on = not user.appreciations_muted
+    tips = words.on if user.safe_haven_tips else words.off
+    if user.safe_haven_tips and not partner_tips:
+        tips = f"{tips} {words.tips_waiting}"
+    text = render(
+        words.summary, appreciations=words.on if appreciations_on else words.off, tips=tips
+    )
+    flip = {True: words.off, False: words.on}
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button(
+                    render(words.appreciations_button, state=flip[appreciations_on]),
+                    callbacks.TOGETHER,
+                    "appreciations",
+                )
+            ],
+            [
+                keyboards.button(
+                    render(words.tips_button, state=flip[user.safe_haven_tips]),
+                    callbacks.TOGETHER,
+                    "tips",
+                )
+            ],
+            [keyboards.button(words.close_button, callbacks.TOGETHER, "close")],
+        ]
+    )
+    return text, markup
