@@ -12,10 +12,14 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import create_engine
+
+# The advisory lock several instances starting together take around the upgrade ("SBMIGR").
+MIGRATIONS_LOCK_KEY = 0x5342_4D49_4752
 
 
 def migrations_directory() -> str:
@@ -39,7 +43,13 @@ def _run(connection: Connection, revision: str, *, downgrade: bool) -> None:
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
+    """On PostgreSQL under a transaction-level advisory lock: of several instances starting
+    at once, one upgrades while the others wait, then find the schema current."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATIONS_LOCK_KEY}
+            )
         await connection.run_sync(_run, "head", downgrade=False)
 
 
