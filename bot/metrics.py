@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
@@ -143,6 +144,16 @@ class Metrics:
         kind = update_kind(update)
         self.updates.labels(kind, "error" if failed else "ok").inc()
         self.handling_seconds.labels(kind).observe(seconds)
+
+    def prompt(self, outcome: str) -> None:
+        """A check-in prompt was retried, given up, or found the person had blocked the bot."""
+        self.prompts.labels(outcome).inc()
+
+    def prompt_sent(self, due_at: datetime | None, now: datetime) -> None:
+        """A prompt went out; ``due_at`` (none for a reminder) gives the dispatch lag."""
+        self.prompts.labels("sent").inc()
+        if due_at is not None:
+            self.dispatch_lag.observe(max(0.0, (now - due_at).total_seconds()))
 
     def skipped(self, update: object) -> None:
         self.updates.labels(update_kind(update), "duplicate").inc()

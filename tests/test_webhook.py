@@ -177,20 +177,6 @@ async def test_a_body_that_is_not_an_update_gets_400_and_the_bot_keeps_serving(
     assert len(sent_texts(api)) == 1
 
 
-async def test_one_persons_updates_sent_together_are_answered_in_order(
-    served: Served, api: FakeBotApi
-) -> None:
-    texts = ["/help", "/privacy", "/help", "/privacy"]
-    updates = [served.typed(text_) for text_ in texts]
-
-    results = await asyncio.gather(*(served.post(update) for update in updates))
-
-    assert [status for status, _ in results] == [200] * 4
-    replies = sent_texts(api)
-    assert len(replies) == 4
-    assert replies[0] == replies[2] and replies[1] == replies[3] and replies[0] != replies[1]
-
-
 async def test_healthz_and_readyz_answer_while_the_database_is_up(served: Served) -> None:
     assert (await served.get("/healthz"))[0] == 200
     assert await served.get("/readyz") == (200, "ready\n")
