@@ -261,7 +261,9 @@ class FakeBotApi:
             raise BadRequestError("Bad Request: bad webhook: URL must be provided")
         secret = params.get("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
-            raise BadRequestError("Bad Request: bad webhook: secret token contains unallowed characters")
+            raise BadRequestError(
+                "Bad Request: bad webhook: secret token contains unallowed characters"
+            )
         return True
 
     def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -283,4 +283,3 @@ async def test_a_handler_error_is_still_acknowledged_and_counted(
     assert served.harness.app is not None
     body = served.harness.app.bot_data.services.metrics.exposition().decode()
     assert 'secure_base_bot_api_calls_total{method="sendMessage",result="5xx"} 1.0' in body
-

@@ -12,7 +12,7 @@ Telegram sends an update again when its request failed or timed out, possibly to
 instance. Each instance first records and claims the update in ``received_updates``
 (:func:`bot.storage.received.claim`): one already handled is acknowledged without handling;
 one being handled elsewhere is waited for; one claimed by a process that died (its claim
-older than ``CLAIM_LEASE_SECONDS``) is taken over.
+older than :data:`UPDATE_LEASE`) is taken over.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 REPLY_CAP = 20.0
 # How often a request for an update handled elsewhere looks whether it is done.
 ELSEWHERE_POLL_SECONDS = 0.1
+# A claimed update not handled after this long belonged to a process that died. Far above
+# any real handling (the reply cap, a queue for the person, a slow database): a live
+# instance's update is never taken over and handled twice.
+UPDATE_LEASE = timedelta(minutes=2)
 # Abandoned updates taken over in one go (at start, and by the job leader).
 ABANDONED_BATCH = 100
 
@@ -86,7 +90,7 @@ class UpdateIntake:
         in polling mode)."""
         services = self.services
         now = services.clock()
-        stale_before = now - timedelta(seconds=services.settings.claim_lease_seconds)
+        stale_before = now - UPDATE_LEASE
         try:
             async with services.transaction() as session:
                 return await received.claim(
@@ -136,7 +140,7 @@ async def take_over_abandoned(application: BotApplication) -> int:
     and by the job leader each run); how many."""
     services = application.bot_data.services
     now = services.clock()
-    stale_before = now - timedelta(seconds=services.settings.claim_lease_seconds)
+    stale_before = now - UPDATE_LEASE
     async with services.transaction() as session:
         dropped = await received.drop_unhandled(session, now - timedelta(days=1))
         payloads = await received.claim_abandoned(session, stale_before, now, limit=ABANDONED_BATCH)
