@@ -42,9 +42,9 @@ _BAD_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
 CANONICAL_METHODS = {
     name.lower(): name
     for name in (
-        "getMe", "setMyCommands", "deleteWebhook", "setWebhook", "getUpdates", "answerCallbackQuery",
-        "sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup",
-        "leaveChat", "deleteMessage",
+        "getMe", "setMyCommands", "deleteWebhook", "setWebhook", "getUpdates",
+        "answerCallbackQuery", "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
+        "editMessageReplyMarkup", "leaveChat", "deleteMessage",
     )
 }  # fmt: skip
 

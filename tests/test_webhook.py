@@ -191,7 +191,8 @@ async def test_readyz_is_503_while_the_schema_is_not_the_newest(served: Served) 
 
     assert status == 503
     assert reason.count("\n") == 1
-    assert "older" in reason and str(head) in reason
+    assert "older" in reason
+    assert str(head) in reason
     async with served.harness.transaction() as session:
         await session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
     assert (await served.get("/readyz"))[0] == 200
@@ -234,7 +235,8 @@ async def test_two_applications_keep_their_own_metrics(
         BotHarness(settings, zone_finder=zone_finder) as other,
     ):
         await one.feed_as_polled([one.user(5).text_update("/help")])
-        assert one.app is not None and other.app is not None
+        assert one.app is not None
+        assert other.app is not None
         first = one.app.bot_data.services.metrics.exposition().decode()
         second = other.app.bot_data.services.metrics.exposition().decode()
     assert 'secure_base_updates_total{kind="message",outcome="ok"} 1.0' in first

@@ -248,8 +248,9 @@ def test_people_onboard_through_two_instances_each_update_once_and_in_order(
         chats = {person: [m.text[:40] for m in server.api.chat(person)] for person in people}
     typical = chats[people.start]
     assert all(chat == typical for chat in chats.values()), [
-        chat for chat in chats.values() if chat != typical
-    ][:2] + [typical]
+        *[chat for chat in chats.values() if chat != typical][:2],
+        typical,
+    ]
     # Both instances took their share.
     for bot in instances.bots:
         assert "taking updates from the webhook" in bot.stderr
@@ -274,7 +275,8 @@ def test_the_job_leader_killed_mid_dispatch_the_other_instance_finishes_once(
             abort=lambda: bots[0].exited() or bots[1].exited(),
         )
         leader, other = (bots[0], bots[1]) if "now leads" in bots[0].stderr else (bots[1], bots[0])
-        assert "now leads" in leader.stderr and "now leads" not in other.stderr
+        assert "now leads" in leader.stderr
+        assert "now leads" not in other.stderr
         leader.proc.kill()
         leader.proc.wait(timeout=10)
 
