@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python bench/updates.py [--users 200] [--rounds 3] [--concurrency N] [--smoke]
     scripts/with-postgres .venv/bin/python bench/updates.py --backend postgresql
+    scripts/with-postgres .venv/bin/python bench/updates.py --webhook --backend postgresql
 
 Both bots are real PTB applications talking to one fake Bot API over HTTP on 127.0.0.1
 (bench/common.py), with ``--concurrency`` updates in flight: by default the bot's
@@ -27,6 +28,9 @@ until handled; CPU of this process (event loop and, on SQLite, database threads)
 calls per update; peak RSS of this process (both bots). Target: the bot at least 75 % of the
 echo bot's updates/s. Exit status 1 if a handler failed, Telegram refused a call, or the
 database does not show everyone onboarded and every check-in answered.
+
+``--webhook``: instead, one and two ``python -m bot`` processes in webhook mode
+(bench/webhook.py).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bench import common
+from bench import common, webhook
 from bench.common import BenchError, Json, percentile_ms, press_update, text_update
 from bot.context import BotApplication
 from bot.jobs.checkin_sender import send_due_checkins
@@ -173,9 +177,17 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=200, help="default 200")
     parser.add_argument("--rounds", type=int, default=3, help="evenings (default 3)")
     parser.add_argument("--concurrency", type=int, help="default: MAX_CONCURRENT_UPDATES (32)")
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="one and two python -m bot instances in webhook mode (two need PostgreSQL)",
+    )
     args = common.parse_arguments(parser)
     if args.smoke:
         args.users, args.rounds = 4, 1
+    if args.webhook:
+        await webhook.run_webhook(args)
+        return
     users = [100_000_001 + n for n in range(args.users)]
     async with common.fresh_database(args) as url:
         with common.FakeTelegram() as telegram:

@@ -1,5 +1,7 @@
 """``python -m bot``: check the settings, content and database, migrate, then poll (or, with
-``UPDATES=none``, run the periodic jobs only)."""
+``UPDATES=webhook``, serve Telegram's webhook posts; with ``UPDATES=none``, run the periodic
+jobs only). The bot's HTTP server (/healthz, /readyz, /metrics) runs in webhook mode, and in
+the others when ``HTTP_PORT`` is set."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from bot.storage.startup import (
     prepare_database,
     safe_url,
 )
+from bot.web.run import WebhookRefusedError, serve_webhook
+from bot.web.server import BotWebServer
 
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 1
@@ -53,14 +57,17 @@ async def run_jobs_only(application: BotApplication) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.start()
-    logger.info("running the periodic jobs only (UPDATES=none)")
+    started = False
     try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        started = True
+        logger.info("running the periodic jobs only (UPDATES=none)")
         await stop.wait()
     finally:
-        await application.stop()
+        if started:
+            await application.stop()
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
@@ -100,16 +107,29 @@ def main() -> int:
         return _fail(f"cannot reach {settings.telegram_base_url}: {exc}", EXIT_RUNTIME)
     logger.info("starting as @%s", username)
 
-    application = build_application(settings, content=content)
-    if settings.updates == "none":
-        asyncio.run(run_jobs_only(application))
-    else:
-        # From here on network trouble is retried by PTB (start-up included), not fatal.
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            stop_signals=(signal.SIGINT, signal.SIGTERM),
-            bootstrap_retries=-1,
-        )
+    server = BotWebServer(settings) if settings.server_port is not None else None
+    application = build_application(settings, content=content, server=server)
+    try:
+        if settings.updates == "webhook":
+            assert server is not None
+            asyncio.run(serve_webhook(application, settings, server))
+        elif settings.updates == "none":
+            asyncio.run(run_jobs_only(application))
+        else:
+            # From here on network trouble is retried by PTB (start-up included), not fatal.
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                stop_signals=(signal.SIGINT, signal.SIGTERM),
+                bootstrap_retries=-1,
+            )
+    except WebhookRefusedError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    except OSError as exc:
+        if server is None or not server.failed_to_listen:
+            raise
+        where = f"{settings.http_host}:{settings.server_port}"
+        problem = f"cannot listen on {where} (HTTP_HOST, HTTP_PORT): {exc.strerror}"
+        return _fail(problem, EXIT_RUNTIME)
     if guard is not None:
         guard.close()
     return 0

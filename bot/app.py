@@ -6,7 +6,7 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
@@ -42,11 +42,17 @@ from bot.handlers.errors import on_error
 from bot.jobs.checkin_sender import checkin_sender_job
 from bot.jobs.leadership import Leadership
 from bot.jobs.together import together_job
+from bot.jobs.upkeep import upkeep_job
+from bot.metrics import MeasuredRequest, Metrics
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import CrisisMatcher
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
+from bot.web.intake import take_over_abandoned
+
+if TYPE_CHECKING:
+    from bot.web.server import BotWebServer
 
 # A 429 from Telegram is waited out and the request repeated this many times.
 MAX_RETRIES_AFTER_429 = 3
@@ -108,14 +114,17 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
     zone_finder: TimezoneFinder | None = None,
+    server: BotWebServer | None = None,
 ) -> BotApplication:
     """The whole bot. ``content`` is loaded (and validated) here unless given; ``request``,
     ``clock`` and ``zone_finder`` exist for tests and benchmarks. Without ``request`` the Bot
     API is reached through PTB's own ``HTTPXRequest`` (a pool for calls, and one connection
-    of its own for getUpdates' long poll).
+    of its own for getUpdates' long poll); either way each call is counted for /metrics.
 
     The database engine is created in ``post_init`` (inside the running event loop) and
-    disposed of in ``post_shutdown``.
+    disposed of in ``post_shutdown``; ``server`` (the bot's HTTP server, see
+    ``bot.web.server``) is started at the end of ``post_init`` and stopped in
+    ``post_shutdown``.
     """
     if content is None:
         content = load_content()
@@ -139,9 +148,15 @@ def build_application(
             leadership=Leadership(engine),
             together=content.together,
             clock=clock,
+            metrics=metrics,
         )
-        if config.updates != "none":  # the process that takes updates handles leftovers
+        metrics.follow_leadership(lambda: application.bot_data.services.leadership.leading)
+        # The process that takes updates handles leftovers; with several webhook instances,
+        # only those no live instance is handling.
+        if config.updates == "polling":
             await update_log.replay(application)
+        elif config.updates == "webhook":
+            await take_over_abandoned(application)
         await application.bot.set_my_commands(
             [BotCommand(item.command, item.description) for item in texts.commands]
         )
@@ -160,8 +175,15 @@ def build_application(
                 first=2,
                 name="together",
             )
+            application.job_queue.run_repeating(
+                upkeep_job, interval=config.dispatch_interval_seconds, first=2, name="upkeep"
+            )
+        if server is not None:
+            await server.start(application)
 
     async def post_shutdown(application: BotApplication) -> None:
+        if server is not None:
+            await server.stop()
         await update_log.flush()
         services = application.bot_data.release()
         if services is not None:
@@ -170,14 +192,21 @@ def build_application(
             await services.engine.dispose()
 
     update_log = UpdateLog(lambda: application.bot_data.services)
+    metrics = Metrics()
+    # PTB's own HTTPXRequest unless a test hands in a fake; getUpdates holds its connection
+    # for the whole long poll, so it gets one of its own.
+    api_request = MeasuredRequest(request or HTTPXRequest(), metrics)
+    updates_request = (
+        api_request
+        if request is not None
+        else MeasuredRequest(HTTPXRequest(connection_pool_size=1), metrics)
+    )
     bot = RecordingBot(
         config.bot_token.get_secret_value(),
         base_url=config.telegram_base_url,
         base_file_url=config.telegram_base_file_url,
-        # PTB's own HTTPXRequest unless a test hands in a fake; getUpdates holds its
-        # connection for the whole long poll, so it gets one of its own.
-        request=request or HTTPXRequest(),
-        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+        request=api_request,
+        get_updates_request=updates_request,
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=None),
         # Always on: it is the one layer that waits out Telegram's 429s; a rate of 0 turns
         # only the pacing off (overall, and Telegram's 20 a minute per group).
@@ -192,7 +221,7 @@ def build_application(
         ),
         update_log=update_log,
     )
-    processor = PerPersonUpdateProcessor(config.max_concurrent_updates, update_log)
+    processor = PerPersonUpdateProcessor(config.max_concurrent_updates, update_log, metrics)
     # Typed loosely: each builder call changes its type parameters; build() is typed below.
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
@@ -221,4 +250,5 @@ def build_application(
     }
     application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])
     application.add_error_handler(on_error)
+    application.add_error_handler(metrics.note_error)
     return application

@@ -21,6 +21,7 @@ from bot.content import Framework, Texts
 from bot.content.together import TogetherContent
 from bot.jobs.leadership import Leadership
 from bot.jobs.ledger import SendLedger
+from bot.metrics import Metrics
 from bot.services.crisis import CrisisMatcher
 from bot.storage.health import DatabaseHealth
 
@@ -50,6 +51,8 @@ class BotServices:
     clock: Clock = utc_now
     send_ledger: SendLedger = field(default_factory=SendLedger)
     database_health: DatabaseHealth = field(default_factory=DatabaseHealth)
+    # This application's /metrics (made with the application, see bot.app).
+    metrics: Metrics = field(default_factory=Metrics)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

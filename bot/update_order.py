@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import BaseUpdateProcessor
 
 from bot.update_log import UpdateLog
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 # Updates PTB lets into do_process_update at once; most of them wait there for their person.
 PTB_SLOTS = 4096
@@ -43,10 +47,16 @@ class _PersonQueue:
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """Concurrency across people, arrival order within one person."""
 
-    def __init__(self, max_concurrent_updates: int, update_log: UpdateLog | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        update_log: UpdateLog | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         super().__init__(max(PTB_SLOTS, max_concurrent_updates))
         # Skips what was handled before, and writes down what is handled (bot.update_log).
         self.update_log = update_log
+        self.metrics = metrics
         self.running_limit = max_concurrent_updates
         self._running = asyncio.Semaphore(max_concurrent_updates)
         # Entries exist only while someone has an update in flight, so this stays small.
@@ -72,6 +82,8 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         if log is not None and log.is_duplicate(update):
             if inspect.iscoroutine(coroutine):
                 coroutine.close()
+            if self.metrics is not None:
+                self.metrics.skipped(update)
             return
         try:
             await self._in_order(update, coroutine)
@@ -83,17 +95,25 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         key = self.ordering_key(update)
         if key is None:
             async with self._running:
-                await coroutine
+                await self._measured(update, coroutine)
             return
         queue = self._people.setdefault(key, _PersonQueue())
         queue.holders += 1
         try:
             async with queue.lock, self._running:
-                await coroutine
+                await self._measured(update, coroutine)
         finally:
             queue.holders -= 1
             if queue.holders == 0:
                 del self._people[key]
+
+    async def _measured(self, update: object, coroutine: Awaitable[Any]) -> None:
+        started = time.perf_counter()
+        try:
+            await coroutine
+        finally:
+            if self.metrics is not None:
+                self.metrics.handled(update, time.perf_counter() - started)
 
     async def initialize(self) -> None:
         """Nothing to set up: the locks are made as people write."""

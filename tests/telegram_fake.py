@@ -42,9 +42,9 @@ _BAD_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
 CANONICAL_METHODS = {
     name.lower(): name
     for name in (
-        "getMe", "setMyCommands", "deleteWebhook", "getUpdates", "answerCallbackQuery",
-        "sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup",
-        "leaveChat", "deleteMessage",
+        "getMe", "setMyCommands", "deleteWebhook", "setWebhook", "getUpdates",
+        "answerCallbackQuery", "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
+        "editMessageReplyMarkup", "leaveChat", "deleteMessage",
     )
 }  # fmt: skip
 
@@ -253,6 +253,17 @@ class FakeBotApi:
         return True
 
     def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_setwebhook(self, params: dict[str, Any]) -> bool:
+        """Telegram's checks of the secret (1-256 of A-Z a-z 0-9 _ -); a URL is required."""
+        if not params.get("url"):
+            raise BadRequestError("Bad Request: bad webhook: URL must be provided")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise BadRequestError(
+                "Bad Request: bad webhook: secret token contains unallowed characters"
+            )
         return True
 
     def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import create_engine
 from bot.storage.migrate import alembic_config, downgrade_to, upgrade_to_head
-from bot.storage.models import Base, UtcDateTime
+from bot.storage.models import Base, Couple, CoupleMember, Invite, User, UtcDateTime
+from tests.harness import BotHarness
+from tests.journeys import onboard, pair
 
 
 def _render_free_diff(connection: Connection) -> list[Any]:
@@ -69,3 +71,33 @@ def test_one_head_and_no_app_imports_in_migrations() -> None:
         source = open(revision.path, encoding="utf-8").read()  # noqa: SIM115
         assert "bot." not in source, revision.path
     assert UtcDateTime.cache_ok
+
+
+async def test_a_downgrade_and_upgrade_keep_every_row(
+    harness: BotHarness, database_url: str
+) -> None:
+    """SQLite rebuilds a table to drop a column; with foreign keys on, dropping the old copy
+    would delete every row that refers to it (a couple's members, their check-ins)."""
+    alex = await onboard(harness)
+    sam = await onboard(harness, 2002, "Sam")
+    await pair(alex, sam)
+    before = await row_counts(harness)
+    await harness.stop()
+
+    engine = create_engine(database_url)
+    try:
+        await downgrade_to(engine, "0006")
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+    await harness.start()
+
+    assert await row_counts(harness) == before
+    assert before["couple_members"] == 2
+
+
+async def row_counts(harness: BotHarness) -> dict[str, int]:
+    return {
+        model.__tablename__: len(await harness.rows(model))
+        for model in (User, Couple, CoupleMember, Invite)
+    }

@@ -188,11 +188,13 @@ class _Run:
             except TelegramError as error:
                 outcome = delivery_of(error)
                 if outcome is Delivery.NOT_DELIVERED and attempt < len(CONNECT_BACKOFF_SECONDS):
+                    services.metrics.prompt("retried")
                     await asyncio.sleep(CONNECT_BACKOFF_SECONDS[attempt])
                     attempt += 1
                     continue
                 if outcome is Delivery.MAYBE_DELIVERED and not maybe_delivered:
                     logger.warning("check-in %s may not have arrived: %s", row.checkin_id, error)
+                    services.metrics.prompt("retried")
                     maybe_delivered = True
                     continue  # one more copy at most
                 if outcome is Delivery.MAYBE_DELIVERED or maybe_delivered:
@@ -203,6 +205,7 @@ class _Run:
                     return
             break
         self.report.sent += 1
+        services.metrics.prompt_sent(None if reminder else row.due_at, services.clock())
         if not reminder:
             self.ledger.add(Sent(row.checkin_id, message_id, services.clock()))
 
@@ -210,6 +213,7 @@ class _Run:
         self, row: OutboxRow, outcome: Delivery, error: TelegramError, *, reminder: bool
     ) -> None:
         services, now = self.services, self.services.clock()
+        services.metrics.prompt("blocked" if outcome is Delivery.BLOCKED else "given_up")
         if outcome is Delivery.BLOCKED:
             self.report.blocked += 1
             logger.info("user %s blocked the bot; their check-ins stop", row.user_id)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.engine import dialect_insert, rows_changed
+from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
 from bot.storage.models import ReceivedUpdate
 
 
@@ -76,3 +77,65 @@ async def drop_unhandled(session: AsyncSession, received_before: datetime) -> in
         )
     )
     return rows_changed(result)
+
+
+class Claim(Enum):
+    """What an instance taking an update from a webhook request found."""
+
+    MINE = "mine"  # new, or abandoned by a process that died: handle it
+    HANDLED = "handled"  # handled before: acknowledge it, nothing more
+    ELSEWHERE = "elsewhere"  # another instance is handling it right now
+
+
+async def claim(
+    session: AsyncSession, update_id: int, payload: str, now: datetime, stale_before: datetime
+) -> Claim:
+    """Record an update and claim its handling (webhook mode: several instances may be sent
+    the same update). ``received_at`` doubles as the claim's time: an unhandled record older
+    than ``stale_before`` belonged to a process that died, and is taken over."""
+    insert = dialect_insert(session)
+    statement = (
+        insert(ReceivedUpdate)
+        .values(update_id=update_id, payload=payload, received_at=now)
+        .on_conflict_do_update(
+            index_elements=["update_id"],
+            set_={"received_at": now},
+            where=ReceivedUpdate.handled_at.is_(None) & (ReceivedUpdate.received_at < stale_before),
+        )
+        .returning(ReceivedUpdate.update_id)
+    )
+    if await session.scalar(statement) is not None:
+        return Claim.MINE
+    handled = await session.scalar(
+        select(ReceivedUpdate.handled_at).where(ReceivedUpdate.update_id == update_id)
+    )
+    return Claim.HANDLED if handled is not None else Claim.ELSEWHERE
+
+
+async def is_handled(session: AsyncSession, update_id: int) -> bool:
+    handled = await session.scalar(
+        select(ReceivedUpdate.handled_at).where(ReceivedUpdate.update_id == update_id)
+    )
+    return handled is not None
+
+
+async def claim_abandoned(
+    session: AsyncSession, stale_before: datetime, now: datetime, *, limit: int
+) -> list[str]:
+    """Claim unhandled records older than ``stale_before`` (their process died after taking
+    them), oldest first; their JSON."""
+    stale = (
+        select(ReceivedUpdate.update_id)
+        .where(ReceivedUpdate.handled_at.is_(None), ReceivedUpdate.received_at < stale_before)
+        .order_by(ReceivedUpdate.update_id)
+        .limit(limit)
+    )
+    if on_postgresql(session):
+        stale = stale.with_for_update(skip_locked=True)
+    rows = await session.execute(
+        update(ReceivedUpdate)
+        .where(ReceivedUpdate.update_id.in_(stale))
+        .values(received_at=now)
+        .returning(ReceivedUpdate.update_id, ReceivedUpdate.payload)
+    )
+    return [payload for _, payload in sorted((row[0], row[1]) for row in rows)]

@@ -1,0 +1,33 @@
+"""The instance's own periodic upkeep, beside the check-in sender: the figures /metrics shows
+that need a query (counted here, never on a scrape), and, in webhook mode, updates a process
+that died had taken but not handled. Both only in the process that leads the jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import cast
+
+from bot.context import BotApplication, BotContext
+from bot.storage.health import is_outage
+from bot.storage.observed import prompts_due
+from bot.web.intake import take_over_abandoned
+
+logger = logging.getLogger(__name__)
+
+
+async def upkeep_job(context: BotContext) -> None:
+    services = context.services
+    if not services.leadership.leading:
+        return  # the leader counts; the checkin sender's run keeps the lead up to date
+    try:
+        grace = timedelta(hours=services.settings.checkin_grace_hours)
+        async with services.transaction() as session:
+            due = await prompts_due(session, services.clock(), grace)
+        services.metrics.prompts_due.set(due)
+        if services.settings.updates == "webhook":
+            await take_over_abandoned(cast(BotApplication, context.application))
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        services.database_health.unavailable(error)
