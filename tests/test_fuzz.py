@@ -40,13 +40,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.services import invite_codes
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES, accepts
 from bot.storage.models import (
+    Appreciation,
     Checkin,
     CheckinAnswer,
     ChecklistItem,
@@ -56,6 +58,8 @@ from bot.storage.models import (
     LessonProgress,
     Moment,
     Note,
+    TalkAnswer,
+    TalkQuestion,
     User,
 )
 from tests.fuzz_updates import Case, Group, Person, Pools, Stream, UpdateFactory, random_name
@@ -390,6 +394,9 @@ class Checker:
         if author == recipient:
             self.marker_hits["to its author"] += 1
             return
+        if given := await self._given_to_partner(marker, author, recipient):
+            self.marker_hits[given] += 1
+            return
         if in_file:
             self.problems.add(
                 "another person's marker in an export", f"{marker} to {recipient}", case, index
@@ -433,6 +440,43 @@ class Checker:
             case,
             index,
         )
+
+    async def _given_to_partner(self, marker: str, author: int | None, recipient: int) -> str:
+        """Words the author gave their partner on purpose: an appreciation (or its reply)
+        delivered to them, or an answer to a question to talk about, revealed once both of
+        the couple answered. The receiver sees them, and finds them in their export."""
+        sender, receiver = aliased(User), aliased(User)
+        async with self.harness.session() as session:
+            appreciations = await session.scalar(
+                select(func.count())
+                .select_from(Appreciation)
+                .join(sender, sender.id == Appreciation.sender_id)
+                .join(receiver, receiver.id == Appreciation.receiver_id)
+                .where(
+                    Appreciation.body.contains(marker),
+                    Appreciation.delivered_at.is_not(None),
+                    sender.telegram_id == author,
+                    receiver.telegram_id == recipient,
+                )
+            )
+            if appreciations:
+                return "to the author's partner (appreciation)"
+            answer_members = aliased(CoupleMember)
+            answers = await session.scalar(
+                select(func.count())
+                .select_from(TalkAnswer)
+                .join(TalkQuestion, TalkQuestion.id == TalkAnswer.question_id)
+                .join(sender, sender.id == TalkAnswer.user_id)
+                .join(answer_members, answer_members.couple_id == TalkQuestion.couple_id)
+                .join(receiver, receiver.id == answer_members.user_id)
+                .where(
+                    TalkAnswer.body.contains(marker),
+                    TalkQuestion.revealed_at.is_not(None),
+                    sender.telegram_id == author,
+                    receiver.telegram_id == recipient,
+                )
+            )
+            return "to the author's partner (talk answer)" if answers else ""
 
 
 async def database_problems(harness: BotHarness) -> list[str]:

@@ -17,7 +17,7 @@ from telegram.ext import MessageHandler, filters
 
 from bot.content import render
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, before_the_handler
 from bot.services import accounts
 from bot.services.accounts import ZONE_QUESTIONS, PendingInput
 
@@ -88,6 +88,7 @@ async def _nothing(update: Update, context: BotContext) -> None:
 # In a group of their own, before the commands' handlers (see bot.app).
 CLOSE_HANDLERS: Handlers = [
     MessageHandler(
-        PRIVATE_MESSAGES & filters.COMMAND, for_anyone(close_on_command, when_unavailable=_nothing)
+        PRIVATE_MESSAGES & filters.COMMAND,
+        before_the_handler(close_on_command, when_unavailable=_nothing),
     ),
 ]

@@ -268,7 +268,7 @@ async def ask_to_try_again(update: Update, context: BotContext) -> None:
 
 
 def _turn_handler(
-    handler: TurnHandler, *, known_only: bool, when_unavailable: Callback
+    handler: TurnHandler, *, known_only: bool, when_unavailable: Callback, finishes: bool = True
 ) -> Callback:
     @wraps(handler)
     async def callback(update: Update, context: BotContext) -> None:
@@ -281,7 +281,8 @@ def _turn_handler(
                     turn.not_started()
                 else:
                     await handler(turn)
-                await received.mark_handled(session, update.update_id, turn.now)
+                if finishes:
+                    await received.mark_handled(session, update.update_id, turn.now)
         except Exception as error:
             if not is_outage(error):
                 raise
@@ -303,6 +304,16 @@ def for_anyone(handler: TurnHandler, *, when_unavailable: Callback = ask_to_try_
     """Run ``handler`` in a turn for anyone; ``turn.sender`` is ``None`` for a stranger.
     ``when_unavailable`` answers instead while the database is away."""
     return _turn_handler(handler, known_only=False, when_unavailable=when_unavailable)
+
+
+def before_the_handler(handler: TurnHandler, *, when_unavailable: Callback) -> Callback:
+    """:func:`for_anyone`, for a handler in an earlier group that prepares the update for the
+    one that answers it (e.g. closing an open question before a command). It does not mark
+    the update handled: after a crash between the two, the update is handled again from the
+    start, so ``handler`` must be harmless to repeat."""
+    return _turn_handler(
+        handler, known_only=False, when_unavailable=when_unavailable, finishes=False
+    )
 
 
 async def find_sender(session: AsyncSession, update: Update, now: datetime) -> User | None:
