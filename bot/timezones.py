@@ -50,9 +50,23 @@ def _zone_index() -> tuple[dict[str, str], dict[str, str]]:
     by_name = {name.lower(): name for name in names}
     cities: dict[str, str | None] = {}
     for name in names:
-        city = name.rsplit("/", 1)[1].replace("_", " ").lower()
-        cities[city] = None if city in cities else name
+        _add_city(cities, name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
     return by_name, {city: name for city, name in cities.items() if name}
+
+
+def _add_city(cities: dict[str, str | None], city: str, name: str) -> None:
+    """A city that names two zones is ambiguous (``None``), unless both keep the same clock:
+    ``America/Buenos_Aires`` is a link to ``America/Argentina/Buenos_Aires``."""
+    if city not in cities:
+        cities[city] = name
+    elif (known := cities[city]) is not None and not _same_clock(known, name):
+        cities[city] = None
+
+
+def _same_clock(first: str, second: str) -> bool:
+    samples = [datetime(year, month, 1, tzinfo=UTC) for year in (2025, 2030) for month in (1, 7)]
+    a, b = ZoneInfo(first), ZoneInfo(second)
+    return all(a.utcoffset(when) == b.utcoffset(when) for when in samples)
 
 
 def _folded(name: str) -> str:
@@ -69,11 +83,14 @@ def _local_cities(language: str) -> dict[str, str]:
         locale = Locale.parse(language)
     except (ValueError, UnknownLocaleError):
         return {}
-    by_name, _ = _zone_index()
+    english = Locale.parse("en")
+    by_name, english_cities = _zone_index()
     cities: dict[str, str | None] = {}
     for name in by_name.values():
+        # A link (Europe/Belfast) is stored as the zone its English city names (Europe/London).
+        english_city = get_timezone_location(name, locale=english, return_city=True).lower()
         city = _folded(get_timezone_location(name, locale=locale, return_city=True))
-        cities[city] = None if cities.get(city, name) != name else name
+        _add_city(cities, city, english_cities.get(english_city, name))
     return {city: name for city, name in cities.items() if name}
 
 

@@ -164,12 +164,18 @@ def test_naive_now_is_refused() -> None:
         ("moscu", "es", "Europe/Moscow"),  # without its accent
         ("Wien", "de", "Europe/Vienna"),
         ("Berlin", "ru", "Europe/Berlin"),  # the English names work in every language
+        ("Londres", "es", "Europe/London"),  # not Europe/Belfast, a link to it
+        ("Buenos Aires", "es", "America/Argentina/Buenos_Aires"),
     ],
 )
 def test_parse_zone_accepts_city_names_in_the_persons_language(
     typed: str, language: str, stored: str
 ) -> None:
     assert parse_zone(typed, language) == stored
+
+
+def test_a_city_that_two_linked_zones_share_is_not_ambiguous() -> None:
+    assert parse_zone("buenos aires") == "America/Argentina/Buenos_Aires"
 
 
 def test_city_names_of_another_language_are_not_guessed() -> None:
