@@ -18,11 +18,12 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent
 from bot.content.together import TogetherContent
 from bot.jobs.leadership import Leadership
 from bot.jobs.ledger import SendLedger
 from bot.metrics import Metrics
-from bot.services.crisis import CrisisMatcher
+from bot.services.crisis import EveryLanguage
 from bot.storage.health import DatabaseHealth
 
 Clock = Callable[[], datetime]
@@ -37,9 +38,12 @@ class BotServices:
     """Everything handlers need that outlives one update."""
 
     settings: Settings
+    # English: for what is said where no person is known (a stranger, an operator's log).
     texts: Texts
+    # Every language by code, English first; a person's is ``content_for(user.language)``.
+    languages: dict[str, LanguageContent]
     frameworks: dict[str, Framework]
-    crisis: CrisisMatcher
+    crisis: EveryLanguage
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     zone_finder: TimezoneFinder
@@ -53,6 +57,30 @@ class BotServices:
     database_health: DatabaseHealth = field(default_factory=DatabaseHealth)
     # This application's /metrics (made with the application, see bot.app).
     metrics: Metrics = field(default_factory=Metrics)
+
+    def content_for(self, language: str | None) -> LanguageContent:
+        """Everything said in ``language``; English for a code the bot does not have."""
+        return self.languages.get(language or DEFAULT_LANGUAGE) or self.languages[DEFAULT_LANGUAGE]
+
+    def texts_for(self, language: str | None) -> Texts:
+        """The texts of a person's language (``user.language``): what the *recipient* reads."""
+        return self.content_for(language).texts
+
+    def frameworks_for(self, language: str | None) -> dict[str, Framework]:
+        return self.content_for(language).frameworks
+
+    def together_for(self, language: str | None) -> TogetherContent:
+        return self.content_for(language).together
+
+    def language_of(self, telegram_code: str | None) -> str:
+        """The language we have for Telegram's ``language_code`` ("de", "de-AT", "pt-br"):
+        the code itself, else its base language, else English."""
+        if telegram_code:
+            code = telegram_code.lower().replace("_", "-")
+            for candidate in (code, code.split("-")[0]):
+                if candidate in self.languages:
+                    return candidate
+        return DEFAULT_LANGUAGE
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
