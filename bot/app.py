@@ -26,6 +26,7 @@ from bot.handlers import (
     fallback,
     input,
     journal,
+    language,
     lessons,
     menu,
     notes,
@@ -76,7 +77,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      must come after every specific handler.
 FEATURE_MODULES = (
     safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
-    thanks, talk, together,
+    thanks, talk, together, language,
 )  # fmt: skip
 
 
@@ -121,8 +122,8 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     English, including a label for each check-in answer; any problem is a ``ContentError``
     naming the file, the field and the language."""
     languages = load_languages(directory)
-    for language in languages.values():
-        check_labels(language.texts)
+    for each in languages.values():
+        check_labels(each.texts)
     return Content(languages)
 
 
@@ -131,8 +132,8 @@ async def set_command_menus(application: BotApplication, content: Content) -> No
     Telegram speaks it (a person who picks a language gets a menu of their own, see
     ``bot.handlers.language``)."""
     bot = application.bot
-    for code, language in content.languages.items():
-        commands = [BotCommand(item.command, item.description) for item in language.texts.commands]
+    for code, each in content.languages.items():
+        commands = [BotCommand(item.command, item.description) for item in each.texts.commands]
         if code == DEFAULT_LANGUAGE:
             await bot.set_my_commands(commands, scope=BotCommandScopeDefault())
         else:

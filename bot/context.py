@@ -76,11 +76,16 @@ class BotServices:
         """The language we have for Telegram's ``language_code`` ("de", "de-AT", "pt-br"):
         the code itself, else its base language, else English."""
         if telegram_code:
-            code = telegram_code.lower().replace("_", "-")
-            for candidate in (code, code.split("-")[0]):
-                if candidate in self.languages:
-                    return candidate
+            ours = {_tag(code): code for code in self.languages}
+            tag = _tag(telegram_code)
+            for candidate in (tag, tag.split("-")[0]):
+                if candidate in ours:
+                    return ours[candidate]
         return DEFAULT_LANGUAGE
+
+    def language_names(self) -> dict[str, str]:
+        """Each language's name in itself, by code, English first: the buttons to choose."""
+        return {code: language.texts.languages.name for code, language in self.languages.items()}
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -91,6 +96,11 @@ class BotServices:
         """
         async with self.sessions() as session, session.begin():
             yield session
+
+
+def _tag(code: str) -> str:
+    """A language code as Telegram writes it (IETF: "pt-br"), whatever the folder says."""
+    return code.lower().replace("_", "-")
 
 
 class BotData:

@@ -37,7 +37,7 @@ from bot.services import accounts
 from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.models import User
-from bot.views.keyboards import ReplyMarkup
+from bot.views.keyboards import ReplyMarkup, languages
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +272,20 @@ class Turn:
                 logger.warning("update %s: a reply was not sent: %s", self.update.update_id, error)
 
 
+async def offer_language(turn: Turn) -> None:
+    """Once, after whatever they asked for, to someone who started before there were
+    languages and whose Telegram speaks one the bot has now: the choice, in that language."""
+    user, person = turn.sender, turn.update.effective_user
+    if user is None or person is None or turn.update.effective_chat is None:
+        return
+    offered = turn.services.language_of(person.language_code)
+    if not accounts.language_to_offer(user, offered):
+        return
+    await accounts.mark_language_offered(turn.session, user, turn.now)
+    markup = languages(turn.services.language_names(), user.language)
+    turn.send(turn.chat_id, turn.services.texts_for(offered).languages.offer, markup)
+
+
 def language_of_update(update: Update, context: BotContext) -> str:
     """The language for someone not (yet) looked up: the one we have for their Telegram's."""
     user = update.effective_user
@@ -334,6 +348,8 @@ def _turn_handler(
                     turn.not_started()
                 else:
                     await handler(turn)
+                    if finishes:
+                        await offer_language(turn)
                 if finishes:
                     await received.mark_handled(session, update.update_id, turn.now)
         except Exception as error:

@@ -180,6 +180,18 @@ async def set_language(session: AsyncSession, user: User, language: str, now: da
     await session.flush()
 
 
+def language_to_offer(user: User, offered: str) -> bool:
+    """Whether to offer ``offered`` (their Telegram's, as we have it) to ``user``: only to
+    someone who started before there were languages and was never asked."""
+    return user.language_settled_at is None and offered != user.language
+
+
+async def mark_language_offered(session: AsyncSession, user: User, now: datetime) -> None:
+    """The offer is made once: whatever they tap (or not), it does not come again."""
+    user.language_settled_at = now
+    await session.flush()
+
+
 async def reactivate(session: AsyncSession, user: User, now: datetime) -> None:
     """Someone who had blocked the bot wrote again: their evenings start again."""
     user.active = True

@@ -34,6 +34,7 @@ def settings_summary(all_texts: Texts, user: User, now: datetime) -> str:
         weekly_day=texts.weekdays[user.weekly_day],
         pause_line=Html(pause_line),
         nudge=texts.nudge_on if user.partner_nudge else texts.nudge_off,
+        language=all_texts.languages.name,
     )
 
 
