@@ -142,7 +142,7 @@ def compare_with_english(content_dir: Path, folder: Path) -> list[str]:
             problems.append(f"{target}: is missing ({language})")
             continue
         english, translated = _read(source), _read(target)
-        check = _Comparison(language, english_name=relative.name)
+        check = _Comparison(language, cards=relative.parent.name == FRAMEWORKS_NAME)
         if relative.name == CRISIS_NAME:
             # Phrases are written natively: only the families must be the same.
             check.keys("phrases", english.get("phrases", {}), translated.get("phrases", {}))
@@ -206,7 +206,8 @@ def _is_plural(value: object) -> bool:
 @dataclass
 class _Comparison:
     language: str
-    english_name: str
+    # A course file: its cards must stay chat-sized.
+    cards: bool
     found: list[tuple[str, str]] = field(default_factory=list)
 
     def problem(self, key: str, text: str) -> None:
@@ -253,7 +254,7 @@ class _Comparison:
         if mine != theirs:
             self.problem(key, _placeholder_difference(mine, theirs))
         self.html(key, english, translated)
-        if last in CARD_FIELDS and len(translated) > len(english) * MAX_CARD_GROWTH:
+        if self.cards and last in CARD_FIELDS and len(translated) > len(english) * MAX_CARD_GROWTH:
             self.problem(
                 key,
                 f"is {len(translated)} characters, more than {MAX_CARD_GROWTH:.0%} of the "
