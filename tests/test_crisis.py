@@ -54,6 +54,8 @@ CRISIS_MESSAGES = {
         "I'm afraid of my husband",
         "im scared to go home tonight",
         "Honestly? I'm terrified of her.",
+        "I'm scared of her",  # a phrase that ends a sentence matches at the end of a message
+        "I'm afraid of her, she yells when I'm late",  # and before a comma
         "I'm scared he will hurt me",
         "my partner scares me sometimes",
     ],

@@ -30,8 +30,11 @@ def words_of(text: str) -> Words:
     folded = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
     words: list[str] = []
     for clause in _BREAKS.split(folded):
-        words.extend(_NOT_WORD.sub(" ", clause).split())
-        words.append(BREAK)
+        # One break per clause with words: "her." and "her" end alike (a trailing full stop
+        # would otherwise leave an empty clause and a second break).
+        if clause_words := _NOT_WORD.sub(" ", clause).split():
+            words.extend(clause_words)
+            words.append(BREAK)
     return tuple(words)
 
 
