@@ -8,9 +8,13 @@ into a ``tzinfo``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_timezone_location
 
 MAX_INPUT_LENGTH = 64
 _OFFSET_PATTERN = re.compile(
@@ -51,6 +55,28 @@ def _zone_index() -> tuple[dict[str, str], dict[str, str]]:
     return by_name, {city: name for city, name in cities.items() if name}
 
 
+def _folded(name: str) -> str:
+    """Lower case without accents: "Moscú" and "moscu", "Zürich" and "zurich" are one city."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("-", " ")
+
+
+@cache
+def _local_cities(language: str) -> dict[str, str]:
+    """City names in ``language`` (CLDR's exemplar cities, through Babel: "Москва", "Wien",
+    "Nueva York") that point at exactly one zone. Empty for a language Babel does not know."""
+    try:
+        locale = Locale.parse(language)
+    except (ValueError, UnknownLocaleError):
+        return {}
+    by_name, _ = _zone_index()
+    cities: dict[str, str | None] = {}
+    for name in by_name.values():
+        city = _folded(get_timezone_location(name, locale=locale, return_city=True))
+        cities[city] = None if cities.get(city, name) != name else name
+    return {city: name for city, name in cities.items() if name}
+
+
 def format_offset(offset: timedelta) -> str:
     """``UTC+05:30`` style, or plain ``UTC`` for zero."""
     if not offset:
@@ -75,11 +101,12 @@ def _parse_offset(text: str) -> timedelta | None:
     return offset
 
 
-def parse_zone(text: str) -> str:
+def parse_zone(text: str, language: str = "en") -> str:
     """Resolve what a person typed (zone, city or offset) to a stored zone name.
 
-    Accepts ``Europe/Berlin`` in any case, a city such as ``berlin`` or ``New York``, and
-    offsets such as ``UTC+3``, ``GMT-05:00`` or ``+5:30``.
+    Accepts ``Europe/Berlin`` in any case, a city such as ``berlin`` or ``New York`` (or, in
+    the person's ``language``, ``Москва`` or ``Nueva York``), and offsets such as ``UTC+3``,
+    ``GMT-05:00`` or ``+5:30``.
     """
     cleaned = " ".join(text.strip().split())
     if not cleaned or len(cleaned) > MAX_INPUT_LENGTH:
@@ -95,6 +122,8 @@ def parse_zone(text: str) -> str:
         return by_name[lowered.replace(" ", "_")]
     if lowered in cities:
         return cities[lowered]
+    if found := _local_cities(language).get(_folded(cleaned)):
+        return found
     raise InvalidZoneError(text)
 
 

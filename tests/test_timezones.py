@@ -153,3 +153,25 @@ def test_one_checkin_per_local_day_for_a_year(zone: str) -> None:
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         next_checkin_at(datetime(2026, 1, 1), "UTC", time(20))
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "stored"),
+    [
+        ("Москва", "ru", "Europe/Moscow"),
+        ("нью-йорк", "ru", "America/New_York"),
+        ("Nueva York", "es", "America/New_York"),
+        ("moscu", "es", "Europe/Moscow"),  # without its accent
+        ("Wien", "de", "Europe/Vienna"),
+        ("Berlin", "ru", "Europe/Berlin"),  # the English names work in every language
+    ],
+)
+def test_parse_zone_accepts_city_names_in_the_persons_language(
+    typed: str, language: str, stored: str
+) -> None:
+    assert parse_zone(typed, language) == stored
+
+
+def test_city_names_of_another_language_are_not_guessed() -> None:
+    with pytest.raises(InvalidZoneError):
+        parse_zone("Москва", "en")

@@ -110,7 +110,7 @@ def ask_open_question(turn: Turn, question: PendingInput) -> None:
 
 async def zone_from_text(turn: Turn, text: str) -> None:
     try:
-        zone = parse_zone(text)
+        zone = parse_zone(text, turn.texts.language)
     except InvalidZoneError:
         turn.reply(render(turn.texts.onboarding.zone_invalid, text=shorten(text)))
         return
