@@ -4,13 +4,14 @@ everything, including what the bot tells them about the other, in their own."""
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import update
 
 from bot.content import Html, Texts
-from bot.content.texts import Plural
+from bot.content.texts import CONTENT_DIR, Plural
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
@@ -215,9 +216,7 @@ async def test_command_menus_per_language_at_start(harness: BotHarness) -> None:
     for code in OTHER_LANGUAGES:
         menu = menus[("default", None, code)]
         assert [c["command"] for c in menu] == english
-        assert [c["description"] for c in menu] == [
-            c.description for c in texts_of(code).commands
-        ]
+        assert [c["description"] for c in menu] == [c.description for c in texts_of(code).commands]
 
 
 async def test_a_stranger_is_answered_in_their_telegram_language(harness: BotHarness) -> None:
@@ -228,3 +227,16 @@ async def test_a_stranger_is_answered_in_their_telegram_language(harness: BotHar
     unknown = harness.user(6000, "Kim", language_code="xx")
     replies = await unknown.send("/settings")
     assert replies.texts == [visible_text(TEXTS.errors.not_started, "HTML")]
+
+
+@pytest.mark.skipif(len(OTHER_LANGUAGES) < 2, reason="needs two locales besides English")
+async def test_words_of_danger_in_another_language_get_help_in_the_own(
+    harness: BotHarness,
+) -> None:
+    own, other = OTHER_LANGUAGES[0], OTHER_LANGUAGES[1]
+    texts = texts_of(own)
+    alex = await start_in(harness, 1001, "Alex", own)
+    raw = (CONTENT_DIR / "locales" / other / "crisis.toml").read_text(encoding="utf-8")
+    phrase = next(p for p in tomllib.loads(raw)["phrases"]["suicide_and_self_harm"] if "{" not in p)
+    replies = await alex.send(phrase)
+    assert replies.texts[0] == shown(texts.crisis.reply, urgent=Html(texts.support.urgent))
