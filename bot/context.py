@@ -136,6 +136,8 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], Bo
 
     @property
     def texts(self) -> Texts:
+        """English: only where no person is known. A person's texts come from their turn
+        (``turn.texts``) or ``services.texts_for(user.language)``."""
         return self.bot_data.services.texts
 
     def now(self) -> datetime:
