@@ -6,24 +6,27 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from telegram import BotCommand
+from telegram import BotCommand, BotCommandScopeDefault
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
-from bot.content import Framework, Texts, load_frameworks, load_texts
-from bot.content.crisis import load_crisis_phrases
-from bot.content.together import TogetherContent, load_together
+from bot.content import Framework, Texts
+from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent, load_languages
+from bot.content.texts import CONTENT_DIR
+from bot.content.together import TogetherContent
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
 from bot.handlers import (
     checkins,
     fallback,
     input,
     journal,
+    language,
     lessons,
     menu,
     notes,
@@ -45,7 +48,7 @@ from bot.jobs.together import together_job
 from bot.jobs.upkeep import upkeep_job
 from bot.metrics import MeasuredRequest, Metrics
 from bot.services.checkin_items import check_labels
-from bot.services.crisis import CrisisMatcher
+from bot.services.crisis import EveryLanguage
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
@@ -74,18 +77,38 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      must come after every specific handler.
 FEATURE_MODULES = (
     safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
-    thanks, talk, together,
+    thanks, talk, together, language,
 )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Content:
-    """Everything the bot says or recognises, loaded from ``bot/content/`` and validated."""
+    """Everything the bot says or recognises, in every language, loaded from
+    ``bot/content/`` and validated; English first."""
 
-    texts: Texts
-    frameworks: dict[str, Framework]
-    crisis: CrisisMatcher
-    together: TogetherContent
+    languages: dict[str, LanguageContent]
+
+    @property
+    def english(self) -> LanguageContent:
+        return self.languages[DEFAULT_LANGUAGE]
+
+    @property
+    def texts(self) -> Texts:
+        return self.english.texts
+
+    @property
+    def frameworks(self) -> dict[str, Framework]:
+        return self.english.frameworks
+
+    @property
+    def together(self) -> TogetherContent:
+        return self.english.together
+
+    @property
+    def crisis(self) -> EveryLanguage:
+        """Every language's phrases: a person may write in another language than their own
+        interface's."""
+        return EveryLanguage(tuple(language.crisis for language in self.languages.values()))
 
 
 def instance_id() -> str:
@@ -94,17 +117,27 @@ def instance_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def load_content() -> Content:
-    """Every text, course and crisis phrase, validated, including a label for each check-in
-    answer; any problem is a ``ContentError`` naming the file and field."""
-    texts = load_texts()
-    check_labels(texts)
-    return Content(
-        texts=texts,
-        frameworks=load_frameworks(),
-        crisis=load_crisis_phrases(),
-        together=load_together(),
-    )
+def load_content(directory: Path = CONTENT_DIR) -> Content:
+    """Every text, course and crisis phrase of every language, validated and checked against
+    English, including a label for each check-in answer; any problem is a ``ContentError``
+    naming the file, the field and the language."""
+    languages = load_languages(directory)
+    for each in languages.values():
+        check_labels(each.texts)
+    return Content(languages)
+
+
+async def set_command_menus(application: BotApplication, content: Content) -> None:
+    """The command menu in English for everyone, and in each other language for people whose
+    Telegram speaks it (a person who picks a language gets a menu of their own, see
+    ``bot.handlers.language``)."""
+    bot = application.bot
+    for code, each in content.languages.items():
+        commands = [BotCommand(item.command, item.description) for item in each.texts.commands]
+        if code == DEFAULT_LANGUAGE:
+            await bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+        else:
+            await bot.set_my_commands(commands, language_code=code)
 
 
 def build_application(
@@ -139,6 +172,7 @@ def build_application(
         application.bot_data.services = BotServices(
             settings=config,
             texts=texts,
+            languages=content.languages,
             frameworks=content.frameworks,
             crisis=content.crisis,
             engine=engine,
@@ -157,9 +191,7 @@ def build_application(
             await update_log.replay(application)
         elif config.updates == "webhook":
             await take_over_abandoned(application)
-        await application.bot.set_my_commands(
-            [BotCommand(item.command, item.description) for item in texts.commands]
-        )
+        await set_command_menus(application, content)
         if application.job_queue is not None:
             # Runs only once the application is started (polling); tests call
             # send_due_checkins() themselves.

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from babel.dates import format_date
+
 from bot.services.reciprocity import DayPoint, Landed, WeekSummary
 
 # The two people's colours, in a fixed order (the caller assigns them to people).
@@ -48,6 +50,8 @@ class ChartLabels:
     # Tick labels for support given: none, some, full.
     support_levels: tuple[str, ...]
     day_format: str
+    # The CLDR language code the day names are written in.
+    language: str
     you_color: str = PALETTE[0]
     partner_color: str = PALETTE[1]
 
@@ -171,7 +175,9 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
     support_axis.set_yticklabels(list(labels.support_levels), fontsize=8)
     support_axis.set_title(labels.support_title, fontsize=11)
     support_axis.set_xticks(range(days))
-    support_axis.set_xticklabels([day.strftime(labels.day_format) for day in summary.days])
+    support_axis.set_xticklabels(
+        [format_date(day, labels.day_format, locale=labels.language) for day in summary.days]
+    )
     neutral = "#555555"
     handles: list[Artist] = [
         Patch(facecolor=color, edgecolor=color, label=who) for _, _, color, who in series

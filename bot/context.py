@@ -18,11 +18,12 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent
 from bot.content.together import TogetherContent
 from bot.jobs.leadership import Leadership
 from bot.jobs.ledger import SendLedger
 from bot.metrics import Metrics
-from bot.services.crisis import CrisisMatcher
+from bot.services.crisis import EveryLanguage
 from bot.storage.health import DatabaseHealth
 
 Clock = Callable[[], datetime]
@@ -37,9 +38,12 @@ class BotServices:
     """Everything handlers need that outlives one update."""
 
     settings: Settings
+    # English: for what is said where no person is known (a stranger, an operator's log).
     texts: Texts
+    # Every language by code, English first; a person's is ``content_for(user.language)``.
+    languages: dict[str, LanguageContent]
     frameworks: dict[str, Framework]
-    crisis: CrisisMatcher
+    crisis: EveryLanguage
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     zone_finder: TimezoneFinder
@@ -54,6 +58,35 @@ class BotServices:
     # This application's /metrics (made with the application, see bot.app).
     metrics: Metrics = field(default_factory=Metrics)
 
+    def content_for(self, language: str | None) -> LanguageContent:
+        """Everything said in ``language``; English for a code the bot does not have."""
+        return self.languages.get(language or DEFAULT_LANGUAGE) or self.languages[DEFAULT_LANGUAGE]
+
+    def texts_for(self, language: str | None) -> Texts:
+        """The texts of a person's language (``user.language``): what the *recipient* reads."""
+        return self.content_for(language).texts
+
+    def frameworks_for(self, language: str | None) -> dict[str, Framework]:
+        return self.content_for(language).frameworks
+
+    def together_for(self, language: str | None) -> TogetherContent:
+        return self.content_for(language).together
+
+    def language_of(self, telegram_code: str | None) -> str:
+        """The language we have for Telegram's ``language_code`` ("de", "de-AT", "pt-br"):
+        the code itself, else its base language, else English."""
+        if telegram_code:
+            ours = {_tag(code): code for code in self.languages}
+            tag = _tag(telegram_code)
+            for candidate in (tag, tag.split("-")[0]):
+                if candidate in ours:
+                    return ours[candidate]
+        return DEFAULT_LANGUAGE
+
+    def language_names(self) -> dict[str, str]:
+        """Each language's name in itself, by code, English first: the buttons to choose."""
+        return {code: language.texts.languages.name for code, language in self.languages.items()}
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends normally, rolled back on an error.
@@ -63,6 +96,11 @@ class BotServices:
         """
         async with self.sessions() as session, session.begin():
             yield session
+
+
+def _tag(code: str) -> str:
+    """A language code as Telegram writes it (IETF: "pt-br"), whatever the folder says."""
+    return code.lower().replace("_", "-")
 
 
 class BotData:
@@ -98,6 +136,8 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], Bo
 
     @property
     def texts(self) -> Texts:
+        """English: only where no person is known. A person's texts come from their turn
+        (``turn.texts``) or ``services.texts_for(user.language)``."""
         return self.bot_data.services.texts
 
     def now(self) -> datetime:

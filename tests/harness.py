@@ -50,6 +50,12 @@ def shipped_content() -> Content:
     return load_content()
 
 
+@cache
+def content_from(directory: Path) -> Content:
+    """The content of a copied content folder (with a language added, say), loaded once."""
+    return load_content(directory)
+
+
 # The texts the bot sends (bot/content/texts.toml): tests expect what these say, not a copy.
 TEXTS = shipped_content().texts
 
@@ -146,8 +152,10 @@ class BotHarness:
         zone_finder: TimezoneFinder | None = None,
         frameworks: dict[str, Framework] | None = None,
         request: BaseRequest | None = None,
+        content: Content | None = None,
     ) -> None:
         self.settings = settings
+        self.content = content
         self.request = request
         self.frameworks = frameworks
         self.api = api or FakeBotApi()
@@ -157,9 +165,15 @@ class BotHarness:
         self._update_ids = itertools.count(1)
 
     async def start(self) -> None:
-        content = shipped_content()
+        content = self.content or shipped_content()
         if self.frameworks is not None:
-            content = replace(content, frameworks=self.frameworks)
+            frameworks = self.frameworks
+            content = Content(
+                {
+                    code: replace(language, frameworks=frameworks)
+                    for code, language in content.languages.items()
+                }
+            )
         app = build_application(
             self.settings,
             content=content,
@@ -214,8 +228,11 @@ class BotHarness:
             ordered = select(model).where(*where).order_by(*inspect(model).primary_key)
             return list(await session.scalars(ordered))
 
-    def user(self, user_id: int, first_name: str = "Alex") -> TelegramUser:
-        return TelegramUser(self, user_id, first_name)
+    def user(
+        self, user_id: int, first_name: str = "Alex", *, language_code: str | None = "en"
+    ) -> TelegramUser:
+        """A person whose Telegram app is in ``language_code``."""
+        return TelegramUser(self, user_id, first_name, language_code)
 
     def update(self, payload: dict[str, Any]) -> Update:
         assert self.app is not None, "start() the harness first"
@@ -271,10 +288,11 @@ class TelegramUser:
     harness: BotHarness
     user_id: int
     first_name: str
+    language_code: str | None = "en"
 
     @property
     def _from(self) -> dict[str, Any]:
-        return updates.user(self.user_id, self.first_name)
+        return updates.user(self.user_id, self.first_name, language_code=self.language_code)
 
     @property
     def _now(self) -> int:

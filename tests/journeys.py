@@ -91,7 +91,7 @@ def checkin_message(person: TelegramUser) -> BotMessage:
 
 def checkin_day(day: date) -> str:
     """A day as check-ins name it."""
-    return day.strftime(TEXTS.checkin.day_format)
+    return TEXTS.date(day, TEXTS.checkin.day_format)
 
 
 def checkin_header(day: date, *, weekly: bool = False) -> str:
@@ -168,4 +168,5 @@ def settings_summary(
         weekly_day=words.weekdays[weekly_day],
         pause_line=Html(pause_line),
         nudge=words.nudge_on if nudge else words.nudge_off,
+        language=TEXTS.languages.name,
     )

@@ -48,6 +48,12 @@ CANONICAL_METHODS = {
     )
 }  # fmt: skip
 
+# BotCommandScope types (https://core.telegram.org/bots/api#botcommandscope).
+COMMAND_SCOPES = frozenset(
+    {"default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
+     "chat_administrators", "chat_member"}
+)  # fmt: skip
+
 
 class BadRequestError(Exception):
     def __init__(self, description: str, status: int = 400) -> None:
@@ -164,7 +170,11 @@ class FakeBotApi:
     messages: dict[tuple[int, int], BotMessage] = field(default_factory=dict)
     blocked_chats: set[int] = field(default_factory=set)
     left_chats: set[int] = field(default_factory=set)
+    # The default command menu; every menu by (scope type, chat id or None, language code).
     commands: list[dict[str, str]] = field(default_factory=list)
+    command_menus: dict[tuple[str, int | None, str], list[dict[str, str]]] = field(
+        default_factory=dict
+    )
     # (method, http status, description, retry_after) answered once each, before anything else.
     failures: deque[tuple[str, int, str, int | None]] = field(default_factory=deque)
     updates: deque[dict[str, Any]] = field(default_factory=deque)
@@ -249,8 +259,30 @@ class FakeBotApi:
         return self.bot_user()
 
     def _api_setmycommands(self, params: dict[str, Any]) -> bool:
-        self.commands = list(params["commands"])
+        """Telegram's rules: 1-100 commands; a scope of its known types (a chat scope names
+        its chat); a language code of two letters or none."""
+        commands = list(params["commands"])
+        if not 0 < len(commands) <= 100:
+            raise BadRequestError("Bad Request: commands list is invalid")
+        scope = params.get("scope") or {"type": "default"}
+        if scope["type"] not in COMMAND_SCOPES or (scope["type"] == "chat") != ("chat_id" in scope):
+            raise BadRequestError("Bad Request: invalid scope")
+        language = params.get("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise BadRequestError("Bad Request: invalid language code")
+        chat = int(scope["chat_id"]) if "chat_id" in scope else None
+        self.command_menus[(scope["type"], chat, language)] = commands
+        if scope["type"] == "default" and not language:
+            self.commands = commands
         return True
+
+    def menu_of(self, chat_id: int, language_code: str | None) -> list[dict[str, str]]:
+        """The menu Telegram shows in ``chat_id`` to an app in ``language_code``: the chat's
+        own if set, else the one for the language, else the default."""
+        for key in (("chat", chat_id, ""), ("default", None, language_code or "")):
+            if key in self.command_menus:
+                return self.command_menus[key]
+        return self.commands
 
     def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
         return True

@@ -230,7 +230,7 @@ async def test_the_next_step_is_suggested_a_week_after_the_last_was_opened(
     await alex.press(step_title(1))
     opened = harness.clock.now
     await alex.press(TEXTS.lessons.overview_button)
-    suggested = (opened + timedelta(days=7)).strftime(TEXTS.checkin.day_format)
+    suggested = TEXTS.date(opened + timedelta(days=7), TEXTS.checkin.day_format)
     this_week = shown(
         TEXTS.lessons.pace_this_week, step=step_title(1), next=step_title(2), day=suggested
     )

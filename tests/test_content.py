@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from bot.app import load_content
 from bot.content import ContentError, load_texts, render
-from bot.content.texts import TEXTS_FILE, Plural
+from bot.content.locales import compare_with_english, locale_folders
+from bot.content.texts import CONTENT_DIR, TEXTS_FILE, Plural
 from tests.harness import TEXTS, content_variant, shown
 from tests.journeys import SUPPORT
 
@@ -180,3 +183,127 @@ def _strings(value: object, key: str = "") -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in _strings(item, key)]
     return []
+
+
+# --- languages ------------------------------------------------------------------------------
+
+
+def test_every_shipped_language_matches_english() -> None:
+    """The shipped locales pass every check against English (the bot would not start)."""
+    content = load_content()
+    folders = [path.name for path in locale_folders()]
+    assert list(content.languages) == ["en", *folders]
+    for folder in locale_folders():
+        assert compare_with_english(CONTENT_DIR, folder) == []
+        assert content.languages[folder.name].texts.language == folder.name
+
+
+def with_locale(tmp_path: Path, code: str = "nl") -> tuple[Path, Path]:
+    """A copy of the content folder with English copied in as locale ``code``: (content
+    folder, locale folder)."""
+    root = tmp_path / "content"
+    shutil.copytree(
+        CONTENT_DIR, root, ignore=shutil.ignore_patterns("locales", "*.py", "__pycache__")
+    )
+    locale = root / "locales" / code
+    shutil.copytree(root / "frameworks", locale / "frameworks")
+    for name in ("texts.toml", "together.toml", "crisis.toml"):
+        shutil.copy(root / name, locale / name)
+    texts = locale / "texts.toml"
+    texts.write_text(
+        texts.read_text(encoding="utf-8").replace('language = "en"', f'language = "{code}"', 1),
+        encoding="utf-8",
+    )
+    return root, locale
+
+
+def broken_locale(tmp_path: Path, file: str, edit: str, replacement: str, code: str = "nl") -> str:
+    """What the loader says about a locale with one edit, in ``file`` (relative)."""
+    root, locale = with_locale(tmp_path, code)
+    content_variant(locale / Path(file).parent, locale / file, edit, replacement)
+    with pytest.raises(ContentError) as error:
+        load_content(root)
+    return str(error.value)
+
+
+def test_an_english_copy_is_a_language(tmp_path: Path) -> None:
+    root, _ = with_locale(tmp_path)
+    assert list(load_content(root).languages) == ["en", "nl"]
+
+
+def test_a_missing_key_names_file_key_and_language(tmp_path: Path) -> None:
+    message = broken_locale(tmp_path, "texts.toml", 'zone_saved = "', 'zone_saved_typo = "')
+    assert re.search(r"locales/nl/texts\.toml: onboarding\.zone_saved \(nl\) is missing", message)
+    assert "onboarding.zone_saved_typo (nl) is not in English" in message
+
+
+def test_a_changed_placeholder(tmp_path: Path) -> None:
+    message = broken_locale(tmp_path, "texts.toml", "Hi {first_name}", "Hallo {name}")
+    assert "onboarding.welcome (nl) lacks {first_name} and has {name} not in English" in message
+
+
+def test_a_missing_button(tmp_path: Path) -> None:
+    message = broken_locale(tmp_path, "texts.toml", '"Saturday", "Sunday"]', '"Saturday"]')
+    assert "settings.weekdays (nl) has 6 items; English has 7" in message
+
+
+def test_a_changed_id(tmp_path: Path) -> None:
+    message = broken_locale(
+        tmp_path,
+        "frameworks/secure_base.toml",
+        'id = "',
+        'id = "x-',
+    )
+    assert re.search(r"frameworks/secure_base\.toml: id \(nl\) is 'x-.*'; ids stay", message)
+
+
+def test_broken_html(tmp_path: Path) -> None:
+    message = broken_locale(tmp_path, "texts.toml", "<b>Secure Base</b>", "<b>Secure Base")
+    assert "onboarding.welcome (nl) has broken HTML: it leaves <b> open" in message
+    tags = broken_locale(tmp_path / "2", "texts.toml", "<b>Secure Base</b>", "<h1>Secure Base</h1>")
+    assert "uses <h1>, which Telegram does not allow" in tags
+
+
+def test_a_card_grown_too_long(tmp_path: Path) -> None:
+    root, locale = with_locale(tmp_path)
+    course = locale / "frameworks" / "secure_base.toml"
+    text = course.read_text(encoding="utf-8")
+    start = text.index('text = """') + len('text = """')
+    course.write_text(text[:start] + "Lorem ipsum dolor sit amet. " * 20 + text[start:])
+    with pytest.raises(ContentError, match=r"cards\[0\]\.text \(nl\) is \d+ characters, more than"):
+        load_content(root)
+
+
+def test_a_missing_plural_category(tmp_path: Path) -> None:
+    """Polish needs one, few, many and other: English's two forms are not enough."""
+    root, _ = with_locale(tmp_path, "pl")
+    with pytest.raises(ContentError, match=r"\(pl\) has no form for few, many"):
+        load_content(root)
+
+
+def test_the_folder_and_the_language_agree(tmp_path: Path) -> None:
+    root, locale = with_locale(tmp_path)
+    texts = locale / "texts.toml"
+    texts.write_text(texts.read_text(encoding="utf-8").replace('"nl"', '"de"', 1))
+    with pytest.raises(ContentError, match="language is 'de' but the folder is 'nl'"):
+        load_content(root)
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    root, locale = with_locale(tmp_path)
+    (locale / "crisis.toml").unlink()
+    with pytest.raises(ContentError, match=r"locales/nl/crisis\.toml: is missing \(nl\)"):
+        load_content(root)
+
+
+def test_crisis_words_of_every_language_are_recognised() -> None:
+    """The phrases of every language are checked for every message."""
+    content = load_content()
+    for code in content.languages:
+        raw = tomllib.loads((locale_dir(code) / "crisis.toml").read_text(encoding="utf-8"))
+        phrase = next(p for p in raw["phrases"]["suicide_and_self_harm"] if "{" not in p)
+        assert content.crisis.family_of(phrase) == "suicide_and_self_harm", (code, phrase)
+
+
+def locale_dir(code: str) -> Path:
+    return CONTENT_DIR if code == "en" else CONTENT_DIR / "locales" / code

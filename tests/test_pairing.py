@@ -15,10 +15,10 @@ from tests.telegram_fake import BOT_USERNAME
 WORDS = TEXTS.pairing
 YES_PAIR = WORDS.confirm_button
 # The day everyone pairs (the harness clock's), as /partner shows it.
-PAIRED_SINCE = date(2026, 11, 27).strftime(WORDS.since_format)
+PAIRED_SINCE = TEXTS.date(date(2026, 11, 27), WORDS.since_format)
 # What comes next for someone onboarded by journeys.onboard (21:00 in Berlin, on the clock's day).
 FIRST_CHECKIN = shown(
-    WORDS.next_checkin, day=date(2026, 11, 27).strftime("%a %-d %b"), time="21:00"
+    WORDS.next_checkin, day=TEXTS.date(date(2026, 11, 27), TEXTS.checkin.day_format), time="21:00"
 )
 
 

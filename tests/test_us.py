@@ -31,12 +31,12 @@ async def evening(harness: BotHarness, when: datetime) -> None:
 
 def day(value: date) -> str:
     """A day as the week names it in its lines ("Tue")."""
-    return value.strftime(WORDS.short_day_format)
+    return TEXTS.date(value, WORDS.short_day_format)
 
 
 def week_title(last: date, *, together: bool = True) -> str:
     """The first line of the week that ends on ``last``: a couple's, or one person's."""
-    first, last_day = (d.strftime(WORDS.day_format) for d in (last - timedelta(days=6), last))
+    first, last_day = (TEXTS.date(d, WORDS.day_format) for d in (last - timedelta(days=6), last))
     return shown(WORDS.title if together else WORDS.solo_title, first=first, last=last_day)
 
 
@@ -221,7 +221,7 @@ async def test_chart_button_sends_the_picture_for_that_week(harness: BotHarness)
     photos = [c for c in replies.calls if c.method == "sendPhoto"]
     assert len(photos) == 1
     assert photos[0].status == 200
-    first, last = (d.strftime(WORDS.day_format) for d in (date(2026, 11, 21), FRIDAY))
+    first, last = (TEXTS.date(d, WORDS.day_format) for d in (date(2026, 11, 21), FRIDAY))
     assert replies.texts == [shown(WORDS.chart_caption, first=first, last=last)]
 
 

@@ -68,7 +68,7 @@ async def test_the_first_screen_of_a_full_week_reads_at_a_glance(harness: BotHar
     assert len(text) <= 600, f"{len(text)} characters:\n{text}"
     assert shown(WORDS.differences_title) in text
     # Named: the day, the thing and the direction.
-    sunday = date(2026, 11, 22).strftime(WORDS.short_day_format)
+    sunday = TEXTS.date(date(2026, 11, 22), WORDS.short_day_format)
     assert shown(WORDS.differences.bids_gave_partner, day=sunday, partner="Sam") in text
     assert shown(WORDS.showing_up, mine=7, partner="Sam", theirs=7) in text
     for gottman in ("86", "Gottman", "divorce"):

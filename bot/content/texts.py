@@ -10,11 +10,13 @@ from __future__ import annotations
 import html
 import string
 import tomllib
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, parse_pattern
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.timezones import InvalidClockTimeError, InvalidZoneError, parse_clock_time, parse_zone
@@ -61,7 +63,19 @@ def _check_clock(value: str) -> str:
     return value
 
 
+def _check_date_pattern(value: str) -> str:
+    if "%" in value:
+        raise ValueError(f"{value!r} is a strftime format; write a CLDR pattern (EEE d MMM)")
+    try:
+        parse_pattern(value)
+    except (ValueError, KeyError) as exc:
+        raise ValueError(f"{value!r} is not a CLDR date pattern ({exc})") from None
+    return value
+
+
 Template = Annotated[str, AfterValidator(_check_template)]
+# A CLDR date pattern ("EEE d MMM"); Babel fills in the language's own day and month names.
+DatePattern = Annotated[str, AfterValidator(_check_date_pattern)]
 ButtonLabel = Annotated[str, Field(min_length=1, max_length=MAX_BUTTON_LENGTH)]
 
 
@@ -157,7 +171,7 @@ class PairingTexts(_Section):
     declined_inviter: Template
     join_usage: Template
     partner_status: Template
-    since_format: str
+    since_format: DatePattern
     not_paired: Template
     pairing_ended: Template
     pairing_ended_unnamed: Template
@@ -233,7 +247,7 @@ class CheckinTexts(_Section):
     note_not_text: Template
     reminder: Template
     partner_nudge: Template
-    day_format: str
+    day_format: DatePattern
     items: dict[str, CheckinItemTexts]
 
 
@@ -343,8 +357,8 @@ class WeekTexts(_Section):
     chart_logged: str
     chart_support_title: str
     chart_support_levels: list[str] = Field(min_length=3, max_length=3)
-    day_format: str
-    short_day_format: str
+    day_format: DatePattern
+    short_day_format: DatePattern
     differences: DifferenceTexts
 
 
@@ -415,7 +429,7 @@ class JournalTexts(_Section):
     delete_confirm_button: ButtonLabel
     delete_cancel_button: ButtonLabel
     deleted: Template
-    day_format: str
+    day_format: DatePattern
 
 
 class QuestionTexts(_Section):
@@ -462,6 +476,14 @@ class SettingsTexts(_Section):
     weekly_day_changed_by_partner: Template
     question_day_aligned: Template
     together_button: ButtonLabel
+    language_button: ButtonLabel
+
+
+class LanguageTexts(_Section):
+    name: ButtonLabel
+    choose: Template
+    changed: Template
+    offer: Template
 
 
 class HelpTexts(_Section):
@@ -519,10 +541,15 @@ class Texts(_Section):
     questions: QuestionTexts
     menu: MenuTexts
     settings: SettingsTexts
+    languages: LanguageTexts
     help: HelpTexts
     commands: list[BotCommandText] = Field(min_length=1)
     admin: AdminTexts
     errors: ErrorTexts
+
+    def date(self, day: date, pattern: str) -> str:
+        """``day`` as this language writes it, by a CLDR pattern from these texts."""
+        return format_date(day, pattern, locale=_locale(self.language))
 
     @model_validator(mode="after")
     def _every_plural_complete(self) -> Texts:

@@ -79,7 +79,8 @@ async def checkin_button(turn: Turn) -> None:
         if outcome.first_answer:
             partner = await checkins.partner_to_nudge(session, user, now)
             if partner is not None:
-                turn.tell(partner, render(texts.partner_nudge, partner=user.first_name))
+                theirs = turn.texts_for(partner).checkin
+                turn.tell(partner, render(theirs.partner_nudge, partner=user.first_name))
 
 
 async def note_answer(turn: Turn, text: str) -> None:
@@ -94,7 +95,7 @@ async def note_answer(turn: Turn, text: str) -> None:
     )
     await accounts.open_question(turn.session, user, None, turn.now)
     if isinstance(note, checkins.Refused):
-        turn.reply(with_help(turn.context, text, turn.texts.checkin.closed))
+        turn.reply(with_help(turn, text, turn.texts.checkin.closed))
         return
     confirm_saved(turn, note, text)
 
@@ -177,7 +178,7 @@ async def moment_button(turn: Turn) -> None:
 
 def _day(turn: Turn, instant: datetime) -> str:
     zone = turn.user.time_zone or "UTC"
-    return local_now(zone, instant).strftime(turn.texts.checkin.day_format)
+    return turn.texts.date(local_now(zone, instant), turn.texts.checkin.day_format)
 
 
 async def _scheduled_sender(turn: Turn) -> User | None:

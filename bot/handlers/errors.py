@@ -9,6 +9,7 @@ from telegram.error import Forbidden
 
 from bot.context import BotContext
 from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
+from bot.handlers.turn import texts_of_update
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,7 @@ async def on_error(update: object, context: BotContext) -> None:
         try:
             if reads_like_crisis(context, written_words(update)):
                 await send_crisis_help(update, context)  # whatever broke, help comes first
-            await context.bot.send_message(
-                update.effective_chat.id, context.texts.errors.internal_error
-            )
+            texts = await texts_of_update(update, context)
+            await context.bot.send_message(update.effective_chat.id, texts.errors.internal_error)
         except Exception:  # the apology is best-effort; the error is logged above
             logger.warning("update %s: could not send the apology", update_id, exc_info=True)

@@ -28,6 +28,8 @@ from bot.handlers.turn import (
     ask_to_try_again,
     for_anyone,
     harmless_if_stale,
+    telegram_texts,
+    texts_of_update,
 )
 from bot.services import accounts
 
@@ -82,7 +84,7 @@ async def answer_stale_button(update: Update, context: BotContext) -> None:
     assert query is not None
     logger.debug("update %s: stale or unknown button %r", update.update_id, query.data)
     with harmless_if_stale(update.update_id):
-        await query.answer(context.texts.errors.stale_button)
+        await query.answer((await texts_of_update(update, context)).errors.stale_button)
 
 
 async def drop_foreign_button(update: Update, context: BotContext) -> None:
@@ -106,13 +108,14 @@ async def drop_foreign_button(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     assert update.message is not None
-    await update.message.reply_text(context.texts.errors.unknown_command)
+    texts = await texts_of_update(update, context)
+    await update.message.reply_text(texts.errors.unknown_command)
 
 
 async def group_chat(update: Update, context: BotContext) -> None:
     """The bot holds private reflections, so it never converses where others can read."""
     assert update.message is not None
-    await update.message.reply_text(context.texts.errors.group_chat)
+    await update.message.reply_text(telegram_texts(update, context).errors.group_chat)
 
 
 HANDLERS: Handlers = [

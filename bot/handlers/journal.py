@@ -26,7 +26,7 @@ def _zone(turn: Turn) -> str:
 
 async def _show_page(turn: Turn, page: int, *, edit: bool) -> None:
     view = await journal.journal_page(turn.session, turn.user, page)
-    text, markup = page_view(turn.texts, turn.services.frameworks, _zone(turn), view)
+    text, markup = page_view(turn.texts, turn.frameworks, _zone(turn), view)
     if edit:
         turn.edit(text, markup)
     else:
@@ -53,7 +53,7 @@ async def journal_button(turn: Turn) -> None:
     if note is None:  # someone else's (forged) or deleted since: nothing to show
         turn.stale()
         return
-    texts, frameworks = turn.texts, turn.services.frameworks
+    texts, frameworks = turn.texts, turn.frameworks
     turn.answer()
     if action == "n":
         turn.edit(*note_view(texts, frameworks, _zone(turn), note, page))
@@ -83,11 +83,11 @@ async def edit_answer(turn: Turn, text: str) -> None:
         else None
     )
     if note is None:
-        turn.reply(with_help(turn.context, text, words.note_gone))
+        turn.reply(with_help(turn, text, words.note_gone))
         return
-    view, markup = note_view(turn.texts, turn.services.frameworks, _zone(turn), note, 0)
+    view, markup = note_view(turn.texts, turn.frameworks, _zone(turn), note, 0)
     if crisis:
-        turn.reply(help_before(turn.context, words.edited_private))
+        turn.reply(help_before(turn, words.edited_private))
     else:
         turn.reply(words.edited)
     turn.send(turn.chat_id, view, markup)

@@ -164,14 +164,12 @@ def _pace(
         first = next(page for page in framework.pages() if page.section is following)
         button = _go(render(words.pace_next_button, step=following.title), framework, first.key)
         return render(words.pace_next_due, step=practice.step.title, next=following.title), [button]
-    day = local_now(user.time_zone or "UTC", practice.next_at).strftime(texts.checkin.day_format)
+    day = texts.date(local_now(user.time_zone or "UTC", practice.next_at), texts.checkin.day_format)
     return render(words.pace_this_week, step=practice.step.title, next=following.title, day=day), []
 
 
 async def _practice(turn: Turn) -> lessons.Practice | None:
-    return await lessons.current_practice(
-        turn.session, turn.user, turn.services.frameworks, turn.now
-    )
+    return await lessons.current_practice(turn.session, turn.user, turn.frameworks, turn.now)
 
 
 # --- /learn and moving ----------------------------------------------------------------------
@@ -180,7 +178,7 @@ async def _practice(turn: Turn) -> lessons.Practice | None:
 @for_known_sender
 async def learn(turn: Turn) -> None:
     """Open the course where they left off (or its overview the first time)."""
-    frameworks, texts = turn.services.frameworks, turn.texts
+    frameworks, texts = turn.frameworks, turn.texts
     position = await lessons.latest_position(turn.session, turn.user, frameworks)
     pace = _pace(texts, await _practice(turn), turn.user, turn.now)
     if position is not None:
@@ -203,7 +201,7 @@ async def learn(turn: Turn) -> None:
 
 @for_known_sender
 async def go_to(turn: Turn) -> None:
-    framework = turn.services.frameworks.get(turn.match["framework"])
+    framework = turn.frameworks.get(turn.match["framework"])
     key = turn.match["page"]
     page = framework.page(key) if framework is not None and key != OVERVIEW else None
     if framework is None or (page is None and key != OVERVIEW):
@@ -232,7 +230,7 @@ def _step_of(turn: Turn, argument: str | None) -> tuple[Framework, int] | None:
     if not argument or ":" not in argument:
         return None
     framework_id, _, step_text = argument.partition(":")
-    framework = turn.services.frameworks.get(framework_id)
+    framework = turn.frameworks.get(framework_id)
     if framework is None or not step_text.isdigit():
         return None
     step = int(step_text)
@@ -279,7 +277,7 @@ async def reflection_not_text(turn: Turn) -> None:
 @for_known_sender
 async def read_partner_shared(turn: Turn) -> None:
     """What the partner shared in this course, in full (the overview shows its start)."""
-    framework = turn.services.frameworks.get(turn.match["payload"])
+    framework = turn.frameworks.get(turn.match["payload"])
     partnership = await pairing.partnership_of(turn.session, turn.user)
     if framework is None or partnership is None:
         turn.stale()
@@ -326,7 +324,7 @@ def _checklist_view(
 
 
 async def _current_framework(turn: Turn) -> Framework:
-    frameworks = turn.services.frameworks
+    frameworks = turn.frameworks
     position = await lessons.latest_position(turn.session, turn.user, frameworks)
     return position.framework if position else next(iter(frameworks.values()))
 
@@ -341,7 +339,7 @@ async def show_checklist(turn: Turn) -> None:
 @for_known_sender
 async def tick(turn: Turn) -> None:
     """A checklist button; step 0 (from the closing card) just opens the checklist."""
-    framework = turn.services.frameworks.get(turn.match["framework"])
+    framework = turn.frameworks.get(turn.match["framework"])
     step = int(turn.match["step"])
     if framework is None or (step != 0 and framework.step_section(step) is None):
         turn.stale()

@@ -13,6 +13,7 @@ from bot.handlers.turn import (
     for_known_sender,
     harmless_if_stale,
     send_without_database,
+    texts_of_update,
 )
 from bot.handlers.us import show_week
 from bot.views import callbacks
@@ -21,7 +22,7 @@ from bot.views.settings import settings_view
 
 async def show_help(update: Update, context: BotContext) -> None:
     """Help works for everyone, started or not, and needs no database."""
-    await send_without_database(update, context, context.texts.help.text)
+    await send_without_database(update, context, (await texts_of_update(update, context)).help.text)
 
 
 @for_known_sender

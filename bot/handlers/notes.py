@@ -14,7 +14,7 @@ from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import Handlers, Turn, for_known_sender
 from bot.services import notes, pairing
 from bot.services.notes import MAX_NOTE_LENGTH
-from bot.storage.models import Note
+from bot.storage.models import Note, User
 from bot.views import callbacks, keyboards
 
 
@@ -38,7 +38,7 @@ def refuse_if_too_long(turn: Turn, text: str) -> bool:
     if len(text) <= MAX_NOTE_LENGTH:
         return False
     refusal = render(turn.texts.notes.too_long, limit=f"{MAX_NOTE_LENGTH:,}")
-    turn.reply(with_help(turn.context, text, refusal))
+    turn.reply(with_help(turn, text, refusal))
     return True
 
 
@@ -50,7 +50,7 @@ def confirm_saved(turn: Turn, note: Note, text: str) -> None:
     """
     saved = turn.texts.notes.saved
     if reads_like_crisis(turn.context, text):
-        turn.reply(help_before(turn.context, saved))
+        turn.reply(help_before(turn, saved))
     else:
         turn.reply(saved, share_keyboard(turn.texts, note, shared=False))
 
@@ -62,10 +62,10 @@ def step_title(frameworks: dict[str, Framework], note: Note) -> str | None:
     return section.title if section is not None else None
 
 
-def shared_with_you(turn: Turn, note: Note) -> str:
-    """What the partner receives: the note in full, and whose it is."""
-    words, author = turn.texts.notes, turn.user.first_name
-    title = step_title(turn.services.frameworks, note)
+def shared_with_you(turn: Turn, partner: User, note: Note) -> str:
+    """What the partner receives, in their language: the note in full, and whose it is."""
+    words, author = turn.texts_for(partner).notes, turn.user.first_name
+    title = step_title(turn.services.frameworks_for(partner.language), note)
     if title is not None:
         return render(words.reflection_shared_with_you, partner=author, step=title, text=note.body)
     return render(words.note_shared_with_you, partner=author, text=note.body)
@@ -88,7 +88,7 @@ async def share_note(turn: Turn) -> None:
     else:
         text = render(words.shared, partner=partnership.partner.first_name)
         if outcome.changed:  # a second tap tells them nothing new
-            turn.tell(partnership.partner, shared_with_you(turn, outcome.note))
+            turn.tell(partnership.partner, shared_with_you(turn, partnership.partner, outcome.note))
     turn.edit(text, share_keyboard(turn.texts, outcome.note, shared=shared))
 
 

@@ -79,6 +79,7 @@ async def register_presser(turn: Turn) -> User:
         telegram_id=person.id,
         first_name=person.first_name,
         language_code=person.language_code,
+        language=turn.services.language_of(person.language_code),
         now=turn.now,
     )
 

@@ -77,7 +77,7 @@ def _what_next(texts: Texts, user: User) -> str:
     local = local_now(user.time_zone, user.next_checkin_at)
     return render(
         words.next_checkin,
-        day=local.strftime(texts.checkin.day_format),
+        day=texts.date(local, texts.checkin.day_format),
         time=clock(local.time()),
     )
 
@@ -190,7 +190,8 @@ async def answer_invite(turn: Turn) -> None:
             return
         turn.answer()
         turn.edit(texts.declined_you)
-        turn.tell(inviter, render(texts.declined_inviter, partner=user.first_name))
+        theirs = turn.texts_for(inviter)
+        turn.tell(inviter, render(theirs.pairing.declined_inviter, partner=user.first_name))
         _continue_onboarding(turn, user)
         return
     outcome = await pairing.redeem_invite(turn.session, code, user, turn.now)
@@ -203,8 +204,9 @@ async def answer_invite(turn: Turn) -> None:
     else:
         paired = render(texts.paired_you, partner=outcome.inviter.first_name)
         turn.edit(f"{paired}\n\n{_what_next(turn.texts, user)}")
-        told = render(texts.paired_inviter, partner=user.first_name)
-        turn.tell(outcome.inviter, f"{told}\n\n{_what_next(turn.texts, outcome.inviter)}")
+        theirs = turn.texts_for(outcome.inviter)
+        told = render(theirs.pairing.paired_inviter, partner=user.first_name)
+        turn.tell(outcome.inviter, f"{told}\n\n{_what_next(theirs, outcome.inviter)}")
     _continue_onboarding(turn, user)
 
 
@@ -222,7 +224,9 @@ async def _partnership(turn: Turn) -> pairing.Partnership | None:
     if ended is None:
         turn.reply(texts.not_paired)
         return None
-    day = local_now(turn.user.time_zone or "UTC", ended.ended_at).strftime(texts.since_format)
+    day = turn.texts.date(
+        local_now(turn.user.time_zone or "UTC", ended.ended_at), texts.since_format
+    )
     if ended.partner is None:  # they have since erased their data
         turn.reply(render(texts.pairing_ended_unnamed, day=day))
     else:
@@ -236,7 +240,9 @@ async def show_partner(turn: Turn) -> None:
     current = await _partnership(turn)
     if current is None:
         return
-    since = local_now(turn.user.time_zone or "UTC", current.since).strftime(texts.since_format)
+    since = turn.texts.date(
+        local_now(turn.user.time_zone or "UTC", current.since), texts.since_format
+    )
     turn.reply(render(texts.partner_status, partner=current.partner.first_name, since=since))
 
 
@@ -272,7 +278,8 @@ async def answer_unpair(turn: Turn) -> None:
         return
     turn.answer()
     turn.edit(render(texts.unpaired_you, partner=partner.first_name))
-    turn.tell(partner, render(texts.unpaired_partner, partner=user.first_name))
+    theirs = turn.texts_for(partner).pairing
+    turn.tell(partner, render(theirs.unpaired_partner, partner=user.first_name))
 
 
 HANDLERS: Handlers = [

@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.content import Html, render
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender, telegram_texts
 from bot.services import privacy
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
@@ -61,7 +61,10 @@ async def answer_delete(turn: Turn) -> None:
     turn.edit(texts.deleted)
     if partner is not None:
         # The partner hears that the couple ended, nothing about the deletion.
-        turn.tell(partner, render(turn.texts.pairing.unpaired_partner, partner=user.first_name))
+        turn.tell(
+            partner,
+            render(turn.texts_for(partner).pairing.unpaired_partner, partner=user.first_name),
+        )
 
 
 async def added_to_group(update: Update, context: BotContext) -> None:
@@ -75,7 +78,7 @@ async def added_to_group(update: Update, context: BotContext) -> None:
     ):
         return
     if change.chat.type != "channel":
-        await context.bot.send_message(change.chat.id, context.texts.group.joined)
+        await context.bot.send_message(change.chat.id, telegram_texts(update, context).group.joined)
     await context.bot.leave_chat(change.chat.id)
 
 

@@ -12,9 +12,15 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.content import Html, render
+from bot.content import Html, Texts, render
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, send_without_database
+from bot.handlers.turn import (
+    PRIVATE_MESSAGES,
+    Handlers,
+    Turn,
+    send_without_database,
+    texts_of_update,
+)
 from bot.views import callbacks
 
 logger = logging.getLogger(__name__)
@@ -32,31 +38,34 @@ def reads_like_crisis(context: BotContext, written: str | None) -> bool:
     return context.services.crisis.matches(written)
 
 
-def crisis_reply(context: BotContext) -> str:
-    return render(context.texts.crisis.reply, urgent=Html(context.texts.support.urgent))
+def crisis_reply(texts: Texts) -> str:
+    """The help, in the language of the person it is for (``texts``); the words that called
+    for it may be in any language the bot has."""
+    return render(texts.crisis.reply, urgent=Html(texts.support.urgent))
 
 
-def with_help(context: BotContext, written: str, answer: str) -> str:
+def with_help(turn: Turn, written: str, answer: str) -> str:
     """``answer`` to what someone wrote, with the crisis help in front when their words read
     like a crisis: the help is the first thing they read, in the same message."""
-    return help_before(context, answer) if reads_like_crisis(context, written) else answer
+    return help_before(turn, answer) if reads_like_crisis(turn.context, written) else answer
 
 
-def help_before(context: BotContext, answer: str) -> str:
+def help_before(turn: Turn, answer: str) -> str:
     """``answer`` with the crisis help in front (the caller has seen the words of danger)."""
     logger.info("crisis help given with a reply")
-    return f"{crisis_reply(context)}\n\n{answer}"
+    return f"{crisis_reply(turn.texts)}\n\n{answer}"
 
 
 async def send_crisis_help(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, crisis_reply(context))
+    texts = await texts_of_update(update, context)
+    await context.bot.send_message(update.effective_chat.id, crisis_reply(texts))
     logger.info("crisis help given")
 
 
 async def support(update: Update, context: BotContext) -> None:
     """Works for everyone, set up or not: help should never be behind a form."""
-    texts = context.texts.support
+    texts = (await texts_of_update(update, context)).support
     await send_without_database(update, context, render(texts.text, urgent=Html(texts.urgent)))
 
 

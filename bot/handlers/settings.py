@@ -46,8 +46,11 @@ async def settings_button(turn: Turn) -> None:
         partner = await accounts.set_weekly_day(session, user, int(action[3:]), now)
         if partner is not None:
             day = texts.settings.weekdays[user.weekly_day]
+            theirs = turn.texts_for(partner).settings
             told = render(
-                texts.settings.weekly_day_changed_by_partner, partner=user.first_name, day=day
+                theirs.weekly_day_changed_by_partner,
+                partner=user.first_name,
+                day=theirs.weekdays[user.weekly_day],
             )
             turn.tell(partner, told)
             lead = render(

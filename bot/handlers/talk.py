@@ -23,7 +23,7 @@ from bot.views.together import question_message
 
 
 def _words(turn: Turn) -> TalkTexts:
-    return turn.services.together.talk
+    return turn.together.talk
 
 
 def _ask(turn: Turn, asked: Asked) -> None:
@@ -39,8 +39,12 @@ def _ask(turn: Turn, asked: Asked) -> None:
         markup = InlineKeyboardMarkup(rows)
     turn.reply(text, markup)
     if asked.new:
+        theirs = turn.together_for(asked.partner)
         partner_text, partner_markup = question_message(
-            words, question.id, asked.text, question.trigger
+            theirs.talk,
+            question.id,
+            talk.question_text(theirs, question.question_key),
+            question.trigger,
         )
         turn.tell(asked.partner, partner_text, partner_markup, silent=asked.partner_silent)
 
@@ -54,7 +58,7 @@ async def talk_command(turn: Turn) -> None:
 
 
 async def _show(turn: Turn) -> None:
-    asked = await talk.ask(turn.session, turn.services.together, turn.user, turn.now)
+    asked = await talk.ask(turn.session, turn.together, turn.user, turn.now)
     if isinstance(asked, Refusal):
         turn.reply(_words(turn).not_paired)
         return
@@ -72,13 +76,13 @@ async def talk_button(turn: Turn) -> None:
     words, user, session, now = _words(turn), turn.user, turn.session, turn.now
     if turn.match["payload"] == "guided":
         turn.answer()
-        asked = await talk.start_guided(session, turn.services.together, user, now)
+        asked = await talk.start_guided(session, turn.together, user, now)
         if isinstance(asked, Refusal):
             turn.reply(words.not_paired)
         else:
             _ask(turn, asked)
         return
-    found = await talk.may_answer(session, turn.services.together, user, int(turn.match["id"]))
+    found = await talk.may_answer(session, turn.together, user, int(turn.match["id"]))
     if found is None:
         turn.stale()  # another couple's question, or an ended couple's: nothing is shown
         return
@@ -100,14 +104,14 @@ async def answer_text(turn: Turn, text: str) -> None:
         await accounts.open_question(session, user, None, now)
         partnership = await partnership_of(session, user)
         partner = partnership.partner.first_name if partnership else ""
-        turn.reply(help_before(turn.context, render(words.not_shared_crisis, partner=partner)))
+        turn.reply(help_before(turn, render(words.not_shared_crisis, partner=partner)))
         return
     if len(text) > MAX_ANSWER_LENGTH:
         turn.reply(render(words.too_long, limit=f"{MAX_ANSWER_LENGTH:,}"))
         return
     await accounts.open_question(session, user, None, now)
     outcome = (
-        await talk.answer(session, turn.services.together, user, int(argument), text, now)
+        await talk.answer(session, turn.together, user, int(argument), text, now)
         if argument.isdigit()
         else None
     )
@@ -127,7 +131,7 @@ def _answered(turn: Turn, outcome: Answered) -> None:
         turn.reply(render(words.saved_waiting, partner=partner.first_name))
         turn.tell(
             partner,
-            render(words.partner_answered, partner=user.first_name),
+            render(turn.together_for(partner).talk.partner_answered, partner=user.first_name),
             silent=outcome.partner_silent,
         )
         return
@@ -140,11 +144,12 @@ def _answered(turn: Turn, outcome: Answered) -> None:
             theirs=outcome.theirs,
         )
     )
+    theirs = turn.together_for(partner)
     turn.tell(
         partner,
         render(
-            words.revealed,
-            question=found.text,
+            theirs.talk.revealed,
+            question=talk.question_text(theirs, found.question.question_key),
             mine=outcome.theirs,
             partner=user.first_name,
             theirs=outcome.mine,

@@ -25,7 +25,7 @@ from bot.views.together import answer_keyboard, as_received
 
 
 def _words(turn: Turn) -> ThanksTexts:
-    return turn.services.together.thanks
+    return turn.together.thanks
 
 
 def refusal_text(words: ThanksTexts, refusal: Refusal, partner: str) -> str:
@@ -45,8 +45,9 @@ def _relay(turn: Turn, relay: Relay, *, confirmation: str) -> None:
     """Deliver after the commit; then tell the sender whether it arrived."""
     words, user, services = _words(turn), turn.user, turn.services
     appreciation, receiver = relay.appreciation, relay.receiver
-    text = as_received(words, appreciation, user.first_name)
-    markup = answer_keyboard(words, appreciation, thanked=False, replied=False)
+    theirs = turn.together_for(receiver).thanks
+    text = as_received(theirs, appreciation, user.first_name)
+    markup = answer_keyboard(theirs, appreciation, thanked=False, replied=False)
     sent = render(
         words.sent_silently if relay.silent else confirmation, partner=receiver.first_name
     )
@@ -68,7 +69,7 @@ def _refuse_words(turn: Turn, text: str, partner: str) -> bool:
     """Words that read like a crisis are not passed on: the help, and "nothing was sent"."""
     if not reads_like_crisis(turn.context, text):
         return False
-    turn.reply(help_before(turn.context, render(_words(turn).not_sent_crisis, partner=partner)))
+    turn.reply(help_before(turn, render(_words(turn).not_sent_crisis, partner=partner)))
     return True
 
 
@@ -200,7 +201,11 @@ def _thanked(turn: Turn, found: Received) -> None:
     if appreciations.tell_sender(found):
         turn.tell(
             sender,
-            render(words.thanked_you, partner=turn.user.first_name, text=appreciation.body),
+            render(
+                turn.together_for(sender).thanks.thanked_you,
+                partner=turn.user.first_name,
+                text=appreciation.body,
+            ),
             silent=in_quiet_hours(sender.time_zone, turn.now),
         )
 

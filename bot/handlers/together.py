@@ -17,7 +17,7 @@ from bot.views.together import together_view
 async def _view(turn: Turn) -> tuple[str, InlineKeyboardMarkup]:
     partnership = await partnership_of(turn.session, turn.user)
     partner_tips = partnership is not None and partnership.partner.safe_haven_tips
-    return together_view(turn.services.together, turn.user, partner_tips=partner_tips)
+    return together_view(turn.together, turn.user, partner_tips=partner_tips)
 
 
 @for_known_sender
@@ -32,7 +32,7 @@ async def show_together(turn: Turn) -> None:
 
 @for_known_sender
 async def together_button(turn: Turn) -> None:
-    content, user, session, now = turn.services.together, turn.user, turn.session, turn.now
+    content, user, session, now = turn.together, turn.user, turn.session, turn.now
     action = turn.match["payload"]
     if user.onboarded_at is None:
         turn.stale()

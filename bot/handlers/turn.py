@@ -30,13 +30,14 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, filters
 
-from bot.content import Texts
+from bot.content import Framework, Texts
+from bot.content.together import TogetherContent
 from bot.context import BotContext, BotServices
 from bot.services import accounts
 from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.models import User
-from bot.views.keyboards import ReplyMarkup
+from bot.views.keyboards import ReplyMarkup, languages
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,32 @@ class Turn:
         return self.context.services
 
     @property
+    def language(self) -> str:
+        """The sender's language: stored once they are known, else their Telegram's."""
+        if self.sender is not None:
+            return self.sender.language
+        return language_of_update(self.update, self.context)
+
+    @property
     def texts(self) -> Texts:
-        return self.context.services.texts
+        """The sender's texts. What goes to someone else uses :meth:`texts_for`."""
+        return self.context.services.texts_for(self.language)
+
+    def texts_for(self, recipient: User) -> Texts:
+        """The texts of ``recipient`` (a partner): each person reads their own language."""
+        return self.context.services.texts_for(recipient.language)
+
+    @property
+    def frameworks(self) -> dict[str, Framework]:
+        return self.context.services.frameworks_for(self.language)
+
+    @property
+    def together(self) -> TogetherContent:
+        return self.context.services.together_for(self.language)
+
+    def together_for(self, recipient: User) -> TogetherContent:
+        """The shared-moment texts and questions in ``recipient``'s language."""
+        return self.context.services.together_for(recipient.language)
 
     @property
     def user(self) -> User:
@@ -247,6 +272,48 @@ class Turn:
                 logger.warning("update %s: a reply was not sent: %s", self.update.update_id, error)
 
 
+async def offer_language(turn: Turn) -> None:
+    """Once, after whatever they asked for, to someone who started before there were
+    languages and whose Telegram speaks one the bot has now: the choice, in that language."""
+    user, person = turn.sender, turn.update.effective_user
+    if user is None or person is None or turn.update.effective_chat is None:
+        return
+    offered = turn.services.language_of(person.language_code)
+    if not accounts.language_to_offer(user, offered):
+        return
+    await accounts.mark_language_offered(turn.session, user, turn.now)
+    markup = languages(turn.services.language_names(), user.language)
+    turn.send(turn.chat_id, turn.services.texts_for(offered).languages.offer, markup)
+
+
+def language_of_update(update: Update, context: BotContext) -> str:
+    """The language for someone not (yet) looked up: the one we have for their Telegram's."""
+    user = update.effective_user
+    return context.services.language_of(user.language_code if user is not None else None)
+
+
+def telegram_texts(update: Update, context: BotContext) -> Texts:
+    """The texts of the sender's Telegram language (in a group, where nobody is looked up)."""
+    return context.services.texts_for(language_of_update(update, context))
+
+
+async def texts_of_update(update: Update, context: BotContext) -> Texts:
+    """The texts for whoever sent ``update``, outside a turn (help that must work without
+    the database): their stored language if it can be read, else their Telegram's."""
+    services, user = context.services, update.effective_user
+    if user is not None:
+        try:
+            async with services.transaction() as session:
+                known = await accounts.find_user(session, user.id)
+                language = known.language if known is not None else None
+            if language is not None:
+                return services.texts_for(language)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+    return services.texts_for(language_of_update(update, context))
+
+
 async def send_without_database(update: Update, context: BotContext, text: str) -> None:
     """Stop the spinner of a press (if it was one) and send ``text`` to the chat: for what
     must work for anyone, started or not, even while the database is away (/help, /support)."""
@@ -259,7 +326,7 @@ async def send_without_database(update: Update, context: BotContext, text: str) 
 
 async def ask_to_try_again(update: Update, context: BotContext) -> None:
     """The database is away and nothing was saved: stop the spinner, say so, kindly."""
-    text = context.texts.errors.database_unavailable
+    text = telegram_texts(update, context).errors.database_unavailable
     if update.callback_query is not None:
         with harmless_if_stale(update.update_id):
             await update.callback_query.answer(text)
@@ -281,6 +348,8 @@ def _turn_handler(
                     turn.not_started()
                 else:
                     await handler(turn)
+                    if finishes:
+                        await offer_language(turn)
                 if finishes:
                     await received.mark_handled(session, update.update_id, turn.now)
         except Exception as error:

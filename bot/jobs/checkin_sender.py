@@ -143,8 +143,9 @@ async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKey
     began = local_now(zone, user.created_at).date()
     if (row.local_date - began).days < DIGEST_AFTER_DAYS or not has_something_to_show(view):
         return None
-    text = f"{services.texts.us.digest_intro}\n\n{render_week(services.texts, view)}"
-    return text, week_keyboard(services.texts, view)
+    texts = services.texts_for(user.language)
+    text = f"{texts.us.digest_intro}\n\n{render_week(texts, view)}"
+    return text, week_keyboard(texts, view)
 
 
 class _Run:
@@ -157,7 +158,7 @@ class _Run:
     async def message_for(
         self, row: OutboxRow, *, reminder: bool
     ) -> tuple[str, InlineKeyboardMarkup | None] | None:
-        texts = self.services.texts
+        texts = self.services.texts_for(row.language)
         if reminder:
             return texts.checkin.reminder, None
         if row.kind == DIGEST:

@@ -35,7 +35,7 @@ async def send_notices(bot: Bot, services: BotServices) -> int:
         due = await notices.take_due(session, services.clock())
     sent = 0
     for item in due:
-        text = notice_text(services.texts, item)
+        text = notice_text(services.texts_for(item.user.language), item)
         if text is None:
             continue
         try:

@@ -65,9 +65,9 @@ async def _offers(bot: Bot, services: BotServices, report: TogetherReport) -> No
     now = services.clock()
     async with services.transaction() as session:
         users = await safe_haven.claim_offers(session, now)
-        due = [(u.telegram_id, u.time_zone) for u in users]
-    text, markup = tips_offer(services.together.tips)
-    for telegram_id, _ in due:
+        due = [(u.telegram_id, u.language) for u in users]
+    for telegram_id, language in due:
+        text, markup = tips_offer(services.together_for(language).tips)
         if await _send(bot, services, report, telegram_id, text, markup):
             report.offers += 1
 
@@ -82,7 +82,6 @@ async def _weekly_questions(services: BotServices, report: TogetherReport) -> No
 
 async def _question_copies(bot: Bot, services: BotServices, report: TogetherReport) -> None:
     lease = timedelta(seconds=services.settings.claim_lease_seconds)
-    words = services.together.talk
     while services.leadership.leading:
         now = services.clock()
         async with services.transaction() as session:
@@ -96,10 +95,11 @@ async def _question_copies(bot: Bot, services: BotServices, report: TogetherRepo
             due = [row for row, zone in rows if not in_quiet_hours(zone, now)]
             await together.claim_questions(session, due, services.instance_id, now)
         for row in due:
+            theirs = services.together_for(row.language)
             text, markup = question_message(
-                words,
+                theirs.talk,
                 row.question_id,
-                talk.question_text(services.together, row.question_key),
+                talk.question_text(theirs, row.question_key),
                 row.trigger,
             )
             if await _send(bot, services, report, row.telegram_id, text, markup):
@@ -117,7 +117,7 @@ async def _tips(bot: Bot, services: BotServices, report: TogetherReport) -> None
     lease = timedelta(seconds=services.settings.claim_lease_seconds)
     async with services.transaction() as session:
         tips = await safe_haven.claim_tips(
-            session, services.together.tips, now, owner=services.instance_id, lease=lease
+            session, services.together_for, now, owner=services.instance_id, lease=lease
         )
     for tip in tips:
         sent = await _send(bot, services, report, tip.telegram_id, tip.body)

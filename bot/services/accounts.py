@@ -87,14 +87,17 @@ async def register_consenting_user(
     telegram_id: int,
     first_name: str,
     language_code: str | None,
+    language: str,
     now: datetime,
 ) -> User:
-    """Create the user who just agreed to the terms; onboarding goes on with the time zone."""
+    """Create the user who just agreed to the terms; onboarding goes on with the time zone.
+    ``language`` is the one we have for their Telegram's (settled now: no offer later)."""
     return await users.create_user_once(
         session,
         telegram_id=telegram_id,
         first_name=first_name[:128],
         language_code=(language_code or None) and language_code[:16],
+        language=language,
         pending_input=PendingInput.ONBOARDING_ZONE,
         now=now,
     )
@@ -167,6 +170,26 @@ async def close_for_command(
     if pending is None or pending in ONBOARDING_QUESTIONS or user.onboarded_at is None:
         return None
     return await open_question(session, user, None, now)
+
+
+async def set_language(session: AsyncSession, user: User, language: str, now: datetime) -> None:
+    """The language the bot writes to ``user`` in, chosen (or kept when offered)."""
+    user.language = language
+    user.language_settled_at = now
+    user.updated_at = now
+    await session.flush()
+
+
+def language_to_offer(user: User, offered: str) -> bool:
+    """Whether to offer ``offered`` (their Telegram's, as we have it) to ``user``: only to
+    someone who started before there were languages and was never asked."""
+    return user.language_settled_at is None and offered != user.language
+
+
+async def mark_language_offered(session: AsyncSession, user: User, now: datetime) -> None:
+    """The offer is made once: whatever they tap (or not), it does not come again."""
+    user.language_settled_at = now
+    await session.flush()
 
 
 async def reactivate(session: AsyncSession, user: User, now: datetime) -> None:

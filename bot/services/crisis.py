@@ -89,3 +89,20 @@ class CrisisMatcher:
 
     def matches(self, text: str | None) -> bool:
         return text is not None and self.family_of(text) is not None
+
+
+@dataclass(frozen=True)
+class EveryLanguage:
+    """The crisis phrases of every language, each with its own exceptions: someone may write
+    in another language than the one the bot speaks to them, and help must still come."""
+
+    matchers: tuple[CrisisMatcher, ...]
+
+    def family_of(self, text: str) -> str | None:
+        for matcher in self.matchers:
+            if (family := matcher.family_of(text)) is not None:
+                return family
+        return None
+
+    def matches(self, text: str | None) -> bool:
+        return text is not None and self.family_of(text) is not None

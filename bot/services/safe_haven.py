@@ -8,13 +8,14 @@ and the stressed partner is never told: only the receiver is stored with a tip.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import render
-from bot.content.together import TipTexts
+from bot.content.together import TogetherContent
 from bot.services.quiet_hours import in_quiet_hours, local_day
 from bot.storage import pairing, together
 from bot.storage.models import User
@@ -33,9 +34,15 @@ def tip_index(tips_so_far: int, tip_count: int) -> int:
 
 
 async def claim_tips(
-    session: AsyncSession, texts: TipTexts, now: datetime, *, owner: str, lease: timedelta
+    session: AsyncSession,
+    content_for: Callable[[str], TogetherContent],
+    now: datetime,
+    *,
+    owner: str,
+    lease: timedelta,
 ) -> list[TipToSend]:
-    """Tips to send now, claimed for ``owner`` (each once: unique per receiver and day)."""
+    """Tips to send now, claimed for ``owner`` (each once: unique per receiver and day), each
+    in its receiver's language (``content_for(user.language)``)."""
     claimed = await together.lapsed_tips(
         session, lapsed_before=now - lease, since=now - RESEND_WITHIN, owner=owner, now=now
     )
@@ -53,6 +60,7 @@ async def claim_tips(
         last = past.last_claimed_at if past is not None else None
         if last is not None and stressed[stressed_id] <= last:
             continue  # this stressful moment has had its tip
+        texts = content_for(receiver.language).tips
         index = tip_index(past.count if past else 0, len(texts.items))
         body = render(texts.message, partner=stressed_user.first_name, tip=texts.items[index])
         tip_id = await together.claim_tip(

@@ -45,6 +45,8 @@ class OutboxRow:
     send_attempts: int
     due_at: datetime | None
     kind: str = EVENING
+    # The recipient's language: the prompt is drawn in it.
+    language: str = "en"
     # Answers given before a snooze: the re-sent prompt goes on from there.
     answers: Mapping[str, str] = field(default_factory=dict)
 
@@ -115,6 +117,7 @@ def _outbox_select() -> Select:
         Checkin.send_attempts,
         Checkin.due_at,
         Checkin.kind,
+        User.language,
     ).join(User, User.id == Checkin.user_id)
 
 

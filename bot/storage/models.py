@@ -72,6 +72,11 @@ class User(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     first_name: Mapped[str] = mapped_column(String(128))
     language_code: Mapped[str | None] = mapped_column(String(16))
+    # The language the bot writes to them in: "en" or a folder of bot/content/locales.
+    language: Mapped[str] = mapped_column(String(16), server_default=text("'en'"))
+    # When it was settled: from Telegram's language at first contact, by /language, or by the
+    # one offer made to people who started before there were languages (NULL until then).
+    language_settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     time_zone: Mapped[str | None] = mapped_column(String(64))
     checkin_time: Mapped[time | None] = mapped_column(Time)
     # Which free-text question is open ("timezone", "checkin_time", ...); NULL when none is.

@@ -64,6 +64,7 @@ async def export_rows(session: AsyncSession, user: User) -> dict[str, Any]:
         "profile": {
             "first_name": user.first_name,
             "language_code": user.language_code,
+            "language": user.language,
             "time_zone": user.time_zone,
             "checkin_time": _iso(user.checkin_time),
             "weekly_day": user.weekly_day,

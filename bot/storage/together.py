@@ -234,6 +234,8 @@ class QuestionToSend:
     question_key: str
     trigger: str
     partner_name: str
+    # The receiver's language: the question is sent in it.
+    language: str = "en"
 
 
 async def claim_unsent_questions(
@@ -252,6 +254,7 @@ async def claim_unsent_questions(
             TalkQuestion.trigger,
             partner.first_name,
             User.time_zone,
+            User.language,
         )
         .join(TalkQuestion, TalkQuestion.id == TalkAnswer.question_id)
         .join(User, User.id == TalkAnswer.user_id)
@@ -273,7 +276,7 @@ async def claim_unsent_questions(
     if on_postgresql(session):
         statement = statement.with_for_update(skip_locked=True, of=TalkAnswer)
     rows = await session.execute(statement)
-    return [(QuestionToSend(*row[:6]), row[6] or "UTC") for row in rows]
+    return [(QuestionToSend(*row[:6], language=row[7]), row[6] or "UTC") for row in rows]
 
 
 async def claim_questions(

@@ -29,6 +29,7 @@ async def create_user_once(
     telegram_id: int,
     first_name: str,
     language_code: str | None,
+    language: str,
     pending_input: str | None,
     now: datetime,
 ) -> User:
@@ -37,6 +38,8 @@ async def create_user_once(
         "telegram_id": telegram_id,
         "first_name": first_name,
         "language_code": language_code,
+        "language": language,
+        "language_settled_at": now,
         "pending_input": pending_input,
         "consented_at": now,
         "created_at": now,

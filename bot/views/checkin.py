@@ -58,7 +58,7 @@ def prompt_view(
     fresh prompt from its outbox row alone.
     """
     words = texts.checkin
-    day = local_date.strftime(words.day_format)
+    day = texts.date(local_date, words.day_format)
     header = render(words.weekly_header if weekly else words.header, day=day)
     lines = [header]
     done = [item for item in items_for(weekly=weekly) if item.key in answers]

@@ -18,7 +18,7 @@ PREVIEW = 300
 
 
 def _day(texts: Texts, zone: str, at: datetime) -> str:
-    return local_now(zone, at).strftime(texts.journal.day_format)
+    return texts.date(local_now(zone, at), texts.journal.day_format)
 
 
 def _what(texts: Texts, frameworks: dict[str, Framework], note: Note) -> str:
@@ -84,7 +84,7 @@ def page_view(
                 render(
                     words.checkin_line,
                     number=number,
-                    day=entry.day.strftime(words.day_format),
+                    day=texts.date(entry.day, words.day_format),
                     answers=Html(_answers(texts, entry)),
                 )
             )

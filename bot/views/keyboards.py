@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time
 
 from telegram import (
@@ -150,6 +151,7 @@ def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup
                 )
             ],
             [button(texts.settings.together_button, callbacks.SETTINGS, "together")],
+            [button(texts.settings.language_button, callbacks.LANGUAGE, "menu")],
             [
                 InlineKeyboardButton(
                     texts.settings.close_button,
@@ -158,6 +160,20 @@ def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup
             ],
         ]
     )
+
+
+# What marks the language a person has now, in the list of languages.
+CURRENT_MARK = "✓ "
+
+
+def languages(names: Mapping[str, str], current: str | None) -> InlineKeyboardMarkup:
+    """One button per language, each in its own name (someone lost in a language they do
+    not read still finds theirs); ``names`` is code → name, in the order to show."""
+    buttons = [
+        button(CURRENT_MARK + name if code == current else name, callbacks.LANGUAGE, code)
+        for code, name in names.items()
+    ]
+    return InlineKeyboardMarkup([buttons[index : index + 2] for index in range(0, len(buttons), 2)])
 
 
 def weekdays(texts: Texts) -> InlineKeyboardMarkup:

@@ -21,7 +21,9 @@ def settings_summary(all_texts: Texts, user: User, now: datetime) -> str:
     if checkins.is_paused(user, now):
         assert user.paused_until is not None
         until = local_now(user.time_zone, user.paused_until)
-        pause_line = render(texts.paused_line, until=until.strftime(all_texts.checkin.day_format))
+        pause_line = render(
+            texts.paused_line, until=all_texts.date(until, all_texts.checkin.day_format)
+        )
     else:
         pause_line = texts.running_line
     return render(
@@ -32,6 +34,7 @@ def settings_summary(all_texts: Texts, user: User, now: datetime) -> str:
         weekly_day=texts.weekdays[user.weekly_day],
         pause_line=Html(pause_line),
         nudge=texts.nudge_on if user.partner_nudge else texts.nudge_off,
+        language=all_texts.languages.name,
     )
 
 

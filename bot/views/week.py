@@ -32,14 +32,14 @@ DETAILS = "d"
 
 
 def _day(texts: Texts, day: date) -> str:
-    return day.strftime(texts.us.short_day_format)
+    return texts.date(day, texts.us.short_day_format)
 
 
 def _dates(texts: Texts, view: WeekView) -> dict[str, str]:
     days = view.summary.days
     return {
-        "first": days[0].strftime(texts.us.day_format),
-        "last": days[-1].strftime(texts.us.day_format),
+        "first": texts.date(days[0], texts.us.day_format),
+        "last": texts.date(days[-1], texts.us.day_format),
     }
 
 
@@ -368,6 +368,7 @@ def chart_labels(all_texts: Texts, view: WeekView) -> ChartLabels:
         support_title=texts.chart_support_title,
         support_levels=tuple(texts.chart_support_levels),
         day_format=texts.short_day_format,
+        language=all_texts.language,
         you_color=you_color,
         partner_color=partner_color,
     )
