@@ -240,3 +240,20 @@ async def test_words_of_danger_in_another_language_get_help_in_the_own(
     phrase = next(p for p in tomllib.loads(raw)["phrases"]["suicide_and_self_harm"] if "{" not in p)
     replies = await alex.send(phrase)
     assert replies.texts[0] == shown(texts.crisis.reply, urgent=Html(texts.support.urgent))
+
+
+@pytest.mark.parametrize(
+    ("code", "typed", "stored"),
+    [("ru", "Москва", "Europe/Moscow"), ("de", "Wien", "Europe/Vienna"),
+     ("es", "Ciudad de México", "America/Mexico_City")],
+)  # fmt: skip
+async def test_a_city_typed_in_ones_own_language_sets_the_zone(
+    harness: BotHarness, code: str, typed: str, stored: str
+) -> None:
+    if code not in OTHER_LANGUAGES:
+        pytest.skip(f"no {code} locale shipped")
+    await start_in(harness, 1001, "Alex", code, zone=typed)
+
+    [user] = await harness.rows(User)
+    assert user.time_zone == stored
+    assert user.onboarded_at is not None

@@ -47,14 +47,6 @@ def _check_template(value: str) -> str:
     return value.strip()
 
 
-def _check_zone(value: str) -> str:
-    try:
-        parse_zone(value)
-    except InvalidZoneError:
-        raise ValueError(f"{value!r} is not a time zone the bot understands") from None
-    return value
-
-
 def _check_clock(value: str) -> str:
     try:
         parse_clock_time(value)
@@ -127,7 +119,8 @@ class OnboardingTexts(_Section):
     consent_declined: Template
     ask_time_zone: Template
     share_location_button: ButtonLabel
-    common_zones: list[list[Annotated[str, AfterValidator(_check_zone)]]] = Field(min_length=1)
+    # City names in the file's language ("Москва"): checked against it in Texts.
+    common_zones: list[list[str]] = Field(min_length=1)
     zone_invalid: Template
     zone_not_text: Template
     location_unresolved: Template
@@ -550,6 +543,17 @@ class Texts(_Section):
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""
         return format_date(day, pattern, locale=_locale(self.language))
+
+    @model_validator(mode="after")
+    def _zone_buttons_understood(self) -> Texts:
+        for zone in (zone for row in self.onboarding.common_zones for zone in row):
+            try:
+                parse_zone(zone, self.language)
+            except InvalidZoneError:
+                raise ValueError(
+                    f"onboarding.common_zones: {zone!r} is not a time zone the bot understands"
+                ) from None
+        return self
 
     @model_validator(mode="after")
     def _every_plural_complete(self) -> Texts:

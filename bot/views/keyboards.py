@@ -52,7 +52,9 @@ def time_zone_question(texts: Texts, default_zone: str) -> ReplyKeyboardMarkup:
     rows: list[list[KeyboardButton]] = [
         [KeyboardButton(texts.onboarding.share_location_button, request_location=True)]
     ]
-    offered = {parse_zone(zone) for row in texts.onboarding.common_zones for zone in row}
+    offered = {
+        parse_zone(zone, texts.language) for row in texts.onboarding.common_zones for zone in row
+    }
     if parse_zone(default_zone) not in offered:
         rows.append([KeyboardButton(default_zone)])
     rows += [[KeyboardButton(zone) for zone in row] for row in texts.onboarding.common_zones]
