@@ -6,6 +6,8 @@ The weekly question comes from the together job (:mod:`bot.jobs.together`) in th
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -14,7 +16,7 @@ from bot.content.together import TalkTexts
 from bot.handlers.input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
-from bot.services import accounts, talk
+from bot.services import accounts, shared_days, talk
 from bot.services.accounts import PendingInput
 from bot.services.pairing import partnership_of
 from bot.services.talk import MAX_ANSWER_LENGTH, Answered, Asked, OpenQuestion, Refusal
@@ -90,6 +92,32 @@ async def talk_button(turn: Turn) -> None:
         session, user, PendingInput.TALK_ANSWER, now, argument=str(found.question.id)
     )
     turn.reply(render(words.ask_answer, partner=found.partner.first_name))
+
+
+def _day(value: str) -> date | None:
+    try:
+        return datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+@for_known_sender
+async def shared_day_button(turn: Turn) -> None:
+    """ "Talk about it" under a day seen side by side: the guided conversation. Only for a
+    day of the presser's own couple that they were shown; anything else shows nothing."""
+    user, session = turn.user, turn.session
+    day = _day(turn.match["day"])
+    if day is None or not await shared_days.may_talk_about(
+        session, user, int(turn.match["couple"]), day
+    ):
+        turn.stale()
+        return
+    turn.answer()
+    asked = await talk.start_guided(session, turn.services.together, user, turn.now)
+    if isinstance(asked, Refusal):
+        turn.reply(_words(turn).not_paired)
+    else:
+        _ask(turn, asked)
 
 
 async def answer_text(turn: Turn, text: str) -> None:
@@ -168,5 +196,11 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(
         talk_button,
         pattern=callbacks.pattern(callbacks.TALK, rf"guided|(?P<id>{callbacks.ID}):a"),
+    ),
+    CallbackQueryHandler(
+        shared_day_button,
+        pattern=callbacks.pattern(
+            callbacks.SHARED_DAY, rf"(?P<couple>{callbacks.ID}):(?P<day>\d{{8}})"
+        ),
     ),
 ]

@@ -385,3 +385,21 @@ def summarize(
             their_views,
         ),
     )
+
+
+def views_differ(day: date, mine: Mapping[str, str], theirs: Mapping[str, str]) -> bool:
+    """Whether two partners' answers for the same day disagree somewhere: one says the care
+    landed, the other that it missed (the same rule as the week's differences)."""
+    days = (day,)
+    me = _day_views(PersonDays({day: mine}), days)
+    them = _day_views(PersonDays({day: theirs}), days)
+    pairs = (
+        ("bids_response", "bids_made"),
+        ("support_given", "support_received"),
+        ("encouraged_partner", "felt_encouraged"),
+    )
+    return any(
+        _two_views(days, giver, gave, receiver, felt).differences
+        for gave, felt in pairs
+        for giver, receiver in ((me, them), (them, me))
+    )

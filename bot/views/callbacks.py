@@ -28,6 +28,7 @@ UNPAIR = "unpair"
 THANKS = "th"
 TALK = "tk"
 TOGETHER = "tg"
+SHARED_DAY = "sd"
 
 MAX_CALLBACK_DATA_BYTES = 64
 # Row ids in button data have at most nine digits: the id columns are 32-bit, and a longer
