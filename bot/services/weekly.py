@@ -87,7 +87,7 @@ async def week_for(
     # counted per day in the database, not read answer by answer.
     window = (max(since, today - timedelta(days=STREAK_HISTORY_DAYS)), today)
     daily, skips = completion_rule()
-    counted = await week.day_counts(session, {user.id: window, partner.id: window}, daily, skips)
+    counted = await week.day_counts(session, people, *window, daily, skips)
     given = await together.appreciations_between(session, partnership.couple_id, *span)
     summary = summarize(
         days,

@@ -56,19 +56,15 @@ class DayCount:
 
 async def day_counts(
     session: AsyncSession,
-    ranges: Mapping[int, tuple[date, date]],
+    user_ids: Sequence[int],
+    first: date,
+    last: date,
     daily: Sequence[str],
     skips: Mapping[tuple[str, str], int],
 ) -> dict[int, list[DayCount]]:
-    """Per user, each evening check-in in their range, counted in the database: a row per day
-    instead of one per answer, for the couple streak's months."""
-    wanted = [
-        and_(Checkin.user_id == user_id, Checkin.local_date >= first, Checkin.local_date <= last)
-        for user_id, (first, last) in ranges.items()
-    ]
-    found: dict[int, list[DayCount]] = {user_id: [] for user_id in ranges}
-    if not wanted:
-        return found
+    """Per user, each evening check-in ``first``..``last``, counted in the database: a row per
+    day instead of one per answer, for the couple streak's months."""
+    found: dict[int, list[DayCount]] = {user_id: [] for user_id in user_ids}
     not_asked = case(
         *[
             (and_(CheckinAnswer.item == item, CheckinAnswer.value == value), weight)
@@ -87,7 +83,12 @@ async def day_counts(
             func.coalesce(func.sum(not_asked), 0),
         )
         .outerjoin(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
-        .where(Checkin.kind == EVENING, or_(*wanted))
+        .where(
+            Checkin.user_id.in_(user_ids),
+            Checkin.local_date >= first,
+            Checkin.local_date <= last,
+            Checkin.kind == EVENING,
+        )
         .group_by(Checkin.id)
     )
     for user_id, day, sent, skipped, count, skipped_items in rows:
