@@ -28,7 +28,9 @@ def _words(turn: Turn) -> TalkTexts:
     return turn.services.together.talk
 
 
-def _ask(turn: Turn, asked: Asked) -> None:
+def _ask(turn: Turn, asked: Asked, *, partner_first: str | None = None) -> None:
+    """Show ``asked`` to the presser, and to the partner if it is new for them
+    (``partner_first``: what the partner's message begins with, so they get one message)."""
     words, question = _words(turn), asked.question
     text, markup = question_message(
         words, question.id, asked.text, question.trigger, answered=asked.answered
@@ -44,7 +46,11 @@ def _ask(turn: Turn, asked: Asked) -> None:
         partner_text, partner_markup = question_message(
             words, question.id, asked.text, question.trigger
         )
+        if partner_first is not None:
+            partner_text = f"{partner_first}\n\n{partner_text}"
         turn.tell(asked.partner, partner_text, partner_markup, silent=asked.partner_silent)
+    elif partner_first is not None:
+        turn.tell(asked.partner, partner_first, silent=asked.partner_silent)
 
 
 @for_known_sender
@@ -168,19 +174,18 @@ def _answered(turn: Turn, outcome: Answered) -> None:
             theirs=outcome.theirs,
         )
     )
-    turn.tell(
-        partner,
-        render(
-            words.revealed,
-            question=found.text,
-            mine=outcome.theirs,
-            partner=user.first_name,
-            theirs=outcome.mine,
-        ),
-        silent=outcome.partner_silent,
+    to_partner = render(
+        words.revealed,
+        question=found.text,
+        mine=outcome.theirs,
+        partner=user.first_name,
+        theirs=outcome.mine,
     )
     if outcome.next_step is not None:
-        _ask(turn, outcome.next_step)
+        # The guided talk's next step: in the same message as the answers, for the partner.
+        _ask(turn, outcome.next_step, partner_first=to_partner)
+    else:
+        turn.tell(partner, to_partner, silent=outcome.partner_silent)
 
 
 async def not_text(turn: Turn) -> None:
