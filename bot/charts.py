@@ -46,6 +46,7 @@ class ChartLabels:
     not_toward: str
     no_checkin: str
     logged: str
+    appreciations: str
     support_title: str
     # Tick labels for support given: none, some, full.
     support_levels: tuple[str, ...]
@@ -78,7 +79,7 @@ def _bids(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, wh
     for index, point in enumerate(points):
         x = index + offset
         if point.bids_level is None:
-            if not point.bids_logged:
+            if not (point.bids_logged or point.matched_appreciations):
                 # No check-in that day: a dash on the floor, so it is not read as "no bids".
                 axis.plot([x], [0.25], marker="_", markersize=12, color=color, gid=who)
         else:
@@ -97,6 +98,10 @@ def _bids(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, wh
         if point.bids_logged:
             top = (point.bids_level + 1) if point.bids_level is not None else 0.5
             axis.plot([x], [top + 0.3], marker="*", markersize=9, color=color, gid=who)
+        if point.matched_appreciations:
+            # An appreciation answered: a matched bid, marked for both partners.
+            top = (point.bids_level + 1) if point.bids_level is not None else 0.5
+            axis.plot([x], [top + 0.6], marker="D", markersize=6, color=color, gid=who)
 
 
 def _support(axis: Any, points: tuple[DayPoint, ...], offset: float, color: str, who: str) -> None:
@@ -189,6 +194,15 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
             [], [], color=neutral, marker="_", markersize=12, linestyle="", label=labels.no_checkin
         ),
         Line2D([], [], color=neutral, marker="*", markersize=9, linestyle="", label=labels.logged),
+        Line2D(
+            [],
+            [],
+            color=neutral,
+            marker="D",
+            markersize=6,
+            linestyle="",
+            label=labels.appreciations,
+        ),
     ]
     figure.legend(
         handles=handles, loc="lower center", ncols=3, fontsize=8, frameon=False, borderaxespad=0.3

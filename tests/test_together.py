@@ -456,7 +456,15 @@ async def test_a_guided_talk_goes_step_by_step(harness: BotHarness) -> None:
     await answer_question(sam, "Busy too, I didn't notice")
 
     step_two = shown(TALK.question, title=Html(TALK.guided_title), question=TALK.guided_steps[1])
-    assert alex.last_message.text == step_two
+    revealed = shown(
+        TALK.revealed,
+        question=TALK.guided_steps[0],
+        mine="Busy, and I felt alone with it",
+        partner="Sam",
+        theirs="Busy too, I didn't notice",
+    )
+    # Alex gets both answers and the next step in one message.
+    assert alex.last_message.text == f"{revealed}\n\n{step_two}"
     assert sam.last_message.text == step_two
 
 

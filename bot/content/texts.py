@@ -240,8 +240,21 @@ class CheckinTexts(_Section):
     note_not_text: Template
     reminder: Template
     partner_nudge: Template
+    practice_recall: Template
+    appreciate_button: ButtonLabel
     day_format: DatePattern
     items: dict[str, CheckinItemTexts]
+
+
+class SharedDayTexts(_Section):
+    """The both-answered moment: the day side by side, once both checked in."""
+
+    title: Template
+    you: Template
+    partner: Template
+    separator: str
+    differ: Template
+    talk_button: ButtonLabel
 
 
 class MomentTexts(_Section):
@@ -306,6 +319,7 @@ class WeekTexts(_Section):
     solo_showing_up: Template
     streak: Plural
     moments: Plural
+    matched_bids: Plural
     hidden: Plural
     invite_to_pair: Template
     bids_section: Template
@@ -338,6 +352,7 @@ class WeekTexts(_Section):
     details_button: ButtonLabel
     summary_button: ButtonLabel
     chart_button: ButtonLabel
+    talk_button: ButtonLabel
     chart_already_sent: Annotated[str, Field(max_length=200)]  # a toast
     chart_caption: Template
     chart_you: str
@@ -348,6 +363,7 @@ class WeekTexts(_Section):
     chart_not_toward: str
     chart_no_checkin: str
     chart_logged: str
+    chart_appreciations: str
     chart_support_title: str
     chart_support_levels: list[str] = Field(min_length=3, max_length=3)
     day_format: DatePattern
@@ -522,6 +538,7 @@ class Texts(_Section):
     pairing: PairingTexts
     lessons: LessonTexts
     checkin: CheckinTexts
+    shared_day: SharedDayTexts
     moments: MomentTexts
     pause: PauseTexts
     us: WeekTexts

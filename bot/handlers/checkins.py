@@ -17,13 +17,15 @@ from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import ask_open_question
 from bot.handlers.safety import with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_known_sender
-from bot.services import accounts, checkins
+from bot.services import accounts, checkins, lessons, shared_days
 from bot.services.accounts import PendingInput
-from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES
+from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES, next_item
+from bot.services.pairing import partnership_of
 from bot.storage.models import User
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
 from bot.views.checkin import CHANGE_LIST, state_view
+from bot.views.shared_day import side_by_side
 from bot.views.text import clock
 
 # --- the check-in message -----------------------------------------------------------------
@@ -65,7 +67,8 @@ async def checkin_button(turn: Turn) -> None:
     elif action == "snooze":
         turn.edit(texts.snoozed)
     elif action == "done":
-        turn.edit(*state_view(turn.texts, outcome, closing=texts.finished))
+        paired = await partnership_of(session, user) is not None
+        turn.edit(*state_view(turn.texts, outcome, closing=texts.finished, appreciate=paired))
     elif action == "note":
         turn.send(user.telegram_id, texts.note_prompt)
     elif action == "change":
@@ -75,12 +78,37 @@ async def checkin_button(turn: Turn) -> None:
     elif action == "back":
         turn.edit(*state_view(turn.texts, outcome))
     else:
-        turn.edit(*state_view(turn.texts, outcome))
+        turn.edit(*state_view(turn.texts, outcome, recall=await _recall(turn, outcome)))
         if outcome.first_answer:
             partner = await checkins.partner_to_nudge(session, user, now)
             if partner is not None:
                 theirs = turn.texts_for(partner).checkin
                 turn.tell(partner, render(theirs.partner_nudge, partner=user.first_name))
+        await _both_answered(turn, outcome)
+
+
+async def _recall(turn: Turn, state: checkins.CheckinState) -> str | None:
+    """With the last question answered: this week's practice, once a practice week."""
+    if next_item(state.answers, weekly=state.checkin.includes_weekly) is not None:
+        return None
+    practice = await lessons.practice_to_recall(turn.session, turn.user, turn.frameworks, turn.now)
+    if practice is None:
+        return None
+    return render(turn.texts.checkin.practice_recall, practice=practice.step.title)
+
+
+async def _both_answered(turn: Turn, state: checkins.CheckinState) -> None:
+    """The second of the two to complete the day: the day side by side, to both (to whoever
+    is in their quiet hours, in their morning)."""
+    copies = await shared_days.on_completed(
+        turn.session, turn.user, state.checkin, dict(state.answers), turn.now
+    )
+    for copy in copies:
+        text, markup = side_by_side(turn.texts_for(copy.receiver), copy)
+        if copy.receiver.id == turn.user.id:
+            turn.send(turn.user.telegram_id, text, markup)
+        else:
+            turn.tell(copy.receiver, text, markup)
 
 
 async def note_answer(turn: Turn, text: str) -> None:

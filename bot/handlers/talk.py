@@ -6,6 +6,8 @@ The weekly question comes from the together job (:mod:`bot.jobs.together`) in th
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -14,7 +16,7 @@ from bot.content.together import TalkTexts
 from bot.handlers.input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
-from bot.services import accounts, talk
+from bot.services import accounts, shared_days, talk
 from bot.services.accounts import PendingInput
 from bot.services.pairing import partnership_of
 from bot.services.talk import MAX_ANSWER_LENGTH, Answered, Asked, OpenQuestion, Refusal
@@ -26,7 +28,9 @@ def _words(turn: Turn) -> TalkTexts:
     return turn.together.talk
 
 
-def _ask(turn: Turn, asked: Asked) -> None:
+def _ask(turn: Turn, asked: Asked, *, partner_first: str | None = None) -> None:
+    """Show ``asked`` to the presser, and to the partner if it is new for them
+    (``partner_first``: what the partner's message begins with, so they get one message)."""
     words, question = _words(turn), asked.question
     text, markup = question_message(
         words, question.id, asked.text, question.trigger, answered=asked.answered
@@ -46,7 +50,11 @@ def _ask(turn: Turn, asked: Asked) -> None:
             talk.question_text(theirs, question.question_key),
             question.trigger,
         )
+        if partner_first is not None:
+            partner_text = f"{partner_first}\n\n{partner_text}"
         turn.tell(asked.partner, partner_text, partner_markup, silent=asked.partner_silent)
+    elif partner_first is not None:
+        turn.tell(asked.partner, partner_first, silent=asked.partner_silent)
 
 
 @for_known_sender
@@ -94,6 +102,32 @@ async def talk_button(turn: Turn) -> None:
         session, user, PendingInput.TALK_ANSWER, now, argument=str(found.question.id)
     )
     turn.reply(render(words.ask_answer, partner=found.partner.first_name))
+
+
+def _day(value: str) -> date | None:
+    try:
+        return datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+@for_known_sender
+async def shared_day_button(turn: Turn) -> None:
+    """ "Talk about it" under a day seen side by side: the guided conversation. Only for a
+    day of the presser's own couple that they were shown; anything else shows nothing."""
+    user, session = turn.user, turn.session
+    day = _day(turn.match["day"])
+    if day is None or not await shared_days.may_talk_about(
+        session, user, int(turn.match["couple"]), day
+    ):
+        turn.stale()
+        return
+    turn.answer()
+    asked = await talk.start_guided(session, turn.together, user, turn.now)
+    if isinstance(asked, Refusal):
+        turn.reply(_words(turn).not_paired)
+    else:
+        _ask(turn, asked)
 
 
 async def answer_text(turn: Turn, text: str) -> None:
@@ -145,19 +179,18 @@ def _answered(turn: Turn, outcome: Answered) -> None:
         )
     )
     theirs = turn.together_for(partner)
-    turn.tell(
-        partner,
-        render(
-            theirs.talk.revealed,
-            question=talk.question_text(theirs, found.question.question_key),
-            mine=outcome.theirs,
-            partner=user.first_name,
-            theirs=outcome.mine,
-        ),
-        silent=outcome.partner_silent,
+    to_partner = render(
+        theirs.talk.revealed,
+        question=talk.question_text(theirs, found.question.question_key),
+        mine=outcome.theirs,
+        partner=user.first_name,
+        theirs=outcome.mine,
     )
     if outcome.next_step is not None:
-        _ask(turn, outcome.next_step)
+        # The guided talk's next step: in the same message as the answers, for the partner.
+        _ask(turn, outcome.next_step, partner_first=to_partner)
+    else:
+        turn.tell(partner, to_partner, silent=outcome.partner_silent)
 
 
 async def not_text(turn: Turn) -> None:
@@ -173,5 +206,11 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(
         talk_button,
         pattern=callbacks.pattern(callbacks.TALK, rf"guided|(?P<id>{callbacks.ID}):a"),
+    ),
+    CallbackQueryHandler(
+        shared_day_button,
+        pattern=callbacks.pattern(
+            callbacks.SHARED_DAY, rf"(?P<couple>{callbacks.ID}):(?P<day>\d{{8}})"
+        ),
     ),
 ]

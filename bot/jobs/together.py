@@ -1,5 +1,6 @@
-"""The together job: the tips offer after pairing, the weekly question, and the quiet
-safe-haven tips — each sent once, on the process that leads the jobs.
+"""The together job: the tips offer after pairing, the weekly question, the quiet
+safe-haven tips, and the both-answered days that waited for someone's morning — each sent
+once, on the process that leads the jobs.
 
 Like the check-in sender (:mod:`bot.jobs.checkin_sender`), work is claimed in a short
 transaction (with this process as owner) before it is sent, and recorded as sent as soon as
@@ -19,10 +20,11 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext, BotServices
-from bot.services import accounts, safe_haven, talk
+from bot.services import accounts, safe_haven, shared_days, talk
 from bot.services.quiet_hours import in_quiet_hours
 from bot.storage import together
 from bot.storage.health import is_outage
+from bot.views.shared_day import side_by_side
 from bot.views.together import question_message, tips_offer
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ class TogetherReport:
     weekly_questions: int = 0
     questions_sent: int = 0
     tips_sent: int = 0
+    days_sent: int = 0
     blocked: int = 0
 
 
@@ -131,6 +134,28 @@ async def _tips(bot: Bot, services: BotServices, report: TogetherReport) -> None
                 await safe_haven.give_up(session, tip.tip_id)
 
 
+async def _shared_days(bot: Bot, services: BotServices, report: TogetherReport) -> None:
+    """The both-answered days that fell in their receiver's quiet hours, now it is morning."""
+    lease = timedelta(seconds=services.settings.claim_lease_seconds)
+    while services.leadership.leading:
+        now = services.clock()
+        async with services.transaction() as session:
+            copies = await shared_days.claim_waiting(
+                session, now, owner=services.instance_id, lease=lease, limit=BATCH
+            )
+        for copy in copies:
+            text, markup = side_by_side(services.texts_for(copy.receiver.language), copy)
+            sent = await _send(bot, services, report, copy.receiver.telegram_id, text, markup)
+            if sent is None:
+                continue  # claimed: taken over once the claim lapses
+            async with services.transaction() as session:
+                # Blocked: recorded as sent too, it is not tried again.
+                await shared_days.record_sent(session, copy, services.clock())
+            report.days_sent += bool(sent)
+        if len(copies) < BATCH:
+            return
+
+
 async def run_together(bot: Bot, services: BotServices) -> TogetherReport:
     """One run, if this process leads the jobs."""
     report = TogetherReport()
@@ -140,13 +165,22 @@ async def run_together(bot: Bot, services: BotServices) -> TogetherReport:
     await _weekly_questions(services, report)
     await _question_copies(bot, services, report)
     await _tips(bot, services, report)
-    if report.offers or report.weekly_questions or report.questions_sent or report.tips_sent:
+    await _shared_days(bot, services, report)
+    if (
+        report.offers
+        or report.weekly_questions
+        or report.questions_sent
+        or report.tips_sent
+        or report.days_sent
+    ):
         logger.info(
-            "together: %d offers, %d weekly questions, %d questions sent, %d tips sent",
+            "together: %d offers, %d weekly questions, %d questions sent, %d tips sent, "
+            "%d days side by side",
             report.offers,
             report.weekly_questions,
             report.questions_sent,
             report.tips_sent,
+            report.days_sent,
         )
     return report
 

@@ -96,3 +96,22 @@ def check_labels(texts: Texts, source: str = "texts.toml") -> None:
             raise ContentError(
                 f"{source}: moments.outcomes.{kind} must be exactly {', '.join(outcomes)}"
             )
+
+
+def completion_rule() -> tuple[tuple[str, ...], dict[tuple[str, str], int]]:
+    """The daily items, and for each (item, value) answer how many daily items it makes not
+    asked: a day is complete when its daily answers and those counts add up to the number of
+    daily items (:func:`complete_by_counts`), so a database can count it without the answers
+    leaving it (the couple streak looks back months)."""
+    daily = items_for(weekly=False)
+    skips: dict[tuple[str, str], int] = {}
+    for item in daily:
+        if item.unless is not None:
+            skips[item.unless] = skips.get(item.unless, 0) + 1
+    return tuple(item.key for item in daily), skips
+
+
+def complete_by_counts(answered_daily: int, not_asked: int) -> bool:
+    """Whether a day is complete, from :func:`completion_rule`'s counts (an answer that made
+    a question not asked takes that question's answer with it, so the two never overlap)."""
+    return answered_daily + not_asked == len(items_for(weekly=False))

@@ -57,6 +57,31 @@ async def current_practice(
     return Practice(framework, section, known[step], following)
 
 
+def practice_week(practice: Practice, at: datetime) -> int:
+    """Which week of practising the step ``at`` falls in (0 the first). Pure."""
+    return (at - practice.opened_at) // STEP_PACE
+
+
+async def practice_to_recall(
+    session: AsyncSession, user: User, frameworks: dict[str, Framework], now: datetime
+) -> Practice | None:
+    """This week's practice if the evening check-in has not recalled it yet this practice
+    week (then it is recorded as recalled); else ``None``."""
+    practice = await current_practice(session, user, frameworks, now)
+    if practice is None or practice.step.step is None:
+        return None
+    opening = await lessons.step_opening(
+        session, user.id, practice.framework.id, practice.step.step
+    )
+    if opening is None:
+        return None
+    recalled = opening.recalled_at
+    if recalled is not None and practice_week(practice, recalled) >= practice_week(practice, now):
+        return None
+    opening.recalled_at = now
+    return practice
+
+
 @dataclass(frozen=True)
 class Position:
     """Where someone is in a course: the page, and whether they have ever finished it."""

@@ -73,6 +73,16 @@ class MomentEntry:
 
 
 @dataclass(frozen=True)
+class AppreciationEntry:
+    """An appreciation (``/thanks``) on its sender's local date: a bid made through the bot;
+    ``answered`` (❤️ or a reply) makes it a bid turned toward, matched for both partners."""
+
+    day: date
+    by_me: bool
+    answered: bool
+
+
+@dataclass(frozen=True)
 class PersonDays:
     """One partner's raw material: answers by their local date, notes and moments."""
 
@@ -137,6 +147,8 @@ class DayPoint:
     turned_toward: bool | None
     support_given: Landed | None  # None when there was no stress to meet
     bids_logged: int = 0  # bids they noticed and logged with /bid
+    # Appreciations of that day answered, either way: matched bids, drawn for both partners.
+    matched_appreciations: int = 0
 
 
 @dataclass(frozen=True)
@@ -158,6 +170,8 @@ class WeekSummary:
     partner_notes: tuple[NoteEntry, ...]  # shared ones only, on revealed days
     my_points: tuple[DayPoint, ...]
     partner_points: tuple[DayPoint, ...] = field(default=())
+    # Appreciations answered in the week (either way): each one matched bid for both.
+    matched_bids: int = 0
 
     @property
     def paired(self) -> bool:
@@ -243,7 +257,9 @@ def _person(days: Sequence[date], person: PersonDays, shown: set[date]) -> Perso
     )
 
 
-def _points(days: Sequence[date], person: PersonDays, views: Views) -> tuple[DayPoint, ...]:
+def _points(
+    days: Sequence[date], person: PersonDays, views: Views, matched: Mapping[date, int]
+) -> tuple[DayPoint, ...]:
     points = []
     for day in days:
         a = person.answers.get(day) or {}
@@ -254,7 +270,7 @@ def _points(days: Sequence[date], person: PersonDays, views: Views) -> tuple[Day
         toward = None if landed is None else landed is Landed.GOOD
         logged = sum(1 for m in person.moments if m.day == day and m.kind == "bid_noticed")
         support = (views.get(day) or {}).get("support_given")
-        points.append(DayPoint(day, level, toward, support, logged))
+        points.append(DayPoint(day, level, toward, support, logged, matched.get(day, 0)))
     return tuple(points)
 
 
@@ -302,6 +318,8 @@ def summarize(
     today: date,
     partner_since: date | None = None,
     answerable: date | None = None,
+    appreciations: Sequence[AppreciationEntry] = (),
+    streak: int | None = None,
 ) -> WeekSummary:
     """The week ``days`` for the viewer ``me``, with ``partner``'s answers as far as revealed.
 
@@ -309,10 +327,16 @@ def summarize(
     ``partner_since`` is the first local day of the couple: nothing before it is shown.
     ``answerable`` is the day whose check-in the viewer can still answer: a partner's day
     waits "until you answer" only then; a day the viewer skipped or can no longer answer
-    stays unrevealed but is not counted as waiting.
+    stays unrevealed but is not counted as waiting. ``appreciations``: the couple's, each
+    answered one a matched bid for both partners (they are shown as they are sent, so no day
+    hides them).
     """
     everything = set(days)
     my_views = _day_views(me, days)
+    matched: dict[date, int] = {}
+    for appreciation in appreciations:
+        if appreciation.answered and appreciation.day in everything:
+            matched[appreciation.day] = matched.get(appreciation.day, 0) + 1
     if partner is None:
         empty = TwoViews(Tally(), Tally())
         return WeekSummary(
@@ -331,7 +355,7 @@ def summarize(
             streak=0,
             my_notes=tuple(n for n in me.notes if n.day in days),
             partner_notes=(),
-            my_points=_points(days, me, my_views),
+            my_points=_points(days, me, my_views, {}),
         )
 
     def couple_day(day: date) -> bool:
@@ -373,15 +397,37 @@ def summarize(
         encouragement_i_got=_two_views(
             days, their_views, "encouraged_partner", my_views, "felt_encouraged"
         ),
-        streak=couple_streak(shared_since, theirs, today, since=partner_since),
+        streak=couple_streak(shared_since, theirs, today, since=partner_since)
+        if streak is None
+        else streak,
         my_notes=tuple(n for n in me.notes if n.day in days),
         partner_notes=tuple(
             n for n in partner.notes if n.shared and n.day in days and revealed(n.day)
         ),
-        my_points=_points(days, me, my_views),
+        my_points=_points(days, me, my_views, matched),
         partner_points=_points(
             days,
             PersonDays(theirs, moments=[m for m in partner.moments if m.day in shown]),
             their_views,
+            matched,
         ),
+        matched_bids=sum(matched.values()),
+    )
+
+
+def views_differ(day: date, mine: Mapping[str, str], theirs: Mapping[str, str]) -> bool:
+    """Whether two partners' answers for the same day disagree somewhere: one says the care
+    landed, the other that it missed (the same rule as the week's differences)."""
+    days = (day,)
+    me = _day_views(PersonDays({day: mine}), days)
+    them = _day_views(PersonDays({day: theirs}), days)
+    pairs = (
+        ("bids_response", "bids_made"),
+        ("support_given", "support_received"),
+        ("encouraged_partner", "felt_encouraged"),
+    )
+    return any(
+        _two_views(days, giver, gave, receiver, felt).differences
+        for gave, felt in pairs
+        for giver, receiver in ((me, them), (them, me))
     )

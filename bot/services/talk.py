@@ -84,9 +84,8 @@ def question_text(content: TogetherContent, key: str) -> str:
 
 
 def weekly_question_day(couple: ActiveCouple) -> int:
-    """0 = Monday ... 6 = Sunday: the couple's weekly day, for now the weekly day of the
-    partner who joined the bot first. The one place to change once the day is the couple's."""
-    return couple.members[0].weekly_day
+    """0 = Monday ... 6 = Sunday: the couple's weekly day, the same for both partners."""
+    return couple.weekly_day
 
 
 # --- asking -----------------------------------------------------------------------------------

@@ -7,15 +7,18 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.checkin_items import complete_by_counts, completion_rule
 from bot.services.reciprocity import (
+    AppreciationEntry,
     MomentEntry,
     NoteEntry,
     PersonDays,
     WeekSummary,
+    couple_streak,
     summarize,
     week_ending,
 )
-from bot.storage import checkins, pairing
+from bot.storage import checkins, pairing, together, week
 from bot.storage.models import User
 from bot.timezones import local_now
 
@@ -39,31 +42,6 @@ class WeekView:
         return self.partner.telegram_id if self.partner else None
 
 
-async def _person(
-    session: AsyncSession,
-    user: User,
-    ranges: list[tuple[date, date]],
-    week: tuple[date, date],
-    *,
-    viewer: bool,
-) -> PersonDays:
-    """Answers in ``ranges`` (the week, the streak's window); notes and moments of the week."""
-    answers: dict[date, dict[str, str]] = {}
-    for first, last in ranges:
-        answers.update(await checkins.answers_between(session, user.id, first, last))
-    notes = [
-        NoteEntry(day, body, visibility == "shared")
-        for day, body, visibility in await checkins.checkin_notes_between(
-            session, user.id, *week, shared_only=not viewer
-        )
-    ]
-    moments = [
-        MomentEntry(day, kind, outcome)
-        for day, kind, outcome in await checkins.moments_between(session, user.id, *week)
-    ]
-    return PersonDays(answers, notes, moments)
-
-
 def weeks_since(start: date, today: date) -> int:
     """How many weeks back the week holding ``start`` is (weeks end today, 7 days each)."""
     return max(0, min(MAX_WEEKS_BACK, (today - start).days // 7))
@@ -84,20 +62,68 @@ async def week_for(
     weeks_back = max(0, min(weeks_back, oldest))
     last = today - timedelta(weeks=weeks_back)
     days = week_ending(last)
-    week = (days[0], days[-1])
-    # The streak always looks back from today; an old week is read on its own, so looking
-    # at last spring costs the same as looking at this week.
-    streak_window = (today - timedelta(days=STREAK_HISTORY_DAYS), today)
-    ranges = [streak_window] if week[0] >= streak_window[0] else [streak_window, week]
-    me = await _person(session, user, ranges, week, viewer=True)
+    span = (days[0], days[-1])
     partnership = await pairing.active_partnership(session, user.id)
-    if partnership is None:
+    partner = partnership.partner if partnership is not None else None
+    people = [user.id] if partner is None else [user.id, partner.id]
+    # One query each for both partners' answers, notes and moments of the week.
+    answers = await week.answers_in(session, people, *span)
+    notes = await week.notes_in(session, user.id, partner.id if partner else None, *span)
+    moments = await week.moments_in(session, people, *span)
+
+    def person(user_id: int) -> PersonDays:
+        return PersonDays(
+            answers[user_id],
+            [NoteEntry(*note) for note in notes.get(user_id, ())],
+            [MomentEntry(*moment) for moment in moments.get(user_id, ())],
+        )
+
+    me = person(user.id)
+    if partnership is None or partner is None:
         summary = summarize(days, me, None, today=today)
         return WeekView(summary, None, weeks_back, oldest, user.telegram_id)
-    partner = partnership.partner
     since = local_now(zone, partnership.since).date()
-    their_ranges = [(max(first, since), last) for first, last in ranges if last >= since]
-    theirs = await _person(session, partner, their_ranges, week, viewer=False)
-    answerable = await checkins.answerable_day(session, user.id)
-    summary = summarize(days, me, theirs, today=today, partner_since=since, answerable=answerable)
+    # The streak and the day still to answer look back from today, whichever week is shown:
+    # counted per day in the database, not read answer by answer.
+    window = (max(since, today - timedelta(days=STREAK_HISTORY_DAYS)), today)
+    daily, skips = completion_rule()
+    counted = await week.day_counts(session, people, *window, daily, skips)
+    given = await together.appreciations_between(session, partnership.couple_id, *span)
+    summary = summarize(
+        days,
+        me,
+        person(partner.id),
+        today=today,
+        partner_since=since,
+        answerable=await _answerable(session, user.id, counted[user.id]),
+        appreciations=[
+            AppreciationEntry(row.local_date, row.sender_id == user.id, row.answered)
+            for row in given
+        ],
+        streak=_streak(counted[user.id], counted[partner.id], today, since),
+    )
     return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)
+
+
+def _streak(
+    mine: list[week.DayCount], theirs: list[week.DayCount], today: date, since: date
+) -> int:
+    """The couple streak: days the viewer completed and the partner answered (the days the
+    partner's answers are revealed on), as :func:`couple_streak` counts them."""
+    complete = {row.day for row in mine if complete_by_counts(row.answered, row.not_asked)}
+    answered = {row.day for row in theirs if row.answered + row.not_asked > 0}
+    both: dict[date, dict[str, str]] = {day: {"both": "yes"} for day in complete & answered}
+    return couple_streak(both, both, today, since=since)
+
+
+async def _answerable(
+    session: AsyncSession, user_id: int, mine: list[week.DayCount]
+) -> date | None:
+    """The day whose check-in the user can still answer: their newest (unless skipped). Taken
+    from the days counted for the streak, which reach today (nothing is newer); only someone
+    away for months costs a query more."""
+    open_ones = [row for row in mine if row.sent or not row.skipped]
+    if not open_ones:
+        return await checkins.answerable_day(session, user_id)
+    newest = max(open_ones, key=lambda row: row.day)
+    return None if newest.skipped else newest.day

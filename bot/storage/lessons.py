@@ -100,3 +100,9 @@ async def steps_opened(
         )
     )
     return {step: at for step, at in rows}
+
+
+async def step_opening(
+    session: AsyncSession, user_id: int, framework_id: str, step: int
+) -> StepOpened | None:
+    return await session.get(StepOpened, (user_id, framework_id, step))

@@ -213,6 +213,9 @@ class StepOpened(Base):
     framework_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     step: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When the evening check-in last recalled this step's practice ("This week: ..."): once
+    # in each week of practising it.
+    recalled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 REMINDABLE = (
@@ -494,3 +497,33 @@ class SafeHavenTip(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("receiver_id", "local_date"),)
+
+
+class SharedDay(Base):
+    """One partner's copy of the both-answered moment: the day both completed their check-in,
+    side by side. One per couple, local day and partner (the key), so it goes once to each;
+    an outbox row until sent, so a copy due in the receiver's quiet hours waits for their
+    morning. Holds no words of anyone: the message is drawn from the answers when sent."""
+
+    __tablename__ = "shared_days"
+
+    couple_id: Mapped[int] = mapped_column(
+        ForeignKey("couples.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index(
+            "ix_shared_days_unsent",
+            "created_at",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )

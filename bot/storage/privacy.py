@@ -24,6 +24,7 @@ from bot.storage.models import (
     Notice,
     User,
 )
+from bot.storage.shared_days import erase as erase_shared_days
 from bot.storage.together import erase_together
 
 
@@ -166,6 +167,7 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     )
     await session.execute(delete(CodeAttempt).where(CodeAttempt.telegram_id == user.telegram_id))
     await erase_together(session, user.id)
+    await erase_shared_days(session, user.id)
     await session.execute(
         update(Invite)
         .where(Invite.used_by_id == user.id)

@@ -305,6 +305,12 @@ class ActiveCouple:
     couple_id: int
     members: tuple[User, ...]
 
+    @property
+    def weekly_day(self) -> int:
+        """The couple's weekly day (0 = Monday): one per couple, held the same on both
+        partners' rows (set together, see :func:`bot.services.accounts.set_weekly_day`)."""
+        return self.members[0].weekly_day
+
 
 async def active_couples(session: AsyncSession) -> list[ActiveCouple]:
     """Every active couple with its members (first the one who joined the bot first)."""

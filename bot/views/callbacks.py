@@ -29,6 +29,7 @@ THANKS = "th"
 TALK = "tk"
 TOGETHER = "tg"
 LANGUAGE = "lang"
+SHARED_DAY = "sd"
 
 MAX_CALLBACK_DATA_BYTES = 64
 # Row ids in button data have at most nine digits: the id columns are 32-bit, and a longer

@@ -47,6 +47,8 @@ def prompt_view(
     *,
     closing: str | None = None,
     changing: str | None = None,
+    recall: str | None = None,
+    appreciate: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The check-in as it stands: answered lines, then the next question with its options.
 
@@ -54,7 +56,9 @@ def prompt_view(
     any question. ``changing`` is :data:`CHANGE_LIST` (which answer to change?) or the key
     of an answered item, asked again with its current answer marked. Every answer can be
     changed until a newer check-in closes the day; Snooze and Skip stay until the check-in
-    is complete. The texts never quote a note. Needs no database: the dispatcher draws a
+    is complete. ``recall``: the week's practice, said once with the last question;
+    ``appreciate``: the finished check-in offers to send the partner an appreciation.
+    The texts never quote a note. Needs no database: the dispatcher draws a
     fresh prompt from its outbox row alone.
     """
     words = texts.checkin
@@ -90,8 +94,12 @@ def prompt_view(
         rows.append(back)
     elif closing is not None:
         lines.append(closing)
+        if appreciate:
+            rows.append([keyboards.button(words.appreciate_button, callbacks.MENU, "thanks")])
         rows.append(change)
     elif upcoming is None:
+        if recall is not None:
+            lines.append(recall)
         lines.append(words.note_question)
         rows.append(
             [
@@ -120,6 +128,8 @@ def state_view(
     *,
     closing: str | None = None,
     changing: str | None = None,
+    recall: str | None = None,
+    appreciate: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
     checkin = state.checkin
     return prompt_view(
@@ -130,4 +140,6 @@ def state_view(
         state.answers,
         closing=closing,
         changing=changing,
+        recall=recall,
+        appreciate=appreciate,
     )

@@ -106,7 +106,7 @@ def _differences(texts: Texts, summary: WeekSummary, partner: str) -> list[tuple
 def _has_anything(summary: WeekSummary) -> bool:
     partner_days = summary.partner.checked_in_days if summary.partner else 0
     moments = summary.me.moments + (summary.partner.moments if summary.partner else 0)
-    return bool(summary.me.checked_in_days or partner_days or moments)
+    return bool(summary.me.checked_in_days or partner_days or moments or summary.matched_bids)
 
 
 def has_something_to_show(view: WeekView) -> bool:
@@ -135,6 +135,12 @@ def _moments(texts: Texts, summary: WeekSummary) -> str | None:
     return texts.us.moments.render(texts.language, count) if count else None
 
 
+def _matched(texts: Texts, summary: WeekSummary) -> str | None:
+    """Appreciations answered: matched bids, the same figure on both phones."""
+    count = summary.matched_bids
+    return texts.us.matched_bids.render(texts.language, count) if count else None
+
+
 def render_week(texts: Texts, view: WeekView) -> str:
     """The first screen. Private notes of the partner are never in ``view`` to begin with."""
     words = texts.us
@@ -157,6 +163,8 @@ def render_week(texts: Texts, view: WeekView) -> str:
                 shown.append(words.more_differences.render(texts.language, rest))
             blocks.append("\n".join([words.differences_title, *shown]))
     tail = [_showing_up(texts, summary, partner)]
+    if matched := _matched(texts, summary):
+        tail.append(matched)
     if moments := _moments(texts, summary):
         tail.append(moments)
     if summary.hidden_days and partner is not None:
@@ -252,6 +260,8 @@ def render_details(texts: Texts, view: WeekView) -> str:
     showing_up = [words.consistency_section, _showing_up(texts, summary, partner)]
     if partner is not None:
         showing_up.append(words.streak_details)
+    if matched := _matched(texts, summary):
+        showing_up.append(matched)
     if moments := _moments(texts, summary):
         showing_up.append(moments)
     if summary.hidden_days and partner is not None:
@@ -345,7 +355,21 @@ def week_keyboard(
         else button(words.details_button, weeks_back, DETAILS)
     )
     chart = button(words.chart_button, weeks_back, "c" + mode)
-    return InlineKeyboardMarkup([row, [switch, chart]] if row else [[switch, chart]])
+    rows = [row, [switch, chart]] if row else [[switch, chart]]
+    if has_differences(view):
+        # Where the two views of a day differed: the guided conversation, as in /talk.
+        talk = InlineKeyboardButton(
+            words.talk_button, callback_data=callbacks.data(callbacks.TALK, "guided")
+        )
+        rows.append([talk])
+    return InlineKeyboardMarkup(rows)
+
+
+def has_differences(view: WeekView) -> bool:
+    """Whether the two partners' views of some day of the week differed."""
+    return view.partner is not None and any(
+        views.differences for _, given, got in _areas(view.summary) for views in (given, got)
+    )
 
 
 def chart_labels(all_texts: Texts, view: WeekView) -> ChartLabels:
@@ -365,6 +389,7 @@ def chart_labels(all_texts: Texts, view: WeekView) -> ChartLabels:
         not_toward=texts.chart_not_toward,
         no_checkin=texts.chart_no_checkin,
         logged=texts.chart_logged,
+        appreciations=texts.chart_appreciations,
         support_title=texts.chart_support_title,
         support_levels=tuple(texts.chart_support_levels),
         day_format=texts.short_day_format,

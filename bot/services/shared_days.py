@@ -1,0 +1,124 @@
+"""The both-answered moment: when the second partner completes a day's check-in, both get
+that day side by side — their answers only, never a note.
+
+Once per couple and day (each partner's own local date: the two check-ins of the same date);
+each copy is an outbox row. A copy for someone outside their quiet hours is sent at once after
+the commit; one that falls in their quiet hours waits for their morning, sent by the together
+job (:mod:`bot.jobs.together`), once across restarts and processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.checkin_items import next_item
+from bot.services.quiet_hours import in_quiet_hours
+from bot.services.reciprocity import views_differ
+from bot.storage import pairing, shared_days, together
+from bot.storage.models import Checkin, User
+from bot.timezones import local_now
+
+# A copy that could not go out within this long (its receiver blocked the bot, say) is old news.
+KEEP_WAITING = timedelta(hours=36)
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """One partner's copy: the day, their answers and their partner's."""
+
+    couple_id: int
+    day: date
+    receiver: User
+    partner: User
+    mine: dict[str, str]
+    theirs: dict[str, str]
+
+    @property
+    def differs(self) -> bool:
+        return views_differ(self.day, self.mine, self.theirs)
+
+
+def _complete(checkin: Checkin, answers: dict[str, str]) -> bool:
+    return (
+        checkin.skipped_at is None
+        and bool(answers)
+        and next_item(answers, weekly=checkin.includes_weekly) is None
+    )
+
+
+async def on_completed(
+    session: AsyncSession, user: User, checkin: Checkin, answers: dict[str, str], now: datetime
+) -> list[SideBySide]:
+    """``user`` has just answered ``checkin`` (with ``answers``). If that completed it and
+    their partner had completed the same day, both copies are made (once); returned are those
+    to send now, already recorded as sent — the others wait for their receiver's morning."""
+    if not _complete(checkin, answers):
+        return []
+    partnership = await pairing.active_partnership(session, user.id)
+    if partnership is None:
+        return []
+    partner, day = partnership.partner, checkin.local_date
+    if day < local_now(user.time_zone or "UTC", partnership.since).date():
+        return []  # a day from before the couple began
+    found = await shared_days.evening_on(session, partner.id, day)
+    if found is None or not _complete(*found):
+        return []
+    theirs = found[1]
+    made = await shared_days.add_copies(
+        session, partnership.couple_id, day, [user.id, partner.id], now
+    )
+    now_copies = []
+    for receiver, other, mine, their in (
+        (user, partner, answers, theirs),
+        (partner, user, theirs, answers),
+    ):
+        waits = in_quiet_hours(receiver.time_zone, now)
+        if receiver.id not in made or not receiver.active or waits:
+            continue
+        await shared_days.mark_sent(session, partnership.couple_id, day, receiver.id, now)
+        now_copies.append(SideBySide(partnership.couple_id, day, receiver, other, mine, their))
+    return now_copies
+
+
+async def claim_waiting(
+    session: AsyncSession, now: datetime, *, owner: str, lease: timedelta, limit: int
+) -> list[SideBySide]:
+    """Copies that waited and whose receiver's morning has come, claimed by ``owner``."""
+    candidates = await shared_days.unsent(
+        session, lapsed_before=now - lease, created_after=now - KEEP_WAITING, limit=limit
+    )
+    due = [copy for copy in candidates if not in_quiet_hours(copy.time_zone, now)]
+    await shared_days.claim(session, due, owner, now)
+    partners = await together.partners_of(session, [copy.user_id for copy in due])
+    users = await together.users_by_id(session, [copy.user_id for copy in due])
+    ready = []
+    for copy in due:
+        receiver, partner = users.get(copy.user_id), partners.get(copy.user_id)
+        if receiver is None or partner is None:
+            continue
+        mine = await shared_days.evening_on(session, receiver.id, copy.local_date)
+        theirs = await shared_days.evening_on(session, partner.id, copy.local_date)
+        if mine is None or theirs is None:
+            continue
+        ready.append(
+            SideBySide(copy.couple_id, copy.local_date, receiver, partner, mine[1], theirs[1])
+        )
+    return ready
+
+
+async def record_sent(session: AsyncSession, copy: SideBySide, now: datetime) -> None:
+    await shared_days.mark_sent(session, copy.couple_id, copy.day, copy.receiver.id, now)
+
+
+async def may_talk_about(session: AsyncSession, user: User, couple_id: int, day: date) -> bool:
+    """Whether the "talk about it" button is ``user``'s: a day of their current couple that
+    they were shown side by side (a forged button is not)."""
+    partnership = await pairing.active_partnership(session, user.id)
+    return (
+        partnership is not None
+        and partnership.couple_id == couple_id
+        and await shared_days.has_copy(session, couple_id, day, user.id)
+    )

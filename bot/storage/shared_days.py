@@ -1,0 +1,126 @@
+"""Queries on the both-answered moment's copies (``shared_days``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.checkins import EVENING
+from bot.storage.engine import dialect_insert, on_postgresql
+from bot.storage.models import Checkin, CheckinAnswer, Couple, SharedDay, User
+
+
+async def evening_on(
+    session: AsyncSession, user_id: int, day: date
+) -> tuple[Checkin, dict[str, str]] | None:
+    """``user_id``'s evening check-in of their local ``day`` with its answers."""
+    rows = (
+        await session.execute(
+            select(Checkin, CheckinAnswer.item, CheckinAnswer.value)
+            .outerjoin(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
+            .where(Checkin.user_id == user_id, Checkin.kind == EVENING, Checkin.local_date == day)
+        )
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], {item: value for _, item, value in rows if item is not None}
+
+
+async def add_copies(
+    session: AsyncSession, couple_id: int, day: date, user_ids: list[int], now: datetime
+) -> list[int]:
+    """One copy per partner; the ids of those that did not exist yet (a second completion of
+    the same day, by a change of answer or another process, inserts none)."""
+    insert = dialect_insert(session)
+    rows = [
+        {"couple_id": couple_id, "local_date": day, "user_id": uid, "created_at": now}
+        for uid in user_ids
+    ]
+    inserted = await session.scalars(
+        insert(SharedDay)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["couple_id", "local_date", "user_id"])
+        .returning(SharedDay.user_id)
+    )
+    return list(inserted)
+
+
+async def mark_sent(
+    session: AsyncSession, couple_id: int, day: date, user_id: int, now: datetime
+) -> None:
+    await session.execute(
+        update(SharedDay)
+        .where(
+            SharedDay.couple_id == couple_id,
+            SharedDay.local_date == day,
+            SharedDay.user_id == user_id,
+        )
+        .values(sent_at=now)
+    )
+
+
+async def has_copy(session: AsyncSession, couple_id: int, day: date, user_id: int) -> bool:
+    found = await session.scalar(
+        select(SharedDay.user_id).where(
+            SharedDay.couple_id == couple_id,
+            SharedDay.local_date == day,
+            SharedDay.user_id == user_id,
+        )
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class WaitingCopy:
+    couple_id: int
+    local_date: date
+    user_id: int
+    time_zone: str
+
+
+async def unsent(
+    session: AsyncSession, *, lapsed_before: datetime, created_after: datetime, limit: int
+) -> list[WaitingCopy]:
+    """Recent unsent copies of active couples and reachable receivers that no live process
+    has claimed, with each receiver's zone (the caller keeps those outside quiet hours)."""
+    statement = (
+        select(SharedDay.couple_id, SharedDay.local_date, SharedDay.user_id, User.time_zone)
+        .join(User, User.id == SharedDay.user_id)
+        .join(Couple, Couple.id == SharedDay.couple_id)
+        .where(
+            SharedDay.sent_at.is_(None),
+            SharedDay.created_at > created_after,
+            or_(SharedDay.claimed_at.is_(None), SharedDay.claimed_at < lapsed_before),
+            Couple.ended_at.is_(None),
+            User.active.is_(True),
+        )
+        .order_by(SharedDay.created_at)
+        .limit(limit)
+    )
+    if on_postgresql(session):
+        statement = statement.with_for_update(skip_locked=True, of=SharedDay)
+    rows = await session.execute(statement)
+    return [WaitingCopy(cid, day, uid, zone or "UTC") for cid, day, uid, zone in rows]
+
+
+async def claim(
+    session: AsyncSession, copies: list[WaitingCopy], owner: str, now: datetime
+) -> None:
+    for copy in copies:
+        await session.execute(
+            update(SharedDay)
+            .where(
+                SharedDay.couple_id == copy.couple_id,
+                SharedDay.local_date == copy.local_date,
+                SharedDay.user_id == copy.user_id,
+            )
+            .values(claimed_at=now, claimed_by=owner)
+        )
+
+
+async def erase(session: AsyncSession, user_id: int) -> None:
+    """Every copy of the couples ``user_id`` was in: what is left of a day is no one's."""
+    await session.execute(delete(SharedDay).where(SharedDay.user_id == user_id))

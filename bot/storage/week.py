@@ -1,0 +1,131 @@
+"""What ``/us`` and the digest read of a couple's week, in as few queries as the page needs:
+both partners' answers of the week in one, their months of check-ins for the streak counted
+per day in one, their notes in one, their moments in one.
+
+``/us`` is pressed week after week; each query is a round trip (on SQLite, a hop to the
+driver's thread), so they are counted, not per person or per day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.checkins import EVENING
+from bot.storage.models import Checkin, CheckinAnswer, Moment, Note
+
+Ranges = Mapping[int, Sequence[tuple[date, date]]]
+
+
+async def answers_in(
+    session: AsyncSession, user_ids: Sequence[int], first: date, last: date
+) -> dict[int, dict[date, dict[str, str]]]:
+    """Per user, their evening check-ins' answers by local date, ``first``..``last``."""
+    rows = await session.execute(
+        select(Checkin.user_id, Checkin.local_date, CheckinAnswer.item, CheckinAnswer.value)
+        .join(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
+        .where(
+            Checkin.kind == EVENING,
+            Checkin.user_id.in_(user_ids),
+            Checkin.local_date >= first,
+            Checkin.local_date <= last,
+        )
+    )
+    found: dict[int, dict[date, dict[str, str]]] = {user_id: {} for user_id in user_ids}
+    for user_id, day, item, value in rows:
+        found[user_id].setdefault(day, {})[item] = value
+    return found
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """One evening check-in, counted: whether it was sent or given up unsent, and (see
+    :func:`bot.services.checkin_items.completion_rule`) how many daily items it answered and
+    how many its answers made not asked."""
+
+    day: date
+    sent: bool
+    skipped: bool
+    answered: int
+    not_asked: int
+
+
+async def day_counts(
+    session: AsyncSession,
+    user_ids: Sequence[int],
+    first: date,
+    last: date,
+    daily: Sequence[str],
+    skips: Mapping[tuple[str, str], int],
+) -> dict[int, list[DayCount]]:
+    """Per user, each evening check-in ``first``..``last``, counted in the database: a row per
+    day instead of one per answer, for the couple streak's months."""
+    found: dict[int, list[DayCount]] = {user_id: [] for user_id in user_ids}
+    not_asked = case(
+        *[
+            (and_(CheckinAnswer.item == item, CheckinAnswer.value == value), weight)
+            for (item, value), weight in skips.items()
+        ],
+        else_=0,
+    )
+    answered = case((CheckinAnswer.item.in_(daily), 1), else_=0)
+    rows = await session.execute(
+        select(
+            Checkin.user_id,
+            Checkin.local_date,
+            Checkin.sent_at.is_not(None),
+            Checkin.skipped_at.is_not(None),
+            func.coalesce(func.sum(answered), 0),
+            func.coalesce(func.sum(not_asked), 0),
+        )
+        .outerjoin(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
+        .where(
+            Checkin.user_id.in_(user_ids),
+            Checkin.local_date >= first,
+            Checkin.local_date <= last,
+            Checkin.kind == EVENING,
+        )
+        .group_by(Checkin.id)
+    )
+    for user_id, day, sent, skipped, count, skipped_items in rows:
+        found[user_id].append(DayCount(day, bool(sent), bool(skipped), count, skipped_items))
+    return found
+
+
+async def notes_in(
+    session: AsyncSession, viewer_id: int, partner_id: int | None, first: date, last: date
+) -> dict[int, list[tuple[date, str, bool]]]:
+    """``(local date, body, shared)`` of check-in notes in the range: all the viewer's, the
+    partner's shared ones only (their private notes are never even loaded)."""
+    whose = Note.user_id == viewer_id
+    if partner_id is not None:
+        whose = or_(whose, and_(Note.user_id == partner_id, Note.visibility == "shared"))
+    rows = await session.execute(
+        select(Note.user_id, Checkin.local_date, Note.body, Note.visibility)
+        .join(Checkin, Checkin.id == Note.checkin_id)
+        .where(whose, Checkin.local_date >= first, Checkin.local_date <= last)
+        .order_by(Checkin.local_date, Note.id)
+    )
+    found: dict[int, list[tuple[date, str, bool]]] = {}
+    for user_id, day, body, visibility in rows:
+        found.setdefault(user_id, []).append((day, body, visibility == "shared"))
+    return found
+
+
+async def moments_in(
+    session: AsyncSession, user_ids: Sequence[int], first: date, last: date
+) -> dict[int, list[tuple[date, str, str]]]:
+    """``(local date, kind, outcome)`` of the users' /bid and /stress moments in the range."""
+    rows = await session.execute(
+        select(Moment.user_id, Moment.local_date, Moment.kind, Moment.outcome).where(
+            Moment.user_id.in_(user_ids), Moment.local_date >= first, Moment.local_date <= last
+        )
+    )
+    found: dict[int, list[tuple[date, str, str]]] = {}
+    for user_id, day, kind, outcome in rows:
+        found.setdefault(user_id, []).append((day, kind, outcome))
+    return found
