@@ -42,7 +42,7 @@ _BAD_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
 CANONICAL_METHODS = {
     name.lower(): name
     for name in (
-        "getMe", "setMyCommands", "deleteWebhook", "setWebhook", "getUpdates",
+        "getMe", "setMyCommands", "deleteMyCommands", "deleteWebhook", "setWebhook", "getUpdates",
         "answerCallbackQuery", "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
         "editMessageReplyMarkup", "leaveChat", "deleteMessage",
     )
@@ -274,6 +274,12 @@ class FakeBotApi:
         self.command_menus[(scope["type"], chat, language)] = commands
         if scope["type"] == "default" and not language:
             self.commands = commands
+        return True
+
+    def _api_deletemycommands(self, params: dict[str, Any]) -> bool:
+        scope = params.get("scope") or {"type": "default"}
+        chat = int(scope["chat_id"]) if "chat_id" in scope else None
+        self.command_menus.pop((scope["type"], chat, params.get("language_code") or ""), None)
         return True
 
     def menu_of(self, chat_id: int, language_code: str | None) -> list[dict[str, str]]:

@@ -257,3 +257,23 @@ async def test_a_city_typed_in_ones_own_language_sets_the_zone(
     [user] = await harness.rows(User)
     assert user.time_zone == stored
     assert user.onboarded_at is not None
+
+
+@pytest.mark.skipif(not OTHER_LANGUAGES, reason="no locale besides English is shipped")
+async def test_deleting_ones_data_takes_the_chats_own_menu_too(harness: BotHarness) -> None:
+    code = OTHER_LANGUAGES[0]
+    texts = texts_of(code)
+    alex = await onboard(harness)
+    await alex.send("/language")
+    await alex.press(texts.languages.name)
+    assert harness.api.menu_of(alex.user_id, "en") == [
+        {"command": c.command, "description": c.description} for c in texts.commands
+    ]
+
+    await alex.send("/delete")
+    await alex.press(texts.privacy.delete_confirm_button)
+
+    assert await harness.rows(User) == []
+    assert [c["description"] for c in harness.api.menu_of(alex.user_id, "en")] == [
+        c.description for c in TEXTS.commands
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import ChatMemberUpdated, InlineKeyboardMarkup, InputFile, Update
+from telegram import BotCommandScopeChat, ChatMemberUpdated, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
@@ -59,6 +59,9 @@ async def answer_delete(turn: Turn) -> None:
         return
     partner = await privacy.delete_user(turn.session, user, turn.now)
     turn.edit(texts.deleted)
+    # A language chosen with /language gave this chat a menu of its own; it goes too.
+    scope, bot = BotCommandScopeChat(turn.chat_id), turn.context.bot
+    turn.later(lambda: bot.delete_my_commands(scope=scope))
     if partner is not None:
         # The partner hears that the couple ended, nothing about the deletion.
         turn.tell(
