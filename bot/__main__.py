@@ -17,6 +17,7 @@ from bot.app import build_application, load_content
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError
 from bot.context import BotApplication
+from bot.lifecycle import run_until_signalled
 from bot.logs import configure_logging
 from bot.storage.startup import (
     DatabaseUnusableError,
@@ -52,25 +53,7 @@ async def _check_token(settings: Settings) -> str:
 async def run_jobs_only(application: BotApplication) -> None:
     """``UPDATES=none``: the periodic jobs without taking updates, until SIGINT or SIGTERM
     (next to another process that polls)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await application.initialize()
-    started = False
-    try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        started = True
-        logger.info("running the periodic jobs only (UPDATES=none)")
-        await stop.wait()
-    finally:
-        if started:
-            await application.stop()
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+    await run_until_signalled(application, started="running the periodic jobs only (UPDATES=none)")
 
 
 def main() -> int:

@@ -8,15 +8,14 @@ SIGTERM or SIGINT: stop taking requests, finish those in flight, stop, exit.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.config import Settings
 from bot.context import BotApplication
+from bot.lifecycle import run_until_signalled
 from bot.web.server import BotWebServer
 
 logger = logging.getLogger(__name__)
@@ -29,29 +28,19 @@ class WebhookRefusedError(Exception):
 async def serve_webhook(
     application: BotApplication, settings: Settings, server: BotWebServer
 ) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await application.initialize()
-    started = False
-    try:
-        if application.post_init is not None:
-            await application.post_init(application)  # starts the server
-        await _set_webhook(application, settings)
-        await application.start()
-        started = True
-        logger.info("taking updates from the webhook %s", settings.webhook_url)
-        await stop.wait()
+    """The server starts in ``post_init``; on SIGTERM it stops taking requests and finishes
+    those in flight before the application stops."""
+
+    async def stop_serving() -> None:
         logger.info("stopping: answering the requests in flight")
         await server.stop()
-    finally:
-        await server.stop()
-        if started:
-            await application.stop()
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+
+    await run_until_signalled(
+        application,
+        started=f"taking updates from the webhook {settings.webhook_url}",
+        before_start=lambda: _set_webhook(application, settings),
+        on_stop=stop_serving,
+    )
 
 
 async def _set_webhook(application: BotApplication, settings: Settings) -> None:
