@@ -26,6 +26,7 @@ from tests.tcp_proxy import TcpProxy
 from tests.test_main_process import (
     STARTUP_TIMEOUT,
     TOKEN,
+    BotProcess,
     bot_environment,
     run_to_exit,
     running_bot,
@@ -83,6 +84,27 @@ def prompts_per_chat(server: FakeTelegramServer, chats: range) -> Counter[int]:
             if chat in chats:
                 counts[chat] += 1
     return counts
+
+
+def kill_the_leader(
+    server: FakeTelegramServer, first: BotProcess, second: BotProcess, people: range
+) -> None:
+    """``kill -9`` whichever of the two leads the jobs; the other must take over and prompt
+    everyone, then stop cleanly."""
+    leader, other = (first, second) if "now leads" in first.stderr else (second, first)
+    assert "now leads" in leader.stderr
+    assert "now leads" not in other.stderr  # one leader at a time
+    leader.proc.kill()
+    leader.proc.wait(timeout=10)
+    server.wait_until(
+        lambda: set(prompts_per_chat(server, people)) == set(people),
+        timeout=STARTUP_TIMEOUT + LEASE + len(people) / RATE,
+        abort=other.exited,
+        describe=lambda: f"prompted: {sorted(prompts_per_chat(server, people))}",
+    )
+    assert "now leads" in other.stderr
+    assert other.terminate() == 0, other.stderr[-3000:]
+    assert "Traceback" not in other.stderr
 
 
 def tally(server: FakeTelegramServer, people: range) -> tuple[int, int, int]:
@@ -322,21 +344,7 @@ def test_the_job_leader_killed_mid_run_another_process_finishes_once(
                 timeout=STARTUP_TIMEOUT,
                 abort=lambda: poller.exited() or jobs.exited(),
             )
-            leader, other = (poller, jobs) if "now leads" in poller.stderr else (jobs, poller)
-            assert "now leads" in leader.stderr
-            assert "now leads" not in other.stderr  # one leader at a time
-            leader.proc.kill()
-            leader.proc.wait(timeout=10)
-
-            server.wait_until(
-                lambda: set(prompts_per_chat(server, people)) == set(people),
-                timeout=STARTUP_TIMEOUT + LEASE + len(people) / RATE,
-                abort=other.exited,
-                describe=lambda: f"prompted: {sorted(prompts_per_chat(server, people))}",
-            )
-            assert "now leads" in other.stderr
-            assert other.terminate() == 0, other.stderr[-3000:]
-            assert "Traceback" not in other.stderr
+            kill_the_leader(server, poller, jobs, people)
 
     _, lost, duplicates = tally(server, people)
     assert lost == 0

@@ -30,11 +30,11 @@ from tests import updates
 from tests.fake_server import FakeTelegramServer
 from tests.harness import TEXTS
 from tests.test_delivery_process import (
-    LEASE,
     RATE,
     _scalar,
     _seed_due_users,
     delivery_env,
+    kill_the_leader,
     prompts_per_chat,
     tally,
 )
@@ -280,21 +280,7 @@ def test_the_job_leader_killed_mid_dispatch_the_other_instance_finishes_once(
             timeout=STARTUP_TIMEOUT,
             abort=lambda: bots[0].exited() or bots[1].exited(),
         )
-        leader, other = (bots[0], bots[1]) if "now leads" in bots[0].stderr else (bots[1], bots[0])
-        assert "now leads" in leader.stderr
-        assert "now leads" not in other.stderr
-        leader.proc.kill()
-        leader.proc.wait(timeout=10)
-
-        server.wait_until(
-            lambda: set(prompts_per_chat(server, people)) == set(people),
-            timeout=STARTUP_TIMEOUT + LEASE + len(people) / RATE,
-            abort=other.exited,
-            describe=lambda: f"prompted: {sorted(prompts_per_chat(server, people))}",
-        )
-        assert "now leads" in other.stderr
-        assert other.terminate() == 0, other.stderr[-3000:]
-        assert "Traceback" not in other.stderr
+        kill_the_leader(server, bots[0], bots[1], people)
         # setWebhook at start, never deleteWebhook at the stop.
         assert len(server.calls("setWebhook")) == 2
         assert server.calls("deleteWebhook") == []
