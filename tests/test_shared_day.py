@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime
 
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.services import talk
-from bot.storage.models import Couple, SharedDay, TalkQuestion
+from bot.storage.models import Couple, SharedDay, TalkQuestion, User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown
-from tests.journeys import STALE, answer_checkin, checkin_answered, checkin_day, onboard
+from tests.journeys import STALE, answer_checkin, checkin_answered, checkin_day, onboard, pair
+from tests.telegram_fake import visible_text
 from tests.test_together import TOGETHER, couple, sends_to, texts_to, together_run
 
 WORDS = TEXTS.shared_day
@@ -160,3 +161,55 @@ async def test_forged_talk_buttons_show_nothing(harness: BotHarness) -> None:
         assert replies.toasts == [STALE]
         assert replies.texts == []
     assert await harness.rows(TalkQuestion) == []
+
+
+async def test_a_failed_immediate_copy_is_sent_again_by_the_job(harness: BotHarness) -> None:
+    alex, sam = await couple(harness)
+    await evening(harness, ALEX_EVENING)
+    await answer_checkin(alex, ALEX)
+    await evening(harness, SAM_EVENING)
+    *first, last = SAM.items()
+    prompt = await answer_checkin(sam, dict(first))
+    harness.api.fail_next("sendMessage", 500, "Internal Server Error")
+
+    await answer_checkin(sam, dict([last]), message=prompt)
+
+    [failed] = [c for c in harness.api.calls if c.method == "sendMessage" and c.status == 500]
+    shown_text = visible_text(failed.text or "", failed.params.get("parse_mode"))
+    assert (failed.chat_id, shown_text.startswith(TITLE)) == (2002, True)
+    assert days_to(harness, 2002) == []
+    await together_run(harness)  # claimed by the failed send: not twice at once
+    assert days_to(harness, 2002) == []
+    harness.clock.advance(seconds=harness.settings.claim_lease_seconds + 1)
+    await together_run(harness)
+    await together_run(harness)
+    assert days_to(harness, 2002) == [side_by_side(SAM, "Alex", ALEX)]
+
+
+KIM = {
+    "bids_noticed": "many",
+    "bids_response": "away",
+    "bids_made": "none",
+    "stressed_me": "no",
+    "stressed_partner": "no",
+}
+
+
+async def test_a_waiting_copy_never_shows_a_new_partners_answers(harness: BotHarness) -> None:
+    alex, sam = await both_check_in(harness)  # Alex's copy waits for the Berlin morning
+    kim = await onboard(harness, 3003, "Kim", "New York", "20:30")
+    await evening(harness, SAM_EVENING.replace(minute=30))
+    await answer_checkin(kim, KIM)  # Kim completed the same day too
+
+    await alex.send("/unpair")
+    await alex.press(TEXTS.pairing.unpair_confirm_button)
+    await pair(kim, alex)
+    harness.clock.now = BERLIN_MORNING
+    await together_run(harness)
+    await together_run(harness)
+
+    assert days_to(harness, 1001) == []
+    assert all("Kim" not in text for text in texts_to(harness, 1001)[-3:] if TITLE in text)
+    # The ended couple's copy is done with, not left waiting.
+    alex_id = (await harness.rows(User, User.telegram_id == 1001))[0].id
+    assert await harness.rows(SharedDay, SharedDay.user_id == alex_id) == []
