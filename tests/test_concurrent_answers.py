@@ -23,7 +23,7 @@ from bot.storage.models import ReceivedUpdate, SharedDay, TalkQuestion
 from tests.harness import BotHarness, shown
 from tests.journeys import answer_button, answer_checkin, onboard, pair
 from tests.test_shared_day import ALEX, SAM, days_to, evening
-from tests.test_together import TALK, TOGETHER, AFTERNOON
+from tests.test_together import AFTERNOON, TALK, TOGETHER
 
 EVENING = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # Berlin 21:00, both in Berlin
 
@@ -61,7 +61,8 @@ async def at_the_same_moment(harness: BotHarness, payloads: list[dict[str, Any]]
         )
         handling: Awaitable[Any] = asyncio.gather(*(app.process_update(u) for u in updates))
         both = asyncio.ensure_future(handling)
-        while not both.done() and await waiting_on_locks(harness) < len(updates):
+        # Polling the server: there is no event to await for "waiting on a lock".
+        while not both.done() and await waiting_on_locks(harness) < len(updates):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         assert not both.done()  # neither could commit while held
     await both

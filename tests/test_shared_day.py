@@ -8,6 +8,7 @@ Alex's check-in comes at 21:00 Berlin (20:00 UTC), Sam's at 20:00 New York (01:0
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from bot.jobs.checkin_sender import send_due_checkins
@@ -16,7 +17,7 @@ from bot.storage.models import Couple, SharedDay, TalkQuestion, User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown
 from tests.journeys import STALE, answer_checkin, checkin_answered, checkin_day, onboard, pair
 from tests.telegram_fake import visible_text
-from tests.test_together import TOGETHER, couple, sends_to, texts_to, together_run
+from tests.test_together import TOGETHER, couple, export_of, sends_to, texts_to, together_run
 
 WORDS = TEXTS.shared_day
 DAY = date(2026, 11, 27)
@@ -196,7 +197,7 @@ KIM = {
 
 
 async def test_a_waiting_copy_never_shows_a_new_partners_answers(harness: BotHarness) -> None:
-    alex, sam = await both_check_in(harness)  # Alex's copy waits for the Berlin morning
+    alex, _ = await both_check_in(harness)  # Alex's copy waits for the Berlin morning
     kim = await onboard(harness, 3003, "Kim", "New York", "20:30")
     await evening(harness, SAM_EVENING.replace(minute=30))
     await answer_checkin(kim, KIM)  # Kim completed the same day too
@@ -213,3 +214,29 @@ async def test_a_waiting_copy_never_shows_a_new_partners_answers(harness: BotHar
     # The ended couple's copy is done with, not left waiting.
     alex_id = (await harness.rows(User, User.telegram_id == 1001))[0].id
     assert await harness.rows(SharedDay, SharedDay.user_id == alex_id) == []
+
+
+async def test_export_lists_the_days_shown_and_the_newer_settings(harness: BotHarness) -> None:
+    alex, sam = await both_check_in(harness)
+
+    sam_data = await export_of(sam)
+    alex_data = await export_of(alex)
+
+    assert sam_data["version"] == alex_data["version"] == 3
+    [shown_day] = sam_data["days_side_by_side"]
+    assert (shown_day["date"], shown_day["partner"]) == (DAY.isoformat(), "Alex")
+    assert shown_day["shown_at"] == SAM_EVENING.isoformat()
+    # Alex's copy waits for the Berlin morning: not shown, so not listed yet.
+    assert alex_data["days_side_by_side"] == []
+    # Only when and with whom: no answers of the partner, nor Alex's private note.
+    assert SECRET not in json.dumps(sam_data)
+    assert set(shown_day) == {"date", "shown_at", "partner"}
+    assert sam_data["notices"] == []
+    profile = sam_data["profile"]
+    assert {key: profile[key] for key in ("appreciations_muted", "safe_haven_tips")} == {
+        "appreciations_muted": False,
+        "safe_haven_tips": False,
+    }
+    # The offer of tips went with the evening check-in; the export says when.
+    assert profile["tips_offered_at"] is not None
+    assert {"partner_nudge", "language", "language_settled_at"} <= set(profile)

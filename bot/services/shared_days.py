@@ -88,9 +88,7 @@ async def on_completed(
         waits = in_quiet_hours(receiver.time_zone, now)
         if receiver.id not in made or not receiver.active or waits:
             continue
-        await shared_days.claim_copy(
-            session, partnership.couple_id, day, receiver.id, owner, now
-        )
+        await shared_days.claim_copy(session, partnership.couple_id, day, receiver.id, owner, now)
         now_copies.append(SideBySide(partnership.couple_id, day, receiver, other, mine, their))
     return now_copies
 
