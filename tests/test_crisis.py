@@ -331,3 +331,37 @@ async def test_words_of_danger_after_a_command_get_help_first(harness: BotHarnes
 
     assert replies.texts[0] == HELP
     assert len(replies.texts) == 2  # and then the help it asked for
+
+
+async def test_a_note_edited_to_words_of_danger_cannot_be_shared_by_its_old_button(
+    harness: BotHarness,
+) -> None:
+    alex = await onboard(harness, 1001, "Alex")
+    sam = await onboard(harness, 1002, "Sam", zone="London")
+    await pair(alex, sam)
+    await open_reflection(alex, 1)
+    await alex.send("Sam made me tea")
+    saved = alex.last_message  # "saved, private" with its Share button
+    [note] = await harness.rows(Note)
+    await alex.send("/journal")
+    await alex.press(shown(TEXTS.journal.open_button, number=1))
+    await alex.press(TEXTS.journal.edit_button)
+    written = "Needing Sam scares me. Some nights I don't want to live anymore."
+    await alex.send(written)
+    to_sam_before = len(sent_to(harness, sam.user_id))
+
+    tapped = await alex.press(TEXTS.notes.share_button, message=saved)
+    # A forged button, and words of danger in another language than Alex's: refused too.
+    await alex.send("/journal")
+    await alex.press(shown(TEXTS.journal.open_button, number=1))
+    await alex.press(TEXTS.journal.edit_button)
+    await alex.send("Ich will nicht mehr leben.")
+    forged = await alex.press_data(f"note:{note.id}:shared")
+
+    for replies in (tapped, forged):
+        assert replies.texts == [f"{HELP}\n\n{SAVED}"]
+    assert all(b["text"] != TEXTS.notes.share_button for b in alex.last_message.buttons)
+    [note] = await harness.rows(Note)
+    assert note.visibility == "private"
+    assert len(sent_to(harness, sam.user_id)) == to_sam_before  # Sam is told nothing
+    assert "leben" not in (await sam.send("/us")).text

@@ -8,14 +8,16 @@ Alex's check-in comes at 21:00 Berlin (20:00 UTC), Sam's at 20:00 New York (01:0
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.services import talk
-from bot.storage.models import Couple, SharedDay, TalkQuestion
+from bot.storage.models import Couple, SharedDay, TalkQuestion, User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown
-from tests.journeys import STALE, answer_checkin, checkin_answered, checkin_day, onboard
-from tests.test_together import TOGETHER, couple, sends_to, texts_to, together_run
+from tests.journeys import STALE, answer_checkin, checkin_answered, checkin_day, onboard, pair
+from tests.telegram_fake import visible_text
+from tests.test_together import TOGETHER, couple, export_of, sends_to, texts_to, together_run
 
 WORDS = TEXTS.shared_day
 DAY = date(2026, 11, 27)
@@ -160,3 +162,81 @@ async def test_forged_talk_buttons_show_nothing(harness: BotHarness) -> None:
         assert replies.toasts == [STALE]
         assert replies.texts == []
     assert await harness.rows(TalkQuestion) == []
+
+
+async def test_a_failed_immediate_copy_is_sent_again_by_the_job(harness: BotHarness) -> None:
+    alex, sam = await couple(harness)
+    await evening(harness, ALEX_EVENING)
+    await answer_checkin(alex, ALEX)
+    await evening(harness, SAM_EVENING)
+    *first, last = SAM.items()
+    prompt = await answer_checkin(sam, dict(first))
+    harness.api.fail_next("sendMessage", 500, "Internal Server Error")
+
+    await answer_checkin(sam, dict([last]), message=prompt)
+
+    [failed] = [c for c in harness.api.calls if c.method == "sendMessage" and c.status == 500]
+    shown_text = visible_text(failed.text or "", failed.params.get("parse_mode"))
+    assert (failed.chat_id, shown_text.startswith(TITLE)) == (2002, True)
+    assert days_to(harness, 2002) == []
+    await together_run(harness)  # claimed by the failed send: not twice at once
+    assert days_to(harness, 2002) == []
+    harness.clock.advance(seconds=harness.settings.claim_lease_seconds + 1)
+    await together_run(harness)
+    await together_run(harness)
+    assert days_to(harness, 2002) == [side_by_side(SAM, "Alex", ALEX)]
+
+
+KIM = {
+    "bids_noticed": "many",
+    "bids_response": "away",
+    "bids_made": "none",
+    "stressed_me": "no",
+    "stressed_partner": "no",
+}
+
+
+async def test_a_waiting_copy_never_shows_a_new_partners_answers(harness: BotHarness) -> None:
+    alex, _ = await both_check_in(harness)  # Alex's copy waits for the Berlin morning
+    kim = await onboard(harness, 3003, "Kim", "New York", "20:30")
+    await evening(harness, SAM_EVENING.replace(minute=30))
+    await answer_checkin(kim, KIM)  # Kim completed the same day too
+
+    await alex.send("/unpair")
+    await alex.press(TEXTS.pairing.unpair_confirm_button)
+    await pair(kim, alex)
+    harness.clock.now = BERLIN_MORNING
+    await together_run(harness)
+    await together_run(harness)
+
+    assert days_to(harness, 1001) == []
+    assert all("Kim" not in text for text in texts_to(harness, 1001)[-3:] if TITLE in text)
+    # The ended couple's copy is done with, not left waiting.
+    alex_id = (await harness.rows(User, User.telegram_id == 1001))[0].id
+    assert await harness.rows(SharedDay, SharedDay.user_id == alex_id) == []
+
+
+async def test_export_lists_the_days_shown_and_the_newer_settings(harness: BotHarness) -> None:
+    alex, sam = await both_check_in(harness)
+
+    sam_data = await export_of(sam)
+    alex_data = await export_of(alex)
+
+    assert sam_data["version"] == alex_data["version"] == 3
+    [shown_day] = sam_data["days_side_by_side"]
+    assert (shown_day["date"], shown_day["partner"]) == (DAY.isoformat(), "Alex")
+    assert shown_day["shown_at"] == SAM_EVENING.isoformat()
+    # Alex's copy waits for the Berlin morning: not shown, so not listed yet.
+    assert alex_data["days_side_by_side"] == []
+    # Only when and with whom: no answers of the partner, nor Alex's private note.
+    assert SECRET not in json.dumps(sam_data)
+    assert set(shown_day) == {"date", "shown_at", "partner"}
+    assert sam_data["notices"] == []
+    profile = sam_data["profile"]
+    assert {key: profile[key] for key in ("appreciations_muted", "safe_haven_tips")} == {
+        "appreciations_muted": False,
+        "safe_haven_tips": False,
+    }
+    # The offer of tips went with the evening check-in; the export says when.
+    assert profile["tips_offered_at"] is not None
+    assert {"partner_nudge", "language", "language_settled_at"} <= set(profile)

@@ -502,8 +502,12 @@ async def test_export_shows_each_their_own_and_delete_erases_it(harness: BotHarn
     assert sam_question["partner_answer"] is None
     assert "my private answer" not in json.dumps(sam_data)
     assert len(sam_data["safe_haven_tips_received"]) == 1
-    # The stressed partner's export never mentions tips.
-    assert "tip" not in json.dumps(alex_data).lower()
+    # The stressed partner's export never hints at the tip about them: no tip, and their
+    # own tip setting (both opted in) reads as their partner's does.
+    [tip] = sam_data["safe_haven_tips_received"]
+    assert "safe_haven_tips_received" not in alex_data
+    assert tip["text"] not in json.dumps(alex_data)
+    assert alex_data["profile"]["safe_haven_tips"] == sam_data["profile"]["safe_haven_tips"]
 
     await sam.send("/delete")
     await sam.press(TEXTS.privacy.delete_confirm_button)

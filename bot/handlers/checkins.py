@@ -6,8 +6,11 @@ message to the next question, so a day's check-in is one message however it is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -101,14 +104,28 @@ async def _both_answered(turn: Turn, state: checkins.CheckinState) -> None:
     """The second of the two to complete the day: the day side by side, to both (to whoever
     is in their quiet hours, in their morning)."""
     copies = await shared_days.on_completed(
-        turn.session, turn.user, state.checkin, dict(state.answers), turn.now
+        turn.session,
+        turn.user,
+        state.checkin,
+        dict(state.answers),
+        turn.now,
+        owner=turn.services.instance_id,
     )
+    clock = turn.services.clock
     for copy in copies:
         text, markup = side_by_side(turn.texts_for(copy.receiver), copy)
-        if copy.receiver.id == turn.user.id:
-            turn.send(turn.user.telegram_id, text, markup)
-        else:
-            turn.tell(copy.receiver, text, markup)
+        turn.tell_then_record(
+            copy.receiver,
+            text,
+            markup,
+            partial(_record_sent, copy, clock),
+        )
+
+
+async def _record_sent(
+    copy: shared_days.SideBySide, clock: Callable[[], datetime], session: AsyncSession
+) -> None:
+    await shared_days.record_sent(session, copy, clock())
 
 
 async def note_answer(turn: Turn, text: str) -> None:

@@ -74,12 +74,18 @@ def shared_with_you(turn: Turn, partner: User, note: Note) -> str:
 @for_known_sender
 async def share_note(turn: Turn) -> None:
     note_id, shared = int(turn.match["note"]), turn.match["visibility"] == "shared"
-    outcome = await notes.set_note_shared(turn.session, turn.user, note_id, shared=shared)
+    outcome = await notes.set_note_shared(
+        turn.session, turn.user, note_id, shared=shared, crisis=turn.services.crisis
+    )
     if outcome is None:
         turn.stale()
         return
     turn.answer()
     words = turn.texts.notes
+    if outcome.refused:  # the help instead, as under a new note with such words
+        back = [[back_to_course(turn.texts)]] if outcome.note.framework_id is not None else []
+        turn.edit(help_before(turn, words.saved), InlineKeyboardMarkup(back) if back else None)
+        return
     partnership = await pairing.partnership_of(turn.session, turn.user)
     if not shared:
         text = words.saved

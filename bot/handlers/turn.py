@@ -271,6 +271,32 @@ class Turn:
             except TelegramError as error:
                 logger.warning("update %s: a reply was not sent: %s", self.update.update_id, error)
 
+    def tell_then_record(
+        self,
+        recipient: User,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        record: Callable[[AsyncSession], Awaitable[None]],
+    ) -> None:
+        """:meth:`tell` for an outbox row claimed in this turn's transaction: only once the
+        message arrived is it ``record``-ed as sent, in a transaction of its own. One that did
+        not arrive stays claimed, and the job that sends such rows takes it over when the
+        claim lapses: a failed send is never recorded as sent."""
+        services = self.services
+
+        async def tell() -> None:
+            if not await self.send_to_other(recipient, text, markup):
+                return
+            try:
+                async with services.transaction() as session:
+                    await record(session)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                services.database_health.unavailable(error)  # sent again when the claim lapses
+
+        self.later(tell)
+
 
 async def offer_language(turn: Turn) -> None:
     """Once, after whatever they asked for, to someone who started before there were

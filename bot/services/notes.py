@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.crisis import EveryLanguage
 from bot.storage import notes
 from bot.storage.models import Note, User
 
@@ -15,19 +16,28 @@ MAX_NOTE_LENGTH = 4000
 
 @dataclass(frozen=True)
 class Visibility:
-    """A note after a share or unshare: ``changed`` is false for a second tap."""
+    """A note after a share or unshare: ``changed`` is false for a second tap. ``refused``:
+    its words read like a crisis, so it stays private (the partner may be the danger)."""
 
     note: Note
     changed: bool
+    refused: bool = False
 
 
 async def set_note_shared(
-    session: AsyncSession, user: User, note_id: int, *, shared: bool
+    session: AsyncSession, user: User, note_id: int, *, shared: bool, crisis: EveryLanguage
 ) -> Visibility | None:
-    """Share or unshare one of ``user``'s own notes; someone else's id finds nothing."""
+    """Share or unshare one of ``user``'s own notes; someone else's id finds nothing.
+
+    The words are checked at every share, not only when written: a note edited since its
+    "Share" button was shown (or a forged button) must not carry words of danger to the
+    partner."""
     note = await notes.own_note(session, note_id, user.id)
     if note is None:
         return None
+    if shared and crisis.matches(note.body):
+        note.visibility = notes.PRIVATE
+        return Visibility(note, changed=False, refused=True)
     target = notes.SHARED if shared else notes.PRIVATE
     changed = note.visibility != target
     note.visibility = target

@@ -13,7 +13,8 @@ from bot.storage import pairing, privacy, together
 from bot.storage.models import User
 
 # 2: digests listed apart from check-ins (``weekly_digests``).
-EXPORT_FORMAT_VERSION = 2
+# 3: the profile's newer settings; ``days_side_by_side`` and ``notices``.
+EXPORT_FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,19 @@ def _complete(checkin: Checkin, answers: dict[str, str]) -> bool:
 
 
 async def on_completed(
-    session: AsyncSession, user: User, checkin: Checkin, answers: dict[str, str], now: datetime
+    session: AsyncSession,
+    user: User,
+    checkin: Checkin,
+    answers: dict[str, str],
+    now: datetime,
+    *,
+    owner: str,
 ) -> list[SideBySide]:
     """``user`` has just answered ``checkin`` (with ``answers``). If that completed it and
     their partner had completed the same day, both copies are made (once); returned are those
-    to send now, already recorded as sent — the others wait for their receiver's morning."""
+    to send now, claimed by ``owner`` — the caller records each as sent once it went out (one
+    that did not is taken over by the job when the claim lapses). The others wait for their
+    receiver's morning."""
     if not _complete(checkin, answers):
         return []
     partnership = await pairing.active_partnership(session, user.id)
@@ -63,6 +71,8 @@ async def on_completed(
     partner, day = partnership.partner, checkin.local_date
     if day < local_now(user.time_zone or "UTC", partnership.since).date():
         return []  # a day from before the couple began
+    # The two completing at the same moment take turns: the second sees the first's answers.
+    await pairing.lock_couple(session, partnership.couple_id)
     found = await shared_days.evening_on(session, partner.id, day)
     if found is None or not _complete(*found):
         return []
@@ -78,7 +88,7 @@ async def on_completed(
         waits = in_quiet_hours(receiver.time_zone, now)
         if receiver.id not in made or not receiver.active or waits:
             continue
-        await shared_days.mark_sent(session, partnership.couple_id, day, receiver.id, now)
+        await shared_days.claim_copy(session, partnership.couple_id, day, receiver.id, owner, now)
         now_copies.append(SideBySide(partnership.couple_id, day, receiver, other, mine, their))
     return now_copies
 
@@ -91,13 +101,16 @@ async def claim_waiting(
         session, lapsed_before=now - lease, created_after=now - KEEP_WAITING, limit=limit
     )
     due = [copy for copy in candidates if not in_quiet_hours(copy.time_zone, now)]
+    partners = await shared_days.partners_in_couples(session, due)
+    # A couple that ended since: its day is shown to no one (nor with a new partner's answers).
+    await shared_days.drop(session, [c for c in due if (c.couple_id, c.user_id) not in partners])
+    due = [copy for copy in due if (copy.couple_id, copy.user_id) in partners]
     await shared_days.claim(session, due, owner, now)
-    partners = await together.partners_of(session, [copy.user_id for copy in due])
     users = await together.users_by_id(session, [copy.user_id for copy in due])
     ready = []
     for copy in due:
-        receiver, partner = users.get(copy.user_id), partners.get(copy.user_id)
-        if receiver is None or partner is None:
+        receiver, partner = users.get(copy.user_id), partners[(copy.couple_id, copy.user_id)]
+        if receiver is None:
             continue
         mine = await shared_days.evening_on(session, receiver.id, copy.local_date)
         theirs = await shared_days.evening_on(session, partner.id, copy.local_date)

@@ -283,6 +283,8 @@ async def answer(
 ) -> Answered | Refusal | None:
     if len(body) > MAX_ANSWER_LENGTH:
         raise ValueError("answer too long")
+    # Before anything is read: the partner answering at this moment waits, then sees this.
+    await together.lock_question(session, question_id)
     found = await may_answer(session, content, user, question_id)
     if not isinstance(found, OpenQuestion):
         return found

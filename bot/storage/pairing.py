@@ -154,6 +154,13 @@ async def create_couple(
     return couple
 
 
+async def lock_couple(session: AsyncSession, couple_id: int) -> None:
+    """Hold the couple's row until this transaction ends, so that two of its members acting at
+    the same moment (on PostgreSQL, in two processes) take turns: the second then reads what
+    the first wrote. SQLite writes one transaction at a time already and ignores the lock."""
+    await session.execute(select(Couple.id).where(Couple.id == couple_id).with_for_update())
+
+
 async def end_couple(session: AsyncSession, couple_id: int, now: datetime) -> bool:
     """End the couple if it is still active; ``False`` if it had already ended."""
     result = await session.execute(

@@ -22,6 +22,7 @@ from bot.storage.models import (
     Moment,
     Note,
     Notice,
+    SharedDay,
     User,
 )
 from bot.storage.shared_days import erase as erase_shared_days
@@ -69,7 +70,12 @@ async def export_rows(session: AsyncSession, user: User) -> dict[str, Any]:
             "time_zone": user.time_zone,
             "checkin_time": _iso(user.checkin_time),
             "weekly_day": user.weekly_day,
+            "language_settled_at": _iso(user.language_settled_at),
             "paused_until": _iso(user.paused_until),
+            "partner_nudge": user.partner_nudge,
+            "appreciations_muted": user.appreciations_muted,
+            "safe_haven_tips": user.safe_haven_tips,
+            "tips_offered_at": _iso(user.tips_offered_at),
             "consented_at": _iso(user.consented_at),
             "created_at": _iso(user.created_at),
         },
@@ -142,6 +148,31 @@ async def export_rows(session: AsyncSession, user: User) -> dict[str, Any]:
             }
             for note in await session.scalars(
                 select(Note).where(Note.user_id == user.id).order_by(Note.created_at, Note.id)
+            )
+        ],
+        # The days shown side by side: which day, when, and with whom — the partner's
+        # answers are theirs, and are not stored with the copy.
+        "days_side_by_side": [
+            {"date": _iso(day), "shown_at": _iso(sent_at), "partner": name}
+            for day, sent_at, name in await session.execute(
+                select(SharedDay.local_date, SharedDay.sent_at, User.first_name)
+                .outerjoin(
+                    theirs,
+                    (theirs.couple_id == SharedDay.couple_id) & (theirs.user_id != user.id),
+                )
+                .outerjoin(User, User.id == theirs.user_id)
+                .where(SharedDay.user_id == user.id, SharedDay.sent_at.is_not(None))
+                .order_by(SharedDay.local_date)
+            )
+        ],
+        "notices": [
+            {
+                "kind": notice.kind,
+                "created_at": _iso(notice.created_at),
+                "sent_at": _iso(notice.sent_at),
+            }
+            for notice in await session.scalars(
+                select(Notice).where(Notice.user_id == user.id).order_by(Notice.created_at)
             )
         ],
     }

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.checkins import EVENING
 from bot.storage.engine import dialect_insert, on_postgresql
-from bot.storage.models import Checkin, CheckinAnswer, Couple, SharedDay, User
+from bot.storage.models import Checkin, CheckinAnswer, Couple, CoupleMember, SharedDay, User
 
 
 async def evening_on(
@@ -84,17 +84,16 @@ class WaitingCopy:
 async def unsent(
     session: AsyncSession, *, lapsed_before: datetime, created_after: datetime, limit: int
 ) -> list[WaitingCopy]:
-    """Recent unsent copies of active couples and reachable receivers that no live process
-    has claimed, with each receiver's zone (the caller keeps those outside quiet hours)."""
+    """Recent unsent copies of reachable receivers that no live process has claimed, with
+    each receiver's zone (the caller keeps those outside quiet hours, and drops those of
+    couples that have ended)."""
     statement = (
         select(SharedDay.couple_id, SharedDay.local_date, SharedDay.user_id, User.time_zone)
         .join(User, User.id == SharedDay.user_id)
-        .join(Couple, Couple.id == SharedDay.couple_id)
         .where(
             SharedDay.sent_at.is_(None),
             SharedDay.created_at > created_after,
             or_(SharedDay.claimed_at.is_(None), SharedDay.claimed_at < lapsed_before),
-            Couple.ended_at.is_(None),
             User.active.is_(True),
         )
         .order_by(SharedDay.created_at)
@@ -110,14 +109,57 @@ async def claim(
     session: AsyncSession, copies: list[WaitingCopy], owner: str, now: datetime
 ) -> None:
     for copy in copies:
+        await claim_copy(session, copy.couple_id, copy.local_date, copy.user_id, owner, now)
+
+
+async def claim_copy(
+    session: AsyncSession, couple_id: int, day: date, user_id: int, owner: str, now: datetime
+) -> None:
+    await session.execute(
+        update(SharedDay)
+        .where(
+            SharedDay.couple_id == couple_id,
+            SharedDay.local_date == day,
+            SharedDay.user_id == user_id,
+        )
+        .values(claimed_at=now, claimed_by=owner)
+    )
+
+
+async def partners_in_couples(
+    session: AsyncSession, copies: list[WaitingCopy]
+) -> dict[tuple[int, int], User]:
+    """For each copy (keyed ``(couple_id, user_id)``) whose couple is still active, the
+    receiver's partner *in that couple* — not whoever they are paired with now."""
+    couple_ids = {copy.couple_id for copy in copies}
+    if not couple_ids:
+        return {}
+    rows = await session.execute(
+        select(CoupleMember.couple_id, User)
+        .join(Couple, Couple.id == CoupleMember.couple_id)
+        .join(User, User.id == CoupleMember.user_id)
+        .where(CoupleMember.couple_id.in_(couple_ids), Couple.ended_at.is_(None))
+    )
+    members: dict[int, list[User]] = {}
+    for couple_id, user in rows:
+        members.setdefault(couple_id, []).append(user)
+    found = {}
+    for copy in copies:
+        others = [u for u in members.get(copy.couple_id, []) if u.id != copy.user_id]
+        if len(others) == 1:
+            found[(copy.couple_id, copy.user_id)] = others[0]
+    return found
+
+
+async def drop(session: AsyncSession, copies: list[WaitingCopy]) -> None:
+    """Copies that will never go out (their couple has ended): done with, shown to no one."""
+    for copy in copies:
         await session.execute(
-            update(SharedDay)
-            .where(
+            delete(SharedDay).where(
                 SharedDay.couple_id == copy.couple_id,
                 SharedDay.local_date == copy.local_date,
                 SharedDay.user_id == copy.user_id,
             )
-            .values(claimed_at=now, claimed_by=owner)
         )
 
 

@@ -221,8 +221,25 @@ async def get_question(session: AsyncSession, question_id: int) -> TalkQuestion 
     return await session.get(TalkQuestion, question_id)
 
 
+async def lock_question(session: AsyncSession, question_id: int) -> TalkQuestion | None:
+    """The question, its row held until this transaction ends: two partners answering at the
+    same moment take turns, so the second sees the first's answer (SQLite ignores the lock;
+    it writes one transaction at a time already)."""
+    return await session.scalar(
+        select(TalkQuestion)
+        .where(TalkQuestion.id == question_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 async def answers_to(session: AsyncSession, question_id: int) -> dict[int, TalkAnswer]:
-    rows = await session.scalars(select(TalkAnswer).where(TalkAnswer.question_id == question_id))
+    rows = await session.scalars(
+        select(TalkAnswer)
+        .where(TalkAnswer.question_id == question_id)
+        # Fresh from the database: an earlier read in this transaction may predate a lock.
+        .execution_options(populate_existing=True)
+    )
     return {row.user_id: row for row in rows}
 
 
