@@ -2,7 +2,9 @@
 "💬 Reply" buttons; the thank-you and the reply go back the same way.
 
 Delivered at once after the commit, silently during the receiver's quiet hours; the sender
-hears whether it arrived. Words that read like a crisis are never relayed: the sender gets the
+hears that it was sent, or that it could not be (the receiver blocked the bot). A send that
+failed otherwise (a timeout, a 5xx) may have arrived: it counts as delivered, so its buttons
+keep working. Words that read like a crisis are never relayed: the sender gets the
 help instead, and is told nothing was sent.
 """
 
@@ -14,7 +16,7 @@ from bot.content import render
 from bot.content.together import ThanksTexts
 from bot.handlers.input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Reached, Turn, for_known_sender
 from bot.services import accounts, appreciations
 from bot.services.accounts import PendingInput
 from bot.services.appreciations import MAX_APPRECIATION_LENGTH, Received, Refusal, Relay
@@ -42,7 +44,7 @@ def refusal_text(words: ThanksTexts, refusal: Refusal, partner: str) -> str:
 
 
 def _relay(turn: Turn, relay: Relay, *, confirmation: str) -> None:
-    """Deliver after the commit; then tell the sender whether it arrived."""
+    """Deliver after the commit; then tell the sender it was sent, or that it surely was not."""
     words, user, services = _words(turn), turn.user, turn.services
     appreciation, receiver = relay.appreciation, relay.receiver
     theirs = turn.together_for(receiver).thanks
@@ -55,7 +57,8 @@ def _relay(turn: Turn, relay: Relay, *, confirmation: str) -> None:
     bot, chat_id = turn.context.bot, turn.chat_id
 
     async def deliver() -> None:
-        if await turn.send_to_other(receiver, text, markup, silent=relay.silent):
+        reached = await turn.send_to_other(receiver, text, markup, silent=relay.silent)
+        if reached is not Reached.BLOCKED:
             await bot.send_message(chat_id, sent)
             return
         async with services.transaction() as session:
@@ -95,6 +98,13 @@ async def _start(turn: Turn, inline_text: str) -> None:
 async def _partner_name(turn: Turn) -> str:
     partnership = await partnership_of(turn.session, turn.user)
     return partnership.partner.first_name if partnership else ""
+
+
+async def _name_in(turn: Turn, appreciation_id: int) -> str:
+    """The other person of an appreciation: the one an answer to it is about, even after
+    unpairing (when the current partner, if any, is someone else)."""
+    other = await appreciations.other_person(turn.session, turn.user, appreciation_id)
+    return other.first_name if other is not None else await _partner_name(turn)
 
 
 async def _send(turn: Turn, text: str) -> None:
@@ -143,7 +153,9 @@ async def not_text(turn: Turn) -> None:
 async def reply_text(turn: Turn, text: str) -> None:
     words, user, now = _words(turn), turn.user, turn.now
     argument = accounts.pending_argument(user) or ""
-    partner = await _partner_name(turn)
+    partner = (
+        await _name_in(turn, int(argument)) if argument.isdigit() else await _partner_name(turn)
+    )
     if _refuse_words(turn, text, partner):
         await accounts.open_question(turn.session, user, None, now)
         return
@@ -182,7 +194,7 @@ async def appreciation_button(turn: Turn) -> None:
         turn.answer()
         if found is Refusal.NO_LONGER_PAIRED:
             turn.remove_buttons()
-        turn.reply(refusal_text(words, found, await _partner_name(turn)))
+        turn.reply(refusal_text(words, found, await _name_in(turn, appreciation_id)))
         return
     turn.answer()
     if action == "re":

@@ -22,6 +22,7 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from enum import Enum
 from functools import wraps
 from typing import Any
 
@@ -48,6 +49,17 @@ Send = Callable[[], Awaitable[object]]
 TurnHandler = Callable[["Turn"], Awaitable[None]]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 Handlers = list[BaseHandler[Update, BotContext, None]]
+
+
+class Reached(Enum):
+    """Whether a message to someone else arrived."""
+
+    DELIVERED = "delivered"
+    BLOCKED = "blocked"  # 403: they blocked the bot; it surely did not arrive
+    # Any other failure: a timeout, a dropped connection or a 5xx can come after Telegram
+    # delivered it, so it is treated as possibly there (its buttons keep working).
+    UNKNOWN = "unknown"
+
 
 # Telegram's answers when a press or a message has aged out, or a second tap changes nothing:
 # the change behind the press is saved by then, so they are logged, not shown as errors.
@@ -238,16 +250,15 @@ class Turn:
         markup: InlineKeyboardMarkup | None = None,
         *,
         silent: bool = False,
-    ) -> bool:
+    ) -> Reached:
         """Send to ``recipient`` now, for a step queued with :meth:`later` that needs to
-        know whether it arrived; ``False`` if it did not (a 403 marks them as :meth:`tell`
-        does)."""
+        know whether it arrived (a 403 marks them as :meth:`tell` does)."""
         services, bot = self.services, self.context.bot
         try:
             await bot.send_message(
                 recipient.telegram_id, text, reply_markup=markup, disable_notification=silent
             )
-            return True
+            return Reached.DELIVERED
         except Forbidden:
             logger.info("user %s has blocked the bot; marking inactive", recipient.id)
             try:
@@ -257,9 +268,10 @@ class Turn:
                 if not is_outage(error):
                     raise
                 services.database_health.unavailable(error)  # their next prompt finds out
+            return Reached.BLOCKED
         except TelegramError as error:
-            logger.warning("could not notify user %s: %s", recipient.id, error)
-        return False
+            logger.warning("user %s may not have been notified: %s", recipient.id, error)
+            return Reached.UNKNOWN
 
     async def deliver(self) -> None:
         """Send what was queued, in order. The changes are saved by now: one reply that

@@ -20,8 +20,9 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext, BotServices
+from bot.jobs.checkin_sender import Delivery, delivery_of
 from bot.services import accounts, safe_haven, shared_days, talk
-from bot.services.quiet_hours import in_quiet_hours
+from bot.services.quiet_hours import awake_zones
 from bot.storage import together
 from bot.storage.health import is_outage
 from bot.views.shared_day import side_by_side
@@ -49,36 +50,57 @@ async def _send(
     telegram_id: int,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
-) -> bool | None:
-    """``True`` sent, ``False`` blocked (marked so), ``None`` not sent this time."""
+) -> Delivery | None:
+    """``None`` once Telegram accepted it; else what the failure means (a 403 marks the
+    person blocked, as far as the database lets us now: their next message finds out)."""
     try:
         await bot.send_message(telegram_id, text, reply_markup=markup)
-        return True
+        return None
     except Forbidden:
         report.blocked += 1
-        async with services.transaction() as session:
-            await accounts.mark_blocked(session, telegram_id, services.clock())
-        return False
+        try:
+            async with services.transaction() as session:
+                await accounts.mark_blocked(session, telegram_id, services.clock())
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            services.database_health.unavailable(error)
+        return Delivery.BLOCKED
     except TelegramError as error:
         logger.warning("together: a message was not sent: %s", error)
-        return None
+        return delivery_of(error)
 
 
 async def _offers(bot: Bot, services: BotServices, report: TogetherReport) -> None:
+    """Claimed, sent, then marked offered: an offer that surely did not go (no connection,
+    a 429) is tried again once its claim lapses; one that may have gone is not repeated."""
     now = services.clock()
+    lease = timedelta(seconds=services.settings.claim_lease_seconds)
     async with services.transaction() as session:
-        users = await safe_haven.claim_offers(session, now)
-        due = [(u.telegram_id, u.language) for u in users]
-    for telegram_id, language in due:
+        users = await safe_haven.claim_offers(session, now, lease=lease)
+        due = [(u.id, u.telegram_id, u.language) for u in users]
+    for user_id, telegram_id, language in due:
         text, markup = tips_offer(services.together_for(language).tips)
-        if await _send(bot, services, report, telegram_id, text, markup):
-            report.offers += 1
+        failed = await _send(bot, services, report, telegram_id, text, markup)
+        if failed in (Delivery.NOT_DELIVERED, Delivery.BLOCKED):
+            continue  # blocked: offered once they are back
+        async with services.transaction() as session:
+            await safe_haven.mark_offered(session, user_id, services.clock())
+        report.offers += failed is None
 
 
 async def _weekly_questions(services: BotServices, report: TogetherReport) -> None:
+    """Only the couples due are read; each is asked in its own short transaction."""
     now = services.clock()
     async with services.transaction() as session:
-        for couple in await together.active_couples(session):
+        due = await talk.couples_due_weekly(session, now)
+    for couple_id in due:
+        if not services.leadership.leading:
+            return
+        async with services.transaction() as session:
+            couple = await together.active_couple(session, couple_id)
+            if couple is None:
+                continue
             if await talk.ask_weekly(session, services.together, couple, now) is not None:
                 report.weekly_questions += 1
 
@@ -88,16 +110,12 @@ async def _question_copies(bot: Bot, services: BotServices, report: TogetherRepo
     while services.leadership.leading:
         now = services.clock()
         async with services.transaction() as session:
+            zones = await together.zones_of_unsent_questions(session, lapsed_before=now - lease)
             rows = await together.claim_unsent_questions(
-                session,
-                owner=services.instance_id,
-                now=now,
-                lapsed_before=now - lease,
-                limit=BATCH,
+                session, zones=awake_zones(zones, now), lapsed_before=now - lease, limit=BATCH
             )
-            due = [row for row, zone in rows if not in_quiet_hours(zone, now)]
-            await together.claim_questions(session, due, services.instance_id, now)
-        for row in due:
+            await together.claim_questions(session, rows, services.instance_id, now)
+        for row in rows:
             theirs = services.together_for(row.language)
             text, markup = question_message(
                 theirs.talk,
@@ -105,13 +123,13 @@ async def _question_copies(bot: Bot, services: BotServices, report: TogetherRepo
                 talk.question_text(theirs, row.question_key),
                 row.trigger,
             )
-            if await _send(bot, services, report, row.telegram_id, text, markup):
+            if await _send(bot, services, report, row.telegram_id, text, markup) is None:
                 report.questions_sent += 1
                 async with services.transaction() as session:
                     await together.mark_question_sent(
                         session, row.question_id, row.user_id, services.clock()
                     )
-        if len(rows) < BATCH or not due:
+        if len(rows) < BATCH:
             return  # (what waits for someone's morning is looked at again next run)
 
 
@@ -123,11 +141,11 @@ async def _tips(bot: Bot, services: BotServices, report: TogetherReport) -> None
             session, services.together_for, now, owner=services.instance_id, lease=lease
         )
     for tip in tips:
-        sent = await _send(bot, services, report, tip.telegram_id, tip.body)
-        if sent is None:
+        failed = await _send(bot, services, report, tip.telegram_id, tip.body)
+        if failed not in (None, Delivery.BLOCKED):
             continue  # claimed: another run takes it over once the claim lapses
         async with services.transaction() as session:
-            if sent:
+            if failed is None:
                 report.tips_sent += 1
                 await safe_haven.record_sent(session, tip.tip_id, services.clock())
             else:
@@ -145,13 +163,13 @@ async def _shared_days(bot: Bot, services: BotServices, report: TogetherReport) 
             )
         for copy in copies:
             text, markup = side_by_side(services.texts_for(copy.receiver.language), copy)
-            sent = await _send(bot, services, report, copy.receiver.telegram_id, text, markup)
-            if sent is None:
+            failed = await _send(bot, services, report, copy.receiver.telegram_id, text, markup)
+            if failed not in (None, Delivery.BLOCKED):
                 continue  # claimed: taken over once the claim lapses
             async with services.transaction() as session:
                 # Blocked: recorded as sent too, it is not tried again.
                 await shared_days.record_sent(session, copy, services.clock())
-            report.days_sent += bool(sent)
+            report.days_sent += failed is None
         if len(copies) < BATCH:
             return
 

@@ -166,6 +166,18 @@ async def reply(
     return Relay(answer, sender, in_quiet_hours(sender.time_zone, now))
 
 
+async def other_person(session: AsyncSession, user: User, appreciation_id: int) -> User | None:
+    """Who ``user`` exchanged this appreciation with, to name them even after the couple
+    ended (their current partner, if any, may be someone else); ``None`` if not theirs."""
+    appreciation = await together.get_appreciation(session, appreciation_id)
+    if appreciation is None or user.id not in (appreciation.sender_id, appreciation.receiver_id):
+        return None
+    other = (
+        appreciation.receiver_id if appreciation.sender_id == user.id else appreciation.sender_id
+    )
+    return (await together.users_by_id(session, [other])).get(other)
+
+
 async def not_delivered(session: AsyncSession, appreciation_id: int) -> None:
     """Telegram refused it (the receiver blocked the bot): never shown, never counted."""
     await together.mark_undelivered(session, appreciation_id)

@@ -6,6 +6,7 @@ that cannot (an appreciation, a reply) go at once, without a sound.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from bot.timezones import local_now
@@ -21,3 +22,9 @@ def in_quiet_hours(zone: str | None, now: datetime) -> bool:
 
 def local_day(zone: str | None, now: datetime) -> date:
     return local_now(zone or "UTC", now).date()
+
+
+def awake_zones(zones: Iterable[str], now: datetime) -> list[str]:
+    """Those of ``zones`` outside their quiet hours now: what waits for the morning is left
+    out in the query itself, so it never fills a batch."""
+    return [zone for zone in zones if not in_quiet_hours(zone, now)]

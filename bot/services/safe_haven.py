@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import render
 from bot.content.together import TogetherContent
-from bot.services.quiet_hours import in_quiet_hours, local_day
+from bot.services.quiet_hours import awake_zones, in_quiet_hours, local_day
 from bot.storage import pairing, together
 from bot.storage.models import User
 from bot.storage.together import TipToSend
@@ -43,9 +43,12 @@ async def claim_tips(
 ) -> list[TipToSend]:
     """Tips to send now, claimed for ``owner`` (each once: unique per receiver and day), each
     in its receiver's language (``content_for(user.language)``)."""
-    claimed = await together.lapsed_tips(
-        session, lapsed_before=now - lease, since=now - RESEND_WITHIN, owner=owner, now=now
+    lapsed = await together.lapsed_tips(
+        session, lapsed_before=now - lease, since=now - RESEND_WITHIN
     )
+    # One that waited into the receiver's night waits for their morning, as a new one does.
+    claimed = [tip for tip, zone in lapsed if not in_quiet_hours(zone, now)]
+    await together.claim_lapsed_tips(session, claimed, owner=owner, now=now)
     stressed = await together.stressed_since(session, now - STRESS_WINDOW)
     partners = await together.partners_of(session, list(stressed))
     people = await together.users_by_id(session, list(partners))
@@ -85,16 +88,27 @@ async def give_up(session: AsyncSession, tip_id: int) -> None:
     await together.give_up_tip(session, tip_id)
 
 
-async def claim_offers(session: AsyncSession, now: datetime) -> list[User]:
-    """Paired people never offered the tips: marked offered now (an offer is made once)."""
-    users = [
-        user
-        for user in await together.users_to_offer_tips(session, OFFERS_PER_RUN)
-        if not in_quiet_hours(user.time_zone, now)
-    ]
+async def claim_offers(session: AsyncSession, now: datetime, *, lease: timedelta) -> list[User]:
+    """Paired people never offered the tips and outside their quiet hours, claimed now; the
+    caller marks each offered once it is sent (:func:`mark_offered`), so an offer that did
+    not go is tried again once the claim lapses."""
+    lapsed_before = now - lease
+    zones = awake_zones(
+        await together.zones_to_offer_tips(session, lapsed_before=lapsed_before), now
+    )
+    if not zones:
+        return []
+    users = await together.users_to_offer_tips(
+        session, zones=zones, lapsed_before=lapsed_before, limit=OFFERS_PER_RUN
+    )
     for user in users:
-        user.tips_offered_at = now
+        user.tips_offer_claimed_at = now
     return users
+
+
+async def mark_offered(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """The offer went (or may have): it is made once."""
+    await together.mark_tips_offered(session, user_id, now)
 
 
 @dataclass(frozen=True)

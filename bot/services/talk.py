@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -203,6 +203,24 @@ async def start_guided(
         key=f"{GUIDED}:{step}",
         trigger=GUIDED,
     )
+
+
+def weekly_due_zones(zones: list[str], now: datetime) -> dict[date, list[str]]:
+    """Of ``zones``, those where it is :data:`WEEKLY_QUESTION_AT` or later now, by their
+    local date (whose weekday is the weekly day of the couples due there). Pure."""
+    due: dict[date, list[str]] = {}
+    for zone in zones:
+        local = local_now(zone, now)
+        if local.time() >= WEEKLY_QUESTION_AT:
+            due.setdefault(local.date(), []).append(zone)
+    return due
+
+
+async def couples_due_weekly(session: AsyncSession, now: datetime) -> list[int]:
+    """The couples whose weekly question is due now and not yet asked, found in SQL (by the
+    zones where the hour has come), so a run reads no couple that has nothing due."""
+    due = weekly_due_zones(await together.zones_of_couples(session), now)
+    return await together.couples_due_weekly(session, due)
 
 
 async def ask_weekly(

@@ -101,6 +101,8 @@ class User(Base):
     safe_haven_tips: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # When the tips were offered (once, after pairing).
     tips_offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When a run took the offer on (it is marked offered once sent; a lapsed claim is retried).
+    tips_offer_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -3,11 +3,12 @@ erasure for one user."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,6 +25,16 @@ from bot.storage.models import (
     TalkQuestion,
     User,
 )
+
+# A user's zone as the bot reads it: none stored means UTC.
+ZONE: ColumnElement[str] = func.coalesce(User.time_zone, "UTC")
+
+
+def _in_zones(zones: Collection[str]) -> ColumnElement[bool]:
+    """Rows of users in ``zones`` (those awake now, say): quiet hours filtered in SQL, so
+    however many wait for their morning, a batch holds only people who can be served."""
+    return ZONE.in_(list(zones)) if zones else false()
+
 
 # --- appreciations ----------------------------------------------------------------------------
 
@@ -255,11 +266,38 @@ class QuestionToSend:
     language: str = "en"
 
 
+def _unsent_copies(lapsed_before: datetime) -> list[ColumnElement[bool]]:
+    return [
+        TalkAnswer.sent_at.is_(None),
+        or_(TalkAnswer.claimed_at.is_(None), TalkAnswer.claimed_at < lapsed_before),
+        Couple.ended_at.is_(None),
+        User.active.is_(True),
+    ]
+
+
+async def zones_of_unsent_questions(session: AsyncSession, *, lapsed_before: datetime) -> list[str]:
+    """The zones of everyone with a question copy to send (the caller keeps those awake)."""
+    rows = await session.scalars(
+        select(ZONE)
+        .select_from(TalkAnswer)
+        .join(TalkQuestion, TalkQuestion.id == TalkAnswer.question_id)
+        .join(User, User.id == TalkAnswer.user_id)
+        .join(Couple, Couple.id == TalkQuestion.couple_id)
+        .where(*_unsent_copies(lapsed_before))
+        .distinct()
+    )
+    return list(rows)
+
+
 async def claim_unsent_questions(
-    session: AsyncSession, *, owner: str, now: datetime, lapsed_before: datetime, limit: int
-) -> list[tuple[QuestionToSend, str]]:
-    """Unsent copies of questions not claimed by a live process, with each receiver's zone;
-    the caller keeps those outside quiet hours and claims them (:func:`claim_questions`)."""
+    session: AsyncSession,
+    *,
+    zones: Collection[str],
+    lapsed_before: datetime,
+    limit: int,
+) -> list[QuestionToSend]:
+    """Unsent copies of questions not claimed by a live process, for receivers in ``zones``
+    (those outside their quiet hours); the caller claims them (:func:`claim_questions`)."""
     partner_member = aliased(CoupleMember)
     partner = aliased(User)
     statement = (
@@ -270,7 +308,6 @@ async def claim_unsent_questions(
             TalkQuestion.question_key,
             TalkQuestion.trigger,
             partner.first_name,
-            User.time_zone,
             User.language,
         )
         .join(TalkQuestion, TalkQuestion.id == TalkAnswer.question_id)
@@ -281,19 +318,14 @@ async def claim_unsent_questions(
             (partner_member.couple_id == Couple.id) & (partner_member.user_id != User.id),
         )
         .join(partner, partner.id == partner_member.user_id)
-        .where(
-            TalkAnswer.sent_at.is_(None),
-            or_(TalkAnswer.claimed_at.is_(None), TalkAnswer.claimed_at < lapsed_before),
-            Couple.ended_at.is_(None),
-            User.active.is_(True),
-        )
+        .where(*_unsent_copies(lapsed_before), _in_zones(zones))
         .order_by(TalkAnswer.question_id)
         .limit(limit)
     )
     if on_postgresql(session):
         statement = statement.with_for_update(skip_locked=True, of=TalkAnswer)
     rows = await session.execute(statement)
-    return [(QuestionToSend(*row[:6], language=row[7]), row[6] or "UTC") for row in rows]
+    return [QuestionToSend(*row[:6], language=row[6]) for row in rows]
 
 
 async def claim_questions(
@@ -329,19 +361,69 @@ class ActiveCouple:
         return self.members[0].weekly_day
 
 
-async def active_couples(session: AsyncSession) -> list[ActiveCouple]:
-    """Every active couple with its members (first the one who joined the bot first)."""
-    rows = await session.execute(
-        select(CoupleMember.couple_id, User)
+async def active_couple(session: AsyncSession, couple_id: int) -> ActiveCouple | None:
+    """An active couple with its members (first the one who joined the bot first)."""
+    rows = await session.scalars(
+        select(User)
+        .join(CoupleMember, CoupleMember.user_id == User.id)
         .join(Couple, Couple.id == CoupleMember.couple_id)
-        .join(User, User.id == CoupleMember.user_id)
-        .where(Couple.ended_at.is_(None), CoupleMember.ended_at.is_(None))
-        .order_by(CoupleMember.couple_id, User.id)
+        .where(Couple.id == couple_id, Couple.ended_at.is_(None), CoupleMember.ended_at.is_(None))
+        .order_by(User.id)
     )
-    couples: dict[int, list[User]] = {}
-    for couple_id, user in rows:
-        couples.setdefault(couple_id, []).append(user)
-    return [ActiveCouple(cid, tuple(members)) for cid, members in couples.items()]
+    members = tuple(rows)
+    return ActiveCouple(couple_id, members) if members else None
+
+
+async def zones_of_couples(session: AsyncSession) -> list[str]:
+    """The stored zones of people in an active couple."""
+    rows = await session.scalars(
+        select(User.time_zone)
+        .join(CoupleMember, CoupleMember.user_id == User.id)
+        .join(Couple, Couple.id == CoupleMember.couple_id)
+        .where(
+            Couple.ended_at.is_(None),
+            CoupleMember.ended_at.is_(None),
+            User.time_zone.is_not(None),
+        )
+        .distinct()
+    )
+    return [zone for zone in rows if zone is not None]
+
+
+async def couples_due_weekly(
+    session: AsyncSession, due: Mapping[date, Collection[str]]
+) -> list[int]:
+    """Active couples whose first member (whose zone and day the weekly question follows)
+    is in one of ``due[day]``'s zones, has ``day``'s weekday as weekly day, and whose couple
+    has no weekly question for ``day`` yet."""
+    if not due:
+        return []
+    first = (
+        select(CoupleMember.couple_id, func.min(CoupleMember.user_id).label("user_id"))
+        .join(Couple, Couple.id == CoupleMember.couple_id)
+        .where(Couple.ended_at.is_(None), CoupleMember.ended_at.is_(None))
+        .group_by(CoupleMember.couple_id)
+        .subquery()
+    )
+    asked = select(TalkQuestion.id).where(TalkQuestion.couple_id == first.c.couple_id)
+    rows = await session.scalars(
+        select(first.c.couple_id)
+        .join(User, User.id == first.c.user_id)
+        .where(
+            or_(
+                *(
+                    and_(
+                        User.time_zone.in_(list(zones)),
+                        User.weekly_day == day.weekday(),
+                        ~asked.where(TalkQuestion.week_of == day).exists(),
+                    )
+                    for day, zones in due.items()
+                )
+            )
+        )
+        .order_by(first.c.couple_id)
+    )
+    return list(rows)
 
 
 async def weekly_question_exists(session: AsyncSession, couple_id: int, week_of: date) -> bool:
@@ -455,12 +537,13 @@ class TipToSend:
 
 
 async def lapsed_tips(
-    session: AsyncSession, *, lapsed_before: datetime, since: datetime, owner: str, now: datetime
-) -> list[TipToSend]:
+    session: AsyncSession, *, lapsed_before: datetime, since: datetime
+) -> list[tuple[TipToSend, str]]:
     """Tips claimed but never recorded as sent whose claim lapsed (the process died), still
-    recent: claimed again by ``owner``."""
+    recent, each with its receiver's zone: the caller claims again those awake
+    (:func:`claim_lapsed_tips`)."""
     statement = (
-        select(SafeHavenTip.id, SafeHavenTip.receiver_id, User.telegram_id, SafeHavenTip.body)
+        select(SafeHavenTip.id, SafeHavenTip.receiver_id, User.telegram_id, SafeHavenTip.body, ZONE)
         .join(User, User.id == SafeHavenTip.receiver_id)
         .where(
             SafeHavenTip.sent_at.is_(None),
@@ -471,14 +554,18 @@ async def lapsed_tips(
     )
     if on_postgresql(session):
         statement = statement.with_for_update(skip_locked=True, of=SafeHavenTip)
-    rows = [TipToSend(*row) for row in await session.execute(statement)]
-    if rows:
+    return [(TipToSend(*row[:4]), row[4]) for row in await session.execute(statement)]
+
+
+async def claim_lapsed_tips(
+    session: AsyncSession, tips: list[TipToSend], *, owner: str, now: datetime
+) -> None:
+    if tips:
         await session.execute(
             update(SafeHavenTip)
-            .where(SafeHavenTip.id.in_([row.tip_id for row in rows]))
+            .where(SafeHavenTip.id.in_([tip.tip_id for tip in tips]))
             .values(claimed_at=now, claimed_by=owner)
         )
-    return rows
 
 
 async def mark_tip_sent(session: AsyncSession, tip_id: int, now: datetime) -> None:
@@ -486,24 +573,54 @@ async def mark_tip_sent(session: AsyncSession, tip_id: int, now: datetime) -> No
 
 
 async def give_up_tip(session: AsyncSession, tip_id: int) -> None:
-    """Never send it (the receiver blocked the bot): kept as the day's one, never delivered."""
+    """Never send it (the receiver blocked the bot): the row is deleted, as a tip never
+    delivered is nobody's history (nor in an export); once they are back, a stressful moment
+    of that day may bring one."""
     await session.execute(delete(SafeHavenTip).where(SafeHavenTip.id == tip_id))
 
 
-async def users_to_offer_tips(session: AsyncSession, limit: int) -> list[User]:
-    """Paired, set-up, reachable users who were never offered the tips."""
+def _to_offer_tips(lapsed_before: datetime) -> list[ColumnElement[bool]]:
+    return [
+        CoupleMember.ended_at.is_(None),
+        User.tips_offered_at.is_(None),
+        or_(User.tips_offer_claimed_at.is_(None), User.tips_offer_claimed_at < lapsed_before),
+        User.onboarded_at.is_not(None),
+        User.active.is_(True),
+    ]
+
+
+async def zones_to_offer_tips(session: AsyncSession, *, lapsed_before: datetime) -> list[str]:
+    """The zones of everyone still to be offered the tips (the caller keeps those awake)."""
+    rows = await session.scalars(
+        select(ZONE)
+        .join(CoupleMember, CoupleMember.user_id == User.id)
+        .where(*_to_offer_tips(lapsed_before))
+        .distinct()
+    )
+    return list(rows)
+
+
+async def users_to_offer_tips(
+    session: AsyncSession, *, zones: Collection[str], lapsed_before: datetime, limit: int
+) -> list[User]:
+    """Paired, set-up, reachable users in ``zones`` never offered the tips, and not claimed
+    for it by a live run."""
     rows = await session.scalars(
         select(User)
         .join(CoupleMember, CoupleMember.user_id == User.id)
-        .where(
-            CoupleMember.ended_at.is_(None),
-            User.tips_offered_at.is_(None),
-            User.onboarded_at.is_not(None),
-            User.active.is_(True),
-        )
+        .where(*_to_offer_tips(lapsed_before), _in_zones(zones))
+        .order_by(User.id)
         .limit(limit)
     )
     return list(rows)
+
+
+async def mark_tips_offered(session: AsyncSession, user_id: int, now: datetime) -> None:
+    await session.execute(
+        update(User)
+        .where(User.id == user_id, User.tips_offered_at.is_(None))
+        .values(tips_offered_at=now)
+    )
 
 
 # --- export and erasure -------------------------------------------------------------------------
