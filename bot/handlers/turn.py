@@ -297,8 +297,8 @@ class Turn:
         services = self.services
 
         async def tell() -> None:
-            if not await self.send_to_other(recipient, text, markup):
-                return
+            if await self.send_to_other(recipient, text, markup) is not Reached.DELIVERED:
+                return  # blocked, or perhaps not arrived: the job tries again
             try:
                 async with services.transaction() as session:
                     await record(session)
