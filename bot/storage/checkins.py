@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
@@ -257,20 +258,32 @@ def _newest_sent(user_id: int) -> Select:
     )
 
 
-async def newest_open_checkin_id(session: AsyncSession, user_id: int) -> int | None:
+def _newest_open_id(user_id: Any, checkin: Any = Checkin) -> Select:
     """The user's newest evening check-in that was claimed for sending and not given up
     unsent: the one whose buttons are answered. A prompt counts from its claim, not from
     the moment its sending was recorded, so a tap in between is never refused."""
-    return await session.scalar(
-        select(Checkin.id)
+    return (
+        select(checkin.id)
         .where(
-            Checkin.user_id == user_id,
-            Checkin.kind == EVENING,
-            or_(Checkin.sent_at.is_not(None), Checkin.skipped_at.is_(None)),
+            checkin.user_id == user_id,
+            checkin.kind == EVENING,
+            or_(checkin.sent_at.is_not(None), checkin.skipped_at.is_(None)),
         )
-        .order_by(Checkin.local_date.desc())
+        .order_by(checkin.local_date.desc())
         .limit(1)
     )
+
+
+async def checkin_if_newest(session: AsyncSession, checkin_id: int) -> tuple[Checkin, bool] | None:
+    """A check-in, and whether it is its user's newest open one (see ``_newest_open_id``):
+    one query, since every tap on a check-in button asks both."""
+    newest = _newest_open_id(Checkin.user_id, aliased(Checkin)).scalar_subquery()
+    row = (
+        await session.execute(
+            select(Checkin, (newest == Checkin.id).label("newest")).where(Checkin.id == checkin_id)
+        )
+    ).first()
+    return None if row is None else (row[0], bool(row[1]))
 
 
 async def newest_sent_checkin(session: AsyncSession, user_id: int) -> Checkin | None:
