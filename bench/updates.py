@@ -27,8 +27,9 @@ until handled; CPU of this process (event loop and, on SQLite, database threads)
 calls per update; peak RSS of this process (both bots). /us (a text, then a chart drawn with
 matplotlib, ~100-150 ms of CPU each) is a deliberate expensive feature, not per-update
 overhead: it has its own row, the others make the mix. Target: on the mix, the bot at least
-75 % of the echo bot's updates/s; the ratio with /us included is printed too. Exit status 1 if a handler failed, Telegram refused a call, or the
-database does not show everyone onboarded and every check-in answered.
+75 % of the echo bot's updates/s; the ratio with /us included is printed too. Exit status 1
+if a handler failed, Telegram refused a call, or the database does not show everyone
+onboarded and every check-in answered.
 """
 
 from __future__ import annotations
@@ -234,7 +235,9 @@ async def main() -> None:
         f"{verdict}); CPU per update {bot.cpu / echo_tally.cpu:.1f}x the echo bot's"
     )
     everything = [bot + us_bot, echo_tally + us_echo]
-    print(f"bot/echo with {US} in the mix: {everything[0].per_second / everything[1].per_second:.0%}")
+    print(
+        f"bot/echo with {US} in the mix: {everything[0].per_second / everything[1].per_second:.0%}"
+    )
     kinds = ", ".join(
         f"{kind} {percentile_ms(values, 0.5):.1f}/{percentile_ms(values, 0.99):.1f}"
         for kind, values in (bot + us_bot).by_kind.items()
