@@ -274,15 +274,18 @@ def _newest_open_id(user_id: Any, checkin: Any = Checkin) -> Select:
     )
 
 
+# Every tap on a check-in button asks both: built once (see bot.storage.users).
+_CHECKIN_IF_NEWEST = select(
+    Checkin,
+    (_newest_open_id(Checkin.user_id, aliased(Checkin)).scalar_subquery() == Checkin.id).label(
+        "newest"
+    ),
+).where(Checkin.id == bindparam("checkin_id"))
+
+
 async def checkin_if_newest(session: AsyncSession, checkin_id: int) -> tuple[Checkin, bool] | None:
-    """A check-in, and whether it is its user's newest open one (see ``_newest_open_id``):
-    one query, since every tap on a check-in button asks both."""
-    newest = _newest_open_id(Checkin.user_id, aliased(Checkin)).scalar_subquery()
-    row = (
-        await session.execute(
-            select(Checkin, (newest == Checkin.id).label("newest")).where(Checkin.id == checkin_id)
-        )
-    ).first()
+    """A check-in, and whether it is its user's newest open one (see ``_newest_open_id``)."""
+    row = (await session.execute(_CHECKIN_IF_NEWEST, {"checkin_id": checkin_id})).first()
     return None if row is None else (row[0], bool(row[1]))
 
 
