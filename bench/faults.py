@@ -240,7 +240,8 @@ def _answering(
     print(
         f"  prompts sent {sent}, lost {lost}, duplicated {duplicates}; taps {len(taps)}: stored "
         f"{len(stored)}, refused {len(refused)}, told to try again {len(told)}, silently lost "
-        f"{len(silent)}; {tracebacks} tracebacks in the log"
+        f"{len(silent)}; log: {tracebacks} tracebacks, 'unavailable' "
+        f"{log.count('the database is unavailable')}x, 'back' {log.count('the database is back')}x"
     )
     allowed = args.rate + 2 if fault else 0
     if lost or duplicates > allowed or refused or silent or tracebacks:
