@@ -51,8 +51,10 @@ logger = logging.getLogger(__name__)
 Claim = Callable[[AsyncSession, datetime], Awaitable[list[OutboxRow]]]
 
 MAX_BATCH = 500
-# Sends in flight at once; the rate limiter (when on) paces them to Telegram's limits.
-CONCURRENT_SENDS = 32
+# Sends in flight at once; the rate limiter (when on) paces them to Telegram's limits. 8 keep
+# 25 messages/s going at up to 300 ms a send, and leave connections of the Bot API pool
+# (bot.app.BOT_API_CONNECTIONS) to the replies; more only cost CPU (bench/dispatch.py).
+CONCURRENT_SENDS = 8
 # Sent prompts are recorded in groups at most this old.
 RECORD_EVERY_SECONDS = 0.5
 # Waits before retrying a send that surely did not reach Telegram, within one run.

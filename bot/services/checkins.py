@@ -187,12 +187,13 @@ async def open_checkin(
     session: AsyncSession, user: User, checkin_id: int
 ) -> CheckinState | Refused:
     """The user's check-in if they may still answer it."""
-    checkin = await checkins.get_checkin(session, checkin_id)
-    if checkin is None or checkin.user_id != user.id or checkin.kind != EVENING:
+    found = await checkins.checkin_if_newest(session, checkin_id)
+    if found is None or found[0].user_id != user.id or found[0].kind != EVENING:
         return Refused.NOT_YOURS
+    checkin, newest = found
     if checkin.skipped_at is not None:
         return Refused.FINISHED
-    if await checkins.newest_open_checkin_id(session, user.id) != checkin.id:
+    if not newest:
         return Refused.CLOSED
     return CheckinState(checkin, await checkins.answers_of(session, checkin.id))
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
@@ -263,20 +264,35 @@ def _newest_sent(user_id: int) -> Select:
     )
 
 
-async def newest_open_checkin_id(session: AsyncSession, user_id: int) -> int | None:
+def _newest_open_id(user_id: Any, checkin: Any = Checkin) -> Select:
     """The user's newest evening check-in that was claimed for sending and not given up
     unsent: the one whose buttons are answered. A prompt counts from its claim, not from
     the moment its sending was recorded, so a tap in between is never refused."""
-    return await session.scalar(
-        select(Checkin.id)
+    return (
+        select(checkin.id)
         .where(
-            Checkin.user_id == user_id,
-            Checkin.kind == EVENING,
-            or_(Checkin.sent_at.is_not(None), Checkin.skipped_at.is_(None)),
+            checkin.user_id == user_id,
+            checkin.kind == EVENING,
+            or_(checkin.sent_at.is_not(None), checkin.skipped_at.is_(None)),
         )
-        .order_by(Checkin.local_date.desc())
+        .order_by(checkin.local_date.desc())
         .limit(1)
     )
+
+
+# Every tap on a check-in button asks both: built once (see bot.storage.users).
+_CHECKIN_IF_NEWEST = select(
+    Checkin,
+    (_newest_open_id(Checkin.user_id, aliased(Checkin)).scalar_subquery() == Checkin.id).label(
+        "newest"
+    ),
+).where(Checkin.id == bindparam("checkin_id"))
+
+
+async def checkin_if_newest(session: AsyncSession, checkin_id: int) -> tuple[Checkin, bool] | None:
+    """A check-in, and whether it is its user's newest open one (see ``_newest_open_id``)."""
+    row = (await session.execute(_CHECKIN_IF_NEWEST, {"checkin_id": checkin_id})).first()
+    return None if row is None else (row[0], bool(row[1]))
 
 
 async def newest_sent_checkin(session: AsyncSession, user_id: int) -> Checkin | None:

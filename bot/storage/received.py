@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
@@ -35,9 +36,20 @@ async def record(
     return set(handled)
 
 
+_RECEIVED = cast(Table, ReceivedUpdate.__table__)
+# Every update ends with this statement: built once (see bot.storage.users), on the table, so
+# the ORM has no session state to synchronise.
+_MARK_HANDLED = (
+    update(_RECEIVED)
+    .where(_RECEIVED.c.update_id == bindparam("handled_id"), _RECEIVED.c.handled_at.is_(None))
+    # Handled: the id is all that is needed from now on (to skip a resend).
+    .values(handled_at=bindparam("now"), payload="")
+)
+
+
 async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
     """In the transaction of the update's changes: it is then never handled again."""
-    await mark_all_handled(session, [update_id], now)
+    await session.execute(_MARK_HANDLED, {"handled_id": update_id, "now": now})
 
 
 async def mark_all_handled(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
