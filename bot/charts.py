@@ -22,7 +22,8 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.services.reciprocity import DayPoint, Landed, WeekSummary
+from bot.services.differences import Landed
+from bot.services.reciprocity import DayPoint, WeekSummary
 
 # The two people's colours, in a fixed order (the caller assigns them to people).
 PALETTE = ("#d9534f", "#3b6fd6")

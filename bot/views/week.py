@@ -13,7 +13,8 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import Html, Texts, render
-from bot.services.reciprocity import Landed, Tally, TwoViews, WeekSummary
+from bot.services.differences import Landed, Tally, TwoViews
+from bot.services.reciprocity import WeekSummary
 from bot.services.weekly import WeekView
 from bot.views import callbacks
 from bot.views.text import shorten
