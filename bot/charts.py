@@ -7,7 +7,7 @@ is imported on first use: it costs ~30 MB, and many processes never draw a chart
 What is drawn is what was asked: the bids question offers ranges, so the bids panel shows
 those ranges as categories (never a made-up count); support is none, some or full. Every kind
 of mark has a legend entry, everything stays inside its axes, and each person keeps one colour
-on both phones (the caller decides who gets which, see ``bot.views.week.chart_labels``).
+on both phones (the caller decides who gets which, see ``bot.views.week_chart.chart_labels``).
 The PNG carries what it drew as text (``drawing`` below): the alt text of the picture, and
 what tests compare instead of pixels.
 """
@@ -22,7 +22,8 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.services.reciprocity import DayPoint, Landed, WeekSummary
+from bot.services.differences import Landed
+from bot.services.reciprocity import DayPoint, WeekSummary
 
 # The two people's colours, in a fixed order (the caller assigns them to people).
 PALETTE = ("#d9534f", "#3b6fd6")

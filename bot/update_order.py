@@ -115,6 +115,12 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
             if self.metrics is not None:
                 self.metrics.handled(update, time.perf_counter() - started)
 
+    async def flush_log(self) -> None:
+        """Write down now what was handled since the last write (webhook mode does so before
+        answering Telegram, so a re-send is skipped on any instance)."""
+        if self.update_log is not None:
+            await self.update_log.flush()
+
     async def initialize(self) -> None:
         """Nothing to set up: the locks are made as people write."""
 

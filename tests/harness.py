@@ -32,8 +32,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.app import Content, build_application, load_content
 from bot.config import Settings
-from bot.content import Framework, render
-from bot.content.texts import Plural
+from bot.content import Framework, Plural, render
 from bot.context import BotApplication
 from bot.storage.models import Base
 from tests import updates

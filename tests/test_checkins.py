@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.jobs.checkin_sender import DispatchReport, send_due_checkins
 from bot.services import checkins as checkin_service
-from bot.storage.checkins import Sent
+from bot.storage.checkin_outbox import Sent
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
 from tests.harness import TEXTS, BotHarness, shown
 from tests.journeys import (

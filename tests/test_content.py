@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import load_content
-from bot.content import ContentError, load_texts, render
+from bot.content import ContentError, Plural, load_texts, render
 from bot.content.locales import compare_with_english, locale_folders
-from bot.content.texts import CONTENT_DIR, TEXTS_FILE, Plural
+from bot.content.texts import CONTENT_DIR, TEXTS_FILE
 from tests.harness import TEXTS, content_variant, shown
 from tests.journeys import SUPPORT
 

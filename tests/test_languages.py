@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import update
 
-from bot.content import Html, Texts
-from bot.content.texts import CONTENT_DIR, Plural
+from bot.content import Html, Plural, Texts
+from bot.content.texts import CONTENT_DIR
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown

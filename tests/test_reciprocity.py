@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.services.reciprocity import (
-    NoteEntry,
-    PersonDays,
-    Tally,
-    couple_streak,
-    summarize,
-    week_ending,
-)
+from bot.services.differences import MomentEntry, Tally
+from bot.services.reciprocity import NoteEntry, PersonDays, summarize, week_ending
+from bot.services.streak import couple_streak
 
 TODAY = date(2026, 11, 29)  # a Sunday
 WEEK = week_ending(TODAY)
@@ -226,8 +221,6 @@ def test_a_dollar_sign_in_a_name_is_not_maths() -> None:
 
 
 def test_moments_count_with_the_check_in_of_their_day() -> None:
-    from bot.services.reciprocity import MomentEntry
-
     me = PersonDays(
         {day(0): FULL},
         moments=[

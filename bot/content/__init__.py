@@ -1,14 +1,8 @@
 """Every user-facing text, loaded from data files and checked when the bot starts."""
 
 from bot.content.course import Framework, Page, load_frameworks
-from bot.content.texts import (
-    BotCommandText,
-    ContentError,
-    Html,
-    Texts,
-    load_texts,
-    render,
-)
+from bot.content.formats import Html, Plural, render
+from bot.content.texts import BotCommandText, ContentError, Texts, load_texts
 
 __all__ = [
     "BotCommandText",
@@ -16,6 +10,7 @@ __all__ = [
     "Framework",
     "Html",
     "Page",
+    "Plural",
     "Texts",
     "load_frameworks",
     "load_texts",

@@ -15,7 +15,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from bot.content.texts import ContentError, _check_template, load_toml_model
+from bot.content.formats import check_template
+from bot.content.texts import ContentError, load_toml_model
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parent / "frameworks"
 MAX_CARD_LENGTH = 900
@@ -33,7 +34,7 @@ def _card_length(value: str) -> str:
     return value
 
 
-CardText = Annotated[str, AfterValidator(_check_template), AfterValidator(_card_length)]
+CardText = Annotated[str, AfterValidator(check_template), AfterValidator(_card_length)]
 
 
 class _Model(BaseModel):

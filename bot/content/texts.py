@@ -7,44 +7,33 @@ file and the field, instead of failing later in front of a user.
 
 from __future__ import annotations
 
-import html
-import string
 import tomllib
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, parse_pattern
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, model_validator
 
+from bot.content.formats import (
+    ButtonLabel,
+    DatePattern,
+    LanguageCode,
+    Plural,
+    Section,
+    Template,
+    format_day,
+    plurals_in,
+)
 from bot.timezones import InvalidClockTimeError, InvalidZoneError, parse_clock_time, parse_zone
 
 CONTENT_DIR = Path(__file__).resolve().parent
 TEXTS_FILE = CONTENT_DIR / "texts.toml"
-# Telegram rejects messages over 4096 characters; keep a margin for filled-in placeholders.
-MAX_TEXT_LENGTH = 3500
-MAX_BUTTON_LENGTH = 64
-
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ContentError(Exception):
     """A content file is broken; the message names the file and the field."""
-
-
-def _check_template(value: str) -> str:
-    try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
-    except ValueError as exc:
-        raise ValueError(f"has unbalanced braces ({exc})") from None
-    if any(not name.isidentifier() for name in fields):
-        raise ValueError("has a placeholder that is not a plain {name}")
-    if len(value) > MAX_TEXT_LENGTH:
-        raise ValueError(f"is longer than {MAX_TEXT_LENGTH} characters")
-    return value.strip()
 
 
 def _check_clock(value: str) -> str:
@@ -55,62 +44,7 @@ def _check_clock(value: str) -> str:
     return value
 
 
-def _check_date_pattern(value: str) -> str:
-    if "%" in value:
-        raise ValueError(f"{value!r} is a strftime format; write a CLDR pattern (EEE d MMM)")
-    try:
-        parse_pattern(value)
-    except (ValueError, KeyError) as exc:
-        raise ValueError(f"{value!r} is not a CLDR date pattern ({exc})") from None
-    return value
-
-
-Template = Annotated[str, AfterValidator(_check_template)]
-# A CLDR date pattern ("EEE d MMM"); Babel fills in the language's own day and month names.
-DatePattern = Annotated[str, AfterValidator(_check_date_pattern)]
-ButtonLabel = Annotated[str, Field(min_length=1, max_length=MAX_BUTTON_LENGTH)]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-@cache
-def _locale(language: str) -> Locale:
-    return Locale.parse(language)
-
-
-def _check_language(value: str) -> str:
-    try:
-        _locale(value)
-    except (ValueError, UnknownLocaleError):
-        raise ValueError(f"{value!r} is not a language code Babel knows") from None
-    return value
-
-
-class Plural(_Section):
-    """A text that changes with a number: one form per CLDR plural category its language uses
-    (English: ``one``, ``other``; Russian also ``few`` and ``many``). Babel's CLDR rules pick
-    the form, so no code says ``if n == 1`` and a new language brings its own categories."""
-
-    zero: Template | None = None
-    one: Template | None = None
-    two: Template | None = None
-    few: Template | None = None
-    many: Template | None = None
-    other: Template
-
-    def missing_forms(self, language: str) -> list[str]:
-        """The categories ``language`` needs that this text has no form for."""
-        return sorted(tag for tag in _locale(language).plural_form.tags if not getattr(self, tag))
-
-    def render(self, language: str, count: int, /, **values: object) -> str:
-        """The form for ``count`` in ``language``, filled in (``{count}`` is the number)."""
-        form = getattr(self, _locale(language).plural_form(count)) or self.other
-        return render(form, count=count, **values)
-
-
-class OnboardingTexts(_Section):
+class OnboardingTexts(Section):
     welcome: Template
     consent_question: Template
     consent_yes_button: ButtonLabel
@@ -135,7 +69,7 @@ class OnboardingTexts(_Section):
     resume: Template
 
 
-class RefusalTexts(_Section):
+class RefusalTexts(Section):
     unknown: Template
     expired: Template
     used: Template
@@ -146,7 +80,7 @@ class RefusalTexts(_Section):
     too_many_attempts: Template
 
 
-class PairingTexts(_Section):
+class PairingTexts(Section):
     invited_newcomer: Template
     invite_created: Template
     hours: Plural
@@ -180,7 +114,7 @@ class PairingTexts(_Section):
     refusals: RefusalTexts
 
 
-class LessonTexts(_Section):
+class LessonTexts(Section):
     overview: Template
     overview_section: Template
     visited_mark: str
@@ -212,13 +146,13 @@ class LessonTexts(_Section):
     checklist_open: Template
 
 
-class CheckinItemTexts(_Section):
+class CheckinItemTexts(Section):
     question: Template
     short: Template
     options: dict[str, ButtonLabel] = Field(min_length=2)
 
 
-class CheckinTexts(_Section):
+class CheckinTexts(Section):
     header: Template
     weekly_header: Template
     intro: Template
@@ -246,7 +180,7 @@ class CheckinTexts(_Section):
     items: dict[str, CheckinItemTexts]
 
 
-class SharedDayTexts(_Section):
+class SharedDayTexts(Section):
     """The both-answered moment: the day side by side, once both checked in."""
 
     title: Template
@@ -257,7 +191,7 @@ class SharedDayTexts(_Section):
     talk_button: ButtonLabel
 
 
-class MomentTexts(_Section):
+class MomentTexts(Section):
     bid_question: Template
     bid_made_button: ButtonLabel
     bid_noticed_button: ButtonLabel
@@ -272,7 +206,7 @@ class MomentTexts(_Section):
     outcomes: dict[str, dict[str, ButtonLabel]]
 
 
-class PauseTexts(_Section):
+class PauseTexts(Section):
     paused: Template
     resumed: Template
     not_paused: Template
@@ -280,7 +214,7 @@ class PauseTexts(_Section):
     before_setup: str
 
 
-class DifferenceTexts(_Section):
+class DifferenceTexts(Section):
     """One line per area, direction of care, and who felt it landed (see texts.toml)."""
 
     bids_gave_you: Template
@@ -297,7 +231,7 @@ class DifferenceTexts(_Section):
     encouragement_got_partner: Template
 
 
-class WeekTexts(_Section):
+class WeekTexts(Section):
     title: Template
     solo_title: Template
     details_title: Template
@@ -371,7 +305,7 @@ class WeekTexts(_Section):
     differences: DifferenceTexts
 
 
-class PrivacyTexts(_Section):
+class PrivacyTexts(Section):
     export_summary: Template
     checkins: Plural
     moments: Plural
@@ -384,20 +318,20 @@ class PrivacyTexts(_Section):
     delete_kept: Template
 
 
-class SupportTexts(_Section):
+class SupportTexts(Section):
     urgent: Template
     text: Template
 
 
-class CrisisTexts(_Section):
+class CrisisTexts(Section):
     reply: Template
 
 
-class GroupTexts(_Section):
+class GroupTexts(Section):
     joined: Template
 
 
-class NoteTexts(_Section):
+class NoteTexts(Section):
     saved: Template
     shared: Template
     shared_unpaired: Template
@@ -409,7 +343,7 @@ class NoteTexts(_Section):
     too_long: Template
 
 
-class JournalTexts(_Section):
+class JournalTexts(Section):
     title: Template
     empty: Template
     note_line: Template
@@ -441,7 +375,7 @@ class JournalTexts(_Section):
     day_format: DatePattern
 
 
-class QuestionTexts(_Section):
+class QuestionTexts(Section):
     """When a command or a new question closes the open one; one name per question."""
 
     set_aside: Template
@@ -452,7 +386,7 @@ class QuestionTexts(_Section):
     settings_time: str
 
 
-class MenuTexts(_Section):
+class MenuTexts(Section):
     learn_button: ButtonLabel
     pair_button: ButtonLabel
     us_button: ButtonLabel
@@ -464,7 +398,7 @@ class MenuTexts(_Section):
     talk_button: ButtonLabel
 
 
-class SettingsTexts(_Section):
+class SettingsTexts(Section):
     summary: Template
     running_line: Template
     paused_line: Template
@@ -488,27 +422,27 @@ class SettingsTexts(_Section):
     language_button: ButtonLabel
 
 
-class LanguageTexts(_Section):
+class LanguageTexts(Section):
     name: ButtonLabel
     choose: Template
     changed: Template
     offer: Template
 
 
-class HelpTexts(_Section):
+class HelpTexts(Section):
     text: Template
 
 
-class BotCommandText(_Section):
+class BotCommandText(Section):
     command: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
     description: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class AdminTexts(_Section):
+class AdminTexts(Section):
     stats: Template
 
 
-class ErrorTexts(_Section):
+class ErrorTexts(Section):
     not_started: Template
     unknown_command: Template
     unexpected_text: Template
@@ -521,19 +455,8 @@ class ErrorTexts(_Section):
     database_unavailable: Annotated[str, Field(max_length=200)]  # also a toast
 
 
-def _plurals(model: BaseModel, path: str) -> list[tuple[str, Plural]]:
-    found: list[tuple[str, Plural]] = []
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if isinstance(value, Plural):
-            found.append((f"{path}{name}", value))
-        elif isinstance(value, BaseModel):
-            found.extend(_plurals(value, f"{path}{name}."))
-    return found
-
-
-class Texts(_Section):
-    language: Annotated[str, AfterValidator(_check_language)]
+class Texts(Section):
+    language: LanguageCode
     onboarding: OnboardingTexts
     pairing: PairingTexts
     lessons: LessonTexts
@@ -559,7 +482,7 @@ class Texts(_Section):
 
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""
-        return format_date(day, pattern, locale=_locale(self.language))
+        return format_day(day, pattern, self.language)
 
     @model_validator(mode="after")
     def _zone_buttons_understood(self) -> Texts:
@@ -574,7 +497,7 @@ class Texts(_Section):
 
     @model_validator(mode="after")
     def _every_plural_complete(self) -> Texts:
-        for path, plural in _plurals(self, ""):
+        for path, plural in plurals_in(self):
             if missing := plural.missing_forms(self.language):
                 raise ValueError(f"{path} has no form for {', '.join(missing)} ({self.language})")
         return self
@@ -608,20 +531,3 @@ def load_toml_model(path: Path, model: type[ModelT]) -> ModelT:
 def load_texts(path: Path = TEXTS_FILE) -> Texts:
     """Read and validate the texts; raises :class:`ContentError` naming file and field."""
     return load_toml_model(path, Texts)
-
-
-class Html(str):
-    """Text that is already HTML (from our content files, or rendered by us): not escaped."""
-
-    __slots__ = ()
-
-
-def render(template: str, /, **values: object) -> str:
-    """Fill a template's placeholders, HTML-escaping every value (names are user input)
-    except those marked :class:`Html`."""
-    return template.format(
-        **{
-            key: value if isinstance(value, Html) else html.escape(str(value))
-            for key, value in values.items()
-        }
-    )

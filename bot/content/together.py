@@ -9,13 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from bot.content.texts import (
-    CONTENT_DIR,
-    ButtonLabel,
-    Template,
-    _Section,
-    load_toml_model,
-)
+from bot.content.formats import ButtonLabel, Section, Template
+from bot.content.texts import CONTENT_DIR, load_toml_model
 
 TOGETHER_FILE = CONTENT_DIR / "together.toml"
 
@@ -30,7 +25,7 @@ MAX_QUESTION_LENGTH = 300
 MAX_TIP_LENGTH = 400
 
 
-class ThanksTexts(_Section):
+class ThanksTexts(Section):
     ask: Template
     not_text: Template
     too_long: Template
@@ -63,7 +58,7 @@ class ThanksTexts(_Section):
         return self
 
 
-class TipTexts(_Section):
+class TipTexts(Section):
     message: Template
     offer: Template
     offer_yes_button: ButtonLabel
@@ -76,7 +71,7 @@ class TipTexts(_Section):
     )
 
 
-class TalkTexts(_Section):
+class TalkTexts(Section):
     title: Template
     weekly_title: Template
     question: Template
@@ -97,7 +92,7 @@ class TalkTexts(_Section):
     guided_steps: list[Template] = Field(min_length=3, max_length=3)
 
 
-class TogetherSettingsTexts(_Section):
+class TogetherSettingsTexts(Section):
     summary: Template
     tips_waiting: Template
     on: str
@@ -108,14 +103,14 @@ class TogetherSettingsTexts(_Section):
     closed: Template
 
 
-class Question(_Section):
+class Question(Section):
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,32}$")]
     part: Part
     depth: Annotated[int, Field(ge=1, le=3)]
     text: Annotated[str, Field(min_length=10, max_length=MAX_QUESTION_LENGTH)]
 
 
-class TogetherContent(_Section):
+class TogetherContent(Section):
     thanks: ThanksTexts
     tips: TipTexts
     talk: TalkTexts

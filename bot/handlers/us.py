@@ -20,16 +20,8 @@ from bot.handlers.turn import (
 )
 from bot.services.weekly import WeekView, week_for
 from bot.views import callbacks
-from bot.views.week import (
-    DETAILS,
-    SUMMARY,
-    SentChart,
-    chart_caption,
-    chart_fingerprint,
-    chart_labels,
-    render_view,
-    week_keyboard,
-)
+from bot.views.week import DETAILS, SUMMARY, render_view, week_keyboard
+from bot.views.week_chart import SentChart, chart_caption, chart_fingerprint, chart_labels
 
 logger = logging.getLogger(__name__)
 

@@ -38,7 +38,8 @@ from bot.jobs.notices import send_notices
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
 from bot.storage import received
-from bot.storage.checkins import DIGEST, OutboxRow, Sent
+from bot.storage.checkin_outbox import OutboxRow, Sent
+from bot.storage.checkins import DIGEST
 from bot.storage.health import is_outage
 from bot.timezones import local_now
 from bot.update_log import KEEP_RECORDS

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.services import checkins
-from bot.storage.checkins import Sent
+from bot.storage.checkin_outbox import Sent
 from bot.storage.health import is_outage
 
 if TYPE_CHECKING:

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.accounts import reschedule
 from bot.services.checkin_items import MOMENT_OUTCOMES, accepts, next_item, not_asked_now
-from bot.storage import checkins, notes, pairing
-from bot.storage.checkins import DIGEST, EVENING, DueUser, OutboxRow, Sent
+from bot.storage import checkin_outbox, checkins, notes, pairing
+from bot.storage.checkin_outbox import DueUser, OutboxRow, Sent
+from bot.storage.checkins import DIGEST, EVENING
 from bot.storage.models import Checkin, Note, User
 from bot.timezones import local_now, next_checkin_at
 
@@ -70,7 +71,7 @@ async def claim_due(
     different users; on either database the unique (user, day, kind) key refuses a second
     prompt for the same day.
     """
-    due = await checkins.due_users(session, now, limit=batch)
+    due = await checkin_outbox.due_users(session, now, limit=batch)
     rows: list[dict[str, object]] = []
     schedule: dict[int, datetime | None] = {}
     for user in due:
@@ -90,9 +91,9 @@ async def claim_due(
             if plan.includes_weekly:
                 # The weekly day's evening also brings the week's digest, once.
                 rows.append({**row, "kind": DIGEST})
-    inserted = await checkins.insert_checkins(session, rows)
-    await checkins.set_next_checkins(session, schedule)
-    outbox = await checkins.outbox(session, inserted)
+    inserted = await checkin_outbox.insert_checkins(session, rows)
+    await checkin_outbox.set_next_checkins(session, schedule)
+    outbox = await checkin_outbox.outbox(session, inserted)
     return outbox
 
 
@@ -112,7 +113,7 @@ async def claim_unsent(
 
     Those too old or refused too often are given up; a prompt that may have been delivered
     is never among them (it is recorded as sent, see the check-in sender)."""
-    rows = await checkins.unsent(
+    rows = await checkin_outbox.unsent(
         session, owner=owner, claimed_before=since, lapsed_before=now - lease, limit=batch
     )
     stale = [
@@ -121,21 +122,21 @@ async def claim_unsent(
         if row.send_attempts >= MAX_SEND_ATTEMPTS or (row.due_at or now) <= now - grace
     ]
     retry = [row for row in rows if row.checkin_id not in stale]
-    await checkins.give_up(session, stale, now)
-    await checkins.reclaim(session, [row.checkin_id for row in retry], owner, now)
+    await checkin_outbox.give_up(session, stale, now)
+    await checkin_outbox.reclaim(session, [row.checkin_id for row in retry], owner, now)
     return retry
 
 
 async def renew_claims(session: AsyncSession, owner: str, now: datetime) -> int:
-    return await checkins.renew_claims(session, owner, now)
+    return await checkin_outbox.renew_claims(session, owner, now)
 
 
 async def claim_snoozed(session: AsyncSession, now: datetime, *, batch: int) -> list[OutboxRow]:
     """Snoozed prompts now due, with the answers given before the snooze (it goes on there)."""
-    rows = await checkins.due_snoozes(session, now, limit=batch)
+    rows = await checkin_outbox.due_snoozes(session, now, limit=batch)
     ids = [row.checkin_id for row in rows]
     # Cleared now: a snoozed prompt is re-sent at most once, even if that send fails.
-    await checkins.set_fields(session, ids, snoozed_until=None)
+    await checkin_outbox.set_fields(session, ids, snoozed_until=None)
     given = await checkins.answers_of_many(session, ids)
     return [replace(row, answers=given.get(row.checkin_id, {})) for row in rows]
 
@@ -143,27 +144,27 @@ async def claim_snoozed(session: AsyncSession, now: datetime, *, batch: int) -> 
 async def claim_reminders(
     session: AsyncSession, now: datetime, *, delay: timedelta, batch: int
 ) -> list[OutboxRow]:
-    rows = await checkins.due_reminders(
+    rows = await checkin_outbox.due_reminders(
         session,
         sent_before=now - delay,
         sent_after=now - REMINDER_HORIZON,
         limit=batch,
     )
-    await checkins.set_fields(session, [row.checkin_id for row in rows], reminded_at=now)
+    await checkin_outbox.set_fields(session, [row.checkin_id for row in rows], reminded_at=now)
     return rows
 
 
 async def record_sent(session: AsyncSession, sent: list[Sent]) -> None:
-    await checkins.mark_sent(session, sent)
+    await checkin_outbox.mark_sent(session, sent)
 
 
 async def abandon(session: AsyncSession, checkin_id: int, now: datetime) -> None:
     """Never send this prompt (its user blocked the bot)."""
-    await checkins.give_up(session, [checkin_id], now)
+    await checkin_outbox.give_up(session, [checkin_id], now)
 
 
 async def record_failed(session: AsyncSession, checkin_id: int) -> None:
-    await checkins.count_failed_send(session, checkin_id)
+    await checkin_outbox.count_failed_send(session, checkin_id)
 
 
 # --- answering --------------------------------------------------------------------------------

@@ -8,16 +8,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.checkin_items import complete_by_counts, completion_rule
+from bot.services.differences import MomentEntry
 from bot.services.reciprocity import (
     AppreciationEntry,
-    MomentEntry,
     NoteEntry,
     PersonDays,
     WeekSummary,
-    couple_streak,
     summarize,
     week_ending,
 )
+from bot.services.streak import couple_streak
 from bot.storage import checkins, pairing, together, week
 from bot.storage.models import User
 from bot.timezones import local_now

@@ -14,6 +14,8 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -33,6 +35,21 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", migrations_directory())
     return config
+
+
+def head_revision() -> str | None:
+    """The newest migration, as the shipped migrations say."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current_revision(connection: AsyncConnection) -> str | None:
+    """The revision the database's schema is at, as Alembic recorded it (``None`` before
+    the first migration): compared with :func:`head_revision` to tell a current schema."""
+    return await connection.run_sync(_stored_revision)
 
 
 def _run(connection: Connection, revision: str, *, downgrade: bool) -> None:

@@ -7,10 +7,9 @@ from telegram import InlineKeyboardMarkup
 
 from bot.content import Html, render
 from bot.content.together import TalkTexts, ThanksTexts, TipTexts, TogetherContent
+from bot.services.talk import GUIDED
 from bot.storage.models import Appreciation, User
 from bot.views import callbacks, keyboards
-
-GUIDED = "guided"
 
 
 def answer_keyboard(

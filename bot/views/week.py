@@ -3,23 +3,22 @@
 Computing is :mod:`bot.services.reciprocity`; this only turns a summary into a message. The
 first screen is short enough to read at a glance: what you gave, what you received, and where
 your two views of the same day differed. The details (per area, per day) are one button
-away, in the same message.
+away, in the same message. The chart's parts are :mod:`bot.views.week_chart`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.charts import PALETTE, ChartLabels
 from bot.content import Html, Texts, render
-from bot.services.reciprocity import Landed, Tally, TwoViews, WeekSummary
+from bot.services.differences import Landed, Tally, TwoViews
+from bot.services.reciprocity import WeekSummary
 from bot.services.weekly import WeekView
 from bot.views import callbacks
 from bot.views.text import shorten
+from bot.views.week_chart import SentChart, week_dates
 
 # Keep the details well inside one Telegram message (4096 characters).
 TEXT_BUDGET = 3800
@@ -33,14 +32,6 @@ DETAILS = "d"
 
 def _day(texts: Texts, day: date) -> str:
     return texts.date(day, texts.us.short_day_format)
-
-
-def _dates(texts: Texts, view: WeekView) -> dict[str, str]:
-    days = view.summary.days
-    return {
-        "first": texts.date(days[0], texts.us.day_format),
-        "last": texts.date(days[-1], texts.us.day_format),
-    }
 
 
 def _areas(summary: WeekSummary) -> list[tuple[str, TwoViews, TwoViews]]:
@@ -147,7 +138,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
     summary = view.summary
     partner = view.partner.first_name if view.partner else None
     title = words.title if partner else words.solo_title
-    blocks = [render(title, **_dates(texts, view))]
+    blocks = [render(title, **week_dates(texts, view))]
     if not _has_anything(summary):
         blocks.append(words.nothing_yet)
     lines = [_direction_line(texts, summary, partner, gave=True)]
@@ -244,7 +235,7 @@ def render_details(texts: Texts, view: WeekView) -> str:
     words = texts.us
     summary = view.summary
     partner = view.partner.first_name if view.partner else None
-    blocks = [render(words.details_title, **_dates(texts, view))]
+    blocks = [render(words.details_title, **week_dates(texts, view))]
     headings = {
         "bids": words.bids_section,
         "harbor": words.harbor_section,
@@ -303,34 +294,6 @@ def render_view(texts: Texts, view: WeekView, mode: str) -> str:
 # --- buttons ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SentChart:
-    """The chart already in the chat under a week message: its week and what it drew.
-
-    Carried in the message's button data, so a second press on "Chart" for the same picture
-    sends nothing new (and needs no table to remember it)."""
-
-    weeks_back: int
-    fingerprint: str
-
-    def encode(self) -> str:
-        return f"{self.weeks_back}.{self.fingerprint}"
-
-    @staticmethod
-    def decode(value: str | None) -> SentChart | None:
-        if not value:
-            return None
-        weeks, fingerprint = value.split(".")
-        return SentChart(int(weeks), fingerprint)
-
-
-def chart_fingerprint(view: WeekView, labels: ChartLabels) -> str:
-    """A short digest of everything the chart of ``view`` draws."""
-    summary = view.summary
-    drawn = repr((summary.days, summary.my_points, summary.partner_points, labels))
-    return hashlib.blake2b(drawn.encode(), digest_size=4).hexdigest()
-
-
 def week_keyboard(
     texts: Texts, view: WeekView, mode: str = SUMMARY, sent: SentChart | None = None
 ) -> InlineKeyboardMarkup:
@@ -370,34 +333,3 @@ def has_differences(view: WeekView) -> bool:
     return view.partner is not None and any(
         views.differences for _, given, got in _areas(view.summary) for views in (given, got)
     )
-
-
-def chart_labels(all_texts: Texts, view: WeekView) -> ChartLabels:
-    """What the chart says, and the colours: each person keeps theirs on both phones (the
-    one with the smaller Telegram id takes the first colour)."""
-    texts = all_texts.us
-    partner_id = view.partner_id
-    viewer_first = partner_id is None or view.viewer_id < partner_id
-    you_color, partner_color = PALETTE if viewer_first else PALETTE[::-1]
-    return ChartLabels(
-        you=texts.chart_you,
-        partner=view.partner.first_name if view.partner else None,
-        partner_fallback=texts.chart_partner,
-        bids_title=texts.chart_bids_title,
-        bids_levels=tuple(texts.chart_bids_levels),
-        toward=texts.chart_toward,
-        not_toward=texts.chart_not_toward,
-        no_checkin=texts.chart_no_checkin,
-        logged=texts.chart_logged,
-        appreciations=texts.chart_appreciations,
-        support_title=texts.chart_support_title,
-        support_levels=tuple(texts.chart_support_levels),
-        day_format=texts.short_day_format,
-        language=all_texts.language,
-        you_color=you_color,
-        partner_color=partner_color,
-    )
-
-
-def chart_caption(all_texts: Texts, view: WeekView) -> str:
-    return render(all_texts.us.chart_caption, **_dates(all_texts, view))

@@ -30,6 +30,7 @@ from bot.context import BotApplication, BotServices
 from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.received import Claim
+from bot.update_order import PerPersonUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +108,7 @@ class UpdateIntake:
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
-        # What the handlers did not mark handled themselves (they changed nothing) is
-        # written down now, before Telegram is answered: a re-send is then skipped anywhere.
-        processor = application.update_processor
-        log = getattr(processor, "update_log", None)
-        if log is not None:
-            await log.flush()
+        await _write_down_handled(application)
 
     async def _wait_elsewhere(self, update: Update) -> Outcome:
         """Another instance handles it (Telegram gave up on that request and sent it again):
@@ -135,6 +131,14 @@ class UpdateIntake:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
 
+async def _write_down_handled(application: BotApplication) -> None:
+    """What the handlers did not mark handled themselves (they changed nothing) is written
+    down now, before Telegram is answered: a re-send is then skipped anywhere."""
+    processor = application.update_processor
+    if isinstance(processor, PerPersonUpdateProcessor):
+        await processor.flush_log()
+
+
 async def take_over_abandoned(application: BotApplication) -> int:
     """Handle updates a process that died had taken but not handled (webhook mode: at start,
     and by the job leader each run); how many."""
@@ -151,10 +155,7 @@ async def take_over_abandoned(application: BotApplication) -> int:
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
-    processor = application.update_processor
-    log = getattr(processor, "update_log", None)
-    if log is not None:
-        await log.flush()
+    await _write_down_handled(application)
     if payloads:
         logger.info("handled %d updates another instance had taken and not handled", len(payloads))
     return len(payloads)

@@ -14,15 +14,13 @@ import json
 import logging
 
 from aiohttp import web
-from alembic.script import ScriptDirectory
-from sqlalchemy import text
 from telegram import Update
 
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.metrics import CONTENT_TYPE
 from bot.storage.health import one_line
-from bot.storage.migrate import alembic_config
+from bot.storage.migrate import current_revision, head_revision
 from bot.web.intake import Outcome, UpdateIntake
 
 logger = logging.getLogger(__name__)
@@ -38,11 +36,6 @@ SHUTDOWN_TIMEOUT_SECONDS = 25.0
 
 class NotAnUpdateError(ValueError):
     """The body of a webhook request is not a Telegram update (the reason is safe to log)."""
-
-
-def head_revision() -> str | None:
-    """The newest migration, as the shipped migrations say."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def parse_update(body: bytes, application: BotApplication) -> Update:
@@ -151,7 +144,7 @@ class BotWebServer:
             return "starting or stopping"
         try:
             async with asyncio.timeout(READY_TIMEOUT_SECONDS), services.engine.connect() as db:
-                revision = await db.scalar(text("SELECT version_num FROM alembic_version"))
+                revision = await current_revision(db)
         except TimeoutError:
             return f"the database did not answer within {READY_TIMEOUT_SECONDS:.0f} s"
         except Exception as error:
