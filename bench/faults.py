@@ -232,6 +232,8 @@ def _answering(
     refused = {p for p, tap in taps.items() if answers[tap.query_id] in refusals}
     silent = set(people) - stored - told - refused
     tracebacks = log.count("Traceback")
+    if tracebacks:  # what went wrong, for whoever reads CI's output
+        print(log[-6000:], file=sys.stderr)
     title = fault.name if fault else "answering, no fault"
     print(
         f"{title}, {args.backend}: {len(people)} due, {args.rate} msg/s, each taps within "

@@ -10,6 +10,7 @@ may use the file at all (``bot.storage.engine.hold_sqlite_file``), so it always 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import text
@@ -29,6 +30,9 @@ class Leadership:
         self._engine = engine
         self._always = engine.dialect.name != "postgresql"
         self._connection: AsyncConnection | None = None
+        # The check-in sender, the together job and upkeep check at the same moments: one at
+        # a time, or one drops the lock's connection while another is using it.
+        self._checking = asyncio.Lock()
 
     @property
     def leading(self) -> bool:
@@ -39,6 +43,10 @@ class Leadership:
         """Confirm the lock is still held (its connection answers), or try to take it."""
         if self._always:
             return True
+        async with self._checking:
+            return await self._check()
+
+    async def _check(self) -> bool:
         if self._connection is not None:
             try:
                 await self._connection.execute(text("SELECT 1"))
