@@ -108,7 +108,7 @@ def check_wheel_contents(wheel: Path) -> None:
         names = set(archive.namelist())
     expected = {
         f"bot/content/{path.relative_to(ROOT / 'bot' / 'content').as_posix()}"
-        for pattern in ("*.toml", "frameworks/*.toml")
+        for pattern in ("**/*.toml",)  # the course, and every language's folder
         for path in (ROOT / "bot" / "content").glob(pattern)
     }
     expected |= {
