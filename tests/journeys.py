@@ -8,10 +8,11 @@ tests press and expect, not whether they pass.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.content import Html, render
+from bot.jobs.checkin_sender import send_due_checkins
 from tests.harness import TEXTS, BotHarness, Replies, TelegramUser, shipped_content, shown
 from tests.telegram_fake import BOT_USERNAME, BotMessage
 
@@ -170,3 +171,10 @@ def settings_summary(
         nudge=words.nudge_on if nudge else words.nudge_off,
         language=TEXTS.languages.name,
     )
+
+
+async def evening(harness: BotHarness, when: datetime) -> None:
+    """Move the clock to ``when`` and run the check-in sender once, as its job would."""
+    harness.clock.now = when
+    assert harness.app is not None
+    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
-from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.engine import create_engine
 from bot.storage.migrate import downgrade_to, upgrade_to_head
 from bot.storage.models import Checkin, CheckinAnswer
@@ -18,18 +17,13 @@ from tests.journeys import (
     checkin_answered,
     checkin_message,
     checkin_question,
+    evening,
     onboard,
 )
 from tests.telegram_fake import BotMessage
 
 WORDS = TEXTS.checkin
 FRIDAY = date(2026, 11, 27)
-
-
-async def evening(harness: BotHarness, when: datetime) -> None:
-    harness.clock.now = when
-    assert harness.app is not None
-    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
 def option_data(message: BotMessage, item: str, value: str) -> str:

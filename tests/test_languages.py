@@ -12,10 +12,9 @@ from sqlalchemy import update
 
 from bot.content import Html, Plural, Texts
 from bot.content.texts import CONTENT_DIR
-from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
-from tests.journeys import QUIET_DAY, checkin_message, invite_code, onboard
+from tests.journeys import QUIET_DAY, checkin_message, evening, invite_code, onboard
 from tests.telegram_fake import visible_text
 
 CONTENT = shipped_content()
@@ -47,12 +46,6 @@ async def start_in(
     await person.send(zone)
     await person.send("21:00")
     return person
-
-
-async def evening(harness: BotHarness, when: datetime) -> None:
-    harness.clock.now = when
-    assert harness.app is not None
-    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
 async def answer_quietly(person: TelegramUser, texts: Texts) -> None:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.jobs.checkin_sender import send_due_checkins
 from bot.services import talk
 from bot.storage.models import TalkQuestion
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown, shown_count
-from tests.journeys import answer_checkin, checkin_message, onboard, step_title
+from tests.journeys import answer_checkin, checkin_message, evening, onboard, step_title
 from tests.test_shared_day import ALEX, SAM
 from tests.test_together import AFTERNOON, THANKS, TOGETHER, couple, together_run
 
@@ -20,12 +19,6 @@ MATCHED_ONE = shown_count(TEXTS.us.matched_bids, 1)
 
 def buttons(person: TelegramUser) -> list[str]:
     return [button["text"] for button in person.last_message.buttons]
-
-
-async def evening(harness: BotHarness, at: datetime) -> None:
-    harness.clock.now = at
-    assert harness.app is not None
-    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
 async def test_an_appreciation_and_its_thank_you_are_one_matched_bid_for_both(

@@ -11,11 +11,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from bot.jobs.checkin_sender import send_due_checkins
 from bot.services import talk
 from bot.storage.models import Couple, SharedDay, TalkQuestion, User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown
-from tests.journeys import STALE, answer_checkin, checkin_answered, checkin_day, onboard, pair
+from tests.journeys import (
+    STALE,
+    answer_checkin,
+    checkin_answered,
+    checkin_day,
+    evening,
+    onboard,
+    pair,
+)
 from tests.telegram_fake import visible_text
 from tests.test_together import TOGETHER, couple, export_of, sends_to, texts_to, together_run
 
@@ -68,12 +75,6 @@ def side_by_side(mine: dict[str, str], partner: str, theirs: dict[str, str]) -> 
 
 def days_to(harness: BotHarness, chat_id: int) -> list[str]:
     return [text for text in texts_to(harness, chat_id) if text.startswith(TITLE)]
-
-
-async def evening(harness: BotHarness, at: datetime) -> None:
-    harness.clock.now = at
-    assert harness.app is not None
-    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
 async def both_check_in(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:

@@ -13,6 +13,7 @@ from tests.journeys import (
     STALE,
     answer_checkin,
     checkin_header,
+    evening,
     onboard,
     pair,
     settings_summary,
@@ -21,12 +22,6 @@ from tests.telegram_fake import visible_text
 
 WORDS = TEXTS.us
 FRIDAY = date(2026, 11, 27)
-
-
-async def evening(harness: BotHarness, when: datetime) -> None:
-    harness.clock.now = when
-    assert harness.app is not None
-    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
 def day(value: date) -> str:

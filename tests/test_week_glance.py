@@ -10,21 +10,14 @@ from typing import Any
 from PIL import Image
 
 from bot.charts import DRAWING_KEY
-from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import Checkin
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown, shown_count
-from tests.journeys import COURSE, QUIET_DAY, answer_checkin, onboard, pair
+from tests.journeys import COURSE, QUIET_DAY, answer_checkin, evening, onboard, pair
 from tests.telegram_fake import BotMessage
 
 WORDS = TEXTS.us
 # Sunday 22 to Saturday 28 November 2026; the weekly question (and digest) is on Sundays.
 FIRST_EVENING = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
-
-
-async def evening(harness: BotHarness, when: datetime) -> None:
-    harness.clock.now = when
-    assert harness.app is not None
-    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
 
 def a_day(n: int, *, giver: bool) -> dict[str, str]:
