@@ -23,6 +23,7 @@ from bot.content.together import TogetherContent
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
 from bot.handlers import (
     checkins,
+    drafts,
     fallback,
     input,
     journal,
@@ -84,7 +85,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      must come after every specific handler.
 FEATURE_MODULES = (
     safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
-    thanks, talk, together, language,
+    thanks, talk, drafts, together, language,
 )  # fmt: skip
 
 

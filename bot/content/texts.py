@@ -373,6 +373,10 @@ class JournalTexts(Section):
     delete_cancel_button: ButtonLabel
     deleted: Template
     day_format: DatePattern
+    draft_line: Template
+    draft_appreciation_what: str
+    draft_reply_what: str
+    draft_answer_what: str
 
 
 class QuestionTexts(Section):

@@ -1,7 +1,9 @@
 """Help first: ``/support``, and the reply to anything that reads like someone is in danger.
 
 Checked for everyone who writes, started or not; nothing about a match is stored or shown to
-a partner, and the log says only that help was given (no text, no user id). ``/support`` and
+a partner, and the log says only that help was given (no text, no user id). (Words meant for
+the partner — a ``/thanks``, a ``/talk`` answer — are kept for their author as a private
+draft, :mod:`bot.services.drafts`: the match itself is never recorded.) ``/support`` and
 the help for an edited message need no database, so they work even while it is down.
 """
 

@@ -2,6 +2,8 @@
 once both have answered; and the guided conversation for a day you saw differently.
 
 The weekly question comes from the together job (:mod:`bot.jobs.together`) in the same form.
+An answer that reads like a crisis is kept as a private draft (:mod:`bot.handlers.drafts`):
+the partner sees the question as unanswered until its author decides.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import render
 from bot.content.together import TalkTexts
 from bot.handlers.input import InputRoute
-from bot.handlers.safety import help_before, reads_like_crisis
+from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
-from bot.services import accounts, shared_days, talk
+from bot.services import accounts, drafts, shared_days, talk
 from bot.services.accounts import PendingInput
 from bot.services.pairing import partnership_of
 from bot.services.talk import MAX_ANSWER_LENGTH, Answered, Asked, OpenQuestion, Refusal
+from bot.storage.models import PrivateDraft
 from bot.views import callbacks, keyboards
+from bot.views.drafts import choice
 from bot.views.together import question_message
 
 
@@ -133,17 +137,19 @@ async def shared_day_button(turn: Turn) -> None:
 async def answer_text(turn: Turn, text: str) -> None:
     words, user, session, now = _words(turn), turn.user, turn.session, turn.now
     argument = accounts.pending_argument(user) or ""
-    if reads_like_crisis(turn.context, text):
-        # Not saved as an answer: it would be shown to the partner.
-        await accounts.open_question(session, user, None, now)
-        partnership = await partnership_of(session, user)
-        partner = partnership.partner.first_name if partnership else ""
-        turn.reply(help_before(turn, render(words.not_shared_crisis, partner=partner)))
-        return
     if len(text) > MAX_ANSWER_LENGTH:
-        turn.reply(render(words.too_long, limit=f"{MAX_ANSWER_LENGTH:,}"))
+        turn.reply(with_help(turn, text, render(words.too_long, limit=f"{MAX_ANSWER_LENGTH:,}")))
         return
     await accounts.open_question(session, user, None, now)
+    if reads_like_crisis(turn.context, text):
+        # Not saved as an answer (it would be shown to the partner): a private draft.
+        kept = (
+            await drafts.keep_answer(session, turn.together, user, int(argument), text, now)
+            if argument.isdigit()
+            else None
+        )
+        await _kept(turn, kept)
+        return
     outcome = (
         await talk.answer(session, turn.together, user, int(argument), text, now)
         if argument.isdigit()
@@ -154,13 +160,32 @@ async def answer_text(turn: Turn, text: str) -> None:
     elif isinstance(outcome, Refusal):
         turn.reply(words.already_answered)
     else:
-        _answered(turn, outcome)
+        answered(turn, outcome)
 
 
-def _answered(turn: Turn, outcome: Answered) -> None:
+async def _kept(turn: Turn, kept: PrivateDraft | Refusal | None) -> None:
+    """The help first, then the choice for the answer kept as a private draft."""
+    if isinstance(kept, PrivateDraft):
+        words = turn.together.drafts
+        partnership = await partnership_of(turn.session, turn.user)
+        partner = partnership.partner.first_name if partnership else ""
+        answer, markup = render(words.kept_answer, partner=partner), choice(words, kept)
+    elif kept is None:
+        answer, markup = turn.texts.errors.stale_button, None
+    else:
+        answer, markup = _words(turn).already_answered, None
+    turn.reply(help_before(turn, answer), markup)
+
+
+def answered(turn: Turn, outcome: Answered) -> None:
+    """What an answer saved brings: "waiting for your partner", both answers shown to both,
+    or — the partner has no answer this time — neither."""
     words, user = _words(turn), turn.user
     found: OpenQuestion = outcome.question
     partner = found.partner
+    if outcome.partner_passed:
+        turn.reply(render(words.saved_passed, partner=partner.first_name))
+        return
     if outcome.theirs is None:
         turn.reply(render(words.saved_waiting, partner=partner.first_name))
         turn.tell(

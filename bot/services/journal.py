@@ -10,8 +10,8 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage import journal
-from bot.storage.models import Note, User
+from bot.storage import drafts, journal
+from bot.storage.models import Note, PrivateDraft, User
 
 PAGE_SIZE = 5
 
@@ -28,7 +28,14 @@ class CheckinEntry:
     answers: dict[str, str]
 
 
-Entry = NoteEntry | CheckinEntry
+@dataclass(frozen=True)
+class DraftEntry:
+    """Words for the partner kept back as a private draft (never sent): the author's only."""
+
+    draft: PrivateDraft
+
+
+Entry = NoteEntry | CheckinEntry | DraftEntry
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,9 @@ async def journal_page(session: AsyncSession, user: User, page: int) -> JournalP
     answers = await journal.checkin_answers(
         session, user.id, [key_id for kind, key_id, _ in shown if kind == journal.CHECKIN]
     )
+    kept = await drafts.unsent(
+        session, user.id, [key_id for kind, key_id, _ in shown if kind == journal.DRAFT]
+    )
     entries: list[Entry] = []
     for kind, key_id, at in shown:
         if kind == journal.NOTE and key_id in notes:
@@ -63,4 +73,6 @@ async def journal_page(session: AsyncSession, user: User, page: int) -> JournalP
         elif kind == journal.CHECKIN and key_id in answers:
             day, values = answers[key_id]
             entries.append(CheckinEntry(day, at, values))
+        elif kind == journal.DRAFT and key_id in kept:
+            entries.append(DraftEntry(kept[key_id]))
     return JournalPage(entries, page, pages)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage import pairing, privacy, together
+from bot.storage import drafts, pairing, privacy, together
 from bot.storage.models import User
 
 # 2: digests listed apart from check-ins (``weekly_digests``).
@@ -36,6 +36,7 @@ async def export_user(session: AsyncSession, user: User, now: datetime) -> Expor
         "exported_at": now.isoformat(),
         **await privacy.export_rows(session, user),
         **await together.export_together(session, user),
+        **await drafts.export_drafts(session, user.id),
     }
     return Export(data)
 

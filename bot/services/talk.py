@@ -148,7 +148,7 @@ async def _again(
         partner,
         partner_silent=False,
         new=False,
-        answered=mine is not None and mine.answered_at is not None,
+        answered=mine is not None and (mine.answered_at or mine.passed_at) is not None,
     )
 
 
@@ -273,7 +273,7 @@ async def may_answer(
     mine = (await together.answers_to(session, question_id)).get(user.id)
     if mine is None:
         return None
-    if mine.answered_at is not None:
+    if mine.answered_at is not None or mine.passed_at is not None:
         return Refusal.ALREADY_ANSWERED
     return OpenQuestion(
         question, question_text(content, question.question_key), partnership.partner
@@ -289,6 +289,8 @@ class Answered:
     partner_silent: bool
     # The guided conversation's next step, asked of both at once.
     next_step: Asked | None = None
+    # The partner has no answer this time (see :func:`pass_question`): nothing is revealed.
+    partner_passed: bool = False
 
 
 async def answer(
@@ -311,8 +313,11 @@ async def answer(
     answers[user.id].answered_at = now
     if answers[user.id].sent_at is None:
         answers[user.id].sent_at = now  # answered from /talk before the job sent it
-    theirs = next((row for uid, row in answers.items() if uid != user.id and row.answered_at), None)
+    others = [row for uid, row in answers.items() if uid != user.id]
+    theirs = next((row for row in others if row.answered_at), None)
     silent = in_quiet_hours(found.partner.time_zone, now)
+    if any(row.passed_at is not None for row in others):
+        return Answered(found, body, None, silent, partner_passed=True)
     if theirs is None:
         return Answered(found, body, None, silent)
     found.question.revealed_at = now
@@ -322,3 +327,34 @@ async def answer(
         step = await start_guided(session, content, user, now, int(key.split(":")[1]) + 1)
         next_step = step if isinstance(step, Asked) else None
     return Answered(found, body, theirs.body, silent, next_step)
+
+
+@dataclass(frozen=True)
+class Passed:
+    """``user`` has no answer to a question this time (their answer was kept private):
+    neither answer is ever shown. The partner, if they answered already, is told so."""
+
+    question: OpenQuestion
+    partner_answered: bool
+    partner_silent: bool
+
+
+async def pass_question(
+    session: AsyncSession,
+    content: TogetherContent,
+    user: User,
+    question_id: int,
+    now: datetime,
+) -> Passed | None:
+    """ "No answer this time" from ``user``; ``None`` if the question is not theirs to answer
+    any more (answered since, or their couple ended): then nothing changes."""
+    await together.lock_question(session, question_id)
+    found = await may_answer(session, content, user, question_id)
+    if not isinstance(found, OpenQuestion):
+        return None
+    answers = await together.answers_to(session, question_id)
+    answers[user.id].passed_at = now
+    partner_answered = any(
+        row.answered_at is not None for uid, row in answers.items() if uid != user.id
+    )
+    return Passed(found, partner_answered, in_quiet_hours(found.partner.time_zone, now))

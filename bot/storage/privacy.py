@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.storage.checkins import DIGEST, EVENING
+from bot.storage.drafts import erase_drafts
 from bot.storage.models import (
     Checkin,
     CheckinAnswer,
@@ -197,6 +198,7 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(CodeAttempt).where(CodeAttempt.telegram_id == user.telegram_id))
+    await erase_drafts(session, user.id)  # before what they were for
     await erase_together(session, user.id)
     await erase_shared_days(session, user.id)
     await session.execute(

@@ -174,13 +174,17 @@ async def newest_open_question(
     session: AsyncSession, couple_id: int, since: datetime, *, trigger: str | None = None
 ) -> TalkQuestion | None:
     """The couple's newest question not yet answered by both, asked since ``since``
-    (of ``trigger`` only, if given)."""
+    (of ``trigger`` only, if given); one a partner has no answer to this time is closed."""
+    passed = select(TalkAnswer.question_id).where(
+        TalkAnswer.question_id == TalkQuestion.id, TalkAnswer.passed_at.is_not(None)
+    )
     statement = (
         select(TalkQuestion)
         .where(
             TalkQuestion.couple_id == couple_id,
             TalkQuestion.revealed_at.is_(None),
             TalkQuestion.asked_at >= since,
+            ~passed.exists(),
         )
         .order_by(TalkQuestion.asked_at.desc(), TalkQuestion.id.desc())
         .limit(1)

@@ -30,6 +30,7 @@ TALK = "tk"
 TOGETHER = "tg"
 LANGUAGE = "lang"
 SHARED_DAY = "sd"
+DRAFT = "dr"
 
 MAX_CALLBACK_DATA_BYTES = 64
 # Row ids in button data have at most nine digits: the id columns are 32-bit, and a longer

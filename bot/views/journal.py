@@ -7,8 +7,9 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import Framework, Html, Texts, render
-from bot.services.journal import CheckinEntry, JournalPage, NoteEntry
-from bot.storage.models import Note
+from bot.services.journal import CheckinEntry, DraftEntry, JournalPage, NoteEntry
+from bot.storage.drafts import APPRECIATION, REPLY
+from bot.storage.models import Note, PrivateDraft
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
 from bot.views.text import shorten
@@ -51,6 +52,22 @@ def _answers(texts: Texts, entry: CheckinEntry) -> str:
     return texts.journal.answer_separator.join(parts)
 
 
+def _draft_line(texts: Texts, zone: str, number: int, draft: PrivateDraft) -> str:
+    words = texts.journal
+    what = {
+        APPRECIATION: words.draft_appreciation_what,
+        REPLY: words.draft_reply_what,
+    }.get(draft.kind, words.draft_answer_what)
+    return render(
+        words.draft_line,
+        number=number,
+        day=_day(texts, zone, draft.created_at),
+        what=Html(what),
+        mark=words.private_mark,
+        body=shorten(draft.body, PREVIEW),
+    )
+
+
 def page_view(
     texts: Texts, frameworks: dict[str, Framework], zone: str, page: JournalPage
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -79,6 +96,8 @@ def page_view(
                     f"n:{note.id}:{page.page}",
                 )
             )
+        elif isinstance(entry, DraftEntry):
+            lines.append(_draft_line(texts, zone, number, entry.draft))
         else:
             lines.append(
                 render(
