@@ -380,7 +380,7 @@ class FakeTelegramServer:
     def send_text(self, user_id: int, text: str, *, first_name: str = "Alex") -> dict[str, Any]:
         """A private-chat message from ``user_id``; a leading ``/command`` gets its entity."""
         with self.lock:
-            message_id = self.api.next_message_id()
+            message_id = self.api.incoming_message(user_id)
         message = updates.message(
             message_id,
             int(time.time()),

@@ -299,7 +299,7 @@ class TelegramUser:
 
     def _message(self, **content: Any) -> dict[str, Any]:
         chat = updates.private_chat(self.user_id, self.first_name)
-        message_id = self.harness.api.next_message_id()
+        message_id = self.harness.api.incoming_message(self.user_id)
         return updates.message(message_id, self._now, chat, self._from, **content)
 
     def text_update(self, text: str) -> dict[str, Any]:

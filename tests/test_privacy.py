@@ -75,7 +75,8 @@ async def test_export_holds_everything_of_mine_and_nothing_of_my_partners(
         "moments": shown_count(WORDS.moments, 1),
         "notes": shown_count(WORDS.notes, 2),
     }
-    assert replies.texts == [shown(WORDS.export_summary, **counts)]
+    summary = shown(WORDS.export_summary, **counts)
+    assert replies.texts == [f"{summary}\n\n{shown(WORDS.export_nothing_from_partner)}"]
     assert "1 check-ins" not in replies.text
 
 
@@ -91,7 +92,7 @@ async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness)
     await alex.send("/delete")
     done = await alex.press(WORDS.delete_confirm_button)
 
-    assert done.texts == [shown(WORDS.deleted)]
+    assert done.texts == [f"{shown(WORDS.deleted)}\n\n{shown(WORDS.clear_chat)}"]
     # The partner learns that the pairing ended, and nothing more.
     assert sam.last_message.text == shown(TEXTS.pairing.unpaired_partner, partner="Alex")
     assert "delet" not in sam.last_message.text.lower()

@@ -316,6 +316,13 @@ class PrivacyTexts(Section):
     delete_cancel_button: ButtonLabel
     deleted: Template
     delete_kept: Template
+    export_from_partner: Template
+    export_nothing_from_partner: Template
+    answers: Plural
+    appreciations: Plural
+    export_tips: Plural
+    moment_kinds: dict[str, str]
+    clear_chat: Template
 
 
 class SupportTexts(Section):
@@ -377,6 +384,7 @@ class JournalTexts(Section):
     draft_appreciation_what: str
     draft_reply_what: str
     draft_answer_what: str
+    note_behind_tap: Template
 
 
 class QuestionTexts(Section):

@@ -25,7 +25,9 @@ def _zone(turn: Turn) -> str:
 
 
 async def _show_page(turn: Turn, page: int, *, edit: bool) -> None:
-    view = await journal.journal_page(turn.session, turn.user, page)
+    view = await journal.journal_page(
+        turn.session, turn.user, page, lambda words: reads_like_crisis(turn.context, words)
+    )
     text, markup = page_view(turn.texts, turn.frameworks, _zone(turn), view)
     if edit:
         turn.edit(text, markup)

@@ -27,7 +27,7 @@ from bot.storage.models import (
     User,
 )
 from bot.storage.shared_days import erase as erase_shared_days
-from bot.storage.together import erase_together
+from bot.storage.together_export import erase_together
 
 
 def _iso(value: object) -> object:

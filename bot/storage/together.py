@@ -1,12 +1,11 @@
-"""Queries on appreciations, questions to talk about and safe-haven tips; their export and
-erasure for one user."""
+"""Queries on appreciations, questions to talk about and safe-haven tips (their export and
+erasure for one user: :mod:`bot.storage.together_export`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -625,121 +624,6 @@ async def mark_tips_offered(session: AsyncSession, user_id: int, now: datetime) 
         .where(User.id == user_id, User.tips_offered_at.is_(None))
         .values(tips_offered_at=now)
     )
-
-
-# --- export and erasure -------------------------------------------------------------------------
-
-
-def _iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-async def export_together(session: AsyncSession, user: User) -> dict[str, Any]:
-    """``user``'s appreciations (sent, and received as shown), their question answers (the
-    partner's only once revealed), and the tips *they received*. Nothing here says whether
-    ``user`` was the stressed one: tips are stored with their receiver only."""
-    partner = aliased(User)
-    appreciations = await session.execute(
-        select(Appreciation, partner.first_name)
-        .join(
-            partner,
-            partner.id
-            == func.coalesce(
-                func.nullif(Appreciation.sender_id, user.id), Appreciation.receiver_id
-            ),
-        )
-        .where(
-            or_(
-                Appreciation.sender_id == user.id,
-                (Appreciation.receiver_id == user.id) & Appreciation.delivered_at.is_not(None),
-            )
-        )
-        .order_by(Appreciation.sent_at, Appreciation.id)
-    )
-    mine_rows = await session.execute(
-        select(TalkQuestion, TalkAnswer)
-        .join(TalkAnswer, TalkAnswer.question_id == TalkQuestion.id)
-        .where(TalkAnswer.user_id == user.id, TalkAnswer.sent_at.is_not(None))
-        .order_by(TalkQuestion.asked_at, TalkQuestion.id)
-    )
-    questions = list(mine_rows)
-    theirs: dict[int, str | None] = {}
-    revealed = [question.id for question, _ in questions if question.revealed_at is not None]
-    if revealed:
-        for question_id, body in await session.execute(
-            select(TalkAnswer.question_id, TalkAnswer.body).where(
-                TalkAnswer.question_id.in_(revealed), TalkAnswer.user_id != user.id
-            )
-        ):
-            theirs[question_id] = body
-    tips = await session.scalars(
-        select(SafeHavenTip)
-        .where(SafeHavenTip.receiver_id == user.id, SafeHavenTip.sent_at.is_not(None))
-        .order_by(SafeHavenTip.sent_at)
-    )
-    exported: dict[str, Any] = {
-        "appreciations": [
-            {
-                "direction": "sent" if item.sender_id == user.id else "received",
-                "partner": name,
-                "is_reply": item.reply_to_id is not None,
-                "text": item.body,
-                "at": _iso(item.sent_at),
-                "delivered": item.delivered_at is not None,
-                "thanked_at": _iso(item.thanked_at),
-            }
-            for item, name in appreciations
-        ],
-        "questions_to_talk_about": [
-            {
-                "question": question.question_key,
-                "asked_at": _iso(question.asked_at),
-                "my_answer": answer.body,
-                "answered_at": _iso(answer.answered_at),
-                "partner_answer": theirs.get(question.id),
-                "revealed_at": _iso(question.revealed_at),
-            }
-            for question, answer in questions
-        ],
-    }
-    received = [
-        {"date": _iso(tip.local_date), "sent_at": _iso(tip.sent_at), "text": tip.body}
-        for tip in tips
-    ]
-    if received:  # absent otherwise: an export never hints that tips exist about its owner
-        exported["safe_haven_tips_received"] = received
-    return exported
-
-
-async def erase_together(session: AsyncSession, user_id: int) -> None:
-    """Everything of this section that is ``user_id``'s, or was sent to them."""
-    await session.execute(
-        delete(Appreciation).where(
-            Appreciation.reply_to_id.in_(
-                select(Appreciation.id).where(
-                    or_(Appreciation.sender_id == user_id, Appreciation.receiver_id == user_id)
-                )
-            )
-        )
-    )
-    await session.execute(
-        delete(Appreciation).where(
-            or_(Appreciation.sender_id == user_id, Appreciation.receiver_id == user_id)
-        )
-    )
-    await session.execute(delete(TalkAnswer).where(TalkAnswer.user_id == user_id))
-    # Questions nobody has a copy of any more are nobody's history.
-    await session.execute(
-        delete(TalkQuestion).where(
-            TalkQuestion.couple_id.in_(
-                select(CoupleMember.couple_id).where(CoupleMember.user_id == user_id)
-            ),
-            ~select(TalkAnswer.question_id)
-            .where(TalkAnswer.question_id == TalkQuestion.id)
-            .exists(),
-        )
-    )
-    await session.execute(delete(SafeHavenTip).where(SafeHavenTip.receiver_id == user_id))
 
 
 async def users_by_id(session: AsyncSession, user_ids: list[int]) -> dict[int, User]:

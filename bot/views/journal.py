@@ -79,23 +79,18 @@ def page_view(
     for number, entry in enumerate(page.entries, start=1):
         if isinstance(entry, NoteEntry):
             note = entry.note
-            lines.append(
-                render(
-                    words.note_line,
-                    number=number,
-                    day=_day(texts, zone, note.created_at),
-                    what=Html(_what(texts, frameworks, note)),
-                    mark=_mark(texts, note),
-                    body=shorten(note.body, PREVIEW),
-                )
-            )
-            opens.append(
-                keyboards.button(
-                    render(words.open_button, number=number),
-                    callbacks.JOURNAL,
-                    f"n:{note.id}:{page.page}",
-                )
-            )
+            button = render(words.open_button, number=number)
+            about = {
+                "number": number,
+                "day": _day(texts, zone, note.created_at),
+                "what": Html(_what(texts, frameworks, note)),
+                "mark": _mark(texts, note),
+            }
+            if entry.behind_tap:  # words of danger: not on the page, one tap away
+                lines.append(render(words.note_behind_tap, button=button, **about))
+            else:
+                lines.append(render(words.note_line, body=shorten(note.body, PREVIEW), **about))
+            opens.append(keyboards.button(button, callbacks.JOURNAL, f"n:{note.id}:{page.page}"))
         elif isinstance(entry, DraftEntry):
             lines.append(_draft_line(texts, zone, number, entry.draft))
         else:
