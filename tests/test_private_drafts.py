@@ -171,8 +171,14 @@ async def test_kept_private_nothing_is_sent_it_is_in_journal_and_export_and_gone
 
     journal = await alex.send("/journal")
     assert TEXTS.journal.draft_appreciation_what in journal.text
-    assert DISCLOSURE in journal.text
+    # Words that read like a crisis are never on a page someone may glance at: one tap away.
+    assert DISCLOSURE not in journal.text
+    page = alex.last_message
+    opened = await alex.press(shown(TEXTS.journal.open_button, number=1), message=page)
+    assert DISCLOSURE in opened.text
     assert DISCLOSURE not in (await sam.send("/journal")).text
+    forged = await sam.press_data(f"journal:r:{(await harness.rows(PrivateDraft))[0].id}:0")
+    assert forged.toasts == [TEXTS.errors.stale_button]
     [exported] = (await export_of(alex))["private_drafts"]
     assert (exported["text"], exported["state"], exported["for"]) == (
         DISCLOSURE,

@@ -380,7 +380,6 @@ class JournalTexts(Section):
     delete_cancel_button: ButtonLabel
     deleted: Template
     day_format: DatePattern
-    draft_line: Template
     draft_appreciation_what: str
     draft_reply_what: str
     draft_answer_what: str

@@ -85,3 +85,9 @@ async def journal_page(
         elif kind == journal.DRAFT and key_id in kept:
             entries.append(DraftEntry(kept[key_id]))
     return JournalPage(entries, page, pages)
+
+
+async def own_draft(session: AsyncSession, user: User, draft_id: int) -> PrivateDraft | None:
+    """``user``'s unsent draft ``draft_id``, to read in full; ``None`` if not theirs, sent or
+    erased since the button was made."""
+    return (await drafts.unsent(session, user.id, [draft_id])).get(draft_id)

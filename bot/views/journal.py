@@ -52,20 +52,40 @@ def _answers(texts: Texts, entry: CheckinEntry) -> str:
     return texts.journal.answer_separator.join(parts)
 
 
-def _draft_line(texts: Texts, zone: str, number: int, draft: PrivateDraft) -> str:
+def _draft_what(texts: Texts, draft: PrivateDraft) -> str:
     words = texts.journal
-    what = {
+    return {
         APPRECIATION: words.draft_appreciation_what,
         REPLY: words.draft_reply_what,
     }.get(draft.kind, words.draft_answer_what)
+
+
+def _draft_line(texts: Texts, zone: str, number: int, draft: PrivateDraft, button: str) -> str:
+    """A draft's words read like someone in danger (that is why it was kept back): like such
+    a note, it is listed without them, one tap away."""
+    words = texts.journal
     return render(
-        words.draft_line,
+        words.note_behind_tap,
         number=number,
         day=_day(texts, zone, draft.created_at),
-        what=Html(what),
+        what=Html(_draft_what(texts, draft)),
         mark=words.private_mark,
-        body=shorten(draft.body, PREVIEW),
+        button=button,
     )
+
+
+def draft_view(
+    texts: Texts, zone: str, draft: PrivateDraft, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One private draft in full, read-only: its buttons are where it was kept."""
+    text = render(
+        texts.journal.note_view,
+        day=_day(texts, zone, draft.created_at),
+        what=Html(_draft_what(texts, draft)),
+        mark=texts.journal.private_mark,
+        body=draft.body,
+    )
+    return text, InlineKeyboardMarkup([[back_button(texts, page)]])
 
 
 def page_view(
@@ -92,7 +112,11 @@ def page_view(
                 lines.append(render(words.note_line, body=shorten(note.body, PREVIEW), **about))
             opens.append(keyboards.button(button, callbacks.JOURNAL, f"n:{note.id}:{page.page}"))
         elif isinstance(entry, DraftEntry):
-            lines.append(_draft_line(texts, zone, number, entry.draft))
+            button = render(words.open_button, number=number)
+            lines.append(_draft_line(texts, zone, number, entry.draft, button))
+            opens.append(
+                keyboards.button(button, callbacks.JOURNAL, f"r:{entry.draft.id}:{page.page}")
+            )
         else:
             lines.append(
                 render(
