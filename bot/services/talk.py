@@ -1,7 +1,8 @@
 """Questions to talk about: the same question for both partners, each answering privately,
 both answers shown to both once both have answered.
 
-A couple never gets a bank question twice within :data:`REPEAT_AFTER`; once every question
+A couple never gets a bank question twice within :data:`REPEAT_AFTER` — counted for the two
+people, so pairing again with the same person keeps their history; once every question
 of their depth has been asked in that time, the least recently asked comes back. The depth
 (1-3) goes up after every :data:`ANSWERS_PER_DEPTH` questions answered together. The guided
 conversation for a day the two saw differently uses the same machinery, in three steps.
@@ -164,8 +165,9 @@ async def ask(
     )
     if open_question is not None:
         return await _again(session, content, user, open_question, partnership.partner)
-    history = await together.question_history(session, partnership.couple_id)
-    depth = depth_for(await together.answered_together(session, partnership.couple_id))
+    pair = (user.id, partnership.partner.id)
+    history = await together.question_history(session, *pair)
+    depth = depth_for(await together.answered_together(session, *pair))
     chosen = choose_question(content.questions, depth, history, now)
     return await _new(
         session,
@@ -236,8 +238,9 @@ async def ask_weekly(
         return None
     if await together.weekly_question_exists(session, couple.couple_id, local.date()):
         return None
-    history = await together.question_history(session, couple.couple_id)
-    depth = depth_for(await together.answered_together(session, couple.couple_id))
+    pair = (couple.members[0].id, couple.members[1].id)
+    history = await together.question_history(session, *pair)
+    depth = depth_for(await together.answered_together(session, *pair))
     chosen = choose_question(content.questions, depth, history, now)
     return await together.add_question(
         session,
