@@ -105,15 +105,17 @@ async def _own_day_done(
     """The receivers who may be told of their partner's day: the tip says something of it,
     and a partner's day shows only once you have answered yours (the reveal rule). "That
     day" is the stressed partner's local day of the moment: the receiver's check-in of the
-    same date must be answered in full, or that date must be over for them (the day closed)."""
+    same date (or of their today, if their zone has not reached that date yet) must be
+    answered in full, or that date must be over for them (the day closed)."""
     due: set[int] = set()
     waiting: dict[int, date] = {}
     for stressed_id, receiver in partners.items():
         day = local_day(people[stressed_id].time_zone, stressed[stressed_id])
-        if day < local_day(receiver.time_zone, now):
+        today = local_day(receiver.time_zone, now)
+        if day < today:
             due.add(receiver.id)
         else:
-            waiting[receiver.id] = day
+            waiting[receiver.id] = min(day, today)
     if waiting:
         daily, skips = completion_rule()
         days = waiting.values()

@@ -102,6 +102,8 @@ class Asked:
     partner_silent: bool
     new: bool
     answered: bool = False
+    # Both answered, but the answers have not reached both yet: ``(mine, theirs)``, to show.
+    unrevealed: tuple[str, str] | None = None
 
 
 async def _new(
@@ -141,15 +143,25 @@ async def _again(
     user: User,
     question: TalkQuestion,
     partner: User,
+    now: datetime,
 ) -> Asked:
-    mine = (await together.answers_to(session, question.id)).get(user.id)
+    """The open question again; if both have answered it (the answers did not reach both
+    when they were given), with the two answers to show now."""
+    answers = await together.answers_to(session, question.id)
+    mine, theirs = answers.get(user.id), answers.get(partner.id)
+    both = (
+        (mine.body or "", theirs.body or "")
+        if mine is not None and mine.answered_at and theirs is not None and theirs.answered_at
+        else None
+    )
     return Asked(
         question,
         question_text(content, question.question_key),
         partner,
-        partner_silent=False,
+        partner_silent=in_quiet_hours(partner.time_zone, now) if both else False,
         new=False,
         answered=mine is not None and mine.answered_at is not None,
+        unrevealed=both,
     )
 
 
@@ -164,7 +176,7 @@ async def ask(
         session, partnership.couple_id, now - OPEN_FOR
     )
     if open_question is not None:
-        return await _again(session, content, user, open_question, partnership.partner)
+        return await _again(session, content, user, open_question, partnership.partner, now)
     pair = (user.id, partnership.partner.id)
     history = await together.question_history(session, *pair)
     depth = depth_for(await together.answered_together(session, *pair))
@@ -194,7 +206,7 @@ async def start_guided(
             session, partnership.couple_id, now - OPEN_FOR, trigger=GUIDED
         )
         if open_step is not None:
-            return await _again(session, content, user, open_step, partnership.partner)
+            return await _again(session, content, user, open_step, partnership.partner, now)
     return await _new(
         session,
         content,
@@ -252,6 +264,11 @@ async def ask_weekly(
         sent_to=[],
         week_of=local.date(),
     )
+
+
+async def record_revealed(session: AsyncSession, question_id: int, now: datetime) -> None:
+    """Both partners have been shown both answers: the question is done with."""
+    await together.mark_revealed(session, question_id, now)
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -318,7 +335,7 @@ async def answer(
     silent = in_quiet_hours(found.partner.time_zone, now)
     if theirs is None:
         return Answered(found, body, None, silent)
-    found.question.revealed_at = now
+    # Revealed only once the answers reached both (:func:`record_revealed`, after sending).
     next_step = None
     key = found.question.question_key
     if key.startswith(f"{GUIDED}:") and int(key.split(":")[1]) < GUIDED_STEPS:

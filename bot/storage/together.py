@@ -262,6 +262,14 @@ async def answers_to(session: AsyncSession, question_id: int) -> dict[int, TalkA
     return {row.user_id: row for row in rows}
 
 
+async def mark_revealed(session: AsyncSession, question_id: int, now: datetime) -> None:
+    await session.execute(
+        update(TalkQuestion)
+        .where(TalkQuestion.id == question_id, TalkQuestion.revealed_at.is_(None))
+        .values(revealed_at=now)
+    )
+
+
 @dataclass(frozen=True)
 class QuestionToSend:
     question_id: int
