@@ -76,8 +76,8 @@ def _reveal(
     next_step: Asked | None = None,
 ) -> None:
     """Both answers to both (each in parts if they do not fit one message); the question
-    counts as revealed only once they reached both. The guided talk's next step goes to the
-    partner in the same message as the answers."""
+    counts as revealed only if they reached both (else /talk shows them again). The guided
+    talk's next step goes to the partner in the same message as the answers."""
     user = turn.user
     to_me = render(
         _words(turn).revealed, question=text, mine=mine, partner=partner.first_name, theirs=theirs
@@ -94,13 +94,13 @@ def _reveal(
     if next_step is not None and next_step.new:
         next_text, partner_markup = _partner_question(turn, next_step)
         to_partner = f"{to_partner}\n\n{next_text}"
-    question_id, clock = question.id, turn.services.clock
+    question_id = question.id
 
-    async def revealed(session: AsyncSession) -> None:
-        await talk.record_revealed(session, question_id, clock())
+    async def not_revealed(session: AsyncSession) -> None:
+        await talk.undo_revealed(session, question_id)
 
-    turn.tell_all_then_record(
-        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], revealed
+    turn.tell_all_or_undo(
+        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], not_revealed
     )
     if next_step is not None:
         _ask(turn, next_step, tell_partner=False)

@@ -310,32 +310,43 @@ class Turn:
         message arrived is it ``record``-ed as sent, in a transaction of its own. One that did
         not arrive stays claimed, and the job that sends such rows takes it over when the
         claim lapses: a failed send is never recorded as sent."""
-        self.tell_all_then_record([(recipient, text, markup, False)], record)
 
-    def tell_all_then_record(
+        async def tell() -> None:
+            if await self.send_to_other(recipient, text, markup) is not Reached.DELIVERED:
+                return  # blocked, or perhaps not arrived: the job tries again
+            await self._in_own_transaction(record)
+
+        self.later(tell)
+
+    def tell_all_or_undo(
         self,
         messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]],
-        record: Callable[[AsyncSession], Awaitable[None]],
+        undo: Callable[[AsyncSession], Awaitable[None]],
     ) -> None:
-        """``(recipient, text, markup, silent)`` each sent (in parts if long), then ``record``
-        in a transaction of its own only if every one of them arrived: what must reach
-        several people (a ``/talk`` reveal: both partners) counts as done only then."""
-        services = self.services
+        """``(recipient, text, markup, silent)`` each sent (in parts if long); if any of them
+        did not arrive, ``undo`` (in a transaction of its own) what this turn recorded as
+        done: what must reach several people (a ``/talk`` reveal: both partners) counts as
+        done only if it reached every one. Recorded in the turn and undone on failure, the
+        usual case costs no statement more."""
 
         async def tell() -> None:
             for recipient, text, markup, silent in messages:
                 reached = await self.send_to_other(recipient, text, markup, silent=silent)
                 if reached is not Reached.DELIVERED:
-                    return  # blocked, or perhaps not arrived: not recorded
-            try:
-                async with services.transaction() as session:
-                    await record(session)
-            except Exception as error:
-                if not is_outage(error):
-                    raise
-                services.database_health.unavailable(error)  # sent again when the claim lapses
+                    await self._in_own_transaction(undo)
+                    return
 
         self.later(tell)
+
+    async def _in_own_transaction(self, step: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        services = self.services
+        try:
+            async with services.transaction() as session:
+                await step(session)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            services.database_health.unavailable(error)  # the next attempt finds out
 
 
 async def offer_language(turn: Turn) -> None:

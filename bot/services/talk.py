@@ -154,6 +154,8 @@ async def _again(
         if mine is not None and mine.answered_at and theirs is not None and theirs.answered_at
         else None
     )
+    if both is not None:
+        question.revealed_at = now  # shown now (undone if it does not reach both)
     return Asked(
         question,
         question_text(content, question.question_key),
@@ -266,9 +268,10 @@ async def ask_weekly(
     )
 
 
-async def record_revealed(session: AsyncSession, question_id: int, now: datetime) -> None:
-    """Both partners have been shown both answers: the question is done with."""
-    await together.mark_revealed(session, question_id, now)
+async def undo_revealed(session: AsyncSession, question_id: int) -> None:
+    """The answers did not reach both: the question is open again, and ``/talk`` shows both
+    answers once more (:func:`ask`)."""
+    await together.unmark_revealed(session, question_id)
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -335,7 +338,8 @@ async def answer(
     silent = in_quiet_hours(found.partner.time_zone, now)
     if theirs is None:
         return Answered(found, body, None, silent)
-    # Revealed only once the answers reached both (:func:`record_revealed`, after sending).
+    # Undone if the answers do not reach both (:func:`undo_revealed`).
+    found.question.revealed_at = now
     next_step = None
     key = found.question.question_key
     if key.startswith(f"{GUIDED}:") and int(key.split(":")[1]) < GUIDED_STEPS:
