@@ -22,7 +22,9 @@ from sqlalchemy import select
 from bot.content import render
 from bot.services import talk
 from bot.services.weekly import WeekView, week_for
-from bot.storage.models import SharedDay, TalkQuestion, User
+from bot.storage.engine import create_engine
+from bot.storage.migrate import downgrade_to, upgrade_to_head
+from bot.storage.models import Couple, Note, SharedDay, TalkQuestion, User
 from bot.views.parts import TELEGRAM_LIMIT, message_parts, visible_length
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
 from tests.journeys import (
@@ -399,3 +401,32 @@ async def test_a_reflection_shared_with_one_partner_stays_with_them(harness: Bot
     seen = (await anna.send("/learn")).text
     assert "Words for Anna" in seen
     assert "Words for Eve only" not in seen
+
+
+async def test_the_upgrade_gives_shared_notes_their_couple(
+    harness: BotHarness, database_url: str
+) -> None:
+    """Notes shared before the couple was stored with them belong to the couple their
+    author was in when writing them: a later partner does not see them after the upgrade."""
+    ivan = await onboard(harness, IVAN, "Ivan")
+    eve = await onboard(harness, EVE, "Eve")
+    await pair_up(ivan, eve)
+    await open_reflection(ivan, 2)
+    await ivan.send("Words for Eve only")
+    await ivan.press(TEXTS.notes.share_button)
+    [eves] = await harness.rows(Couple)
+    await harness.stop()
+    engine = create_engine(database_url)
+    try:
+        await downgrade_to(engine, "0012")
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+    await harness.start()
+
+    [note] = await harness.rows(Note)
+    assert note.couple_id == eves.id
+    await end_pairing(ivan)
+    anna = await onboard(harness, ANNA, "Anna")
+    await pair_up(ivan, anna)
+    assert "Words for Eve only" not in (await anna.send("/learn")).text
