@@ -301,6 +301,17 @@ async def opt_in(harness: BotHarness, *people: TelegramUser) -> None:
         await person.press(TIPS.offer_yes_button)
 
 
+async def sam_answers_his_day(harness: BotHarness, sam: TelegramUser) -> None:
+    """Sam's check-in of Friday 27 November (New York 20:00), answered: a tip about Alex's
+    day waits for it (the reveal rule)."""
+    harness.clock.now = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    assert harness.app is not None
+    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
+    calm = {"bids_noticed": "none", "bids_made": "none", "stressed_me": "no"}
+    await answer_checkin(sam, {**calm, "stressed_partner": "no"})
+    harness.clock.advance(minutes=5)
+
+
 def tips_to(harness: BotHarness, chat_id: int) -> list[str]:
     lines = {shown(tip) for tip in TIPS.items}
     return [text for text in texts_to(harness, chat_id) if any(t in text for t in lines)]
@@ -328,6 +339,11 @@ async def test_the_tip_goes_once_to_the_other_partner_never_quoting(harness: Bot
         note=note,
     )
     harness.clock.advance(minutes=5)
+
+    # Sam has not answered his own check-in of the day yet: the tip waits for it.
+    assert (await together_run(harness)).tips_sent == 0
+    assert tips_to(harness, 2002) == []
+    await sam_answers_his_day(harness, sam)
 
     report = await together_run(harness)
     await together_run(harness)
@@ -548,6 +564,7 @@ async def test_export_shows_each_their_own_and_delete_erases_it(harness: BotHarn
     await alex.send("/stress")
     await alex.press(TEXTS.moments.stress_mine_button)
     await alex.press(TEXTS.moments.outcomes["stress_mine"]["no"])
+    await sam_answers_his_day(harness, sam)
     await together_run(harness)
     assert len(tips_to(harness, 2002)) == 1
 

@@ -100,7 +100,7 @@ async def _partner_line(
         line = render(words.partner_finished, partner=partner)
     else:
         line = render(words.partner_progress, partner=partner, where=where.page.section.title)
-    shared = await lessons.partner_shared_reflections(session, partnership.partner, framework)
+    shared = await lessons.partner_shared_reflections(session, partnership, framework)
     lines = [line] + [
         render(words.partner_reflection, partner=partner, step=title, text=shorten(body, 200))
         for title, body in shared
@@ -283,7 +283,7 @@ async def read_partner_shared(turn: Turn) -> None:
         turn.stale()
         return
     partner = partnership.partner
-    shared = await lessons.partner_shared_reflections(turn.session, partner, framework)
+    shared = await lessons.partner_shared_reflections(turn.session, partnership, framework)
     if not shared:
         turn.stale()
         return

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +39,7 @@ from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.models import User
 from bot.views.keyboards import ReplyMarkup, languages
+from bot.views.parts import message_parts
 
 logger = logging.getLogger(__name__)
 
@@ -173,16 +174,26 @@ class Turn:
 
     def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
         """Answer in the chat the update came from (a message: as PTB replies, which quotes
-        in groups and keeps a forum topic)."""
+        in groups and keeps a forum topic). Too long for one message, it goes in parts
+        (:func:`bot.views.parts.message_parts`), the buttons under the last."""
         message = self.update.message
-        if message is not None:
-            self.later(lambda: message.reply_text(text, reply_markup=markup))
-        else:
+        if message is None:
             self.send(self.chat_id, text, markup)
+            return
+        parts = message_parts(text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            self.later(partial(message.reply_text, part, reply_markup=markup if last else None))
 
     def send(self, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
+        """A message to ``chat_id``, in parts if too long for one (buttons under the last)."""
         bot = self.context.bot
-        self.later(lambda: bot.send_message(chat_id, text, reply_markup=markup))
+        parts = message_parts(text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            self.later(
+                partial(bot.send_message, chat_id, part, reply_markup=markup if last else None)
+            )
 
     def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner (with a toast, if given). A press answered too late —
@@ -254,10 +265,15 @@ class Turn:
         """Send to ``recipient`` now, for a step queued with :meth:`later` that needs to
         know whether it arrived (a 403 marks them as :meth:`tell` does)."""
         services, bot = self.services, self.context.bot
+        parts = message_parts(text)
         try:
-            await bot.send_message(
-                recipient.telegram_id, text, reply_markup=markup, disable_notification=silent
-            )
+            for index, part in enumerate(parts):
+                await bot.send_message(
+                    recipient.telegram_id,
+                    part,
+                    reply_markup=markup if index == len(parts) - 1 else None,
+                    disable_notification=silent,
+                )
             return Reached.DELIVERED
         except Forbidden:
             logger.info("user %s has blocked the bot; marking inactive", recipient.id)
@@ -294,20 +310,43 @@ class Turn:
         message arrived is it ``record``-ed as sent, in a transaction of its own. One that did
         not arrive stays claimed, and the job that sends such rows takes it over when the
         claim lapses: a failed send is never recorded as sent."""
-        services = self.services
 
         async def tell() -> None:
             if await self.send_to_other(recipient, text, markup) is not Reached.DELIVERED:
                 return  # blocked, or perhaps not arrived: the job tries again
-            try:
-                async with services.transaction() as session:
-                    await record(session)
-            except Exception as error:
-                if not is_outage(error):
-                    raise
-                services.database_health.unavailable(error)  # sent again when the claim lapses
+            await self._in_own_transaction(record)
 
         self.later(tell)
+
+    def tell_all_or_undo(
+        self,
+        messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]],
+        undo: Callable[[AsyncSession], Awaitable[None]],
+    ) -> None:
+        """``(recipient, text, markup, silent)`` each sent (in parts if long); if any of them
+        did not arrive, ``undo`` (in a transaction of its own) what this turn recorded as
+        done: what must reach several people (a ``/talk`` reveal: both partners) counts as
+        done only if it reached every one. Recorded in the turn and undone on failure, the
+        usual case costs no statement more."""
+
+        async def tell() -> None:
+            for recipient, text, markup, silent in messages:
+                reached = await self.send_to_other(recipient, text, markup, silent=silent)
+                if reached is not Reached.DELIVERED:
+                    await self._in_own_transaction(undo)
+                    return
+
+        self.later(tell)
+
+    async def _in_own_transaction(self, step: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        services = self.services
+        try:
+            async with services.transaction() as session:
+                await step(session)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            services.database_health.unavailable(error)  # the next attempt finds out
 
 
 async def offer_language(turn: Turn) -> None:

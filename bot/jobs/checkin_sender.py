@@ -141,7 +141,7 @@ async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKey
         if user is None:
             raise Forbidden("user deleted")
         now = services.clock()
-        view = await week_for(session, user, now)
+        view = await week_for(session, user, now, crisis=services.crisis)
     zone = user.time_zone or "UTC"
     began = local_now(zone, user.created_at).date()
     if (row.local_date - began).days < DIGEST_AFTER_DAYS or not has_something_to_show(view):

@@ -25,6 +25,7 @@ from bot.services import accounts, safe_haven, shared_days, talk
 from bot.services.quiet_hours import awake_zones
 from bot.storage import together
 from bot.storage.health import is_outage
+from bot.views.parts import message_parts
 from bot.views.shared_day import side_by_side
 from bot.views.together import question_message, tips_offer
 
@@ -53,8 +54,11 @@ async def _send(
 ) -> Delivery | None:
     """``None`` once Telegram accepted it; else what the failure means (a 403 marks the
     person blocked, as far as the database lets us now: their next message finds out)."""
+    parts = message_parts(text)  # the both-answered day may not fit one message
     try:
-        await bot.send_message(telegram_id, text, reply_markup=markup)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await bot.send_message(telegram_id, part, reply_markup=markup if last else None)
         return None
     except Forbidden:
         report.blocked += 1

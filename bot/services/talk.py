@@ -1,7 +1,8 @@
 """Questions to talk about: the same question for both partners, each answering privately,
 both answers shown to both once both have answered.
 
-A couple never gets a bank question twice within :data:`REPEAT_AFTER`; once every question
+A couple never gets a bank question twice within :data:`REPEAT_AFTER` — counted for the two
+people, so pairing again with the same person keeps their history; once every question
 of their depth has been asked in that time, the least recently asked comes back. The depth
 (1-3) goes up after every :data:`ANSWERS_PER_DEPTH` questions answered together. The guided
 conversation for a day the two saw differently uses the same machinery, in three steps.
@@ -101,6 +102,8 @@ class Asked:
     partner_silent: bool
     new: bool
     answered: bool = False
+    # Both answered, but the answers have not reached both yet: ``(mine, theirs)``, to show.
+    unrevealed: tuple[str, str] | None = None
 
 
 async def _new(
@@ -140,15 +143,27 @@ async def _again(
     user: User,
     question: TalkQuestion,
     partner: User,
+    now: datetime,
 ) -> Asked:
-    mine = (await together.answers_to(session, question.id)).get(user.id)
+    """The open question again; if both have answered it (the answers did not reach both
+    when they were given), with the two answers to show now."""
+    answers = await together.answers_to(session, question.id)
+    mine, theirs = answers.get(user.id), answers.get(partner.id)
+    both = (
+        (mine.body or "", theirs.body or "")
+        if mine is not None and mine.answered_at and theirs is not None and theirs.answered_at
+        else None
+    )
+    if both is not None:
+        question.revealed_at = now  # shown now (undone if it does not reach both)
     return Asked(
         question,
         question_text(content, question.question_key),
         partner,
-        partner_silent=False,
+        partner_silent=in_quiet_hours(partner.time_zone, now) if both else False,
         new=False,
         answered=mine is not None and (mine.answered_at or mine.passed_at) is not None,
+        unrevealed=both,
     )
 
 
@@ -163,9 +178,10 @@ async def ask(
         session, partnership.couple_id, now - OPEN_FOR
     )
     if open_question is not None:
-        return await _again(session, content, user, open_question, partnership.partner)
-    history = await together.question_history(session, partnership.couple_id)
-    depth = depth_for(await together.answered_together(session, partnership.couple_id))
+        return await _again(session, content, user, open_question, partnership.partner, now)
+    pair = (user.id, partnership.partner.id)
+    history = await together.question_history(session, *pair)
+    depth = depth_for(await together.answered_together(session, *pair))
     chosen = choose_question(content.questions, depth, history, now)
     return await _new(
         session,
@@ -192,7 +208,7 @@ async def start_guided(
             session, partnership.couple_id, now - OPEN_FOR, trigger=GUIDED
         )
         if open_step is not None:
-            return await _again(session, content, user, open_step, partnership.partner)
+            return await _again(session, content, user, open_step, partnership.partner, now)
     return await _new(
         session,
         content,
@@ -236,8 +252,9 @@ async def ask_weekly(
         return None
     if await together.weekly_question_exists(session, couple.couple_id, local.date()):
         return None
-    history = await together.question_history(session, couple.couple_id)
-    depth = depth_for(await together.answered_together(session, couple.couple_id))
+    pair = (couple.members[0].id, couple.members[1].id)
+    history = await together.question_history(session, *pair)
+    depth = depth_for(await together.answered_together(session, *pair))
     chosen = choose_question(content.questions, depth, history, now)
     return await together.add_question(
         session,
@@ -249,6 +266,12 @@ async def ask_weekly(
         sent_to=[],
         week_of=local.date(),
     )
+
+
+async def undo_revealed(session: AsyncSession, question_id: int) -> None:
+    """The answers did not reach both: the question is open again, and ``/talk`` shows both
+    answers once more (:func:`ask`)."""
+    await together.unmark_revealed(session, question_id)
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -320,6 +343,7 @@ async def answer(
         return Answered(found, body, None, silent, partner_passed=True)
     if theirs is None:
         return Answered(found, body, None, silent)
+    # Undone if the answers do not reach both (:func:`undo_revealed`).
     found.question.revealed_at = now
     next_step = None
     key = found.question.question_key

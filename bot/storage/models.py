@@ -117,6 +117,9 @@ class Couple(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The first local day whose check-ins are the couple's (see bot.storage.scope): set at
+    # pairing; NULL for couples paired before it was stored (their day of pairing then).
+    first_day: Mapped[date | None] = mapped_column(Date)
 
 
 class CoupleMember(Base):
@@ -352,6 +355,9 @@ class Note(Base):
     body: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(8), server_default=text("'private'"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The couple it was shared with (NULL while private, or shared while unpaired): a later
+    # partner never sees what was shared with an earlier one (see bot.storage.scope).
+    couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="SET NULL"))
 
     __table_args__ = (
         CheckConstraint("visibility IN ('private', 'shared')", name="visibility_values"),

@@ -24,6 +24,8 @@ from bot.storage.models import (
     TalkQuestion,
     User,
 )
+from bot.storage.pairing import Partnership
+from bot.storage.scope import pair_couples
 
 # A user's zone as the bot reads it: none stored means UTC.
 ZONE: ColumnElement[str] = func.coalesce(User.time_zone, "UTC")
@@ -145,23 +147,29 @@ async def appreciations_between(
 # --- questions to talk about --------------------------------------------------------------------
 
 
-async def question_history(session: AsyncSession, couple_id: int) -> dict[str, datetime]:
-    """When the couple was last asked each question of the bank."""
+async def question_history(
+    session: AsyncSession, first_id: int, second_id: int
+) -> dict[str, datetime]:
+    """When these two people were last asked each question of the bank, in this couple or
+    an earlier one of theirs (pairing again does not start the questions over)."""
     rows = await session.execute(
         select(TalkQuestion.question_key, func.max(TalkQuestion.asked_at))
-        .where(TalkQuestion.couple_id == couple_id, TalkQuestion.trigger != "guided")
+        .where(
+            TalkQuestion.couple_id.in_(pair_couples(first_id, second_id)),
+            TalkQuestion.trigger != "guided",
+        )
         .group_by(TalkQuestion.question_key)
     )
     return {key: at for key, at in rows}
 
 
-async def answered_together(session: AsyncSession, couple_id: int) -> int:
-    """How many bank questions the couple has both answered."""
+async def answered_together(session: AsyncSession, first_id: int, second_id: int) -> int:
+    """How many bank questions these two people have both answered, in any couple of theirs."""
     count = await session.scalar(
         select(func.count())
         .select_from(TalkQuestion)
         .where(
-            TalkQuestion.couple_id == couple_id,
+            TalkQuestion.couple_id.in_(pair_couples(first_id, second_id)),
             TalkQuestion.trigger != "guided",
             TalkQuestion.revealed_at.is_not(None),
         )
@@ -255,6 +263,12 @@ async def answers_to(session: AsyncSession, question_id: int) -> dict[int, TalkA
         .execution_options(populate_existing=True)
     )
     return {row.user_id: row for row in rows}
+
+
+async def unmark_revealed(session: AsyncSession, question_id: int) -> None:
+    await session.execute(
+        update(TalkQuestion).where(TalkQuestion.id == question_id).values(revealed_at=None)
+    )
 
 
 @dataclass(frozen=True)
@@ -466,14 +480,15 @@ async def stressed_since(session: AsyncSession, since: datetime) -> dict[int, da
     return latest
 
 
-async def partners_of(session: AsyncSession, user_ids: list[int]) -> dict[int, User]:
-    """For each of ``user_ids`` in an active couple, their partner."""
+async def partners_of(session: AsyncSession, user_ids: list[int]) -> dict[int, Partnership]:
+    """For each of ``user_ids`` in an active couple, their partnership (their partner, and
+    the couple's time together)."""
     if not user_ids:
         return {}
     mine = aliased(CoupleMember)
     theirs = aliased(CoupleMember)
     rows = await session.execute(
-        select(mine.user_id, User)
+        select(mine.user_id, Couple.id, Couple.created_at, Couple.first_day, User)
         .join(Couple, Couple.id == mine.couple_id)
         .join(theirs, (theirs.couple_id == mine.couple_id) & (theirs.user_id != mine.user_id))
         .join(User, User.id == theirs.user_id)
@@ -484,7 +499,10 @@ async def partners_of(session: AsyncSession, user_ids: list[int]) -> dict[int, U
             theirs.ended_at.is_(None),
         )
     )
-    return {user_id: partner for user_id, partner in rows}
+    return {
+        user_id: Partnership(couple_id, since, partner, first_day)
+        for user_id, couple_id, since, first_day, partner in rows
+    }
 
 
 @dataclass(frozen=True)
