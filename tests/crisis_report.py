@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from bot.content.crisis import load_crisis_phrases
 from bot.content.locales import CRISIS_NAME, locale_folders
 from bot.content.texts import CONTENT_DIR
@@ -26,6 +28,8 @@ HELDOUT_SUFFIX = ".heldout"
 TUNING, HELDOUT = "tuning", "held-out"
 MIN_RECALL = 0.98
 MAX_FALSE_ALARMS = 0.01
+# Where the corpus test leaves its table for the end of the pytest run (tests/conftest.py).
+REPORT_KEY = pytest.StashKey[str]()
 
 
 def every_language(content_dir: Path = CONTENT_DIR) -> EveryLanguage:
