@@ -38,8 +38,7 @@ PREFIX = "*"
 # How many words each language's stemmer remembers: the words of a few thousand messages.
 STEM_CACHE_WORDS = 20_000
 _APOSTROPHES = re.compile(r"['’‘ʼ`´]")
-_BREAKS = re.compile(r"[.!?;:,\n…]+")
-_NOT_WORD = re.compile(r"[\W_]+")
+_MESSAGE_TOKEN = re.compile(r"([^\W_]+)|([.!?;:,\n…]+)")
 _PHRASE_TOKEN = re.compile(r"([^\W_]+)(\*?)|([.!?;:,\n…]+)")
 
 Words = tuple[str, ...]
@@ -47,19 +46,22 @@ Words = tuple[str, ...]
 
 def fold(text: str) -> str:
     """Case, compatibility forms, apostrophes and "ё" folded, as every word is compared."""
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
-    return _APOSTROPHES.sub("", folded)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).replace("ё", "е").replace("Ё", "е")
+    return _APOSTROPHES.sub("", text.casefold())
 
 
 def words_of(text: str) -> Words:
-    """``text`` as folded words, with each sentence break as a ``BREAK`` word."""
+    """``text`` as folded words, with each sentence break as a ``BREAK`` word (one after
+    every clause with words, the last one included: "her." and "her" end alike)."""
     words: list[str] = []
-    for clause in _BREAKS.split(fold(text)):
-        # One break per clause with words: "her." and "her" end alike (a trailing full stop
-        # would otherwise leave an empty clause and a second break).
-        if clause_words := _NOT_WORD.sub(" ", clause).split():
-            words.extend(clause_words)
+    for word, _break in _MESSAGE_TOKEN.findall(fold(text)):
+        if word:
+            words.append(word)
+        elif words and words[-1] != BREAK:
             words.append(BREAK)
+    if words and words[-1] != BREAK:
+        words.append(BREAK)
     return tuple(words)
 
 
