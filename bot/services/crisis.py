@@ -101,7 +101,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Settings:
+class MatchSettings:
     """``[matching]`` of a phrase file."""
 
     max_gap: int
@@ -162,7 +162,7 @@ class _Tree:
             if phrase_id not in node.ends:
                 node.ends.append(phrase_id)
 
-    def spans(self, words: Words, keys: Sequence[str], settings: Settings) -> list[Span]:
+    def spans(self, words: Words, keys: Sequence[str], settings: MatchSettings) -> list[Span]:
         """Every (phrase, start, end) found in the message, gaps and all."""
         found: list[Span] = []
         root = self.root
@@ -182,7 +182,7 @@ class _Tree:
         node: _Node,
         words: Words,
         keys: Sequence[str],
-        settings: Settings,
+        settings: MatchSettings,
         start: int,
         last: int,
         found: list[Span],
@@ -223,7 +223,7 @@ class CrisisMatcher:
         self,
         families: Mapping[str, Sequence[Rule]],
         exceptions: Iterable[Words],
-        settings: Settings,
+        settings: MatchSettings,
         stemmer: str | None,
     ) -> None:
         self.settings = settings
@@ -257,13 +257,19 @@ class CrisisMatcher:
         if not found:
             return None
         cancelled = self._exceptions.spans(words, keys, self.settings)
-        for span in sorted(found, key=lambda span: self._rule_family[span[0]]):
+        # Each phrase's own exceptions are looked for once per message, however often it matched.
+        own: dict[int, list[Span]] = {}
+        for span in sorted(set(found), key=lambda span: self._rule_family[span[0]]):
             if _overlaps(span, cancelled):
                 continue
-            unless = self._unless.get(span[0])
-            if unless is not None and _overlaps(span, unless.spans(words, keys, self.settings)):
-                continue
-            return self._families[self._rule_family[span[0]]]
+            rule = span[0]
+            unless = self._unless.get(rule)
+            if unless is not None:
+                if rule not in own:
+                    own[rule] = unless.spans(words, keys, self.settings)
+                if _overlaps(span, own[rule]):
+                    continue
+            return self._families[self._rule_family[rule]]
         return None
 
     def family_of(self, text: str) -> str | None:
