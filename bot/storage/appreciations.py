@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.storage.engine import rows_changed
 from bot.storage.models import (
     Appreciation,
+    User,
 )
 
 
@@ -117,3 +119,68 @@ async def appreciations_between(
         )
     )
     return [SentAppreciation(sender, day, bool(answered)) for sender, day, answered in rows]
+
+
+# --- export and erasure (/export, /delete) ------------------------------------------------------
+#
+# Appreciations they sent or received, and the replies to them, are removed from both partners'
+# data when someone erases theirs. An appreciation names its receiver and tells what they did;
+# one they wrote is their words. A "deleted" marker in its place would still say when, and how
+# often, they thanked or were thanked: a trace of the person who asked to leave none. The
+# survivor read each one in their chat when it arrived.
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export_appreciations(session: AsyncSession, user: User) -> list[dict[str, Any]]:
+    """``user``'s appreciations: sent, and received as shown (delivered)."""
+    partner = aliased(User)
+    appreciations = await session.execute(
+        select(Appreciation, partner.first_name)
+        .join(
+            partner,
+            partner.id
+            == func.coalesce(
+                func.nullif(Appreciation.sender_id, user.id), Appreciation.receiver_id
+            ),
+        )
+        .where(
+            or_(
+                Appreciation.sender_id == user.id,
+                (Appreciation.receiver_id == user.id) & Appreciation.delivered_at.is_not(None),
+            )
+        )
+        .order_by(Appreciation.sent_at, Appreciation.id)
+    )
+    return [
+        {
+            "direction": "sent" if item.sender_id == user.id else "received",
+            "partner": name,
+            "is_reply": item.reply_to_id is not None,
+            "text": item.body,
+            "at": _iso(item.sent_at),
+            "delivered": item.delivered_at is not None,
+            "thanked_at": _iso(item.thanked_at),
+        }
+        for item, name in appreciations
+    ]
+
+
+async def erase(session: AsyncSession, user_id: int) -> None:
+    """Every appreciation ``user_id`` sent or received, and the replies to them."""
+    await session.execute(
+        delete(Appreciation).where(
+            Appreciation.reply_to_id.in_(
+                select(Appreciation.id).where(
+                    or_(Appreciation.sender_id == user_id, Appreciation.receiver_id == user_id)
+                )
+            )
+        )
+    )
+    await session.execute(
+        delete(Appreciation).where(
+            or_(Appreciation.sender_id == user_id, Appreciation.receiver_id == user_id)
+        )
+    )

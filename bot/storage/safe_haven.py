@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -212,3 +213,57 @@ async def mark_tips_offered(session: AsyncSession, user_id: int, now: datetime) 
         .where(User.id == user_id, User.tips_offered_at.is_(None))
         .values(tips_offered_at=now)
     )
+
+
+# --- export and erasure (/export, /delete) ------------------------------------------------------
+#
+# When someone erases their data, tips about their hard days are removed from the partner's
+# data. A tip is stored with its receiver only, but it exists because the other partner was
+# stressed, and its text names them: every tip the partner received while paired with them was
+# about them (tips go only to the partner in an active couple), so those are found by the
+# couple's time together.
+
+
+async def export_received(session: AsyncSession, user: User) -> list[dict[str, Any]]:
+    """The tips ``user`` received. Nothing here says whether ``user`` was the stressed one:
+    tips are stored with their receiver only."""
+    tips = await session.scalars(
+        select(SafeHavenTip)
+        .where(SafeHavenTip.receiver_id == user.id, SafeHavenTip.sent_at.is_not(None))
+        .order_by(SafeHavenTip.sent_at)
+    )
+    return [
+        {
+            "date": tip.local_date.isoformat(),
+            "sent_at": tip.sent_at.isoformat() if tip.sent_at is not None else None,
+            "text": tip.body,
+        }
+        for tip in tips
+    ]
+
+
+async def erase(session: AsyncSession, user_id: int) -> None:
+    """The tips about ``user_id``'s hard days and the tips they received; run while their
+    couple memberships still exist."""
+    await _erase_tips_about(session, user_id)
+    await session.execute(delete(SafeHavenTip).where(SafeHavenTip.receiver_id == user_id))
+
+
+async def _erase_tips_about(session: AsyncSession, user_id: int) -> None:
+    """The tips each partner of ``user_id`` got while paired with them: each was about a hard
+    day of ``user_id``'s, and names them. A tip is claimed (its row made) while the couple is
+    active, so its ``claimed_at`` falls in the couple's time together."""
+    mine = aliased(CoupleMember)
+    theirs = aliased(CoupleMember)
+    about_them = (
+        select(SafeHavenTip.id)
+        .join(theirs, theirs.user_id == SafeHavenTip.receiver_id)
+        .join(mine, (mine.couple_id == theirs.couple_id) & (mine.user_id == user_id))
+        .join(Couple, Couple.id == mine.couple_id)
+        .where(
+            theirs.user_id != user_id,
+            SafeHavenTip.claimed_at >= Couple.created_at,
+            or_(Couple.ended_at.is_(None), SafeHavenTip.claimed_at <= Couple.ended_at),
+        )
+    )
+    await session.execute(delete(SafeHavenTip).where(SafeHavenTip.id.in_(about_them)))

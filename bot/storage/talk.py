@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -326,3 +327,68 @@ async def weekly_question_exists(session: AsyncSession, couple_id: int, week_of:
         )
     )
     return found is not None
+
+
+# --- export and erasure (/export, /delete) ------------------------------------------------------
+#
+# When someone erases their data, their answers to questions to talk about are removed. The
+# question stays with the partner's own answer (their words, theirs to keep). A question both
+# had answered (``revealed_at`` set) that has lost the other answer can only have lost it to an
+# erasure, so the export marks that slot "deleted" without anything of the deleted person stored.
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export_answers(session: AsyncSession, user: User) -> list[dict[str, Any]]:
+    """``user``'s question answers, with the partner's only once revealed ("deleted" once the
+    partner erased theirs). A question's key is labelled by the service."""
+    mine_rows = await session.execute(
+        select(TalkQuestion, TalkAnswer)
+        .join(TalkAnswer, TalkAnswer.question_id == TalkQuestion.id)
+        .where(TalkAnswer.user_id == user.id, TalkAnswer.sent_at.is_not(None))
+        .order_by(TalkQuestion.asked_at, TalkQuestion.id)
+    )
+    questions = list(mine_rows)
+    theirs: dict[int, str | None] = {}
+    revealed = [question.id for question, _ in questions if question.revealed_at is not None]
+    if revealed:
+        for question_id, body in await session.execute(
+            select(TalkAnswer.question_id, TalkAnswer.body).where(
+                TalkAnswer.question_id.in_(revealed), TalkAnswer.user_id != user.id
+            )
+        ):
+            theirs[question_id] = body
+    return [
+        {
+            "question": question.question_key,
+            "asked_at": _iso(question.asked_at),
+            "my_answer": answer.body,
+            "answered_at": _iso(answer.answered_at),
+            "partner_answer": theirs.get(question.id),
+            # Revealed means both had answered: a missing answer was erased with its
+            # author's data (see above).
+            "partner_answer_deleted": question.revealed_at is not None
+            and question.id not in theirs,
+            "revealed_at": _iso(question.revealed_at),
+        }
+        for question, answer in questions
+    ]
+
+
+async def erase(session: AsyncSession, user_id: int) -> None:
+    """``user_id``'s answers, and the questions nobody has a copy of any more; run while their
+    couple memberships still exist."""
+    await session.execute(delete(TalkAnswer).where(TalkAnswer.user_id == user_id))
+    # Questions nobody has a copy of any more are nobody's history.
+    await session.execute(
+        delete(TalkQuestion).where(
+            TalkQuestion.couple_id.in_(
+                select(CoupleMember.couple_id).where(CoupleMember.user_id == user_id)
+            ),
+            ~select(TalkAnswer.question_id)
+            .where(TalkAnswer.question_id == TalkQuestion.id)
+            .exists(),
+        )
+    )
