@@ -43,14 +43,14 @@ from bot.handlers import (
 )
 from bot.handlers.admin import admin_handlers
 from bot.handlers.errors import on_error
-from bot.jobs.checkin_sender import checkin_sender_job
-from bot.jobs.leadership import Leadership
+from bot.jobs.checkin_sender import SendLedger, checkin_sender_job
 from bot.jobs.together import together_job
 from bot.jobs.upkeep import upkeep_job
 from bot.metrics import MeasuredRequest, Metrics
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import EveryLanguage
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
+from bot.storage.leadership import Leadership
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
 from bot.web.intake import take_over_abandoned
@@ -207,6 +207,7 @@ def build_application(
                 checkin_sender_job,
                 interval=config.dispatch_interval_seconds,
                 first=1,
+                data=send_ledger,
                 name="checkin_sender",
             )
             application.job_queue.run_repeating(
@@ -227,11 +228,13 @@ def build_application(
         await update_log.flush()
         services = application.bot_data.release()
         if services is not None:
-            await services.send_ledger.record(services)
+            await send_ledger.record(services)
             await services.leadership.release()
             await services.engine.dispose()
 
     update_log = UpdateLog(lambda: application.bot_data.services)
+    # Sent prompts not yet recorded: the check-in job's, written once more at shutdown.
+    send_ledger = SendLedger()
     metrics = Metrics()
     # PTB's own HTTPXRequest unless a test hands in a fake; getUpdates holds its connection
     # for the whole long poll, so it gets one of its own.
