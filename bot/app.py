@@ -47,13 +47,13 @@ from bot.jobs.checkin_sender import SendLedger, checkin_sender_job
 from bot.jobs.together import together_job
 from bot.jobs.upkeep import upkeep_job
 from bot.metrics import MeasuredRequest, Metrics
+from bot.recovery import replay_unhandled, take_over_abandoned
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import EveryLanguage
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
 from bot.storage.leadership import Leadership
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
-from bot.web.intake import take_over_abandoned
 
 if TYPE_CHECKING:
     from bot.web.server import BotWebServer
@@ -196,7 +196,7 @@ def build_application(
         # The process that takes updates handles leftovers; with several webhook instances,
         # only those no live instance is handling.
         if config.updates == "polling":
-            await update_log.replay(application)
+            await replay_unhandled(application)
         elif config.updates == "webhook":
             await take_over_abandoned(application)
         await set_command_menus(application, content)
