@@ -26,15 +26,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext, BotServices
 from bot.jobs.notices import send_notices
+from bot.jobs.send_outcome import Delivery, delivery_of
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
 from bot.storage import received
@@ -60,38 +59,6 @@ CONCURRENT_SENDS = 8
 RECORD_EVERY_SECONDS = 0.5
 # Waits before retrying a send that surely did not reach Telegram, within one run.
 CONNECT_BACKOFF_SECONDS = (0.5, 2.0)
-
-
-class Delivery(Enum):
-    """What a failed send means for the prompt."""
-
-    NOT_DELIVERED = "not delivered"  # surely not: retry
-    MAYBE_DELIVERED = "maybe delivered"  # Telegram may have it: one more copy at most
-    BLOCKED = "blocked"  # 403: the person blocked the bot
-    REFUSED = "refused"  # 400: this message will not go through as it is
-
-
-_SURELY_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-def delivery_of(error: TelegramError) -> Delivery:
-    """Whether Telegram may have received a send that failed with ``error``. Pure.
-
-    Only a failure to connect proves nothing arrived; a timeout while waiting for the answer,
-    a connection dropped after the request went out, or a 5xx may come after delivery.
-    """
-    if isinstance(error, Forbidden):
-        return Delivery.BLOCKED
-    if isinstance(error, BadRequest):
-        return Delivery.REFUSED
-    if isinstance(error, RetryAfter):  # still refused after the rate limiter's retries
-        return Delivery.NOT_DELIVERED
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, _SURELY_UNSENT):
-            return Delivery.NOT_DELIVERED
-        cause = cause.__cause__
-    return Delivery.MAYBE_DELIVERED
 
 
 @dataclass

@@ -20,7 +20,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext, BotServices
-from bot.jobs.checkin_sender import Delivery, delivery_of
+from bot.jobs.send_outcome import Delivery, delivery_of
 from bot.services import accounts, safe_haven, shared_days, talk
 from bot.services.quiet_hours import awake_zones
 from bot.storage import talk as talk_rows
