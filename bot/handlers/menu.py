@@ -6,16 +6,9 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers.turn import (
-    PRIVATE_MESSAGES,
-    Handlers,
-    Turn,
-    for_known_sender,
-    harmless_if_stale,
-    send_without_database,
-    texts_of_update,
-)
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.handlers.us import show_week
+from bot.handlers.without_database import harmless_if_stale, send_without_database, texts_of_update
 from bot.views import callbacks
 from bot.views.settings import settings_view
 
