@@ -22,10 +22,10 @@ from bot.content.texts import CONTENT_DIR
 from bot.content.together import TogetherContent
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
 from bot.handlers import (
+    appreciations,
     checkins,
     drafts,
     fallback,
-    input,
     journal,
     language,
     lessons,
@@ -33,11 +33,11 @@ from bot.handlers import (
     notes,
     onboarding,
     pairing,
+    pending_input,
     privacy,
     safety,
     settings,
     talk,
-    thanks,
     together,
     us,
 )
@@ -72,7 +72,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 
 # Group -3 checks commands for words of danger (help first, then the command as usual); group
 # -2 holds one guard that stops forged button presses (see fallback.drop_foreign_button);
-# group -1 closes the open question when a command comes (see bot.handlers.input).
+# group -1 closes the open question when a command comes (see bot.handlers.pending_input).
 # All other handlers share one group, where the first match wins (PTB runs one handler of
 # *each* group, so a second group would answer /start twice). The order is:
 #   1. commands sent in group chats: a hint and nothing else;
@@ -85,7 +85,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      must come after every specific handler.
 FEATURE_MODULES = (
     safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
-    thanks, talk, drafts, together, language,
+    appreciations, talk, drafts, together, language,
 )  # fmt: skip
 
 
@@ -284,7 +284,7 @@ def build_application(
 
     application.add_handlers(safety.FIRST_HANDLERS, group=-3)
     application.add_handlers(fallback.GUARD_HANDLERS, group=-2)
-    application.add_handlers(input.CLOSE_HANDLERS, group=-1)
+    application.add_handlers(pending_input.CLOSE_HANDLERS, group=-1)
     application.add_handlers(fallback.GROUP_HANDLERS)
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)
@@ -294,7 +294,7 @@ def build_application(
         **lessons.INPUT_ROUTES,
         **checkins.INPUT_ROUTES,
         **journal.INPUT_ROUTES,
-        **thanks.INPUT_ROUTES,
+        **appreciations.INPUT_ROUTES,
         **talk.INPUT_ROUTES,
     }
     application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])

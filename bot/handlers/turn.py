@@ -261,6 +261,23 @@ def for_known_sender(handler: TurnHandler) -> Callback:
     return _turn_handler(handler, known_only=True, when_unavailable=ask_to_try_again)
 
 
+def for_onboarded(handler: TurnHandler) -> Callback:
+    """:func:`for_known_sender`, for what only makes sense once set up (settings, /together):
+    a press from someone still setting up is a stale button; a command is told how to begin."""
+
+    @wraps(handler)
+    async def guarded(turn: Turn) -> None:
+        if turn.user.onboarded_at is None:
+            if turn.update.callback_query is not None:
+                turn.stale()
+            else:
+                turn.reply(turn.texts.errors.not_started)
+            return
+        await handler(turn)
+
+    return for_known_sender(guarded)
+
+
 def for_anyone(handler: TurnHandler, *, when_unavailable: Callback = ask_to_try_again) -> Callback:
     """Run ``handler`` in a turn for anyone; ``turn.sender`` is ``None`` for a stranger.
     ``when_unavailable`` answers instead while the database is away."""

@@ -4,7 +4,7 @@ thank-you or reply, which turns toward it.
 Rules: at most :data:`DAILY_LIMIT` a day per sender (their local day; replies are not
 counted), nothing while either partner has turned appreciations off, nothing to a partner who
 blocked the bot, nothing after unpairing. Services never commit; delivery happens after the
-commit (see :mod:`bot.handlers.thanks`).
+commit (see :mod:`bot.handlers.appreciations`).
 """
 
 from __future__ import annotations
