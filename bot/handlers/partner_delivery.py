@@ -46,9 +46,11 @@ class PartnerDelivery:
 
     @property
     def services(self) -> BotServices:
+        """The turn's services (``Turn.services``)."""
         raise NotImplementedError
 
     def later(self, send: Send) -> None:
+        """Queue ``send`` for after the commit (``Turn.later``)."""
         raise NotImplementedError
 
     def tell(
