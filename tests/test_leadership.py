@@ -8,9 +8,9 @@ import asyncio
 import pytest
 from sqlalchemy import make_url
 
-from bot.jobs.leadership import Leadership
 from bot.storage.engine import create_engine
 from bot.storage.health import is_outage
+from bot.storage.leadership import Leadership
 from tests.tcp_proxy import TcpProxy
 
 

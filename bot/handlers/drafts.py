@@ -11,9 +11,10 @@ from __future__ import annotations
 from telegram.ext import CallbackQueryHandler
 
 from bot.content import render
-from bot.handlers import talk, thanks
+from bot.handlers import appreciations, talk
 from bot.handlers.turn import Handlers, Turn, for_known_sender
-from bot.services import appreciations, drafts
+from bot.services import appreciations as appreciations_service
+from bot.services import drafts
 from bot.services import talk as talk_service
 from bot.services.drafts import Kept, Sent, Stale
 from bot.services.pairing import partnership_of
@@ -53,8 +54,8 @@ async def _ask_once_more(turn: Turn, draft_id: int) -> None:
     turn.answer()
     partner = found.partner.first_name if found.partner is not None else ""
     if found.ended:  # never to a later partner: there is nobody to send it to
-        refusal = appreciations.Refusal.NO_LONGER_PAIRED
-        turn.reply(thanks.refusal_text(turn.together.thanks, refusal, partner))
+        refusal = appreciations_service.Refusal.NO_LONGER_PAIRED
+        turn.reply(appreciations.refusal_text(turn.together.thanks, refusal, partner))
         return
     answer = found.draft.kind == drafts.TALK_ANSWER
     turn.reply(*confirmation(turn.together.drafts, found.draft, partner, answer=answer))
@@ -102,17 +103,17 @@ async def _send(turn: Turn, draft_id: int) -> None:
 
 def _after_send(turn: Turn, sent: Sent) -> None:
     outcome, together = sent.outcome, turn.together
-    if isinstance(outcome, appreciations.Relay):
+    if isinstance(outcome, appreciations_service.Relay):
         turn.remove_buttons()
         reply = sent.draft.kind == drafts.REPLY
         confirmation = together.thanks.reply_sent if reply else together.thanks.sent
-        thanks.relay_to_partner(turn, outcome, confirmation=confirmation)
+        appreciations.relay_to_partner(turn, outcome, confirmation=confirmation)
     elif isinstance(outcome, talk_service.Answered):
         turn.remove_buttons()
         talk.answered(turn, outcome)
-    elif isinstance(outcome, appreciations.Refusal):
+    elif isinstance(outcome, appreciations_service.Refusal):
         partner = sent.partner.first_name if sent.partner is not None else ""
-        turn.reply(thanks.refusal_text(together.thanks, outcome, partner))
+        turn.reply(appreciations.refusal_text(together.thanks, outcome, partner))
     elif isinstance(outcome, talk_service.Refusal):
         turn.reply(together.talk.already_answered)
     else:  # what it was for is gone (erased, or no longer theirs)

@@ -19,14 +19,11 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.input import InputRoutes
+from bot.handlers.pending_input import InputRoutes
 from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
-from bot.handlers.turn import (
-    PRIVATE_MESSAGES,
-    Handlers,
-    Turn,
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
+from bot.handlers.without_database import (
     ask_to_try_again,
-    for_anyone,
     harmless_if_stale,
     telegram_texts,
     texts_of_update,

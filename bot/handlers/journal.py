@@ -11,8 +11,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.handlers.input import InputRoute, open_question
 from bot.handlers.notes import refuse_if_too_long
+from bot.handlers.pending_input import InputRoute, open_question
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, journal, notes

@@ -15,9 +15,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Framework, Html, Page, Texts, render
 from bot.content.course import ID_PATTERN
-from bot.handlers.input import InputRoute, open_question
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import resume_setup
+from bot.handlers.pending_input import InputRoute, open_question
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput

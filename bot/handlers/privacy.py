@@ -18,7 +18,8 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.content import Html, Texts, render
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender, telegram_texts
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.handlers.without_database import telegram_texts
 from bot.services import privacy
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards

@@ -16,13 +16,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.content import Html, Texts, render
 from bot.context import BotContext
-from bot.handlers.turn import (
-    PRIVATE_MESSAGES,
-    Handlers,
-    Turn,
-    send_without_database,
-    texts_of_update,
-)
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn
+from bot.handlers.without_database import send_without_database, texts_of_update
 from bot.views import callbacks
 
 logger = logging.getLogger(__name__)

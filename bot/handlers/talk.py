@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import TalkTexts
-from bot.handlers.input import InputRoute
+from bot.handlers.pending_input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, drafts, shared_days, talk

@@ -11,13 +11,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.charts import ChartLabels, render_week_chart
 from bot.content import Texts
-from bot.handlers.turn import (
-    PRIVATE_MESSAGES,
-    Handlers,
-    Turn,
-    for_known_sender,
-    harmless_if_stale,
-)
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.handlers.without_database import harmless_if_stale
 from bot.services.weekly import WeekView, week_for
 from bot.views import callbacks
 from bot.views.week import DETAILS, SUMMARY, render_view, week_keyboard

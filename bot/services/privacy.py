@@ -11,7 +11,7 @@ The export file's format (``format: secure-base-export``), by ``version``:
    keys as ``answers``), ``moments[].readable`` (``{kind, question, answer}``),
    ``questions_to_talk_about[].question_text``. ``questions_to_talk_about[]
    .partner_answer_deleted``: the partner had answered, and erased their data since
-   (:mod:`bot.storage.together_export`). ``pairing_history[].partner`` is ``null`` for a
+   (:mod:`bot.storage.talk`). ``pairing_history[].partner`` is ``null`` for a
    partner who erased their data. ``contents``: what the file holds, as the /export message
    says it — the owner's own data, and of the partner only what they shared with the owner
    (their revealed answers, their appreciations); never their notes or check-in answers.
@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content import Texts
 from bot.content.together import TogetherContent
 from bot.services.talk import question_text
-from bot.storage import drafts, pairing, privacy, together_export
+from bot.storage import appreciations, drafts, pairing, privacy, safe_haven, talk
 from bot.storage.models import User
 
 EXPORT_FORMAT_VERSION = 4
@@ -141,7 +141,7 @@ async def export_user(
         "exported_at": now.isoformat(),
         "contents": CONTENTS,
         **await privacy.export_rows(session, user),
-        **await together_export.export_together(session, user),
+        **await _shared_moments(session, user),
         **await drafts.export_drafts(session, user.id),
     }
     return Export(label(data, texts, together))
@@ -150,7 +150,8 @@ async def export_user(
 async def delete_user(session: AsyncSession, user: User, now: datetime) -> User | None:
     """Erase ``user`` entirely; returns the partner of their active couple, to be told.
 
-    What goes from a partner's data with them: :mod:`bot.storage.together_export`."""
+    What goes from a partner's data with them: the erasure notes in
+    :mod:`bot.storage.appreciations`, :mod:`bot.storage.talk` and :mod:`bot.storage.safe_haven`."""
     current = await pairing.active_partnership(session, user.id)
     await privacy.erase_user(session, user, now)
     return current.partner if current else None
@@ -174,3 +175,15 @@ def recent_message_batches(
     lowest = max(1, below - lookback)
     ids = list(range(below - 1, lowest - 1, -1))
     return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+async def _shared_moments(session: AsyncSession, user: User) -> dict[str, Any]:
+    """Appreciations, questions to talk about and the safe-haven tips ``user`` received."""
+    exported: dict[str, Any] = {
+        "appreciations": await appreciations.export_appreciations(session, user),
+        "questions_to_talk_about": await talk.export_answers(session, user),
+    }
+    received = await safe_haven.export_received(session, user)
+    if received:  # absent otherwise: an export never hints that tips exist about its owner
+        exported["safe_haven_tips_received"] = received
+    return exported

@@ -21,9 +21,9 @@ from bot.content import render
 from bot.content.together import TogetherContent
 from bot.services.checkin_items import complete_by_counts, completion_rule
 from bot.services.quiet_hours import awake_zones, in_quiet_hours, local_day
-from bot.storage import pairing, together, week
+from bot.storage import pairing, safe_haven, users, week
 from bot.storage.models import User
-from bot.storage.together import TipToSend
+from bot.storage.safe_haven import TipToSend
 
 # A stressful moment is "today's" for this long: a late check-in's tip waits for the morning.
 STRESS_WINDOW = timedelta(hours=18)
@@ -47,15 +47,15 @@ async def claim_tips(
 ) -> list[TipToSend]:
     """Tips to send now, claimed for ``owner`` (each once: unique per receiver and day), each
     in its receiver's language (``content_for(user.language)``)."""
-    lapsed = await together.lapsed_tips(
+    lapsed = await safe_haven.lapsed_tips(
         session, lapsed_before=now - lease, since=now - RESEND_WITHIN
     )
     # One that waited into the receiver's night waits for their morning, as a new one does.
     claimed = [tip for tip, zone in lapsed if not in_quiet_hours(zone, now)]
-    await together.claim_lapsed_tips(session, claimed, owner=owner, now=now)
-    stressed = await together.stressed_since(session, now - STRESS_WINDOW)
-    partnerships = await together.partners_of(session, list(stressed))
-    people = await together.users_by_id(session, list(partnerships))
+    await safe_haven.claim_lapsed_tips(session, claimed, owner=owner, now=now)
+    stressed = await safe_haven.stressed_since(session, now - STRESS_WINDOW)
+    partnerships = await safe_haven.partners_of(session, list(stressed))
+    people = await users.users_by_id(session, list(partnerships))
     # Only a stressful moment of this couple's time together (bot.storage.scope).
     partners = {
         stressed_id: partnership.partner
@@ -64,7 +64,7 @@ async def claim_tips(
             local_day(people[stressed_id].time_zone, stressed[stressed_id]), stressed[stressed_id]
         )
     }
-    history = await together.tip_history(session, [p.id for p in partners.values()])
+    history = await safe_haven.tip_history(session, [p.id for p in partners.values()])
     answered = await _own_day_done(session, partners, people, stressed, now)
     for stressed_id, receiver in partners.items():
         stressed_user = people[stressed_id]
@@ -81,7 +81,7 @@ async def claim_tips(
         texts = content_for(receiver.language).tips
         index = tip_index(past.count if past else 0, len(texts.items))
         body = render(texts.message, partner=stressed_user.first_name, tip=texts.items[index])
-        tip_id = await together.claim_tip(
+        tip_id = await safe_haven.claim_tip(
             session,
             receiver_id=receiver.id,
             local_date=local_day(receiver.time_zone, now),
@@ -132,11 +132,11 @@ async def _own_day_done(
 
 
 async def record_sent(session: AsyncSession, tip_id: int, now: datetime) -> None:
-    await together.mark_tip_sent(session, tip_id, now)
+    await safe_haven.mark_tip_sent(session, tip_id, now)
 
 
 async def give_up(session: AsyncSession, tip_id: int) -> None:
-    await together.give_up_tip(session, tip_id)
+    await safe_haven.give_up_tip(session, tip_id)
 
 
 async def claim_offers(session: AsyncSession, now: datetime, *, lease: timedelta) -> list[User]:
@@ -145,21 +145,21 @@ async def claim_offers(session: AsyncSession, now: datetime, *, lease: timedelta
     not go is tried again once the claim lapses."""
     lapsed_before = now - lease
     zones = awake_zones(
-        await together.zones_to_offer_tips(session, lapsed_before=lapsed_before), now
+        await safe_haven.zones_to_offer_tips(session, lapsed_before=lapsed_before), now
     )
     if not zones:
         return []
-    users = await together.users_to_offer_tips(
+    offered = await safe_haven.users_to_offer_tips(
         session, zones=zones, lapsed_before=lapsed_before, limit=OFFERS_PER_RUN
     )
-    for user in users:
+    for user in offered:
         user.tips_offer_claimed_at = now
-    return users
+    return offered
 
 
 async def mark_offered(session: AsyncSession, user_id: int, now: datetime) -> None:
     """The offer went (or may have): it is made once."""
-    await together.mark_tips_offered(session, user_id, now)
+    await safe_haven.mark_tips_offered(session, user_id, now)
 
 
 @dataclass(frozen=True)

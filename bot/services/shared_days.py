@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.checkin_items import next_item
 from bot.services.quiet_hours import in_quiet_hours
 from bot.services.reciprocity import views_differ
-from bot.storage import pairing, shared_days, together
+from bot.storage import pairing, shared_days, users
 from bot.storage.models import Checkin, User
 
 # A copy that could not go out within this long (its receiver blocked the bot, say) is old news.
@@ -105,10 +105,10 @@ async def claim_waiting(
     await shared_days.drop(session, [c for c in due if (c.couple_id, c.user_id) not in partners])
     due = [copy for copy in due if (copy.couple_id, copy.user_id) in partners]
     await shared_days.claim(session, due, owner, now)
-    users = await together.users_by_id(session, [copy.user_id for copy in due])
+    people = await users.users_by_id(session, [copy.user_id for copy in due])
     ready = []
     for copy in due:
-        receiver, partner = users.get(copy.user_id), partners[(copy.couple_id, copy.user_id)]
+        receiver, partner = people.get(copy.user_id), partners[(copy.couple_id, copy.user_id)]
         if receiver is None:
             continue
         mine = await shared_days.evening_on(session, receiver.id, copy.local_date)

@@ -4,7 +4,7 @@ both answers shown to both once both have answered.
 A couple never gets a bank question twice within :data:`REPEAT_AFTER` — counted for the two
 people, so pairing again with the same person keeps their history; once every question
 of their depth has been asked in that time, the least recently asked comes back. The depth
-(1-3) goes up after every :data:`ANSWERS_PER_DEPTH` questions answered together. The guided
+(1-3) goes up after every :data:`ANSWERS_PER_DEPTH` questions answered talk. The guided
 conversation for a day the two saw differently uses the same machinery, in three steps.
 """
 
@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.together import Question, TogetherContent
 from bot.services.quiet_hours import in_quiet_hours
-from bot.storage import pairing, together
+from bot.storage import pairing, talk
 from bot.storage.models import TalkQuestion, User
-from bot.storage.together import ActiveCouple
+from bot.storage.talk import ActiveCouple
 from bot.timezones import local_now
 
 REPEAT_AFTER = timedelta(days=180)
@@ -118,7 +118,7 @@ async def _new(
     trigger: str,
 ) -> Asked:
     sent_to = [user.id, partner.id] if partner.active else [user.id]
-    question = await together.add_question(
+    question = await talk.add_question(
         session,
         couple_id=couple_id,
         key=key,
@@ -147,7 +147,7 @@ async def _again(
 ) -> Asked:
     """The open question again; if both have answered it (the answers did not reach both
     when they were given), with the two answers to show now."""
-    answers = await together.answers_to(session, question.id)
+    answers = await talk.answers_to(session, question.id)
     mine, theirs = answers.get(user.id), answers.get(partner.id)
     both = (
         (mine.body or "", theirs.body or "")
@@ -174,14 +174,12 @@ async def ask(
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
-    open_question = await together.newest_open_question(
-        session, partnership.couple_id, now - OPEN_FOR
-    )
+    open_question = await talk.newest_open_question(session, partnership.couple_id, now - OPEN_FOR)
     if open_question is not None:
         return await _again(session, content, user, open_question, partnership.partner, now)
     pair = (user.id, partnership.partner.id)
-    history = await together.question_history(session, *pair)
-    depth = depth_for(await together.answered_together(session, *pair))
+    history = await talk.question_history(session, *pair)
+    depth = depth_for(await talk.answered_together(session, *pair))
     chosen = choose_question(content.questions, depth, history, now)
     return await _new(
         session,
@@ -204,7 +202,7 @@ async def start_guided(
     if partnership is None:
         return Refusal.NOT_PAIRED
     if step == 1:  # one guided talk at a time: a second tap shows the open step again
-        open_step = await together.newest_open_question(
+        open_step = await talk.newest_open_question(
             session, partnership.couple_id, now - OPEN_FOR, trigger=GUIDED
         )
         if open_step is not None:
@@ -235,8 +233,8 @@ def weekly_due_zones(zones: list[str], now: datetime) -> dict[date, list[str]]:
 async def couples_due_weekly(session: AsyncSession, now: datetime) -> list[int]:
     """The couples whose weekly question is due now and not yet asked, found in SQL (by the
     zones where the hour has come), so a run reads no couple that has nothing due."""
-    due = weekly_due_zones(await together.zones_of_couples(session), now)
-    return await together.couples_due_weekly(session, due)
+    due = weekly_due_zones(await talk.zones_of_couples(session), now)
+    return await talk.couples_due_weekly(session, due)
 
 
 async def ask_weekly(
@@ -250,13 +248,13 @@ async def ask_weekly(
     local = local_now(owner.time_zone, now)
     if local.weekday() != weekly_question_day(couple) or local.time() < WEEKLY_QUESTION_AT:
         return None
-    if await together.weekly_question_exists(session, couple.couple_id, local.date()):
+    if await talk.weekly_question_exists(session, couple.couple_id, local.date()):
         return None
     pair = (couple.members[0].id, couple.members[1].id)
-    history = await together.question_history(session, *pair)
-    depth = depth_for(await together.answered_together(session, *pair))
+    history = await talk.question_history(session, *pair)
+    depth = depth_for(await talk.answered_together(session, *pair))
     chosen = choose_question(content.questions, depth, history, now)
-    return await together.add_question(
+    return await talk.add_question(
         session,
         couple_id=couple.couple_id,
         key=chosen.id,
@@ -271,7 +269,7 @@ async def ask_weekly(
 async def undo_revealed(session: AsyncSession, question_id: int) -> None:
     """The answers did not reach both: the question is open again, and ``/talk`` shows both
     answers once more (:func:`ask`)."""
-    await together.unmark_revealed(session, question_id)
+    await talk.unmark_revealed(session, question_id)
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -289,11 +287,11 @@ async def may_answer(
 ) -> OpenQuestion | Refusal | None:
     """A question of ``user``'s current couple that they have not answered; ``None`` for
     anyone else's (a forged button) or one from an ended couple."""
-    question = await together.get_question(session, question_id)
+    question = await talk.get_question(session, question_id)
     partnership = await pairing.active_partnership(session, user.id)
     if question is None or partnership is None or question.couple_id != partnership.couple_id:
         return None
-    mine = (await together.answers_to(session, question_id)).get(user.id)
+    mine = (await talk.answers_to(session, question_id)).get(user.id)
     if mine is None:
         return None
     if mine.answered_at is not None or mine.passed_at is not None:
@@ -327,11 +325,11 @@ async def answer(
     if len(body) > MAX_ANSWER_LENGTH:
         raise ValueError("answer too long")
     # Before anything is read: the partner answering at this moment waits, then sees this.
-    await together.lock_question(session, question_id)
+    await talk.lock_question(session, question_id)
     found = await may_answer(session, content, user, question_id)
     if not isinstance(found, OpenQuestion):
         return found
-    answers = await together.answers_to(session, question_id)
+    answers = await talk.answers_to(session, question_id)
     answers[user.id].body = body
     answers[user.id].answered_at = now
     if answers[user.id].sent_at is None:
@@ -372,11 +370,11 @@ async def pass_question(
 ) -> Passed | None:
     """ "No answer this time" from ``user``; ``None`` if the question is not theirs to answer
     any more (answered since, or their couple ended): then nothing changes."""
-    await together.lock_question(session, question_id)
+    await talk.lock_question(session, question_id)
     found = await may_answer(session, content, user, question_id)
     if not isinstance(found, OpenQuestion):
         return None
-    answers = await together.answers_to(session, question_id)
+    answers = await talk.answers_to(session, question_id)
     answers[user.id].passed_at = now
     partner_answered = any(
         row.answered_at is not None for uid, row in answers.items() if uid != user.id

@@ -19,7 +19,7 @@ from bot.services.reciprocity import (
     week_ending,
 )
 from bot.services.streak import couple_streak
-from bot.storage import checkins, pairing, together, week
+from bot.storage import appreciations, checkins, pairing, week
 from bot.storage.models import User
 from bot.storage.scope import Viewer
 from bot.timezones import local_now
@@ -104,7 +104,7 @@ async def week_for(
     window = (max(since, today - timedelta(days=STREAK_HISTORY_DAYS)), today)
     daily, skips = completion_rule()
     counted = await week.day_counts(session, viewer.people, *window, daily, skips)
-    given = await together.appreciations_between(session, partnership.couple_id, *span)
+    given = await appreciations.appreciations_between(session, partnership.couple_id, *span)
     summary = summarize(
         days,
         me,

@@ -15,9 +15,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import ThanksTexts
-from bot.handlers.input import InputRoute
+from bot.handlers.partner_delivery import Reached
+from bot.handlers.pending_input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Reached, Turn, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, appreciations, drafts
 from bot.services.accounts import PendingInput
 from bot.services.appreciations import MAX_APPRECIATION_LENGTH, Received, Refusal, Relay
