@@ -8,11 +8,15 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import Stemmer
+from babel import Locale
 
 from bot.app import load_content
 from bot.content import ContentError, Plural, load_texts, render
+from bot.content.formats import plurals_in
 from bot.content.locales import compare_with_english, locale_folders
 from bot.content.texts import CONTENT_DIR, TEXTS_FILE
+from bot.services.crisis import words_of
 from tests.harness import TEXTS, content_variant, shown
 from tests.journeys import SUPPORT
 
@@ -196,6 +200,52 @@ def test_every_shipped_language_matches_english() -> None:
     for folder in locale_folders():
         assert compare_with_english(CONTENT_DIR, folder) == []
         assert content.languages[folder.name].texts.language == folder.name
+
+
+LANGUAGES = list(load_content().languages)
+# Whole numbers up to here reach every plural category a language uses for counts.
+COUNTS = range(1001)
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_every_language_counts_in_its_own_plural_forms_and_never_tells_a_partner_of_a_deletion(
+    code: str,
+) -> None:
+    """Two guards, run on each language's loaded texts (no English literals):
+
+    * a count reads in its plural form: the form for 1 (its CLDR category: also 21, 31... in
+      Russian) is not the form of any other category the language gives a whole number, so
+      "1 hours" cannot be shown, whatever text is translated next (other categories may
+      share a form: Russian says "из 2 дней" and "из 5 дней");
+    * the messages a partner gets when someone erases their data (the pairing ended, and
+      /partner afterwards) never use the language's word for deleting: that is the other
+      person's business. The word is what the two delete buttons (/delete and a journal
+      note's) have in common, by the language's Snowball stemmer.
+    """
+    content = load_content().languages[code]
+    texts = content.texts
+    language = Locale.parse(texts.language)
+    single = language.plural_form(1)
+    others = {language.plural_form(count) for count in COUNTS} - {single}
+    same_forms = []
+    for key, plural in [*plurals_in(texts), *plurals_in(content.together)]:
+        forms = {category: getattr(plural, category) or plural.other for category in others}
+        if (getattr(plural, single) or plural.other) in forms.values():
+            same_forms.append(f"{key}: {single} reads as {forms}")
+    assert same_forms == [], f"{code}: 1 would read like a larger count"
+
+    stemmer = Stemmer.Stemmer(language.english_name.lower())
+
+    def stems(text: str) -> set[str]:
+        return set(stemmer.stemWords([w for w in words_of(text) if w.isalpha()]))
+
+    deleting = stems(texts.privacy.delete_confirm_button) & stems(
+        texts.journal.delete_confirm_button
+    )
+    assert deleting, f"{code}: the two delete buttons share no word"
+    for told in (texts.pairing.unpaired_partner, texts.pairing.pairing_ended_unnamed):
+        said = stems(told)
+        assert not {s for s in said for word in deleting if word in s}, f"{code}: {told!r}"
 
 
 def with_locale(tmp_path: Path, code: str = "nl") -> tuple[Path, Path]:
