@@ -12,10 +12,8 @@ from timezonefinder import TimezoneFinder
 from bot.config import Settings
 from bot.jobs.notices import send_notices
 from bot.services.lessons import current_practice
-from bot.storage.engine import create_engine
-from bot.storage.migrate import downgrade_to, upgrade_to_head
 from bot.storage.models import Notice, User
-from tests.harness import TEXTS, BotHarness, shown
+from tests.harness import TEXTS, BotHarness, MigrationRoundTrip, shown
 from tests.journeys import COURSE, invite_code, onboard, open_reflection, pair, step_title
 from tests.telegram_fake import FakeBotApi
 
@@ -183,7 +181,7 @@ async def test_either_partner_changes_the_couples_day_and_the_other_is_told(
 
 
 async def test_couples_with_two_days_keep_the_inviters_and_both_are_told_once(
-    harness: BotHarness, database_url: str
+    harness: BotHarness, migration_round_trip: MigrationRoundTrip
 ) -> None:
     alex = await onboard(harness)
     sam = await onboard(harness, 2002, "Sam")
@@ -191,14 +189,7 @@ async def test_couples_with_two_days_keep_the_inviters_and_both_are_told_once(
     async with harness.transaction() as session:  # as before: each had picked their own day
         await session.execute(text("UPDATE users SET weekly_day = 1 WHERE telegram_id = 1001"))
         await session.execute(text("UPDATE users SET weekly_day = 4 WHERE telegram_id = 2002"))
-    await harness.stop()
-    engine = create_engine(database_url)
-    try:
-        await downgrade_to(engine, "0006")
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
-    await harness.start()
+    await migration_round_trip("0006")
     assert harness.app is not None
     services = harness.app.bot_data.services
     await services.leadership.check()
