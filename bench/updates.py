@@ -220,7 +220,7 @@ async def mix(bench: Bench, app: BotApplication, users: list[int], rounds: int) 
 def open_arrivals(people: list[int], seconds: float, rng: random.Random) -> list[Json]:
     """Updates for the open-loop row: Poisson arrivals at ``OPEN_RATE`` a second for
     ``seconds`` from ``people`` chosen at random; each carries its arrival time and kind."""
-    names, weights = zip(*OPEN_KINDS, strict=True)
+    names, weights = [kind for kind, _ in OPEN_KINDS], [share for _, share in OPEN_KINDS]
     arrivals, at = [], rng.expovariate(OPEN_RATE)
     while at < seconds:
         user, kind = rng.choice(people), rng.choices(names, weights)[0]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
@@ -25,7 +26,9 @@ async def _admin_execute(admin_url: str, statement: str) -> None:
         await engine.dispose()
 
 
-async def create_database(admin_url: str, prefix: str) -> tuple[str, Callable[[], Awaitable[None]]]:
+async def create_database(
+    admin_url: str, prefix: str
+) -> tuple[str, Callable[[], Coroutine[Any, Any, None]]]:
     """A fresh database on the PostgreSQL server at ``admin_url``: its URL, and how to drop it."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     await _admin_execute(admin_url, f'CREATE DATABASE "{name}"')

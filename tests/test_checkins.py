@@ -554,7 +554,7 @@ async def test_two_dispatchers_on_one_database_send_each_prompt_once(
         reports = await asyncio.gather(run_dispatch(harness), run_dispatch(second))
 
     assert sum(r.sent for r in reports) == 300
-    sent_to = [c.chat_id for c in harness.api.calls if is_checkin(c.buttons)]
+    sent_to = [c.chat_id or 0 for c in harness.api.calls if is_checkin(c.buttons)]
     assert sorted(sent_to) == [10_000 + n for n in range(300)]
     assert len(await harness.rows(Checkin)) == 300
 

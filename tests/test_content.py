@@ -234,7 +234,7 @@ def test_every_language_counts_in_its_own_plural_forms_and_never_tells_a_partner
             same_forms.append(f"{key}: {single} reads as {forms}")
     assert same_forms == [], f"{code}: 1 would read like a larger count"
 
-    stemmer = Stemmer.Stemmer(language.english_name.lower())
+    stemmer = Stemmer.Stemmer(str(language.english_name).lower())
 
     def stems(text: str) -> set[str]:
         return set(stemmer.stemWords([w for w in words_of(text) if w.isalpha()]))

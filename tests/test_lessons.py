@@ -12,7 +12,15 @@ from bot.content import Html, load_frameworks, render
 from bot.content.course import FRAMEWORKS_DIR, Section
 from bot.storage.models import Note
 from tests.harness import TEXTS, BotHarness, shown
-from tests.journeys import COURSE, STALE, onboard, open_reflection, pair, step_title
+from tests.journeys import (
+    COURSE,
+    STALE,
+    checklist_button,
+    onboard,
+    open_reflection,
+    pair,
+    step_title,
+)
 from tests.telegram_fake import FakeBotApi
 
 FIXTURES = Path(__file__).parent / "fixtures" / "frameworks"
@@ -154,9 +162,9 @@ async def test_checklist_toggles_persist(harness: BotHarness) -> None:
     await alex.send("/checklist")
     labels = [b["text"] for b in alex.last_message.buttons][:4]
     assert labels == checklist_labels(COURSE.steps, ticked=set())
-    await alex.press(COURSE.steps[1].checklist)
-    await alex.press(COURSE.steps[3].checklist)
-    await alex.press(COURSE.steps[3].checklist)  # and off again
+    await alex.press(checklist_button(1))
+    await alex.press(checklist_button(3))
+    await alex.press(checklist_button(3))  # and off again
 
     await harness.restart()
     await alex.send("/checklist")

@@ -18,7 +18,14 @@ from bot.storage.models import (
 )
 from tests import updates
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown, shown_count
-from tests.journeys import COURSE, SUPPORT, answer_checkin, onboard, open_reflection, pair
+from tests.journeys import (
+    SUPPORT,
+    answer_checkin,
+    checklist_button,
+    onboard,
+    open_reflection,
+    pair,
+)
 
 WORDS = TEXTS.privacy
 
@@ -46,7 +53,7 @@ async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
     await open_reflection(alex, 1)
     await alex.send("Alex's reflection")
     await alex.send("/checklist")
-    await alex.press(COURSE.steps[0].checklist)
+    await alex.press(checklist_button(0))
     return alex, sam
 
 
