@@ -25,8 +25,10 @@ first alternates) as the application's update fetcher feeds what polling brings.
 
 Figures: updates/s over the waves' wall time; latency from hand-over to the update processor
 until handled; per update, CPU of this process (event loop and, on SQLite, database threads),
-SQL statements (SQLAlchemy's ``before_cursor_execute`` event on the bot's engine) and Bot API
-calls; peak RSS of this process (both bots). /us (the week's text; its chart is
+SQL statements (SQLAlchemy's ``before_cursor_execute`` event on the bot's engine: what is
+sent through a cursor, SQLite's ``BEGIN IMMEDIATE`` included; the driver's own BEGIN and the
+commits are not) and Bot API calls (CPU of PostgreSQL's server and the fake Telegram's child
+process is not included); peak RSS of this process (both bots). /us (the week's text; its chart is
 a button, measured by bench/reciprocity.py) is the heaviest read: it has its own row, the
 others make the mix. Target: on the mix, the bot at least 75 % of the echo bot's updates/s;
 the ratio with /us included is printed too. Exit status 1 if a handler failed, Telegram
