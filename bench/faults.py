@@ -52,9 +52,8 @@ from bot.storage.engine import create_engine, sqlite_file
 from bot.storage.models import Checkin, CheckinAnswer, User
 from tests.databases import seed_due_users
 from tests.fake_server import FakeTelegramServer
+from tests.processes import TOKEN, delivery_env, prompts_per_chat, running_bot, tally
 from tests.tcp_proxy import TcpProxy
-from tests.test_delivery_process import delivery_env, prompts_per_chat, tally
-from tests.test_main_process import TOKEN, running_bot
 
 LEASE_SECONDS = 5
 PROMPT = "Evening check-in"

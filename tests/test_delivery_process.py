@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,20 +21,22 @@ from bot.storage.migrate import migrate_database
 from bot.storage.models import ReceivedUpdate
 from tests.databases import seed_due_users
 from tests.fake_server import FakeTelegramServer
-from tests.tcp_proxy import TcpProxy
-from tests.test_main_process import (
+from tests.processes import (
+    LEASE,
+    RATE,
     STARTUP_TIMEOUT,
     TOKEN,
     BotProcess,
     bot_environment,
+    delivery_env,
+    prompts_per_chat,
     run_to_exit,
     running_bot,
+    tally,
 )
+from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow  # real processes
-
-RATE = 4  # messages a second: slow, so that a kill lands in the middle of a run
-LEASE = 5  # seconds before a dead process's claims are taken over
 
 
 async def _scalar(url: str, statement: object) -> object:
@@ -45,16 +46,6 @@ async def _scalar(url: str, statement: object) -> object:
             return await connection.scalar(statement)  # type: ignore[call-overload]
     finally:
         await engine.dispose()
-
-
-def prompts_per_chat(server: FakeTelegramServer, chats: range) -> Counter[int]:
-    counts: Counter[int] = Counter()
-    for exchange in server.calls("sendMessage"):
-        if exchange.ok and "Evening check-in" in exchange.result["text"]:
-            chat = exchange.result["chat"]["id"]
-            if chat in chats:
-                counts[chat] += 1
-    return counts
 
 
 def kill_the_leader(
@@ -76,30 +67,6 @@ def kill_the_leader(
     assert "now leads" in other.stderr
     assert other.terminate() == 0, other.stderr[-3000:]
     assert "Traceback" not in other.stderr
-
-
-def tally(server: FakeTelegramServer, people: range) -> tuple[int, int, int]:
-    """Prompts sent to ``people``, how many of them got none, and how many extra copies."""
-    counts = prompts_per_chat(server, people)
-    return (
-        sum(counts.values()),
-        len(people) - len(counts),
-        sum(count - 1 for count in counts.values()),
-    )
-
-
-def delivery_env(database_url: str, server: FakeTelegramServer, **extra: str) -> dict[str, str]:
-    settings = {
-        "DATABASE_URL": database_url,
-        "TELEGRAM_BASE_URL": server.base_url,
-        "TELEGRAM_BASE_FILE_URL": server.base_file_url,
-        "LOG_LEVEL": "INFO",
-        "DISPATCH_INTERVAL_SECONDS": "1",
-        "TELEGRAM_MAX_MESSAGES_PER_SECOND": str(RATE),
-        "CLAIM_LEASE_SECONDS": str(LEASE),
-        "CHECKIN_REMINDER_MINUTES": "0",
-    }
-    return bot_environment(**{**settings, **extra})
 
 
 def test_kill_9_in_the_middle_of_sending_loses_nothing_and_repeats_at_most_the_sends_in_flight(

@@ -30,15 +30,17 @@ from tests import updates
 from tests.databases import seed_due_users
 from tests.fake_server import FakeTelegramServer
 from tests.harness import TEXTS
-from tests.test_delivery_process import (
+from tests.processes import (
     RATE,
-    _scalar,
+    STARTUP_TIMEOUT,
+    TOKEN,
+    BotProcess,
     delivery_env,
-    kill_the_leader,
     prompts_per_chat,
+    running_bot,
     tally,
 )
-from tests.test_main_process import STARTUP_TIMEOUT, TOKEN, BotProcess, running_bot
+from tests.test_delivery_process import _scalar, kill_the_leader
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"])]
 
