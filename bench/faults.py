@@ -52,11 +52,17 @@ from bot.storage.engine import create_engine, sqlite_file
 from bot.storage.models import Checkin, CheckinAnswer, User
 from tests.databases import seed_due_users
 from tests.fake_server import FakeTelegramServer
-from tests.processes import TOKEN, delivery_env, prompts_per_chat, running_bot, tally
+from tests.processes import (
+    TOKEN,
+    delivery_env,
+    is_checkin_message,
+    prompts_per_chat,
+    running_bot,
+    tally,
+)
 from tests.tcp_proxy import TcpProxy
 
 LEASE_SECONDS = 5
-PROMPT = "Evening check-in"
 ROWS = ("kill", "answering", "outage", "two")
 
 
@@ -183,7 +189,7 @@ def _answering(
                 for exchange in server.calls("sendMessage", after=seen):
                     result = exchange.result if exchange.ok else {}
                     chat = result.get("chat", {}).get("id")
-                    if chat in people and chat not in taps and PROMPT in result["text"]:
+                    if chat in people and chat not in taps and is_checkin_message(result):
                         answer = next(d for d in common.buttons(result) if ":a:" in d)
                         taps[chat] = _Tap(now + rng.uniform(0, args.answer_within), answer, result)
                 seen = mark

@@ -17,11 +17,13 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.config import Settings
 from tests.fake_server import FakeTelegramServer
+from tests.journeys import is_checkin
 from tests.telegram_fake import BOT_ID
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,10 +160,16 @@ def running_bot(env: dict[str, str], tmp_path: Path, name: str) -> Iterator[BotP
 # --- check-in delivery -------------------------------------------------------------------------
 
 
+def is_checkin_message(message: dict[str, Any]) -> bool:
+    """Whether ``message`` (as the Bot API returned it) is a check-in: it has its buttons."""
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return is_checkin([button for row in rows for button in row])
+
+
 def prompts_per_chat(server: FakeTelegramServer, chats: range) -> Counter[int]:
     counts: Counter[int] = Counter()
     for exchange in server.calls("sendMessage"):
-        if exchange.ok and "Evening check-in" in exchange.result["text"]:
+        if exchange.ok and is_checkin_message(exchange.result):
             chat = exchange.result["chat"]["id"]
             if chat in chats:
                 counts[chat] += 1
