@@ -178,3 +178,11 @@ async def evening(harness: BotHarness, when: datetime) -> None:
     harness.clock.now = when
     assert harness.app is not None
     await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
+
+
+def checklist_button(index: int) -> str:
+    """The /checklist button of the course's step at ``index`` (from 0): every shipped step
+    has one (a framework's step may leave it out, hence the type)."""
+    label = COURSE.steps[index].checklist
+    assert label is not None, f"step {index + 1} has no checklist label"
+    return label

@@ -480,7 +480,7 @@ class FakeRequest(BaseRequest):
         fault = self.api.take_fault(api_method)
         if fault == "refuse":
             # As PTB's HTTPXRequest reports a refused connection.
-            cause = httpx.ConnectError("[Errno 111] Connection refused")
+            cause: httpx.TransportError = httpx.ConnectError("[Errno 111] Connection refused")
             raise NetworkError(f"httpx.ConnectError: {cause}") from cause
         params = dict(request_data.parameters) if request_data is not None else {}
         if request_data is not None and request_data.contains_files:

@@ -22,11 +22,16 @@ from sqlalchemy import select
 from bot.content import render
 from bot.services import talk
 from bot.services.weekly import WeekView, week_for
-from bot.storage.engine import create_engine
-from bot.storage.migrate import downgrade_to, upgrade_to_head
 from bot.storage.models import Couple, Note, SharedDay, TalkQuestion, User
 from bot.views.parts import TELEGRAM_LIMIT, message_parts, visible_length
-from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
+from tests.harness import (
+    TEXTS,
+    BotHarness,
+    MigrationRoundTrip,
+    TelegramUser,
+    shipped_content,
+    shown,
+)
 from tests.journeys import (
     QUIET_DAY,
     answer_checkin,
@@ -404,7 +409,7 @@ async def test_a_reflection_shared_with_one_partner_stays_with_them(harness: Bot
 
 
 async def test_the_upgrade_gives_shared_notes_their_couple(
-    harness: BotHarness, database_url: str
+    harness: BotHarness, migration_round_trip: MigrationRoundTrip
 ) -> None:
     """Notes shared before the couple was stored with them belong to the couple their
     author was in when writing them: a later partner does not see them after the upgrade."""
@@ -415,14 +420,7 @@ async def test_the_upgrade_gives_shared_notes_their_couple(
     await ivan.send("Words for Eve only")
     await ivan.press(TEXTS.notes.share_button)
     [eves] = await harness.rows(Couple)
-    await harness.stop()
-    engine = create_engine(database_url)
-    try:
-        await downgrade_to(engine, "0012")
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
-    await harness.start()
+    await migration_round_trip("0012")
 
     [note] = await harness.rows(Note)
     assert note.couple_id == eves.id

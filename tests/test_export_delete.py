@@ -200,7 +200,7 @@ async def test_an_unpaired_export_says_nothing_of_a_partner_is_in_it(harness: Bo
 
 async def every_stored_text(harness: BotHarness) -> str:
     """Every row of every table, as text: what the database still holds."""
-    rows = []
+    rows: list[str] = []
     async with harness.session() as session:
         for table in Base.metadata.sorted_tables:
             rows.extend(str(tuple(row)) for row in await session.execute(select(table)))
