@@ -191,6 +191,14 @@ async def test_a_new_partner_sees_nothing_of_the_pairing_before(harness: BotHarn
         assert words not in seen
     assert re.search(r"\bEve\b", seen) is None
 
+    # Her export holds what Ivan shared with her, never what he shared with Eve.
+    await anna.send("/export")
+    [document] = [m for m in anna.chat if m.kind == "document"][-1:]
+    assert document.file is not None
+    exported = document.file[1].decode()
+    for words in (FOR_EVE, TO_EVE, "Eve's own answer", "Eve"):
+        assert words not in exported
+
 
 async def test_the_reveal_rule_holds_on_the_day_of_pairing(harness: BotHarness) -> None:
     harness.clock.now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
