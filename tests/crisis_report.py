@@ -5,7 +5,8 @@ builds it (English, then every locale folder), because the bot checks every mess
 all four languages' phrases: a false alarm from another language's list counts here too.
 
 Run ``python -m tests.crisis_report`` for the table the lead pastes into a closing note, or
-with ``--misses`` to also list each sentence on the wrong side (what tuning a phrase list needs).
+with ``--misses`` to also list each tuning sentence on the wrong side (what tuning a phrase list
+needs; held-out sentences are never listed).
 """
 
 from __future__ import annotations
@@ -125,11 +126,10 @@ def table(rows: Iterable[Row], misses: bool = False) -> str:
             else row.group
         )
         lines.append(f"{row.language:<5}{row.part:<10}{label:<28}{row.total:>5}  {rate}")
-        if misses:
+        # Held-out sentences are never listed: nobody should tune a phrase list against them.
+        if misses and row.part == TUNING and row.group != ALL:
             lines.extend(
-                f"{'':15}{'MISSED' if row.must_help else 'ALARM '}: {text}"
-                for text in row.wrong
-                if row.group != ALL
+                f"{'':15}{'MISSED' if row.must_help else 'ALARM '}: {text}" for text in row.wrong
             )
     return "\n".join(lines)
 
@@ -137,7 +137,7 @@ def table(rows: Iterable[Row], misses: bool = False) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--misses", action="store_true", help="list each sentence on the wrong side"
+        "--misses", action="store_true", help="list each tuning sentence on the wrong side"
     )
     parser.add_argument("--language", help="only this language (en, de, es, ru)")
     args = parser.parse_args()

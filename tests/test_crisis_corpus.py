@@ -45,7 +45,12 @@ FAMILIES = {
 MIN_SIZE = {TUNING: 160, HELDOUT: 40}
 
 # (language, phrase as in the snapshot): why it no longer matches on its own.
-RETIRED: dict[tuple[str, str], str] = {}
+RETIRED: dict[tuple[str, str], str] = {
+    ("en", "without my consent"): (
+        "issue #23: 'he sold my car without my consent' is not a crisis; what is done to a"
+        " person's body or images without consent still matches (sexual_violence)"
+    ),
+}
 
 
 def test_the_tuning_corpus_gets_help_and_no_false_alarms(request: pytest.FixtureRequest) -> None:

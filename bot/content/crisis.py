@@ -18,10 +18,18 @@ from typing import Annotated
 
 import Stemmer
 from babel import Locale, UnknownLocaleError
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from bot.content.texts import CONTENT_DIR, ContentError, load_toml_model
-from bot.services.crisis import BREAK, CrisisMatcher, Rule, Settings, Words, is_prefix
+from bot.services.crisis import (
+    CrisisMatcher,
+    Rule,
+    Settings,
+    Words,
+    is_prefix,
+    phrase_tokens,
+    tidy,
+)
 from bot.services.crisis import phrase_words as split_phrase
 
 CRISIS_FILE = CONTENT_DIR / "crisis.toml"
@@ -31,6 +39,8 @@ _MISPLACED_STAR = re.compile(r"\*(?=[^\W_])|(?<![^\W_])\*")
 MIN_PREFIX = 3
 # More words between a phrase's words and unrelated sentences start to match.
 MAX_GAP = 3
+# How deep word lists may name other word lists.
+MAX_NESTING = 3
 
 Phrase = Annotated[str, Field(min_length=1, max_length=200)]
 WordList = Annotated[list[Phrase], Field(min_length=1)]
@@ -52,13 +62,15 @@ PhraseList = Annotated[list[Entry], Field(min_length=1)]
 
 
 class Families(_Model):
-    """One list per kind of danger; each must hold at least one phrase."""
+    """One list per kind of danger; each must hold at least one phrase. A message is reported
+    under the first family (in this order) with a phrase in it."""
 
     suicide_and_self_harm: PhraseList
     partner_violence: PhraseList
+    # Before fear: "he threatened to kill me" is a threat, though it frightens too.
+    threats_to_hurt_or_kill: PhraseList
     fear_of_partner: PhraseList
     sexual_violence: PhraseList
-    threats_to_hurt_or_kill: PhraseList
 
 
 class Matching(_Model):
@@ -80,42 +92,78 @@ class Matching(_Model):
         return Settings(max_gap=self.max_gap, negations=negations, stem=self.stem)
 
 
+class _Expander:
+    """Writes out phrases over the word lists; each list is written out once, then reused."""
+
+    def __init__(self, lists: dict[str, list[str]]) -> None:
+        self.lists = lists
+        self.written: dict[str, list[Words]] = {}
+
+    def expand(self, phrase: str, where: str, depth: int = 0) -> list[Words]:
+        """Every variant of ``phrase`` as words; ``where`` names it in an error. A word list
+        may name other word lists ("{partner}" holds "{name}"), a few levels deep."""
+        if depth > MAX_NESTING:
+            raise ValueError(f"{where}: word lists nest more than {MAX_NESTING} deep (a loop?)")
+        parts = _WORD_LIST.split(phrase)
+        literals, names = parts[0::2], parts[1::2]
+        if any("{" in literal or "}" in literal for literal in literals):
+            raise ValueError(f"{where} has a brace that is not a plain {{word_list}}")
+        unknown = [name for name in names if name not in self.lists]
+        if unknown:
+            raise ValueError(f"{where} uses {{{unknown[0]}}}, which [words] does not define")
+        for index in range(len(names)):
+            before, after = literals[index], literals[index + 1]
+            alone_before = before[-1:].isspace() or (index == 0 and not before)
+            alone_after = not after[:1].isalnum() and (after or index == len(names) - 1)
+            if not (alone_before and alone_after):
+                raise ValueError(f"{where}: {{{names[index]}}} must stand as words of its own")
+        self._check_words(phrase, where)
+        pieces = [[phrase_tokens(literals[0])]]
+        for name, literal in zip(names, literals[1:], strict=True):
+            pieces.append(self._written(name, where, depth))
+            pieces.append([phrase_tokens(literal)])
+        variants = []
+        for choice in itertools.product(*pieces):
+            words = tidy(token for piece in choice for token in piece)
+            if not words:
+                raise ValueError(f"{where} has no words")
+            variants.append(words)
+        return variants
+
+    def _written(self, name: str, where: str, depth: int) -> list[Words]:
+        if name not in self.written:
+            self.written[name] = [
+                words
+                for index, entry in enumerate(self.lists[name])
+                for words in self.expand(entry, f"{where} (words.{name}[{index}])", depth + 1)
+            ]
+        return self.written[name]
+
+    @staticmethod
+    def _check_words(text: str, where: str) -> None:
+        if _MISPLACED_STAR.search(_WORD_LIST.sub(" ", text)):
+            raise ValueError(f"{where} has a * that does not end a word: {text!r}")
+        short = [w for w in phrase_tokens(text) if is_prefix(w) and len(w) <= MIN_PREFIX]
+        if short:
+            raise ValueError(
+                f"{where}: the prefix {short[0]!r} is shorter than {MIN_PREFIX} letters"
+            )
+
+
 class CrisisFile(_Model):
     words: dict[str, WordList] = Field(default_factory=dict)
     exceptions: list[Phrase] = Field(default_factory=list)
     matching: Matching
     phrases: Families
+    # Written out once, when the file is checked (tens of thousands of variants).
+    _written: tuple[dict[str, list[Rule]], list[Words]] | None = PrivateAttr(default=None)
 
-    def expand(self, phrase: str, where: str) -> list[Words]:
-        """Every variant of ``phrase`` as words; ``where`` names it in an error."""
-        parts = _WORD_LIST.split(phrase)
-        literals, names = parts[0::2], parts[1::2]
-        if any("{" in literal or "}" in literal for literal in literals):
-            raise ValueError(f"{where} has a brace that is not a plain {{word_list}}")
-        unknown = [name for name in names if name not in self.words]
-        if unknown:
-            raise ValueError(f"{where} uses {{{unknown[0]}}}, which [words] does not define")
-        variants = []
-        for choice in itertools.product(*(self.words[name] for name in names)):
-            text = "".join(
-                literal + (choice[i] if i < len(choice) else "")
-                for i, literal in enumerate(literals)
-            )
-            if _MISPLACED_STAR.search(text):
-                raise ValueError(f"{where} has a * that does not end a word: {text!r}")
-            words = split_phrase(text)
-            if not words or words[0] == BREAK:
-                raise ValueError(f"{where} has no words")
-            short = [word for word in words if is_prefix(word) and len(word) <= MIN_PREFIX]
-            if short:
-                raise ValueError(
-                    f"{where}: the prefix {short[0]!r} is shorter than {MIN_PREFIX} letters"
-                )
-            variants.append(words)
-        return variants
-
-    def rules(self) -> dict[str, list[Rule]]:
-        """Every family's phrases, written out, each with its own exceptions."""
+    def written_out(self) -> tuple[dict[str, list[Rule]], list[Words]]:
+        """Every family's phrases written out, each with its own exceptions, and the global
+        exceptions."""
+        if self._written is not None:
+            return self._written
+        expander = _Expander(self.words)
         families: dict[str, list[Rule]] = {}
         for family in Families.model_fields:
             entries: list[Entry] = getattr(self.phrases, family)
@@ -123,35 +171,34 @@ class CrisisFile(_Model):
             for index, entry in enumerate(entries):
                 where = f"phrases.{family}[{index}]"
                 if isinstance(entry, str):
-                    rules.append(Rule(tuple(self.expand(entry, where))))
+                    rules.append(Rule(tuple(expander.expand(entry, where))))
                     continue
                 unless = [
                     words
                     for number, text in enumerate(entry.unless)
-                    for words in self.expand(text, f"{where}.unless[{number}]")
+                    for words in expander.expand(text, f"{where}.unless[{number}]")
                 ]
-                rules.append(Rule(tuple(self.expand(entry.phrase, where)), tuple(unless)))
+                rules.append(Rule(tuple(expander.expand(entry.phrase, where)), tuple(unless)))
             families[family] = rules
-        return families
-
-    def exception_words(self) -> list[Words]:
-        return [
+        exceptions = [
             words
             for index, phrase in enumerate(self.exceptions)
-            for words in self.expand(phrase, f"exceptions[{index}]")
+            for words in expander.expand(phrase, f"exceptions[{index}]")
         ]
+        self._written = (families, exceptions)
+        return self._written
 
     @model_validator(mode="after")
     def _every_phrase_expands(self) -> CrisisFile:
-        self.rules()
-        self.exception_words()
+        self.written_out()
         return self
 
     def matcher(self, language: str) -> CrisisMatcher:
         """The phrases compiled for ``language`` (its Snowball stemmer, when ``stem``)."""
+        families, exceptions = self.written_out()
         return CrisisMatcher(
-            self.rules(),
-            self.exception_words(),
+            families,
+            exceptions,
             self.matching.settings(),
             stemmer=snowball_algorithm(language) if self.matching.stem else None,
         )
@@ -165,7 +212,7 @@ def snowball_algorithm(language: str) -> str:
         name = None
     algorithm = (name or "").lower()
     if algorithm not in Stemmer.algorithms():
-        raise ValueError(f"no Snowball stemmer for language {language!r}: set stem = false")
+        raise ValueError(f"no Snowball stemmer for {language!r}: set stem = false")
     return algorithm
 
 

@@ -63,17 +63,27 @@ def words_of(text: str) -> Words:
     return tuple(words)
 
 
+def phrase_tokens(phrase: str) -> Words:
+    """A piece of a phrase as written: words (one may end in ``*``) and ``BREAK`` for each
+    run of punctuation; :func:`tidy` makes a phrase of pieces put together."""
+    return tuple(
+        word + star if word else BREAK for word, star, _ in _PHRASE_TOKEN.findall(fold(phrase))
+    )
+
+
+def tidy(tokens: Iterable[str]) -> Words:
+    """Tokens as a phrase: no break first, never two breaks in a row."""
+    words: list[str] = []
+    for token in tokens:
+        if token != BREAK or (words and words[-1] != BREAK):
+            words.append(token)
+    return tuple(words)
+
+
 def phrase_words(phrase: str) -> Words:
     """A phrase from a content file as words: a word may end in ``*`` (a prefix), and a
     sentence break is kept as ``BREAK``, at the end only if it was written."""
-    words: list[str] = []
-    for word, star, brk in _PHRASE_TOKEN.findall(fold(phrase)):
-        if brk:
-            if words and words[-1] != BREAK:
-                words.append(BREAK)
-        else:
-            words.append(word + star)
-    return tuple(words)
+    return tidy(phrase_tokens(phrase))
 
 
 def is_prefix(word: str) -> bool:
@@ -97,7 +107,7 @@ class Settings:
     stem: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     """A node of the phrase tree: the phrases that end here, and the words that go on."""
 
@@ -128,18 +138,27 @@ class _Tree:
 
     def __init__(self, phrases: Iterable[tuple[int, Words]], stems: _Stems) -> None:
         self.root = _Node()
+        phrases = list(phrases)
+        plain = sorted({w for _, words in phrases for w in words if w != BREAK and w[-1] != PREFIX})
+        key_of = dict(zip(plain, stems.keys(plain), strict=True))
         for phrase_id, words in phrases:
             node = self.root
-            keys = stems.keys([word for word in words if word != BREAK and not is_prefix(word)])
             for word in words:
                 if word == BREAK:
-                    node.brk = node.brk or _Node()
+                    if node.brk is None:
+                        node.brk = _Node()
                     node = node.brk
-                elif is_prefix(word):
-                    node = node.prefixes.setdefault(word[:-1], _Node())
+                    continue
+                if word[-1] == PREFIX:
+                    branch, key = node.prefixes, word[:-1]
                 else:
-                    node = node.children.setdefault(keys.pop(0), _Node())
-            node.ends.append(phrase_id)
+                    branch, key = node.children, key_of[word]
+                child = branch.get(key)
+                if child is None:
+                    child = branch[key] = _Node()
+                node = child
+            if phrase_id not in node.ends:
+                node.ends.append(phrase_id)
 
     def spans(self, words: Words, keys: Sequence[str], settings: Settings) -> list[Span]:
         """Every (phrase, start, end) found in the message, gaps and all."""
