@@ -62,8 +62,10 @@ class Country(_Model):
 
     def violence_lines(self) -> list[Line]:
         """The violence lines the short help shows: the first for everyone, or else the first
-        for women and the first for men (nobody is left without one that takes them)."""
-        lines = self.of_kind("violence")
+        for women and the first for men (nobody is left without one that takes them). A country
+        whose only line against violence is for sexual violence (Argentina's 137, which also
+        takes violence at home) shows that one rather than none."""
+        lines = self.of_kind("violence") or self.of_kind("sexual_violence")[:1]
         for everyone in (line for line in lines if line.audience == "all"):
             return [everyone]
         chosen = []
