@@ -148,7 +148,7 @@ def test_each_language_has_a_list_for_people_whose_country_is_unknown() -> None:
     assert HELPLINES.fallback_for("en") == ["US", "GB"]
     assert HELPLINES.fallback_for("de") == ["DE"]
     assert HELPLINES.fallback_for("es") == ["ES"]
-    assert HELPLINES.fallback_for("ru") == ["RU"]
+    assert HELPLINES.fallback_for("ru") == ["RU", "UA", "KZ", "BY"]
 
 
 # --- through the bot ---------------------------------------------------------------------------
