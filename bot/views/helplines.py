@@ -56,7 +56,7 @@ class HelpView:
         self.country = country if helplines.country(country) is not None else None
         codes = [self.country] if self.country else helplines.fallback_for(texts.language)
         self.countries: list[tuple[str, Country]] = [
-            (code, helplines.countries[code]) for code in codes if code
+            (code, helplines.countries[code]) for code in codes
         ]
 
     # --- the parts ----------------------------------------------------------------------------
@@ -149,7 +149,7 @@ class HelpView:
     def more(self) -> str:
         """Every line of the country, then of the language's countries, each with whom it is
         for and its hours; the directory last."""
-        codes = [self.country] if self.country else []
+        codes: list[str] = [self.country] if self.country else []
         codes += [
             code for code in self.helplines.fallback_for(self.texts.language) if code not in codes
         ]
@@ -160,8 +160,6 @@ class HelpView:
             "sexual_violence": self.words.more_sexual_violence,
         }
         for code in codes:
-            if code is None:
-                continue
             country = self.helplines.countries[code]
             rows = [
                 render(self.words.more_country, flag=flag(code), country=self._name(code, country)),
