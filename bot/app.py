@@ -17,6 +17,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.content.helplines import HELPLINES_FILE, Helplines, load_helplines
 from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent, load_languages
 from bot.content.texts import CONTENT_DIR
 from bot.content.together import TogetherContent
@@ -50,6 +51,7 @@ from bot.metrics import MeasuredRequest, Metrics
 from bot.recovery import replay_unhandled, take_over_abandoned
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import EveryLanguage
+from bot.services.zone_country import load_zone_countries
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
 from bot.storage.leadership import Leadership
 from bot.update_log import RecordingBot, UpdateLog
@@ -95,6 +97,8 @@ class Content:
     ``bot/content/`` and validated; English first."""
 
     languages: dict[str, LanguageContent]
+    # Each country's emergency number and lines, and each language's countries.
+    helplines: Helplines
 
     @property
     def english(self) -> LanguageContent:
@@ -132,7 +136,8 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     languages = load_languages(directory)
     for each in languages.values():
         check_labels(each.texts)
-    return Content(languages)
+    helplines = load_helplines(directory / HELPLINES_FILE.name)
+    return Content(languages, helplines)
 
 
 async def set_command_menus(application: BotApplication, content: Content) -> None:
@@ -170,6 +175,7 @@ def build_application(
     if content is None:
         content = load_content()
     texts = content.texts
+    zone_countries = load_zone_countries()
 
     async def post_init(application: BotApplication) -> None:
         # On a SQLite file one transaction runs at a time anyway (BEGIN IMMEDIATE): with one
@@ -189,6 +195,8 @@ def build_application(
             instance_id=instance_id(),
             leadership=Leadership(engine),
             together=content.together,
+            helplines=content.helplines,
+            zone_countries=zone_countries,
             clock=clock,
             metrics=metrics,
         )

@@ -173,7 +173,8 @@ class BotHarness:
                 {
                     code: replace(language, frameworks=frameworks)
                     for code, language in content.languages.items()
-                }
+                },
+                content.helplines,
             )
         app = build_application(
             self.settings,

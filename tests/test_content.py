@@ -25,7 +25,7 @@ from bot.content.texts import CONTENT_DIR, TEXTS_FILE
 from bot.services import appreciations
 from bot.services.crisis import words_of
 from tests.harness import TEXTS, content_variant, shown
-from tests.journeys import SUPPORT
+from tests.journeys import SUPPORT, SUPPORT_UNKNOWN
 
 
 def write_variant(tmp_path: Path, edit: str, replacement: str) -> Path:
@@ -115,8 +115,10 @@ def test_help_has_a_line_for_every_command_and_says_what_the_bot_is_not() -> Non
 
 
 def test_support_names_emergency_numbers_and_where_to_find_a_helpline() -> None:
-    assert "emergency number" in SUPPORT
-    assert "findahelpline.com" in SUPPORT
+    assert "emergency number" in SUPPORT_UNKNOWN
+    for each in (SUPPORT, SUPPORT_UNKNOWN):
+        assert "findahelpline.com" in each
+        assert "not therapy" in each
 
 
 def test_counts_use_the_languages_plural_forms() -> None:

@@ -19,7 +19,7 @@ from bot.storage.models import (
 from tests import updates
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown, shown_count
 from tests.journeys import (
-    SUPPORT,
+    SUPPORT_UNKNOWN,
     answer_checkin,
     checklist_button,
     onboard,
@@ -137,7 +137,7 @@ async def test_support_is_one_command_away_for_everyone(harness: BotHarness) -> 
     replies = await stranger.send("/support")
 
     # The help and the first words point to it (what they must say: tests/test_content.py).
-    assert replies.texts == [SUPPORT]
+    assert replies.texts == [SUPPORT_UNKNOWN]
     assert (await stranger.send("/help")).texts == [shown(TEXTS.help.text)]
     welcome = shown(TEXTS.onboarding.welcome, first_name="Robin")
     assert welcome in (await stranger.send("/start")).texts

@@ -13,16 +13,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.content import Html
 from bot.services import appreciations, talk
 from bot.storage.models import Appreciation, PrivateDraft, TalkAnswer, TalkQuestion
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
-from tests.journeys import STALE, onboard, pair
+from tests.journeys import HELP, STALE, onboard, pair
 from tests.telegram_fake import BotMessage, visible_text
 
 TOGETHER = shipped_content().together
 THANKS, TALK, DRAFTS = TOGETHER.thanks, TOGETHER.talk, TOGETHER.drafts
-HELP = shown(TEXTS.crisis.reply, urgent=Html(TEXTS.support.urgent))
 AFTERNOON = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 # A disclosure inside a thank-you: it matches today's phrases, and surely any later ones.
 DISCLOSURE = "thanks for the flowers. but some nights I want to kill myself"

@@ -27,7 +27,7 @@ from bot.storage.models import (
     User,
 )
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
-from tests.journeys import STALE, answer_checkin, onboard, pair
+from tests.journeys import HELP, STALE, answer_checkin, onboard, pair
 from tests.telegram_fake import ApiCall, visible_text
 
 TOGETHER = shipped_content().together
@@ -35,7 +35,6 @@ THANKS = TOGETHER.thanks
 TIPS = TOGETHER.tips
 TALK = TOGETHER.talk
 DRAFTS = TOGETHER.drafts
-HELP = shown(TEXTS.crisis.reply, urgent=Html(TEXTS.support.urgent))
 # Friday 27 November 2026.
 AFTERNOON = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # Berlin 16:00, New York 10:00
 

@@ -14,6 +14,7 @@ from bot.content import Texts
 from bot.context import BotContext
 from bot.services import accounts
 from bot.storage.health import is_outage
+from bot.views.keyboards import ReplyMarkup
 
 logger = logging.getLogger(__name__)
 
@@ -49,28 +50,37 @@ def telegram_texts(update: Update, context: BotContext) -> Texts:
 async def texts_of_update(update: Update, context: BotContext) -> Texts:
     """The texts for whoever sent ``update``, outside a turn (help that must work without
     the database): their stored language if it can be read, else their Telegram's."""
+    texts, _ = await reader_of_update(update, context)
+    return texts
+
+
+async def reader_of_update(update: Update, context: BotContext) -> tuple[Texts, str | None]:
+    """:func:`texts_of_update` and the person's saved time zone (``None`` if unknown, or if
+    the database is away): for help, which names the lines of the person's country."""
     services, user = context.services, update.effective_user
     if user is not None:
         try:
             async with services.transaction() as session:
                 known = await accounts.find_user(session, user.id)
-                language = known.language if known is not None else None
+                language, zone = (known.language, known.time_zone) if known else (None, None)
             if language is not None:
-                return services.texts_for(language)
+                return services.texts_for(language), zone
         except Exception as error:
             if not is_outage(error):
                 raise
-    return services.texts_for(language_of_update(update, context))
+    return services.texts_for(language_of_update(update, context)), None
 
 
-async def send_without_database(update: Update, context: BotContext, text: str) -> None:
+async def send_without_database(
+    update: Update, context: BotContext, text: str, markup: ReplyMarkup | None = None
+) -> None:
     """Stop the spinner of a press (if it was one) and send ``text`` to the chat: for what
     must work for anyone, started or not, even while the database is away (/help, /support)."""
     if update.callback_query is not None:
         with harmless_if_stale(update.update_id):
             await update.callback_query.answer()
     assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
 async def ask_to_try_again(update: Update, context: BotContext) -> None:
