@@ -345,6 +345,7 @@ class HelplineTexts(Section):
     crisis: Template
     violence: Template
     directory: Template
+    directory_for_country: Template
     line: Template
     link: Template
     qualified: Template

@@ -112,10 +112,13 @@ class HelpView:
         )
         return render(self.words.emergency_elsewhere, numbers=Html(numbers))
 
-    def directory(self) -> str:
+    def directory(self, *, for_country: bool = False) -> str:
+        """The directory of every country's lines; ``for_country``: the person's own country
+        has no line here, so it is where they find one (not "another country")."""
         url = str(self.helplines.directory.url)
         site = urlsplit(url).hostname or self.helplines.directory.name
-        return render(self.words.directory, url=url, site=site.removeprefix("www."))
+        template = self.words.directory_for_country if for_country else self.words.directory
+        return render(template, url=url, site=site.removeprefix("www."))
 
     # --- what is sent -------------------------------------------------------------------------
 
@@ -128,7 +131,7 @@ class HelpView:
             self.emergency(),
             self._kind(self.words.crisis, crisis),
             self._kind(self.words.violence, violence),
-            self.directory(),
+            self.directory(for_country=self.country is not None and not (crisis or violence)),
         ]
         return "\n".join(part for part in parts if part)
 
