@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.storage.engine import create_engine
 from bot.storage.migrate import migrate_database
 from bot.storage.models import Base
+from tests.crisis_report import REPORT_KEY
 from tests.databases import POSTGRES_ENV, create_database
 from tests.harness import TEST_TOKEN, BotHarness, FakeClock
 from tests.telegram_fake import FakeBotApi
@@ -128,3 +129,12 @@ async def harness(
 ) -> AsyncIterator[BotHarness]:
     async with BotHarness(settings, api=api, clock=clock, zone_finder=zone_finder) as bot:
         yield bot
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The crisis corpus table (tests/test_crisis_corpus.py), visible in a plain run: the
+    recall and false alarms per language and family are the figures issue #23 asks for."""
+    report = terminalreporter.config.stash.get(REPORT_KEY, None)
+    if report is not None:
+        terminalreporter.write_sep("-", "crisis corpus: recall and false alarms (EveryLanguage)")
+        terminalreporter.write_line(report)

@@ -46,7 +46,6 @@ CRISIS_MESSAGES = {
     "partner_violence": [
         "she hit me again tonight",
         "My husband SLAPPED me.",
-        "he threatened to kill me if I leave",
         "my boyfriend choked me during the fight",
         "i think i'm in an abusive relationship",
     ],
@@ -64,6 +63,13 @@ CRISIS_MESSAGES = {
         "I was raped last year and it still comes back",
         "she doesn't stop when I say no",
         "it happened without my consent",
+        "he touched me without my consent",
+    ],
+    # Issue #23: a threat to hurt or kill is a family of its own; a threat to leave is not one.
+    "threats_to_hurt_or_kill": [
+        "he threatened to kill me if I leave",
+        "threatens to kill me",
+        "he said he'd kill me",
     ],
 }
 
@@ -85,6 +91,10 @@ NEAR_MISSES = [
     "I want to die laughing at this meme",
     "she hurt my feelings when she forgot our date",
     "I'm grateful for the rapeseed fields on our walk",
+    # Issue #23: loving words, a threat to leave, a car sold.
+    "I don't want to live without you",
+    "he threatens me with divorce",
+    "he sold my car without my consent",
 ]
 
 
@@ -290,15 +300,16 @@ async def test_the_log_says_help_was_given_and_nothing_else(
 
 
 def test_an_empty_family_names_file_and_field(tmp_path: Path) -> None:
-    start = CRISIS_FILE.read_text(encoding="utf-8").index("sexual_violence = [")
+    # The file's last family, emptied.
+    start = CRISIS_FILE.read_text(encoding="utf-8").index("threats_to_hurt_or_kill = [")
     original = CRISIS_FILE.read_text(encoding="utf-8")
     path = tmp_path / "crisis.toml"
-    path.write_text(original[:start] + "sexual_violence = []\n", encoding="utf-8")
+    path.write_text(original[:start] + "threats_to_hurt_or_kill = []\n", encoding="utf-8")
 
     with pytest.raises(ContentError) as error:
         load_crisis_phrases(path)
 
-    assert str(error.value).startswith(f"{path}: phrases.sexual_violence")
+    assert str(error.value).startswith(f"{path}: phrases.threats_to_hurt_or_kill")
 
 
 @pytest.mark.parametrize(
@@ -310,6 +321,16 @@ def test_an_empty_family_names_file_and_field(tmp_path: Path) -> None:
         ('"{partner} scares me",', '"{partner scares me",', "plain {word_list}"),
         ('"want to die",', '"?!",', "phrases.suicide_and_self_harm[0] has no words"),
         ("suicide_and_self_harm = [", "suicide_and_self_harm = 3\nx = [", "suicide_and_self"),
+        # Issue #23: how phrases match is part of the file, and checked like the rest.
+        ("[matching]\n", "[matchng]\n", "matching is missing"),
+        ("max_gap = 2", "max_gap = 9", "matching.max_gap"),
+        ('"not", "never",', '"not", "not ever",', "matching.negations[1] must be one word"),
+        ('"want to die",', '"want to d*e",', "phrases.suicide_and_self_harm[0] has a * that"),
+        ('"want to die",', '"want to di*",', "the prefix 'di*' is shorter than 3 letters"),
+        ('"want to die",', '"{dont}s want to die",', "{dont} must stand as words of its own"),
+        ('"beat me fair",', '"beat me {fair}",', "phrases.partner_violence[1].unless[4] uses {f"),
+        ("name = [\n", 'name = [\n    "{partner}",\n', "nest more than 3 deep"),
+        ("threats_to_hurt_or_kill = [", "threats_to_hurt = [", "threats_to_hurt_or_kill is"),
     ],
 )
 def test_a_malformed_phrase_names_file_and_field(
@@ -322,6 +343,18 @@ def test_a_malformed_phrase_names_file_and_field(
 
     assert str(error.value).startswith(f"{path}: ")
     assert named in str(error.value)
+
+
+def test_a_language_without_a_stemmer_must_say_stem_false(tmp_path: Path) -> None:
+    path = content_variant(tmp_path, CRISIS_FILE, "max_gap = 2", "max_gap = 2")
+
+    with pytest.raises(ContentError) as error:
+        load_crisis_phrases(path, "tlh")
+
+    assert str(error.value).startswith(f"{path}: matching.stem: no Snowball stemmer for 'tlh'")
+    assert load_crisis_phrases(
+        content_variant(tmp_path, CRISIS_FILE, "stem = true", "stem = false"), "tlh"
+    ).matches("I want to die")
 
 
 async def test_words_of_danger_after_a_command_get_help_first(harness: BotHarness) -> None:

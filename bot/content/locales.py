@@ -60,11 +60,13 @@ class LanguageContent:
 
 def load_language(directory: Path) -> LanguageContent:
     """One language's four files, each through its validated loader."""
+    texts = load_texts(directory / TEXTS_NAME)
     return LanguageContent(
-        texts=load_texts(directory / TEXTS_NAME),
+        texts=texts,
         frameworks=load_frameworks(directory / FRAMEWORKS_NAME),
         together=load_together(directory / TOGETHER_NAME),
-        crisis=load_crisis_phrases(directory / CRISIS_NAME),
+        # The phrases are stemmed in the language of the folder's texts.
+        crisis=load_crisis_phrases(directory / CRISIS_NAME, texts.language),
     )
 
 

@@ -1,35 +1,60 @@
 """Recognising a message from someone who may be in danger. Pure: no I/O.
 
-Messages and phrases are reduced to the same words (case, accents of punctuation, apostrophes
-and spacing folded; sentence breaks kept as a word of their own), so "I DON'T want to be
-alive…" and the phrase "don't want to be alive" meet. A phrase matches only as whole words:
-"kill myself" is found inside "honestly i could kill myself", "kill" alone never is. A phrase
-may end in a sentence break (a full stop in the file): "scared of her." then matches "I'm
-scared of her!" but not "scared of her reaction". Exceptions are phrases that cancel a match
-they overlap ("hit me up" for "he hit me").
+Messages and phrases are reduced to the same words (case, punctuation, apostrophes and spacing
+folded, "ё" read as "е"; sentence breaks kept as a word of their own), so "I DON'T want to be
+alive…" and the phrase "don't want to be alive" meet. People write the same danger in many
+forms, so a phrase word also matches:
+
+- any word with the same Snowball stem in the phrase file's language ("hits", "hitting" for
+  "hit"; stems miss irregular forms, so the files still list schlägt/schlug, бьёт/бил);
+- any word that starts with it, when it ends in ``*`` (``суицид*``);
+
+and up to ``max_gap`` other words may stand between two phrase words ("my husband *is*
+hitting me"), but never a sentence break and never a negation ("he *never* hit me").
+
+A phrase matches only as whole words: "kill myself" is found inside "honestly i could kill
+myself", "kill" alone never is. A sentence break inside a phrase (a comma) may be typed or
+not; one at its end (a full stop) must be there: "scared of her." matches "I'm scared of her!"
+but not "scared of her reaction". A phrase's own ``unless`` phrases cancel a match of it they
+overlap ("don't want to live without you"); the file's global exceptions cancel any match.
+
+Every message goes through every language (:class:`EveryLanguage`): the words are folded once,
+each language stems them once (its stemmer keeps a bounded cache of the words it has seen), and
+each word is looked up in a tree of the phrases' stems built at start, so the cost per message
+grows with its length, not with the number of phrases.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import Stemmer
 
 BREAK = "."
+PREFIX = "*"
+# How many words each language's stemmer remembers: the words of a few thousand messages.
+STEM_CACHE_WORDS = 20_000
 _APOSTROPHES = re.compile(r"['’‘ʼ`´]")
 _BREAKS = re.compile(r"[.!?;:,\n…]+")
 _NOT_WORD = re.compile(r"[\W_]+")
+_PHRASE_TOKEN = re.compile(r"([^\W_]+)(\*?)|([.!?;:,\n…]+)")
 
 Words = tuple[str, ...]
 
 
+def fold(text: str) -> str:
+    """Case, compatibility forms, apostrophes and "ё" folded, as every word is compared."""
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    return _APOSTROPHES.sub("", folded)
+
+
 def words_of(text: str) -> Words:
-    """``text`` as lower-case words, with each sentence break as a ``BREAK`` word."""
-    folded = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """``text`` as folded words, with each sentence break as a ``BREAK`` word."""
     words: list[str] = []
-    for clause in _BREAKS.split(folded):
+    for clause in _BREAKS.split(fold(text)):
         # One break per clause with words: "her." and "her" end alike (a trailing full stop
         # would otherwise leave an empty clause and a second break).
         if clause_words := _NOT_WORD.sub(" ", clause).split():
@@ -38,54 +63,210 @@ def words_of(text: str) -> Words:
     return tuple(words)
 
 
+def phrase_tokens(phrase: str) -> Words:
+    """A piece of a phrase as written: words (one may end in ``*``) and ``BREAK`` for each
+    run of punctuation; :func:`tidy` makes a phrase of pieces put together."""
+    return tuple(
+        word + star if word else BREAK for word, star, _ in _PHRASE_TOKEN.findall(fold(phrase))
+    )
+
+
+def tidy(tokens: Iterable[str]) -> Words:
+    """Tokens as a phrase: no break first, never two breaks in a row."""
+    words: list[str] = []
+    for token in tokens:
+        if token != BREAK or (words and words[-1] != BREAK):
+            words.append(token)
+    return tuple(words)
+
+
 def phrase_words(phrase: str) -> Words:
-    """A phrase from the content file as words; a trailing full stop is kept as ``BREAK``."""
-    words = words_of(phrase)
-    # words_of ends every text with a break; a phrase keeps it only if it was written.
-    stripped = phrase.rstrip()
-    return words if stripped.endswith(tuple(".!?")) else words[:-1]
+    """A phrase from a content file as words: a word may end in ``*`` (a prefix), and a
+    sentence break is kept as ``BREAK``, at the end only if it was written."""
+    return tidy(phrase_tokens(phrase))
 
 
-def _index(phrases: Iterable[Words]) -> dict[str, list[Words]]:
-    by_first: dict[str, list[Words]] = defaultdict(list)
-    for words in phrases:
-        by_first[words[0]].append(words)
-    return dict(by_first)
-
-
-def _spans(words: Words, index: Mapping[str, list[Words]]) -> Iterable[tuple[int, int]]:
-    for start, word in enumerate(words):
-        for phrase in index.get(word, ()):
-            end = start + len(phrase)
-            if words[start:end] == phrase:
-                yield start, end
+def is_prefix(word: str) -> bool:
+    return word.endswith(PREFIX)
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One entry of a family: every variant of its phrase, and of its own exceptions."""
+
+    variants: tuple[Words, ...]
+    unless: tuple[Words, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``[matching]`` of a phrase file."""
+
+    max_gap: int
+    negations: frozenset[str]
+    stem: bool
+
+
+@dataclass(slots=True)
+class _Node:
+    """A node of the phrase tree: the phrases that end here, and the words that go on."""
+
+    ends: list[int] = field(default_factory=list)
+    children: dict[str, _Node] = field(default_factory=dict)
+    prefixes: dict[str, _Node] = field(default_factory=dict)
+    brk: _Node | None = None
+
+
+Span = tuple[int, int, int]  # (phrase id, first word, one past the last word)
+
+
+class _Stems:
+    """Words to the keys the tree is built on: their Snowball stems, or the words themselves."""
+
+    def __init__(self, algorithm: str | None) -> None:
+        self._stemmer = None if algorithm is None else Stemmer.Stemmer(algorithm, STEM_CACHE_WORDS)
+
+    def keys(self, words: Sequence[str]) -> list[str]:
+        if self._stemmer is None:
+            return list(words)
+        stems: list[str] = self._stemmer.stemWords(words)
+        return stems
+
+
+class _Tree:
+    """Phrases as a tree of word keys, walked from every word of a message."""
+
+    def __init__(self, phrases: Iterable[tuple[int, Words]], stems: _Stems) -> None:
+        self.root = _Node()
+        phrases = list(phrases)
+        plain = sorted({w for _, words in phrases for w in words if w != BREAK and w[-1] != PREFIX})
+        key_of = dict(zip(plain, stems.keys(plain), strict=True))
+        for phrase_id, words in phrases:
+            node = self.root
+            for word in words:
+                if word == BREAK:
+                    if node.brk is None:
+                        node.brk = _Node()
+                    node = node.brk
+                    continue
+                if word[-1] == PREFIX:
+                    branch, key = node.prefixes, word[:-1]
+                else:
+                    branch, key = node.children, key_of[word]
+                child = branch.get(key)
+                if child is None:
+                    child = branch[key] = _Node()
+                node = child
+            if phrase_id not in node.ends:
+                node.ends.append(phrase_id)
+
+    def spans(self, words: Words, keys: Sequence[str], settings: Settings) -> list[Span]:
+        """Every (phrase, start, end) found in the message, gaps and all."""
+        found: list[Span] = []
+        root = self.root
+        for start, word in enumerate(words):
+            if word == BREAK:
+                continue
+            child = root.children.get(keys[start])
+            if child is not None:
+                self._walk(child, words, keys, settings, start, start, found)
+            for prefix, node in root.prefixes.items():
+                if word.startswith(prefix):
+                    self._walk(node, words, keys, settings, start, start, found)
+        return found
+
+    def _walk(
+        self,
+        node: _Node,
+        words: Words,
+        keys: Sequence[str],
+        settings: Settings,
+        start: int,
+        last: int,
+        found: list[Span],
+    ) -> None:
+        found.extend((phrase_id, start, last + 1) for phrase_id in node.ends)
+        following = last + 1
+        if node.brk is not None:
+            if following < len(words) and words[following] == BREAK:
+                self._walk(node.brk, words, keys, settings, start, following, found)
+            elif node.brk.children or node.brk.prefixes:
+                # A break inside a phrase (a comma) need not be typed.
+                self._walk(node.brk, words, keys, settings, start, last, found)
+        if not node.children and not node.prefixes:
+            return
+        for index in range(following, min(len(words), following + settings.max_gap + 1)):
+            word = words[index]
+            if word == BREAK:
+                return
+            child = node.children.get(keys[index])
+            if child is not None:
+                self._walk(child, words, keys, settings, start, index, found)
+            for prefix, prefixed in node.prefixes.items():
+                if word.startswith(prefix):
+                    self._walk(prefixed, words, keys, settings, start, index, found)
+            if word in settings.negations:
+                return
+
+
+def _overlaps(span: Span, others: Iterable[Span]) -> bool:
+    return any(o_start < span[2] and span[1] < o_end for _, o_start, o_end in others)
+
+
 class CrisisMatcher:
-    """Phrases per family (suicide, partner violence…) and the exceptions that cancel them."""
+    """One language's phrases per family (suicide, partner violence…), their exceptions and
+    how they match. Built once at start; reading a message changes only the stemmer's cache."""
 
-    families: Mapping[str, Mapping[str, list[Words]]]
-    exceptions: Mapping[str, list[Words]]
-
-    @classmethod
-    def build(
-        cls, families: Mapping[str, Iterable[Words]], exceptions: Iterable[Words]
-    ) -> CrisisMatcher:
-        return cls(
-            families={name: _index(phrases) for name, phrases in families.items()},
-            exceptions=_index(exceptions),
+    def __init__(
+        self,
+        families: Mapping[str, Sequence[Rule]],
+        exceptions: Iterable[Words],
+        settings: Settings,
+        stemmer: str | None,
+    ) -> None:
+        self.settings = settings
+        self._stems = _Stems(stemmer if settings.stem else None)
+        self._families = tuple(families)
+        rules = [
+            (family_index, rule)
+            for family_index, family in enumerate(families.values())
+            for rule in family
+        ]
+        self._rule_family = tuple(family_index for family_index, _ in rules)
+        self._tree = _Tree(
+            (
+                (rule_id, words)
+                for rule_id, (_, rule) in enumerate(rules)
+                for words in rule.variants
+            ),
+            self._stems,
         )
+        self._unless = {
+            rule_id: _Tree(((0, words) for words in rule.unless), self._stems)
+            for rule_id, (_, rule) in enumerate(rules)
+            if rule.unless
+        }
+        self._exceptions = _Tree(((0, words) for words in exceptions), self._stems)
+
+    def family_of_words(self, words: Words) -> str | None:
+        """The first family (in file order) with a phrase found in ``words`` and not cancelled."""
+        keys = self._stems.keys(words)
+        found = self._tree.spans(words, keys, self.settings)
+        if not found:
+            return None
+        cancelled = self._exceptions.spans(words, keys, self.settings)
+        for span in sorted(found, key=lambda span: self._rule_family[span[0]]):
+            if _overlaps(span, cancelled):
+                continue
+            unless = self._unless.get(span[0])
+            if unless is not None and _overlaps(span, unless.spans(words, keys, self.settings)):
+                continue
+            return self._families[self._rule_family[span[0]]]
+        return None
 
     def family_of(self, text: str) -> str | None:
         """The family of the first phrase found in ``text``, or ``None``."""
-        words = words_of(text)
-        cancelled = list(_spans(words, self.exceptions))
-        for family, index in self.families.items():
-            for start, end in _spans(words, index):
-                if not any(c_start < end and start < c_end for c_start, c_end in cancelled):
-                    return family
-        return None
+        return self.family_of_words(words_of(text))
 
     def matches(self, text: str | None) -> bool:
         return text is not None and self.family_of(text) is not None
@@ -99,8 +280,9 @@ class EveryLanguage:
     matchers: tuple[CrisisMatcher, ...]
 
     def family_of(self, text: str) -> str | None:
+        words = words_of(text)
         for matcher in self.matchers:
-            if (family := matcher.family_of(text)) is not None:
+            if (family := matcher.family_of_words(words)) is not None:
                 return family
         return None
 
