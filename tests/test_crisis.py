@@ -42,12 +42,18 @@ CRISIS_MESSAGES = {
         "i keep thinking about suicide",
         "I’ve been cutting myself again",
         "sometimes i wanna hurt myself",
+        "I overdosed",  # issue #23's missed examples from here on
+        "I took all my pills",
     ],
     "partner_violence": [
         "she hit me again tonight",
         "My husband SLAPPED me.",
         "my boyfriend choked me during the fight",
         "i think i'm in an abusive relationship",
+        "he beats me",
+        "my husband is hitting me",
+        "he has hit me",
+        "my bf hit me",
     ],
     "fear_of_partner": [
         "I'm afraid of my husband",
@@ -57,6 +63,7 @@ CRISIS_MESSAGES = {
         "I'm afraid of her, she yells when I'm late",  # and before a comma
         "I'm scared he will hurt me",
         "my partner scares me sometimes",
+        "terrified he'll hurt me",
     ],
     "sexual_violence": [
         "he forced me to have sex",

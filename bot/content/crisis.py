@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from bot.content.texts import CONTENT_DIR, ContentError, load_toml_model
 from bot.services.crisis import (
     CrisisMatcher,
+    MatchSettings,
     Rule,
-    Settings,
     Words,
     is_prefix,
     phrase_tokens,
@@ -87,9 +87,9 @@ class Matching(_Model):
                 raise ValueError(f"matching.negations[{index}] must be one word: {negation!r}")
         return self
 
-    def settings(self) -> Settings:
+    def settings(self) -> MatchSettings:
         negations = frozenset(split_phrase(negation)[0] for negation in self.negations)
-        return Settings(max_gap=self.max_gap, negations=negations, stem=self.stem)
+        return MatchSettings(max_gap=self.max_gap, negations=negations, stem=self.stem)
 
 
 class _Expander:

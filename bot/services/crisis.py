@@ -38,8 +38,7 @@ PREFIX = "*"
 # How many words each language's stemmer remembers: the words of a few thousand messages.
 STEM_CACHE_WORDS = 20_000
 _APOSTROPHES = re.compile(r"['’‘ʼ`´]")
-_BREAKS = re.compile(r"[.!?;:,\n…]+")
-_NOT_WORD = re.compile(r"[\W_]+")
+_MESSAGE_TOKEN = re.compile(r"([^\W_]+)|([.!?;:,\n…]+)")
 _PHRASE_TOKEN = re.compile(r"([^\W_]+)(\*?)|([.!?;:,\n…]+)")
 
 Words = tuple[str, ...]
@@ -47,19 +46,22 @@ Words = tuple[str, ...]
 
 def fold(text: str) -> str:
     """Case, compatibility forms, apostrophes and "ё" folded, as every word is compared."""
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
-    return _APOSTROPHES.sub("", folded)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).replace("ё", "е").replace("Ё", "е")
+    return _APOSTROPHES.sub("", text.casefold())
 
 
 def words_of(text: str) -> Words:
-    """``text`` as folded words, with each sentence break as a ``BREAK`` word."""
+    """``text`` as folded words, with each sentence break as a ``BREAK`` word (one after
+    every clause with words, the last one included: "her." and "her" end alike)."""
     words: list[str] = []
-    for clause in _BREAKS.split(fold(text)):
-        # One break per clause with words: "her." and "her" end alike (a trailing full stop
-        # would otherwise leave an empty clause and a second break).
-        if clause_words := _NOT_WORD.sub(" ", clause).split():
-            words.extend(clause_words)
+    for word, _break in _MESSAGE_TOKEN.findall(fold(text)):
+        if word:
+            words.append(word)
+        elif words and words[-1] != BREAK:
             words.append(BREAK)
+    if words and words[-1] != BREAK:
+        words.append(BREAK)
     return tuple(words)
 
 
@@ -99,7 +101,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Settings:
+class MatchSettings:
     """``[matching]`` of a phrase file."""
 
     max_gap: int
@@ -160,7 +162,7 @@ class _Tree:
             if phrase_id not in node.ends:
                 node.ends.append(phrase_id)
 
-    def spans(self, words: Words, keys: Sequence[str], settings: Settings) -> list[Span]:
+    def spans(self, words: Words, keys: Sequence[str], settings: MatchSettings) -> list[Span]:
         """Every (phrase, start, end) found in the message, gaps and all."""
         found: list[Span] = []
         root = self.root
@@ -180,7 +182,7 @@ class _Tree:
         node: _Node,
         words: Words,
         keys: Sequence[str],
-        settings: Settings,
+        settings: MatchSettings,
         start: int,
         last: int,
         found: list[Span],
@@ -221,7 +223,7 @@ class CrisisMatcher:
         self,
         families: Mapping[str, Sequence[Rule]],
         exceptions: Iterable[Words],
-        settings: Settings,
+        settings: MatchSettings,
         stemmer: str | None,
     ) -> None:
         self.settings = settings
@@ -255,13 +257,19 @@ class CrisisMatcher:
         if not found:
             return None
         cancelled = self._exceptions.spans(words, keys, self.settings)
-        for span in sorted(found, key=lambda span: self._rule_family[span[0]]):
+        # Each phrase's own exceptions are looked for once per message, however often it matched.
+        own: dict[int, list[Span]] = {}
+        for span in sorted(set(found), key=lambda span: self._rule_family[span[0]]):
             if _overlaps(span, cancelled):
                 continue
-            unless = self._unless.get(span[0])
-            if unless is not None and _overlaps(span, unless.spans(words, keys, self.settings)):
-                continue
-            return self._families[self._rule_family[span[0]]]
+            rule = span[0]
+            unless = self._unless.get(rule)
+            if unless is not None:
+                if rule not in own:
+                    own[rule] = unless.spans(words, keys, self.settings)
+                if _overlaps(span, own[rule]):
+                    continue
+            return self._families[self._rule_family[rule]]
         return None
 
     def family_of(self, text: str) -> str | None:
