@@ -186,15 +186,20 @@ class _Tree:
         start: int,
         last: int,
         found: list[Span],
+        ends: bool = True,
     ) -> None:
-        found.extend((phrase_id, start, last + 1) for phrase_id in node.ends)
+        # ``ends`` is False on a break that was not typed: a phrase ending in "." ends there
+        # only when the message has the break ("scared of her." shares its path with "scared
+        # of her, when", but "scared of her reaction" is not the first).
+        if ends:
+            found.extend((phrase_id, start, last + 1) for phrase_id in node.ends)
         following = last + 1
         if node.brk is not None:
             if following < len(words) and words[following] == BREAK:
                 self._walk(node.brk, words, keys, settings, start, following, found)
             elif node.brk.children or node.brk.prefixes:
                 # A break inside a phrase (a comma) need not be typed.
-                self._walk(node.brk, words, keys, settings, start, last, found)
+                self._walk(node.brk, words, keys, settings, start, last, found, ends=False)
         if not node.children and not node.prefixes:
             return
         for index in range(following, min(len(words), following + settings.max_gap + 1)):
