@@ -215,7 +215,7 @@ def snowball_algorithm(language: str) -> str:
     return algorithm
 
 
-def load_crisis_phrases(path: Path = CRISIS_FILE, language: str = "en") -> CrisisMatcher:
+def load_crisis_phrases(path: Path, language: str) -> CrisisMatcher:
     """Read, check and compile the crisis phrases; raises ``ContentError`` naming the problem."""
     crisis = load_toml_model(path, CrisisFile)
     try:

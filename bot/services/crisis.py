@@ -255,7 +255,9 @@ class CrisisMatcher:
         stemmer: str | None,
     ) -> None:
         self.settings = settings
-        self._stems = _Stems(stemmer if settings.stem else None)
+        # The Snowball algorithm words are stemmed with ("russian"), None without stems.
+        self.stemmer = stemmer if settings.stem else None
+        self._stems = _Stems(self.stemmer)
         self._families = tuple(families)
         rules = [
             (family_index, rule)
