@@ -63,7 +63,7 @@ class Sentence:
 
 def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[Sentence]:
     """Every sentence of every ``<lang>.toml`` and ``<lang>.heldout.toml`` there is."""
-    sentences = []
+    sentences: list[Sentence] = []
     for path in sorted(corpus_dir.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         part = HELDOUT if path.stem.endswith(HELDOUT_SUFFIX) else TUNING
