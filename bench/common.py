@@ -1,12 +1,11 @@
 """What the benchmarks share: a fake Bot API over HTTP, a database, the bot, and measuring.
 
-The fake Telegram is ``FakeBotApi`` (tests/telegram_fake.py: it refuses what Telegram would
-refuse) behind a real HTTP server on 127.0.0.1, in a child process (its own interpreter and
-GIL). Applications reach it through their base URL, as they would api.telegram.org. It is
-not tests/fake_server.py's ``FakeTelegramServer``: that one keeps Nagle's algorithm on (each
-reply's body then waits about 40 ms for the client's delayed ACK of its headers) and listens
-with a backlog of 5 (32 connections opening at once are reset): harmless in tests, not here.
-Its request parsing, ``parse_params``, is reused.
+The fake Telegram is the tests' own: tests/fake_server.py's ``FakeTelegramServer`` (a
+``FakeBotApi`` from tests/telegram_fake.py, which refuses what Telegram would refuse, behind a
+real HTTP server on 127.0.0.1 with TCP_NODELAY and a backlog of 1024), here in a child
+process (its own interpreter and GIL, so its CPU is not the bot's). One fake for both: a fix
+or a stricter check in it holds for the tests and the figures alike. Applications reach it
+through their base URL, as they would api.telegram.org.
 """
 
 from __future__ import annotations
@@ -14,23 +13,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import math
 import multiprocessing
 import os
-import re
 import resource
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import Application
@@ -40,8 +34,7 @@ from bot.config import Settings, load_settings
 from bot.context import BotApplication, utc_now
 from bot.storage.migrate import migrate_database
 from tests.databases import POSTGRES_ENV, create_database
-from tests.fake_server import parse_params
-from tests.telegram_fake import CANONICAL_METHODS, FakeBotApi
+from tests.fake_server import FakeTelegramServer
 
 TOKEN = "123456789:BENCH-token_for_the_fake_bot_api_0"
 Json = dict[str, Any]
@@ -73,87 +66,27 @@ def latency(seconds: list[float]) -> str:
 # --- the fake Telegram -------------------------------------------------------------------------
 
 
-class ApiHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive
-    disable_nagle_algorithm = True  # no 40 ms wait for a delayed ACK, as with Telegram
-    server: ApiServer
-
-    def do_POST(self) -> None:
-        url = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        content_type = self.headers.get("Content-Type") or ""
-        status, response = self.server.answer(url.path, url.query, content_type, body)
-        payload = json.dumps(response).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def do_GET(self) -> None:
-        self.do_POST()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return  # quiet
-
-
-class ApiServer(ThreadingHTTPServer):
-    """One ``FakeBotApi``; counts calls, notes refusals, keeps each message's newest JSON."""
-
-    daemon_threads = True
-    request_queue_size = 1024  # a backlog of 5 refuses connections when 32 open at once
-    route = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>\w+)$")
-
-    def __init__(self, keep_messages: bool) -> None:
-        super().__init__(("127.0.0.1", 0), ApiHandler)
-        self.api, self.keep_messages, self.lock = FakeBotApi(), keep_messages, threading.Lock()
-        self.calls: Counter[str] = Counter()
-        self.refusals: list[str] = []  # answers other than 200, and the fake's own errors
-        self.chats: dict[int, dict[int, Json]] = {}
-
-    def answer(self, path: str, query: str, content_type: str, body: bytes) -> tuple[int, Json]:
-        match = self.route.match(path)
-        with self.lock:
-            if match is None or match["token"] != TOKEN:
-                self.refusals.append("unknown path or token")
-                return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-            method = CANONICAL_METHODS.get(match["method"].lower(), match["method"])
-            self.calls[method] += 1
-            try:
-                status, response = self.api.handle(method, parse_params(query, content_type, body))
-            except Exception as exc:
-                status, response = 500, {"ok": False, "error_code": 500, "description": repr(exc)}
-            if status != 200:
-                self.refusals.append(f"{method} {status}: {response.get('description')}")
-            self.api.calls.clear()  # counted above; kept, they would only fill memory
-            if not self.keep_messages:
-                self.api.messages.clear()
-            elif isinstance(result := response.get("result"), dict) and "chat" in result:
-                self.chats.setdefault(result["chat"]["id"], {})[result["message_id"]] = result
-            return status, response
-
-    def newest_with(self, chat_id: int, prefix: str) -> Json | None:
-        """The chat's newest message with a button whose data starts with ``prefix``."""
-        for _, message in sorted(self.chats.get(chat_id, {}).items(), reverse=True):
-            if any(data.startswith(prefix) for data in buttons(message)):
-                return message
-        return None
-
-    def serve(self, connection: Any) -> None:
-        """Serve HTTP in threads; answer the benchmark on ``connection`` until it says None."""
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        connection.send(self.server_address[1])
+def serve_fake_telegram(connection: Any, keep_messages: bool) -> None:
+    """In the child: serve tests/fake_server.py's ``FakeTelegramServer`` (the one fake Bot API
+    of tests and benchmarks) and answer the benchmark on ``connection`` until it says None."""
+    server = FakeTelegramServer(TOKEN, keep_exchanges=False, keep_messages=keep_messages)
+    with server:
+        connection.send(server.port)
         while (question := connection.recv()) is not None:
-            with self.lock:
-                if question == "stats":
-                    usage = resource.getrusage(resource.RUSAGE_SELF)
-                    cpu = usage.ru_utime + usage.ru_stime
-                    answer: Any = {"calls": self.calls, "refusals": self.refusals, "cpu": cpu}
-                else:
-                    chat_ids, prefix = question
-                    answer = {chat_id: self.newest_with(chat_id, prefix) for chat_id in chat_ids}
+            if question == "stats":
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                with server.lock:
+                    answer: Any = {
+                        "calls": Counter(server.counts),
+                        "refusals": [*server.refusals, *server.errors, *server.unauthorized],
+                        "cpu": usage.ru_utime + usage.ru_stime,
+                    }
+            else:
+                chat_ids, prefix = question
+                answer = {
+                    chat_id: server.newest_with_prefix(chat_id, prefix) for chat_id in chat_ids
+                }
             connection.send(answer)
-        self.shutdown()
 
 
 class FakeTelegram:
@@ -163,8 +96,9 @@ class FakeTelegram:
         # fork: the child starts at once, without importing the benchmark all over again.
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
-        serve = lambda: ApiServer(keep_messages).serve(child)  # noqa: E731
-        self.process = context.Process(target=serve, daemon=True)
+        self.process = context.Process(
+            target=serve_fake_telegram, args=(child, keep_messages), daemon=True
+        )
         self.process.start()
         port = self.connection.recv()
         self.base_url = f"http://127.0.0.1:{port}/bot"

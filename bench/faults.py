@@ -50,13 +50,19 @@ from bench import common
 from bot.content import load_texts
 from bot.storage.engine import create_engine, sqlite_file
 from bot.storage.models import Checkin, CheckinAnswer, User
+from tests.databases import seed_due_users
 from tests.fake_server import FakeTelegramServer
+from tests.processes import (
+    TOKEN,
+    delivery_env,
+    is_checkin_message,
+    prompts_per_chat,
+    running_bot,
+    tally,
+)
 from tests.tcp_proxy import TcpProxy
-from tests.test_delivery_process import _seed_due_users, delivery_env, prompts_per_chat, tally
-from tests.test_main_process import TOKEN, running_bot
 
 LEASE_SECONDS = 5
-PROMPT = "Evening check-in"
 ROWS = ("kill", "answering", "outage", "two")
 
 
@@ -79,25 +85,25 @@ async def main() -> None:
     # A database for each row: each row's fake Telegram numbers its updates from 1.
     if "kill" in rows:
         async with common.fresh_database(args) as url:
-            await _seed_due_users(url, args.users, 100_000)
+            await seed_due_users(url, args.users, 100_000)
             # The waiting is blocking (the fake Telegram's own thread records the calls).
             failures += await asyncio.to_thread(_crash_and_restart, url, args, rng)
     if "answering" in rows:
         async with common.fresh_database(args) as url:
             answering = range(300_000, 300_000 + 2 * args.users)
-            await _seed_due_users(url, len(answering), answering.start)
+            await seed_due_users(url, len(answering), answering.start)
             failures += await asyncio.to_thread(_answering, url, url, args, answering, None, rng)
     if "outage" in rows:
         async with common.fresh_database(args) as url:
             people = range(400_000, 400_000 + args.users)
-            await _seed_due_users(url, len(people), people.start)
+            await seed_due_users(url, len(people), people.start)
             with _Fault(url, args.outage) as (bot_url, fault):
                 failures += await asyncio.to_thread(
                     _answering, bot_url, url, args, people, fault, rng
                 )
     if "two" in rows and args.backend == "postgresql":
         async with common.fresh_database(args) as url:
-            await _seed_due_users(url, args.users, 200_000)
+            await seed_due_users(url, args.users, 200_000)
             failures += await asyncio.to_thread(_two_processes, url, args)
     if failures:
         raise common.BenchError("; ".join(failures))
@@ -183,7 +189,7 @@ def _answering(
                 for exchange in server.calls("sendMessage", after=seen):
                     result = exchange.result if exchange.ok else {}
                     chat = result.get("chat", {}).get("id")
-                    if chat in people and chat not in taps and PROMPT in result["text"]:
+                    if chat in people and chat not in taps and is_checkin_message(result):
                         answer = next(d for d in common.buttons(result) if ":a:" in d)
                         taps[chat] = _Tap(now + rng.uniform(0, args.answer_within), answer, result)
                 seen = mark

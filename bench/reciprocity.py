@@ -111,16 +111,18 @@ async def seed(url: str, days: int) -> str:
             await session.flush()
             notes = 0
             for checkin, answers in days_done:
-                at = checkin.answered_at
+                answered_at = checkin.answered_at
                 session.add_all(
-                    CheckinAnswer(checkin_id=checkin.id, item=key, value=value, answered_at=at)
+                    CheckinAnswer(
+                        checkin_id=checkin.id, item=key, value=value, answered_at=answered_at
+                    )
                     for key, value in answers.items()
                 )
                 if answers and rng.random() < 1 / 8:
                     visibility = "shared" if rng.random() < 1 / 3 else "private"
                     body = rng.choice(NOTES)
                     session.add(Note(user_id=checkin.user_id, checkin_id=checkin.id, body=body,
-                                     visibility=visibility, created_at=at))  # fmt: skip
+                                     visibility=visibility, created_at=answered_at))  # fmt: skip
                     notes += 1
     finally:
         await engine.dispose()

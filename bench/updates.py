@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/updates.py [--users 200] [--rounds 3] [--concurrency N] [--smoke]
+    .venv/bin/python bench/updates.py [--users 200] [--rounds 3] [--open-seconds 30] [--smoke]
     scripts/with-postgres .venv/bin/python bench/updates.py --backend postgresql
     scripts/with-postgres .venv/bin/python bench/updates.py --webhook --backend postgresql
 
@@ -24,13 +24,23 @@ made from the bot's replies (the buttons it really sent) and fed to both bots (w
 first alternates) as the application's update fetcher feeds what polling brings.
 
 Figures: updates/s over the waves' wall time; latency from hand-over to the update processor
-until handled; CPU of this process (event loop and, on SQLite, database threads) and Bot API
-calls per update; peak RSS of this process (both bots). /us (the week's text; its chart is
+until handled; per update, CPU of this process (event loop and, on SQLite, database threads),
+SQL statements (SQLAlchemy's ``before_cursor_execute`` event on the bot's engine: what is
+sent through a cursor, SQLite's ``BEGIN IMMEDIATE`` included; the driver's own BEGIN and the
+commits are not) and Bot API calls (CPU of PostgreSQL's server and the fake Telegram's child
+process is not included); peak RSS of this process (both bots). /us (the week's text; its chart is
 a button, measured by bench/reciprocity.py) is the heaviest read: it has its own row, the
 others make the mix. Target: on the mix, the bot at least 75 % of the echo bot's updates/s;
 the ratio with /us included is printed too. Exit status 1 if a handler failed, Telegram
 refused a call, or the database does not show everyone onboarded and every check-in
 answered.
+
+Then the **open loop**, the latency a person feels: the same people (``--users``, at most
+200), now onboarded, send ``OPEN_RATE`` (20) updates/s arriving at random (Poisson) for
+``--open-seconds`` (30): mostly a line of text, now and then /learn, /checklist or /us. Each
+update is handed over at its arrival time whether or not the earlier ones are done; latency
+runs from arrival to handled (the reply sent), queueing included. The bot runs as deployed,
+with the rate limiter at its default (25 msg/s); the echo bot, stock PTB, has none.
 
 ``--webhook``: instead, one and two ``python -m bot`` processes in webhook mode
 (bench/webhook.py).
@@ -39,6 +49,7 @@ answered.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import sys
 import time
@@ -48,20 +59,41 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bench import common, webhook
-from bench.common import BenchError, Json, percentile_ms, press_update, text_update
+from bench.common import BenchError, Json, latency, percentile_ms, press_update, text_update
+from bot.config import Settings
 from bot.context import BotApplication
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import Checkin, User
 
 TARGET = 0.75
+DEFAULT_LIMIT = Settings.model_fields["telegram_max_messages_per_second"].default
 US_SHARE = 10  # one user in ten sends /us each evening
 US = "/us"  # counted apart from the mix (see above)
 CHATTER = ("thanks!", "ok", "good night 🌙", "that was nice", "see you tomorrow")
+OPEN_RATE = 20.0  # updates/s arriving at random (Poisson) in the open-loop row
+OPEN_PEOPLE = 200
+# What the open-loop people send, and how often: mostly a line of text, now and then a command.
+OPEN_KINDS = (("chatter", 7), ("/learn", 1), ("/checklist", 1), (US, 1))
+
+
+class StatementCounter:
+    """SQL statements sent to the database, counted with SQLAlchemy's public event API
+    (``before_cursor_execute`` on the engine: one per statement, an executemany counts once)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def attach(self, engine: AsyncEngine) -> None:
+        event.listen(engine.sync_engine, "before_cursor_execute", self.on_execute)
+
+    def on_execute(self, *args: object) -> None:
+        self.count += 1
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -79,6 +111,7 @@ class Tally:
     seconds: float = 0.0
     cpu: float = 0.0
     calls: int = 0
+    statements: int = 0
     by_kind: dict[str, list[float]] = field(default_factory=dict)
 
     @property
@@ -94,6 +127,7 @@ class Tally:
             self.seconds + other.seconds,
             self.cpu + other.cpu,
             self.calls + other.calls,
+            self.statements + other.statements,
             {**self.by_kind, **other.by_kind},
         )
 
@@ -102,7 +136,7 @@ class Tally:
         p50, p95, p99 = (percentile_ms(latencies, f) for f in (0.5, 0.95, 0.99))
         return (
             f"{name:20} {self.per_second:9.1f} {p50:7.1f} {p95:7.1f} {p99:7.1f} "
-            f"{1000 * self.cpu / n:8.2f} {self.calls / n:7.2f}"
+            f"{1000 * self.cpu / n:8.2f} {self.statements / n:6.2f} {self.calls / n:7.2f}"
         )
 
 
@@ -114,6 +148,7 @@ class Bench:
     offset: timedelta = timedelta()  # of the bot's clock from real time
     tallies: dict[str, Tally] = field(default_factory=dict)
     waves: int = 0
+    statements: StatementCounter = field(default_factory=StatementCounter)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
@@ -123,12 +158,13 @@ class Bench:
         self.waves += 1
         for name in list(self.apps)[:: 1 if self.waves % 2 else -1]:
             tally = self.tallies.setdefault(f"{name} {kind}" if kind == US else name, Tally())
-            calls = self.telegram.stats()["calls"].total()
+            calls, statements = self.telegram.stats()["calls"].total(), self.statements.count
             cpu, wall = time.process_time(), time.perf_counter()
             seconds = await common.feed(self.apps[name], updates, self.concurrency)
             tally.seconds += time.perf_counter() - wall
             tally.cpu += time.process_time() - cpu
             tally.calls += self.telegram.stats()["calls"].total() - calls
+            tally.statements += self.statements.count - statements
             tally.by_kind.setdefault(kind, []).extend(seconds)
 
     async def press_all(self, kind: str, users: list[int], prefix: str) -> None:
@@ -183,11 +219,56 @@ async def mix(bench: Bench, app: BotApplication, users: list[int], rounds: int) 
         raise BenchError(f"{onboarded} users onboarded, {answered} check-ins answered")
 
 
+def open_arrivals(people: list[int], seconds: float, rng: random.Random) -> list[Json]:
+    """Updates for the open-loop row: Poisson arrivals at ``OPEN_RATE`` a second for
+    ``seconds`` from ``people`` chosen at random; each carries its arrival time and kind."""
+    names, weights = [kind for kind, _ in OPEN_KINDS], [share for _, share in OPEN_KINDS]
+    arrivals, at = [], rng.expovariate(OPEN_RATE)
+    while at < seconds:
+        user, kind = rng.choice(people), rng.choices(names, weights)[0]
+        text = CHATTER[rng.randrange(len(CHATTER))] if kind == "chatter" else kind
+        arrivals.append({"at": at, "kind": kind, "update": text_update(user, text)})
+        at += rng.expovariate(OPEN_RATE)
+    return arrivals
+
+
+async def open_loop(
+    app: Application, arrivals: list[Json], telegram: common.FakeTelegram, sql: StatementCounter
+) -> Tally:
+    """Hand each update over at its arrival time, whether or not earlier ones are done (open
+    loop: a slow bot meets a queue, as it would in production), through the application's
+    update processor. Latency runs from the arrival time, not from when the update got a
+    place, so time spent queued counts (no coordinated omission)."""
+    tally = Tally()
+    calls, statements = telegram.stats()["calls"].total(), sql.count
+    cpu, start = time.process_time(), time.perf_counter()
+
+    async def handle(arrival: Json) -> None:
+        update = Update.de_json(arrival["update"], app.bot)
+        await app.update_processor.process_update(update, app.process_update(update))
+        waited = time.perf_counter() - (start + arrival["at"])
+        tally.by_kind.setdefault(arrival["kind"], []).append(waited)
+
+    tasks = []
+    for arrival in arrivals:
+        if (delay := start + arrival["at"] - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(handle(arrival)))
+    await asyncio.gather(*tasks)
+    tally.seconds, tally.cpu = time.perf_counter() - start, time.process_time() - cpu
+    tally.calls = telegram.stats()["calls"].total() - calls
+    tally.statements = sql.count - statements
+    return tally
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200, help="default 200")
     parser.add_argument("--rounds", type=int, default=3, help="evenings (default 3)")
     parser.add_argument("--concurrency", type=int, help="default: MAX_CONCURRENT_UPDATES (32)")
+    parser.add_argument(
+        "--open-seconds", type=float, default=30.0, help="length of the open-loop row (30)"
+    )
     parser.add_argument(
         "--webhook",
         action="store_true",
@@ -195,7 +276,7 @@ async def main() -> None:
     )
     args = common.parse_arguments(parser)
     if args.smoke:
-        args.users, args.rounds = 4, 1
+        args.users, args.rounds, args.open_seconds = 4, 1, 2.0
     if args.webhook:
         await webhook.run_webhook(args)
         return
@@ -222,7 +303,20 @@ async def main() -> None:
                 bench = Bench({"echo": echo_app}, telegram, concurrency)
                 async with common.running_bot(settings, bench.now) as (app, errors):
                     bench.apps["bot"] = app
+                    bench.statements.attach(app.bot_data.services.engine)
                     await mix(bench, app, users, args.rounds)
+                    common.check(errors, telegram)
+                # The open loop: the same people, now onboarded; the bot as deployed, with
+                # the rate limiter at its default (the echo bot has none: stock PTB).
+                arrivals = open_arrivals(users[:OPEN_PEOPLE], args.open_seconds, random.Random(7))
+                open_echo = await open_loop(echo_app, arrivals, telegram, bench.statements)
+                limited = common.bot_settings(
+                    url, telegram, **overrides, telegram_max_messages_per_second=DEFAULT_LIMIT
+                )
+                async with common.running_bot(limited, bench.now) as (app, errors):
+                    open_sql = StatementCounter()
+                    open_sql.attach(app.bot_data.services.engine)
+                    open_bot = await open_loop(app, arrivals, telegram, open_sql)
                     common.check(errors, telegram)
             stats = common.check(echo_errors, telegram)
 
@@ -233,8 +327,9 @@ async def main() -> None:
         f"flight, rate limiter off: {len(bot.latencies)} updates of the mix and "
         f"{len(us_bot.latencies)} of {US} for each bot"
     )
-    print(f"{'':20} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-          f"{'CPU ms/u':>8} {'calls/u':>7}")  # fmt: skip
+    header = (f"{'':20} {'updates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+              f"{'CPU ms/u':>8} {'SQL/u':>6} {'calls/u':>7}")  # fmt: skip
+    print(header)
     print(echo_tally.row("echo (stock PTB)"))
     print(bot.row("bot"))
     print(us_echo.row(f"echo {US} (echoed)"))
@@ -254,6 +349,21 @@ async def main() -> None:
         for kind, values in (bot + us_bot).by_kind.items()
     )
     print(f"bot p50/p99 ms by kind: {kinds}")
+    print(
+        f"open loop: {OPEN_RATE:.0f} updates/s at random (Poisson) from {len(users[:OPEN_PEOPLE])} "
+        f"people for {args.open_seconds:.0f} s ({len(arrivals)} updates: "
+        + ", ".join(f"{kind} {share}/10" for kind, share in OPEN_KINDS)
+        + f"); bot with the rate limiter at its default ({DEFAULT_LIMIT} msg/s), echo without"
+    )
+    print(header)
+    print(open_echo.row("echo open loop"))
+    print(open_bot.row("bot open loop"))
+    print(f"bot open loop, from arrival to reply: {latency(open_bot.latencies)}")
+    kinds = ", ".join(
+        f"{kind} {percentile_ms(values, 0.5):.1f}/{percentile_ms(values, 0.99):.1f}"
+        for kind, values in open_bot.by_kind.items()
+    )
+    print(f"bot open loop p50/p99 ms by kind: {kinds}")
     print(
         f"peak RSS {common.peak_rss_mb():.0f} MB ({echo_rss:.0f} MB before the bot started); "
         f"fake Telegram {stats['cpu']:.1f} s CPU for {stats['calls'].total()} calls"

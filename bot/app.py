@@ -17,14 +17,16 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.content.helplines import HELPLINES_FILE, Helplines, load_helplines
 from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent, load_languages
 from bot.content.texts import CONTENT_DIR
 from bot.content.together import TogetherContent
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
 from bot.handlers import (
+    appreciations,
     checkins,
+    drafts,
     fallback,
-    input,
     journal,
     language,
     lessons,
@@ -32,27 +34,28 @@ from bot.handlers import (
     notes,
     onboarding,
     pairing,
+    pending_input,
     privacy,
     safety,
     settings,
     talk,
-    thanks,
     together,
     us,
 )
 from bot.handlers.admin import admin_handlers
 from bot.handlers.errors import on_error
-from bot.jobs.checkin_sender import checkin_sender_job
-from bot.jobs.leadership import Leadership
+from bot.jobs.checkin_sender import SendLedger, checkin_sender_job
 from bot.jobs.together import together_job
 from bot.jobs.upkeep import upkeep_job
 from bot.metrics import MeasuredRequest, Metrics
+from bot.recovery import replay_unhandled, take_over_abandoned
 from bot.services.checkin_items import check_labels
 from bot.services.crisis import EveryLanguage
+from bot.services.zone_country import load_zone_countries
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
+from bot.storage.leadership import Leadership
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
-from bot.web.intake import take_over_abandoned
 
 if TYPE_CHECKING:
     from bot.web.server import BotWebServer
@@ -71,7 +74,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 
 # Group -3 checks commands for words of danger (help first, then the command as usual); group
 # -2 holds one guard that stops forged button presses (see fallback.drop_foreign_button);
-# group -1 closes the open question when a command comes (see bot.handlers.input).
+# group -1 closes the open question when a command comes (see bot.handlers.pending_input).
 # All other handlers share one group, where the first match wins (PTB runs one handler of
 # *each* group, so a second group would answer /start twice). The order is:
 #   1. commands sent in group chats: a hint and nothing else;
@@ -84,7 +87,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      must come after every specific handler.
 FEATURE_MODULES = (
     safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
-    thanks, talk, together, language,
+    appreciations, talk, drafts, together, language,
 )  # fmt: skip
 
 
@@ -94,6 +97,8 @@ class Content:
     ``bot/content/`` and validated; English first."""
 
     languages: dict[str, LanguageContent]
+    # Each country's emergency number and lines, and each language's countries.
+    helplines: Helplines
 
     @property
     def english(self) -> LanguageContent:
@@ -131,7 +136,8 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     languages = load_languages(directory)
     for each in languages.values():
         check_labels(each.texts)
-    return Content(languages)
+    helplines = load_helplines(directory / HELPLINES_FILE.name)
+    return Content(languages, helplines)
 
 
 async def set_command_menus(application: BotApplication, content: Content) -> None:
@@ -169,6 +175,7 @@ def build_application(
     if content is None:
         content = load_content()
     texts = content.texts
+    zone_countries = load_zone_countries()
 
     async def post_init(application: BotApplication) -> None:
         # On a SQLite file one transaction runs at a time anyway (BEGIN IMMEDIATE): with one
@@ -188,6 +195,8 @@ def build_application(
             instance_id=instance_id(),
             leadership=Leadership(engine),
             together=content.together,
+            helplines=content.helplines,
+            zone_countries=zone_countries,
             clock=clock,
             metrics=metrics,
         )
@@ -195,7 +204,7 @@ def build_application(
         # The process that takes updates handles leftovers; with several webhook instances,
         # only those no live instance is handling.
         if config.updates == "polling":
-            await update_log.replay(application)
+            await replay_unhandled(application)
         elif config.updates == "webhook":
             await take_over_abandoned(application)
         await set_command_menus(application, content)
@@ -206,6 +215,7 @@ def build_application(
                 checkin_sender_job,
                 interval=config.dispatch_interval_seconds,
                 first=1,
+                data=send_ledger,
                 name="checkin_sender",
             )
             application.job_queue.run_repeating(
@@ -226,11 +236,13 @@ def build_application(
         await update_log.flush()
         services = application.bot_data.release()
         if services is not None:
-            await services.send_ledger.record(services)
+            await send_ledger.record(services)
             await services.leadership.release()
             await services.engine.dispose()
 
     update_log = UpdateLog(lambda: application.bot_data.services)
+    # Sent prompts not yet recorded: the check-in job's, written once more at shutdown.
+    send_ledger = SendLedger()
     metrics = Metrics()
     # PTB's own HTTPXRequest unless a test hands in a fake; getUpdates holds its connection
     # for the whole long poll, so it gets one of its own.
@@ -280,7 +292,7 @@ def build_application(
 
     application.add_handlers(safety.FIRST_HANDLERS, group=-3)
     application.add_handlers(fallback.GUARD_HANDLERS, group=-2)
-    application.add_handlers(input.CLOSE_HANDLERS, group=-1)
+    application.add_handlers(pending_input.CLOSE_HANDLERS, group=-1)
     application.add_handlers(fallback.GROUP_HANDLERS)
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)
@@ -290,7 +302,7 @@ def build_application(
         **lessons.INPUT_ROUTES,
         **checkins.INPUT_ROUTES,
         **journal.INPUT_ROUTES,
-        **thanks.INPUT_ROUTES,
+        **appreciations.INPUT_ROUTES,
         **talk.INPUT_ROUTES,
     }
     application.add_handlers([*fallback.input_handlers(input_routes), *fallback.HANDLERS])

@@ -18,13 +18,14 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.content.helplines import Helplines
 from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent
 from bot.content.together import TogetherContent
-from bot.jobs.leadership import Leadership
-from bot.jobs.ledger import SendLedger
 from bot.metrics import Metrics
 from bot.services.crisis import EveryLanguage
+from bot.services.zone_country import ZoneCountries
 from bot.storage.health import DatabaseHealth
+from bot.storage.leadership import Leadership
 
 Clock = Callable[[], datetime]
 
@@ -52,8 +53,10 @@ class BotServices:
     leadership: Leadership
     # The texts, tips and questions of the shared moments (together.toml).
     together: TogetherContent
+    # Help for the person's country (helplines.toml), and the country of each time zone.
+    helplines: Helplines
+    zone_countries: ZoneCountries
     clock: Clock = utc_now
-    send_ledger: SendLedger = field(default_factory=SendLedger)
     database_health: DatabaseHealth = field(default_factory=DatabaseHealth)
     # This application's /metrics (made with the application, see bot.app).
     metrics: Metrics = field(default_factory=Metrics)

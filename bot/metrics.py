@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,9 +29,6 @@ from prometheus_client import (
 )
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
-
-if TYPE_CHECKING:
-    from bot.context import BotContext
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _METHOD_NAME = re.compile(r"^[A-Za-z]{1,64}$")
@@ -130,8 +127,9 @@ class Metrics:
         """The leader gauge reads ``leading`` at each scrape (a flag in memory, no query)."""
         self.leader.set_function(lambda: float(leading()))
 
-    async def note_error(self, update: object, context: BotContext) -> None:
-        """An error handler: remembers that this update's handling failed."""
+    async def note_error(self, update: object, context: object) -> None:
+        """An error handler: remembers that this update's handling failed. ``context`` is
+        PTB's, unused: typed ``object`` so metrics (a low module) need not know the bot's."""
         update_id = getattr(update, "update_id", None)
         if isinstance(update_id, int):
             self._failed.add(update_id)

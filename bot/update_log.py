@@ -6,14 +6,13 @@ database as it is fetched (:class:`RecordingBot`), before the next fetch can con
 update is marked handled in the same transaction as the handler's changes
 (``bot.handlers.turn``), or, for a handler that changes nothing, with the next fetch. Once
 handled, only its id is kept (what the person wrote is blanked). At start, whatever is
-recorded but unhandled is handled first, in the order it arrived; an update Telegram sends
-again after it was handled is skipped. Records are pruned a day after they arrived (by the
-periodic job).
+recorded but unhandled is handled first, in the order it arrived (:mod:`bot.recovery`); an
+update Telegram sends again after it was handled is skipped. Records are pruned a day after
+they arrived (by the periodic job).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -26,7 +25,7 @@ from bot.storage import received
 from bot.storage.health import is_outage
 
 if TYPE_CHECKING:
-    from bot.context import BotApplication, BotServices
+    from bot.context import BotServices
 
 logger = logging.getLogger(__name__)
 
@@ -80,26 +79,6 @@ class UpdateLog:
         """Write down what was handled (at shutdown; otherwise with each fetch)."""
         if self._handled:
             await self.record(())
-
-    async def replay(self, application: BotApplication) -> int:
-        """Handle what was recorded but not handled before the last stop, oldest first.
-        What waited more than a day is dropped (and counted in the log): a week-old tap
-        answered now would only confuse."""
-        services = self._services()
-        async with services.transaction() as session:
-            dropped = await received.drop_unhandled(session, services.clock() - KEEP_RECORDS)
-            payloads = await received.unhandled(session)
-        if dropped:
-            logger.warning("dropped %d unhandled updates older than a day", dropped)
-        for payload in payloads:
-            update = Update.de_json(json.loads(payload), application.bot)
-            await application.process_update(update)
-            # One by one: a stop in the middle leaves only the rest for next time.
-            async with services.transaction() as session:
-                await received.mark_handled(session, update.update_id, services.clock())
-        if payloads:
-            logger.info("handled %d updates left over from the last run", len(payloads))
-        return len(payloads)
 
 
 class RecordingBot(ExtBot[int]):

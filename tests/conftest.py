@@ -24,7 +24,7 @@ from bot.storage.migrate import migrate_database
 from bot.storage.models import Base
 from tests.crisis_report import REPORT_KEY
 from tests.databases import POSTGRES_ENV, create_database
-from tests.harness import TEST_TOKEN, BotHarness, FakeClock
+from tests.harness import TEST_TOKEN, BotHarness, FakeClock, MigrationRoundTrip
 from tests.telegram_fake import FakeBotApi
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -138,3 +138,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if report is not None:
         terminalreporter.write_sep("-", "crisis corpus: recall and false alarms (EveryLanguage)")
         terminalreporter.write_line(report)
+
+
+@pytest.fixture
+def migration_round_trip(harness: BotHarness, database_url: str) -> MigrationRoundTrip:
+    return MigrationRoundTrip(harness, database_url)

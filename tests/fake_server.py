@@ -28,6 +28,7 @@ import socket
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +37,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests import updates
-from tests.telegram_fake import FakeBotApi
+from tests.telegram_fake import CANONICAL_METHODS, FakeBotApi
 
 # Parameters that are strings in the Bot API even when they look like JSON ("42", "[x]").
 # Everything else arrives JSON-encoded from PTB (``RequestParameter.json_value``) and is decoded.
@@ -146,7 +147,10 @@ def parse_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.1"  # keep-alive, as PTB's httpx pool expects
+    # TCP_NODELAY: without it each reply's body waits ~40 ms for the client's delayed ACK of
+    # its headers (Nagle), which would show in every latency figure of bench/.
+    disable_nagle_algorithm = True
     server: _HttpServer
 
     def setup(self) -> None:
@@ -221,6 +225,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 resets connections when a bot opens its pool (32 at once).
+    request_queue_size = 1024
 
     def __init__(self, owner: FakeTelegramServer) -> None:
         self.owner = owner
@@ -241,13 +247,26 @@ class FakeTelegramServer:
     """
 
     def __init__(
-        self, token: str, api: FakeBotApi | None = None, *, max_long_poll: float = 1.0
+        self,
+        token: str,
+        api: FakeBotApi | None = None,
+        *,
+        max_long_poll: float = 1.0,
+        keep_exchanges: bool = True,
+        keep_messages: bool = True,
     ) -> None:
+        """``keep_exchanges=False`` (benchmarks) keeps only :attr:`counts` and
+        :attr:`refusals`, not every request; ``keep_messages=False`` also forgets each
+        message once sent, so a long run's memory stays flat (nothing can be edited then)."""
         self.token = token
         self.api = api or FakeBotApi()
         self.max_long_poll = max_long_poll
+        self.keep_exchanges, self.keep_messages = keep_exchanges, keep_messages
         self.lock = threading.Condition()
         self.exchanges: list[Exchange] = []
+        # Every call by canonical method name, and each answer other than 200, kept or not.
+        self.counts: Counter[str] = Counter()
+        self.refusals: list[str] = []
         # Exceptions the fake raised (its own bugs, or parameters it could not read).
         self.errors: list[str] = []
         # Methods called with a wrong token (answered 401, not passed to the fake).
@@ -349,7 +368,15 @@ class FakeTelegramServer:
                     "error_code": status,
                     "description": f"{description}: {type(exc).__name__}: {exc}",
                 }
-            self.exchanges.append(Exchange(method, params, status, response))
+            self.counts[CANONICAL_METHODS.get(method.lower(), method)] += 1
+            if status != 200:
+                self.refusals.append(f"{method} {status}: {response.get('description')}")
+            if self.keep_exchanges:
+                self.exchanges.append(Exchange(method, params, status, response))
+            else:
+                self.api.calls.clear()
+            if not self.keep_messages:
+                self.api.messages.clear()
             self.lock.notify_all()
             return status, response
 
@@ -380,7 +407,7 @@ class FakeTelegramServer:
     def send_text(self, user_id: int, text: str, *, first_name: str = "Alex") -> dict[str, Any]:
         """A private-chat message from ``user_id``; a leading ``/command`` gets its entity."""
         with self.lock:
-            message_id = self.api.next_message_id()
+            message_id = self.api.incoming_message(user_id)
         message = updates.message(
             message_id,
             int(time.time()),
@@ -398,6 +425,14 @@ class FakeTelegramServer:
                     return self.api._message_json(message)
             texts = [message.text[:60] for message in self.api.chat(chat_id)]
         raise AssertionError(f"no button {callback_data!r} in chat {chat_id}; messages: {texts}")
+
+    def newest_with_prefix(self, chat_id: int, prefix: str) -> dict[str, Any] | None:
+        """The newest message in ``chat_id`` with a button whose data starts with ``prefix``."""
+        with self.lock:
+            for message in reversed(self.api.chat(chat_id)):
+                if any(b.get("callback_data", "").startswith(prefix) for b in message.buttons):
+                    return self.api._message_json(message)
+        return None
 
     def press_button(
         self,

@@ -340,7 +340,7 @@ class UpdateFactory:
 
     def group_service(self, group: Group, person: Person) -> Case:
         bot = self.harness.api.bot_user()
-        service = self.rng.choice(
+        service: Json = self.rng.choice(
             [
                 {"new_chat_members": [bot]},
                 {"new_chat_members": [person.json()]},
@@ -633,8 +633,10 @@ class Stream:
                 continue
             for button in call.buttons:
                 data = button.get("callback_data")
+                if data is None:
+                    continue
                 key = (call.chat_id, data)
-                if data is not None and key not in self._harvested_seen:
+                if key not in self._harvested_seen:
                     self._harvested_seen.add(key)
                     self.harvested.append(key)
         messages = self.factory.harness.api.messages
@@ -729,8 +731,10 @@ class Stream:
                 if p.key not in self.silent and self.bot_messages(p.user_id, with_buttons=True)
             ]
             person = self.rng.choice(pressers) if pressers else person
-        case = self._build(kind, person)
-        if case is None:  # nothing to press in this chat yet
+        built = self._build(kind, person)
+        if built is not None:
+            case = built
+        else:  # nothing to press in this chat yet
             case = self.factory.private(person, self.factory.text_content(self.text_for(person)))
             case.kind = "text"
         return case
@@ -790,12 +794,12 @@ class Stream:
             return None
         if kind in ("cb_real", "cb_inaccessible"):
             message = self._newest_biased(own)
-            data = [b["callback_data"] for b in message.buttons if "callback_data" in b]
-            if not data:
+            offered = [b["callback_data"] for b in message.buttons if "callback_data" in b]
+            if not offered:
                 return None
             case = factory.callback(
                 person,
-                rng.choice(data),
+                rng.choice(offered),
                 message,
                 kind=kind,
                 inaccessible=kind == "cb_inaccessible",
@@ -813,26 +817,26 @@ class Stream:
             ]
             if not others:
                 return None
-            _, data = rng.choice(others)
-            return factory.callback(person, data, target, kind=kind)
+            _, stale = rng.choice(others)
+            return factory.callback(person, stale, target, kind=kind)
         if kind == "cb_forged":
             return factory.callback(
                 person, forged_callback_data(rng, self.pools), target, kind=kind
             )
         if kind == "cb_garbage":
-            data = None if rng.random() < 0.05 else garbage_callback_data(rng)
-            return factory.callback(person, data, target, kind=kind)
+            garbage = None if rng.random() < 0.05 else garbage_callback_data(rng)
+            return factory.callback(person, garbage, target, kind=kind)
         if kind == "cb_foreign_chat":
             victim = rng.choice([p for p in self.people if p.user_id != person.user_id])
             theirs = self.bot_messages(victim.user_id, with_buttons=True)
             if not theirs:
                 return None
             message = self._newest_biased(theirs)
-            data = [b["callback_data"] for b in message.buttons if "callback_data" in b]
-            if not data:
+            offered = [b["callback_data"] for b in message.buttons if "callback_data" in b]
+            if not offered:
                 return None
             case = factory.callback(
-                person, rng.choice(data), message, kind=kind, foreign_chat=victim.user_id
+                person, rng.choice(offered), message, kind=kind, foreign_chat=victim.user_id
             )
             case.chat_id = person.user_id
             return case

@@ -16,7 +16,7 @@ import asyncio
 import itertools
 import re
 import string
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from sqlalchemy import ColumnElement, inspect, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import Update
 from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
@@ -34,6 +34,8 @@ from bot.app import Content, build_application, load_content
 from bot.config import Settings
 from bot.content import Framework, Plural, render
 from bot.context import BotApplication
+from bot.storage.engine import create_engine
+from bot.storage.migrate import downgrade_to, upgrade_to_head
 from bot.storage.models import Base
 from tests import updates
 from tests.telegram_fake import ApiCall, BotMessage, FakeBotApi, FakeRequest, visible_text
@@ -171,7 +173,8 @@ class BotHarness:
                 {
                     code: replace(language, frameworks=frameworks)
                     for code, language in content.languages.items()
-                }
+                },
+                content.helplines,
             )
         app = build_application(
             self.settings,
@@ -299,7 +302,7 @@ class TelegramUser:
 
     def _message(self, **content: Any) -> dict[str, Any]:
         chat = updates.private_chat(self.user_id, self.first_name)
-        message_id = self.harness.api.next_message_id()
+        message_id = self.harness.api.incoming_message(self.user_id)
         return updates.message(message_id, self._now, chat, self._from, **content)
 
     def text_update(self, text: str) -> dict[str, Any]:
@@ -379,3 +382,31 @@ class TelegramUser:
         )
         query_id = str(self.harness.api.next_message_id())
         return {"callback_query": updates.callback_query(query_id, self._from, data, pressed)}
+
+
+OldSchema = Callable[[AsyncConnection], Awaitable[None]]
+
+
+class MigrationRoundTrip:
+    """The bot's database taken down to an older revision and up to head again, the way an
+    operator's upgrade meets data stored by an older release. Tests of a migration's data
+    (what it maps, keeps or fills in) share this one path: stop the bot, downgrade, let the
+    test write or check rows as the old schema had them, upgrade, start the bot again."""
+
+    def __init__(self, harness: BotHarness, database_url: str) -> None:
+        self.harness, self.database_url = harness, database_url
+
+    async def __call__(self, revision: str, at_old: OldSchema | None = None) -> None:
+        """Down to ``revision`` (``"base"``: no tables), ``at_old`` in one transaction there,
+        then up to head; the harness is stopped meanwhile and started again after."""
+        await self.harness.stop()
+        engine = create_engine(self.database_url)
+        try:
+            await downgrade_to(engine, revision)
+            if at_old is not None:
+                async with engine.begin() as connection:
+                    await at_old(connection)
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+        await self.harness.start()

@@ -11,16 +11,35 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from bot.content import Html, render
+from bot.content import Html, Texts, render
 from bot.jobs.checkin_sender import send_due_checkins
+from bot.views.helplines import HelpView
 from tests.harness import TEXTS, BotHarness, Replies, TelegramUser, shipped_content, shown
-from tests.telegram_fake import BOT_USERNAME, BotMessage
+from tests.telegram_fake import BOT_USERNAME, BotMessage, visible_text
 
 COURSE = shipped_content().frameworks["secure_base"]
 # The toast on a button that no longer applies.
 STALE = TEXTS.errors.stale_button
-# What /support shows.
-SUPPORT = shown(TEXTS.support.text, urgent=Html(TEXTS.support.urgent))
+HELPLINES = shipped_content().helplines
+
+
+def help_in(country: str | None, texts: Texts = TEXTS) -> str:
+    """The crisis reply as someone of ``texts``' language sees it in ``country`` (``None``:
+    their country is unknown, so their language's countries are shown)."""
+    return visible_text(HelpView(texts, HELPLINES, country).crisis_reply(), "HTML")
+
+
+def support_in(country: str | None, texts: Texts = TEXTS) -> str:
+    """What /support shows someone of ``texts``' language in ``country``."""
+    return visible_text(HelpView(texts, HELPLINES, country).support(), "HTML")
+
+
+# The crisis reply and /support for someone who set up in Berlin (``onboard``'s zone), and
+# for someone whose country is unknown (not started, no zone yet): the US and the UK.
+HELP = help_in("DE")
+HELP_UNKNOWN = help_in(None)
+SUPPORT = support_in("DE")
+SUPPORT_UNKNOWN = support_in(None)
 # A check-in day with nothing to report: the shortest way through the questions.
 QUIET_DAY = {
     "bids_noticed": "none",
@@ -178,3 +197,11 @@ async def evening(harness: BotHarness, when: datetime) -> None:
     harness.clock.now = when
     assert harness.app is not None
     await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
+
+
+def checklist_button(index: int) -> str:
+    """The /checklist button of the course's step at ``index`` (from 0): every shipped step
+    has one (a framework's step may leave it out, hence the type)."""
+    label = COURSE.steps[index].checklist
+    assert label is not None, f"step {index + 1} has no checklist label"
+    return label

@@ -31,6 +31,8 @@ BOT_ID = 7000000001
 BOT_USERNAME = "SecureBaseTestBot"
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
+# deleteMessages takes 1-100 message ids.
+DELETE_LIMIT = 100
 _ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
     "code", "pre", "blockquote", "tg-emoji",
@@ -44,7 +46,7 @@ CANONICAL_METHODS = {
     for name in (
         "getMe", "setMyCommands", "deleteMyCommands", "deleteWebhook", "setWebhook", "getUpdates",
         "answerCallbackQuery", "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
-        "editMessageReplyMarkup", "leaveChat", "deleteMessage",
+        "editMessageReplyMarkup", "leaveChat", "deleteMessage", "deleteMessages",
     )
 }  # fmt: skip
 
@@ -181,10 +183,21 @@ class FakeBotApi:
     # (method, "refuse" | "drop") once each: no connection at all (nothing arrives), or the
     # connection drops after the call was carried out (it arrived; the answer is lost).
     faults: deque[tuple[str, str]] = field(default_factory=deque)
+    # The messages people sent in each chat (by (chat id, message id)), and every message
+    # deleted through deleteMessage(s), the bot's or theirs, in the order deleted.
+    incoming: set[tuple[int, int]] = field(default_factory=set)
+    deleted: list[tuple[int, int]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_message_id(self) -> int:
         return next(self._ids)
+
+    def incoming_message(self, chat_id: int) -> int:
+        """The id of a message a person sends in ``chat_id``, remembered so that the bot can
+        delete it (as it may in a private chat)."""
+        message_id = self.next_message_id()
+        self.incoming.add((chat_id, message_id))
+        return message_id
 
     def bot_user(self) -> dict[str, Any]:
         return {
@@ -400,8 +413,31 @@ class FakeBotApi:
         self.left_chats.add(int(params["chat_id"]))
         return True
 
+    def _delete(self, chat_id: int, message_id: int) -> bool:
+        """Delete one message of the chat, the bot's or the person's; ``False`` if there is
+        none by that id in that chat (another chat's id included)."""
+        key = (chat_id, message_id)
+        if self.messages.pop(key, None) is None and key not in self.incoming:
+            return False
+        self.incoming.discard(key)
+        self.deleted.append(key)
+        return True
+
     def _api_deletemessage(self, params: dict[str, Any]) -> bool:
-        self.messages.pop((int(params["chat_id"]), int(params["message_id"])), None)
+        if not self._delete(int(params["chat_id"]), int(params["message_id"])):
+            raise BadRequestError("Bad Request: message to delete not found")
+        return True
+
+    def _api_deletemessages(self, params: dict[str, Any]) -> bool:
+        """Telegram's rules: 1-100 ids; those it cannot find in the chat are skipped."""
+        ids = params.get("message_ids")
+        if isinstance(ids, str):
+            ids = json.loads(ids)
+        if not isinstance(ids, list) or not 0 < len(ids) <= DELETE_LIMIT:
+            raise BadRequestError("Bad Request: message identifiers are not specified")
+        chat_id = int(params["chat_id"])
+        for message_id in ids:
+            self._delete(chat_id, int(message_id))
         return True
 
     # --- reading what happened ---------------------------------------------------------------
@@ -444,7 +480,7 @@ class FakeRequest(BaseRequest):
         fault = self.api.take_fault(api_method)
         if fault == "refuse":
             # As PTB's HTTPXRequest reports a refused connection.
-            cause = httpx.ConnectError("[Errno 111] Connection refused")
+            cause: httpx.TransportError = httpx.ConnectError("[Errno 111] Connection refused")
             raise NetworkError(f"httpx.ConnectError: {cause}") from cause
         params = dict(request_data.parameters) if request_data is not None else {}
         if request_data is not None and request_data.contains_files:

@@ -12,10 +12,8 @@ from timezonefinder import TimezoneFinder
 from bot.config import Settings
 from bot.jobs.notices import send_notices
 from bot.services.lessons import current_practice
-from bot.storage.engine import create_engine
-from bot.storage.migrate import downgrade_to, upgrade_to_head
 from bot.storage.models import Notice, User
-from tests.harness import TEXTS, BotHarness, shown
+from tests.harness import TEXTS, BotHarness, MigrationRoundTrip, shown
 from tests.journeys import COURSE, invite_code, onboard, open_reflection, pair, step_title
 from tests.telegram_fake import FakeBotApi
 
@@ -68,7 +66,8 @@ async def test_sharing_while_unpaired_says_nobody_sees_it_yet(harness: BotHarnes
 async def test_the_menu_fits_the_person(harness: BotHarness) -> None:
     alex = await onboard(harness)
     sam = await onboard(harness, 2002, "Sam")
-    alone = [b["text"] for b in (await alex.send("/start")) and alex.last_message.buttons]
+    await alex.send("/start")
+    alone = [b["text"] for b in alex.last_message.buttons]
     await pair(alex, sam)
 
     await alex.send("/start")
@@ -134,7 +133,6 @@ async def test_counts_take_their_plural_form(
         replies = await alex.send("/pair")
     hours = TEXTS.pairing.hours.render(TEXTS.language, 1)
     assert shown(TEXTS.pairing.invite_created, hours=hours) in replies.texts
-    assert "1 hours" not in replies.text
 
 
 async def test_an_old_settings_panel_acts_on_the_settings_as_they_are(
@@ -184,7 +182,7 @@ async def test_either_partner_changes_the_couples_day_and_the_other_is_told(
 
 
 async def test_couples_with_two_days_keep_the_inviters_and_both_are_told_once(
-    harness: BotHarness, database_url: str
+    harness: BotHarness, migration_round_trip: MigrationRoundTrip
 ) -> None:
     alex = await onboard(harness)
     sam = await onboard(harness, 2002, "Sam")
@@ -192,14 +190,7 @@ async def test_couples_with_two_days_keep_the_inviters_and_both_are_told_once(
     async with harness.transaction() as session:  # as before: each had picked their own day
         await session.execute(text("UPDATE users SET weekly_day = 1 WHERE telegram_id = 1001"))
         await session.execute(text("UPDATE users SET weekly_day = 4 WHERE telegram_id = 2002"))
-    await harness.stop()
-    engine = create_engine(database_url)
-    try:
-        await downgrade_to(engine, "0006")
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
-    await harness.start()
+    await migration_round_trip("0006")
     assert harness.app is not None
     services = harness.app.bot_data.services
     await services.leadership.check()

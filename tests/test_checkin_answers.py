@@ -7,11 +7,10 @@ import json
 from datetime import UTC, date, datetime
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.engine import create_engine
-from bot.storage.migrate import downgrade_to, upgrade_to_head
 from bot.storage.models import Checkin, CheckinAnswer
-from tests.harness import TEXTS, BotHarness, TelegramUser, shown
+from tests.harness import TEXTS, BotHarness, MigrationRoundTrip, TelegramUser, shown
 from tests.journeys import (
     answer_checkin,
     checkin_answered,
@@ -166,7 +165,7 @@ OLD_ANSWERS = {
 
 
 async def test_the_migration_maps_stored_stress_answers_to_the_new_questions(
-    harness: BotHarness, database_url: str
+    harness: BotHarness, migration_round_trip: MigrationRoundTrip
 ) -> None:
     harness.clock.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     alex = await onboard(harness)
@@ -174,27 +173,21 @@ async def test_the_migration_maps_stored_stress_answers_to_the_new_questions(
         await evening(harness, datetime(2026, 11, day, 20, 0, tzinfo=UTC))
     checkins = await harness.rows(Checkin, Checkin.kind == "evening")
     assert [c.local_date.day for c in checkins] == [24, 25, 26]
-    await harness.stop()
 
-    # Answers as the bot stored them before the stress question was split.
-    engine = create_engine(database_url)
-    try:
-        await downgrade_to(engine, "0006")
-        async with engine.begin() as connection:
-            for checkin, (mine, theirs) in zip(checkins, OLD_ANSWERS, strict=True):
-                for item, value in (("bids_noticed", "none"), ("bids_made", "none"),
-                                    ("my_stress", mine), ("partner_stress", theirs)):  # fmt: skip
-                    await connection.execute(
-                        text(
-                            "INSERT INTO checkin_answers (checkin_id, item, value, answered_at) "
-                            "VALUES (:c, :i, :v, :at)"
-                        ),
-                        {"c": checkin.id, "i": item, "v": value, "at": checkin.sent_at},
-                    )
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
-    await harness.start()
+    async def old_answers(connection: AsyncConnection) -> None:
+        """Answers as the bot stored them before the stress question was split."""
+        for checkin, (mine, theirs) in zip(checkins, OLD_ANSWERS, strict=True):
+            for item, value in (("bids_noticed", "none"), ("bids_made", "none"),
+                                ("my_stress", mine), ("partner_stress", theirs)):  # fmt: skip
+                await connection.execute(
+                    text(
+                        "INSERT INTO checkin_answers (checkin_id, item, value, answered_at) "
+                        "VALUES (:c, :i, :v, :at)"
+                    ),
+                    {"c": checkin.id, "i": item, "v": value, "at": checkin.sent_at},
+                )
+
+    await migration_round_trip("0006", old_answers)
 
     await alex.send("/export")
     [document] = [m for m in alex.chat if m.kind == "document"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentError, Html
+from bot.content import ContentError
 from bot.content.crisis import CRISIS_FILE, load_crisis_phrases
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.storage.models import Checkin, Note, User
@@ -25,9 +25,17 @@ from tests.harness import (
     shipped_content,
     shown,
 )
-from tests.journeys import QUIET_DAY, SUPPORT, answer_checkin, onboard, open_reflection, pair
+from tests.journeys import (
+    HELP,
+    HELP_UNKNOWN,
+    QUIET_DAY,
+    SUPPORT,
+    answer_checkin,
+    onboard,
+    open_reflection,
+    pair,
+)
 
-HELP = shown(TEXTS.crisis.reply, urgent=Html(TEXTS.support.urgent))
 SAVED = shown(TEXTS.notes.saved)
 UNEXPECTED = shown(TEXTS.errors.unexpected_text)
 
@@ -144,15 +152,22 @@ async def test_someone_who_never_started_gets_help_and_nothing_is_stored(
 
         replies = await stranger.send(message)
 
-        assert replies.texts == [HELP], message
+        assert replies.texts == [HELP_UNKNOWN], message
     assert await harness.rows(User) == []
 
 
 async def test_the_help_carries_emergency_numbers_and_crisis_lines() -> None:
-    for words in ("emergency number", "112", "911", "988", "116 123", "findahelpline.com"):
+    # Someone in Berlin: Germany's emergency number, crisis line and the women's and men's
+    # violence lines; the directory for anywhere else.
+    for words in ("112", "TelefonSeelsorge 0800 111 0 111", "116 016", "0800 123 99 00"):
         assert words in HELP
-    assert "differ from country to country" in HELP  # local numbers vary
-    assert len(HELP) < 1500  # chat-sized
+    # Someone whose country is unknown: their language's countries (English: the US, the UK).
+    for words in ("emergency number", "911", "999", "988", "116 123", "1-800-799-7233"):
+        assert words in HELP_UNKNOWN
+    for each in (HELP, HELP_UNKNOWN):
+        assert "findahelpline.com" in each
+        assert "/support" in each
+        assert len(each) <= 600  # the most important message is the shortest
 
 
 async def test_before_consent_help_comes_first_and_nothing_is_stored(harness: BotHarness) -> None:
@@ -161,7 +176,7 @@ async def test_before_consent_help_comes_first_and_nothing_is_stored(harness: Bo
 
     replies = await robin.send("I'm thinking about killing myself")
 
-    assert replies.texts == [HELP]
+    assert replies.texts == [HELP_UNKNOWN]
     assert await harness.rows(User) == []
 
 
@@ -192,7 +207,7 @@ async def test_at_the_time_zone_question_help_comes_first_and_the_question_stays
 
     replies = await alex.send("she hit me again tonight")
 
-    assert replies.texts == [HELP]
+    assert replies.texts == [HELP_UNKNOWN]  # no zone yet: the language's countries
     [user] = await harness.rows(User)
     assert user.time_zone is None
     # Still the zone question.
@@ -290,7 +305,7 @@ async def test_the_log_says_help_was_given_and_nothing_else(
 
     replies: Replies = await robin.send("I want to end my life")
 
-    assert replies.texts == [HELP]
+    assert replies.texts == [HELP_UNKNOWN]
     assert "crisis help given" in caplog.messages
     # Ours at any level, and what anyone logs at INFO and above (the database driver's
     # DEBUG lines echo queries, as drivers do).
@@ -314,7 +329,7 @@ def test_an_empty_family_names_file_and_field(tmp_path: Path) -> None:
     path.write_text(original[:start] + "threats_to_hurt_or_kill = []\n", encoding="utf-8")
 
     with pytest.raises(ContentError) as error:
-        load_crisis_phrases(path)
+        load_crisis_phrases(path, "en")
 
     assert str(error.value).startswith(f"{path}: phrases.threats_to_hurt_or_kill")
 
@@ -346,7 +361,7 @@ def test_a_malformed_phrase_names_file_and_field(
     path = content_variant(tmp_path, CRISIS_FILE, edit, replacement)
 
     with pytest.raises(ContentError) as error:
-        load_crisis_phrases(path)
+        load_crisis_phrases(path, "en")
 
     assert str(error.value).startswith(f"{path}: ")
     assert named in str(error.value)

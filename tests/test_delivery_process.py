@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,51 +18,25 @@ from sqlalchemy.engine import make_url
 
 from bot.storage.engine import create_engine
 from bot.storage.migrate import migrate_database
-from bot.storage.models import ReceivedUpdate, User
+from bot.storage.models import ReceivedUpdate
+from tests.databases import seed_due_users
 from tests.fake_server import FakeTelegramServer
-from tests.tcp_proxy import TcpProxy
-from tests.test_main_process import (
+from tests.processes import (
+    LEASE,
+    RATE,
     STARTUP_TIMEOUT,
     TOKEN,
     BotProcess,
     bot_environment,
+    delivery_env,
+    prompts_per_chat,
     run_to_exit,
     running_bot,
+    tally,
 )
+from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow  # real processes
-
-RATE = 4  # messages a second: slow, so that a kill lands in the middle of a run
-LEASE = 5  # seconds before a dead process's claims are taken over
-
-
-async def _seed_due_users(url: str, count: int, first_id: int) -> None:
-    now = datetime.now(UTC)
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                User.__table__.insert(),
-                [
-                    {
-                        "telegram_id": first_id + n,
-                        "first_name": f"P{n}",
-                        "time_zone": "UTC",
-                        "checkin_time": time(20, 0),
-                        "consented_at": now,
-                        "onboarded_at": now,
-                        "created_at": now,
-                        "updated_at": now,
-                        "next_checkin_at": now - timedelta(minutes=1),
-                        "weekly_day": 6 if now.weekday() != 6 else 5,
-                        "active": True,
-                        "partner_nudge": False,
-                    }
-                    for n in range(count)
-                ],
-            )
-    finally:
-        await engine.dispose()
 
 
 async def _scalar(url: str, statement: object) -> object:
@@ -74,16 +46,6 @@ async def _scalar(url: str, statement: object) -> object:
             return await connection.scalar(statement)  # type: ignore[call-overload]
     finally:
         await engine.dispose()
-
-
-def prompts_per_chat(server: FakeTelegramServer, chats: range) -> Counter[int]:
-    counts: Counter[int] = Counter()
-    for exchange in server.calls("sendMessage"):
-        if exchange.ok and "Evening check-in" in exchange.result["text"]:
-            chat = exchange.result["chat"]["id"]
-            if chat in chats:
-                counts[chat] += 1
-    return counts
 
 
 def kill_the_leader(
@@ -107,35 +69,11 @@ def kill_the_leader(
     assert "Traceback" not in other.stderr
 
 
-def tally(server: FakeTelegramServer, people: range) -> tuple[int, int, int]:
-    """Prompts sent to ``people``, how many of them got none, and how many extra copies."""
-    counts = prompts_per_chat(server, people)
-    return (
-        sum(counts.values()),
-        len(people) - len(counts),
-        sum(count - 1 for count in counts.values()),
-    )
-
-
-def delivery_env(database_url: str, server: FakeTelegramServer, **extra: str) -> dict[str, str]:
-    settings = {
-        "DATABASE_URL": database_url,
-        "TELEGRAM_BASE_URL": server.base_url,
-        "TELEGRAM_BASE_FILE_URL": server.base_file_url,
-        "LOG_LEVEL": "INFO",
-        "DISPATCH_INTERVAL_SECONDS": "1",
-        "TELEGRAM_MAX_MESSAGES_PER_SECOND": str(RATE),
-        "CLAIM_LEASE_SECONDS": str(LEASE),
-        "CHECKIN_REMINDER_MINUTES": "0",
-    }
-    return bot_environment(**{**settings, **extra})
-
-
 def test_kill_9_in_the_middle_of_sending_loses_nothing_and_repeats_at_most_the_sends_in_flight(
     database_url: str, tmp_path: Path
 ) -> None:
     people = range(7000, 7030)
-    asyncio.run(_seed_due_users(database_url, len(people), people.start))
+    asyncio.run(seed_due_users(database_url, len(people), people.start))
     with FakeTelegramServer(TOKEN) as server:
         env = delivery_env(database_url, server)
         with running_bot(env, tmp_path, "first") as bot:
@@ -304,7 +242,7 @@ def test_jobs_only_process_sends_prompts_and_takes_no_updates(tmp_path: Path) ->
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     asyncio.run(migrate_database(url))
     people = range(9000, 9003)
-    asyncio.run(_seed_due_users(url, len(people), people.start))
+    asyncio.run(seed_due_users(url, len(people), people.start))
     with FakeTelegramServer(TOKEN) as server:
         with running_bot(delivery_env(url, server, UPDATES="none"), tmp_path, "jobs") as bot:
             server.wait_until(
@@ -332,7 +270,7 @@ def test_the_job_leader_killed_mid_run_another_process_finishes_once(
     database_url: str, tmp_path: Path
 ) -> None:
     people = range(7500, 7530)
-    asyncio.run(_seed_due_users(database_url, len(people), people.start))
+    asyncio.run(seed_due_users(database_url, len(people), people.start))
     with FakeTelegramServer(TOKEN) as server:
         env = delivery_env(database_url, server)
         with (
@@ -356,7 +294,7 @@ def test_while_the_database_is_away_people_are_asked_to_try_again_and_the_log_sa
     database_url: str, tmp_path: Path
 ) -> None:
     person = 7700
-    asyncio.run(_seed_due_users(database_url, 1, person))
+    asyncio.run(seed_due_users(database_url, 1, person))
     target = make_url(database_url)
     assert target.port is not None
     with (

@@ -441,7 +441,9 @@ class Checker:
             index,
         )
 
-    async def _given_to_partner(self, marker: str, author: int | None, recipient: int) -> str:
+    async def _given_to_partner(
+        self, marker: str, author: int | None, recipient: int | None
+    ) -> str:
         """Words the author gave their partner on purpose: an appreciation (or its reply)
         delivered to them, or an answer to a question to talk about, revealed once both of
         the couple answered. The receiver sees them, and finds them in their export."""
@@ -565,7 +567,8 @@ async def database_problems(harness: BotHarness) -> list[str]:
         if (moment.user_id, moment.message_id) in moment_keys:
             found.append(f"two moments for message {moment.message_id}")
         moment_keys.add((moment.user_id, moment.message_id))
-    for row in [*progress, *ticks]:
+    course_rows: list[LessonProgress | ChecklistItem] = [*progress, *ticks]
+    for row in course_rows:
         if row.user_id not in users:
             found.append(f"{type(row).__name__} of missing user {row.user_id}")
     return found

@@ -134,8 +134,8 @@ async def test_someone_elses_or_a_deleted_note_shows_nothing(harness: BotHarness
 
 
 async def test_journal_is_in_the_command_menu_help_and_main_menu(harness: BotHarness) -> None:
-    assert "journal" in [command.command for command in TEXTS.commands]
-    assert "/journal – " in shown(TEXTS.help.text)
+    [journal] = [command for command in TEXTS.commands if command.command == "journal"]
+    assert f"/{journal.command} " in shown(TEXTS.help.text)
     alex = await onboard(harness)
 
     replies = await alex.press(TEXTS.menu.journal_button)

@@ -10,11 +10,19 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import update
 
-from bot.content import Html, Plural, Texts
+from bot.content import Plural, Texts
 from bot.content.texts import CONTENT_DIR
 from bot.storage.models import User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
-from tests.journeys import QUIET_DAY, checkin_message, evening, invite_code, onboard
+from tests.journeys import (
+    QUIET_DAY,
+    checkin_message,
+    evening,
+    help_in,
+    invite_code,
+    onboard,
+    support_in,
+)
 from tests.telegram_fake import visible_text
 
 CONTENT = shipped_content()
@@ -198,7 +206,7 @@ async def test_language_command_switches_back_and_forth(harness: BotHarness) -> 
         help_reply = await alex.send("/help")
         assert help_reply.texts == [visible_text(texts.help.text, "HTML")]
         support = await alex.send("/support")
-        assert support.text == shown(texts.support.text, urgent=Html(texts.support.urgent))
+        assert support.text == support_in("DE", texts)  # set up in Berlin
         current = code
 
 
@@ -232,7 +240,7 @@ async def test_words_of_danger_in_another_language_get_help_in_the_own(
     raw = (CONTENT_DIR / "locales" / other / "crisis.toml").read_text(encoding="utf-8")
     phrase = next(p for p in tomllib.loads(raw)["phrases"]["suicide_and_self_harm"] if "{" not in p)
     replies = await alex.send(phrase)
-    assert replies.texts[0] == shown(texts.crisis.reply, urgent=Html(texts.support.urgent))
+    assert replies.texts[0] == help_in("DE", texts)
 
 
 @pytest.mark.parametrize(

@@ -7,154 +7,28 @@ shell nor a ``.env`` file changes what is tested.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.content import Html
 from tests.fake_server import FakeTelegramServer
 from tests.harness import TEXTS, shown, shown_pattern
+from tests.processes import (
+    REPLY_TIMEOUT,
+    STARTUP_TIMEOUT,
+    TOKEN,
+    TOKEN_SECRET,
+    bot_environment,
+    run_to_exit,
+    running_bot,
+)
 from tests.telegram_fake import BOT_ID
 
 # Every test here starts ``python -m bot`` as a subprocess.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
-TOKEN = f"{BOT_ID}:AAE-e2e_secret_Zq9xY3wV7uT5sR1pN0mLkJ"
-TOKEN_SECRET = TOKEN.split(":", 1)[1]
 USER_ID = 4242
-SETTINGS_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
-STARTUP_TIMEOUT = 20.0  # imports, migration check, getMe, setMyCommands, first getUpdates
-REPLY_TIMEOUT = 10.0
-EXIT_TIMEOUT = 10.0
-
-
-def bot_environment(**values: str) -> dict[str, str]:
-    """``os.environ`` without any setting (in any letter case), then ``values`` on top."""
-    env = {
-        name: value for name, value in os.environ.items() if name.upper() not in SETTINGS_VARIABLES
-    }
-    env.update(
-        {
-            "BOT_TOKEN": TOKEN,
-            "DATABASE_URL": "sqlite+aiosqlite:///unused.db",
-            # Port 9 (discard): nothing should be sent there.
-            "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
-            "TELEGRAM_BASE_FILE_URL": "http://127.0.0.1:9/file/bot",
-            # DEBUG logs the most, which is what the "token never printed" checks want.
-            "LOG_LEVEL": "DEBUG",
-            "ADMIN_IDS": "",
-            "DEFAULT_CHECKIN_TIME": "20:00",
-            "DEFAULT_TIME_ZONE": "UTC",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(values)
-    return env
-
-
-def working_directory(tmp_path: Path) -> Path:
-    """The repo root, as operators run it, unless a local ``.env`` there could interfere.
-
-    A variable from the environment beats ``.env``, but a *removed* one (the missing-token
-    test) would be filled in from it, so then run from an empty folder instead.
-    """
-    if not (ROOT / ".env").exists():
-        return ROOT
-    folder = tmp_path / "cwd"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-def python_path_for(cwd: Path, env: dict[str, str]) -> dict[str, str]:
-    if cwd != ROOT:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
-def run_to_exit(
-    env: dict[str, str], tmp_path: Path
-) -> tuple[subprocess.CompletedProcess[str], float]:
-    cwd = working_directory(tmp_path)
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=cwd,
-        env=python_path_for(cwd, env),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    return result, time.monotonic() - started
-
-
-class BotProcess:
-    """A running ``python -m bot`` with its output going to files (a pipe could fill up)."""
-
-    def __init__(self, proc: subprocess.Popen[bytes], stdout: Path, stderr: Path) -> None:
-        self.proc = proc
-        self.stdout_path = stdout
-        self.stderr_path = stderr
-
-    @property
-    def stdout(self) -> str:
-        return self.stdout_path.read_text(encoding="utf-8", errors="replace")
-
-    @property
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
-
-    def exited(self) -> str | None:
-        """For ``abort=``: why waiting for a reply is pointless, or ``None``."""
-        status = self.proc.poll()
-        if status is None:
-            return None
-        return f"the bot exited with status {status}; stderr ends:\n{self.stderr[-3000:]}"
-
-    def terminate(self) -> int:
-        """SIGTERM, as systemd or docker stop would send; the exit status (bounded wait)."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pytest.fail(
-                f"no exit within {EXIT_TIMEOUT} s of SIGTERM; stderr ends:\n{self.stderr[-3000:]}"
-            )
-
-    def assert_token_never_printed(self) -> None:
-        for name, output in (("stdout", self.stdout), ("stderr", self.stderr)):
-            assert TOKEN not in output, f"the token appears in {name}"
-            assert TOKEN_SECRET not in output, f"the token's secret part appears in {name}"
-
-
-@contextmanager
-def running_bot(env: dict[str, str], tmp_path: Path, name: str) -> Iterator[BotProcess]:
-    cwd = working_directory(tmp_path)
-    stdout, stderr = tmp_path / f"{name}.stdout", tmp_path / f"{name}.stderr"
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=cwd,
-            env=python_path_for(cwd, env),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-        )
-    try:
-        yield BotProcess(proc, stdout, stderr)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 # --- configuration errors ------------------------------------------------------------------

@@ -8,12 +8,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.engine import create_engine
-from bot.storage.migrate import alembic_config, downgrade_to, upgrade_to_head
+from bot.storage.migrate import alembic_config, upgrade_to_head
 from bot.storage.models import Base, Couple, CoupleMember, Invite, User, UtcDateTime
-from tests.harness import BotHarness
+from tests.harness import BotHarness, MigrationRoundTrip
 from tests.journeys import onboard, pair
 
 
@@ -39,13 +39,16 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_downgrade_to_base_and_up_again(database_url: str) -> None:
+async def test_downgrade_to_base_and_up_again(
+    migration_round_trip: MigrationRoundTrip, database_url: str
+) -> None:
+    async def no_tables(connection: AsyncConnection) -> None:
+        assert await connection.run_sync(_tables) <= {"alembic_version"}
+
+    await migration_round_trip("base", no_tables)
+
     engine = create_engine(database_url)
     try:
-        await downgrade_to(engine, "base")
-        async with engine.connect() as connection:
-            assert await connection.run_sync(_tables) <= {"alembic_version"}
-        await upgrade_to_head(engine)
         async with engine.connect() as connection:
             tables = await connection.run_sync(_tables)
         assert {table.name for table in Base.metadata.sorted_tables} <= tables
@@ -74,7 +77,7 @@ def test_one_head_and_no_app_imports_in_migrations() -> None:
 
 
 async def test_a_downgrade_and_upgrade_keep_every_row(
-    harness: BotHarness, database_url: str
+    harness: BotHarness, migration_round_trip: MigrationRoundTrip
 ) -> None:
     """SQLite rebuilds a table to drop a column; with foreign keys on, dropping the old copy
     would delete every row that refers to it (a couple's members, their check-ins)."""
@@ -82,15 +85,8 @@ async def test_a_downgrade_and_upgrade_keep_every_row(
     sam = await onboard(harness, 2002, "Sam")
     await pair(alex, sam)
     before = await row_counts(harness)
-    await harness.stop()
 
-    engine = create_engine(database_url)
-    try:
-        await downgrade_to(engine, "0006")
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
-    await harness.start()
+    await migration_round_trip("0006")
 
     assert await row_counts(harness) == before
     assert before["couple_members"] == 2

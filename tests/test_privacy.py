@@ -18,7 +18,14 @@ from bot.storage.models import (
 )
 from tests import updates
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown, shown_count
-from tests.journeys import COURSE, SUPPORT, answer_checkin, onboard, open_reflection, pair
+from tests.journeys import (
+    SUPPORT_UNKNOWN,
+    answer_checkin,
+    checklist_button,
+    onboard,
+    open_reflection,
+    pair,
+)
 
 WORDS = TEXTS.privacy
 
@@ -46,7 +53,7 @@ async def a_full_life(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
     await open_reflection(alex, 1)
     await alex.send("Alex's reflection")
     await alex.send("/checklist")
-    await alex.press(COURSE.steps[0].checklist)
+    await alex.press(checklist_button(0))
     return alex, sam
 
 
@@ -75,8 +82,8 @@ async def test_export_holds_everything_of_mine_and_nothing_of_my_partners(
         "moments": shown_count(WORDS.moments, 1),
         "notes": shown_count(WORDS.notes, 2),
     }
-    assert replies.texts == [shown(WORDS.export_summary, **counts)]
-    assert "1 check-ins" not in replies.text
+    summary = shown(WORDS.export_summary, **counts)
+    assert replies.texts == [f"{summary}\n\n{shown(WORDS.export_nothing_from_partner)}"]
 
 
 async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness) -> None:
@@ -91,10 +98,10 @@ async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness)
     await alex.send("/delete")
     done = await alex.press(WORDS.delete_confirm_button)
 
-    assert done.texts == [shown(WORDS.deleted)]
-    # The partner learns that the pairing ended, and nothing more.
+    assert done.texts == [f"{shown(WORDS.deleted)}\n\n{shown(WORDS.clear_chat)}"]
+    # The partner learns that the pairing ended, and nothing more (no word of deleting, in any
+    # language: tests/test_content.py).
     assert sam.last_message.text == shown(TEXTS.pairing.unpaired_partner, partner="Alex")
-    assert "delet" not in sam.last_message.text.lower()
     assert len(await harness.rows(User, User.telegram_id == 1001)) == 0
     for model in (Note, Moment, LessonProgress):
         assert len(await harness.rows(model, model.user_id != 2)) == 0
@@ -130,7 +137,7 @@ async def test_support_is_one_command_away_for_everyone(harness: BotHarness) -> 
     replies = await stranger.send("/support")
 
     # The help and the first words point to it (what they must say: tests/test_content.py).
-    assert replies.texts == [SUPPORT]
+    assert replies.texts == [SUPPORT_UNKNOWN]
     assert (await stranger.send("/help")).texts == [shown(TEXTS.help.text)]
     welcome = shown(TEXTS.onboarding.welcome, first_name="Robin")
     assert welcome in (await stranger.send("/start")).texts

@@ -143,6 +143,7 @@ async def test_transactions_that_read_then_write_under_contention_all_succeed(
     async def increment() -> None:
         async with engine.begin() as connection:
             value = await connection.scalar(select(counters.c.value).where(counters.c.id == 1))
+            assert value is not None
             await asyncio.sleep(0)  # let the other transactions run their statements meanwhile
             await connection.execute(
                 update(counters).where(counters.c.id == 1).values(value=value + 1)

@@ -90,8 +90,8 @@ def test_parse_clock_time_refuses(typed: str) -> None:
         parse_clock_time(typed)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_next_checkin_later_today_and_tomorrow() -> None:

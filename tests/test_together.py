@@ -27,14 +27,14 @@ from bot.storage.models import (
     User,
 )
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
-from tests.journeys import STALE, answer_checkin, onboard, pair
+from tests.journeys import HELP, STALE, answer_checkin, onboard, pair
 from tests.telegram_fake import ApiCall, visible_text
 
 TOGETHER = shipped_content().together
 THANKS = TOGETHER.thanks
 TIPS = TOGETHER.tips
 TALK = TOGETHER.talk
-HELP = shown(TEXTS.crisis.reply, urgent=Html(TEXTS.support.urgent))
+DRAFTS = TOGETHER.drafts
 # Friday 27 November 2026.
 AFTERNOON = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # Berlin 16:00, New York 10:00
 
@@ -251,6 +251,8 @@ async def test_a_bad_gateway_is_not_reported_as_blocked(harness: BotHarness) -> 
 
 
 async def test_crisis_words_are_not_relayed(harness: BotHarness) -> None:
+    """Kept as a private draft with the help first (tests/test_private_drafts.py follows the
+    choice through)."""
     alex, _ = await couple(harness)
     harness.clock.now = AFTERNOON
     before = len(sends_to(harness, 2002))
@@ -258,13 +260,14 @@ async def test_crisis_words_are_not_relayed(harness: BotHarness) -> None:
 
     replies = await alex.send("thanks for staying, some nights I don't want to live anymore")
 
-    assert replies.texts == [f"{HELP}\n\n{shown(THANKS.not_sent_crisis, partner='Sam')}"]
+    assert replies.texts == [f"{HELP}\n\n{shown(DRAFTS.kept_appreciation, partner='Sam')}"]
     assert len(sends_to(harness, 2002)) == before
     assert await harness.rows(Appreciation) == []
     # Inline, the check of every command's words gives the help; nothing is sent either.
     inline = await alex.send("/thanks I want to kill myself")
-    assert inline.texts == [HELP, shown(THANKS.not_sent_crisis, partner="Sam")]
+    assert inline.texts == [HELP, shown(DRAFTS.kept_appreciation, partner="Sam")]
     assert await harness.rows(Appreciation) == []
+    assert len(sends_to(harness, 2002)) == before
 
 
 async def test_forged_buttons_for_another_couples_appreciation_show_nothing(
@@ -297,6 +300,17 @@ async def opt_in(harness: BotHarness, *people: TelegramUser) -> None:
         await person.press(TIPS.offer_yes_button)
 
 
+async def sam_answers_his_day(harness: BotHarness, sam: TelegramUser) -> None:
+    """Sam's check-in of Friday 27 November (New York 20:00), answered: a tip about Alex's
+    day waits for it (the reveal rule)."""
+    harness.clock.now = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    assert harness.app is not None
+    await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
+    calm = {"bids_noticed": "none", "bids_made": "none", "stressed_me": "no"}
+    await answer_checkin(sam, {**calm, "stressed_partner": "no"})
+    harness.clock.advance(minutes=5)
+
+
 def tips_to(harness: BotHarness, chat_id: int) -> list[str]:
     lines = {shown(tip) for tip in TIPS.items}
     return [text for text in texts_to(harness, chat_id) if any(t in text for t in lines)]
@@ -324,6 +338,11 @@ async def test_the_tip_goes_once_to_the_other_partner_never_quoting(harness: Bot
         note=note,
     )
     harness.clock.advance(minutes=5)
+
+    # Sam has not answered his own check-in of the day yet: the tip waits for it.
+    assert (await together_run(harness)).tips_sent == 0
+    assert tips_to(harness, 2002) == []
+    await sam_answers_his_day(harness, sam)
 
     report = await together_run(harness)
     await together_run(harness)
@@ -544,6 +563,7 @@ async def test_export_shows_each_their_own_and_delete_erases_it(harness: BotHarn
     await alex.send("/stress")
     await alex.press(TEXTS.moments.stress_mine_button)
     await alex.press(TEXTS.moments.outcomes["stress_mine"]["no"])
+    await sam_answers_his_day(harness, sam)
     await together_run(harness)
     assert len(tips_to(harness, 2002)) == 1
 

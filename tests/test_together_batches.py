@@ -18,7 +18,7 @@ from bot.services.safe_haven import OFFERS_PER_RUN
 from bot.storage.models import Couple, CoupleMember, SafeHavenTip, TalkAnswer, TalkQuestion, User
 from tests.harness import TEXTS, BotHarness, shipped_content
 from tests.journeys import onboard, pair
-from tests.test_together import couple, opt_in, together_run, user_row
+from tests.test_together import couple, opt_in, sam_answers_his_day, together_run, user_row
 
 TOGETHER = shipped_content().together
 TIPS = TOGETHER.tips
@@ -134,6 +134,7 @@ async def test_a_lapsed_tip_waits_for_the_receivers_morning(harness: BotHarness)
     alex, sam = await couple(harness)
     harness.clock.now = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
     await opt_in(harness, alex, sam)
+    await sam_answers_his_day(harness, sam)  # the tip waits for it
     harness.clock.now = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # New York 22:00
     await alex.send("/stress")
     await alex.press(TEXTS.moments.stress_mine_button)

@@ -27,18 +27,20 @@ from sqlalchemy import func, select
 from bot.storage.models import ReceivedUpdate, User
 from bot.web.server import SECRET_HEADER
 from tests import updates
+from tests.databases import seed_due_users
 from tests.fake_server import FakeTelegramServer
 from tests.harness import TEXTS
-from tests.test_delivery_process import (
+from tests.processes import (
     RATE,
-    _scalar,
-    _seed_due_users,
+    STARTUP_TIMEOUT,
+    TOKEN,
+    BotProcess,
     delivery_env,
-    kill_the_leader,
     prompts_per_chat,
+    running_bot,
     tally,
 )
-from tests.test_main_process import STARTUP_TIMEOUT, TOKEN, BotProcess, running_bot
+from tests.test_delivery_process import _scalar, kill_the_leader
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"])]
 
@@ -266,7 +268,7 @@ def test_the_job_leader_killed_mid_dispatch_the_other_instance_finishes_once(
     database_url: str, tmp_path: Path
 ) -> None:
     people = range(7800, 7830)
-    asyncio.run(_seed_due_users(database_url, len(people), people.start))
+    asyncio.run(seed_due_users(database_url, len(people), people.start))
     ports = [free_port(), free_port()]
     with FakeTelegramServer(TOKEN) as server, ExitStack() as stack:
         bots = [

@@ -316,15 +316,48 @@ class PrivacyTexts(Section):
     delete_cancel_button: ButtonLabel
     deleted: Template
     delete_kept: Template
+    export_from_partner: Template
+    export_nothing_from_partner: Template
+    answers: Plural
+    appreciations: Plural
+    export_tips: Plural
+    moment_kinds: dict[str, str]
+    clear_chat: Template
 
 
 class SupportTexts(Section):
-    urgent: Template
     text: Template
+    more_button: ButtonLabel
+    more: Template
 
 
 class CrisisTexts(Section):
     reply: Template
+
+
+class HelplineTexts(Section):
+    """The words around the helplines of ``helplines.toml`` (bot.views.helplines): the
+    services' names and numbers stay as the services write them."""
+
+    emergency: Template
+    emergency_elsewhere: Template
+    emergency_unknown: Template
+    crisis: Template
+    violence: Template
+    directory: Template
+    line: Template
+    link: Template
+    qualified: Template
+    women: str
+    men: str
+    # Between lines of one kind, and between the words in brackets (kept with their spaces).
+    separator: str
+    qualifier_separator: str
+    more_country: Template
+    more_emergency: Template
+    more_crisis: Template
+    more_violence: Template
+    more_sexual_violence: Template
 
 
 class GroupTexts(Section):
@@ -373,6 +406,10 @@ class JournalTexts(Section):
     delete_cancel_button: ButtonLabel
     deleted: Template
     day_format: DatePattern
+    draft_appreciation_what: str
+    draft_reply_what: str
+    draft_answer_what: str
+    note_behind_tap: Template
 
 
 class QuestionTexts(Section):
@@ -479,6 +516,7 @@ class Texts(Section):
     commands: list[BotCommandText] = Field(min_length=1)
     admin: AdminTexts
     errors: ErrorTexts
+    helplines: HelplineTexts
 
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""

@@ -40,7 +40,6 @@ class ThanksTexts(Section):
     thanked_you: Template
     ask_reply: Template
     reply_sent: Template
-    not_sent_crisis: Template
     not_paired: Template
     no_longer_paired: Template
     muted_by_you: Template
@@ -84,12 +83,29 @@ class TalkTexts(Section):
     revealed: Template
     already_answered: Annotated[str, Field(max_length=200)]
     not_paired: Template
-    not_shared_crisis: Template
     open_again: Template
     new_question_button: ButtonLabel
     guided_button: ButtonLabel
     guided_title: Template
     guided_steps: list[Template] = Field(min_length=3, max_length=3)
+    passed: Template
+    saved_passed: Template
+
+
+class DraftTexts(Section):
+    """Words for the partner that read like a crisis, kept as a private draft: the choice to
+    keep them private or send them after all (see :mod:`bot.services.drafts`)."""
+
+    kept_appreciation: Template
+    kept_answer: Template
+    keep_button: ButtonLabel
+    send_button: ButtonLabel
+    confirm_appreciation: Template
+    confirm_answer: Template
+    confirm_button: ButtonLabel
+    kept_private: Template
+    already_sent: Annotated[str, Field(max_length=200)]  # a toast
+    already_private: Annotated[str, Field(max_length=200)]  # a toast
 
 
 class TogetherSettingsTexts(Section):
@@ -116,6 +132,7 @@ class TogetherContent(Section):
     talk: TalkTexts
     together: TogetherSettingsTexts
     questions: list[Question] = Field(min_length=MIN_QUESTIONS)
+    drafts: DraftTexts
 
     @model_validator(mode="after")
     def _bank_complete(self) -> TogetherContent:

@@ -15,9 +15,9 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Texts, render
-from bot.handlers.input import InputRoute, open_question
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import ask_open_question
+from bot.handlers.pending_input import InputRoute, open_question
 from bot.handlers.safety import with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_known_sender
 from bot.services import accounts, checkins, lessons, shared_days

@@ -9,7 +9,7 @@ from telegram.error import Forbidden
 
 from bot.context import BotContext
 from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
-from bot.handlers.turn import texts_of_update
+from bot.handlers.without_database import texts_of_update
 
 logger = logging.getLogger(__name__)
 

@@ -19,14 +19,11 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.input import InputRoutes
-from bot.handlers.safety import reads_like_crisis, send_crisis_help, written_words
-from bot.handlers.turn import (
-    PRIVATE_MESSAGES,
-    Handlers,
-    Turn,
+from bot.handlers.pending_input import InputRoutes
+from bot.handlers.safety import reads_like_crisis, send_crisis_help, turn_help, written_words
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
+from bot.handlers.without_database import (
     ask_to_try_again,
-    for_anyone,
     harmless_if_stale,
     telegram_texts,
     texts_of_update,
@@ -66,7 +63,9 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
                     await target.on_other(turn)
                 return
         if crisis:
-            turn.later(lambda: send_crisis_help(turn.update, turn.context))
+            # The sender's row (their zone) is loaded already: no statement more for the help.
+            turn.send(turn.chat_id, turn_help(turn).crisis_reply())
+            logger.info("crisis help given")
         elif user is None:
             turn.not_started()
         elif message.text is not None:

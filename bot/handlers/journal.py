@@ -1,5 +1,6 @@
 """``/journal``: one's own notes, reflections and check-in answers, newest first, a page at a
-time in one message; a note opened in full can be edited or deleted (after a confirmation).
+time in one message; a note opened in full can be edited or deleted (after a confirmation), a
+private draft (:mod:`bot.services.drafts`) only read.
 
 Every button names a note by id; a note that is not the presser's own (forged) or no longer
 there (deleted meanwhile) shows nothing and says the button is old.
@@ -10,14 +11,14 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.handlers.input import InputRoute, open_question
 from bot.handlers.notes import refuse_if_too_long
+from bot.handlers.pending_input import InputRoute, open_question
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, journal, notes
 from bot.services.accounts import PendingInput
 from bot.views import callbacks
-from bot.views.journal import back_button, delete_question, note_view, page_view
+from bot.views.journal import back_button, delete_question, draft_view, note_view, page_view
 
 
 def _zone(turn: Turn) -> str:
@@ -25,7 +26,9 @@ def _zone(turn: Turn) -> str:
 
 
 async def _show_page(turn: Turn, page: int, *, edit: bool) -> None:
-    view = await journal.journal_page(turn.session, turn.user, page)
+    view = await journal.journal_page(
+        turn.session, turn.user, page, lambda words: reads_like_crisis(turn.context, words)
+    )
     text, markup = page_view(turn.texts, turn.frameworks, _zone(turn), view)
     if edit:
         turn.edit(text, markup)
@@ -48,6 +51,9 @@ async def journal_button(turn: Turn) -> None:
         await _show_page(turn, int(turn.match["to"]), edit=True)
         return
     action, page = turn.match["action"], int(turn.match["page"])
+    if action == "r":
+        await _show_draft(turn, int(turn.match["note"]), page)
+        return
     note_id = int(turn.match["note"])
     note = await notes.own_note(turn.session, turn.user, note_id)
     if note is None:  # someone else's (forged) or deleted since: nothing to show
@@ -67,6 +73,15 @@ async def journal_button(turn: Turn) -> None:
         if accounts.pending_argument(turn.user) == str(note.id):
             await accounts.open_question(turn.session, turn.user, None, turn.now)
         turn.edit(texts.journal.deleted, InlineKeyboardMarkup([[back_button(texts, page)]]))
+
+
+async def _show_draft(turn: Turn, draft_id: int, page: int) -> None:
+    draft = await journal.own_draft(turn.session, turn.user, draft_id)
+    if draft is None:  # someone else's (forged), sent or erased since: nothing to show
+        turn.stale()
+        return
+    turn.answer()
+    turn.edit(*draft_view(turn.texts, _zone(turn), draft, page))
 
 
 async def edit_answer(turn: Turn, text: str) -> None:
@@ -110,7 +125,7 @@ HANDLERS: Handlers = [
         journal_button,
         pattern=callbacks.pattern(
             callbacks.JOURNAL,
-            rf"p:(?P<to>\d{{1,4}})|(?P<action>[nedx]):(?P<note>{callbacks.ID}):(?P<page>\d{{1,4}})",
+            rf"p:(?P<to>\d{{1,4}})|(?P<action>[nedxr]):(?P<note>{callbacks.ID}):(?P<page>\d{{1,4}})",
         ),
     ),
 ]

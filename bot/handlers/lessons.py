@@ -15,9 +15,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Framework, Html, Page, Texts, render
 from bot.content.course import ID_PATTERN
-from bot.handlers.input import InputRoute, open_question
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import resume_setup
+from bot.handlers.pending_input import InputRoute, open_question
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, lessons, pairing
 from bot.services.accounts import PendingInput
@@ -100,7 +100,7 @@ async def _partner_line(
         line = render(words.partner_finished, partner=partner)
     else:
         line = render(words.partner_progress, partner=partner, where=where.page.section.title)
-    shared = await lessons.partner_shared_reflections(session, partnership.partner, framework)
+    shared = await lessons.partner_shared_reflections(session, partnership, framework)
     lines = [line] + [
         render(words.partner_reflection, partner=partner, step=title, text=shorten(body, 200))
         for title, body in shared
@@ -283,7 +283,7 @@ async def read_partner_shared(turn: Turn) -> None:
         turn.stale()
         return
     partner = partnership.partner
-    shared = await lessons.partner_shared_reflections(turn.session, partner, framework)
+    shared = await lessons.partner_shared_reflections(turn.session, partnership, framework)
     if not shared:
         turn.stale()
         return

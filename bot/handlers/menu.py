@@ -6,16 +6,9 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers.turn import (
-    PRIVATE_MESSAGES,
-    Handlers,
-    Turn,
-    for_known_sender,
-    harmless_if_stale,
-    send_without_database,
-    texts_of_update,
-)
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_onboarded
 from bot.handlers.us import show_week
+from bot.handlers.without_database import harmless_if_stale, send_without_database, texts_of_update
 from bot.views import callbacks
 from bot.views.settings import settings_view
 
@@ -25,11 +18,8 @@ async def show_help(update: Update, context: BotContext) -> None:
     await send_without_database(update, context, (await texts_of_update(update, context)).help.text)
 
 
-@for_known_sender
+@for_onboarded
 async def settings_button(turn: Turn) -> None:
-    if turn.user.onboarded_at is None:
-        turn.stale()
-        return
     turn.answer()
     turn.send(turn.chat_id, *settings_view(turn.texts, turn.user, turn.now))
 

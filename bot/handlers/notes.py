@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.content import Framework, Texts, render
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import Handlers, Turn, for_known_sender
-from bot.services import notes, pairing
+from bot.services import notes
 from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage.models import Note, User
 from bot.views import callbacks, keyboards
@@ -86,7 +86,7 @@ async def share_note(turn: Turn) -> None:
         back = [[back_to_course(turn.texts)]] if outcome.note.framework_id is not None else []
         turn.edit(help_before(turn, words.saved), InlineKeyboardMarkup(back) if back else None)
         return
-    partnership = await pairing.partnership_of(turn.session, turn.user)
+    partnership = outcome.partnership
     if not shared:
         text = words.saved
     elif partnership is None:

@@ -12,7 +12,7 @@ from telegram import ReplyKeyboardRemove
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
-from bot.handlers.input import InputRoute
+from bot.handlers.pending_input import InputRoute
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
 from bot.services import accounts, pairing
 from bot.services.accounts import PendingInput

@@ -8,7 +8,7 @@ button. The partner on the other side is told of every outcome, but a failure to
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -69,16 +69,20 @@ def _continue_onboarding(turn: Turn, user: User) -> None:
         ask_open_question(turn, pending)
 
 
-def _what_next(texts: Texts, user: User) -> str:
-    """What a new pairing brings ``user``: their first check-in as a couple, then /us."""
+def _what_next(texts: Texts, user: User, first_day: date | None) -> str:
+    """What a new pairing brings ``user``: their first check-in as a couple (of the couple's
+    first day or later: what /us and the both-answered day count from), then /us."""
     words = texts.pairing
     if user.next_checkin_at is None or user.time_zone is None:
         return words.next_after_setup
     local = local_now(user.time_zone, user.next_checkin_at)
+    day, at = local.date(), local.time()
+    if first_day is not None and day < first_day:
+        day, at = first_day, user.checkin_time or at
     return render(
         words.next_checkin,
-        day=texts.date(local, texts.checkin.day_format),
-        time=clock(local.time()),
+        day=texts.date(day, texts.checkin.day_format),
+        time=clock(at),
     )
 
 
@@ -203,10 +207,12 @@ async def answer_invite(turn: Turn) -> None:
         turn.edit(_refusal_text(turn.texts, outcome.refusal, outcome.inviter, None))
     else:
         paired = render(texts.paired_you, partner=outcome.inviter.first_name)
-        turn.edit(f"{paired}\n\n{_what_next(turn.texts, user)}")
+        turn.edit(f"{paired}\n\n{_what_next(turn.texts, user, outcome.first_day)}")
         theirs = turn.texts_for(outcome.inviter)
         told = render(theirs.pairing.paired_inviter, partner=user.first_name)
-        turn.tell(outcome.inviter, f"{told}\n\n{_what_next(theirs, outcome.inviter)}")
+        turn.tell(
+            outcome.inviter, f"{told}\n\n{_what_next(theirs, outcome.inviter, outcome.first_day)}"
+        )
     _continue_onboarding(turn, user)
 
 

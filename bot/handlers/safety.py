@@ -1,8 +1,14 @@
 """Help first: ``/support``, and the reply to anything that reads like someone is in danger.
 
 Checked for everyone who writes, started or not; nothing about a match is stored or shown to
-a partner, and the log says only that help was given (no text, no user id). ``/support`` and
+a partner, and the log says only that help was given (no text, no user id). (Words meant for
+the partner — a ``/thanks``, a ``/talk`` answer — are kept for their author as a private
+draft, :mod:`bot.services.drafts`: the match itself is never recorded.) ``/support`` and
 the help for an edited message need no database, so they work even while it is down.
+
+The help names the lines of the person's country, from their saved time zone: in a turn the
+sender's row is already loaded; outside one, the row is read only when help is actually sent.
+Someone unknown (or before consent) gets their Telegram language's list of countries.
 """
 
 from __future__ import annotations
@@ -12,16 +18,16 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.content import Html, Texts, render
+from bot.content import Texts
 from bot.context import BotContext
-from bot.handlers.turn import (
-    PRIVATE_MESSAGES,
-    Handlers,
-    Turn,
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn
+from bot.handlers.without_database import (
+    harmless_if_stale,
+    reader_of_update,
     send_without_database,
-    texts_of_update,
 )
 from bot.views import callbacks
+from bot.views.helplines import MORE_PATTERN, NO_COUNTRY, HelpView
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +44,17 @@ def reads_like_crisis(context: BotContext, written: str | None) -> bool:
     return context.services.crisis.matches(written)
 
 
-def crisis_reply(texts: Texts) -> str:
-    """The help, in the language of the person it is for (``texts``); the words that called
-    for it may be in any language the bot has."""
-    return render(texts.crisis.reply, urgent=Html(texts.support.urgent))
+def help_view(context: BotContext, texts: Texts, zone: str | None) -> HelpView:
+    """The help ``texts``' reader gets: the lines of the country of ``zone`` (their saved
+    time zone), or of their language's countries when it names none."""
+    services = context.services
+    return HelpView(texts, services.helplines, services.zone_countries.country_of(zone))
+
+
+def turn_help(turn: Turn) -> HelpView:
+    """The help for the sender of a turn, whose row (and zone) the turn has already read."""
+    zone = turn.sender.time_zone if turn.sender is not None else None
+    return help_view(turn.context, turn.texts, zone)
 
 
 def with_help(turn: Turn, written: str, answer: str) -> str:
@@ -53,20 +66,44 @@ def with_help(turn: Turn, written: str, answer: str) -> str:
 def help_before(turn: Turn, answer: str) -> str:
     """``answer`` with the crisis help in front (the caller has seen the words of danger)."""
     logger.info("crisis help given with a reply")
-    return f"{crisis_reply(turn.texts)}\n\n{answer}"
+    return f"{turn_help(turn).crisis_reply()}\n\n{answer}"
 
 
 async def send_crisis_help(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    texts = await texts_of_update(update, context)
-    await context.bot.send_message(update.effective_chat.id, crisis_reply(texts))
+    texts, zone = await reader_of_update(update, context)
+    await context.bot.send_message(
+        update.effective_chat.id, help_view(context, texts, zone).crisis_reply()
+    )
     logger.info("crisis help given")
 
 
 async def support(update: Update, context: BotContext) -> None:
     """Works for everyone, set up or not: help should never be behind a form."""
-    texts = (await texts_of_update(update, context)).support
-    await send_without_database(update, context, render(texts.text, urgent=Html(texts.urgent)))
+    texts, zone = await reader_of_update(update, context)
+    view = help_view(context, texts, zone)
+    await send_without_database(update, context, view.support(), view.support_markup())
+
+
+async def more_lines(update: Update, context: BotContext) -> None:
+    """ "More lines" under /support: every line of the country the button names (or of the
+    language's countries), as a message of its own; the button goes, so a second tap does
+    not send it twice. A country the file no longer has is an older message: say so kindly."""
+    query, match = update.callback_query, context.match
+    assert query is not None and match is not None and update.effective_chat is not None
+    texts, _ = await reader_of_update(update, context)
+    payload = match["payload"]
+    country = None if payload == NO_COUNTRY else payload
+    if country is not None and context.services.helplines.country(country) is None:
+        with harmless_if_stale(update.update_id):
+            await query.answer(texts.errors.stale_button)
+        return
+    with harmless_if_stale(update.update_id):
+        await query.answer()
+    with harmless_if_stale(update.update_id):
+        await query.edit_message_reply_markup(reply_markup=None)
+    view = HelpView(texts, context.services.helplines, country)
+    await context.bot.send_message(update.effective_chat.id, view.more())
 
 
 async def command_with_words_of_danger(update: Update, context: BotContext) -> None:
@@ -90,6 +127,7 @@ FIRST_HANDLERS: Handlers = [
 HANDLERS: Handlers = [
     CommandHandler("support", support, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(support, pattern=callbacks.pattern(callbacks.MENU, "support")),
+    CallbackQueryHandler(more_lines, pattern=MORE_PATTERN),
     MessageHandler(
         filters.ChatType.PRIVATE
         & filters.UpdateType.EDITED_MESSAGE

@@ -6,9 +6,9 @@ from telegram import ReplyKeyboardRemove
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
-from bot.handlers.input import open_question
 from bot.handlers.onboarding import ask_open_question
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.handlers.pending_input import open_question
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender, for_onboarded
 from bot.services import accounts, checkins
 from bot.services.accounts import PendingInput
 from bot.views import callbacks, keyboards
@@ -27,13 +27,10 @@ async def show_settings(turn: Turn) -> None:
         turn.send(turn.chat_id, *settings_view(turn.texts, turn.user, turn.now))
 
 
-@for_known_sender
+@for_onboarded
 async def settings_button(turn: Turn) -> None:
     user, session, now, texts = turn.user, turn.session, turn.now, turn.texts
     action = turn.match["payload"]
-    if user.onboarded_at is None:
-        turn.stale()
-        return
     if action in QUESTIONS:
         await open_question(turn, QUESTIONS[action])
     elif action == "pause":

@@ -2,25 +2,30 @@
 once both have answered; and the guided conversation for a day you saw differently.
 
 The weekly question comes from the together job (:mod:`bot.jobs.together`) in the same form.
+An answer that reads like a crisis is kept as a private draft (:mod:`bot.handlers.drafts`):
+the partner sees the question as unanswered until its author decides.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import TalkTexts
-from bot.handlers.input import InputRoute
-from bot.handlers.safety import help_before, reads_like_crisis
+from bot.handlers.pending_input import InputRoute
+from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
-from bot.services import accounts, shared_days, talk
+from bot.services import accounts, drafts, shared_days, talk
 from bot.services.accounts import PendingInput
 from bot.services.pairing import partnership_of
 from bot.services.talk import MAX_ANSWER_LENGTH, Answered, Asked, OpenQuestion, Refusal
+from bot.storage.models import PrivateDraft, TalkQuestion, User
 from bot.views import callbacks, keyboards
+from bot.views.drafts import choice
 from bot.views.together import question_message
 
 
@@ -28,9 +33,24 @@ def _words(turn: Turn) -> TalkTexts:
     return turn.together.talk
 
 
-def _ask(turn: Turn, asked: Asked, *, partner_first: str | None = None) -> None:
-    """Show ``asked`` to the presser, and to the partner if it is new for them
-    (``partner_first``: what the partner's message begins with, so they get one message)."""
+def _partner_question(turn: Turn, asked: Asked) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The question as the partner gets it, in their language."""
+    theirs = turn.together_for(asked.partner)
+    question = asked.question
+    return question_message(
+        theirs.talk,
+        question.id,
+        talk.question_text(theirs, question.question_key),
+        question.trigger,
+    )
+
+
+def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
+    """Show ``asked`` to the presser, and to the partner if it is new for them (unless
+    ``tell_partner`` is false: the caller sends it with something else)."""
+    if asked.unrevealed is not None:
+        _reveal(turn, asked.question, asked.text, asked.partner, *asked.unrevealed, silent=False)
+        return
     words, question = _words(turn), asked.question
     text, markup = question_message(
         words, question.id, asked.text, question.trigger, answered=asked.answered
@@ -42,19 +62,51 @@ def _ask(turn: Turn, asked: Asked, *, partner_first: str | None = None) -> None:
         rows = [*(markup.inline_keyboard if markup else ()), (guided,)]
         markup = InlineKeyboardMarkup(rows)
     turn.reply(text, markup)
-    if asked.new:
-        theirs = turn.together_for(asked.partner)
-        partner_text, partner_markup = question_message(
-            theirs.talk,
-            question.id,
-            talk.question_text(theirs, question.question_key),
-            question.trigger,
-        )
-        if partner_first is not None:
-            partner_text = f"{partner_first}\n\n{partner_text}"
+    if asked.new and tell_partner:
+        partner_text, partner_markup = _partner_question(turn, asked)
         turn.tell(asked.partner, partner_text, partner_markup, silent=asked.partner_silent)
-    elif partner_first is not None:
-        turn.tell(asked.partner, partner_first, silent=asked.partner_silent)
+
+
+def _reveal(
+    turn: Turn,
+    question: TalkQuestion,
+    text: str,
+    partner: User,
+    mine: str,
+    theirs: str,
+    *,
+    silent: bool,
+    next_step: Asked | None = None,
+) -> None:
+    """Both answers to both (each in parts if they do not fit one message); the question
+    counts as revealed only if they reached both (else /talk shows them again). The guided
+    talk's next step goes to the partner in the same message as the answers."""
+    user = turn.user
+    to_me = render(
+        _words(turn).revealed, question=text, mine=mine, partner=partner.first_name, theirs=theirs
+    )
+    their_content = turn.together_for(partner)
+    to_partner = render(
+        their_content.talk.revealed,
+        question=talk.question_text(their_content, question.question_key),
+        mine=theirs,
+        partner=user.first_name,
+        theirs=mine,
+    )
+    partner_markup = None
+    if next_step is not None and next_step.new:
+        next_text, partner_markup = _partner_question(turn, next_step)
+        to_partner = f"{to_partner}\n\n{next_text}"
+    question_id = question.id
+
+    async def not_revealed(session: AsyncSession) -> None:
+        await talk.undo_revealed(session, question_id)
+
+    turn.tell_all_or_undo(
+        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], not_revealed
+    )
+    if next_step is not None:
+        _ask(turn, next_step, tell_partner=False)
 
 
 @for_known_sender
@@ -133,17 +185,19 @@ async def shared_day_button(turn: Turn) -> None:
 async def answer_text(turn: Turn, text: str) -> None:
     words, user, session, now = _words(turn), turn.user, turn.session, turn.now
     argument = accounts.pending_argument(user) or ""
-    if reads_like_crisis(turn.context, text):
-        # Not saved as an answer: it would be shown to the partner.
-        await accounts.open_question(session, user, None, now)
-        partnership = await partnership_of(session, user)
-        partner = partnership.partner.first_name if partnership else ""
-        turn.reply(help_before(turn, render(words.not_shared_crisis, partner=partner)))
-        return
     if len(text) > MAX_ANSWER_LENGTH:
-        turn.reply(render(words.too_long, limit=f"{MAX_ANSWER_LENGTH:,}"))
+        turn.reply(with_help(turn, text, render(words.too_long, limit=f"{MAX_ANSWER_LENGTH:,}")))
         return
     await accounts.open_question(session, user, None, now)
+    if reads_like_crisis(turn.context, text):
+        # Not saved as an answer (it would be shown to the partner): a private draft.
+        kept = (
+            await drafts.keep_answer(session, turn.together, user, int(argument), text, now)
+            if argument.isdigit()
+            else None
+        )
+        await _kept(turn, kept)
+        return
     outcome = (
         await talk.answer(session, turn.together, user, int(argument), text, now)
         if argument.isdigit()
@@ -154,13 +208,32 @@ async def answer_text(turn: Turn, text: str) -> None:
     elif isinstance(outcome, Refusal):
         turn.reply(words.already_answered)
     else:
-        _answered(turn, outcome)
+        answered(turn, outcome)
 
 
-def _answered(turn: Turn, outcome: Answered) -> None:
+async def _kept(turn: Turn, kept: PrivateDraft | Refusal | None) -> None:
+    """The help first, then the choice for the answer kept as a private draft."""
+    if isinstance(kept, PrivateDraft):
+        words = turn.together.drafts
+        partnership = await partnership_of(turn.session, turn.user)
+        partner = partnership.partner.first_name if partnership else ""
+        answer, markup = render(words.kept_answer, partner=partner), choice(words, kept)
+    elif kept is None:
+        answer, markup = turn.texts.errors.stale_button, None
+    else:
+        answer, markup = _words(turn).already_answered, None
+    turn.reply(help_before(turn, answer), markup)
+
+
+def answered(turn: Turn, outcome: Answered) -> None:
+    """What an answer saved brings: "waiting for your partner", both answers shown to both,
+    or — the partner has no answer this time — neither."""
     words, user = _words(turn), turn.user
     found: OpenQuestion = outcome.question
     partner = found.partner
+    if outcome.partner_passed:
+        turn.reply(render(words.saved_passed, partner=partner.first_name))
+        return
     if outcome.theirs is None:
         turn.reply(render(words.saved_waiting, partner=partner.first_name))
         turn.tell(
@@ -169,28 +242,16 @@ def _answered(turn: Turn, outcome: Answered) -> None:
             silent=outcome.partner_silent,
         )
         return
-    turn.reply(
-        render(
-            words.revealed,
-            question=found.text,
-            mine=outcome.mine,
-            partner=partner.first_name,
-            theirs=outcome.theirs,
-        )
+    _reveal(
+        turn,
+        found.question,
+        found.text,
+        partner,
+        outcome.mine,
+        outcome.theirs,
+        silent=outcome.partner_silent,
+        next_step=outcome.next_step,
     )
-    theirs = turn.together_for(partner)
-    to_partner = render(
-        theirs.talk.revealed,
-        question=talk.question_text(theirs, found.question.question_key),
-        mine=outcome.theirs,
-        partner=user.first_name,
-        theirs=outcome.mine,
-    )
-    if outcome.next_step is not None:
-        # The guided talk's next step: in the same message as the answers, for the partner.
-        _ask(turn, outcome.next_step, partner_first=to_partner)
-    else:
-        turn.tell(partner, to_partner, silent=outcome.partner_silent)
 
 
 async def not_text(turn: Turn) -> None:

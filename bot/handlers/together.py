@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_onboarded
 from bot.services import appreciations, safe_haven
 from bot.services.pairing import partnership_of
 from bot.views import callbacks
@@ -20,23 +20,17 @@ async def _view(turn: Turn) -> tuple[str, InlineKeyboardMarkup]:
     return together_view(turn.together, turn.user, partner_tips=partner_tips)
 
 
-@for_known_sender
+@for_onboarded
 async def show_together(turn: Turn) -> None:
     if turn.update.callback_query is not None:
         turn.answer()
-    if turn.user.onboarded_at is None:
-        turn.reply(turn.texts.errors.not_started)
-        return
     turn.reply(*await _view(turn))
 
 
-@for_known_sender
+@for_onboarded
 async def together_button(turn: Turn) -> None:
     content, user, session, now = turn.together, turn.user, turn.session, turn.now
     action = turn.match["payload"]
-    if user.onboarded_at is None:
-        turn.stale()
-        return
     turn.answer()
     if action.startswith("offer:"):
         choice = await safe_haven.set_tips(session, user, action == "offer:yes", now)

@@ -12,73 +12,52 @@ returns, the transaction is committed once, and only then is anything sent. So:
 - services never commit; handlers never open sessions.
 
 What needs Telegram's answer first (a partner's 403 marks them as having blocked the bot) runs
-in one more short transaction after the send, through :meth:`BotServices.transaction`.
+in one more short transaction after the send (:mod:`bot.handlers.partner_delivery`). Replies
+that must work without a turn (the database away): :mod:`bot.handlers.without_database`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from enum import Enum
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, filters
 
 from bot.content import Framework, Texts
 from bot.content.together import TogetherContent
 from bot.context import BotContext, BotServices
+from bot.handlers.language_offer import offer_language
+from bot.handlers.partner_delivery import PartnerDelivery, Send
+from bot.handlers.without_database import (
+    ask_to_try_again,
+    harmless_if_stale,
+    language_of_update,
+)
 from bot.services import accounts
 from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.models import User
-from bot.views.keyboards import ReplyMarkup, languages
+from bot.views.keyboards import ReplyMarkup
+from bot.views.parts import message_parts
 
 logger = logging.getLogger(__name__)
 
 # The updates every conversation handler listens to: new messages in a private chat.
 PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
-Send = Callable[[], Awaitable[object]]
 TurnHandler = Callable[["Turn"], Awaitable[None]]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 Handlers = list[BaseHandler[Update, BotContext, None]]
 
 
-class Reached(Enum):
-    """Whether a message to someone else arrived."""
-
-    DELIVERED = "delivered"
-    BLOCKED = "blocked"  # 403: they blocked the bot; it surely did not arrive
-    # Any other failure: a timeout, a dropped connection or a 5xx can come after Telegram
-    # delivered it, so it is treated as possibly there (its buttons keep working).
-    UNKNOWN = "unknown"
-
-
-# Telegram's answers when a press or a message has aged out, or a second tap changes nothing:
-# the change behind the press is saved by then, so they are logged, not shown as errors.
-HARMLESS_REFUSALS = ("not modified", "query is too old", "query id is invalid",
-                     "message to edit not found", "message can't be edited")  # fmt: skip
-
-
-@contextmanager
-def harmless_if_stale(update_id: int) -> Iterator[None]:
-    """Let Telegram's "too old / not modified / gone" refusals pass (logged), nothing else."""
-    try:
-        yield
-    except BadRequest as error:
-        if not any(phrase in error.message.lower() for phrase in HARMLESS_REFUSALS):
-            raise
-        logger.debug("update %s: %s", update_id, error.message)
-
-
-class Turn:
+class Turn(PartnerDelivery):
     """One update being handled: its transaction, its sender, and what to say afterwards."""
 
     def __init__(
@@ -173,16 +152,26 @@ class Turn:
 
     def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
         """Answer in the chat the update came from (a message: as PTB replies, which quotes
-        in groups and keeps a forum topic)."""
+        in groups and keeps a forum topic). Too long for one message, it goes in parts
+        (:func:`bot.views.parts.message_parts`), the buttons under the last."""
         message = self.update.message
-        if message is not None:
-            self.later(lambda: message.reply_text(text, reply_markup=markup))
-        else:
+        if message is None:
             self.send(self.chat_id, text, markup)
+            return
+        parts = message_parts(text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            self.later(partial(message.reply_text, part, reply_markup=markup if last else None))
 
     def send(self, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
+        """A message to ``chat_id``, in parts if too long for one (buttons under the last)."""
         bot = self.context.bot
-        self.later(lambda: bot.send_message(chat_id, text, reply_markup=markup))
+        parts = message_parts(text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            self.later(
+                partial(bot.send_message, chat_id, part, reply_markup=markup if last else None)
+            )
 
     def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner (with a toast, if given). A press answered too late —
@@ -226,53 +215,6 @@ class Turn:
         elif self.update.effective_chat is not None:
             self.send(self.chat_id, self.texts.errors.not_started)
 
-    def tell(
-        self,
-        recipient: User,
-        text: str,
-        markup: InlineKeyboardMarkup | None = None,
-        *,
-        silent: bool = False,
-    ) -> None:
-        """A message to someone else (a partner). Whatever the sender did stands even if it
-        cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
-        their prompts until they write again. ``silent``: without a sound (their night)."""
-
-        async def tell() -> None:
-            await self.send_to_other(recipient, text, markup, silent=silent)
-
-        self.later(tell)
-
-    async def send_to_other(
-        self,
-        recipient: User,
-        text: str,
-        markup: InlineKeyboardMarkup | None = None,
-        *,
-        silent: bool = False,
-    ) -> Reached:
-        """Send to ``recipient`` now, for a step queued with :meth:`later` that needs to
-        know whether it arrived (a 403 marks them as :meth:`tell` does)."""
-        services, bot = self.services, self.context.bot
-        try:
-            await bot.send_message(
-                recipient.telegram_id, text, reply_markup=markup, disable_notification=silent
-            )
-            return Reached.DELIVERED
-        except Forbidden:
-            logger.info("user %s has blocked the bot; marking inactive", recipient.id)
-            try:
-                async with services.transaction() as session:
-                    await accounts.mark_blocked(session, recipient.telegram_id, services.clock())
-            except Exception as error:
-                if not is_outage(error):
-                    raise
-                services.database_health.unavailable(error)  # their next prompt finds out
-            return Reached.BLOCKED
-        except TelegramError as error:
-            logger.warning("user %s may not have been notified: %s", recipient.id, error)
-            return Reached.UNKNOWN
-
     async def deliver(self) -> None:
         """Send what was queued, in order. The changes are saved by now: one reply that
         fails (Telegram slow or refusing) must not keep back the others."""
@@ -282,94 +224,6 @@ class Turn:
                 await send()
             except TelegramError as error:
                 logger.warning("update %s: a reply was not sent: %s", self.update.update_id, error)
-
-    def tell_then_record(
-        self,
-        recipient: User,
-        text: str,
-        markup: InlineKeyboardMarkup | None,
-        record: Callable[[AsyncSession], Awaitable[None]],
-    ) -> None:
-        """:meth:`tell` for an outbox row claimed in this turn's transaction: only once the
-        message arrived is it ``record``-ed as sent, in a transaction of its own. One that did
-        not arrive stays claimed, and the job that sends such rows takes it over when the
-        claim lapses: a failed send is never recorded as sent."""
-        services = self.services
-
-        async def tell() -> None:
-            if await self.send_to_other(recipient, text, markup) is not Reached.DELIVERED:
-                return  # blocked, or perhaps not arrived: the job tries again
-            try:
-                async with services.transaction() as session:
-                    await record(session)
-            except Exception as error:
-                if not is_outage(error):
-                    raise
-                services.database_health.unavailable(error)  # sent again when the claim lapses
-
-        self.later(tell)
-
-
-async def offer_language(turn: Turn) -> None:
-    """Once, after whatever they asked for, to someone who started before there were
-    languages and whose Telegram speaks one the bot has now: the choice, in that language."""
-    user, person = turn.sender, turn.update.effective_user
-    if user is None or person is None or turn.update.effective_chat is None:
-        return
-    offered = turn.services.language_of(person.language_code)
-    if not accounts.language_to_offer(user, offered):
-        return
-    await accounts.mark_language_offered(turn.session, user, turn.now)
-    markup = languages(turn.services.language_names(), user.language)
-    turn.send(turn.chat_id, turn.services.texts_for(offered).languages.offer, markup)
-
-
-def language_of_update(update: Update, context: BotContext) -> str:
-    """The language for someone not (yet) looked up: the one we have for their Telegram's."""
-    user = update.effective_user
-    return context.services.language_of(user.language_code if user is not None else None)
-
-
-def telegram_texts(update: Update, context: BotContext) -> Texts:
-    """The texts of the sender's Telegram language (in a group, where nobody is looked up)."""
-    return context.services.texts_for(language_of_update(update, context))
-
-
-async def texts_of_update(update: Update, context: BotContext) -> Texts:
-    """The texts for whoever sent ``update``, outside a turn (help that must work without
-    the database): their stored language if it can be read, else their Telegram's."""
-    services, user = context.services, update.effective_user
-    if user is not None:
-        try:
-            async with services.transaction() as session:
-                known = await accounts.find_user(session, user.id)
-                language = known.language if known is not None else None
-            if language is not None:
-                return services.texts_for(language)
-        except Exception as error:
-            if not is_outage(error):
-                raise
-    return services.texts_for(language_of_update(update, context))
-
-
-async def send_without_database(update: Update, context: BotContext, text: str) -> None:
-    """Stop the spinner of a press (if it was one) and send ``text`` to the chat: for what
-    must work for anyone, started or not, even while the database is away (/help, /support)."""
-    if update.callback_query is not None:
-        with harmless_if_stale(update.update_id):
-            await update.callback_query.answer()
-    assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text)
-
-
-async def ask_to_try_again(update: Update, context: BotContext) -> None:
-    """The database is away and nothing was saved: stop the spinner, say so, kindly."""
-    text = telegram_texts(update, context).errors.database_unavailable
-    if update.callback_query is not None:
-        with harmless_if_stale(update.update_id):
-            await update.callback_query.answer(text)
-    elif update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, text)
 
 
 def _turn_handler(
@@ -405,6 +259,23 @@ def _turn_handler(
 def for_known_sender(handler: TurnHandler) -> Callback:
     """Run ``handler`` in a turn if the sender has started; else tell them how to start."""
     return _turn_handler(handler, known_only=True, when_unavailable=ask_to_try_again)
+
+
+def for_onboarded(handler: TurnHandler) -> Callback:
+    """:func:`for_known_sender`, for what only makes sense once set up (settings, /together):
+    a press from someone still setting up is a stale button; a command is told how to begin."""
+
+    @wraps(handler)
+    async def guarded(turn: Turn) -> None:
+        if turn.user.onboarded_at is None:
+            if turn.update.callback_query is not None:
+                turn.stale()
+            else:
+                turn.reply(turn.texts.errors.not_started)
+            return
+        await handler(turn)
+
+    return for_known_sender(guarded)
 
 
 def for_anyone(handler: TurnHandler, *, when_unavailable: Callback = ask_to_try_again) -> Callback:

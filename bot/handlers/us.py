@@ -11,13 +11,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.charts import ChartLabels, render_week_chart
 from bot.content import Texts
-from bot.handlers.turn import (
-    PRIVATE_MESSAGES,
-    Handlers,
-    Turn,
-    for_known_sender,
-    harmless_if_stale,
-)
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.handlers.without_database import harmless_if_stale
 from bot.services.weekly import WeekView, week_for
 from bot.views import callbacks
 from bot.views.week import DETAILS, SUMMARY, render_view, week_keyboard
@@ -44,7 +39,7 @@ async def send_chart(
 
 @for_known_sender
 async def show_week(turn: Turn) -> None:
-    view = await week_for(turn.session, turn.user, turn.now)
+    view = await week_for(turn.session, turn.user, turn.now, crisis=turn.services.crisis)
     texts = turn.texts
     turn.send(turn.user.telegram_id, render_view(texts, view, SUMMARY), week_keyboard(texts, view))
 
@@ -57,7 +52,9 @@ async def week_button(turn: Turn) -> None:
     weeks_back = int(turn.match["weeks"])
     action = turn.match["action"] or SUMMARY
     sent = SentChart.decode(turn.match["sent"])
-    view = await week_for(turn.session, turn.user, turn.now, weeks_back=weeks_back)
+    view = await week_for(
+        turn.session, turn.user, turn.now, crisis=turn.services.crisis, weeks_back=weeks_back
+    )
     texts = turn.texts
     mode = DETAILS if action.endswith(DETAILS) else SUMMARY
     if not action.startswith("c"):

@@ -2,7 +2,7 @@
 and the weekly digest — each prompt once.
 
 Nothing is scheduled per user in memory. Each run, in the process that leads the jobs
-(:mod:`bot.jobs.leadership`), claims due work in short transactions (the claim carries this
+(:mod:`bot.storage.leadership`), claims due work in short transactions (the claim carries this
 process's id, see :mod:`bot.services.checkins`), then sends it:
 
 - each prompt is recorded as sent as soon as Telegram accepts it (in groups at most half a second
@@ -26,15 +26,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext, BotServices
 from bot.jobs.notices import send_notices
+from bot.jobs.send_outcome import Delivery, delivery_of
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
 from bot.storage import received
@@ -60,38 +59,6 @@ CONCURRENT_SENDS = 8
 RECORD_EVERY_SECONDS = 0.5
 # Waits before retrying a send that surely did not reach Telegram, within one run.
 CONNECT_BACKOFF_SECONDS = (0.5, 2.0)
-
-
-class Delivery(Enum):
-    """What a failed send means for the prompt."""
-
-    NOT_DELIVERED = "not delivered"  # surely not: retry
-    MAYBE_DELIVERED = "maybe delivered"  # Telegram may have it: one more copy at most
-    BLOCKED = "blocked"  # 403: the person blocked the bot
-    REFUSED = "refused"  # 400: this message will not go through as it is
-
-
-_SURELY_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-def delivery_of(error: TelegramError) -> Delivery:
-    """Whether Telegram may have received a send that failed with ``error``. Pure.
-
-    Only a failure to connect proves nothing arrived; a timeout while waiting for the answer,
-    a connection dropped after the request went out, or a 5xx may come after delivery.
-    """
-    if isinstance(error, Forbidden):
-        return Delivery.BLOCKED
-    if isinstance(error, BadRequest):
-        return Delivery.REFUSED
-    if isinstance(error, RetryAfter):  # still refused after the rate limiter's retries
-        return Delivery.NOT_DELIVERED
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, _SURELY_UNSENT):
-            return Delivery.NOT_DELIVERED
-        cause = cause.__cause__
-    return Delivery.MAYBE_DELIVERED
 
 
 @dataclass
@@ -141,7 +108,7 @@ async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKey
         if user is None:
             raise Forbidden("user deleted")
         now = services.clock()
-        view = await week_for(session, user, now)
+        view = await week_for(session, user, now, crisis=services.crisis)
     zone = user.time_zone or "UTC"
     began = local_now(zone, user.created_at).date()
     if (row.local_date - began).days < DIGEST_AFTER_DAYS or not has_something_to_show(view):
@@ -151,12 +118,42 @@ async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKey
     return text, week_keyboard(texts, view)
 
 
+@dataclass
+class SendLedger:
+    """This process's memory of sent prompts not yet recorded: kept across runs, so a prompt
+    Telegram accepted while the database was down is recorded when it is back, not re-sent."""
+
+    unrecorded: list[Sent] = field(default_factory=list)
+
+    def add(self, sent: Sent) -> None:
+        self.unrecorded.append(sent)
+
+    async def record(self, services: BotServices) -> bool:
+        """Write what is pending; ``False`` (kept for later) if the database is unavailable."""
+        pending, self.unrecorded = self.unrecorded, []
+        if not pending:
+            return True
+        try:
+            async with services.transaction() as session:
+                await checkins.record_sent(session, pending)
+        except BaseException as error:
+            # Kept whatever went wrong (a cancelled task too): forgetting them means resending.
+            self.unrecorded = pending + self.unrecorded
+            if isinstance(error, Exception) and is_outage(error):
+                services.database_health.unavailable(error)
+                return False
+            raise
+        services.database_health.available()
+        return True
+
+
 class _Run:
     """One batch being sent: its sends, its report, and the claims it keeps alive."""
 
-    def __init__(self, bot: Bot, services: BotServices, report: DispatchReport) -> None:
-        self.bot, self.services, self.report = bot, services, report
-        self.ledger = services.send_ledger
+    def __init__(
+        self, bot: Bot, services: BotServices, report: DispatchReport, ledger: SendLedger
+    ) -> None:
+        self.bot, self.services, self.report, self.ledger = bot, services, report, ledger
 
     async def message_for(
         self, row: OutboxRow, *, reminder: bool
@@ -284,15 +281,21 @@ class _Run:
                 services.database_health.unavailable(error)
 
 
-async def send_due_checkins(bot: Bot, services: BotServices) -> DispatchReport:
+async def send_due_checkins(
+    bot: Bot, services: BotServices, ledger: SendLedger | None = None
+) -> DispatchReport:
     """One run: claim and send everything due now, if this process leads the jobs.
+
+    ``ledger`` is the job's own, kept from run to run (see :class:`SendLedger`); a caller
+    without one (a test, a benchmark) gets one for this run.
 
     Raises what the database raises when it is away (the job says so once, see below)."""
     report = DispatchReport()
     if not await services.leadership.check():
         return report
     settings, owner = services.settings, services.instance_id
-    if not await services.send_ledger.record(services):
+    ledger = ledger if ledger is not None else SendLedger()
+    if not await ledger.record(services):
         return report  # nothing new while the database is away: it would be sent again
     async with services.transaction() as session:
         # A day after they arrived, handled updates are forgotten (see bot.update_log).
@@ -302,7 +305,7 @@ async def send_due_checkins(bot: Bot, services: BotServices) -> DispatchReport:
     grace = timedelta(hours=settings.checkin_grace_hours)
     lease = timedelta(seconds=settings.claim_lease_seconds)
     batch = batch_size(services)
-    run = _Run(bot, services, report)
+    run = _Run(bot, services, report, ledger)
     claims: list[tuple[str, Claim]] = [
         (
             "resent",
@@ -358,7 +361,10 @@ async def checkin_sender_job(context: BotContext) -> None:
     """The JobQueue callback. A database outage is logged once, not per run, and the next
     run tries again."""
     try:
-        await send_due_checkins(context.bot, context.services)
+        ledger = context.job.data if context.job is not None else None
+        await send_due_checkins(
+            context.bot, context.services, ledger if isinstance(ledger, SendLedger) else None
+        )
         await send_notices(context.bot, context.services)
     except Exception as error:
         if not is_outage(error):

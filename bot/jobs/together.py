@@ -20,11 +20,12 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext, BotServices
-from bot.jobs.checkin_sender import Delivery, delivery_of
+from bot.jobs.send_outcome import Delivery, delivery_of
 from bot.services import accounts, safe_haven, shared_days, talk
 from bot.services.quiet_hours import awake_zones
-from bot.storage import together
+from bot.storage import talk as talk_rows
 from bot.storage.health import is_outage
+from bot.views.parts import message_parts
 from bot.views.shared_day import side_by_side
 from bot.views.together import question_message, tips_offer
 
@@ -53,8 +54,11 @@ async def _send(
 ) -> Delivery | None:
     """``None`` once Telegram accepted it; else what the failure means (a 403 marks the
     person blocked, as far as the database lets us now: their next message finds out)."""
+    parts = message_parts(text)  # the both-answered day may not fit one message
     try:
-        await bot.send_message(telegram_id, text, reply_markup=markup)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await bot.send_message(telegram_id, part, reply_markup=markup if last else None)
         return None
     except Forbidden:
         report.blocked += 1
@@ -98,7 +102,7 @@ async def _weekly_questions(services: BotServices, report: TogetherReport) -> No
         if not services.leadership.leading:
             return
         async with services.transaction() as session:
-            couple = await together.active_couple(session, couple_id)
+            couple = await talk_rows.active_couple(session, couple_id)
             if couple is None:
                 continue
             if await talk.ask_weekly(session, services.together, couple, now) is not None:
@@ -110,11 +114,11 @@ async def _question_copies(bot: Bot, services: BotServices, report: TogetherRepo
     while services.leadership.leading:
         now = services.clock()
         async with services.transaction() as session:
-            zones = await together.zones_of_unsent_questions(session, lapsed_before=now - lease)
-            rows = await together.claim_unsent_questions(
+            zones = await talk_rows.zones_of_unsent_questions(session, lapsed_before=now - lease)
+            rows = await talk_rows.claim_unsent_questions(
                 session, zones=awake_zones(zones, now), lapsed_before=now - lease, limit=BATCH
             )
-            await together.claim_questions(session, rows, services.instance_id, now)
+            await talk_rows.claim_questions(session, rows, services.instance_id, now)
         for row in rows:
             theirs = services.together_for(row.language)
             text, markup = question_message(
@@ -126,7 +130,7 @@ async def _question_copies(bot: Bot, services: BotServices, report: TogetherRepo
             if await _send(bot, services, report, row.telegram_id, text, markup) is None:
                 report.questions_sent += 1
                 async with services.transaction() as session:
-                    await together.mark_question_sent(
+                    await talk_rows.mark_question_sent(
                         session, row.question_id, row.user_id, services.clock()
                     )
         if len(rows) < BATCH:

@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import cast
 
 from bot.context import BotApplication, BotContext
+from bot.recovery import take_over_abandoned
 from bot.storage.health import is_outage
 from bot.storage.observed import prompts_due
-from bot.web.intake import take_over_abandoned
 
 logger = logging.getLogger(__name__)
 

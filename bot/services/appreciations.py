@@ -4,7 +4,7 @@ thank-you or reply, which turns toward it.
 Rules: at most :data:`DAILY_LIMIT` a day per sender (their local day; replies are not
 counted), nothing while either partner has turned appreciations off, nothing to a partner who
 blocked the bot, nothing after unpairing. Services never commit; delivery happens after the
-commit (see :mod:`bot.handlers.thanks`).
+commit (see :mod:`bot.handlers.appreciations`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.quiet_hours import in_quiet_hours, local_day
-from bot.storage import pairing, together
+from bot.storage import appreciations, pairing, users
 from bot.storage.models import Appreciation, User
 from bot.storage.pairing import Partnership
 
@@ -71,7 +71,7 @@ async def may_send(session: AsyncSession, user: User, now: datetime) -> Partners
     refusal = _open_to(user, partnership.partner)
     if refusal is not None:
         return refusal
-    if await together.sent_on(session, user.id, local_day(user.time_zone, now)) >= DAILY_LIMIT:
+    if await appreciations.sent_on(session, user.id, local_day(user.time_zone, now)) >= DAILY_LIMIT:
         return Refusal.DAILY_LIMIT
     return partnership
 
@@ -84,7 +84,7 @@ async def send(session: AsyncSession, user: User, body: str, now: datetime) -> R
     if isinstance(partnership, Refusal):
         return partnership
     partner = partnership.partner
-    appreciation = await together.add_appreciation(
+    appreciation = await appreciations.add_appreciation(
         session,
         couple_id=partnership.couple_id,
         sender_id=user.id,
@@ -101,7 +101,7 @@ async def received(
 ) -> Received | Refusal | None:
     """An appreciation delivered to ``user``, with its sender; ``None`` if it is not theirs
     (a forged button); ``NO_LONGER_PAIRED`` if their couple has ended since."""
-    appreciation = await together.get_appreciation(session, appreciation_id)
+    appreciation = await appreciations.get_appreciation(session, appreciation_id)
     if (
         appreciation is None
         or appreciation.receiver_id != user.id
@@ -122,7 +122,7 @@ async def thank(
     found = await received(session, user, appreciation_id)
     if not isinstance(found, Received):
         return found
-    if not await together.mark_thanked(session, appreciation_id, now):
+    if not await appreciations.mark_thanked(session, appreciation_id, now):
         return Refusal.ALREADY_ANSWERED
     found.appreciation.thanked_at = now
     return found
@@ -138,7 +138,7 @@ async def may_reply(
     found = await received(session, user, appreciation_id)
     if not isinstance(found, Received):
         return found
-    if await together.reply_to(session, appreciation_id) is not None:
+    if await appreciations.reply_to(session, appreciation_id) is not None:
         return Refusal.ALREADY_ANSWERED
     return _open_to(user, found.sender) or found
 
@@ -153,7 +153,7 @@ async def reply(
     if not isinstance(found, Received):
         return found
     sender = found.sender
-    answer = await together.add_appreciation(
+    answer = await appreciations.add_appreciation(
         session,
         couple_id=found.appreciation.couple_id,
         sender_id=user.id,
@@ -169,18 +169,18 @@ async def reply(
 async def other_person(session: AsyncSession, user: User, appreciation_id: int) -> User | None:
     """Who ``user`` exchanged this appreciation with, to name them even after the couple
     ended (their current partner, if any, may be someone else); ``None`` if not theirs."""
-    appreciation = await together.get_appreciation(session, appreciation_id)
+    appreciation = await appreciations.get_appreciation(session, appreciation_id)
     if appreciation is None or user.id not in (appreciation.sender_id, appreciation.receiver_id):
         return None
     other = (
         appreciation.receiver_id if appreciation.sender_id == user.id else appreciation.sender_id
     )
-    return (await together.users_by_id(session, [other])).get(other)
+    return (await users.users_by_id(session, [other])).get(other)
 
 
 async def not_delivered(session: AsyncSession, appreciation_id: int) -> None:
     """Telegram refused it (the receiver blocked the bot): never shown, never counted."""
-    await together.mark_undelivered(session, appreciation_id)
+    await appreciations.mark_undelivered(session, appreciation_id)
 
 
 async def set_muted(session: AsyncSession, user: User, muted: bool, now: datetime) -> None:
@@ -208,7 +208,7 @@ async def appreciation_bids(
     absent (read them as ``AppreciationBids()``)."""
     made: dict[int, int] = defaultdict(int)
     answered: dict[int, int] = defaultdict(int)
-    for row in await together.appreciations_between(session, couple_id, first, last):
+    for row in await appreciations.appreciations_between(session, couple_id, first, last):
         made[row.sender_id] += 1
         answered[row.sender_id] += row.answered
     return {user_id: AppreciationBids(made[user_id], answered[user_id]) for user_id in made}

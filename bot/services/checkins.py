@@ -241,6 +241,7 @@ async def partner_to_nudge(session: AsyncSession, user: User, now: datetime) -> 
         or theirs.skipped_at is not None
         or theirs.nudged_at is not None
         or theirs.local_date != local_now(partner.time_zone or "UTC", now).date()
+        or not partnership.scope(partner.time_zone).has_day(theirs.local_date)
     ):
         return None
     theirs.nudged_at = now

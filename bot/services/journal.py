@@ -1,17 +1,20 @@
 """Someone's own journal: what they wrote and answered, newest first, a page at a time.
 
-Only the reader's own entries are ever read here; the partner's never are.
+Only the reader's own entries are ever read here; the partner's never are. A note whose words
+read like someone in danger is listed without them (``behind_tap``): a journal page is
+something people show each other, or read over a shoulder; its words are one tap away.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage import journal
-from bot.storage.models import Note, User
+from bot.storage import drafts, journal
+from bot.storage.models import Note, PrivateDraft, User
 
 PAGE_SIZE = 5
 
@@ -19,6 +22,8 @@ PAGE_SIZE = 5
 @dataclass(frozen=True)
 class NoteEntry:
     note: Note
+    # Its words read like a crisis: listed without them, shown only once opened.
+    behind_tap: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,14 @@ class CheckinEntry:
     answers: dict[str, str]
 
 
-Entry = NoteEntry | CheckinEntry
+@dataclass(frozen=True)
+class DraftEntry:
+    """Words for the partner kept back as a private draft (never sent): the author's only."""
+
+    draft: PrivateDraft
+
+
+Entry = NoteEntry | CheckinEntry | DraftEntry
 
 
 @dataclass(frozen=True)
@@ -43,9 +55,12 @@ def page_count(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
 
 
-async def journal_page(session: AsyncSession, user: User, page: int) -> JournalPage:
+async def journal_page(
+    session: AsyncSession, user: User, page: int, reads_like_crisis: Callable[[str], bool]
+) -> JournalPage:
     """Page ``page`` of ``user``'s journal; a page past the end (the journal shrank since the
-    button was made) shows the last one."""
+    button was made) shows the last one. ``reads_like_crisis``: the crisis matcher, which
+    puts a note behind a tap."""
     keys = await journal.entry_keys(session, user.id)
     pages = page_count(len(keys))
     page = min(max(page, 0), pages - 1)
@@ -56,11 +71,23 @@ async def journal_page(session: AsyncSession, user: User, page: int) -> JournalP
     answers = await journal.checkin_answers(
         session, user.id, [key_id for kind, key_id, _ in shown if kind == journal.CHECKIN]
     )
+    kept = await drafts.unsent(
+        session, user.id, [key_id for kind, key_id, _ in shown if kind == journal.DRAFT]
+    )
     entries: list[Entry] = []
     for kind, key_id, at in shown:
         if kind == journal.NOTE and key_id in notes:
-            entries.append(NoteEntry(notes[key_id]))
+            note = notes[key_id]
+            entries.append(NoteEntry(note, behind_tap=reads_like_crisis(note.body)))
         elif kind == journal.CHECKIN and key_id in answers:
             day, values = answers[key_id]
             entries.append(CheckinEntry(day, at, values))
+        elif kind == journal.DRAFT and key_id in kept:
+            entries.append(DraftEntry(kept[key_id]))
     return JournalPage(entries, page, pages)
+
+
+async def own_draft(session: AsyncSession, user: User, draft_id: int) -> PrivateDraft | None:
+    """``user``'s unsent draft ``draft_id``, to read in full; ``None`` if not theirs, sent or
+    erased since the button was made."""
+    return (await drafts.unsent(session, user.id, [draft_id])).get(draft_id)

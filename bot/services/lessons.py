@@ -12,6 +12,7 @@ from bot.content.course import Section
 from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage import lessons, notes
 from bot.storage.models import Note, User
+from bot.storage.pairing import Partnership
 
 # The course says "this week" for each step's practice: the next step is suggested a week
 # after the last one was first opened (reading ahead is always possible).
@@ -129,10 +130,17 @@ async def move_to(
 
 
 async def partner_shared_reflections(
-    session: AsyncSession, partner: User, framework: Framework, *, limit: int = 3
+    session: AsyncSession, partnership: Partnership, framework: Framework, *, limit: int = 3
 ) -> list[tuple[str, str]]:
-    """``(step title, text)`` of what the partner shared: never their private reflections."""
-    shared = await notes.shared_reflections(session, partner.id, framework.id, limit=limit)
+    """``(step title, text)`` of what the partner shared with this couple: never their
+    private reflections, nor those shared with someone before."""
+    shared = await notes.shared_reflections(
+        session,
+        partnership.partner.id,
+        framework.id,
+        partnership.scope(partnership.partner.time_zone),
+        limit=limit,
+    )
     result = []
     for step, body in shared:
         section = framework.step_section(step) if step is not None else None

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.crisis import EveryLanguage
-from bot.storage import notes
+from bot.storage import notes, pairing
 from bot.storage.models import Note, User
+from bot.storage.pairing import Partnership
 
 # Well under Telegram's 4096 so a note can always be shown back in one message.
 MAX_NOTE_LENGTH = 4000
@@ -17,11 +18,13 @@ MAX_NOTE_LENGTH = 4000
 @dataclass(frozen=True)
 class Visibility:
     """A note after a share or unshare: ``changed`` is false for a second tap. ``refused``:
-    its words read like a crisis, so it stays private (the partner may be the danger)."""
+    its words read like a crisis, so it stays private (the partner may be the danger).
+    ``partnership``: whom it is shared with now (``None`` while unpaired)."""
 
     note: Note
     changed: bool
     refused: bool = False
+    partnership: Partnership | None = None
 
 
 async def set_note_shared(
@@ -29,19 +32,24 @@ async def set_note_shared(
 ) -> Visibility | None:
     """Share or unshare one of ``user``'s own notes; someone else's id finds nothing.
 
+    A note is shared with the current couple (see :mod:`bot.storage.scope`): sharing again
+    after pairing with someone else shares it with them, and only then may they see it.
+
     The words are checked at every share, not only when written: a note edited since its
     "Share" button was shown (or a forged button) must not carry words of danger to the
     partner."""
     note = await notes.own_note(session, note_id, user.id)
     if note is None:
         return None
+    partnership = await pairing.active_partnership(session, user.id)
     if shared and crisis.matches(note.body):
-        note.visibility = notes.PRIVATE
-        return Visibility(note, changed=False, refused=True)
+        note.visibility, note.couple_id = notes.PRIVATE, None
+        return Visibility(note, changed=False, refused=True, partnership=partnership)
     target = notes.SHARED if shared else notes.PRIVATE
-    changed = note.visibility != target
-    note.visibility = target
-    return Visibility(note, changed)
+    couple_id = partnership.couple_id if shared and partnership is not None else None
+    changed = note.visibility != target or note.couple_id != couple_id
+    note.visibility, note.couple_id = target, couple_id
+    return Visibility(note, changed, partnership=partnership)
 
 
 async def own_note(session: AsyncSession, user: User, note_id: int) -> Note | None:
@@ -60,7 +68,7 @@ async def edit_note(
         return None
     note.body = body
     if not keep_shared:
-        note.visibility = notes.PRIVATE
+        note.visibility, note.couple_id = notes.PRIVATE, None
     return note
 
 

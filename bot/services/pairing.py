@@ -9,7 +9,7 @@ from being in two active couples.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from bot.services.invite_codes import (
 from bot.storage import pairing
 from bot.storage.models import Invite, User
 from bot.storage.pairing import EndedPartnership, Partnership
+from bot.storage.scope import first_day_for
 
 __all__ = [
     "EndedPartnership",
@@ -56,6 +57,8 @@ class InvitePreview:
 class Paired:
     couple_id: int
     inviter: User
+    # The couple's first day: its first check-ins as a couple are of this local date or later.
+    first_day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,13 @@ async def redeem_invite(
             )
             couple = (
                 await pairing.create_couple(
-                    session, first_user_id=inviter.id, second_user_id=redeemer.id, now=now
+                    session,
+                    first_user_id=inviter.id,
+                    second_user_id=redeemer.id,
+                    now=now,
+                    # A check-in either already got today is from before: the couple's days
+                    # begin with the first check-in both get as a couple.
+                    first_day=max(first_day_for(inviter, now), first_day_for(redeemer, now)),
                 )
                 if claimed
                 else None
@@ -175,7 +184,7 @@ async def redeem_invite(
     # One weekly question day per couple: the one who joins takes the inviter's.
     redeemer.weekly_day = inviter.weekly_day
     redeemer.updated_at = now
-    return Paired(couple_id=couple.id, inviter=inviter)
+    return Paired(couple_id=couple.id, inviter=inviter, first_day=couple.first_day)
 
 
 async def _guessing_too_much(session: AsyncSession, telegram_id: int, now: datetime) -> bool:

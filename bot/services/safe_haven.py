@@ -1,25 +1,29 @@
 """The quiet safe-haven tip: when one partner says they were stressed today (the check-in or
 ``/stress``), the other gets one short idea from the framework's step 3 that same evening.
 
-Both must have opted in. At most one tip per receiver and local day; never in the receiver's
+Both must have opted in. Like everything shown of a partner, the tip keeps the reveal rule: it
+waits until the receiver has answered their own check-in of that day (or the day has closed),
+and only a stressful moment of this couple's time together brings one. At most one tip per
+receiver and local day; never in the receiver's
 quiet hours (it waits for their morning); it never quotes what the stressed partner wrote,
-and the stressed partner is never told: only the receiver is stored with a tip.
+and the stressed partner is not told of it: only the receiver is stored with a tip.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import render
 from bot.content.together import TogetherContent
+from bot.services.checkin_items import complete_by_counts, completion_rule
 from bot.services.quiet_hours import awake_zones, in_quiet_hours, local_day
-from bot.storage import pairing, together
+from bot.storage import pairing, safe_haven, users, week
 from bot.storage.models import User
-from bot.storage.together import TipToSend
+from bot.storage.safe_haven import TipToSend
 
 # A stressful moment is "today's" for this long: a late check-in's tip waits for the morning.
 STRESS_WINDOW = timedelta(hours=18)
@@ -43,22 +47,33 @@ async def claim_tips(
 ) -> list[TipToSend]:
     """Tips to send now, claimed for ``owner`` (each once: unique per receiver and day), each
     in its receiver's language (``content_for(user.language)``)."""
-    lapsed = await together.lapsed_tips(
+    lapsed = await safe_haven.lapsed_tips(
         session, lapsed_before=now - lease, since=now - RESEND_WITHIN
     )
     # One that waited into the receiver's night waits for their morning, as a new one does.
     claimed = [tip for tip, zone in lapsed if not in_quiet_hours(zone, now)]
-    await together.claim_lapsed_tips(session, claimed, owner=owner, now=now)
-    stressed = await together.stressed_since(session, now - STRESS_WINDOW)
-    partners = await together.partners_of(session, list(stressed))
-    people = await together.users_by_id(session, list(partners))
-    history = await together.tip_history(session, [p.id for p in partners.values()])
+    await safe_haven.claim_lapsed_tips(session, claimed, owner=owner, now=now)
+    stressed = await safe_haven.stressed_since(session, now - STRESS_WINDOW)
+    partnerships = await safe_haven.partners_of(session, list(stressed))
+    people = await users.users_by_id(session, list(partnerships))
+    # Only a stressful moment of this couple's time together (bot.storage.scope).
+    partners = {
+        stressed_id: partnership.partner
+        for stressed_id, partnership in partnerships.items()
+        if partnership.scope(people[stressed_id].time_zone).has_moment(
+            local_day(people[stressed_id].time_zone, stressed[stressed_id]), stressed[stressed_id]
+        )
+    }
+    history = await safe_haven.tip_history(session, [p.id for p in partners.values()])
+    answered = await _own_day_done(session, partners, people, stressed, now)
     for stressed_id, receiver in partners.items():
         stressed_user = people[stressed_id]
         if not (stressed_user.safe_haven_tips and receiver.safe_haven_tips and receiver.active):
             continue
         if in_quiet_hours(receiver.time_zone, now):
             continue  # the next run after their morning begins sends it
+        if receiver.id not in answered:
+            continue  # the reveal rule: their own day first (or it waits for the day to close)
         past = history.get(receiver.id)
         last = past.last_claimed_at if past is not None else None
         if last is not None and stressed[stressed_id] <= last:
@@ -66,7 +81,7 @@ async def claim_tips(
         texts = content_for(receiver.language).tips
         index = tip_index(past.count if past else 0, len(texts.items))
         body = render(texts.message, partner=stressed_user.first_name, tip=texts.items[index])
-        tip_id = await together.claim_tip(
+        tip_id = await safe_haven.claim_tip(
             session,
             receiver_id=receiver.id,
             local_date=local_day(receiver.time_zone, now),
@@ -80,12 +95,48 @@ async def claim_tips(
     return claimed
 
 
+async def _own_day_done(
+    session: AsyncSession,
+    partners: dict[int, User],
+    people: dict[int, User],
+    stressed: dict[int, datetime],
+    now: datetime,
+) -> set[int]:
+    """The receivers who may be told of their partner's day: the tip says something of it,
+    and a partner's day shows only once you have answered yours (the reveal rule). "That
+    day" is the stressed partner's local day of the moment: the receiver's check-in of the
+    same date (or of their today, if their zone has not reached that date yet) must be
+    answered in full, or that date must be over for them (the day closed)."""
+    due: set[int] = set()
+    waiting: dict[int, date] = {}
+    for stressed_id, receiver in partners.items():
+        day = local_day(people[stressed_id].time_zone, stressed[stressed_id])
+        today = local_day(receiver.time_zone, now)
+        if day < today:
+            due.add(receiver.id)
+        else:
+            waiting[receiver.id] = min(day, today)
+    if waiting:
+        daily, skips = completion_rule()
+        days = waiting.values()
+        counted = await week.day_counts(session, list(waiting), min(days), max(days), daily, skips)
+        for receiver_id, rows in counted.items():
+            if any(
+                row.day == waiting[receiver_id]
+                and not row.skipped
+                and complete_by_counts(row.answered, row.not_asked)
+                for row in rows
+            ):
+                due.add(receiver_id)
+    return due
+
+
 async def record_sent(session: AsyncSession, tip_id: int, now: datetime) -> None:
-    await together.mark_tip_sent(session, tip_id, now)
+    await safe_haven.mark_tip_sent(session, tip_id, now)
 
 
 async def give_up(session: AsyncSession, tip_id: int) -> None:
-    await together.give_up_tip(session, tip_id)
+    await safe_haven.give_up_tip(session, tip_id)
 
 
 async def claim_offers(session: AsyncSession, now: datetime, *, lease: timedelta) -> list[User]:
@@ -94,21 +145,21 @@ async def claim_offers(session: AsyncSession, now: datetime, *, lease: timedelta
     not go is tried again once the claim lapses."""
     lapsed_before = now - lease
     zones = awake_zones(
-        await together.zones_to_offer_tips(session, lapsed_before=lapsed_before), now
+        await safe_haven.zones_to_offer_tips(session, lapsed_before=lapsed_before), now
     )
     if not zones:
         return []
-    users = await together.users_to_offer_tips(
+    offered = await safe_haven.users_to_offer_tips(
         session, zones=zones, lapsed_before=lapsed_before, limit=OFFERS_PER_RUN
     )
-    for user in users:
+    for user in offered:
         user.tips_offer_claimed_at = now
-    return users
+    return offered
 
 
 async def mark_offered(session: AsyncSession, user_id: int, now: datetime) -> None:
     """The offer went (or may have): it is made once."""
-    await together.mark_tips_offered(session, user_id, now)
+    await safe_haven.mark_tips_offered(session, user_id, now)
 
 
 @dataclass(frozen=True)

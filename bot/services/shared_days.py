@@ -17,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.checkin_items import next_item
 from bot.services.quiet_hours import in_quiet_hours
 from bot.services.reciprocity import views_differ
-from bot.storage import pairing, shared_days, together
+from bot.storage import pairing, shared_days, users
 from bot.storage.models import Checkin, User
-from bot.timezones import local_now
 
 # A copy that could not go out within this long (its receiver blocked the bot, say) is old news.
 KEEP_WAITING = timedelta(hours=36)
@@ -69,8 +68,8 @@ async def on_completed(
     if partnership is None:
         return []
     partner, day = partnership.partner, checkin.local_date
-    if day < local_now(user.time_zone or "UTC", partnership.since).date():
-        return []  # a day from before the couple began
+    if not partnership.scope(user.time_zone).has_day(day):
+        return []  # a day from before the couple began (an answer given to someone before)
     # The two completing at the same moment take turns: the second sees the first's answers.
     await pairing.lock_couple(session, partnership.couple_id)
     found = await shared_days.evening_on(session, partner.id, day)
@@ -106,10 +105,10 @@ async def claim_waiting(
     await shared_days.drop(session, [c for c in due if (c.couple_id, c.user_id) not in partners])
     due = [copy for copy in due if (copy.couple_id, copy.user_id) in partners]
     await shared_days.claim(session, due, owner, now)
-    users = await together.users_by_id(session, [copy.user_id for copy in due])
+    people = await users.users_by_id(session, [copy.user_id for copy in due])
     ready = []
     for copy in due:
-        receiver, partner = users.get(copy.user_id), partners[(copy.couple_id, copy.user_id)]
+        receiver, partner = people.get(copy.user_id), partners[(copy.couple_id, copy.user_id)]
         if receiver is None:
             continue
         mine = await shared_days.evening_on(session, receiver.id, copy.local_date)

@@ -1,9 +1,10 @@
 """Questions to talk about: the same question for both partners, each answering privately,
 both answers shown to both once both have answered.
 
-A couple never gets a bank question twice within :data:`REPEAT_AFTER`; once every question
+A couple never gets a bank question twice within :data:`REPEAT_AFTER` — counted for the two
+people, so pairing again with the same person keeps their history; once every question
 of their depth has been asked in that time, the least recently asked comes back. The depth
-(1-3) goes up after every :data:`ANSWERS_PER_DEPTH` questions answered together. The guided
+(1-3) goes up after every :data:`ANSWERS_PER_DEPTH` questions answered talk. The guided
 conversation for a day the two saw differently uses the same machinery, in three steps.
 """
 
@@ -18,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.together import Question, TogetherContent
 from bot.services.quiet_hours import in_quiet_hours
-from bot.storage import pairing, together
+from bot.storage import pairing, talk
 from bot.storage.models import TalkQuestion, User
-from bot.storage.together import ActiveCouple
+from bot.storage.talk import ActiveCouple
 from bot.timezones import local_now
 
 REPEAT_AFTER = timedelta(days=180)
@@ -101,6 +102,8 @@ class Asked:
     partner_silent: bool
     new: bool
     answered: bool = False
+    # Both answered, but the answers have not reached both yet: ``(mine, theirs)``, to show.
+    unrevealed: tuple[str, str] | None = None
 
 
 async def _new(
@@ -115,7 +118,7 @@ async def _new(
     trigger: str,
 ) -> Asked:
     sent_to = [user.id, partner.id] if partner.active else [user.id]
-    question = await together.add_question(
+    question = await talk.add_question(
         session,
         couple_id=couple_id,
         key=key,
@@ -140,15 +143,27 @@ async def _again(
     user: User,
     question: TalkQuestion,
     partner: User,
+    now: datetime,
 ) -> Asked:
-    mine = (await together.answers_to(session, question.id)).get(user.id)
+    """The open question again; if both have answered it (the answers did not reach both
+    when they were given), with the two answers to show now."""
+    answers = await talk.answers_to(session, question.id)
+    mine, theirs = answers.get(user.id), answers.get(partner.id)
+    both = (
+        (mine.body or "", theirs.body or "")
+        if mine is not None and mine.answered_at and theirs is not None and theirs.answered_at
+        else None
+    )
+    if both is not None:
+        question.revealed_at = now  # shown now (undone if it does not reach both)
     return Asked(
         question,
         question_text(content, question.question_key),
         partner,
-        partner_silent=False,
+        partner_silent=in_quiet_hours(partner.time_zone, now) if both else False,
         new=False,
-        answered=mine is not None and mine.answered_at is not None,
+        answered=mine is not None and (mine.answered_at or mine.passed_at) is not None,
+        unrevealed=both,
     )
 
 
@@ -159,13 +174,12 @@ async def ask(
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
-    open_question = await together.newest_open_question(
-        session, partnership.couple_id, now - OPEN_FOR
-    )
+    open_question = await talk.newest_open_question(session, partnership.couple_id, now - OPEN_FOR)
     if open_question is not None:
-        return await _again(session, content, user, open_question, partnership.partner)
-    history = await together.question_history(session, partnership.couple_id)
-    depth = depth_for(await together.answered_together(session, partnership.couple_id))
+        return await _again(session, content, user, open_question, partnership.partner, now)
+    pair = (user.id, partnership.partner.id)
+    history = await talk.question_history(session, *pair)
+    depth = depth_for(await talk.answered_together(session, *pair))
     chosen = choose_question(content.questions, depth, history, now)
     return await _new(
         session,
@@ -188,11 +202,11 @@ async def start_guided(
     if partnership is None:
         return Refusal.NOT_PAIRED
     if step == 1:  # one guided talk at a time: a second tap shows the open step again
-        open_step = await together.newest_open_question(
+        open_step = await talk.newest_open_question(
             session, partnership.couple_id, now - OPEN_FOR, trigger=GUIDED
         )
         if open_step is not None:
-            return await _again(session, content, user, open_step, partnership.partner)
+            return await _again(session, content, user, open_step, partnership.partner, now)
     return await _new(
         session,
         content,
@@ -219,8 +233,8 @@ def weekly_due_zones(zones: list[str], now: datetime) -> dict[date, list[str]]:
 async def couples_due_weekly(session: AsyncSession, now: datetime) -> list[int]:
     """The couples whose weekly question is due now and not yet asked, found in SQL (by the
     zones where the hour has come), so a run reads no couple that has nothing due."""
-    due = weekly_due_zones(await together.zones_of_couples(session), now)
-    return await together.couples_due_weekly(session, due)
+    due = weekly_due_zones(await talk.zones_of_couples(session), now)
+    return await talk.couples_due_weekly(session, due)
 
 
 async def ask_weekly(
@@ -234,12 +248,13 @@ async def ask_weekly(
     local = local_now(owner.time_zone, now)
     if local.weekday() != weekly_question_day(couple) or local.time() < WEEKLY_QUESTION_AT:
         return None
-    if await together.weekly_question_exists(session, couple.couple_id, local.date()):
+    if await talk.weekly_question_exists(session, couple.couple_id, local.date()):
         return None
-    history = await together.question_history(session, couple.couple_id)
-    depth = depth_for(await together.answered_together(session, couple.couple_id))
+    pair = (couple.members[0].id, couple.members[1].id)
+    history = await talk.question_history(session, *pair)
+    depth = depth_for(await talk.answered_together(session, *pair))
     chosen = choose_question(content.questions, depth, history, now)
-    return await together.add_question(
+    return await talk.add_question(
         session,
         couple_id=couple.couple_id,
         key=chosen.id,
@@ -249,6 +264,12 @@ async def ask_weekly(
         sent_to=[],
         week_of=local.date(),
     )
+
+
+async def undo_revealed(session: AsyncSession, question_id: int) -> None:
+    """The answers did not reach both: the question is open again, and ``/talk`` shows both
+    answers once more (:func:`ask`)."""
+    await talk.unmark_revealed(session, question_id)
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -266,14 +287,14 @@ async def may_answer(
 ) -> OpenQuestion | Refusal | None:
     """A question of ``user``'s current couple that they have not answered; ``None`` for
     anyone else's (a forged button) or one from an ended couple."""
-    question = await together.get_question(session, question_id)
+    question = await talk.get_question(session, question_id)
     partnership = await pairing.active_partnership(session, user.id)
     if question is None or partnership is None or question.couple_id != partnership.couple_id:
         return None
-    mine = (await together.answers_to(session, question_id)).get(user.id)
+    mine = (await talk.answers_to(session, question_id)).get(user.id)
     if mine is None:
         return None
-    if mine.answered_at is not None:
+    if mine.answered_at is not None or mine.passed_at is not None:
         return Refusal.ALREADY_ANSWERED
     return OpenQuestion(
         question, question_text(content, question.question_key), partnership.partner
@@ -289,6 +310,8 @@ class Answered:
     partner_silent: bool
     # The guided conversation's next step, asked of both at once.
     next_step: Asked | None = None
+    # The partner has no answer this time (see :func:`pass_question`): nothing is revealed.
+    partner_passed: bool = False
 
 
 async def answer(
@@ -302,19 +325,23 @@ async def answer(
     if len(body) > MAX_ANSWER_LENGTH:
         raise ValueError("answer too long")
     # Before anything is read: the partner answering at this moment waits, then sees this.
-    await together.lock_question(session, question_id)
+    await talk.lock_question(session, question_id)
     found = await may_answer(session, content, user, question_id)
     if not isinstance(found, OpenQuestion):
         return found
-    answers = await together.answers_to(session, question_id)
+    answers = await talk.answers_to(session, question_id)
     answers[user.id].body = body
     answers[user.id].answered_at = now
     if answers[user.id].sent_at is None:
         answers[user.id].sent_at = now  # answered from /talk before the job sent it
-    theirs = next((row for uid, row in answers.items() if uid != user.id and row.answered_at), None)
+    others = [row for uid, row in answers.items() if uid != user.id]
+    theirs = next((row for row in others if row.answered_at), None)
     silent = in_quiet_hours(found.partner.time_zone, now)
+    if any(row.passed_at is not None for row in others):
+        return Answered(found, body, None, silent, partner_passed=True)
     if theirs is None:
         return Answered(found, body, None, silent)
+    # Undone if the answers do not reach both (:func:`undo_revealed`).
     found.question.revealed_at = now
     next_step = None
     key = found.question.question_key
@@ -322,3 +349,34 @@ async def answer(
         step = await start_guided(session, content, user, now, int(key.split(":")[1]) + 1)
         next_step = step if isinstance(step, Asked) else None
     return Answered(found, body, theirs.body, silent, next_step)
+
+
+@dataclass(frozen=True)
+class Passed:
+    """``user`` has no answer to a question this time (their answer was kept private):
+    neither answer is ever shown. The partner, if they answered already, is told so."""
+
+    question: OpenQuestion
+    partner_answered: bool
+    partner_silent: bool
+
+
+async def pass_question(
+    session: AsyncSession,
+    content: TogetherContent,
+    user: User,
+    question_id: int,
+    now: datetime,
+) -> Passed | None:
+    """ "No answer this time" from ``user``; ``None`` if the question is not theirs to answer
+    any more (answered since, or their couple ended): then nothing changes."""
+    await talk.lock_question(session, question_id)
+    found = await may_answer(session, content, user, question_id)
+    if not isinstance(found, OpenQuestion):
+        return None
+    answers = await talk.answers_to(session, question_id)
+    answers[user.id].passed_at = now
+    partner_answered = any(
+        row.answered_at is not None for uid, row in answers.items() if uid != user.id
+    )
+    return Passed(found, partner_answered, in_quiet_hours(found.partner.time_zone, now))

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.checkin_items import complete_by_counts, completion_rule
+from bot.services.crisis import EveryLanguage
 from bot.services.differences import MomentEntry
 from bot.services.reciprocity import (
     AppreciationEntry,
@@ -18,8 +19,9 @@ from bot.services.reciprocity import (
     week_ending,
 )
 from bot.services.streak import couple_streak
-from bot.storage import checkins, pairing, together, week
+from bot.storage import appreciations, checkins, pairing, week
 from bot.storage.models import User
+from bot.storage.scope import Viewer
 from bot.timezones import local_now
 
 # How far back the couple's streak looks.
@@ -48,13 +50,20 @@ def weeks_since(start: date, today: date) -> int:
 
 
 async def week_for(
-    session: AsyncSession, user: User, now: datetime, *, weeks_back: int = 0
+    session: AsyncSession,
+    user: User,
+    now: datetime,
+    *,
+    crisis: EveryLanguage,
+    weeks_back: int = 0,
 ) -> WeekView:
     """``user``'s week (``weeks_back`` weeks ago, at most back to the week they started),
     with their current partner's side if any.
 
-    Only the active partner is ever read, and only from the day the couple began: after
-    /unpair, nothing of the former partner shows.
+    Only the active partner is ever read, and only what belongs to this couple's time
+    together (:mod:`bot.storage.scope`): after /unpair, nothing of the former partner shows,
+    and nothing shared with someone before reaches the next. Notes whose words read like a
+    crisis (``crisis``) are left out of the week, the author's own too.
     """
     zone = user.time_zone or "UTC"
     today = local_now(zone, now).date()
@@ -65,30 +74,37 @@ async def week_for(
     span = (days[0], days[-1])
     partnership = await pairing.active_partnership(session, user.id)
     partner = partnership.partner if partnership is not None else None
-    people = [user.id] if partner is None else [user.id, partner.id]
-    # One query each for both partners' answers, notes and moments of the week.
-    answers = await week.answers_in(session, people, *span)
-    notes = await week.notes_in(session, user.id, partner.id if partner else None, *span)
-    moments = await week.moments_in(session, people, *span)
+    scope = partnership.scope(user.time_zone) if partnership is not None else None
+    viewer = Viewer(user.id, partner.id if partner else None, scope)
+    # One query each for both partners' answers, notes and moments of the week, each limited
+    # to what the partner let this couple see (bot.storage.scope).
+    answers = await week.answers_in(session, viewer, *span)
+    notes = await week.notes_in(session, viewer, *span)
+    moments = await week.moments_in(session, viewer, *span)
 
     def person(user_id: int) -> PersonDays:
         return PersonDays(
             answers[user_id],
-            [NoteEntry(*note) for note in notes.get(user_id, ())],
+            [
+                NoteEntry(*note)
+                for note in notes.get(user_id, ())
+                # A note with words of danger is never on a screen people show each other.
+                if not crisis.matches(note[1])
+            ],
             [MomentEntry(*moment) for moment in moments.get(user_id, ())],
         )
 
     me = person(user.id)
-    if partnership is None or partner is None:
+    if partnership is None or partner is None or scope is None:
         summary = summarize(days, me, None, today=today)
         return WeekView(summary, None, weeks_back, oldest, user.telegram_id)
-    since = local_now(zone, partnership.since).date()
+    since = scope.first_day
     # The streak and the day still to answer look back from today, whichever week is shown:
     # counted per day in the database, not read answer by answer.
     window = (max(since, today - timedelta(days=STREAK_HISTORY_DAYS)), today)
     daily, skips = completion_rule()
-    counted = await week.day_counts(session, people, *window, daily, skips)
-    given = await together.appreciations_between(session, partnership.couple_id, *span)
+    counted = await week.day_counts(session, viewer.people, *window, daily, skips)
+    given = await appreciations.appreciations_between(session, partnership.couple_id, *span)
     summary = summarize(
         days,
         me,

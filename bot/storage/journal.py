@@ -1,4 +1,5 @@
-"""Queries for someone's own journal: their notes, reflections and check-in answers."""
+"""Queries for someone's own journal: their notes, reflections, check-in answers and private
+drafts."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage import drafts
 from bot.storage.checkins import EVENING
 from bot.storage.models import Checkin, CheckinAnswer, Note
 
-NOTE, CHECKIN = "note", "checkin"
+NOTE, CHECKIN, DRAFT = "note", "checkin", "draft"
 
 
 async def entry_keys(session: AsyncSession, user_id: int) -> list[tuple[str, int, datetime]]:
     """``(kind, id, when)`` of every entry of ``user_id``, newest first: their notes, and
-    their evening check-ins that have at least one answer (ids and times only)."""
+    their evening check-ins that have at least one answer, and their drafts not sent (ids
+    and times only)."""
     notes = await session.execute(select(Note.id, Note.created_at).where(Note.user_id == user_id))
     answered = await session.execute(
         select(Checkin.id, func.max(CheckinAnswer.answered_at))
@@ -25,6 +28,7 @@ async def entry_keys(session: AsyncSession, user_id: int) -> list[tuple[str, int
     )
     keys = [(NOTE, note_id, at) for note_id, at in notes]
     keys += [(CHECKIN, checkin_id, at) for checkin_id, at in answered]
+    keys += [(DRAFT, draft_id, at) for draft_id, at in await drafts.unsent_keys(session, user_id)]
     return sorted(keys, key=lambda key: (key[2], key[1]), reverse=True)
 
 

@@ -117,6 +117,9 @@ class Couple(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The first local day whose check-ins are the couple's (see bot.storage.scope): set at
+    # pairing; NULL for couples paired before it was stored (their day of pairing then).
+    first_day: Mapped[date | None] = mapped_column(Date)
 
 
 class CoupleMember(Base):
@@ -352,6 +355,9 @@ class Note(Base):
     body: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(8), server_default=text("'private'"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The couple it was shared with (NULL while private, or shared while unpaired): a later
+    # partner never sees what was shared with an earlier one (see bot.storage.scope).
+    couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="SET NULL"))
 
     __table_args__ = (
         CheckConstraint("visibility IN ('private', 'shared')", name="visibility_values"),
@@ -472,6 +478,8 @@ class TalkAnswer(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     body: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # No answer this time (an answer kept private): neither answer is ever shown.
+    passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         Index(
@@ -528,4 +536,41 @@ class SharedDay(Base):
             sqlite_where=text("sent_at IS NULL"),
             postgresql_where=text("sent_at IS NULL"),
         ),
+    )
+
+
+DRAFT_KINDS = "kind IN ('appreciation', 'reply', 'talk_answer')"
+DRAFT_STATES = "state IN ('pending', 'private', 'sent')"
+
+
+class PrivateDraft(Base):
+    """Words meant for the partner (a ``/thanks``, a reply, a ``/talk`` answer) that read
+    like a crisis: kept for their author only, until they choose to keep them private or,
+    with a confirmed second tap, to send them after all.
+
+    Linked to what they were for: the couple (a new appreciation), the appreciation they
+    answer (a reply) or the question (an answer); the link is cleared if that is erased.
+    ``state``: "pending" (not decided), "private" (kept private, for good) or "sent".
+    """
+
+    __tablename__ = "private_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="SET NULL"))
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appreciations.id", ondelete="SET NULL")
+    )
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("talk_questions.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(8), server_default=text("'pending'"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint(DRAFT_KINDS, name="kind_values"),
+        CheckConstraint(DRAFT_STATES, name="state_values"),
     )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.engine import rows_changed
 from bot.storage.models import Note
+from bot.storage.scope import CoupleScope
 
 PRIVATE, SHARED = "private", "shared"
 
@@ -38,16 +39,13 @@ async def add_note(
 
 
 async def shared_reflections(
-    session: AsyncSession, user_id: int, framework_id: str, *, limit: int
+    session: AsyncSession, user_id: int, framework_id: str, scope: CoupleScope, *, limit: int
 ) -> list[tuple[int | None, str]]:
-    """``(step, body)`` of the newest reflections ``user_id`` chose to share."""
+    """``(step, body)`` of the newest reflections ``user_id`` chose to share with the couple
+    of ``scope`` (never those shared with someone before)."""
     rows = await session.execute(
         select(Note.step, Note.body)
-        .where(
-            Note.user_id == user_id,
-            Note.framework_id == framework_id,
-            Note.visibility == SHARED,
-        )
+        .where(Note.user_id == user_id, Note.framework_id == framework_id, scope.shared_notes())
         .order_by(Note.created_at.desc(), Note.id.desc())
         .limit(limit)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from bot.storage.engine import rows_changed
 from bot.storage.models import CodeAttempt, Couple, CoupleMember, Invite, User
+from bot.storage.scope import CoupleScope, scope_of
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,12 @@ class Partnership:
     couple_id: int
     since: datetime
     partner: User
+    # The couple's first day (NULL for couples paired before it was stored).
+    first_day: date | None = None
+
+    def scope(self, zone: str | None) -> CoupleScope:
+        """What of the partner this couple may see (``zone``: the viewer's, for old couples)."""
+        return scope_of(self.couple_id, self.since, self.first_day, zone)
 
 
 async def active_partnership(session: AsyncSession, user_id: int) -> Partnership | None:
@@ -37,7 +44,9 @@ async def active_partnership(session: AsyncSession, user_id: int) -> Partnership
     if row is None:
         return None
     couple, partner = row
-    return Partnership(couple_id=couple.id, since=couple.created_at, partner=partner)
+    return Partnership(
+        couple_id=couple.id, since=couple.created_at, partner=partner, first_day=couple.first_day
+    )
 
 
 @dataclass(frozen=True)
@@ -138,10 +147,15 @@ async def revoke_invite(session: AsyncSession, invite_id: int, now: datetime) ->
 
 
 async def create_couple(
-    session: AsyncSession, *, first_user_id: int, second_user_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    first_user_id: int,
+    second_user_id: int,
+    now: datetime,
+    first_day: date | None = None,
 ) -> Couple:
     """Insert the couple and both memberships; the unique index refuses anyone already paired."""
-    couple = Couple(created_at=now)
+    couple = Couple(created_at=now, first_day=first_day)
     session.add(couple)
     await session.flush()
     session.add_all(

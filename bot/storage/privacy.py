@@ -9,7 +9,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.storage import appreciations, safe_haven, talk
 from bot.storage.checkins import DIGEST, EVENING
+from bot.storage.drafts import erase_drafts
 from bot.storage.models import (
     Checkin,
     CheckinAnswer,
@@ -26,7 +28,6 @@ from bot.storage.models import (
     User,
 )
 from bot.storage.shared_days import erase as erase_shared_days
-from bot.storage.together import erase_together
 
 
 def _iso(value: object) -> object:
@@ -197,7 +198,11 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(CodeAttempt).where(CodeAttempt.telegram_id == user.telegram_id))
-    await erase_together(session, user.id)
+    await erase_drafts(session, user.id)  # before what they were for
+    # Tips about them first: those are found through their couple memberships.
+    await safe_haven.erase(session, user.id)
+    await appreciations.erase(session, user.id)
+    await talk.erase(session, user.id)
     await erase_shared_days(session, user.id)
     await session.execute(
         update(Invite)

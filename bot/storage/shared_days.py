@@ -164,5 +164,13 @@ async def drop(session: AsyncSession, copies: list[WaitingCopy]) -> None:
 
 
 async def erase(session: AsyncSession, user_id: int) -> None:
-    """Every copy of the couples ``user_id`` was in: what is left of a day is no one's."""
-    await session.execute(delete(SharedDay).where(SharedDay.user_id == user_id))
+    """Every copy of the couples ``user_id`` was in, the partner's too: a day shown side by
+    side says that ``user_id`` checked in that day, which is about them, and without their
+    half what is left of a day is no one's. Run while their memberships still exist."""
+    await session.execute(
+        delete(SharedDay).where(
+            SharedDay.couple_id.in_(
+                select(CoupleMember.couple_id).where(CoupleMember.user_id == user_id)
+            )
+        )
+    )

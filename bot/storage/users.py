@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.engine import dialect_insert
 from bot.storage.models import User
+
+# A user's zone as the bot reads it: none stored means UTC.
+ZONE: ColumnElement[str] = func.coalesce(User.time_zone, "UTC")
+
+
+def in_zones(zones: Collection[str]) -> ColumnElement[bool]:
+    """Rows of users in ``zones`` (those awake now, say): quiet hours filtered in SQL, so
+    however many wait for their morning, a batch holds only people who can be served."""
+    return ZONE.in_(list(zones)) if zones else false()
+
 
 # Every update starts with this query. Built once, so SQLAlchemy works out its cache key once,
 # not again on every update.
@@ -54,3 +65,10 @@ async def create_user_once(
     user = await get_user_by_telegram_id(session, telegram_id)
     assert user is not None  # just inserted, or already there
     return user
+
+
+async def users_by_id(session: AsyncSession, user_ids: list[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    rows = await session.scalars(select(User).where(User.id.in_(user_ids)))
+    return {user.id: user for user in rows}

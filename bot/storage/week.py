@@ -12,30 +12,32 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.checkins import EVENING
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note
+from bot.storage.scope import Viewer
 
 Ranges = Mapping[int, Sequence[tuple[date, date]]]
 
 
 async def answers_in(
-    session: AsyncSession, user_ids: Sequence[int], first: date, last: date
+    session: AsyncSession, viewer: Viewer, first: date, last: date
 ) -> dict[int, dict[date, dict[str, str]]]:
-    """Per user, their evening check-ins' answers by local date, ``first``..``last``."""
+    """Per person, their evening check-ins' answers by local date, ``first``..``last``: all
+    the viewer's, the partner's of the couple's days only."""
     rows = await session.execute(
         select(Checkin.user_id, Checkin.local_date, CheckinAnswer.item, CheckinAnswer.value)
         .join(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
         .where(
             Checkin.kind == EVENING,
-            Checkin.user_id.in_(user_ids),
+            viewer.sees(Checkin.user_id, lambda scope: scope.checkins()),
             Checkin.local_date >= first,
             Checkin.local_date <= last,
         )
     )
-    found: dict[int, dict[date, dict[str, str]]] = {user_id: {} for user_id in user_ids}
+    found: dict[int, dict[date, dict[str, str]]] = {user_id: {} for user_id in viewer.people}
     for user_id, day, item, value in rows:
         found[user_id].setdefault(day, {})[item] = value
     return found
@@ -97,13 +99,12 @@ async def day_counts(
 
 
 async def notes_in(
-    session: AsyncSession, viewer_id: int, partner_id: int | None, first: date, last: date
+    session: AsyncSession, viewer: Viewer, first: date, last: date
 ) -> dict[int, list[tuple[date, str, bool]]]:
     """``(local date, body, shared)`` of check-in notes in the range: all the viewer's, the
-    partner's shared ones only (their private notes are never even loaded)."""
-    whose = Note.user_id == viewer_id
-    if partner_id is not None:
-        whose = or_(whose, and_(Note.user_id == partner_id, Note.visibility == "shared"))
+    partner's shared with this couple on its days only (their private notes, and those shared
+    with someone before, are never even loaded)."""
+    whose = viewer.sees(Note.user_id, lambda scope: and_(scope.shared_notes(), scope.checkins()))
     rows = await session.execute(
         select(Note.user_id, Checkin.local_date, Note.body, Note.visibility)
         .join(Checkin, Checkin.id == Note.checkin_id)
@@ -117,12 +118,15 @@ async def notes_in(
 
 
 async def moments_in(
-    session: AsyncSession, user_ids: Sequence[int], first: date, last: date
+    session: AsyncSession, viewer: Viewer, first: date, last: date
 ) -> dict[int, list[tuple[date, str, str]]]:
-    """``(local date, kind, outcome)`` of the users' /bid and /stress moments in the range."""
+    """``(local date, kind, outcome)`` of /bid and /stress moments in the range: all the
+    viewer's, the partner's logged during the couple's time only."""
     rows = await session.execute(
         select(Moment.user_id, Moment.local_date, Moment.kind, Moment.outcome).where(
-            Moment.user_id.in_(user_ids), Moment.local_date >= first, Moment.local_date <= last
+            viewer.sees(Moment.user_id, lambda scope: scope.moments()),
+            Moment.local_date >= first,
+            Moment.local_date <= last,
         )
     )
     found: dict[int, list[tuple[date, str, str]]] = {}

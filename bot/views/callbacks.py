@@ -30,6 +30,9 @@ TALK = "tk"
 TOGETHER = "tg"
 LANGUAGE = "lang"
 SHARED_DAY = "sd"
+DRAFT = "dr"
+# /support's "More lines": the payload is a country code, or "none" for the language's list.
+HELPLINES = "hl"
 
 MAX_CALLBACK_DATA_BYTES = 64
 # Row ids in button data have at most nine digits: the id columns are 32-bit, and a longer

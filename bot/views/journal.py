@@ -7,8 +7,9 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import Framework, Html, Texts, render
-from bot.services.journal import CheckinEntry, JournalPage, NoteEntry
-from bot.storage.models import Note
+from bot.services.journal import CheckinEntry, DraftEntry, JournalPage, NoteEntry
+from bot.storage.drafts import APPRECIATION, REPLY
+from bot.storage.models import Note, PrivateDraft
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
 from bot.views.text import shorten
@@ -51,6 +52,42 @@ def _answers(texts: Texts, entry: CheckinEntry) -> str:
     return texts.journal.answer_separator.join(parts)
 
 
+def _draft_what(texts: Texts, draft: PrivateDraft) -> str:
+    words = texts.journal
+    return {
+        APPRECIATION: words.draft_appreciation_what,
+        REPLY: words.draft_reply_what,
+    }.get(draft.kind, words.draft_answer_what)
+
+
+def _draft_line(texts: Texts, zone: str, number: int, draft: PrivateDraft, button: str) -> str:
+    """A draft's words read like someone in danger (that is why it was kept back): like such
+    a note, it is listed without them, one tap away."""
+    words = texts.journal
+    return render(
+        words.note_behind_tap,
+        number=number,
+        day=_day(texts, zone, draft.created_at),
+        what=Html(_draft_what(texts, draft)),
+        mark=words.private_mark,
+        button=button,
+    )
+
+
+def draft_view(
+    texts: Texts, zone: str, draft: PrivateDraft, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One private draft in full, read-only: its buttons are where it was kept."""
+    text = render(
+        texts.journal.note_view,
+        day=_day(texts, zone, draft.created_at),
+        what=Html(_draft_what(texts, draft)),
+        mark=texts.journal.private_mark,
+        body=draft.body,
+    )
+    return text, InlineKeyboardMarkup([[back_button(texts, page)]])
+
+
 def page_view(
     texts: Texts, frameworks: dict[str, Framework], zone: str, page: JournalPage
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -62,22 +99,23 @@ def page_view(
     for number, entry in enumerate(page.entries, start=1):
         if isinstance(entry, NoteEntry):
             note = entry.note
-            lines.append(
-                render(
-                    words.note_line,
-                    number=number,
-                    day=_day(texts, zone, note.created_at),
-                    what=Html(_what(texts, frameworks, note)),
-                    mark=_mark(texts, note),
-                    body=shorten(note.body, PREVIEW),
-                )
-            )
+            button = render(words.open_button, number=number)
+            about = {
+                "number": number,
+                "day": _day(texts, zone, note.created_at),
+                "what": Html(_what(texts, frameworks, note)),
+                "mark": _mark(texts, note),
+            }
+            if entry.behind_tap:  # words of danger: not on the page, one tap away
+                lines.append(render(words.note_behind_tap, button=button, **about))
+            else:
+                lines.append(render(words.note_line, body=shorten(note.body, PREVIEW), **about))
+            opens.append(keyboards.button(button, callbacks.JOURNAL, f"n:{note.id}:{page.page}"))
+        elif isinstance(entry, DraftEntry):
+            button = render(words.open_button, number=number)
+            lines.append(_draft_line(texts, zone, number, entry.draft, button))
             opens.append(
-                keyboards.button(
-                    render(words.open_button, number=number),
-                    callbacks.JOURNAL,
-                    f"n:{note.id}:{page.page}",
-                )
+                keyboards.button(button, callbacks.JOURNAL, f"r:{entry.draft.id}:{page.page}")
             )
         else:
             lines.append(

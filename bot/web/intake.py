@@ -12,25 +12,24 @@ Telegram sends an update again when its request failed or timed out, possibly to
 instance. Each instance first records and claims the update in ``received_updates``
 (:func:`bot.storage.received.claim`): one already handled is acknowledged without handling;
 one being handled elsewhere is waited for; one claimed by a process that died (its claim
-older than :data:`UPDATE_LEASE`) is taken over.
+older than :data:`bot.recovery.UPDATE_LEASE`) is taken over; what a process that died
+left is handled by :mod:`bot.recovery`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from datetime import timedelta
 from enum import Enum
 
 from telegram import Update
 
 from bot.context import BotApplication, BotServices
+from bot.recovery import UPDATE_LEASE, write_down_handled
 from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.received import Claim
-from bot.update_order import PerPersonUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +37,6 @@ logger = logging.getLogger(__name__)
 REPLY_CAP = 20.0
 # How often a request for an update handled elsewhere looks whether it is done.
 ELSEWHERE_POLL_SECONDS = 0.1
-# A claimed update not handled after this long belonged to a process that died. Far above
-# any real handling (the reply cap, a queue for the person, a slow database): a live
-# instance's update is never taken over and handled twice.
-UPDATE_LEASE = timedelta(minutes=2)
-# Abandoned updates taken over in one go (at start, and by the job leader).
-ABANDONED_BATCH = 100
 
 
 class Outcome(Enum):
@@ -108,7 +101,7 @@ class UpdateIntake:
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
-        await _write_down_handled(application)
+        await write_down_handled(application)
 
     async def _wait_elsewhere(self, update: Update) -> Outcome:
         """Another instance handles it (Telegram gave up on that request and sent it again):
@@ -129,33 +122,3 @@ class UpdateIntake:
         """Wait for every update still being handled (those answered at the cap too)."""
         while self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
-
-
-async def _write_down_handled(application: BotApplication) -> None:
-    """What the handlers did not mark handled themselves (they changed nothing) is written
-    down now, before Telegram is answered: a re-send is then skipped anywhere."""
-    processor = application.update_processor
-    if isinstance(processor, PerPersonUpdateProcessor):
-        await processor.flush_log()
-
-
-async def take_over_abandoned(application: BotApplication) -> int:
-    """Handle updates a process that died had taken but not handled (webhook mode: at start,
-    and by the job leader each run); how many."""
-    services = application.bot_data.services
-    now = services.clock()
-    stale_before = now - UPDATE_LEASE
-    async with services.transaction() as session:
-        dropped = await received.drop_unhandled(session, now - timedelta(days=1))
-        payloads = await received.claim_abandoned(session, stale_before, now, limit=ABANDONED_BATCH)
-    if dropped:
-        logger.warning("dropped %d unhandled updates older than a day", dropped)
-    for payload in payloads:
-        update = Update.de_json(json.loads(payload), application.bot)
-        await application.update_processor.process_update(
-            update, application.process_update(update)
-        )
-    await _write_down_handled(application)
-    if payloads:
-        logger.info("handled %d updates another instance had taken and not handled", len(payloads))
-    return len(payloads)

@@ -4,8 +4,9 @@
 Delivered at once after the commit, silently during the receiver's quiet hours; the sender
 hears that it was sent, or that it could not be (the receiver blocked the bot). A send that
 failed otherwise (a timeout, a 5xx) may have arrived: it counts as delivered, so its buttons
-keep working. Words that read like a crisis are never relayed: the sender gets the
-help instead, and is told nothing was sent.
+keep working. Words that read like a crisis are never relayed as they come: the sender
+gets the help first, and the words are kept as a private draft, with the choice to keep them
+private or send them after all (:mod:`bot.handlers.drafts`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import ThanksTexts
-from bot.handlers.input import InputRoute
-from bot.handlers.safety import help_before, reads_like_crisis
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Reached, Turn, for_known_sender
-from bot.services import accounts, appreciations
+from bot.handlers.partner_delivery import Reached
+from bot.handlers.pending_input import InputRoute
+from bot.handlers.safety import help_before, reads_like_crisis, with_help
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
+from bot.services import accounts, appreciations, drafts
 from bot.services.accounts import PendingInput
 from bot.services.appreciations import MAX_APPRECIATION_LENGTH, Received, Refusal, Relay
 from bot.services.pairing import partnership_of
 from bot.services.quiet_hours import in_quiet_hours
+from bot.storage.models import PrivateDraft
 from bot.views import callbacks
+from bot.views.drafts import choice
 from bot.views.together import answer_keyboard, as_received
 
 
@@ -43,21 +47,19 @@ def refusal_text(words: ThanksTexts, refusal: Refusal, partner: str) -> str:
     return render(template, partner=partner, limit=appreciations.DAILY_LIMIT)
 
 
-def _relay(turn: Turn, relay: Relay, *, confirmation: str) -> None:
+def relay_to_partner(turn: Turn, relay: Relay, *, confirmation: str) -> None:
     """Deliver after the commit; then tell the sender it was sent, or that it surely was not."""
     words, user, services = _words(turn), turn.user, turn.services
-    appreciation, receiver = relay.appreciation, relay.receiver
+    appreciation, receiver, silent = relay.appreciation, relay.receiver, relay.silent
     theirs = turn.together_for(receiver).thanks
     text = as_received(theirs, appreciation, user.first_name)
     markup = answer_keyboard(theirs, appreciation, thanked=False, replied=False)
-    sent = render(
-        words.sent_silently if relay.silent else confirmation, partner=receiver.first_name
-    )
+    sent = render(words.sent_silently if silent else confirmation, partner=receiver.first_name)
     unreachable = render(words.unreachable, partner=receiver.first_name)
     bot, chat_id = turn.context.bot, turn.chat_id
 
     async def deliver() -> None:
-        reached = await turn.send_to_other(receiver, text, markup, silent=relay.silent)
+        reached = await turn.send_to_other(receiver, text, markup, silent=silent)
         if reached is not Reached.BLOCKED:
             await bot.send_message(chat_id, sent)
             return
@@ -68,12 +70,19 @@ def _relay(turn: Turn, relay: Relay, *, confirmation: str) -> None:
     turn.later(deliver)
 
 
-def _refuse_words(turn: Turn, text: str, partner: str) -> bool:
-    """Words that read like a crisis are not passed on: the help, and "nothing was sent"."""
-    if not reads_like_crisis(turn.context, text):
-        return False
-    turn.reply(help_before(turn, render(_words(turn).not_sent_crisis, partner=partner)))
-    return True
+def _kept(
+    turn: Turn, kept: PrivateDraft | Refusal | None, partner: str, *, help_first: bool
+) -> None:
+    """Words that read like a crisis, kept as a private draft instead of sent: the help
+    first (unless the check of a command's words gave it already), then the choice."""
+    if isinstance(kept, PrivateDraft):
+        words = turn.together.drafts
+        answer, markup = render(words.kept_appreciation, partner=partner), choice(words, kept)
+    elif kept is None:
+        answer, markup = turn.texts.errors.stale_button, None
+    else:
+        answer, markup = refusal_text(_words(turn), kept, partner), None
+    turn.reply(help_before(turn, answer) if help_first else answer, markup)
 
 
 async def _start(turn: Turn, inline_text: str) -> None:
@@ -85,9 +94,12 @@ async def _start(turn: Turn, inline_text: str) -> None:
         return
     partner = allowed.partner.first_name
     if inline_text:
-        if reads_like_crisis(turn.context, inline_text):
+        if len(inline_text) <= MAX_APPRECIATION_LENGTH and reads_like_crisis(
+            turn.context, inline_text
+        ):
             # The help came first, from the check of every command's words (bot.handlers.safety).
-            turn.reply(render(words.not_sent_crisis, partner=partner))
+            kept = await drafts.keep_appreciation(session, user, inline_text, now)
+            _kept(turn, kept, partner, help_first=False)
             return
         await _send(turn, inline_text)
         return
@@ -116,7 +128,7 @@ async def _send(turn: Turn, text: str) -> None:
     if isinstance(outcome, Refusal):
         turn.reply(refusal_text(words, outcome, await _partner_name(turn)))
         return
-    _relay(turn, outcome, confirmation=words.sent)
+    relay_to_partner(turn, outcome, confirmation=words.sent)
 
 
 @for_known_sender
@@ -135,14 +147,15 @@ async def thanks_menu_button(turn: Turn) -> None:
 
 
 async def appreciation_text(turn: Turn, text: str) -> None:
-    partner = await _partner_name(turn)
-    if _refuse_words(turn, text, partner):
-        await accounts.open_question(turn.session, turn.user, None, turn.now)
-        return
     if len(text) > MAX_APPRECIATION_LENGTH:
-        turn.reply(render(_words(turn).too_long, limit=MAX_APPRECIATION_LENGTH))
+        too_long = render(_words(turn).too_long, limit=MAX_APPRECIATION_LENGTH)
+        turn.reply(with_help(turn, text, too_long))
         return  # the question stays open for a shorter one
     await accounts.open_question(turn.session, turn.user, None, turn.now)
+    if reads_like_crisis(turn.context, text):
+        kept = await drafts.keep_appreciation(turn.session, turn.user, text, turn.now)
+        _kept(turn, kept, await _partner_name(turn), help_first=True)
+        return
     await _send(turn, text)
 
 
@@ -156,13 +169,18 @@ async def reply_text(turn: Turn, text: str) -> None:
     partner = (
         await _name_in(turn, int(argument)) if argument.isdigit() else await _partner_name(turn)
     )
-    if _refuse_words(turn, text, partner):
-        await accounts.open_question(turn.session, user, None, now)
-        return
     if len(text) > MAX_APPRECIATION_LENGTH:
-        turn.reply(render(words.too_long, limit=MAX_APPRECIATION_LENGTH))
+        turn.reply(with_help(turn, text, render(words.too_long, limit=MAX_APPRECIATION_LENGTH)))
         return
     await accounts.open_question(turn.session, user, None, now)
+    if reads_like_crisis(turn.context, text):
+        kept = (
+            await drafts.keep_reply(turn.session, user, int(argument), text, now)
+            if argument.isdigit()
+            else None
+        )
+        _kept(turn, kept, partner, help_first=True)
+        return
     outcome = (
         await appreciations.reply(turn.session, user, int(argument), text, now)
         if argument.isdigit()
@@ -173,7 +191,7 @@ async def reply_text(turn: Turn, text: str) -> None:
     elif isinstance(outcome, Refusal):
         turn.reply(refusal_text(words, outcome, partner))
     else:
-        _relay(turn, outcome, confirmation=words.reply_sent)
+        relay_to_partner(turn, outcome, confirmation=words.reply_sent)
 
 
 @for_known_sender

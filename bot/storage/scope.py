@@ -1,0 +1,131 @@
+"""What one partner may see of the other: this couple's time together, and nothing else.
+
+The one rule, used by every view that shows a partner's side (``/us`` and its details, the
+chart, the weekly digest, the both-answered day, ``/talk``, the safe-haven tip, shared notes
+and reflections, appreciations):
+
+- **check-ins** count from the couple's *first day* (:attr:`CoupleScope.first_day`): the first
+  local day whose evening check-in both partners got *as a couple*. It is fixed at pairing
+  (:func:`first_day_for`): a check-in already sent before the pairing belongs to the time
+  before it, so the couple then begins the next day — the day the pairing message names;
+- **moments** (``/bid``, ``/stress``) count from the moment of pairing, on a couple day;
+- **notes** reach a partner only if shared with *this* couple (``notes.couple_id``), or
+  shared while unpaired (the author was told their next partner would see it);
+- **appreciations, questions and both-answered days** are stored with their couple: only
+  this couple's rows are read.
+
+Nothing shared with, or answered during, an earlier pairing is shown to a later partner. The
+same two people pairing again are one pair for the ``/talk`` history (:func:`pair_couples`),
+so their questions are not asked again.
+
+The conditions are SQL expressions added to the queries that already run (no statement more
+per update), plus their pure twins for values already loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from bot.storage.models import Checkin, CoupleMember, Moment, Note, User
+from bot.timezones import local_now
+
+
+@dataclass(frozen=True)
+class CoupleScope:
+    """One couple's time together."""
+
+    couple_id: int
+    # The moment of pairing.
+    since: datetime
+    # The first local day whose check-ins are the couple's.
+    first_day: date
+
+    # --- pure: for what is already loaded ------------------------------------------------------
+
+    def has_day(self, day: date) -> bool:
+        """Whether a check-in of local ``day`` belongs to the couple."""
+        return day >= self.first_day
+
+    def has_moment(self, day: date, at: datetime) -> bool:
+        return self.has_day(day) and at >= self.since
+
+    # --- SQL conditions ------------------------------------------------------------------------
+
+    def checkins(self) -> ColumnElement[bool]:
+        """A partner's check-ins (and so their answers and notes) of the couple's days."""
+        return Checkin.local_date >= self.first_day
+
+    def moments(self) -> ColumnElement[bool]:
+        return and_(Moment.local_date >= self.first_day, Moment.occurred_at >= self.since)
+
+    def shared_notes(self) -> ColumnElement[bool]:
+        """Notes the partner shared with this couple (or while unpaired), never those shared
+        with someone earlier."""
+        return and_(
+            Note.visibility == "shared",
+            or_(Note.couple_id == self.couple_id, Note.couple_id.is_(None)),
+        )
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Someone looking at their own data and, if paired, what their partner let this couple
+    see: the ``WHERE`` of every query that reads both partners' rows at once."""
+
+    user_id: int
+    partner_id: int | None = None
+    scope: CoupleScope | None = None
+
+    @property
+    def people(self) -> list[int]:
+        return [self.user_id] if self.partner_id is None else [self.user_id, self.partner_id]
+
+    def sees(
+        self,
+        owner: InstrumentedAttribute[int],
+        partner_rows: Callable[[CoupleScope], ColumnElement[bool]],
+    ) -> ColumnElement[bool]:
+        """Rows whose ``owner`` is the viewer, or the partner where ``partner_rows`` (one of
+        the scope's conditions) says they belong to this couple."""
+        mine = owner == self.user_id
+        if self.partner_id is None or self.scope is None:
+            return mine
+        return or_(mine, and_(owner == self.partner_id, partner_rows(self.scope)))
+
+
+def first_day_for(user: User, now: datetime) -> date:
+    """The first local day of ``user`` whose check-in comes after a pairing at ``now``: the
+    day of their next check-in (today's, if it is still to come; otherwise tomorrow's), or
+    today for someone whose check-ins have not begun."""
+    zone = user.time_zone or "UTC"
+    today = local_now(zone, now).date()
+    if user.next_checkin_at is None or user.time_zone is None:
+        return today
+    return max(today, local_now(zone, user.next_checkin_at).date())
+
+
+def legacy_first_day(since: datetime, zone: str | None) -> date:
+    """For couples paired before the first day was stored: the day of pairing, as it was."""
+    return local_now(zone or "UTC", since).date()
+
+
+def scope_of(
+    couple_id: int, since: datetime, first_day: date | None, zone: str | None
+) -> CoupleScope:
+    return CoupleScope(couple_id, since, first_day or legacy_first_day(since, zone))
+
+
+def pair_couples(first_id: int, second_id: int) -> Select[int]:
+    """The ids of every couple these two people have been, together: their ``/talk`` history
+    is the pair's, whatever couple row they are in now."""
+    mine, theirs = aliased(CoupleMember), aliased(CoupleMember)
+    return (
+        select(mine.couple_id)
+        .join(theirs, theirs.couple_id == mine.couple_id)
+        .where(mine.user_id == first_id, theirs.user_id == second_id)
+    )
