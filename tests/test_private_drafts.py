@@ -16,7 +16,7 @@ from typing import Any
 from bot.services import appreciations, talk
 from bot.storage.models import Appreciation, PrivateDraft, TalkAnswer, TalkQuestion
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
-from tests.journeys import HELP, STALE, onboard, pair
+from tests.journeys import HELP, STALE, help_in, onboard, pair
 from tests.telegram_fake import BotMessage, visible_text
 
 TOGETHER = shipped_content().together
@@ -219,7 +219,10 @@ async def test_a_reply_that_reads_like_a_crisis_is_kept_then_sent_as_the_reply(
 
     replies = await sam.send(DISCLOSURE)
 
-    assert replies.texts == [f"{HELP}\n\n{shown(DRAFTS.kept_appreciation, partner='Alex')}"]
+    # Sam lives in New York: the help names the lines of the United States.
+    assert replies.texts == [
+        f"{help_in('US')}\n\n{shown(DRAFTS.kept_appreciation, partner='Alex')}"
+    ]
     reply_received = shown(THANKS.reply_received, partner="Sam", text=DISCLOSURE)
     assert reply_received not in seen_by(harness, 1001)
     await sam.press(DRAFTS.send_button)
