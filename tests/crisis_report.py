@@ -1,8 +1,10 @@
 """The crisis corpus (tests/crisis_corpus/) against the bot's phrases: recall and false alarms.
 
-Every sentence goes through :class:`~bot.services.crisis.EveryLanguage`, built as the app
-builds it (English, then every locale folder), because the bot checks every message against
-all four languages' phrases: a false alarm from another language's list counts here too.
+Every sentence goes through :class:`~bot.services.crisis.EveryLanguage`, built by the app's own
+loader (``bot.app.load_content`` and ``Content.crisis``: each file stemmed in its texts.toml
+language, English first), because the bot checks every message against all four languages'
+phrases: a false alarm from another language's list counts here too. Building it any other way
+measured something the bot does not do (every file once got the English stemmer).
 
 Run ``python -m tests.crisis_report`` for the table the lead pastes into a closing note, or
 with ``--misses`` to also list each tuning sentence on the wrong side (what tuning a phrase list
@@ -15,14 +17,14 @@ import argparse
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-from bot.content.crisis import load_crisis_phrases
-from bot.content.locales import CRISIS_NAME, locale_folders
+from bot.app import Content, load_content
 from bot.content.texts import CONTENT_DIR
-from bot.services.crisis import EveryLanguage
+from bot.services.crisis import CrisisMatcher, EveryLanguage
 
 CORPUS_DIR = Path(__file__).parent / "crisis_corpus"
 HELDOUT_SUFFIX = ".heldout"
@@ -33,10 +35,21 @@ MAX_FALSE_ALARMS = 0.01
 REPORT_KEY = pytest.StashKey[str]()
 
 
+@cache
+def app_content(content_dir: Path = CONTENT_DIR) -> Content:
+    """The content as the app loads it (one code path: the report cannot drift from the bot);
+    loaded once per process."""
+    return load_content(content_dir)
+
+
 def every_language(content_dir: Path = CONTENT_DIR) -> EveryLanguage:
-    """The phrases of every language, in the app's order (``BotContent.crisis``)."""
-    folders = [content_dir, *locale_folders(content_dir)]
-    return EveryLanguage(tuple(load_crisis_phrases(folder / CRISIS_NAME) for folder in folders))
+    """The phrases of every language exactly as the bot checks a message (``Content.crisis``)."""
+    return app_content(content_dir).crisis
+
+
+def matchers_by_language(content_dir: Path = CONTENT_DIR) -> dict[str, CrisisMatcher]:
+    """Each language's own matcher, as the app loaded it, by texts.toml language code."""
+    return {code: language.crisis for code, language in app_content(content_dir).languages.items()}
 
 
 @dataclass(frozen=True)

@@ -329,7 +329,7 @@ def test_an_empty_family_names_file_and_field(tmp_path: Path) -> None:
     path.write_text(original[:start] + "threats_to_hurt_or_kill = []\n", encoding="utf-8")
 
     with pytest.raises(ContentError) as error:
-        load_crisis_phrases(path)
+        load_crisis_phrases(path, "en")
 
     assert str(error.value).startswith(f"{path}: phrases.threats_to_hurt_or_kill")
 
@@ -361,7 +361,7 @@ def test_a_malformed_phrase_names_file_and_field(
     path = content_variant(tmp_path, CRISIS_FILE, edit, replacement)
 
     with pytest.raises(ContentError) as error:
-        load_crisis_phrases(path)
+        load_crisis_phrases(path, "en")
 
     assert str(error.value).startswith(f"{path}: ")
     assert named in str(error.value)

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.crisis import CRISIS_FILE, load_crisis_phrases
-from bot.content.locales import CRISIS_NAME, locale_folders
-from bot.content.texts import CONTENT_DIR
-from bot.services.crisis import CrisisMatcher
+from bot.app import build_application
+from bot.config import Settings
+from bot.services.crisis import EveryLanguage
 from tests.crisis_report import (
     CORPUS_DIR,
     HELDOUT,
@@ -30,9 +29,11 @@ from tests.crisis_report import (
     every_language,
     failures,
     load_corpus,
+    matchers_by_language,
     measure,
     table,
 )
+from tests.telegram_fake import FakeBotApi, FakeRequest
 
 SNAPSHOT = CORPUS_DIR / "phrases_matched_before.txt"
 FAMILIES = {
@@ -83,13 +84,6 @@ def test_each_corpus_file_is_complete(path: Path) -> None:
     assert not repeated
 
 
-def matchers_by_language() -> dict[str, CrisisMatcher]:
-    matchers = {"en": load_crisis_phrases(CRISIS_FILE, "en")}
-    for folder in locale_folders(CONTENT_DIR):
-        matchers[folder.name] = load_crisis_phrases(folder / CRISIS_NAME, folder.name)
-    return matchers
-
-
 def test_every_phrase_found_before_is_still_found() -> None:
     matchers = matchers_by_language()
     lost = []
@@ -109,3 +103,30 @@ def test_retired_phrases_are_in_the_snapshot_and_really_no_longer_match() -> Non
         assert f"{language}\t{phrase}" in snapshot, phrase
         assert reason
         assert not matchers[language].matches(phrase), phrase
+
+
+async def test_the_report_checks_with_the_matcher_the_running_bot_uses(settings: Settings) -> None:
+    """The table measures what the bot does: the application, loading its own content as it
+    does at start, finds the same family as the report for every corpus sentence (the report
+    once stemmed every language's phrases in English)."""
+    app = build_application(settings, request=FakeRequest(FakeBotApi()))
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    try:
+        bot_crisis: EveryLanguage = app.bot_data.services.crisis
+        report_crisis = every_language()
+        # Each language's phrases stemmed in its own language, not all in English.
+        stemmers = [matcher.stemmer for matcher in bot_crisis.matchers]
+        assert stemmers == ["english", "german", "spanish", "russian"]
+        assert stemmers == [matcher.stemmer for matcher in report_crisis.matchers]
+        differ = [
+            sentence.text
+            for sentence in load_corpus()
+            if bot_crisis.family_of(sentence.text) != report_crisis.family_of(sentence.text)
+        ]
+        assert not differ, differ[:20]
+    finally:
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)

@@ -95,3 +95,23 @@ def test_a_phrase_is_found_in_its_own_language_stems_only(tmp_path: Path) -> Non
     assert german.matches("er schlagt mich")  # the German stem folds the umlaut
     assert german.matches("er schlägt mich oft")
     assert not german.matches("er schlug mich")  # irregular: lists must name it
+
+
+def test_a_full_stop_phrase_needs_its_stop_when_a_longer_phrase_goes_on_after_a_comma(
+    tmp_path: Path,
+) -> None:
+    """The phrases "scared of her." and "scared of her, when" share a path in the phrase
+    tree; skipping the untyped comma towards "when" must not end "scared of her." without its
+    full stop."""
+    path = tmp_path / "crisis.toml"
+    path.write_text(
+        PHRASES.replace('["scared of her."]', '["scared of her.", "scared of her, when"]'),
+        encoding="utf-8",
+    )
+    both = load_crisis_phrases(path, "en")
+
+    assert both.family_of("im scared of her reaction") is None
+    assert both.family_of("im scared of her. really") == "fear_of_partner"
+    assert both.family_of("im scared of her") == "fear_of_partner"
+    assert both.family_of("scared of her when she drinks") == "fear_of_partner"
+    assert both.family_of("scared of her, when she drinks") == "fear_of_partner"

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from bot.content.texts import CONTENT_DIR, ContentError, load_toml_model
 from bot.services.crisis import (
+    MIN_PREFIX,
     CrisisMatcher,
     MatchSettings,
     Rule,
@@ -35,8 +36,6 @@ from bot.services.crisis import phrase_words as split_phrase
 CRISIS_FILE = CONTENT_DIR / "crisis.toml"
 _WORD_LIST = re.compile(r"\{([a-z_]+)\}")
 _MISPLACED_STAR = re.compile(r"\*(?=[^\W_])|(?<![^\W_])\*")
-# A shorter prefix would match far too many words ("ub*").
-MIN_PREFIX = 3
 # More words between a phrase's words and unrelated sentences start to match.
 MAX_GAP = 3
 # How deep word lists may name other word lists.
@@ -216,7 +215,7 @@ def snowball_algorithm(language: str) -> str:
     return algorithm
 
 
-def load_crisis_phrases(path: Path = CRISIS_FILE, language: str = "en") -> CrisisMatcher:
+def load_crisis_phrases(path: Path, language: str) -> CrisisMatcher:
     """Read, check and compile the crisis phrases; raises ``ContentError`` naming the problem."""
     crisis = load_toml_model(path, CrisisFile)
     try:

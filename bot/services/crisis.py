@@ -28,13 +28,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import Stemmer
 
 BREAK = "."
 PREFIX = "*"
+# The letters a prefix needs before its "*" (a shorter one would match far too many words,
+# "ub*"); prefixes are indexed by as many first letters, so a word meets only the prefixes
+# that begin as it does, not all of them (Russian has over a hundred).
+MIN_PREFIX = 3
 # How many words each language's stemmer remembers: the words of a few thousand messages.
 STEM_CACHE_WORDS = 20_000
 _APOSTROPHES = re.compile(r"['’‘ʼ`´]")
@@ -111,12 +115,32 @@ class MatchSettings:
 
 @dataclass(slots=True)
 class _Node:
-    """A node of the phrase tree: the phrases that end here, and the words that go on."""
+    """A node of the phrase tree: the phrases that end here, and the words that go on:
+    ``children`` by word key, ``prefixes`` by their first ``MIN_PREFIX`` letters (each with
+    the whole prefix), ``brk`` after a sentence break."""
 
     ends: list[int] = field(default_factory=list)
     children: dict[str, _Node] = field(default_factory=dict)
-    prefixes: dict[str, _Node] = field(default_factory=dict)
+    prefixes: dict[str, list[tuple[str, _Node]]] = field(default_factory=dict)
     brk: _Node | None = None
+
+    def prefix_child(self, prefix: str) -> _Node:
+        """The node after ``prefix`` (without its ``*``), made on first use."""
+        if len(prefix) < MIN_PREFIX:
+            raise ValueError(f"the prefix {prefix + PREFIX!r} is shorter than {MIN_PREFIX} letters")
+        same_head = self.prefixes.setdefault(prefix[:MIN_PREFIX], [])
+        for known, child in same_head:
+            if known == prefix:
+                return child
+        child = _Node()
+        same_head.append((prefix, child))
+        return child
+
+    def prefixed(self, word: str) -> Iterator[_Node]:
+        """The nodes after every prefix ``word`` starts with."""
+        for prefix, child in self.prefixes.get(word[:MIN_PREFIX], ()):
+            if word.startswith(prefix):
+                yield child
 
 
 Span = tuple[int, int, int]  # (phrase id, first word, one past the last word)
@@ -152,12 +176,11 @@ class _Tree:
                     node = node.brk
                     continue
                 if word[-1] == PREFIX:
-                    branch, key = node.prefixes, word[:-1]
-                else:
-                    branch, key = node.children, key_of[word]
-                child = branch.get(key)
+                    node = node.prefix_child(word[:-1])
+                    continue
+                child = node.children.get(key_of[word])
                 if child is None:
-                    child = branch[key] = _Node()
+                    child = node.children[key_of[word]] = _Node()
                 node = child
             if phrase_id not in node.ends:
                 node.ends.append(phrase_id)
@@ -172,8 +195,8 @@ class _Tree:
             child = root.children.get(keys[start])
             if child is not None:
                 self._walk(child, words, keys, settings, start, start, found)
-            for prefix, node in root.prefixes.items():
-                if word.startswith(prefix):
+            if root.prefixes:
+                for node in root.prefixed(word):
                     self._walk(node, words, keys, settings, start, start, found)
         return found
 
@@ -186,15 +209,20 @@ class _Tree:
         start: int,
         last: int,
         found: list[Span],
+        ends: bool = True,
     ) -> None:
-        found.extend((phrase_id, start, last + 1) for phrase_id in node.ends)
+        # ``ends`` is False on a break that was not typed: a phrase ending in "." ends there
+        # only when the message has the break ("scared of her." shares its path with "scared
+        # of her, when", but "scared of her reaction" is not the first).
+        if ends:
+            found.extend((phrase_id, start, last + 1) for phrase_id in node.ends)
         following = last + 1
         if node.brk is not None:
             if following < len(words) and words[following] == BREAK:
                 self._walk(node.brk, words, keys, settings, start, following, found)
             elif node.brk.children or node.brk.prefixes:
                 # A break inside a phrase (a comma) need not be typed.
-                self._walk(node.brk, words, keys, settings, start, last, found)
+                self._walk(node.brk, words, keys, settings, start, last, found, ends=False)
         if not node.children and not node.prefixes:
             return
         for index in range(following, min(len(words), following + settings.max_gap + 1)):
@@ -204,8 +232,8 @@ class _Tree:
             child = node.children.get(keys[index])
             if child is not None:
                 self._walk(child, words, keys, settings, start, index, found)
-            for prefix, prefixed in node.prefixes.items():
-                if word.startswith(prefix):
+            if node.prefixes:
+                for prefixed in node.prefixed(word):
                     self._walk(prefixed, words, keys, settings, start, index, found)
             if word in settings.negations:
                 return
@@ -227,7 +255,9 @@ class CrisisMatcher:
         stemmer: str | None,
     ) -> None:
         self.settings = settings
-        self._stems = _Stems(stemmer if settings.stem else None)
+        # The Snowball algorithm words are stemmed with ("russian"), None without stems.
+        self.stemmer = stemmer if settings.stem else None
+        self._stems = _Stems(self.stemmer)
         self._families = tuple(families)
         rules = [
             (family_index, rule)
