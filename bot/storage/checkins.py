@@ -48,32 +48,37 @@ def _newest_open_id(user_id: Any, checkin: Any = Checkin) -> Select:
     )
 
 
-# Every tap on a check-in button asks both: built once (see bot.storage.users).
-_CHECKIN_IF_NEWEST = select(
-    Checkin,
-    (_newest_open_id(Checkin.user_id, aliased(Checkin)).scalar_subquery() == Checkin.id).label(
-        "newest"
-    ),
-).where(Checkin.id == bindparam("checkin_id"))
+# Every tap on a check-in button asks all three (the check-in, whether it is the newest, its
+# answers so far): one statement, built once (see bot.storage.users). The answers come as
+# an outer join, one row per answer (or one row with NULLs when there is none yet).
+_CHECKIN_IF_NEWEST = (
+    select(
+        Checkin,
+        (_newest_open_id(Checkin.user_id, aliased(Checkin)).scalar_subquery() == Checkin.id).label(
+            "newest"
+        ),
+        CheckinAnswer.item,
+        CheckinAnswer.value,
+    )
+    .outerjoin(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
+    .where(Checkin.id == bindparam("checkin_id"))
+)
 
 
-async def checkin_if_newest(session: AsyncSession, checkin_id: int) -> tuple[Checkin, bool] | None:
-    """A check-in, and whether it is its user's newest open one (see ``_newest_open_id``)."""
-    row = (await session.execute(_CHECKIN_IF_NEWEST, {"checkin_id": checkin_id})).first()
-    return None if row is None else (row[0], bool(row[1]))
+async def checkin_if_newest(
+    session: AsyncSession, checkin_id: int
+) -> tuple[Checkin, bool, dict[str, str]] | None:
+    """A check-in, whether it is its user's newest open one (see ``_newest_open_id``), and
+    its answers so far (item -> value)."""
+    rows = (await session.execute(_CHECKIN_IF_NEWEST, {"checkin_id": checkin_id})).all()
+    if not rows:
+        return None
+    answers = {item: value for _, _, item, value in rows if item is not None}
+    return rows[0][0], bool(rows[0][1]), answers
 
 
 async def newest_sent_checkin(session: AsyncSession, user_id: int) -> Checkin | None:
     return await session.scalar(_newest_sent(user_id))
-
-
-async def answers_of(session: AsyncSession, checkin_id: int) -> dict[str, str]:
-    rows = await session.execute(
-        select(CheckinAnswer.item, CheckinAnswer.value).where(
-            CheckinAnswer.checkin_id == checkin_id
-        )
-    )
-    return {item: value for item, value in rows}
 
 
 async def answers_of_many(
