@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import socket
@@ -229,8 +230,15 @@ def build_application(
             )
         if server is not None:
             await server.start(application)
+        # What start-up loaded (content, models, mappers, compiled queries...) lives as long as
+        # the process: kept out of the cyclic collector's way, a full collection traverses
+        # only what updates make. py-spy and gc.callbacks on bench/reciprocity.py: full
+        # collections of ~100-400 ms were the slow presses (see bot.handlers.us).
+        gc.freeze()
 
     async def post_shutdown(application: BotApplication) -> None:
+        # Collectable again once the application is done (tests build many in one process).
+        gc.unfreeze()
         if server is not None:
             await server.stop()
         await update_log.flush()

@@ -258,3 +258,20 @@ async def test_a_writer_dropped_without_closing_does_not_block_the_next(
         await write(engine, "next")
 
     assert await stored_texts(url) == ["next"]
+
+
+async def test_a_transaction_left_open_under_the_pool_is_rolled_back_on_return(
+    engine: AsyncEngine, url: str
+) -> None:
+    # The pool rolls back only what is still open (bot.storage.engine): a transaction begun
+    # behind SQLAlchemy's back, in the driver itself, must not outlive the connection's return.
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.execute("BEGIN IMMEDIATE")
+        await driver.execute("INSERT INTO items (text) VALUES ('left open')")
+    async with asyncio.timeout(NO_HANG_SECONDS):
+        await write(engine, "next")
+
+    assert await stored_texts(url) == ["next"]

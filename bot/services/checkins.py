@@ -191,12 +191,12 @@ async def open_checkin(
     found = await checkins.checkin_if_newest(session, checkin_id)
     if found is None or found[0].user_id != user.id or found[0].kind != EVENING:
         return Refused.NOT_YOURS
-    checkin, newest = found
+    checkin, newest, answers = found
     if checkin.skipped_at is not None:
         return Refused.FINISHED
     if not newest:
         return Refused.CLOSED
-    return CheckinState(checkin, await checkins.answers_of(session, checkin.id))
+    return CheckinState(checkin, answers)
 
 
 async def answer(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -97,13 +97,9 @@ class SentAppreciation:
     answered: bool
 
 
-async def appreciations_between(
-    session: AsyncSession, couple_id: int, first: date, last: date
-) -> list[SentAppreciation]:
-    """The couple's delivered appreciations (not replies) on the senders' days
-    ``first``..``last``, each with whether it was thanked or replied to."""
+def _appreciations_between() -> Select[int, date, bool]:
     reply = aliased(Appreciation)
-    rows = await session.execute(
+    return (
         select(
             Appreciation.sender_id,
             Appreciation.local_date,
@@ -111,12 +107,27 @@ async def appreciations_between(
         )
         .join(reply, reply.reply_to_id == Appreciation.id, isouter=True)
         .where(
-            Appreciation.couple_id == couple_id,
+            Appreciation.couple_id == bindparam("couple_id"),
             Appreciation.reply_to_id.is_(None),
             Appreciation.delivered_at.is_not(None),
-            Appreciation.local_date >= first,
-            Appreciation.local_date <= last,
+            Appreciation.local_date >= bindparam("first"),
+            Appreciation.local_date <= bindparam("last"),
         )
+    )
+
+
+# Read by every /us week a couple pages through: built once (see bot.storage.users), as the
+# alias and its join cost more CPU to build and key than the query takes to run.
+_APPRECIATIONS_BETWEEN = _appreciations_between()
+
+
+async def appreciations_between(
+    session: AsyncSession, couple_id: int, first: date, last: date
+) -> list[SentAppreciation]:
+    """The couple's delivered appreciations (not replies) on the senders' days
+    ``first``..``last``, each with whether it was thanked or replied to."""
+    rows = await session.execute(
+        _APPRECIATIONS_BETWEEN, {"couple_id": couple_id, "first": first, "last": last}
     )
     return [SentAppreciation(sender, day, bool(answered)) for sender, day, answered in rows]
 

@@ -98,6 +98,25 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _rollback_if_open(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+    """The pool's reset on return, as a ``reset`` event (SQLAlchemy's documented "custom
+    reset-on-return" scheme, with ``pool_reset_on_return=None``): roll back only what is
+    still open. Every session ends its transaction itself (commit, or rollback on an error),
+    so the pool's unconditional rollback was one more driver call per update for nothing — a
+    hop to aiosqlite's thread on SQLite, a round trip on PostgreSQL. The driver says whether
+    a transaction is open (asyncpg: ``is_in_transaction()``, aiosqlite: ``in_transaction``);
+    one left open (a cancelled task, an error mid-statement) is still rolled back here."""
+    if reset_state.terminate_only:
+        return  # the connection is being closed: nothing to keep clean
+    driver = record.driver_connection
+    if hasattr(driver, "is_in_transaction"):  # asyncpg
+        is_open = driver.is_in_transaction()
+    else:  # aiosqlite
+        is_open = driver.in_transaction
+    if is_open:
+        dbapi_connection.rollback()
+
+
 def create_engine(
     url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
 ) -> AsyncEngine:
@@ -107,13 +126,16 @@ def create_engine(
     """
     if is_sqlite(url):
         ensure_sqlite_directory(url)
-        engine = create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, pool_reset_on_return=None, **kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect(sqlite_busy_timeout_ms))
         event.listen(engine.sync_engine, "begin", _begin_immediate)
+        event.listen(engine.sync_engine, "reset", _rollback_if_open)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, pool_reset_on_return=None, **kwargs)
+    event.listen(engine.sync_engine, "reset", _rollback_if_open)
+    return engine
 
 
 def one_writer_pool(url: str) -> dict[str, Any]:

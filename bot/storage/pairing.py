@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import BindParameter, Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -29,18 +29,27 @@ class Partnership:
         return scope_of(self.couple_id, self.since, self.first_day, zone)
 
 
-async def active_partnership(session: AsyncSession, user_id: int) -> Partnership | None:
+def _active_partnership() -> Select[Couple, User]:
     mine = aliased(CoupleMember)
     theirs = aliased(CoupleMember)
-    row = (
-        await session.execute(
-            select(Couple, User)
-            .join(mine, (mine.couple_id == Couple.id) & (mine.user_id == user_id))
-            .join(theirs, (theirs.couple_id == Couple.id) & (theirs.user_id != user_id))
-            .join(User, User.id == theirs.user_id)
-            .where(Couple.ended_at.is_(None), mine.ended_at.is_(None))
-        )
-    ).first()
+    user_id: BindParameter[int] = bindparam("user_id")
+    return (
+        select(Couple, User)
+        .join(mine, (mine.couple_id == Couple.id) & (mine.user_id == user_id))
+        .join(theirs, (theirs.couple_id == Couple.id) & (theirs.user_id != user_id))
+        .join(User, User.id == theirs.user_id)
+        .where(Couple.ended_at.is_(None), mine.ended_at.is_(None))
+    )
+
+
+# Asked on a check-in's first and last answer, by /us, settings and the together screens.
+# Built once (see bot.storage.users): the two aliases and their joins cost more CPU to build
+# and key than the query takes to run.
+_ACTIVE_PARTNERSHIP = _active_partnership()
+
+
+async def active_partnership(session: AsyncSession, user_id: int) -> Partnership | None:
+    row = (await session.execute(_ACTIVE_PARTNERSHIP, {"user_id": user_id})).first()
     if row is None:
         return None
     couple, partner = row

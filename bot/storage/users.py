@@ -60,10 +60,12 @@ async def create_user_once(
         dialect_insert(session)(User)
         .values(values)
         .on_conflict_do_nothing(index_elements=[User.telegram_id])
+        .returning(User)  # the new row itself: no second statement to read it back
     )
-    await session.execute(statement)
-    user = await get_user_by_telegram_id(session, telegram_id)
-    assert user is not None  # just inserted, or already there
+    user = await session.scalar(statement)
+    if user is None:  # there already (a double tap, two instances): read it
+        user = await get_user_by_telegram_id(session, telegram_id)
+    assert user is not None
     return user
 
 
