@@ -7,36 +7,19 @@ one more short transaction after the send, through :meth:`BotServices.transactio
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
 
-from bot.services import accounts
-from bot.storage.health import is_outage
+from bot.delivery import Outcome, follow_up, send
 from bot.storage.models import User
-from bot.views.parts import message_parts
 
 if TYPE_CHECKING:
     from bot.context import BotContext, BotServices
 
-logger = logging.getLogger(__name__)
-
 Send = Callable[[], Awaitable[object]]
-
-
-class Reached(Enum):
-    """Whether a message to someone else arrived."""
-
-    DELIVERED = "delivered"
-    BLOCKED = "blocked"  # 403: they blocked the bot; it surely did not arrive
-    # Any other failure: a timeout, a dropped connection or a 5xx can come after Telegram
-    # delivered it, so it is treated as possibly there (its buttons keep working).
-    UNKNOWN = "unknown"
 
 
 class PartnerDelivery:
@@ -66,7 +49,8 @@ class PartnerDelivery:
         their prompts until they write again. ``silent``: without a sound (their night)."""
 
         async def tell() -> None:
-            await self.send_to_other(recipient, text, markup, silent=silent)
+            outcome = await self.send_to_other(recipient, text, markup, silent=silent)
+            await follow_up(self.services, outcome, recipient.telegram_id)
 
         self.later(tell)
 
@@ -77,33 +61,13 @@ class PartnerDelivery:
         markup: InlineKeyboardMarkup | None = None,
         *,
         silent: bool = False,
-    ) -> Reached:
+    ) -> Outcome:
         """Send to ``recipient`` now, for a step queued with :meth:`later` that needs to
-        know whether it arrived (a 403 marks them as :meth:`tell` does)."""
-        services, bot = self.services, self.context.bot
-        parts = message_parts(text)
-        try:
-            for index, part in enumerate(parts):
-                await bot.send_message(
-                    recipient.telegram_id,
-                    part,
-                    reply_markup=markup if index == len(parts) - 1 else None,
-                    disable_notification=silent,
-                )
-            return Reached.DELIVERED
-        except Forbidden:
-            logger.info("user %s has blocked the bot; marking inactive", recipient.id)
-            try:
-                async with services.transaction() as session:
-                    await accounts.mark_blocked(session, recipient.telegram_id, services.clock())
-            except Exception as error:
-                if not is_outage(error):
-                    raise
-                services.database_health.unavailable(error)  # their next prompt finds out
-            return Reached.BLOCKED
-        except TelegramError as error:
-            logger.warning("user %s may not have been notified: %s", recipient.id, error)
-            return Reached.UNKNOWN
+        know whether it arrived; the step then calls :func:`bot.delivery.follow_up` once,
+        which marks a 403 as :meth:`tell` does, with what the step records."""
+        return (
+            await send(self.context.bot, recipient.telegram_id, text, markup, silent=silent)
+        ).outcome
 
     def tell_then_record(
         self,
@@ -118,9 +82,10 @@ class PartnerDelivery:
         claim lapses: a failed send is never recorded as sent."""
 
         async def tell() -> None:
-            if await self.send_to_other(recipient, text, markup) is not Reached.DELIVERED:
-                return  # blocked, or perhaps not arrived: the job tries again
-            await self._in_own_transaction(record)
+            outcome = await self.send_to_other(recipient, text, markup)
+            # Blocked, or perhaps not arrived: not recorded, the job tries again.
+            done = record if outcome is Outcome.DELIVERED else None
+            await follow_up(self.services, outcome, recipient.telegram_id, done)
 
         self.later(tell)
 
@@ -137,19 +102,9 @@ class PartnerDelivery:
 
         async def tell() -> None:
             for recipient, text, markup, silent in messages:
-                reached = await self.send_to_other(recipient, text, markup, silent=silent)
-                if reached is not Reached.DELIVERED:
-                    await self._in_own_transaction(undo)
+                outcome = await self.send_to_other(recipient, text, markup, silent=silent)
+                if outcome is not Outcome.DELIVERED:
+                    await follow_up(self.services, outcome, recipient.telegram_id, undo)
                     return
 
         self.later(tell)
-
-    async def _in_own_transaction(self, step: Callable[[AsyncSession], Awaitable[None]]) -> None:
-        services = self.services
-        try:
-            async with services.transaction() as session:
-                await step(session)
-        except Exception as error:
-            if not is_outage(error):
-                raise
-            services.database_health.unavailable(error)  # the next attempt finds out

@@ -224,6 +224,10 @@ class Turn(PartnerDelivery):
                 await send()
             except TelegramError as error:
                 logger.warning("update %s: a reply was not sent: %s", self.update.update_id, error)
+            except Exception as error:  # a step after a send met the database away
+                if not is_outage(error):
+                    raise
+                self.services.database_health.unavailable(error)
 
 
 def _turn_handler(
