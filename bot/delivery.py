@@ -9,17 +9,24 @@ sender and the together job (:mod:`bot.jobs`). Nothing here is sent inside a tra
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
 from typing import Generic, NamedTuple, TypeVar
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotServices
@@ -31,6 +38,7 @@ from bot.views.parts import message_parts
 logger = logging.getLogger(__name__)
 
 Step = Callable[[AsyncSession], Awaitable[None]]
+Send = Callable[[], Awaitable[object]]  # a reply that cannot be written down (a toast...)
 Row = TypeVar("Row")
 
 
@@ -86,6 +94,8 @@ async def send(
     markup: ReplyMarkup | None = None,
     *,
     silent: bool = False,
+    quote: int | None = None,
+    thread: int | None = None,
 ) -> Sent:
     """Send ``text`` to ``chat_id``, in parts if too long for one (the buttons under the
     last). Never raises for Telegram's refusal: the outcome says what it meant."""
@@ -98,6 +108,8 @@ async def send(
                 part,
                 reply_markup=markup if index == len(parts) - 1 else None,
                 disable_notification=silent,
+                reply_parameters=ReplyParameters(quote) if quote is not None else None,
+                message_thread_id=thread,
             )
             message_id = message.message_id
         return Sent(Outcome.DELIVERED, message_id)
@@ -108,6 +120,107 @@ async def send(
         else:
             logger.warning("chat %s: a message was %s: %s", chat_id, outcome.value, error)
         return Sent(outcome)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One thing a turn says, as data: written with its update's record in the turn's own
+    transaction (:func:`dump`), so that what a crash kept from being sent is sent at start
+    (:mod:`bot.recovery`). An edit (``edit``: the message to change; ``text`` ``None``: only
+    its buttons) is safe to repeat; a new message is repeated only if it was in flight."""
+
+    chat_id: int
+    text: str | None
+    markup: ReplyMarkup | None = None
+    edit: int | None = None
+    quote: int | None = None  # a new message quoting this one (as PTB replies in groups)
+    thread: int | None = None  # a forum topic
+    partner: bool = False  # to someone else: a 403 marks them blocked
+    silent: bool = False
+
+
+_MARKUPS: dict[str, type[ReplyMarkup]] = {
+    kind.__name__: kind for kind in (InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove)
+}
+
+
+def dump(replies: Sequence[Reply]) -> str | None:
+    """JSON for ``received_updates.replies``; ``None`` when there is nothing to say."""
+    if not replies:
+        return None
+    rows = []
+    for reply in replies:
+        row = {
+            field.name: getattr(reply, field.name)
+            for field in fields(reply)
+            if field.name != "markup" and getattr(reply, field.name)
+        }
+        row["chat_id"] = reply.chat_id
+        if reply.markup is not None:
+            row["markup"] = [type(reply.markup).__name__, reply.markup.to_dict()]
+        rows.append(row)
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def load(data: str, bot: Bot) -> list[Reply]:
+    replies = []
+    for row in json.loads(data):
+        markup = row.pop("markup", None)
+        if markup is not None:
+            markup = _MARKUPS[markup[0]].de_json(markup[1], bot)
+        replies.append(Reply(markup=markup, **{"text": None, **row}))
+    return replies
+
+
+async def say(bot: Bot, reply: Reply) -> Outcome:
+    """Send one :class:`Reply`. An edit Telegram refuses as stale (not modified, gone) is
+    fine: the person sees the state it would show."""
+    if reply.edit is None:
+        assert reply.text is not None
+        return (
+            await send(
+                bot,
+                reply.chat_id,
+                reply.text,
+                reply.markup,
+                silent=reply.silent,
+                quote=reply.quote,
+                thread=reply.thread,
+            )
+        ).outcome
+    inline = reply.markup if isinstance(reply.markup, InlineKeyboardMarkup) else None
+    try:
+        if reply.text is None:
+            await bot.edit_message_reply_markup(reply.chat_id, reply.edit, reply_markup=inline)
+        else:
+            await bot.edit_message_text(reply.text, reply.chat_id, reply.edit, reply_markup=inline)
+    except TelegramError as error:
+        outcome = outcome_of(error)
+        logger.debug("chat %s: an edit was %s: %s", reply.chat_id, outcome.value, error)
+        return outcome
+    return Outcome.DELIVERED
+
+
+async def deliver(bot: Bot, services: BotServices, outbox: Sequence[Reply | Send]) -> None:
+    """Send a turn's replies in order (after its commit, or at start after a crash). The
+    changes are saved by now: one that fails must not keep back the others. A partner who
+    blocked the bot is marked in one transaction after them all."""
+    blocked: set[int] = set()
+    for item in outbox:
+        try:
+            if isinstance(item, Reply):
+                if await say(bot, item) is Outcome.BLOCKED and item.partner:
+                    blocked.add(item.chat_id)
+            else:
+                await item()
+        except TelegramError as error:
+            logger.warning("a reply was not sent: %s", error)
+        except Exception as error:  # a step after a send met the database away
+            if not is_outage(error):
+                raise
+            services.database_health.unavailable(error)
+    for telegram_id in blocked:
+        await follow_up(services, Outcome.BLOCKED, telegram_id)
 
 
 async def follow_up(

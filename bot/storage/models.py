@@ -400,6 +400,9 @@ class ReceivedUpdate(Base):
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What the handling turn will say (JSON, see bot.delivery.Reply), written with handled_at
+    # and crossed off (NULL) once sent: what is left after a crash is sent at start.
+    replies: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # Only the unhandled ones: what start-up looks for.
@@ -408,6 +411,13 @@ class ReceivedUpdate(Base):
             "update_id",
             sqlite_where=text("handled_at IS NULL"),
             postgresql_where=text("handled_at IS NULL"),
+        ),
+        # Only replies not crossed off: what start-up sends first.
+        Index(
+            "ix_received_updates_replies",
+            "update_id",
+            sqlite_where=text("replies IS NOT NULL"),
+            postgresql_where=text("replies IS NOT NULL"),
         ),
     )
 
