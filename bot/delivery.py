@@ -59,6 +59,9 @@ class Outcome(Enum):
         return self in (Outcome.DELIVERED, Outcome.MAYBE_DELIVERED)
 
 
+# Telegram's "too old / not modified / gone": a repeated edit, a stale tap. Nothing wrong.
+HARMLESS_REFUSALS = ("not modified", "query is too old", "query id is invalid",
+                     "message to edit not found", "message can't be edited")  # fmt: skip
 _SURELY_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -196,7 +199,9 @@ async def say(bot: Bot, reply: Reply) -> Outcome:
             await bot.edit_message_text(reply.text, reply.chat_id, reply.edit, reply_markup=inline)
     except TelegramError as error:
         outcome = outcome_of(error)
-        logger.debug("chat %s: an edit was %s: %s", reply.chat_id, outcome.value, error)
+        harmless = any(phrase in error.message.lower() for phrase in HARMLESS_REFUSALS)
+        level = logging.DEBUG if harmless else logging.WARNING
+        logger.log(level, "chat %s: an edit was %s: %s", reply.chat_id, outcome.value, error)
         return outcome
     return Outcome.DELIVERED
 
