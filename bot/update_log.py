@@ -93,6 +93,4 @@ class RecordingBot(ExtBot[int]):
         updates = await super().get_updates(*args, **kwargs)
         if updates:
             await self._update_log.record(updates)
-        else:  # quiet: cross off the replies sent since the last batch all the same
-            await self._update_log.flush()
         return updates

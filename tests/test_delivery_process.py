@@ -202,7 +202,7 @@ def test_taps_saved_before_a_kill_9_are_all_answered_after_the_restart(
                 describe=lambda: f"not answered: {unanswered()}",
             )
             assert bot.terminate() == 0, bot.stderr[-3000:]
-            assert "Traceback" not in bot.stderr
+            assert "Traceback" not in bot.stderr, bot.stderr[-4000:]
     # A tap is answered by an edit: no new message, so none twice.
     assert all(server.sent_messages(person, after=mark) == [] for person in people)
 
