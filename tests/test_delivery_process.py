@@ -201,6 +201,9 @@ def test_taps_saved_before_a_kill_9_are_all_answered_after_the_restart(
                 abort=bot.exited,
                 describe=lambda: f"not answered: {unanswered()}",
             )
+            # Polling again (not still starting up) before it is stopped.
+            server.send_text(people.stop, "/help")
+            server.wait_until(lambda: server.sent_messages(people.stop), abort=bot.exited)
             assert bot.terminate() == 0, bot.stderr[-3000:]
             assert "Traceback" not in bot.stderr, bot.stderr[-4000:]
     # A tap is answered by an edit: no new message, so none twice.
