@@ -8,6 +8,9 @@ duplicate check, the same metrics, marked handled by the handler's own transacti
 for a handler that changed nothing, by the processor's log. Each is written down before the
 next is handled, so a stop in the middle leaves only the rest for next time.
 
+First, at start, the replies a turn committed but could not send before the process died
+(:func:`send_replies_left`): the person sees the state their tap made.
+
 - **Polling** (one process): at start, everything unhandled (:func:`replay_unhandled`).
 - **Webhook** (several instances): at start and by the job leader each run, only what a
   process that died had claimed, its claim older than :data:`UPDATE_LEASE`
@@ -21,11 +24,12 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import Update
 
 from bot.context import BotApplication
+from bot.delivery import deliver, load
 from bot.storage import received
 from bot.update_log import KEEP_RECORDS
 from bot.update_order import PerPersonUpdateProcessor
@@ -44,6 +48,7 @@ async def replay_unhandled(application: BotApplication) -> int:
     """Polling mode, at start: handle what was recorded but not handled before the last stop,
     oldest first; how many."""
     services = application.bot_data.services
+    await send_replies_left(application, services.clock())
     async with services.transaction() as session:
         dropped = await received.drop_unhandled(session, services.clock() - KEEP_RECORDS)
         payloads = await received.unhandled(session)
@@ -59,6 +64,7 @@ async def take_over_abandoned(application: BotApplication) -> int:
     and by the job leader each run); how many."""
     services = application.bot_data.services
     now = services.clock()
+    await send_replies_left(application, now - UPDATE_LEASE)
     async with services.transaction() as session:
         dropped = await received.drop_unhandled(session, now - KEEP_RECORDS)
         payloads = await received.claim_abandoned(
@@ -69,6 +75,23 @@ async def take_over_abandoned(application: BotApplication) -> int:
     if payloads:
         logger.info("handled %d updates another instance had taken and not handled", len(payloads))
     return len(payloads)
+
+
+async def send_replies_left(application: BotApplication, handled_before: datetime) -> int:
+    """Replies of updates handled before ``handled_before`` that were never crossed off (the
+    process died between the commit and the batch after the sends): sent first, oldest
+    first, each update's crossed off before the next. An edit is repeated harmlessly; a new
+    message arrives twice only if it was in flight (or sent since the last batch)."""
+    services, bot = application.bot_data.services, application.bot
+    async with services.transaction() as session:
+        left = await received.replies_left(session, handled_before)
+    for update_id, replies in left:
+        await deliver(bot, services, load(replies, bot))
+        async with services.transaction() as session:
+            await received.cross_off(session, [update_id])
+    if left:
+        logger.info("sent the replies of %d updates left over from the last run", len(left))
+    return len(left)
 
 
 async def write_down_handled(application: BotApplication) -> None:

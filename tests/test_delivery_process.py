@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.storage.engine import create_engine
 from bot.storage.migrate import migrate_database
-from bot.storage.models import ReceivedUpdate
+from bot.storage.models import CheckinAnswer, ReceivedUpdate
 from tests.databases import seed_due_users
 from tests.fake_server import FakeTelegramServer
 from tests.processes import (
@@ -144,6 +144,70 @@ def test_updates_fetched_before_a_kill_9_are_handled_once_after_the_restart(
     # /help changes nothing, so a reply may repeat if the kill fell between sending it and
     # writing it down; never more than that.
     assert all(len(server.sent_messages(person)) <= 2 for person in people)
+
+
+def test_taps_saved_before_a_kill_9_are_all_answered_after_the_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The taps are handled and committed at once, but their edits wait behind the rate
+    limiter (2 a second) when the process dies: at start, what was left is sent first, so
+    every person sees the state their tap made, and nobody gets a new message twice."""
+    people = range(9000, 9030)
+    asyncio.run(seed_due_users(database_url, len(people), people.start))
+    answers = select(func.count()).select_from(CheckinAnswer)
+    with FakeTelegramServer(TOKEN) as server:
+        fast = delivery_env(database_url, server, TELEGRAM_MAX_MESSAGES_PER_SECOND="0")
+        with running_bot(fast, tmp_path, "prompts") as bot:
+            server.wait_until(
+                lambda: set(prompts_per_chat(server, people)) == set(people),
+                timeout=STARTUP_TIMEOUT + len(people),
+                abort=bot.exited,
+            )
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+        prompts = {person: server.newest_with_prefix(person, "ci:") for person in people}
+        taps = mark = 0
+        slow = delivery_env(database_url, server, TELEGRAM_MAX_MESSAGES_PER_SECOND="2")
+        with running_bot(slow, tmp_path, "taps") as bot:
+            server.wait_until(lambda: server.calls("getUpdates"), abort=bot.exited)
+            mark = server.mark()
+            for person, prompt in prompts.items():
+                assert prompt is not None
+                data = prompt["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+                server.press_button(person, data, message=prompt)
+            server.wait_until(
+                lambda: asyncio.run(_scalar(database_url, answers)) == len(people),
+                timeout=STARTUP_TIMEOUT,
+                interval=0.1,
+                abort=bot.exited,
+            )
+            bot.proc.kill()  # kill -9, the taps saved, most of their edits still waiting
+            bot.proc.wait(timeout=10)
+            taps = len([e for e in server.calls("editMessageText", after=mark) if e.ok])
+        assert taps < len(people) // 2, "the kill came too late to test anything"
+
+        with running_bot(fast, tmp_path, "restart") as bot:
+
+            def unanswered() -> list[int]:
+                edited = {
+                    int(e.params["chat_id"])
+                    for e in server.calls("editMessageText", after=mark)
+                    if e.ok or "not modified" in str(e.response.get("description"))
+                }
+                return [person for person in people if person not in edited]
+
+            server.wait_until(
+                lambda: not unanswered(),
+                timeout=STARTUP_TIMEOUT + len(people),
+                abort=bot.exited,
+                describe=lambda: f"not answered: {unanswered()}",
+            )
+            # Polling again (not still starting up) before it is stopped.
+            server.send_text(people.stop, "/help")
+            server.wait_until(lambda: server.sent_messages(people.stop), abort=bot.exited)
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+            assert "Traceback" not in bot.stderr, bot.stderr[-4000:]
+    # A tap is answered by an edit: no new message, so none twice.
+    assert all(server.sent_messages(person, after=mark) == [] for person in people)
 
 
 # --- start-up, in one line ------------------------------------------------------------------

@@ -8,10 +8,12 @@ Alex lives in Berlin (UTC+1 in November), Sam in New York (UTC-5); quiet hours a
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.exc import OperationalError
 
 from bot.content import Html
 from bot.jobs.checkin_sender import send_due_checkins
@@ -608,3 +610,34 @@ async def test_appreciations_flow_again_once_turned_back_on(harness: BotHarness)
     replies = await alex.send("/thanks welcome back")
 
     assert replies.texts == [shown(THANKS.sent, partner="Sam")]
+
+
+async def test_a_database_failing_right_after_a_send_to_a_blocked_partner_loses_nothing(
+    harness: BotHarness,
+) -> None:
+    """The send to Sam is refused (403); every statement after it fails (the database went
+    away just then): Alex is still told Sam could not be reached, not "internal error", and
+    what the turn saved stands."""
+    alex, _ = await couple(harness)
+    harness.clock.now = AFTERNOON
+    harness.api.blocked_chats.add(2002)
+    assert harness.app is not None
+    engine = harness.app.bot_data.services.engine.sync_engine
+    calls_before = len(harness.api.calls)
+
+    def away_after_the_send(*_: object) -> None:
+        if any(call.chat_id == 2002 for call in harness.api.calls[calls_before:]):
+            raise OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+
+    event.listen(engine, "before_cursor_execute", away_after_the_send)
+    try:
+        replies = await alex.send("/thanks for listening")
+    finally:
+        event.remove(engine, "before_cursor_execute", away_after_the_send)
+
+    assert replies.texts == [shown(THANKS.unreachable, partner="Sam")]
+    [appreciation] = await harness.rows(Appreciation)
+    assert appreciation.body == "for listening"
+    # Once the database is back, the next send finds out Sam is away, and it is recorded.
+    assert (await alex.send("/thanks again")).texts == [shown(THANKS.unreachable, partner="Sam")]
+    assert not (await user_row(harness, 2002)).active

@@ -11,11 +11,12 @@ private or send them after all (:mod:`bot.handlers.drafts`).
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import ThanksTexts
-from bot.handlers.partner_delivery import Reached
+from bot.delivery import Outcome, follow_up, send
 from bot.handlers.pending_input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
@@ -58,14 +59,16 @@ def relay_to_partner(turn: Turn, relay: Relay, *, confirmation: str) -> None:
     unreachable = render(words.unreachable, partner=receiver.first_name)
     bot, chat_id = turn.context.bot, turn.chat_id
 
+    async def not_delivered(session: AsyncSession) -> None:
+        await appreciations.not_delivered(session, appreciation.id)
+
     async def deliver() -> None:
-        reached = await turn.send_to_other(receiver, text, markup, silent=silent)
-        if reached is not Reached.BLOCKED:
-            await bot.send_message(chat_id, sent)
-            return
-        async with services.transaction() as session:
-            await appreciations.not_delivered(session, appreciation.id)
-        await bot.send_message(chat_id, unreachable)
+        outcome = await turn.send_to_other(receiver, text, markup, silent=silent)
+        blocked = outcome is Outcome.BLOCKED
+        # One transaction after the send (with "blocked"); a database away just then is
+        # noted, and the sender is told what happened all the same.
+        await follow_up(services, outcome, receiver.telegram_id, not_delivered if blocked else None)
+        await send(bot, chat_id, unreachable if blocked else sent)
 
     turn.later(deliver)
 

@@ -11,9 +11,12 @@ returns, the transaction is committed once, and only then is anything sent. So:
   everyone else's writes wait too;
 - services never commit; handlers never open sessions.
 
-What needs Telegram's answer first (a partner's 403 marks them as having blocked the bot) runs
-in one more short transaction after the send (:mod:`bot.handlers.partner_delivery`). Replies
-that must work without a turn (the database away): :mod:`bot.handlers.without_database`.
+What the turn will say is written with the update's record in the same commit (a
+:class:`bot.delivery.Reply` each), so a crash between the commit and the sends loses no
+reply: :mod:`bot.recovery` sends what is left at start. What needs Telegram's answer first (a
+partner's 403 marks them as having blocked the bot) runs in one more short transaction after
+the send (:func:`bot.delivery.follow_up`). Replies that must work without a turn (the
+database away): :mod:`bot.handlers.without_database`.
 """
 
 from __future__ import annotations
@@ -22,19 +25,19 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from functools import partial, wraps
+from functools import wraps
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, filters
 
 from bot.content import Framework, Texts
 from bot.content.together import TogetherContent
 from bot.context import BotContext, BotServices
+from bot.delivery import Outcome, Reply, Send, Step, deliver, dump, follow_up, send
 from bot.handlers.language_offer import offer_language
-from bot.handlers.partner_delivery import PartnerDelivery, Send
 from bot.handlers.without_database import (
     ask_to_try_again,
     harmless_if_stale,
@@ -45,7 +48,6 @@ from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.models import User
 from bot.views.keyboards import ReplyMarkup
-from bot.views.parts import message_parts
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 Handlers = list[BaseHandler[Update, BotContext, None]]
 
 
-class Turn(PartnerDelivery):
+class Turn:
     """One update being handled: its transaction, its sender, and what to say afterwards."""
 
     def __init__(
@@ -69,7 +71,7 @@ class Turn(PartnerDelivery):
         self.sender = sender
         # One "now" for the whole update: every change it makes carries the same time.
         self.now: datetime = context.now()
-        self._outbox: list[Send] = []
+        self._outbox: list[Reply | Send] = []
 
     # --- what the handler reads ---------------------------------------------------------------
 
@@ -147,31 +149,38 @@ class Turn(PartnerDelivery):
     # --- what to say once the transaction is committed ------------------------------------
 
     def later(self, send: Send) -> None:
-        """Run ``send`` after the commit, in order with the other replies."""
+        """Run ``send`` after the commit, in order with the other replies. Unlike a
+        :class:`Reply`, it is not written down: a crash before it runs forgets it."""
         self._outbox.append(send)
 
     def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
-        """Answer in the chat the update came from (a message: as PTB replies, which quotes
-        in groups and keeps a forum topic). Too long for one message, it goes in parts
+        """Answer in the chat the update came from (a message: as PTB replies, quoting in
+        groups and keeping a forum topic). Too long for one message, it goes in parts
         (:func:`bot.views.parts.message_parts`), the buttons under the last."""
         message = self.update.message
         if message is None:
             self.send(self.chat_id, text, markup)
             return
-        parts = message_parts(text)
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            self.later(partial(message.reply_text, part, reply_markup=markup if last else None))
+        quote = None if message.chat.type == ChatType.PRIVATE else message.message_id
+        thread = message.message_thread_id if message.is_topic_message else None
+        self._outbox.append(Reply(message.chat_id, text, markup, quote=quote, thread=thread))
 
     def send(self, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
         """A message to ``chat_id``, in parts if too long for one (buttons under the last)."""
-        bot = self.context.bot
-        parts = message_parts(text)
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            self.later(
-                partial(bot.send_message, chat_id, part, reply_markup=markup if last else None)
-            )
+        self._outbox.append(Reply(chat_id, text, markup))
+
+    def tell(
+        self,
+        recipient: User,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        silent: bool = False,
+    ) -> None:
+        """A message to someone else (a partner). Whatever the sender did stands even if it
+        cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
+        their prompts until they write again. ``silent``: without a sound (their night)."""
+        self._outbox.append(Reply(recipient.telegram_id, text, markup, partner=True, silent=silent))
 
     def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner (with a toast, if given). A press answered too late —
@@ -184,24 +193,26 @@ class Turn(PartnerDelivery):
 
         self.later(answer)
 
-    def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Replace the pressed message; a second tap, or a message gone meanwhile, is fine."""
-        query, update_id = self.query, self.update.update_id
+    def edit(self, text: str | None, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Replace the pressed message (``text`` ``None``: only its buttons); a second tap,
+        or a message gone meanwhile, is fine, and so is the same edit again after a crash."""
+        pressed = self.query.message
+        if pressed is not None:
+            self._outbox.append(Reply(pressed.chat.id, text, markup, edit=pressed.message_id))
+            return
+        query, update_id = self.query, self.update.update_id  # an inline message: no chat
 
         async def edit() -> None:
             with harmless_if_stale(update_id):
-                await query.edit_message_text(text, reply_markup=markup)
+                if text is None:
+                    await query.edit_message_reply_markup(reply_markup=markup)
+                else:
+                    await query.edit_message_text(text, reply_markup=markup)
 
         self.later(edit)
 
     def remove_buttons(self) -> None:
-        query, update_id = self.query, self.update.update_id
-
-        async def remove() -> None:
-            with harmless_if_stale(update_id):
-                await query.edit_message_reply_markup(reply_markup=None)
-
-        self.later(remove)
+        self.edit(None)
 
     def stale(self) -> None:
         """A button that no longer applies: say so in a toast, change nothing."""
@@ -215,15 +226,62 @@ class Turn(PartnerDelivery):
         elif self.update.effective_chat is not None:
             self.send(self.chat_id, self.texts.errors.not_started)
 
+    def replies(self) -> str | None:
+        """What will be said, as written with the update's record (see :mod:`bot.delivery`)."""
+        return dump([reply for reply in self._outbox if isinstance(reply, Reply)])
+
     async def deliver(self) -> None:
         """Send what was queued, in order. The changes are saved by now: one reply that
         fails (Telegram slow or refusing) must not keep back the others."""
         outbox, self._outbox = self._outbox, []
-        for send in outbox:
-            try:
-                await send()
-            except TelegramError as error:
-                logger.warning("update %s: a reply was not sent: %s", self.update.update_id, error)
+        await deliver(self.context.bot, self.services, outbox)
+
+    # --- messages to someone else whose outcome matters -------------------------------------
+
+    async def send_to_other(
+        self,
+        recipient: User,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        silent: bool = False,
+    ) -> Outcome:
+        """Send to ``recipient`` now, for a step queued with :meth:`later` that needs to know
+        whether it arrived; the step then calls :func:`bot.delivery.follow_up` once, which
+        marks a 403 as :meth:`tell` does, with what the step records."""
+        bot = self.context.bot
+        return (await send(bot, recipient.telegram_id, text, markup, silent=silent)).outcome
+
+    def tell_then_record(
+        self, recipient: User, text: str, markup: InlineKeyboardMarkup | None, record: Step
+    ) -> None:
+        """:meth:`tell` for an outbox row claimed in this turn's transaction: only once the
+        message arrived is it ``record``-ed as sent. One that did not arrive stays claimed,
+        and the job that sends such rows takes it over when the claim lapses."""
+
+        async def tell() -> None:
+            outcome = await self.send_to_other(recipient, text, markup)
+            done = record if outcome is Outcome.DELIVERED else None
+            await follow_up(self.services, outcome, recipient.telegram_id, done)
+
+        self.later(tell)
+
+    def tell_all_or_undo(
+        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], undo: Step
+    ) -> None:
+        """``(recipient, text, markup, silent)`` each sent; if any did not arrive, ``undo``
+        what this turn recorded as done: what must reach several people (a ``/talk`` reveal:
+        both partners) counts as done only if it reached every one. Recorded in the turn and
+        undone on failure, the usual case costs no statement more."""
+
+        async def tell() -> None:
+            for recipient, text, markup, silent in messages:
+                outcome = await self.send_to_other(recipient, text, markup, silent=silent)
+                if outcome is not Outcome.DELIVERED:
+                    await follow_up(self.services, outcome, recipient.telegram_id, undo)
+                    return
+
+        self.later(tell)
 
 
 def _turn_handler(
@@ -243,7 +301,7 @@ def _turn_handler(
                     if finishes:
                         await offer_language(turn)
                 if finishes:
-                    await received.mark_handled(session, update.update_id, turn.now)
+                    await received.mark_handled(session, update.update_id, turn.now, turn.replies())
         except Exception as error:
             if not is_outage(error):
                 raise

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 
 from bot.content import Texts
 from bot.context import BotContext
+from bot.delivery import HARMLESS_REFUSALS
 from bot.services import accounts
 from bot.storage.health import is_outage
 from bot.views.keyboards import ReplyMarkup
@@ -21,8 +22,6 @@ logger = logging.getLogger(__name__)
 
 # Telegram's answers when a press or a message has aged out, or a second tap changes nothing:
 # the change behind the press is saved by then, so they are logged, not shown as errors.
-HARMLESS_REFUSALS = ("not modified", "query is too old", "query id is invalid",
-                     "message to edit not found", "message can't be edited")  # fmt: skip
 
 
 @contextmanager

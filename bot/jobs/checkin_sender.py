@@ -26,18 +26,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext, BotServices
+from bot.delivery import Outcome, follow_up, send
 from bot.jobs.notices import send_notices
-from bot.jobs.send_outcome import Delivery, delivery_of
 from bot.services import accounts, checkins
 from bot.services.weekly import week_for
 from bot.storage import received
-from bot.storage.checkin_outbox import OutboxRow, Sent
+from bot.storage.checkin_outbox import OutboxRow
+from bot.storage.checkin_outbox import Sent as Recorded
 from bot.storage.checkins import DIGEST
 from bot.storage.health import is_outage
 from bot.timezones import local_now
@@ -87,10 +88,6 @@ def batch_size(services: BotServices) -> int:
     return max(1, min(MAX_BATCH, rate * services.settings.claim_lease_seconds // 4))
 
 
-async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
-    return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
-
-
 # The digest waits until the user has a whole week behind them.
 DIGEST_AFTER_DAYS = 6
 
@@ -98,7 +95,7 @@ DIGEST_AFTER_DAYS = 6
 async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup] | None:
     """The weekly digest: the /us summary, with its buttons; the chart comes on request.
     ``None`` while there is no week to show yet: the user began less than a week ago, or
-    the week holds no check-in and no moment.
+    the week holds no check-in and no moment (or the user is gone).
 
     Drawing a chart costs ~150 ms of CPU; drawn for everyone on the same evening, it would
     hold back the check-in prompts sent in the same runs.
@@ -106,9 +103,8 @@ async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKey
     async with services.transaction() as session:
         user = await accounts.find_user(session, row.telegram_id)
         if user is None:
-            raise Forbidden("user deleted")
-        now = services.clock()
-        view = await week_for(session, user, now, crisis=services.crisis)
+            return None  # they deleted their data meanwhile: nothing to send, nobody to tell
+        view = await week_for(session, user, services.clock(), crisis=services.crisis)
     zone = user.time_zone or "UTC"
     began = local_now(zone, user.created_at).date()
     if (row.local_date - began).days < DIGEST_AFTER_DAYS or not has_something_to_show(view):
@@ -123,9 +119,9 @@ class SendLedger:
     """This process's memory of sent prompts not yet recorded: kept across runs, so a prompt
     Telegram accepted while the database was down is recorded when it is back, not re-sent."""
 
-    unrecorded: list[Sent] = field(default_factory=list)
+    unrecorded: list[Recorded] = field(default_factory=list)
 
-    def add(self, sent: Sent) -> None:
+    def add(self, sent: Recorded) -> None:
         self.unrecorded.append(sent)
 
     async def record(self, services: BotServices) -> bool:
@@ -167,68 +163,47 @@ class _Run:
         return prompt_view(texts, row.checkin_id, row.local_date, row.includes_weekly, row.answers)
 
     async def deliver(self, row: OutboxRow, *, reminder: bool) -> None:
-        services = self.services
-        maybe_delivered = False
-        attempt = 0
-        try:
-            message = await self.message_for(row, reminder=reminder)
-        except TelegramError as error:  # the user is gone
-            await self.failed(row, delivery_of(error), error, reminder=reminder)
-            return
+        services, report = self.services, self.report
+        message = await self.message_for(row, reminder=reminder)
         if message is None:
             # A digest with no week to show yet: never sent, so it is no check-in of any kind.
             async with services.transaction() as session:
                 await checkins.abandon(session, row.checkin_id, services.clock())
             return
         text, markup = message
+        maybe, backoff = False, iter(CONNECT_BACKOFF_SECONDS)
+        outcome, message_id = Outcome.NOT_DELIVERED, None
         while True:
             if not services.leadership.leading:
                 return  # another process leads now: it takes over what we did not send
-            try:
-                message_id: int | None = await _send(self.bot, row.telegram_id, text, markup)
-            except TelegramError as error:
-                outcome = delivery_of(error)
-                if outcome is Delivery.NOT_DELIVERED and attempt < len(CONNECT_BACKOFF_SECONDS):
-                    services.metrics.prompt("retried")
-                    await asyncio.sleep(CONNECT_BACKOFF_SECONDS[attempt])
-                    attempt += 1
-                    continue
-                if outcome is Delivery.MAYBE_DELIVERED and not maybe_delivered:
-                    logger.warning("check-in %s may not have arrived: %s", row.checkin_id, error)
-                    services.metrics.prompt("retried")
-                    maybe_delivered = True
-                    continue  # one more copy at most
-                if outcome is Delivery.MAYBE_DELIVERED or maybe_delivered:
-                    message_id = None  # counted as sent: its buttons must keep working
-                    self.report.maybe_sent += 1
-                else:
-                    await self.failed(row, outcome, error, reminder=reminder)
-                    return
+            outcome, message_id = await send(self.bot, row.telegram_id, text, markup)
+            wait = next(backoff, None) if outcome is Outcome.NOT_DELIVERED else None
+            if wait is not None or (outcome is Outcome.MAYBE_DELIVERED and not maybe):
+                services.metrics.prompt("retried")
+                maybe = maybe or outcome is Outcome.MAYBE_DELIVERED
+                await asyncio.sleep(wait or 0)
+                continue  # surely unsent: a few more tries; perhaps sent: one more copy at most
             break
-        self.report.sent += 1
-        services.metrics.prompt_sent(None if reminder else row.due_at, services.clock())
-        if not reminder:
-            self.ledger.add(Sent(row.checkin_id, message_id, services.clock()))
-
-    async def failed(
-        self, row: OutboxRow, outcome: Delivery, error: TelegramError, *, reminder: bool
-    ) -> None:
-        services, now = self.services, self.services.clock()
-        services.metrics.prompt("blocked" if outcome is Delivery.BLOCKED else "given_up")
-        if outcome is Delivery.BLOCKED:
-            self.report.blocked += 1
-            logger.info("user %s blocked the bot; their check-ins stop", row.user_id)
-            async with services.transaction() as session:
-                await accounts.mark_blocked(session, row.telegram_id, now)
-                if not reminder:
-                    # Never retried: they come back by writing to the bot, not by a resend.
-                    await checkins.abandon(session, row.checkin_id, now)
+        if maybe and outcome is not Outcome.DELIVERED:
+            outcome = Outcome.MAYBE_DELIVERED  # counted as sent: its buttons must keep working
+        if outcome.arrived:
+            report.sent += 1
+            report.maybe_sent += outcome is Outcome.MAYBE_DELIVERED
+            services.metrics.prompt_sent(None if reminder else row.due_at, services.clock())
+            if not reminder:
+                self.ledger.add(Recorded(row.checkin_id, message_id, services.clock()))
             return
-        self.report.failed += 1
-        logger.warning("check-in %s not sent: %s", row.checkin_id, error)
-        if not reminder:
-            async with services.transaction() as session:
-                await checkins.record_failed(session, row.checkin_id)
+        blocked = outcome is Outcome.BLOCKED
+        services.metrics.prompt("blocked" if blocked else "given_up")
+        report.blocked += blocked
+        report.failed += not blocked
+        logger.info("check-in %s %s", row.checkin_id, outcome.value)
+        record = None
+        if not reminder:  # blocked: never retried; they come back by writing to the bot
+            record = partial(checkins.abandon, checkin_id=row.checkin_id, now=services.clock())
+            if not blocked:
+                record = partial(checkins.record_failed, checkin_id=row.checkin_id)
+        await follow_up(services, outcome, row.telegram_id, record)
 
     async def send_all(self, rows: list[OutboxRow], *, reminder: bool) -> None:
         """Send ``rows`` concurrently; record sends every second and renew the claims

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Bot
-from telegram.error import TelegramError
 
 from bot.content import Texts, render
 from bot.context import BotServices
+from bot.delivery import follow_up, send
 from bot.services import notices
 from bot.services.notices import Due
-
-logger = logging.getLogger(__name__)
 
 
 def notice_text(texts: Texts, due: Due) -> str | None:
@@ -38,9 +34,7 @@ async def send_notices(bot: Bot, services: BotServices) -> int:
         text = notice_text(services.texts_for(item.user.language), item)
         if text is None:
             continue
-        try:
-            await bot.send_message(item.user.telegram_id, text)
-            sent += 1
-        except TelegramError as error:
-            logger.warning("notice for user %s not sent: %s", item.user.id, error)
+        outcome = (await send(bot, item.user.telegram_id, text)).outcome
+        sent += outcome.arrived
+        await follow_up(services, outcome, item.user.telegram_id)  # a 403: marked blocked
     return sent

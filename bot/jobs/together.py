@@ -13,19 +13,20 @@ simply not claimed during their quiet hours.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
 
 from bot.context import BotContext, BotServices
-from bot.jobs.send_outcome import Delivery, delivery_of
-from bot.services import accounts, safe_haven, shared_days, talk
+from bot.delivery import Outbox, Outcome, Step, drain
+from bot.services import safe_haven, shared_days, talk
 from bot.services.quiet_hours import awake_zones
 from bot.storage import talk as talk_rows
 from bot.storage.health import is_outage
-from bot.views.parts import message_parts
 from bot.views.shared_day import side_by_side
 from bot.views.together import question_message, tips_offer
 
@@ -44,53 +45,88 @@ class TogetherReport:
     blocked: int = 0
 
 
-async def _send(
-    bot: Bot,
-    services: BotServices,
-    report: TogetherReport,
-    telegram_id: int,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-) -> Delivery | None:
-    """``None`` once Telegram accepted it; else what the failure means (a 403 marks the
-    person blocked, as far as the database lets us now: their next message finds out)."""
-    parts = message_parts(text)  # the both-answered day may not fit one message
-    try:
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            await bot.send_message(telegram_id, part, reply_markup=markup if last else None)
-        return None
-    except Forbidden:
-        report.blocked += 1
-        try:
-            async with services.transaction() as session:
-                await accounts.mark_blocked(session, telegram_id, services.clock())
-        except Exception as error:
-            if not is_outage(error):
-                raise
-            services.database_health.unavailable(error)
-        return Delivery.BLOCKED
-    except TelegramError as error:
-        logger.warning("together: a message was not sent: %s", error)
-        return delivery_of(error)
-
-
-async def _offers(bot: Bot, services: BotServices, report: TogetherReport) -> None:
-    """Claimed, sent, then marked offered: an offer that surely did not go (no connection,
-    a 429) is tried again once its claim lapses; one that may have gone is not repeated."""
-    now = services.clock()
+def _outboxes(services: BotServices) -> list[Outbox[Any]]:
+    """The four kinds of row this job sends, each claimed, sent and recorded by
+    :func:`bot.delivery.drain`. What is not recorded stays claimed, and is taken over once
+    the claim lapses."""
+    owner = services.instance_id
     lease = timedelta(seconds=services.settings.claim_lease_seconds)
-    async with services.transaction() as session:
+
+    def step(outcome: Outcome, when: tuple[Outcome, ...], action: Step) -> Step | None:
+        return action if outcome in when else None
+
+    async def offers(session: AsyncSession, now: datetime) -> list[tuple[int, int, str]]:
         users = await safe_haven.claim_offers(session, now, lease=lease)
-        due = [(u.id, u.telegram_id, u.language) for u in users]
-    for user_id, telegram_id, language in due:
-        text, markup = tips_offer(services.together_for(language).tips)
-        failed = await _send(bot, services, report, telegram_id, text, markup)
-        if failed in (Delivery.NOT_DELIVERED, Delivery.BLOCKED):
-            continue  # blocked: offered once they are back
-        async with services.transaction() as session:
-            await safe_haven.mark_offered(session, user_id, services.clock())
-        report.offers += failed is None
+        return [(u.id, u.telegram_id, u.language) for u in users]
+
+    async def questions(session: AsyncSession, now: datetime) -> list[talk_rows.QuestionToSend]:
+        lapsed = now - lease
+        zones = await talk_rows.zones_of_unsent_questions(session, lapsed_before=lapsed)
+        rows = await talk_rows.claim_unsent_questions(
+            session, zones=awake_zones(zones, now), lapsed_before=lapsed, limit=BATCH
+        )
+        await talk_rows.claim_questions(session, rows, owner, now)
+        return rows
+
+    def question(row: talk_rows.QuestionToSend) -> tuple[int, str, Any]:
+        theirs = services.together_for(row.language)
+        body = talk.question_text(theirs, row.question_key)
+        return (row.telegram_id, *question_message(theirs.talk, row.question_id, body, row.trigger))
+
+    async def tips(session: AsyncSession, now: datetime) -> list[safe_haven.TipToSend]:
+        return await safe_haven.claim_tips(
+            session, services.together_for, now, owner=owner, lease=lease
+        )
+
+    async def days(session: AsyncSession, now: datetime) -> list[shared_days.SideBySide]:
+        return await shared_days.claim_waiting(session, now, owner=owner, lease=lease, limit=BATCH)
+
+    sure, arrived = (Outcome.DELIVERED,), (Outcome.DELIVERED, Outcome.MAYBE_DELIVERED)
+    return [
+        Outbox(  # an offer that may have gone is not repeated; blocked: offered once back
+            "offers",
+            offers,
+            lambda o: (o[1], *tips_offer(services.together_for(o[2]).tips)),
+            lambda o, outcome, now: step(
+                outcome,
+                (*arrived, Outcome.REFUSED),
+                lambda s: safe_haven.mark_offered(s, o[0], now),
+            ),
+        ),
+        Outbox(
+            "questions_sent",
+            questions,
+            question,
+            lambda r, outcome, now: step(
+                outcome,
+                sure,
+                lambda s: talk_rows.mark_question_sent(s, r.question_id, r.user_id, now),
+            ),
+            batch=BATCH,
+        ),
+        Outbox(
+            "tips_sent",
+            tips,
+            lambda t: (t.telegram_id, t.body, None),
+            lambda t, outcome, now: (
+                step(outcome, sure, lambda s: safe_haven.record_sent(s, t.tip_id, now))
+                or step(outcome, (Outcome.BLOCKED,), lambda s: safe_haven.give_up(s, t.tip_id))
+            ),
+        ),
+        Outbox(  # the both-answered days that waited for their receiver's morning
+            "days_sent",
+            days,
+            lambda c: (
+                c.receiver.telegram_id,
+                *side_by_side(services.texts_for(c.receiver.language), c),
+            ),
+            # Blocked: recorded as sent too, it is not tried again.
+            lambda c, outcome, now: step(
+                outcome, (*sure, Outcome.BLOCKED), lambda s: shared_days.record_sent(s, c, now)
+            ),
+            batch=BATCH,
+        ),
+    ]
 
 
 async def _weekly_questions(services: BotServices, report: TogetherReport) -> None:
@@ -109,85 +145,16 @@ async def _weekly_questions(services: BotServices, report: TogetherReport) -> No
                 report.weekly_questions += 1
 
 
-async def _question_copies(bot: Bot, services: BotServices, report: TogetherReport) -> None:
-    lease = timedelta(seconds=services.settings.claim_lease_seconds)
-    while services.leadership.leading:
-        now = services.clock()
-        async with services.transaction() as session:
-            zones = await talk_rows.zones_of_unsent_questions(session, lapsed_before=now - lease)
-            rows = await talk_rows.claim_unsent_questions(
-                session, zones=awake_zones(zones, now), lapsed_before=now - lease, limit=BATCH
-            )
-            await talk_rows.claim_questions(session, rows, services.instance_id, now)
-        for row in rows:
-            theirs = services.together_for(row.language)
-            text, markup = question_message(
-                theirs.talk,
-                row.question_id,
-                talk.question_text(theirs, row.question_key),
-                row.trigger,
-            )
-            if await _send(bot, services, report, row.telegram_id, text, markup) is None:
-                report.questions_sent += 1
-                async with services.transaction() as session:
-                    await talk_rows.mark_question_sent(
-                        session, row.question_id, row.user_id, services.clock()
-                    )
-        if len(rows) < BATCH:
-            return  # (what waits for someone's morning is looked at again next run)
-
-
-async def _tips(bot: Bot, services: BotServices, report: TogetherReport) -> None:
-    now = services.clock()
-    lease = timedelta(seconds=services.settings.claim_lease_seconds)
-    async with services.transaction() as session:
-        tips = await safe_haven.claim_tips(
-            session, services.together_for, now, owner=services.instance_id, lease=lease
-        )
-    for tip in tips:
-        failed = await _send(bot, services, report, tip.telegram_id, tip.body)
-        if failed not in (None, Delivery.BLOCKED):
-            continue  # claimed: another run takes it over once the claim lapses
-        async with services.transaction() as session:
-            if failed is None:
-                report.tips_sent += 1
-                await safe_haven.record_sent(session, tip.tip_id, services.clock())
-            else:
-                await safe_haven.give_up(session, tip.tip_id)
-
-
-async def _shared_days(bot: Bot, services: BotServices, report: TogetherReport) -> None:
-    """The both-answered days that fell in their receiver's quiet hours, now it is morning."""
-    lease = timedelta(seconds=services.settings.claim_lease_seconds)
-    while services.leadership.leading:
-        now = services.clock()
-        async with services.transaction() as session:
-            copies = await shared_days.claim_waiting(
-                session, now, owner=services.instance_id, lease=lease, limit=BATCH
-            )
-        for copy in copies:
-            text, markup = side_by_side(services.texts_for(copy.receiver.language), copy)
-            failed = await _send(bot, services, report, copy.receiver.telegram_id, text, markup)
-            if failed not in (None, Delivery.BLOCKED):
-                continue  # claimed: taken over once the claim lapses
-            async with services.transaction() as session:
-                # Blocked: recorded as sent too, it is not tried again.
-                await shared_days.record_sent(session, copy, services.clock())
-            report.days_sent += failed is None
-        if len(copies) < BATCH:
-            return
-
-
 async def run_together(bot: Bot, services: BotServices) -> TogetherReport:
     """One run, if this process leads the jobs."""
     report = TogetherReport()
     if not await services.leadership.check():
         return report
-    await _offers(bot, services, report)
+    offers, *others = _outboxes(services)
+    await _count(report, offers, await drain(bot, services, offers))
     await _weekly_questions(services, report)
-    await _question_copies(bot, services, report)
-    await _tips(bot, services, report)
-    await _shared_days(bot, services, report)
+    for outbox in others:
+        await _count(report, outbox, await drain(bot, services, outbox))
     if (
         report.offers
         or report.weekly_questions
@@ -205,6 +172,11 @@ async def run_together(bot: Bot, services: BotServices) -> TogetherReport:
             report.days_sent,
         )
     return report
+
+
+async def _count(report: TogetherReport, outbox: Outbox[Any], outcomes: Counter[Outcome]) -> None:
+    setattr(report, outbox.name, getattr(report, outbox.name) + outcomes[Outcome.DELIVERED])
+    report.blocked += outcomes[Outcome.BLOCKED]
 
 
 async def together_job(context: BotContext) -> None:

@@ -229,7 +229,25 @@ REMINDABLE = (
 )
 
 
-class Checkin(Base):
+class OutboxColumns:
+    """The claim columns of a row that is also an outbox entry (a check-in, a question's copy,
+    a tip, a shared day): claimed by one process (``claimed_by``, renewed while it sends,
+    taken over once ``claimed_at`` lapses), ``sent_at`` once Telegram accepted it. Sent
+    through :func:`bot.delivery.drain` (or the check-in sender)."""
+
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    @staticmethod
+    def unsent_index(table: str, column: str, where: str = "sent_at IS NULL") -> Index:
+        """The partial index over the rows not sent yet: the claim looks only at those."""
+        return Index(
+            f"ix_{table}_unsent", column, sqlite_where=text(where), postgresql_where=text(where)
+        )
+
+
+class Checkin(OutboxColumns, Base):
     """One prompt for one of a user's local days: an outbox row first, a sent message after.
 
     The dispatcher creates the row (claiming it) in the same transaction that moves the user's
@@ -246,12 +264,7 @@ class Checkin(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # With the evening items, the weekly ones (encouragement, the seed's step 4).
     includes_weekly: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Which process claimed it (see bot.jobs.checkin_sender): renewed while that process
-    # leads and sends; another takes it over only once the claim has lapsed.
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
     send_attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -263,11 +276,8 @@ class Checkin(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "local_date", "kind"),
         # The dispatcher's other lookups touch only open rows, however many old ones exist.
-        Index(
-            "ix_checkins_unsent",
-            "claimed_at",
-            sqlite_where=text("sent_at IS NULL AND skipped_at IS NULL"),
-            postgresql_where=text("sent_at IS NULL AND skipped_at IS NULL"),
+        OutboxColumns.unsent_index(
+            "checkins", "claimed_at", "sent_at IS NULL AND skipped_at IS NULL"
         ),
         # Only prompts still waiting for their one reminder: the lookup costs what is due,
         # not what piled up unanswered over the days.
@@ -400,6 +410,9 @@ class ReceivedUpdate(Base):
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What the handling turn will say (JSON, see bot.delivery.Reply), written with handled_at
+    # and crossed off (NULL) once sent: what is left after a crash is sent at start.
+    replies: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # Only the unhandled ones: what start-up looks for.
@@ -408,6 +421,13 @@ class ReceivedUpdate(Base):
             "update_id",
             sqlite_where=text("handled_at IS NULL"),
             postgresql_where=text("handled_at IS NULL"),
+        ),
+        # Only replies not crossed off: what start-up sends first.
+        Index(
+            "ix_received_updates_replies",
+            "update_id",
+            sqlite_where=text("replies IS NOT NULL"),
+            postgresql_where=text("replies IS NOT NULL"),
         ),
     )
 
@@ -462,7 +482,7 @@ class TalkQuestion(Base):
     )
 
 
-class TalkAnswer(Base):
+class TalkAnswer(OutboxColumns, Base):
     """One partner's copy of a question: an outbox row until sent, then their answer."""
 
     __tablename__ = "talk_answers"
@@ -473,25 +493,15 @@ class TalkAnswer(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     body: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # No answer this time (an answer kept private): neither answer is ever shown.
     passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (
-        Index(
-            "ix_talk_answers_unsent",
-            "claimed_at",
-            sqlite_where=text("sent_at IS NULL"),
-            postgresql_where=text("sent_at IS NULL"),
-        ),
-    )
+    __table_args__ = (OutboxColumns.unsent_index("talk_answers", "claimed_at"),)
 
 
-class SafeHavenTip(Base):
+class SafeHavenTip(OutboxColumns, Base):
     """A quiet tip sent to one partner on a day the other was stressed: at most one per
     receiver and local day. Only the receiver is recorded; nothing points at the partner."""
 
@@ -502,14 +512,14 @@ class SafeHavenTip(Base):
     local_date: Mapped[date] = mapped_column(Date)
     tip_index: Mapped[int] = mapped_column(SmallInteger)
     body: Mapped[str] = mapped_column(Text)
+    # Claimed as it is made (no index of the unsent: the unique key finds them).
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str] = mapped_column(String(64))
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("receiver_id", "local_date"),)
 
 
-class SharedDay(Base):
+class SharedDay(OutboxColumns, Base):
     """One partner's copy of the both-answered moment: the day both completed their check-in,
     side by side. One per couple, local day and partner (the key), so it goes once to each;
     an outbox row until sent, so a copy due in the receiver's quiet hours waits for their
@@ -525,18 +535,8 @@ class SharedDay(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (
-        Index(
-            "ix_shared_days_unsent",
-            "created_at",
-            sqlite_where=text("sent_at IS NULL"),
-            postgresql_where=text("sent_at IS NULL"),
-        ),
-    )
+    __table_args__ = (OutboxColumns.unsent_index("shared_days", "created_at"),)
 
 
 DRAFT_KINDS = "kind IN ('appreciation', 'reply', 'talk_answer')"

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
@@ -42,23 +42,53 @@ _RECEIVED = cast(Table, ReceivedUpdate.__table__)
 _MARK_HANDLED = (
     update(_RECEIVED)
     .where(_RECEIVED.c.update_id == bindparam("handled_id"), _RECEIVED.c.handled_at.is_(None))
-    # Handled: the id is all that is needed from now on (to skip a resend).
-    .values(handled_at=bindparam("now"), payload="")
+    # Handled: the id is all that is needed from now on (to skip a resend), and what the turn
+    # will say until it is sent (crossed off by mark_all_handled).
+    .values(handled_at=bindparam("now"), payload="", replies=bindparam("replies"))
 )
 
 
-async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
-    """In the transaction of the update's changes: it is then never handled again."""
-    await session.execute(_MARK_HANDLED, {"handled_id": update_id, "now": now})
+async def mark_handled(
+    session: AsyncSession, update_id: int, now: datetime, replies: str | None = None
+) -> None:
+    """In the transaction of the update's changes: it is then never handled again, and its
+    ``replies`` (JSON) are sent after a crash if they were not crossed off before."""
+    await session.execute(_MARK_HANDLED, {"handled_id": update_id, "now": now, "replies": replies})
 
 
 async def mark_all_handled(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
+    """Each update the process finished since the last batch: marked handled if its handler
+    changed nothing, and its replies, all sent now, crossed off — one statement a batch."""
+    if update_ids:
+        table = _RECEIVED.c
+        await session.execute(
+            update(ReceivedUpdate)
+            .where(
+                ReceivedUpdate.update_id.in_(update_ids),
+                table.handled_at.is_(None) | table.replies.is_not(None),
+            )
+            # Handled: the id is all that is needed from now on (to skip a resend).
+            .values(handled_at=func.coalesce(table.handled_at, now), payload="", replies=None)
+        )
+
+
+async def replies_left(session: AsyncSession, handled_before: datetime) -> list[tuple[int, str]]:
+    """``(update_id, replies)`` of handled updates whose replies were not crossed off (a crash
+    came between the commit and the batch after the sends), oldest first."""
+    rows = await session.execute(
+        select(ReceivedUpdate.update_id, ReceivedUpdate.replies)
+        .where(ReceivedUpdate.replies.is_not(None), ReceivedUpdate.handled_at < handled_before)
+        .order_by(ReceivedUpdate.update_id)
+    )
+    return [(update_id, replies) for update_id, replies in rows if replies is not None]
+
+
+async def cross_off(session: AsyncSession, update_ids: Sequence[int]) -> None:
     if update_ids:
         await session.execute(
             update(ReceivedUpdate)
-            .where(ReceivedUpdate.update_id.in_(update_ids), ReceivedUpdate.handled_at.is_(None))
-            # Handled: the id is all that is needed from now on (to skip a resend).
-            .values(handled_at=now, payload="")
+            .where(ReceivedUpdate.update_id.in_(update_ids))
+            .values(replies=None)
         )
 
 

@@ -1,0 +1,295 @@
+"""The one way the bot sends: :func:`send` returns one :class:`Outcome`; what must follow in
+the database (a 403 marks the person blocked; the caller records the row as sent, or undoes
+what did not reach everyone) runs in ONE transaction, :func:`follow_up`, under the outage
+guard; :func:`drain` is the claim → send → record loop the jobs configure.
+
+Used by :class:`bot.handlers.turn.Turn` (replies and messages to a partner), the check-in
+sender and the together job (:mod:`bot.jobs`). Nothing here is sent inside a transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from enum import Enum
+from typing import Generic, NamedTuple, TypeVar
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.context import BotServices
+from bot.services import accounts
+from bot.storage.health import is_outage
+from bot.views.keyboards import ReplyMarkup
+from bot.views.parts import message_parts
+
+logger = logging.getLogger(__name__)
+
+Step = Callable[[AsyncSession], Awaitable[None]]
+Send = Callable[[], Awaitable[object]]  # a reply that cannot be written down (a toast...)
+Row = TypeVar("Row")
+
+
+class Outcome(Enum):
+    """What became of one send."""
+
+    DELIVERED = "delivered"
+    # Telegram may have it (a timeout waiting for the answer, a dropped connection, a 5xx):
+    # counted as there, so its buttons keep working; sent once more at most.
+    MAYBE_DELIVERED = "maybe delivered"
+    NOT_DELIVERED = "not delivered"  # surely not (no connection, still 429): try again later
+    BLOCKED = "blocked"  # 403: the person blocked the bot; never retried
+    REFUSED = "refused"  # 400: this message will not go through as it is
+
+    @property
+    def arrived(self) -> bool:
+        """Counted as delivered: surely or perhaps there."""
+        return self in (Outcome.DELIVERED, Outcome.MAYBE_DELIVERED)
+
+
+# Telegram's "too old / not modified / gone": a repeated edit, a stale tap. Nothing wrong.
+HARMLESS_REFUSALS = ("not modified", "query is too old", "query id is invalid",
+                     "message to edit not found", "message can't be edited")  # fmt: skip
+_SURELY_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def outcome_of(error: TelegramError) -> Outcome:
+    """What a send that failed with ``error`` means. Pure.
+
+    Only a failure to connect proves nothing arrived; a timeout while waiting for the answer,
+    a connection dropped after the request went out, or a 5xx may come after delivery.
+    """
+    if isinstance(error, Forbidden):
+        return Outcome.BLOCKED
+    if isinstance(error, BadRequest):
+        return Outcome.REFUSED
+    if isinstance(error, RetryAfter):  # still refused after the rate limiter's retries
+        return Outcome.NOT_DELIVERED
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, _SURELY_UNSENT):
+            return Outcome.NOT_DELIVERED
+        cause = cause.__cause__
+    return Outcome.MAYBE_DELIVERED
+
+
+class Sent(NamedTuple):
+    outcome: Outcome
+    message_id: int | None = None  # the last part's, once Telegram answered
+
+
+async def send(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: ReplyMarkup | None = None,
+    *,
+    silent: bool = False,
+    quote: int | None = None,
+    thread: int | None = None,
+) -> Sent:
+    """Send ``text`` to ``chat_id``, in parts if too long for one (the buttons under the
+    last). Never raises for Telegram's refusal: the outcome says what it meant."""
+    parts = message_parts(text)
+    try:
+        message_id: int | None = None
+        for index, part in enumerate(parts):
+            message = await bot.send_message(
+                chat_id,
+                part,
+                reply_markup=markup if index == len(parts) - 1 else None,
+                disable_notification=silent,
+                reply_parameters=ReplyParameters(quote) if quote is not None else None,
+                message_thread_id=thread,
+            )
+            message_id = message.message_id
+        return Sent(Outcome.DELIVERED, message_id)
+    except TelegramError as error:
+        outcome = outcome_of(error)
+        if outcome is Outcome.BLOCKED:
+            logger.info("chat %s has blocked the bot", chat_id)
+        else:
+            logger.warning("chat %s: a message was %s: %s", chat_id, outcome.value, error)
+        return Sent(outcome)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One thing a turn says, as data: written with its update's record in the turn's own
+    transaction (:func:`dump`), so that what a crash kept from being sent is sent at start
+    (:mod:`bot.recovery`). An edit (``edit``: the message to change; ``text`` ``None``: only
+    its buttons) is safe to repeat; a new message is repeated only if it was in flight."""
+
+    chat_id: int
+    text: str | None
+    markup: ReplyMarkup | None = None
+    edit: int | None = None
+    quote: int | None = None  # a new message quoting this one (as PTB replies in groups)
+    thread: int | None = None  # a forum topic
+    partner: bool = False  # to someone else: a 403 marks them blocked
+    silent: bool = False
+
+
+_MARKUPS: dict[str, type[ReplyMarkup]] = {
+    kind.__name__: kind for kind in (InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove)
+}
+
+
+def dump(replies: Sequence[Reply]) -> str | None:
+    """JSON for ``received_updates.replies``; ``None`` when there is nothing to say."""
+    if not replies:
+        return None
+    rows = []
+    for reply in replies:
+        row = {
+            field.name: getattr(reply, field.name)
+            for field in fields(reply)
+            if field.name != "markup" and getattr(reply, field.name)
+        }
+        row["chat_id"] = reply.chat_id
+        if reply.markup is not None:
+            row["markup"] = [type(reply.markup).__name__, reply.markup.to_dict()]
+        rows.append(row)
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def load(data: str, bot: Bot) -> list[Reply]:
+    replies = []
+    for row in json.loads(data):
+        markup = row.pop("markup", None)
+        if markup is not None:
+            markup = _MARKUPS[markup[0]].de_json(markup[1], bot)
+        replies.append(Reply(markup=markup, **{"text": None, **row}))
+    return replies
+
+
+async def say(bot: Bot, reply: Reply) -> Outcome:
+    """Send one :class:`Reply`. An edit Telegram refuses as stale (not modified, gone) is
+    fine: the person sees the state it would show."""
+    if reply.edit is None:
+        assert reply.text is not None
+        return (
+            await send(
+                bot,
+                reply.chat_id,
+                reply.text,
+                reply.markup,
+                silent=reply.silent,
+                quote=reply.quote,
+                thread=reply.thread,
+            )
+        ).outcome
+    inline = reply.markup if isinstance(reply.markup, InlineKeyboardMarkup) else None
+    try:
+        if reply.text is None:
+            await bot.edit_message_reply_markup(reply.chat_id, reply.edit, reply_markup=inline)
+        else:
+            await bot.edit_message_text(reply.text, reply.chat_id, reply.edit, reply_markup=inline)
+    except TelegramError as error:
+        outcome = outcome_of(error)
+        harmless = any(phrase in error.message.lower() for phrase in HARMLESS_REFUSALS)
+        level = logging.DEBUG if harmless else logging.WARNING
+        logger.log(level, "chat %s: an edit was %s: %s", reply.chat_id, outcome.value, error)
+        return outcome
+    return Outcome.DELIVERED
+
+
+async def deliver(bot: Bot, services: BotServices, outbox: Sequence[Reply | Send]) -> None:
+    """Send a turn's replies in order (after its commit, or at start after a crash). The
+    changes are saved by now: one that fails must not keep back the others. A partner who
+    blocked the bot is marked in one transaction after them all."""
+    blocked: set[int] = set()
+    for item in outbox:
+        try:
+            if isinstance(item, Reply):
+                if await say(bot, item) is Outcome.BLOCKED and item.partner:
+                    blocked.add(item.chat_id)
+            else:
+                await item()
+        except TelegramError as error:
+            logger.warning("a reply was not sent: %s", error)
+        except Exception as error:  # a step after a send met the database away
+            if not is_outage(error):
+                raise
+            services.database_health.unavailable(error)
+    for telegram_id in blocked:
+        await follow_up(services, Outcome.BLOCKED, telegram_id)
+
+
+async def follow_up(
+    services: BotServices, outcome: Outcome, telegram_id: int, *steps: Step | None
+) -> bool:
+    """What must follow a send, in ONE transaction: a 403 marks the person blocked (their
+    prompts stop until they write again), then the caller's ``steps``. None to do: no
+    transaction. A database outage is noted, not raised (``False``): the send stands, the
+    row stays claimed and is taken over later, and their next message finds out the rest."""
+    todo = [step for step in steps if step is not None]
+    if outcome is Outcome.BLOCKED:
+        todo.insert(0, _mark_blocked(telegram_id, services.clock()))
+    if not todo:
+        return True
+    try:
+        async with services.transaction() as session:
+            for step in todo:
+                await step(session)
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        services.database_health.unavailable(error)
+        return False
+    return True
+
+
+def _mark_blocked(telegram_id: int, now: datetime) -> Step:
+    async def mark(session: AsyncSession) -> None:
+        await accounts.mark_blocked(session, telegram_id, now)
+
+    return mark
+
+
+@dataclass(frozen=True)
+class Outbox(Generic[Row]):
+    """One kind of outbox row, as a job configures :func:`drain`: how to claim a batch (in a
+    transaction of its own, with this process as owner), what to send for a row (``None``:
+    nothing, e.g. its text is gone), and what to record once the outcome is known (``None``:
+    nothing — the row stays claimed and is taken over when the claim lapses)."""
+
+    name: str
+    claim: Callable[[AsyncSession, datetime], Awaitable[Sequence[Row]]]
+    message: Callable[[Row], tuple[int, str, ReplyMarkup | None] | None]
+    record: Callable[[Row, Outcome, datetime], Step | None]
+    batch: int | None = None  # claim again while a full batch came back
+
+
+async def drain(bot: Bot, services: BotServices, outbox: Outbox[Row]) -> Counter[Outcome]:
+    """Claim → send → record, until nothing is left to claim or this process stops leading.
+    Each row's record and a 403's "blocked" go in one transaction (:func:`follow_up`)."""
+    outcomes: Counter[Outcome] = Counter()
+    while services.leadership.leading:
+        async with services.transaction() as session:
+            rows = await outbox.claim(session, services.clock())
+        for row in rows:
+            message = outbox.message(row)
+            if message is None:
+                continue
+            chat_id, text, markup = message
+            outcome = (await send(bot, chat_id, text, markup)).outcome
+            outcomes[outcome] += 1
+            await follow_up(
+                services, outcome, chat_id, outbox.record(row, outcome, services.clock())
+            )
+        if outbox.batch is None or len(rows) < outbox.batch:
+            break
+    return outcomes
