@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from bot.storage.models import Couple, CoupleMember, Invite, User
 from tests.harness import TEXTS, BotHarness, shown
-from tests.journeys import STALE, invite_code, onboard, pair
+from tests.journeys import STALE, invite_code, onboard, open_reflection, pair
 from tests.telegram_fake import BOT_USERNAME
 
 WORDS = TEXTS.pairing
@@ -351,3 +351,24 @@ async def test_forged_invite_buttons_count_as_wrong_guesses(harness: BotHarness)
     replies = await mallory.send(f"/join {code}")
     assert replies.texts == refusal("too_many_attempts", minutes=10)
     assert await active_couples(harness) == []
+
+
+async def test_a_reflection_shared_while_unpaired_goes_to_the_next_partner_only(
+    harness: BotHarness,
+) -> None:
+    """Shared before pairing means "for whoever I pair with": the first partner sees it; the
+    one after never does, however the earlier pairing ended."""
+    ivan = await onboard(harness, 1001, "Ivan")
+    eve = await onboard(harness, 2002, "Eve")
+    anna = await onboard(harness, 3003, "Anna")
+    await open_reflection(ivan, 2)
+    await ivan.send("Shared before I was paired")
+    await ivan.press(TEXTS.notes.share_button)
+
+    await pair(ivan, eve)
+    assert "Shared before I was paired" in (await eve.send("/learn")).text
+    await ivan.send("/unpair")
+    await ivan.press(TEXTS.pairing.unpair_confirm_button)
+    await pair(ivan, anna)
+
+    assert "Shared before I was paired" not in (await anna.send("/learn")).text

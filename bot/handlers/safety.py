@@ -3,7 +3,8 @@
 Checked for everyone who writes, started or not; nothing about a match is stored or shown to
 a partner, and the log says only that help was given (no text, no user id). (Words meant for
 the partner — a ``/thanks``, a ``/talk`` answer — are kept for their author as a private
-draft, :mod:`bot.services.drafts`: the match itself is never recorded.) ``/support`` and
+draft, :mod:`bot.services.drafts`: the match itself is never recorded; like every message,
+the words and the replies pass through the update log, pruned after a day.) ``/support`` and
 the help for an edited message need no database, so they work even while it is down.
 
 The help names the lines of the person's country, from their saved time zone: in a turn the

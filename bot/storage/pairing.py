@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.storage.engine import rows_changed
-from bot.storage.models import CodeAttempt, Couple, CoupleMember, Invite, User
+from bot.storage.models import CodeAttempt, Couple, CoupleMember, Invite, Note, User
 from bot.storage.scope import CoupleScope, scope_of
 
 
@@ -172,6 +172,18 @@ async def create_couple(
             CoupleMember(couple_id=couple.id, user_id=first_user_id, joined_at=now),
             CoupleMember(couple_id=couple.id, user_id=second_user_id, joined_at=now),
         ]
+    )
+    # Notes either shared while unpaired were shared for "whoever I pair with": this couple.
+    # Given to it now, they stay with it, and a later partner never sees them.
+    await session.execute(
+        update(Note)
+        .where(
+            Note.user_id.in_([first_user_id, second_user_id]),
+            Note.visibility == "shared",
+            Note.couple_id.is_(None),
+        )
+        .values(couple_id=couple.id)
+        .execution_options(synchronize_session=False)
     )
     await session.flush()
     return couple

@@ -64,8 +64,9 @@ class CoupleScope:
         return and_(Moment.local_date >= self.first_day, Moment.occurred_at >= self.since)
 
     def shared_notes(self) -> ColumnElement[bool]:
-        """Notes the partner shared with this couple (or while unpaired), never those shared
-        with someone earlier."""
+        """Notes the partner shared with this couple, never those shared with someone earlier.
+        (A note shared while unpaired is given to the couple formed next, at pairing; one
+        still without a couple dates from before couples were stored with notes.)"""
         return and_(
             Note.visibility == "shared",
             or_(Note.couple_id == self.couple_id, Note.couple_id.is_(None)),
