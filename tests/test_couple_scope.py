@@ -14,10 +14,16 @@ history; a crisis note is never on /us.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy import select
+from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
 
 from bot.content import render
 from bot.services import talk
@@ -42,7 +48,7 @@ from tests.journeys import (
     open_reflection,
 )
 from tests.journeys import pair as pair_up
-from tests.telegram_fake import visible_text
+from tests.telegram_fake import FakeRequest, visible_text
 from tests.test_together import couple, opt_in, tips_to, together_run
 
 CONTENT = shipped_content()
@@ -260,8 +266,131 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+class ChatFaults(FakeRequest):
+    """The fake Bot API's HTTP layer with what befalls a sendMessage to some chats
+    (``faults``): ``refuse`` (no connection: it surely did not arrive), ``timeout`` (Telegram
+    carried it out, its answer never came: it may have arrived), ``stall`` (it hangs, as a
+    process does that dies mid-send; ``stalled`` is set)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.faults: dict[int, str] = {}
+        self.stalled = asyncio.Event()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        chat_id = request_data.parameters.get("chat_id") if request_data is not None else None
+        sending = url.endswith("/sendMessage") and chat_id is not None
+        fault = self.faults.get(int(chat_id)) if sending else None  # type: ignore[arg-type]
+        if fault == "refuse":
+            cause: httpx.TransportError = httpx.ConnectError("[Errno 111] Connection refused")
+            raise NetworkError(f"httpx.ConnectError: {cause}") from cause
+        if fault == "stall":
+            self.stalled.set()
+            await asyncio.Event().wait()
+        answer = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        if fault == "timeout":
+            raise TimedOut("Timed out") from httpx.ReadTimeout("read timed out")
+        return answer
+
+
+async def with_chat_faults(harness: BotHarness) -> ChatFaults:
+    """The bot restarted (nothing pending) on a Telegram whose sends can fail per chat."""
+    faults = ChatFaults(harness.api)
+    harness.request = faults
+    await harness.restart()
+    return faults
+
+
+async def crash_while_sending(harness: BotHarness, faults: ChatFaults, send: Any) -> None:
+    """Run ``send`` (a person's update) until a send to a stalling chat hangs, kill the
+    process there (its transaction is committed; what it had not sent is gone), and start
+    a new one on the same database and Telegram."""
+    task = asyncio.ensure_future(send)
+    await asyncio.wait_for(faults.stalled.wait(), timeout=10)
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+    faults.faults.clear()
+    await harness.restart()
+
+
+async def asked_and_answered_by_one(
+    harness: BotHarness,
+) -> tuple[TelegramUser, TelegramUser, ChatFaults]:
+    """Alex and Sam with a /talk question Alex has answered; Sam's answer will reveal."""
+    alex, sam = await couple(harness)
+    harness.clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    faults = await with_chat_faults(harness)
+    await alex.send("/talk")
+    await answer_talk(alex, "Your hand on my back")
+    await sam.press(TALK.answer_button)
+    return alex, sam, faults
+
+
+def reveals_to(harness: BotHarness, chat_id: int, answer: str) -> int:
+    """How many of the bot's messages that reached ``chat_id`` carry ``answer``."""
+    return sum(
+        answer in (call.text or "")
+        for call in harness.api.calls
+        if call.method == "sendMessage" and call.chat_id == chat_id and call.status == 200
+    )
+
+
+async def test_a_reveal_cut_off_by_a_crash_is_shown_again_by_the_next_talk(
+    harness: BotHarness,
+) -> None:
+    alex, sam, faults = await asked_and_answered_by_one(harness)
+    faults.faults[alex.user_id] = "stall"  # Sam's copy goes, then the process dies
+
+    await crash_while_sending(harness, faults, sam.send("When you ask about my day"))
+
+    assert reveals_to(harness, sam.user_id, "Your hand on my back") == 1
+    assert reveals_to(harness, alex.user_id, "When you ask about my day") == 0
+    [question] = await harness.rows(TalkQuestion)
+    assert question.revealed_at is None  # it has not reached both
+    # The next /talk (whoever sends it) shows both answers to both; then it counts.
+    await alex.send("/talk")
+    assert reveals_to(harness, alex.user_id, "When you ask about my day") == 1
+    assert reveals_to(harness, sam.user_id, "Your hand on my back") == 2
+    [question] = await harness.rows(TalkQuestion)
+    assert question.revealed_at is not None
+    # And the one after moves on to a new question.
+    await alex.send("/talk")
+    assert len(await harness.rows(TalkQuestion)) == 2
+    assert reveals_to(harness, alex.user_id, "When you ask about my day") == 1
+
+
+async def test_a_reveal_that_may_have_arrived_counts_as_revealed(harness: BotHarness) -> None:
+    alex, sam, faults = await asked_and_answered_by_one(harness)
+    faults.faults[alex.user_id] = "timeout"  # Telegram has it; its answer never comes
+
+    await sam.send("When you ask about my day")
+    faults.faults.clear()
+
+    assert reveals_to(harness, alex.user_id, "When you ask about my day") == 1
+    [question] = await harness.rows(TalkQuestion)
+    assert question.revealed_at is not None
+    # Not shown again: the next /talk is a new question.
+    await sam.send("/talk")
+    assert len(await harness.rows(TalkQuestion)) == 2
+    assert reveals_to(harness, alex.user_id, "When you ask about my day") == 1
+    assert reveals_to(harness, sam.user_id, "Your hand on my back") == 1
+
+
 async def test_a_long_reveal_in_russian_arrives_whole_to_both(harness: BotHarness) -> None:
     harness.clock.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    faults = await with_chat_faults(harness)
     ru = CONTENT.languages["ru"]
     ivan = await start_in_russian(harness, IVAN, "Иван")
     anna = await start_in_russian(harness, ANNA, "Анна")
@@ -279,12 +408,14 @@ async def test_a_long_reveal_in_russian_arrives_whole_to_both(harness: BotHarnes
     assert visible_length(whole) > TELEGRAM_LIMIT  # it does not fit one message
     before = len(harness.api.calls)
 
-    # The first time, Anna's copy does not go: the question is not revealed yet.
+    # The first time, Ivan's copy does not go (Anna's does): the question is not revealed.
     await anna.press(ru.together.talk.answer_button)
-    harness.api.fault_next("sendMessage", "refuse")
+    faults.faults[IVAN] = "refuse"
     await anna.send(hers)
+    faults.faults.clear()
     [question] = await harness.rows(TalkQuestion)
     assert question.revealed_at is None
+    assert not [c for c in harness.api.calls[before:] if c.chat_id == IVAN]
 
     # /talk shows the two answers again, to both, in parts that each fit.
     await anna.send("/talk")

@@ -97,13 +97,13 @@ def _reveal(
     if next_step is not None and next_step.new:
         next_text, partner_markup = _partner_question(turn, next_step)
         to_partner = f"{to_partner}\n\n{next_text}"
-    question_id = question.id
+    question_id, now = question.id, turn.now
 
-    async def not_revealed(session: AsyncSession) -> None:
-        await talk.undo_revealed(session, question_id)
+    async def revealed(session: AsyncSession) -> None:
+        await talk.record_revealed(session, question_id, now)
 
-    turn.tell_all_or_undo(
-        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], not_revealed
+    turn.tell_all_then_record(
+        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], revealed
     )
     if next_step is not None:
         _ask(turn, next_step, tell_partner=False)

@@ -256,30 +256,33 @@ class Turn:
         self, recipient: User, text: str, markup: InlineKeyboardMarkup | None, record: Step
     ) -> None:
         """:meth:`tell` for an outbox row claimed in this turn's transaction: only once the
-        message arrived is it ``record``-ed as sent. One that did not arrive stays claimed,
-        and the job that sends such rows takes it over when the claim lapses."""
+        message arrived (surely or perhaps: :attr:`bot.delivery.Outcome.arrived`) is it
+        ``record``-ed as sent. One that did not arrive stays claimed, and the job that sends
+        such rows takes it over when the claim lapses."""
 
         async def tell() -> None:
             outcome = await self.send_to_other(recipient, text, markup)
-            done = record if outcome is Outcome.DELIVERED else None
+            done = record if outcome.arrived else None
             await follow_up(self.services, outcome, recipient.telegram_id, done)
 
         self.later(tell)
 
-    def tell_all_or_undo(
-        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], undo: Step
+    def tell_all_then_record(
+        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], record: Step
     ) -> None:
-        """``(recipient, text, markup, silent)`` each sent; if any did not arrive, ``undo``
-        what this turn recorded as done: what must reach several people (a ``/talk`` reveal:
-        both partners) counts as done only if it reached every one. Recorded in the turn and
-        undone on failure, the usual case costs no statement more."""
+        """``(recipient, text, markup, silent)`` each sent in order; only once every one
+        arrived (surely or perhaps) is ``record`` run, in the one transaction after the sends:
+        what must reach several people (a ``/talk`` reveal: both partners) counts as done only
+        if it reached every one. A send that fails stops the rest; a crash before the record
+        (this step is not written down) leaves it undone too, so the caller offers it again."""
 
         async def tell() -> None:
             for recipient, text, markup, silent in messages:
                 outcome = await self.send_to_other(recipient, text, markup, silent=silent)
-                if outcome is not Outcome.DELIVERED:
-                    await follow_up(self.services, outcome, recipient.telegram_id, undo)
+                if not outcome.arrived:
+                    await follow_up(self.services, outcome, recipient.telegram_id)
                     return
+            await follow_up(self.services, Outcome.DELIVERED, messages[0][0].telegram_id, record)
 
         self.later(tell)
 

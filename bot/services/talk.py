@@ -154,8 +154,7 @@ async def _again(
         if mine is not None and mine.answered_at and theirs is not None and theirs.answered_at
         else None
     )
-    if both is not None:
-        question.revealed_at = now  # shown now (undone if it does not reach both)
+    # Not marked revealed here: only once the answers reached both (:func:`record_revealed`).
     return Asked(
         question,
         question_text(content, question.question_key),
@@ -266,10 +265,11 @@ async def ask_weekly(
     )
 
 
-async def undo_revealed(session: AsyncSession, question_id: int) -> None:
-    """The answers did not reach both: the question is open again, and ``/talk`` shows both
-    answers once more (:func:`ask`)."""
-    await talk.unmark_revealed(session, question_id)
+async def record_revealed(session: AsyncSession, question_id: int, now: datetime) -> None:
+    """Both answers reached both: the question is revealed. Run after the sends, never in
+    the turn that shows them, so that a failed send or a crash before it leaves the question
+    open, and ``/talk`` shows both answers once more (:func:`ask`)."""
+    await talk.mark_revealed(session, question_id, now)
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -341,8 +341,7 @@ async def answer(
         return Answered(found, body, None, silent, partner_passed=True)
     if theirs is None:
         return Answered(found, body, None, silent)
-    # Undone if the answers do not reach both (:func:`undo_revealed`).
-    found.question.revealed_at = now
+    # Revealed only once the answers reached both (:func:`record_revealed`), after the turn.
     next_step = None
     key = found.question.question_key
     if key.startswith(f"{GUIDED}:") and int(key.split(":")[1]) < GUIDED_STEPS:

@@ -142,9 +142,12 @@ async def answers_to(session: AsyncSession, question_id: int) -> dict[int, TalkA
     return {row.user_id: row for row in rows}
 
 
-async def unmark_revealed(session: AsyncSession, question_id: int) -> None:
+async def mark_revealed(session: AsyncSession, question_id: int, now: datetime) -> None:
+    """Revealed at ``now``, unless already (two reveals at once: the first one stands)."""
     await session.execute(
-        update(TalkQuestion).where(TalkQuestion.id == question_id).values(revealed_at=None)
+        update(TalkQuestion)
+        .where(TalkQuestion.id == question_id, TalkQuestion.revealed_at.is_(None))
+        .values(revealed_at=now)
     )
 
 
