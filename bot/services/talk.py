@@ -98,18 +98,21 @@ def choose_question(
     now: datetime,
 ) -> Question:
     """The next question of one of ``depths``: one not asked within :data:`REPEAT_AFTER`
-    (never asked first, then the longest ago; among equals, the framework's part asked
-    least recently, then the lower depth, then bank order), else the least recently asked
-    of those depths.
+    (never asked first, then the longest ago; among equals, the depth asked least recently
+    — deep alternates between 2 and 3 — then the framework's part asked least recently,
+    then bank order), else the least recently asked of those depths.
 
     (Ordered by when each was last asked, a repeat within the window happens only once
     every question of the depths was asked in it.)"""
     of_depth = [question for question in bank if question.depth in depths]
     part_asked: dict[str, datetime] = {}
+    depth_asked: dict[int, datetime] = {}
     for question in bank:
         asked = history.get(question.id)
         if asked is not None and asked > part_asked.get(question.part, _LONG_AGO):
             part_asked[question.part] = asked
+        if asked is not None and asked > depth_asked.get(question.depth, _LONG_AGO):
+            depth_asked[question.depth] = asked
     fresh = [q for q in of_depth if history.get(q.id, _LONG_AGO) <= now - REPEAT_AFTER]
     pool = fresh or of_depth
     order = {question.id: index for index, question in enumerate(bank)}
@@ -117,8 +120,8 @@ def choose_question(
         pool,
         key=lambda q: (
             history.get(q.id, _LONG_AGO),
+            depth_asked.get(q.depth, _LONG_AGO),
             part_asked.get(q.part, _LONG_AGO),
-            q.depth,
             order[q.id],
         ),
     )
