@@ -205,3 +205,10 @@ def checklist_button(index: int) -> str:
     label = COURSE.steps[index].checklist
     assert label is not None, f"step {index + 1} has no checklist label"
     return label
+
+
+async def ask_talk(person: TelegramUser, mood: str = "light") -> Replies:
+    """``/talk`` with nothing open, then "light" or "deep" (the offer's buttons, by their
+    data: the same in every language). Returns what the tap brought."""
+    await person.send("/talk")
+    return await person.press_data(f"tk:{mood}")

@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from bot.services import talk
 from bot.storage.models import ReceivedUpdate, SharedDay, TalkQuestion
 from tests.harness import BotHarness, shown
-from tests.journeys import answer_button, answer_checkin, onboard, pair
+from tests.journeys import answer_button, answer_checkin, ask_talk, onboard, pair
 from tests.test_shared_day import ALEX, SAM, days_to, evening
 from tests.test_together import AFTERNOON, TALK, TOGETHER
 
@@ -74,7 +74,7 @@ async def test_two_answers_at_once_are_revealed_once_to_both(harness: BotHarness
     sam = await onboard(harness, 2002, "Sam")
     await pair(alex, sam)
     harness.clock.now = AFTERNOON
-    await alex.send("/talk")
+    await ask_talk(alex)
     [question] = await harness.rows(TalkQuestion)
     asked = talk.question_text(TOGETHER, question.question_key)
     await alex.press(TALK.answer_button)

@@ -41,6 +41,7 @@ from tests.harness import (
 from tests.journeys import (
     QUIET_DAY,
     answer_checkin,
+    ask_talk,
     checkin_day,
     evening,
     invite_code,
@@ -117,7 +118,7 @@ async def ivan_shares_a_day_with_eve(harness: BotHarness) -> tuple[TelegramUser,
     await evening(harness, MORNING)  # the missed evenings are not sent; the next is tonight
     harness.clock.now = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
     await opt_in(harness, ivan, eve)
-    await ivan.send("/talk")
+    await ask_talk(ivan)
     await answer_talk(ivan, TO_EVE)
     await answer_talk(eve, "Eve's own answer")
     await evening(harness, IVANS_EVENING)
@@ -167,7 +168,7 @@ async def test_a_new_partner_sees_nothing_of_the_pairing_before(harness: BotHarn
     await anna.send("/us")
     await anna.press(WORDS.details_button)
     await anna.press(WORDS.chart_button)
-    await anna.send("/talk")
+    await ask_talk(anna)
     for view in (await view_of(harness, ANNA), await view_of(harness, IVAN)):
         partner = view.summary.partner
         assert partner is not None
@@ -332,7 +333,7 @@ async def asked_and_answered_by_one(
     alex, sam = await couple(harness)
     harness.clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
     faults = await with_chat_faults(harness)
-    await alex.send("/talk")
+    await ask_talk(alex)
     await answer_talk(alex, "Your hand on my back")
     await sam.press(TALK.answer_button)
     return alex, sam, faults
@@ -366,7 +367,7 @@ async def test_a_reveal_cut_off_by_a_crash_is_shown_again_by_the_next_talk(
     [question] = await harness.rows(TalkQuestion)
     assert question.revealed_at is not None
     # And the one after moves on to a new question.
-    await alex.send("/talk")
+    await ask_talk(alex)
     assert len(await harness.rows(TalkQuestion)) == 2
     assert reveals_to(harness, alex.user_id, "When you ask about my day") == 1
 
@@ -382,7 +383,7 @@ async def test_a_reveal_that_may_have_arrived_counts_as_revealed(harness: BotHar
     [question] = await harness.rows(TalkQuestion)
     assert question.revealed_at is not None
     # Not shown again: the next /talk is a new question.
-    await sam.send("/talk")
+    await ask_talk(sam)
     assert len(await harness.rows(TalkQuestion)) == 2
     assert reveals_to(harness, alex.user_id, "When you ask about my day") == 1
     assert reveals_to(harness, sam.user_id, "Your hand on my back") == 1
@@ -400,7 +401,7 @@ async def test_a_long_reveal_in_russian_arrives_whole_to_both(harness: BotHarnes
     his = at_the_limit("Мне важно, когда ты <рядом> & слушаешь меня без спешки. ")
     hers = at_the_limit("Я чувствую себя любимой, когда мы гуляем вечером вдвоём. ")
     assert len(his) == len(hers) == talk.MAX_ANSWER_LENGTH
-    await ivan.send("/talk")
+    await ask_talk(ivan)
     await answer_talk(ivan, his, ru.together.talk.answer_button)
     [question] = await harness.rows(TalkQuestion)
     text = talk.question_text(ru.together, question.question_key)
@@ -479,7 +480,7 @@ async def test_pairing_again_keeps_the_question_history(harness: BotHarness) -> 
     harness.clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
     asked: list[str] = []
     for _ in range(3):
-        await alex.send("/talk")
+        await ask_talk(alex)
         await answer_talk(alex, "mine")
         await answer_talk(sam, "theirs")
         harness.clock.advance(days=1)
@@ -487,7 +488,7 @@ async def test_pairing_again_keeps_the_question_history(harness: BotHarness) -> 
     await end_pairing(alex)
     await pair_up(alex, sam)
 
-    await alex.send("/talk")
+    await ask_talk(alex)
 
     keys = [q.question_key for q in await harness.rows(TalkQuestion)]
     assert len(keys) == 4

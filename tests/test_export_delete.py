@@ -23,6 +23,7 @@ from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, show
 from tests.journeys import (
     STALE,
     answer_checkin,
+    ask_talk,
     checkin_message,
     evening,
     invite_code,
@@ -101,7 +102,7 @@ async def ivan_and_anna(harness: BotHarness) -> tuple[TelegramUser, TelegramUser
     harness.clock.advance(minutes=5)
     await run_together(harness.app.bot, harness.app.bot_data.services)
 
-    await ivan.send("/talk")
+    await ask_talk(ivan)
     await ivan.press(together_of("ru").talk.answer_button)
     await ivan.send(IVANS_ANSWER)
     await anna.press(together_of("de").talk.answer_button)

@@ -16,7 +16,7 @@ from typing import Any
 from bot.services import appreciations, talk
 from bot.storage.models import Appreciation, PrivateDraft, TalkAnswer, TalkQuestion
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
-from tests.journeys import HELP, STALE, help_in, onboard, pair
+from tests.journeys import HELP, STALE, ask_talk, help_in, onboard, pair
 from tests.telegram_fake import BotMessage, visible_text
 
 TOGETHER = shipped_content().together
@@ -237,7 +237,7 @@ async def test_a_reply_that_reads_like_a_crisis_is_kept_then_sent_as_the_reply(
 
 
 async def ask(harness: BotHarness, alex: TelegramUser) -> tuple[TalkQuestion, str]:
-    await alex.send("/talk")
+    await ask_talk(alex)
     [question] = await harness.rows(TalkQuestion)
     return question, talk.question_text(TOGETHER, question.question_key)
 
@@ -270,7 +270,7 @@ async def test_an_answer_kept_private_reveals_neither_answer(harness: BotHarness
     [asked] = await harness.rows(TalkQuestion)
     assert asked.revealed_at is None
     # The question is closed: /talk asks a new one, and the old answer button is done.
-    await alex.send("/talk")
+    await ask_talk(alex)
     assert len(await harness.rows(TalkQuestion)) == 2
     again = await alex.press_data(f"tk:{asked.id}:a")
     assert again.toasts == [TALK.already_answered]

@@ -29,7 +29,7 @@ from bot.storage.models import (
     User,
 )
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
-from tests.journeys import HELP, STALE, answer_checkin, onboard, pair
+from tests.journeys import HELP, STALE, answer_checkin, ask_talk, onboard, pair
 from tests.telegram_fake import ApiCall, visible_text
 
 TOGETHER = shipped_content().together
@@ -410,7 +410,7 @@ async def answer_question(person: TelegramUser, text: str) -> list[str]:
 async def test_answers_are_shown_only_once_both_answered(harness: BotHarness) -> None:
     alex, sam = await couple(harness)
     harness.clock.now = AFTERNOON
-    asked = await alex.send("/talk")
+    asked = await ask_talk(alex)
     [question] = await harness.rows(TalkQuestion)
     text = talk.question_text(TOGETHER, question.question_key)
     shown_question = shown(TALK.question, title=Html(TALK.title), question=text)
@@ -445,9 +445,9 @@ async def test_a_question_is_not_offered_twice_within_180_days(harness: BotHarne
     alex, sam = await couple(harness)
     harness.clock.now = AFTERNOON
     asked: list[tuple[datetime, str, int]] = []
-    depth_three = [q.id for q in TOGETHER.questions if q.depth == 3]
-    for _ in range(2 * talk.ANSWERS_PER_DEPTH + len(depth_three) + 1):
-        await alex.send("/talk")
+    light = [q.id for q in TOGETHER.questions if q.depth == 1]
+    for _ in range(len(light) + 1):
+        await ask_talk(alex, "light")
         [question] = await harness.rows(TalkQuestion, TalkQuestion.revealed_at.is_(None))
         depth = TOGETHER.question(question.question_key).depth  # type: ignore[union-attr]
         asked.append((harness.clock.now, question.question_key, depth))
@@ -456,20 +456,17 @@ async def test_a_question_is_not_offered_twice_within_180_days(harness: BotHarne
         harness.clock.advance(days=1)
 
     keys = [key for _, key, _ in asked]
-    depths = [depth for _, _, depth in asked]
-    # Depth goes up after five answered together.
-    assert depths[:5] == [1] * 5
-    assert depths[5:10] == [2] * 5
-    assert set(depths[10:]) == {3}
-    # Every question of the bank asked here is new until depth 3 is used up...
-    assert len(set(keys[:-1])) == len(keys) - 1
-    # ...then the least recently asked of that depth comes back.
-    assert keys[-1] == keys[10]
-    # After 180 days, the couple is back to fresh ones at their depth.
+    # Light stays light, however many the two have answered.
+    assert {depth for _, _, depth in asked} == {1}
+    # Every light question of the bank is new until they are used up...
+    assert len(set(keys[:-1])) == len(keys) - 1 == len(light)
+    # ...then the least recently asked comes back.
+    assert keys[-1] == keys[0]
+    # After 180 days, the couple is back to fresh ones.
     harness.clock.advance(days=180)
-    await alex.send("/talk")
+    await ask_talk(alex, "light")
     [question] = await harness.rows(TalkQuestion, TalkQuestion.revealed_at.is_(None))
-    assert question.question_key == keys[11]
+    assert question.question_key == keys[1]
 
 
 async def test_the_weekly_question_comes_on_the_weekly_day_outside_quiet_hours(
@@ -506,7 +503,7 @@ async def test_forged_buttons_for_another_couples_question_show_nothing(
     alex, _ = await couple(harness)
     kim = await onboard(harness, 3003, "Kim", "London", "20:00")
     harness.clock.now = AFTERNOON
-    await alex.send("/talk")
+    await ask_talk(alex)
     await answer_question(alex, "something private")
     [question] = await harness.rows(TalkQuestion)
 
@@ -560,7 +557,7 @@ async def test_export_shows_each_their_own_and_delete_erases_it(harness: BotHarn
     harness.clock.now = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
     await opt_in(harness, alex, sam)
     await alex.send("/thanks for the soup")
-    await alex.send("/talk")
+    await ask_talk(alex)
     await answer_question(alex, "my private answer")
     await alex.send("/stress")
     await alex.press(TEXTS.moments.stress_mine_button)

@@ -15,10 +15,38 @@ from bot.content.texts import CONTENT_DIR, load_toml_model
 TOGETHER_FILE = CONTENT_DIR / "together.toml"
 
 # The framework's parts a question belongs to: bids (step 2), the safe harbor (step 3),
-# exploration (step 4), healthy dependency (step 1) and the two common mistakes.
-Part = Literal["bids", "safe_haven", "exploration", "dependency", "mistakes"]
-PARTS: tuple[Part, ...] = ("bids", "safe_haven", "exploration", "dependency", "mistakes")
+# exploration (step 4), healthy dependency (step 1) and the two common mistakes; and what keeps
+# a couple's good days good: answering good news, repair after a fight, accepting influence,
+# play, shared memories and dreams.
+Part = Literal[
+    "bids",
+    "safe_haven",
+    "exploration",
+    "dependency",
+    "mistakes",
+    "good_news",
+    "repair",
+    "influence",
+    "play",
+    "memories",
+    "dreams",
+]
+PARTS: tuple[Part, ...] = (
+    "bids",
+    "safe_haven",
+    "exploration",
+    "dependency",
+    "mistakes",
+    "good_news",
+    "repair",
+    "influence",
+    "play",
+    "memories",
+    "dreams",
+)
 DEPTHS = (1, 2, 3)
+# "Light" is depth 1; "deep" is depth 2 and, once a couple has answered a few together, 3.
+LIGHT_DEPTH = 1
 MIN_QUESTIONS = 60
 MIN_TIPS = 12
 MAX_QUESTION_LENGTH = 300
@@ -90,6 +118,17 @@ class TalkTexts(Section):
     guided_steps: list[Template] = Field(min_length=3, max_length=3)
     passed: Template
     saved_passed: Template
+    choose: Template
+    light_button: ButtonLabel
+    deep_button: ButtonLabel
+    not_tonight_button: ButtonLabel
+    not_tonight: Template
+    ask_answer_partner_done: Template
+    childhood_ask: Template
+    childhood_choice: Template
+    childhood_share_button: ButtonLabel
+    childhood_keep_button: ButtonLabel
+    childhood_kept: Template
 
 
 class DraftTexts(Section):
@@ -124,6 +163,9 @@ class Question(Section):
     part: Part
     depth: Annotated[int, Field(ge=1, le=3)]
     text: Annotated[str, Field(min_length=10, max_length=MAX_QUESTION_LENGTH)]
+    # About growing up (it can bring up hard memories): an answer is shown to the partner
+    # only once its author chose "share" (see :mod:`bot.handlers.talk`).
+    childhood: bool = False
 
 
 class TogetherContent(Section):

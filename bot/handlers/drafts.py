@@ -69,7 +69,10 @@ async def _keep_private(turn: Turn, draft_id: int) -> None:
     turn.answer()
     turn.remove_buttons()
     words = turn.together.drafts
-    turn.reply(render(words.kept_private, partner=await _partner_name(turn)))
+    partner = await _partner_name(turn)
+    childhood = kept.passed is not None and kept.passed.question.childhood
+    template = turn.together.talk.childhood_kept if childhood else words.kept_private
+    turn.reply(render(template, partner=partner))
     _tell_passed(turn, kept)
 
 

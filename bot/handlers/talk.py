@@ -2,8 +2,10 @@
 once both have answered; and the guided conversation for a day you saw differently.
 
 The weekly question comes from the together job (:mod:`bot.jobs.together`) in the same form.
-An answer that reads like a crisis is kept as a private draft (:mod:`bot.handlers.drafts`):
-the partner sees the question as unanswered until its author decides.
+``/talk`` with nothing open offers "light" or "deep"; every question has "not tonight", which
+sets it aside without a trace to the partner. An answer that reads like a crisis, and any
+answer to a question about growing up, is kept as a private draft (:mod:`bot.handlers.drafts`)
+until its author chooses: the partner sees the question as unanswered until then.
 """
 
 from __future__ import annotations
@@ -22,11 +24,19 @@ from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, drafts, shared_days, talk
 from bot.services.accounts import PendingInput
 from bot.services.pairing import partnership_of
-from bot.services.talk import MAX_ANSWER_LENGTH, Answered, Asked, OpenQuestion, Refusal
+from bot.services.talk import (
+    MAX_ANSWER_LENGTH,
+    Answered,
+    Asked,
+    Mood,
+    Offer,
+    OpenQuestion,
+    Refusal,
+)
 from bot.storage.models import PrivateDraft, TalkQuestion, User
 from bot.views import callbacks, keyboards
-from bot.views.drafts import choice
-from bot.views.together import question_message
+from bot.views.drafts import choice, share_or_keep
+from bot.views.together import light_or_deep, question_message
 
 
 def _words(turn: Turn) -> TalkTexts:
@@ -117,12 +127,14 @@ async def talk_command(turn: Turn) -> None:
     await _show(turn)
 
 
-async def _show(turn: Turn) -> None:
-    asked = await talk.ask(turn.session, turn.together, turn.user, turn.now)
+async def _show(turn: Turn, mood: Mood | None = None) -> None:
+    asked = await talk.ask(turn.session, turn.together, turn.user, turn.now, mood)
     if isinstance(asked, Refusal):
         turn.reply(_words(turn).not_paired)
-        return
-    _ask(turn, asked)
+    elif isinstance(asked, Offer):
+        turn.reply(*light_or_deep(_words(turn)))
+    else:
+        _ask(turn, asked)
 
 
 @for_known_sender
@@ -134,7 +146,15 @@ async def talk_menu_button(turn: Turn) -> None:
 @for_known_sender
 async def talk_button(turn: Turn) -> None:
     words, user, session, now = _words(turn), turn.user, turn.session, turn.now
-    if turn.match["payload"] == "guided":
+    payload = turn.match["payload"]
+    if payload in {Mood.LIGHT, Mood.DEEP}:
+        turn.answer()
+        await _show(turn, Mood(payload))
+        return
+    if turn.match["action"] == "n":
+        await _not_tonight(turn, int(turn.match["id"]))
+        return
+    if payload == "guided":
         turn.answer()
         asked = await talk.start_guided(session, turn.together, user, now)
         if isinstance(asked, Refusal):
@@ -153,7 +173,27 @@ async def talk_button(turn: Turn) -> None:
     await accounts.open_question(
         session, user, PendingInput.TALK_ANSWER, now, argument=str(found.question.id)
     )
-    turn.reply(render(words.ask_answer, partner=found.partner.first_name))
+    # Never "they see it once they answer too" to someone whose partner answered already.
+    template = words.ask_answer_partner_done if found.partner_answered else words.ask_answer
+    text = render(template, partner=found.partner.first_name)
+    if found.childhood:
+        text = f"{text}\n\n{render(words.childhood_ask, partner=found.partner.first_name)}"
+    turn.reply(text)
+
+
+async def _not_tonight(turn: Turn, question_id: int) -> None:
+    """Set aside for the presser only: the partner gets nothing, and sees the question as
+    they saw it before."""
+    found = await talk.set_aside(turn.session, turn.together, turn.user, question_id, turn.now)
+    if found is None:
+        turn.stale()
+        return
+    if isinstance(found, Refusal):
+        turn.answer(_words(turn).already_answered)
+        return
+    turn.answer()
+    turn.remove_buttons()
+    turn.reply(render(_words(turn).not_tonight, partner=found.partner.first_name))
 
 
 def _day(value: str) -> date | None:
@@ -198,6 +238,11 @@ async def answer_text(turn: Turn, text: str) -> None:
         )
         await _kept(turn, kept)
         return
+    if argument.isdigit() and await talk.asks_before_sharing(session, turn.together, int(argument)):
+        # About growing up: held as a private draft until its author chooses to share it.
+        held = await drafts.keep_answer(session, turn.together, user, int(argument), text, now)
+        await _share_or_keep(turn, held)
+        return
     outcome = (
         await talk.answer(session, turn.together, user, int(argument), text, now)
         if argument.isdigit()
@@ -223,6 +268,18 @@ async def _kept(turn: Turn, kept: PrivateDraft | Refusal | None) -> None:
     else:
         answer, markup = _words(turn).already_answered, None
     turn.reply(help_before(turn, answer), markup)
+
+
+async def _share_or_keep(turn: Turn, held: PrivateDraft | Refusal | None) -> None:
+    """One prompt: share the answer with the partner (the usual reveal follows) or keep it."""
+    if not isinstance(held, PrivateDraft):
+        stale = turn.texts.errors.stale_button
+        turn.reply(stale if held is None else _words(turn).already_answered)
+        return
+    partnership = await partnership_of(turn.session, turn.user)
+    partner = partnership.partner.first_name if partnership else ""
+    words = _words(turn)
+    turn.reply(render(words.childhood_choice, partner=partner), share_or_keep(words, held, partner))
 
 
 def answered(turn: Turn, outcome: Answered) -> None:
@@ -266,7 +323,9 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(talk_menu_button, pattern=callbacks.pattern(callbacks.MENU, "talk")),
     CallbackQueryHandler(
         talk_button,
-        pattern=callbacks.pattern(callbacks.TALK, rf"guided|(?P<id>{callbacks.ID}):a"),
+        pattern=callbacks.pattern(
+            callbacks.TALK, rf"guided|light|deep|(?P<id>{callbacks.ID}):(?P<action>[an])"
+        ),
     ),
     CallbackQueryHandler(
         shared_day_button,

@@ -3,8 +3,13 @@ both answers shown to both once both have answered.
 
 A couple never gets a bank question twice within :data:`REPEAT_AFTER` — counted for the two
 people, so pairing again with the same person keeps their history; once every question
-of their depth has been asked in that time, the least recently asked comes back. The depth
-(1-3) goes up after every :data:`ANSWERS_PER_DEPTH` questions answered talk. The guided
+of the chosen depth has been asked in that time, the least recently asked comes back.
+
+Each person picks "light" or "deep" when they ask (a couple in a hard patch needs light
+questions to stay there: depth never only rises), and the weekly question alternates. Deep
+starts at depth 2 and takes in depth 3 once the two have answered :data:`ANSWERS_PER_DEPTH`
+together. "Not tonight" sets a question aside for its person only: nothing changes for the
+partner, and the question may come again after :data:`SET_ASIDE_COMES_BACK`. The guided
 conversation for a day the two saw differently uses the same machinery, in three steps.
 """
 
@@ -17,7 +22,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.together import Question, TogetherContent
+from bot.content.together import LIGHT_DEPTH, Question, TogetherContent
 from bot.services.quiet_hours import in_quiet_hours
 from bot.storage import pairing, talk
 from bot.storage.models import TalkQuestion, User
@@ -27,6 +32,8 @@ from bot.timezones import local_now
 REPEAT_AFTER = timedelta(days=180)
 ANSWERS_PER_DEPTH = 5
 MAX_DEPTH = 3
+# A question set aside ("not tonight") may be asked again after this long.
+SET_ASIDE_COMES_BACK = timedelta(days=21)
 MAX_ANSWER_LENGTH = 2000
 # /talk shows the open question again while it is this recent; after that it asks a new one.
 OPEN_FOR = timedelta(days=7)
@@ -42,28 +49,70 @@ class Refusal(StrEnum):
     ALREADY_ANSWERED = "already_answered"
 
 
+class Mood(StrEnum):
+    """What the person asking would like tonight."""
+
+    LIGHT = "light"
+    DEEP = "deep"
+
+
+class Offer(StrEnum):
+    """No question is open: the person is offered light or deep first."""
+
+    LIGHT_OR_DEEP = "light_or_deep"
+
+
 # --- which question (pure) -----------------------------------------------------------------
 
 
-def depth_for(answered_together: int) -> int:
-    return min(MAX_DEPTH, 1 + answered_together // ANSWERS_PER_DEPTH)
+def depths_for(mood: Mood, answered_together: int) -> tuple[int, ...]:
+    """Light is always depth 1, however many questions the two have answered; deep is depth
+    2, and 3 as well once they have answered :data:`ANSWERS_PER_DEPTH` together."""
+    if mood is Mood.LIGHT:
+        return (LIGHT_DEPTH,)
+    return (2,) if answered_together < ANSWERS_PER_DEPTH else (2, MAX_DEPTH)
+
+
+def weekly_mood(last_weekly_depth: int | None) -> Mood:
+    """The weekly question alternates: light first, then deep after a light one."""
+    return Mood.DEEP if last_weekly_depth == LIGHT_DEPTH else Mood.LIGHT
+
+
+def with_set_aside(
+    history: Mapping[str, datetime], set_aside: Mapping[str, datetime]
+) -> dict[str, datetime]:
+    """The history the choice reads: a question set aside ("not tonight") counts as asked
+    long enough ago that it is fresh again after :data:`SET_ASIDE_COMES_BACK` (and older
+    than any question really asked, so it comes back before them)."""
+    merged = dict(history)
+    for key, at in set_aside.items():
+        shifted = at - (REPEAT_AFTER - SET_ASIDE_COMES_BACK)
+        merged[key] = max(merged.get(key, shifted), shifted)
+    return merged
 
 
 def choose_question(
-    bank: Sequence[Question], depth: int, history: Mapping[str, datetime], now: datetime
+    bank: Sequence[Question],
+    depths: Sequence[int],
+    history: Mapping[str, datetime],
+    now: datetime,
 ) -> Question:
-    """The next question of ``depth``: one not asked within :data:`REPEAT_AFTER` (never
-    asked first, then the longest ago; among equals, the framework's part asked least
-    recently, then bank order), else the least recently asked of that depth.
+    """The next question of one of ``depths``: one not asked within :data:`REPEAT_AFTER`
+    (never asked first, then the longest ago; among equals, the depth asked least recently
+    — deep alternates between 2 and 3 — then the framework's part asked least recently,
+    then bank order), else the least recently asked of those depths.
 
     (Ordered by when each was last asked, a repeat within the window happens only once
-    every question of the depth was asked in it.)"""
-    of_depth = [question for question in bank if question.depth == depth]
+    every question of the depths was asked in it.)"""
+    of_depth = [question for question in bank if question.depth in depths]
     part_asked: dict[str, datetime] = {}
+    depth_asked: dict[int, datetime] = {}
     for question in bank:
         asked = history.get(question.id)
         if asked is not None and asked > part_asked.get(question.part, _LONG_AGO):
             part_asked[question.part] = asked
+        if asked is not None and asked > depth_asked.get(question.depth, _LONG_AGO):
+            depth_asked[question.depth] = asked
     fresh = [q for q in of_depth if history.get(q.id, _LONG_AGO) <= now - REPEAT_AFTER]
     pool = fresh or of_depth
     order = {question.id: index for index, question in enumerate(bank)}
@@ -71,6 +120,7 @@ def choose_question(
         pool,
         key=lambda q: (
             history.get(q.id, _LONG_AGO),
+            depth_asked.get(q.depth, _LONG_AGO),
             part_asked.get(q.part, _LONG_AGO),
             order[q.id],
         ),
@@ -166,20 +216,41 @@ async def _again(
     )
 
 
+async def _choose(
+    session: AsyncSession,
+    content: TogetherContent,
+    pair: tuple[int, int],
+    mood: Mood,
+    now: datetime,
+) -> Question:
+    history = with_set_aside(
+        await talk.question_history(session, *pair), await talk.set_aside_history(session, *pair)
+    )
+    depths = depths_for(mood, await talk.answered_together(session, *pair))
+    return choose_question(content.questions, depths, history, now)
+
+
 async def ask(
-    session: AsyncSession, content: TogetherContent, user: User, now: datetime
-) -> Asked | Refusal:
-    """``/talk``: the couple's open question if recent, else a new one for both."""
+    session: AsyncSession,
+    content: TogetherContent,
+    user: User,
+    now: datetime,
+    mood: Mood | None = None,
+) -> Asked | Refusal | Offer:
+    """``/talk``: the couple's open question if recent (and not set aside by ``user``),
+    else a new one for both, light or deep as ``user`` chose (without a choice yet: the
+    offer of both)."""
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
-    open_question = await talk.newest_open_question(session, partnership.couple_id, now - OPEN_FOR)
+    open_question = await talk.newest_open_question(
+        session, partnership.couple_id, now - OPEN_FOR, set_aside_by=user.id
+    )
     if open_question is not None:
         return await _again(session, content, user, open_question, partnership.partner, now)
-    pair = (user.id, partnership.partner.id)
-    history = await talk.question_history(session, *pair)
-    depth = depth_for(await talk.answered_together(session, *pair))
-    chosen = choose_question(content.questions, depth, history, now)
+    if mood is None:
+        return Offer.LIGHT_OR_DEEP
+    chosen = await _choose(session, content, (user.id, partnership.partner.id), mood, now)
     return await _new(
         session,
         content,
@@ -202,7 +273,7 @@ async def start_guided(
         return Refusal.NOT_PAIRED
     if step == 1:  # one guided talk at a time: a second tap shows the open step again
         open_step = await talk.newest_open_question(
-            session, partnership.couple_id, now - OPEN_FOR, trigger=GUIDED
+            session, partnership.couple_id, now - OPEN_FOR, trigger=GUIDED, set_aside_by=user.id
         )
         if open_step is not None:
             return await _again(session, content, user, open_step, partnership.partner, now)
@@ -250,9 +321,10 @@ async def ask_weekly(
     if await talk.weekly_question_exists(session, couple.couple_id, local.date()):
         return None
     pair = (couple.members[0].id, couple.members[1].id)
-    history = await talk.question_history(session, *pair)
-    depth = depth_for(await talk.answered_together(session, *pair))
-    chosen = choose_question(content.questions, depth, history, now)
+    last = await talk.last_weekly_key(session, *pair)
+    last_question = content.question(last) if last is not None else None
+    mood = weekly_mood(last_question.depth if last_question is not None else None)
+    chosen = await _choose(session, content, pair, mood, now)
     return await talk.add_question(
         session,
         couple_id=couple.couple_id,
@@ -263,6 +335,16 @@ async def ask_weekly(
         sent_to=[],
         week_of=local.date(),
     )
+
+
+async def asks_before_sharing(
+    session: AsyncSession, content: TogetherContent, question_id: int
+) -> bool:
+    """Whether an answer to this question waits for its author's "share" before anything is
+    revealed: a question about growing up (``childhood`` in the bank)."""
+    question = await talk.get_question(session, question_id)
+    found = content.question(question.question_key) if question is not None else None
+    return found is not None and found.childhood
 
 
 async def record_revealed(session: AsyncSession, question_id: int, now: datetime) -> None:
@@ -280,6 +362,10 @@ class OpenQuestion:
     question: TalkQuestion
     text: str
     partner: User
+    # The partner has answered already (the prompt to answer must not say "once they answer").
+    partner_answered: bool = False
+    # A question about growing up: the answer is shown only once its author chose to share it.
+    childhood: bool = False
 
 
 async def may_answer(
@@ -291,13 +377,20 @@ async def may_answer(
     partnership = await pairing.active_partnership(session, user.id)
     if question is None or partnership is None or question.couple_id != partnership.couple_id:
         return None
-    mine = (await talk.answers_to(session, question_id)).get(user.id)
+    answers = await talk.answers_to(session, question_id)
+    mine = answers.get(user.id)
     if mine is None:
         return None
     if mine.answered_at is not None or mine.passed_at is not None:
         return Refusal.ALREADY_ANSWERED
+    theirs = answers.get(partnership.partner.id)
+    bank_question = content.question(question.question_key)
     return OpenQuestion(
-        question, question_text(content, question.question_key), partnership.partner
+        question,
+        question_text(content, question.question_key),
+        partnership.partner,
+        partner_answered=theirs is not None and theirs.answered_at is not None,
+        childhood=bank_question is not None and bank_question.childhood,
     )
 
 
@@ -332,6 +425,7 @@ async def answer(
     answers = await talk.answers_to(session, question_id)
     answers[user.id].body = body
     answers[user.id].answered_at = now
+    answers[user.id].skipped_at = None  # set aside once, answered after all
     if answers[user.id].sent_at is None:
         answers[user.id].sent_at = now  # answered from /talk before the job sent it
     others = [row for uid, row in answers.items() if uid != user.id]
@@ -379,3 +473,25 @@ async def pass_question(
         row.answered_at is not None for uid, row in answers.items() if uid != user.id
     )
     return Passed(found, partner_answered, in_quiet_hours(found.partner.time_zone, now))
+
+
+async def set_aside(
+    session: AsyncSession,
+    content: TogetherContent,
+    user: User,
+    question_id: int,
+    now: datetime,
+) -> OpenQuestion | Refusal | None:
+    """ "Not tonight" from ``user``: their copy is set aside, and nothing else changes — the
+    partner is told nothing, their view of the question is what it was, and ``user`` can
+    still answer it later. Their ``/talk`` offers a new question instead, and this one may
+    come again after :data:`SET_ASIDE_COMES_BACK`."""
+    await talk.lock_question(session, question_id)
+    found = await may_answer(session, content, user, question_id)
+    if not isinstance(found, OpenQuestion):
+        return found
+    answers = await talk.answers_to(session, question_id)
+    answers[user.id].skipped_at = now
+    if answers[user.id].sent_at is None:
+        answers[user.id].sent_at = now  # seen from /talk before the job sent it
+    return found

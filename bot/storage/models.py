@@ -497,6 +497,9 @@ class TalkAnswer(OutboxColumns, Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # No answer this time (an answer kept private): neither answer is ever shown.
     passed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # "Not tonight": set aside by its person, without a trace to the partner (it is never
+    # shown to them); an answer given later clears it.
+    skipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (OutboxColumns.unsent_index("talk_answers", "claimed_at"),)
 

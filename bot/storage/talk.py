@@ -24,20 +24,60 @@ from bot.storage.scope import pair_couples
 from bot.storage.users import ZONE, in_zones
 
 
-async def question_history(
-    session: AsyncSession, first_id: int, second_id: int
+def _set_aside() -> ColumnElement[bool]:
+    """A question someone said "not tonight" to, and that was not answered by both since."""
+    return and_(
+        TalkQuestion.revealed_at.is_(None),
+        select(TalkAnswer.question_id)
+        .where(TalkAnswer.question_id == TalkQuestion.id, TalkAnswer.skipped_at.is_not(None))
+        .exists(),
+    )
+
+
+async def _history(
+    session: AsyncSession, first_id: int, second_id: int, *, set_aside: bool
 ) -> dict[str, datetime]:
-    """When these two people were last asked each question of the bank, in this couple or
-    an earlier one of theirs (pairing again does not start the questions over)."""
+    chosen = _set_aside()
     rows = await session.execute(
         select(TalkQuestion.question_key, func.max(TalkQuestion.asked_at))
         .where(
             TalkQuestion.couple_id.in_(pair_couples(first_id, second_id)),
             TalkQuestion.trigger != "guided",
+            chosen if set_aside else ~chosen,
         )
         .group_by(TalkQuestion.question_key)
     )
     return {key: at for key, at in rows}
+
+
+async def question_history(
+    session: AsyncSession, first_id: int, second_id: int
+) -> dict[str, datetime]:
+    """When these two people were last asked each question of the bank, in this couple or
+    an earlier one of theirs (pairing again does not start the questions over); questions
+    set aside ("not tonight") are in :func:`set_aside_history` instead."""
+    return await _history(session, first_id, second_id, set_aside=False)
+
+
+async def set_aside_history(
+    session: AsyncSession, first_id: int, second_id: int
+) -> dict[str, datetime]:
+    """When these two were last asked each question one of them set aside unanswered."""
+    return await _history(session, first_id, second_id, set_aside=True)
+
+
+async def last_weekly_key(session: AsyncSession, first_id: int, second_id: int) -> str | None:
+    """The question of these two people's latest weekly question (the next one alternates
+    light and deep)."""
+    return await session.scalar(
+        select(TalkQuestion.question_key)
+        .where(
+            TalkQuestion.couple_id.in_(pair_couples(first_id, second_id)),
+            TalkQuestion.trigger == "weekly",
+        )
+        .order_by(TalkQuestion.asked_at.desc(), TalkQuestion.id.desc())
+        .limit(1)
+    )
 
 
 async def answered_together(session: AsyncSession, first_id: int, second_id: int) -> int:
@@ -55,10 +95,17 @@ async def answered_together(session: AsyncSession, first_id: int, second_id: int
 
 
 async def newest_open_question(
-    session: AsyncSession, couple_id: int, since: datetime, *, trigger: str | None = None
+    session: AsyncSession,
+    couple_id: int,
+    since: datetime,
+    *,
+    trigger: str | None = None,
+    set_aside_by: int | None = None,
 ) -> TalkQuestion | None:
     """The couple's newest question not yet answered by both, asked since ``since``
-    (of ``trigger`` only, if given); one a partner has no answer to this time is closed."""
+    (of ``trigger`` only, if given); one a partner has no answer to this time is closed.
+    One that ``set_aside_by`` said "not tonight" to is not open for them (for their
+    partner it is, as before: nothing shows them it was set aside)."""
     passed = select(TalkAnswer.question_id).where(
         TalkAnswer.question_id == TalkQuestion.id, TalkAnswer.passed_at.is_not(None)
     )
@@ -75,6 +122,13 @@ async def newest_open_question(
     )
     if trigger is not None:
         statement = statement.where(TalkQuestion.trigger == trigger)
+    if set_aside_by is not None:
+        mine_set_aside = select(TalkAnswer.question_id).where(
+            TalkAnswer.question_id == TalkQuestion.id,
+            TalkAnswer.user_id == set_aside_by,
+            TalkAnswer.skipped_at.is_not(None),
+        )
+        statement = statement.where(~mine_set_aside.exists())
     return await session.scalar(statement)
 
 

@@ -43,7 +43,22 @@ def question_message(
     if answered:
         return body, None
     button = keyboards.button(words.answer_button, callbacks.TALK, f"{question_id}:a")
-    return body, InlineKeyboardMarkup([[button]])
+    not_tonight = keyboards.button(words.not_tonight_button, callbacks.TALK, f"{question_id}:n")
+    return body, InlineKeyboardMarkup([[button], [not_tonight]])
+
+
+def light_or_deep(words: TalkTexts) -> tuple[str, InlineKeyboardMarkup]:
+    """``/talk`` with no question open: light or deep, as the person feels tonight (or the
+    guided talk about a day seen differently)."""
+    return words.choose, InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button(words.light_button, callbacks.TALK, "light"),
+                keyboards.button(words.deep_button, callbacks.TALK, "deep"),
+            ],
+            [keyboards.button(words.guided_button, callbacks.TALK, "guided")],
+        ]
+    )
 
 
 def tips_offer(texts: TipTexts) -> tuple[str, InlineKeyboardMarkup]:
