@@ -22,6 +22,7 @@ from bot.content.formats import (
     Section,
     Template,
     format_day,
+    format_number,
     plurals_in,
 )
 from bot.timezones import InvalidClockTimeError, InvalidZoneError, parse_clock_time, parse_zone
@@ -178,6 +179,10 @@ class CheckinTexts(Section):
     appreciate_button: ButtonLabel
     day_format: DatePattern
     items: dict[str, CheckinItemTexts]
+    # Typed words (or a sticker) while a check-in question waits: the question again.
+    words_during_question: Template
+    other_during_question: Template
+    keep_words_button: ButtonLabel
 
 
 class SharedDayTexts(Section):
@@ -522,6 +527,10 @@ class Texts(Section):
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""
         return format_day(day, pattern, self.language)
+
+    def number(self, value: int) -> str:
+        """``value`` with this language's digit grouping ("4.000", «4 000»)."""
+        return format_number(value, self.language)
 
     @model_validator(mode="after")
     def _zone_buttons_understood(self) -> Texts:
