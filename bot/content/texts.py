@@ -151,6 +151,15 @@ class CheckinItemTexts(Section):
     question: Template
     short: Template
     options: dict[str, ButtonLabel] = Field(min_length=2)
+    # The same answer shown to the partner, under this person's name: in the third person.
+    partner_short: Template
+    partner_options: dict[str, ButtonLabel] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _partner_options_match(self) -> CheckinItemTexts:
+        if self.partner_options.keys() != self.options.keys():
+            raise ValueError("partner_options must have the same keys as options")
+        return self
 
 
 class CheckinTexts(Section):
