@@ -146,6 +146,10 @@ async def test_help_for_anyone(harness: BotHarness) -> None:
     # What it must say: tests/test_content.py.
     assert replies.texts == [shown(TEXTS.help.text)]
 
+    more = await harness.user(3003, "Kim").press(TEXTS.help.more_button)
+
+    assert more.texts == [shown(TEXTS.help.more)]
+
 
 async def test_menu_buttons(harness: BotHarness) -> None:
     alex = await onboarded(harness)

@@ -483,6 +483,8 @@ class LanguageTexts(Section):
 
 class HelpTexts(Section):
     text: Template
+    more_button: ButtonLabel
+    more: Template
 
 
 class BotCommandText(Section):
