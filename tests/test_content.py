@@ -6,6 +6,7 @@ import re
 import shutil
 import string
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -489,3 +490,27 @@ SUPPORT_REWORKED_ELSEWHERE = {
     "de": "support.text is {size} characters filled in German; it is shortened with the "
     "quiet-way-out change of issue #25, not here",
 }
+
+
+@pytest.mark.parametrize("code", sorted(CONTENT.languages))
+def test_no_full_stop_is_added_after_a_date_that_ends_in_one(code: str) -> None:
+    """CLDR's short dates end in a full stop in some languages ("Di., 8. Dez."): a text never
+    adds a second one ("bis Di., 8. Dez.." in issue #25)."""
+    texts = CONTENT.languages[code].texts
+    tuesday = texts.date(date(2026, 12, 8), texts.checkin.day_format)
+    dates = dict.fromkeys(("day", "until", "first", "last"), tuesday)
+    dates["since"] = texts.date(date(2026, 12, 8), texts.pairing.since_format)
+    doubled = [
+        path
+        for path, template in _templates(texts, "texts")
+        if "{" in template
+        and path != "texts.privacy.export_filename"  # an ISO date, in a file name
+        and re.search(r"[^.]\.\.(?!\.)", _filled_worst_with(template, dates))
+    ]
+    assert doubled == []
+
+
+def _filled_worst_with(template: str, values: dict[str, str]) -> str:
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    filled = {name: values.get(name, WORST_CASE.get(name, DEFAULT_WORST_CASE)) for name in names}
+    return shown(template, **filled)
