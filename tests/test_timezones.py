@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from bot.timezones import (
     zone_for_location,
     zone_from_name,
 )
+from tests.harness import shipped_content
 
 
 @pytest.mark.parametrize(
@@ -220,3 +223,14 @@ def test_a_city_that_two_linked_zones_share_is_not_ambiguous() -> None:
 def test_city_names_of_another_language_are_not_guessed() -> None:
     with pytest.raises(InvalidZoneError):
         parse_zone("Москва", "en")
+
+
+@pytest.mark.parametrize("code", sorted(shipped_content().languages))
+def test_the_examples_a_refused_time_suggests_are_read(code: str) -> None:
+    """ "Try it like 20.30 Uhr": every example in the reply to an unreadable time is one the
+    bot reads."""
+    texts = shipped_content().languages[code].texts
+    examples = re.findall(r"<code>(.*?)</code>", texts.onboarding.time_invalid)
+    assert examples
+    for example in examples:
+        parse_clock_time(html.unescape(example))
