@@ -20,9 +20,19 @@ MAX_INPUT_LENGTH = 64
 _OFFSET_PATTERN = re.compile(
     r"^(?:utc|gmt)?\s*(?P<sign>[+-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$"
 )
+# A time of day as people write it in our languages: "21:30", "21.30 Uhr", "um 21 Uhr",
+# "9 pm", "9:30pm", "a las 21", "21 hs", «в 21», «21 ч», «в 9 вечера». Words before the
+# number ("at", "um", "a las", «в») and after it ("Uhr", "h", «часов») are only read past.
 _CLOCK_PATTERN = re.compile(
-    r"^(?P<hours>\d{1,2})(?:[:.h ](?P<minutes>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)?$"
+    r"^(?:(?:at|um|gegen|a\s+las|a\s+la|las|la|в|во|к|около)\s+)?"
+    r"(?P<hours>\d{1,2})"
+    r"(?:(?:\s*[:.h]\s*|\s+|\s*uhr\s*|\s*ч\.?\s*)(?P<minutes>\d{2}))?"
+    r"(?:\s*(?:uhr|h|hs|hrs|horas?|ч|час(?:а|ов)?|мин)\.?)?"
+    r"(?:\s*(?P<half>am|pm|a\.\s?m\.|p\.\s?m\.|утра|вечера|дня"
+    r"|morgens|vormittags|nachmittags|abends|de\s+la\s+(?:mañana|tarde|noche)))?$"
 )
+# Half-day words that mean the afternoon or evening (the rest mean the morning).
+_AFTERNOON = ("pm", "p.", "вечера", "дня", "nachmittags", "abends", "de la tarde", "de la noche")
 _SHORT_CLOCK_PATTERN = re.compile(r"^(?P<hours>\d{1,2})(?P<minutes>\d{2})$")
 
 
@@ -179,9 +189,14 @@ def zone_from_name(name: str) -> tzinfo:
 
 
 def parse_clock_time(text: str) -> time:
-    """Parse ``20:00``, ``8:30``, ``20.30``, ``2030``, ``8pm`` or ``8:30 pm``."""
-    cleaned = text.strip().lower()
-    if len(cleaned) > 16:
+    """Parse a time of day as people type it: ``20:00``, ``8:30``, ``20.30``, ``2030``,
+    ``8pm``, ``8:30 pm``, ``21.30 Uhr``, ``a las 21``, «в 21», «в 9 вечера».
+
+    Pure: the same forms are read whatever the person's language, since a German may well
+    type "9 pm" and a Russian "21.30 Uhr" is still unambiguous.
+    """
+    cleaned = " ".join(text.strip().lower().split())
+    if len(cleaned) > 32:
         raise InvalidClockTimeError(text)
     match = _CLOCK_PATTERN.match(cleaned) or _SHORT_CLOCK_PATTERN.match(cleaned)
     if not match:
@@ -189,9 +204,13 @@ def parse_clock_time(text: str) -> time:
     hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
     half = match.groupdict().get("half")
     if half:
-        if not 1 <= hours <= 12:
-            raise InvalidClockTimeError(text)
-        hours = hours % 12 + (12 if half.startswith("p") else 0)
+        afternoon = half.startswith(_AFTERNOON)
+        # A word ("abends", «вечера») may follow a 24-hour time: "21 Uhr abends" is 21:00.
+        worded = not half.startswith(("am", "pm", "a.", "p."))
+        if not (worded and afternoon and 12 < hours <= 23):
+            if not 1 <= hours <= 12:
+                raise InvalidClockTimeError(text)
+            hours = hours % 12 + (12 if afternoon else 0)
     if hours > 23 or minutes > 59:
         raise InvalidClockTimeError(text)
     return time(hours, minutes)

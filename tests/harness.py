@@ -303,6 +303,8 @@ class TelegramUser:
     def _message(self, **content: Any) -> dict[str, Any]:
         chat = updates.private_chat(self.user_id, self.first_name)
         message_id = self.harness.api.incoming_message(self.user_id)
+        if "text" in content:
+            self.harness.api.incoming_texts[(self.user_id, message_id)] = content["text"]
         return updates.message(message_id, self._now, chat, self._from, **content)
 
     def text_update(self, text: str) -> dict[str, Any]:
@@ -371,7 +373,16 @@ class TelegramUser:
         """The update JSON of a press on a button with ``data`` (on ``message``, else the
         newest message)."""
         target = message or self.last_message
-        markup = {"reply_markup": target.reply_markup} if target.buttons else {}
+        markup: dict[str, Any] = {"reply_markup": target.reply_markup} if target.buttons else {}
+        if target.reply_to is not None:
+            quoted_id, quoted_text = target.reply_to
+            markup["reply_to_message"] = updates.message(
+                quoted_id,
+                self._now,
+                updates.private_chat(target.chat_id),
+                self._from,
+                **updates.text(quoted_text),
+            )
         pressed = updates.message(
             target.message_id,
             self._now,

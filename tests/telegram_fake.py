@@ -142,6 +142,9 @@ class BotMessage:
     kind: str = "text"
     # For a document or photo: (file name, content) of what was uploaded.
     file: tuple[str, bytes] | None = None
+    # The person's message this one answers (sent with reply_parameters), as
+    # (message id, text): a press on its buttons carries it as Telegram does.
+    reply_to: tuple[int, str] | None = None
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -186,6 +189,8 @@ class FakeBotApi:
     # The messages people sent in each chat (by (chat id, message id)), and every message
     # deleted through deleteMessage(s), the bot's or theirs, in the order deleted.
     incoming: set[tuple[int, int]] = field(default_factory=set)
+    # What the people wrote, by (chat id, message id), for a bot message that quotes it.
+    incoming_texts: dict[tuple[int, int], str] = field(default_factory=dict)
     deleted: list[tuple[int, int]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -362,6 +367,13 @@ class FakeBotApi:
         if utf16_length(visible) > limit:
             raise BadRequestError("Bad Request: message is too long")
         uploaded = params.get("_files", {}).get(kind)
+        quoted = params.get("reply_parameters")
+        if isinstance(quoted, str):
+            quoted = json.loads(quoted)
+        reply_to = None
+        if quoted is not None:
+            key = (int(params["chat_id"]), int(quoted["message_id"]))
+            reply_to = (key[1], self.incoming_texts.get(key, ""))
         message = BotMessage(
             chat_id=int(params["chat_id"]),
             message_id=self.next_message_id(),
@@ -370,6 +382,7 @@ class FakeBotApi:
             reply_markup=self._check_markup(params.get("reply_markup")),
             kind=kind,
             file=uploaded,
+            reply_to=reply_to,
         )
         self.messages[(message.chat_id, message.message_id)] = message
         return self._message_json(message)

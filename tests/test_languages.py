@@ -141,6 +141,20 @@ async def test_partners_in_two_languages_each_read_their_own(harness: BotHarness
         day = texts.date(TUESDAY, texts.checkin.day_format)
         assert checkin_message(person).text.startswith(shown(texts.checkin.header, day=day))
 
+    # The day side by side: the partner's answers, under their name, are about them, in the
+    # reader's words (not "Иван: … Stressiger Tag für mich").
+    await answer_quietly(alex, alex_texts)
+    await answer_quietly(sam, sam_texts)
+    for person, texts, partner in ((alex, alex_texts, "Sam"), (sam, sam_texts, "Alex")):
+        day = texts.date(TUESDAY, texts.checkin.day_format)
+        title = shown(texts.shared_day.title, day=day)
+        [shared] = [m.text for m in person.chat if m.text.startswith(title)]
+        mine, theirs = shared.split(shown(texts.shared_day.partner, partner=partner))
+        stressed = texts.checkin.items["stressed_me"]
+        assert shown(stressed.short) in mine
+        assert shown(stressed.partner_short) in theirs
+        assert shown(stressed.short) not in theirs
+
 
 # The CLDR category each language uses for 0, 1, 2, 5 and 21.
 PLURAL_CATEGORIES = {

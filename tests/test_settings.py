@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
+import pytest
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.storage.models import User
-from tests.harness import TEXTS, BotHarness, TelegramUser, shown
+from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
 from tests.journeys import settings_summary
 from tests.telegram_fake import FakeBotApi
 
@@ -145,6 +146,10 @@ async def test_help_for_anyone(harness: BotHarness) -> None:
     # What it must say: tests/test_content.py.
     assert replies.texts == [shown(TEXTS.help.text)]
 
+    more = await harness.user(3003, "Kim").press(TEXTS.help.more_button)
+
+    assert more.texts == [shown(TEXTS.help.more)]
+
 
 async def test_menu_buttons(harness: BotHarness) -> None:
     alex = await onboarded(harness)
@@ -177,3 +182,40 @@ async def test_stats_for_operators_only(
         )
         assert operator.texts == [stats]
         assert partner.texts == [shown(TEXTS.errors.unknown_command)]
+
+
+@pytest.mark.parametrize(
+    ("code", "typed", "expected"),
+    [
+        ("de", "21.30 Uhr", time(21, 30)),
+        ("de", "um 21 Uhr", time(21, 0)),
+        ("en", "9 pm", time(21, 0)),
+        ("en", "9:30pm", time(21, 30)),
+        ("es", "a las 21", time(21, 0)),
+        ("ru", "в 21", time(21, 0)),
+        ("ru", "21:30", time(21, 30)),
+    ],
+)
+async def test_time_typed_as_people_write_it_in_their_language(
+    harness: BotHarness, code: str, typed: str, expected: time
+) -> None:
+    """Onboarding and /settings both read the forms of each language (issue #25: "21.30 Uhr"
+    was refused)."""
+    texts = shipped_content().languages[code].texts
+    alex = harness.user(1001, "Alex", language_code=code)
+    await alex.send("/start")
+    await alex.press(texts.onboarding.consent_yes_button)
+    await alex.send("Europe/Berlin")
+
+    replies = await alex.send(typed)
+
+    at = expected.strftime("%H:%M")
+    assert replies.texts == [
+        shown(texts.onboarding.done, first_name="Alex", checkin_time=at, zone="Europe/Berlin")
+    ]
+    await alex.send("/settings")
+    await alex.press(texts.settings.change_time_button)
+    replies = await alex.send(f" {typed.upper()} ")
+    assert replies.texts[0].startswith(shown(texts.settings.time_changed, checkin_time=at))
+    [user] = await harness.rows(User, User.telegram_id == 1001)
+    assert user.checkin_time == expected

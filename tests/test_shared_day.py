@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from bot.content import Html
 from bot.services import talk
 from bot.storage.models import Couple, SharedDay, TalkQuestion, User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown
@@ -52,12 +53,22 @@ SAM = {
 TITLE = shown(WORDS.title, day=checkin_day(DAY))
 
 
-def answer_lines(answers: dict[str, str]) -> list[str]:
+def partner_answered(item: str, value: str) -> str:
+    """The line for the partner's answer: in the third person, under their name."""
+    labels = TEXTS.checkin.items[item]
+    return shown(
+        TEXTS.checkin.answered_line,
+        question=Html(labels.partner_short),
+        answer=labels.partner_options[value],
+    )
+
+
+def answer_lines(answers: dict[str, str], *, theirs: bool = False) -> list[str]:
     bids = [key for key in answers if key.startswith("bids")]
     stress = [key for key in answers if not key.startswith("bids")]
+    line = partner_answered if theirs else checkin_answered
     return [
-        WORDS.separator.join(checkin_answered(key, answers[key]) for key in keys)
-        for keys in (bids, stress)
+        WORDS.separator.join(line(key, answers[key]) for key in keys) for keys in (bids, stress)
     ]
 
 
@@ -66,7 +77,7 @@ def side_by_side(mine: dict[str, str], partner: str, theirs: dict[str, str]) -> 
         [
             TITLE,
             "\n".join([shown(WORDS.you), *answer_lines(mine)]),
-            "\n".join([shown(WORDS.partner, partner=partner), *answer_lines(theirs)]),
+            "\n".join([shown(WORDS.partner, partner=partner), *answer_lines(theirs, theirs=True)]),
             shown(WORDS.differ),
         ]
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from bot.timezones import (
     zone_for_location,
     zone_from_name,
 )
+from tests.harness import shipped_content
 
 
 @pytest.mark.parametrize(
@@ -76,6 +79,30 @@ def test_zone_for_location() -> None:
         ("12 pm", time(12, 0)),
         ("0:00", time(0, 0)),
         ("23:59", time(23, 59)),
+        # As people write a time in each language (issue #25).
+        ("21.30 Uhr", time(21, 30)),
+        ("um 21 Uhr", time(21, 0)),
+        ("21 Uhr 30", time(21, 30)),
+        ("9 Uhr abends", time(21, 0)),
+        ("21 Uhr abends", time(21, 0)),
+        ("9 pm", time(21, 0)),
+        ("9:30pm", time(21, 30)),
+        ("9 p. m.", time(21, 0)),
+        ("9 a.m.", time(9, 0)),
+        ("a las 21", time(21, 0)),
+        ("a las 9 pm", time(21, 0)),
+        ("21 hs", time(21, 0)),
+        ("21h30", time(21, 30)),
+        ("9 de la noche", time(21, 0)),
+        ("8 de la mañana", time(8, 0)),
+        ("21:30", time(21, 30)),
+        ("в 21", time(21, 0)),
+        ("В 21:30", time(21, 30)),
+        ("к 21.00", time(21, 0)),
+        ("21 час", time(21, 0)),
+        ("в 9 вечера", time(21, 0)),
+        ("3 дня", time(15, 0)),
+        ("7 утра", time(7, 0)),
     ],
 )
 def test_parse_clock_time_accepts(typed: str, expected: time) -> None:
@@ -83,7 +110,22 @@ def test_parse_clock_time_accepts(typed: str, expected: time) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["25:99", "24:00", "12:60", "13pm", "noon", "", "20:00:00", "9" * 40]
+    "typed",
+    [
+        "25:99",
+        "24:00",
+        "12:60",
+        "13pm",
+        "noon",
+        "",
+        "20:00:00",
+        "9" * 40,
+        "в",
+        "abends",
+        "21 утра",
+        "um 25 Uhr",
+        "a las",
+    ],
 )
 def test_parse_clock_time_refuses(typed: str) -> None:
     with pytest.raises(InvalidClockTimeError):
@@ -181,3 +223,14 @@ def test_a_city_that_two_linked_zones_share_is_not_ambiguous() -> None:
 def test_city_names_of_another_language_are_not_guessed() -> None:
     with pytest.raises(InvalidZoneError):
         parse_zone("Москва", "en")
+
+
+@pytest.mark.parametrize("code", sorted(shipped_content().languages))
+def test_the_examples_a_refused_time_suggests_are_read(code: str) -> None:
+    """ "Try it like 20.30 Uhr": every example in the reply to an unreadable time is one the
+    bot reads."""
+    texts = shipped_content().languages[code].texts
+    examples = re.findall(r"<code>(.*?)</code>", texts.onboarding.time_invalid)
+    assert examples
+    for example in examples:
+        parse_clock_time(html.unescape(example))

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, parse_pattern
+from babel.numbers import format_decimal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 # Telegram rejects messages over 4096 characters; keep a margin for filled-in placeholders.
@@ -109,7 +110,7 @@ class Plural(Section):
     def render(self, language: str, count: int, /, **values: object) -> str:
         """The form for ``count`` in ``language``, filled in (``{count}`` is the number)."""
         form = getattr(self, _locale(language).plural_form(count)) or self.other
-        return render(form, count=count, **values)
+        return render(form, count=format_number(count, language), **values)
 
 
 def plurals_in(model: BaseModel, path: str = "") -> list[tuple[str, Plural]]:
@@ -122,6 +123,12 @@ def plurals_in(model: BaseModel, path: str = "") -> list[tuple[str, Plural]]:
         elif isinstance(value, BaseModel):
             found.extend(plurals_in(value, f"{path}{name}."))
     return found
+
+
+def format_number(value: int, language: str) -> str:
+    """``value`` as ``language`` writes it: "4,000" in English, "4.000" in German, "4 000"
+    (a no-break space) in Russian. Never Python's own "{:,}", which is always English."""
+    return format_decimal(value, locale=_locale(language))
 
 
 def format_day(day: date, pattern: str, language: str) -> str:

@@ -22,6 +22,7 @@ from bot.content.formats import (
     Section,
     Template,
     format_day,
+    format_number,
     plurals_in,
 )
 from bot.timezones import InvalidClockTimeError, InvalidZoneError, parse_clock_time, parse_zone
@@ -150,6 +151,15 @@ class CheckinItemTexts(Section):
     question: Template
     short: Template
     options: dict[str, ButtonLabel] = Field(min_length=2)
+    # The same answer shown to the partner, under this person's name: in the third person.
+    partner_short: Template
+    partner_options: dict[str, ButtonLabel] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _partner_options_match(self) -> CheckinItemTexts:
+        if self.partner_options.keys() != self.options.keys():
+            raise ValueError("partner_options must have the same keys as options")
+        return self
 
 
 class CheckinTexts(Section):
@@ -178,6 +188,10 @@ class CheckinTexts(Section):
     appreciate_button: ButtonLabel
     day_format: DatePattern
     items: dict[str, CheckinItemTexts]
+    # Typed words (or a sticker) while a check-in question waits: the question again.
+    words_during_question: Template
+    other_during_question: Template
+    keep_words_button: ButtonLabel
 
 
 class SharedDayTexts(Section):
@@ -469,6 +483,8 @@ class LanguageTexts(Section):
 
 class HelpTexts(Section):
     text: Template
+    more_button: ButtonLabel
+    more: Template
 
 
 class BotCommandText(Section):
@@ -522,6 +538,10 @@ class Texts(Section):
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""
         return format_day(day, pattern, self.language)
+
+    def number(self, value: int) -> str:
+        """``value`` with this language's digit grouping ("4.000", «4 000»)."""
+        return format_number(value, self.language)
 
     @model_validator(mode="after")
     def _zone_buttons_understood(self) -> Texts:

@@ -107,7 +107,7 @@ async def _start(turn: Turn, inline_text: str) -> None:
         await _send(turn, inline_text)
         return
     await accounts.open_question(session, user, PendingInput.THANKS, now)
-    turn.reply(render(words.ask, partner=partner, limit=MAX_APPRECIATION_LENGTH))
+    turn.reply(render(words.ask, partner=partner, limit=turn.texts.number(MAX_APPRECIATION_LENGTH)))
 
 
 async def _partner_name(turn: Turn) -> str:
@@ -125,7 +125,7 @@ async def _name_in(turn: Turn, appreciation_id: int) -> str:
 async def _send(turn: Turn, text: str) -> None:
     words = _words(turn)
     if len(text) > MAX_APPRECIATION_LENGTH:
-        turn.reply(render(words.too_long, limit=MAX_APPRECIATION_LENGTH))
+        turn.reply(render(words.too_long, limit=turn.texts.number(MAX_APPRECIATION_LENGTH)))
         return
     outcome = await appreciations.send(turn.session, turn.user, text, turn.now)
     if isinstance(outcome, Refusal):
@@ -151,7 +151,7 @@ async def thanks_menu_button(turn: Turn) -> None:
 
 async def appreciation_text(turn: Turn, text: str) -> None:
     if len(text) > MAX_APPRECIATION_LENGTH:
-        too_long = render(_words(turn).too_long, limit=MAX_APPRECIATION_LENGTH)
+        too_long = render(_words(turn).too_long, limit=turn.texts.number(MAX_APPRECIATION_LENGTH))
         turn.reply(with_help(turn, text, too_long))
         return  # the question stays open for a shorter one
     await accounts.open_question(turn.session, turn.user, None, turn.now)
@@ -173,7 +173,8 @@ async def reply_text(turn: Turn, text: str) -> None:
         await _name_in(turn, int(argument)) if argument.isdigit() else await _partner_name(turn)
     )
     if len(text) > MAX_APPRECIATION_LENGTH:
-        turn.reply(with_help(turn, text, render(words.too_long, limit=MAX_APPRECIATION_LENGTH)))
+        too_long = render(words.too_long, limit=turn.texts.number(MAX_APPRECIATION_LENGTH))
+        turn.reply(with_help(turn, text, too_long))
         return
     await accounts.open_question(turn.session, user, None, now)
     if reads_like_crisis(turn.context, text):

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Texts, render
@@ -147,6 +147,58 @@ async def note_answer(turn: Turn, text: str) -> None:
 
 async def note_not_text(turn: Turn) -> None:
     turn.reply(turn.texts.checkin.note_not_text)
+
+
+async def words_during_question(turn: Turn) -> bool:
+    """Typed words or a sticker while a check-in question waits: the question again, with
+    its buttons, and for words a button that keeps them as a note. The reply quotes the
+    words, so that the button can read them: nothing is stored unless it is tapped.
+
+    Returns whether a question was waiting (if not, the caller answers as usual)."""
+    state = await checkins.waiting_question(turn.session, turn.user, turn.now)
+    if state is None:
+        return False
+    words = turn.texts.checkin
+    text, markup = state_view(turn.texts, state)
+    if turn.message.text is None:
+        turn.reply(f"{words.other_during_question}\n\n{text}", markup)
+        return True
+    keep = keyboards.button(words.keep_words_button, callbacks.CHECKIN, f"{state.checkin.id}:keep")
+    rows = [*markup.inline_keyboard, [keep]]
+    turn.reply(f"{words.words_during_question}\n\n{text}", InlineKeyboardMarkup(rows), quote=True)
+    return True
+
+
+@for_known_sender
+async def keep_words(turn: Turn) -> None:
+    """ "Keep it as a note" under the question shown again: the quoted words become a note of
+    that day's check-in (kept even if the day has closed since, like any note)."""
+    checkin_id = int(turn.match["checkin"])
+    pressed = turn.query.message
+    quoted = pressed.reply_to_message if isinstance(pressed, Message) else None
+    text = quoted.text if quoted is not None else None
+    if not text:
+        # The words are gone from the chat: ask for them as a note instead.
+        await open_question(turn, PendingInput.CHECKIN_NOTE, argument=str(checkin_id))
+        turn.answer()
+        turn.send(turn.user.telegram_id, turn.texts.checkin.note_prompt)
+        return
+    if refuse_if_too_long(turn, text):
+        turn.answer()
+        return
+    note = await checkins.add_note(turn.session, turn.user, checkin_id, text, turn.now)
+    if isinstance(note, checkins.Refused):
+        turn.stale()
+        return
+    turn.answer()
+    # Kept once: the button goes, the question's own buttons stay.
+    if isinstance(pressed, Message) and pressed.reply_markup is not None:
+        rows = [
+            [button for button in row if button.callback_data != turn.query.data]
+            for row in pressed.reply_markup.inline_keyboard
+        ]
+        turn.edit(None, InlineKeyboardMarkup([row for row in rows if row]))
+    confirm_saved(turn, note, text)
 
 
 # --- moments as they happen -------------------------------------------------------------------
@@ -286,6 +338,10 @@ HANDLERS: Handlers = [
             rf"(?P<checkin>{callbacks.ID}):(?P<action>a:(?:{_ITEM_KEYS}):[a-z]{{1,12}}"
             rf"|ask:(?:{_ITEM_KEYS})|change|back|skip|snooze|note|done)",
         ),
+    ),
+    CallbackQueryHandler(
+        keep_words,
+        pattern=callbacks.pattern(callbacks.CHECKIN, rf"(?P<checkin>{callbacks.ID}):keep"),
     ),
     CallbackQueryHandler(
         moment_button,

@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.handlers import checkins as checkin_handlers
 from bot.handlers.pending_input import InputRoutes
 from bot.handlers.safety import reads_like_crisis, send_crisis_help, turn_help, written_words
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
@@ -68,6 +69,8 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
             logger.info("crisis help given")
         elif user is None:
             turn.not_started()
+        elif await checkin_handlers.words_during_question(turn):
+            return
         elif message.text is not None:
             turn.reply(turn.texts.errors.unexpected_text)
         else:

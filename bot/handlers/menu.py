@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_onboarded
 from bot.handlers.us import show_week
 from bot.handlers.without_database import harmless_if_stale, send_without_database, texts_of_update
-from bot.views import callbacks
+from bot.views import callbacks, keyboards
 from bot.views.settings import settings_view
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    """Help works for everyone, started or not, and needs no database."""
-    await send_without_database(update, context, (await texts_of_update(update, context)).help.text)
+    """Help works for everyone, started or not, and needs no database. Chat-sized: the
+    everyday commands, and the rest behind "More commands"."""
+    words = (await texts_of_update(update, context)).help
+    button = keyboards.button(words.more_button, callbacks.MENU, "help_more")
+    more = InlineKeyboardMarkup([[button]])
+    await send_without_database(update, context, words.text, more)
+
+
+async def show_more_help(update: Update, context: BotContext) -> None:
+    """The commands /help leaves behind its button: pairing, pausing, one's data."""
+    await send_without_database(update, context, (await texts_of_update(update, context)).help.more)
 
 
 @for_onboarded
@@ -36,6 +45,7 @@ async def us_button(update: Update, context: BotContext) -> None:
 HANDLERS: Handlers = [
     CommandHandler("help", show_help, filters=PRIVATE_MESSAGES),
     CallbackQueryHandler(show_help, pattern=callbacks.pattern(callbacks.MENU, "help")),
+    CallbackQueryHandler(show_more_help, pattern=callbacks.pattern(callbacks.MENU, "help_more")),
     CallbackQueryHandler(settings_button, pattern=callbacks.pattern(callbacks.MENU, "settings")),
     CallbackQueryHandler(us_button, pattern=callbacks.pattern(callbacks.MENU, "us")),
 ]

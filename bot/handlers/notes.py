@@ -37,7 +37,7 @@ def refuse_if_too_long(turn: Turn, text: str) -> bool:
     """Say so (and keep the question open) if ``text`` is longer than a note may be."""
     if len(text) <= MAX_NOTE_LENGTH:
         return False
-    refusal = render(turn.texts.notes.too_long, limit=f"{MAX_NOTE_LENGTH:,}")
+    refusal = render(turn.texts.notes.too_long, limit=turn.texts.number(MAX_NOTE_LENGTH))
     turn.reply(with_help(turn, text, refusal))
     return True
 

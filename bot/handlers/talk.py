@@ -226,7 +226,8 @@ async def answer_text(turn: Turn, text: str) -> None:
     words, user, session, now = _words(turn), turn.user, turn.session, turn.now
     argument = accounts.pending_argument(user) or ""
     if len(text) > MAX_ANSWER_LENGTH:
-        turn.reply(with_help(turn, text, render(words.too_long, limit=f"{MAX_ANSWER_LENGTH:,}")))
+        too_long = render(words.too_long, limit=turn.texts.number(MAX_ANSWER_LENGTH))
+        turn.reply(with_help(turn, text, too_long))
         return
     await accounts.open_question(session, user, None, now)
     if reads_like_crisis(turn.context, text):

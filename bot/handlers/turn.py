@@ -153,17 +153,19 @@ class Turn:
         :class:`Reply`, it is not written down: a crash before it runs forgets it."""
         self._outbox.append(send)
 
-    def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
+    def reply(self, text: str, markup: ReplyMarkup | None = None, *, quote: bool = False) -> None:
         """Answer in the chat the update came from (a message: as PTB replies, quoting in
         groups and keeping a forum topic). Too long for one message, it goes in parts
-        (:func:`bot.views.parts.message_parts`), the buttons under the last."""
+        (:func:`bot.views.parts.message_parts`), the buttons under the last. ``quote``: quote
+        the message in a private chat too, so that a button under the reply can read it."""
         message = self.update.message
         if message is None:
             self.send(self.chat_id, text, markup)
             return
-        quote = None if message.chat.type == ChatType.PRIVATE else message.message_id
+        private = message.chat.type == ChatType.PRIVATE
+        quoted = message.message_id if quote or not private else None
         thread = message.message_thread_id if message.is_topic_message else None
-        self._outbox.append(Reply(message.chat_id, text, markup, quote=quote, thread=thread))
+        self._outbox.append(Reply(message.chat_id, text, markup, quote=quoted, thread=thread))
 
     def send(self, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
         """A message to ``chat_id``, in parts if too long for one (buttons under the last)."""

@@ -199,6 +199,24 @@ async def open_checkin(
     return CheckinState(checkin, answers)
 
 
+async def waiting_question(session: AsyncSession, user: User, now: datetime) -> CheckinState | None:
+    """The user's check-in whose next question is waiting for a tap, if there is one: their
+    newest prompt, of today or yesterday in their zone (a late evening runs past midnight),
+    not skipped and not complete. Words typed meanwhile are meant for it."""
+    checkin = await checkins.newest_sent_checkin(session, user.id)
+    if checkin is None:
+        return None
+    today = local_now(user.time_zone or "UTC", now).date()
+    if checkin.local_date < today - timedelta(days=1):
+        return None
+    state = await open_checkin(session, user, checkin.id)
+    if isinstance(state, Refused):
+        return None
+    if next_item(state.answers, weekly=state.checkin.includes_weekly) is None:
+        return None
+    return state
+
+
 async def answer(
     session: AsyncSession, user: User, checkin_id: int, item: str, value: str, now: datetime
 ) -> CheckinState | Refused:

@@ -22,20 +22,23 @@ def talk_payload(copy: SideBySide) -> str:
     return f"{copy.couple_id}:{copy.day.strftime('%Y%m%d')}"
 
 
-def _answers(texts: Texts, answers: Mapping[str, str]) -> list[str]:
+def answer_lines(texts: Texts, answers: Mapping[str, str], *, theirs: bool = False) -> list[str]:
+    """A day's answers as lines; ``theirs``: the partner's, labelled in the third person
+    ("A stressful day for them: Yes"), since they are shown under the partner's name."""
     words = texts.checkin
     daily = {item.key for item in items_for(weekly=False)}
     lines = []
     for keys in _LINES:
-        parts = [
-            render(
-                words.answered_line,
-                question=Html(words.items[key].short),
-                answer=words.items[key].options[answers[key]],
+        parts = []
+        for key in keys:
+            labels = words.items[key]
+            options = labels.partner_options if theirs else labels.options
+            if key not in daily or answers.get(key) not in options:
+                continue
+            short = labels.partner_short if theirs else labels.short
+            parts.append(
+                render(words.answered_line, question=Html(short), answer=options[answers[key]])
             )
-            for key in keys
-            if key in daily and key in answers and answers[key] in words.items[key].options
-        ]
         if parts:
             lines.append(texts.shared_day.separator.join(parts))
     return lines
@@ -49,9 +52,12 @@ def side_by_side(texts: Texts, copy: SideBySide) -> tuple[str, InlineKeyboardMar
     day = texts.date(copy.day, texts.checkin.day_format)
     blocks = [
         render(words.title, day=day),
-        "\n".join([words.you, *_answers(texts, copy.mine)]),
+        "\n".join([words.you, *answer_lines(texts, copy.mine)]),
         "\n".join(
-            [render(words.partner, partner=copy.partner.first_name), *_answers(texts, copy.theirs)]
+            [
+                render(words.partner, partner=copy.partner.first_name),
+                *answer_lines(texts, copy.theirs, theirs=True),
+            ]
         ),
     ]
     if not copy.differs:
