@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import pairing
 from bot.storage.models import Couple, User
-from bot.storage.scope import spans_text, unshared_spans
+from bot.storage.pairing import Partnership
+from bot.storage.scope import sharing_paused, spans_text, unshared_spans
 from bot.timezones import local_now
 
 
@@ -59,3 +60,12 @@ async def set_sharing_paused(
     user.sharing_paused_at = now if paused else None
     user.updated_at = now
     return SharingChange(changed=True, paused=paused, partner=partnership.partner)
+
+
+async def sharing_partnership(session: AsyncSession, user: User) -> Partnership | None:
+    """``user``'s couple if something passes between the two now: ``None`` when unpaired, or
+    while either has paused sharing (for screens that simply leave the partner out then)."""
+    partnership = await pairing.active_partnership(session, user.id)
+    if partnership is None or sharing_paused(user, partnership.partner):
+        return None
+    return partnership
