@@ -245,3 +245,53 @@ def test_support_fits_a_chat_message_in_every_language_and_country() -> None:
             assert "/settings" in text[unsafe:ongoing]
             assert "/unpair" in text[unsafe:ongoing]
     print("longest /support, visible characters:", longest)
+
+
+async def test_a_day_waiting_for_the_morning_is_not_sent_once_sharing_is_paused(
+    harness: BotHarness,
+) -> None:
+    anna, ivan = await anna_and_ivan(harness)
+    await evening(harness, FRIDAY_EVENING)
+    await answer_checkin(anna, QUIET_DAY)
+    harness.clock.now = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)  # Berlin 23:00: night
+    await answer_checkin(ivan, QUIET_DAY)
+    assert len(await harness.rows(SharedDay)) == 2  # both copies wait for the morning
+
+    await ivan.send("/settings")
+    await ivan.press(QUIET.pause_button)
+    harness.clock.now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # Berlin 09:00
+    await together_run(harness)
+
+    friday = shown(TEXTS.shared_day.title, day=checkin_day(date(2026, 11, 27)))
+    assert friday not in everything_to(harness, ANNA)
+    assert friday not in everything_to(harness, IVAN)
+    assert await harness.rows(SharedDay) == []
+
+
+async def test_sharing_comes_back_only_once_neither_has_paused(harness: BotHarness) -> None:
+    anna, ivan = await anna_and_ivan(harness)
+    harness.clock.now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    await anna.send("/settings")
+    await anna.press(QUIET.pause_button)
+    harness.clock.now = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    await ivan.send("/settings")
+    await ivan.press(QUIET.pause_button)
+    harness.clock.now = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    await anna.send("/settings")
+    await anna.press(QUIET.resume_button)
+
+    [couple] = await harness.rows(Couple)
+    assert couple.unshared_days == '[["2026-11-27", null]]'  # Ivan's pause holds
+    assert (await view_of(harness, ANNA)).partner is None
+
+    harness.clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    await ivan.send("/settings")
+    await ivan.press(QUIET.resume_button)
+    [couple] = await harness.rows(Couple)
+    assert couple.unshared_days == '[["2026-11-27", "2026-11-30"]]'
+    assert (await view_of(harness, ANNA)).partner is not None
+    # Her own export holds her pause as it stands (none now).
+    await anna.send("/export")
+    [document] = [m for m in anna.chat if m.kind == "document"]
+    assert document.file is not None
+    assert '"sharing_paused_at": null' in document.file[1].decode()
