@@ -295,3 +295,24 @@ async def test_sharing_comes_back_only_once_neither_has_paused(harness: BotHarne
     [document] = [m for m in anna.chat if m.kind == "document"]
     assert document.file is not None
     assert '"sharing_paused_at": null' in document.file[1].decode()
+
+
+async def test_the_days_of_a_pause_do_not_count_in_the_couple_streak(harness: BotHarness) -> None:
+    anna, ivan = await anna_and_ivan(harness)
+    harness.clock.now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    await anna.send("/settings")
+    await anna.press(QUIET.pause_button)
+    for day in (27, 28, 29):
+        if day == 28:
+            harness.clock.now = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+            await anna.send("/settings")
+            await anna.press(QUIET.resume_button)  # Friday and Saturday stay unshared
+        await evening(harness, datetime(2026, 11, day, 20, 0, tzinfo=UTC))
+        await answer_checkin(anna, QUIET_DAY)
+        await answer_checkin(ivan, QUIET_DAY)
+
+    for telegram_id in (ANNA, IVAN):
+        summary = (await view_of(harness, telegram_id)).summary
+        assert summary.partner is not None
+        assert summary.partner.checked_in_days == 1
+        assert summary.streak == 1  # Sunday only

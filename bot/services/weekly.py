@@ -122,7 +122,13 @@ async def week_for(
             AppreciationEntry(row.local_date, row.sender_id == user.id, row.answered)
             for row in given
         ],
-        streak=_streak(counted[user.id], counted[partner.id], today, since),
+        # The partner's days of a pause are not theirs to count (bot.storage.scope).
+        streak=_streak(
+            counted[user.id],
+            [row for row in counted[partner.id] if scope.has_day(row.day)],
+            today,
+            since,
+        ),
     )
     return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)
 
