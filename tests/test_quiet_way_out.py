@@ -316,3 +316,19 @@ async def test_the_days_of_a_pause_do_not_count_in_the_couple_streak(harness: Bo
         assert summary.partner is not None
         assert summary.partner.checked_in_days == 1
         assert summary.streak == 1  # Sunday only
+
+
+def test_what_the_partner_may_read_names_no_pause_in_any_language() -> None:
+    """The neutral texts, in all four languages: none holds a word of pausing, nor a name."""
+    for code, language in CONTENT.languages.items():
+        quiet, thanks = language.texts.quiet, language.together.thanks
+        for text in (
+            quiet.nothing_new,
+            quiet.digest_intro,
+            quiet.nothing_to_talk,
+            quiet.note_kept,
+            quiet.sharing_ended,
+            thanks.not_sharing,
+        ):
+            assert PAUSE_WORDS.search(text) is None, (code, text)
+            assert "{partner}" not in text, (code, text)
