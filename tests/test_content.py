@@ -479,17 +479,7 @@ def test_every_text_fits_a_chat_message_and_help_and_support_are_chat_sized(code
     assert _units(shown(texts.help.text)) <= CHAT_SIZED
     assert _units(shown(texts.help.more)) <= CHAT_SIZED
     support = max(_units(support_in(country, texts)) for country in [*HELPLINES.countries, None])
-    if code in SUPPORT_REWORKED_ELSEWHERE:
-        pytest.xfail(SUPPORT_REWORKED_ELSEWHERE[code].format(size=support))
     assert support <= CHAT_SIZED
-
-
-# /support is being shortened in its own change (issue #25, "support.text ... ≤ 900 filled",
-# lane "quiet"); until it lands, German goes over where its country is unknown.
-SUPPORT_REWORKED_ELSEWHERE = {
-    "de": "support.text is {size} characters filled in German; it is shortened with the "
-    "quiet-way-out change of issue #25, not here",
-}
 
 
 @pytest.mark.parametrize("code", sorted(CONTENT.languages))

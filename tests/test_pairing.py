@@ -240,7 +240,8 @@ async def test_unpair_tells_the_other_and_allows_pairing_again(harness: BotHarne
     await pair(alex, sam)
 
     question = await sam.send("/unpair")
-    assert question.texts == [shown(WORDS.unpair_question, partner="Alex")]
+    asked = f"{WORDS.unpair_question}\n\n{TEXTS.quiet.unpair_hint}"
+    assert question.texts == [shown(asked, partner="Alex")]
     kept = await sam.press(WORDS.unpair_cancel_button)
     assert kept.texts == [shown(WORDS.unpair_kept)]
     assert await active_couples(harness) == [{1001, 2002}]

@@ -89,7 +89,7 @@ async def test_export_holds_everything_of_mine_and_nothing_of_my_partners(
 async def test_delete_erases_everything_and_ends_the_couple(harness: BotHarness) -> None:
     alex, sam = await a_full_life(harness)
     question = await alex.send("/delete")
-    assert question.texts == [shown(WORDS.delete_question)]
+    assert question.texts == [shown(f"{WORDS.delete_question}\n\n{TEXTS.quiet.delete_hint}")]
 
     kept = await alex.press(WORDS.delete_cancel_button)
     assert kept.texts == [shown(WORDS.delete_kept)]

@@ -509,6 +509,26 @@ class ErrorTexts(Section):
     database_unavailable: Annotated[str, Field(max_length=200)]  # also a toast
 
 
+class QuietTexts(Section):
+    """A quiet way out: pausing sharing, ending quietly (bot.services.sharing)."""
+
+    pause_button: ButtonLabel
+    resume_button: ButtonLabel
+    paused: Template
+    resumed: Template
+    not_paired: Annotated[str, Field(max_length=200)]  # a toast
+    nothing_new: Template
+    digest_intro: Template
+    nothing_to_talk: Annotated[str, Field(max_length=200)]  # also a toast
+    note_kept: Template
+    sharing_ended: Template
+    unpair_hint: Template
+    unpair_quiet_button: ButtonLabel
+    unpaired_quietly: Template
+    delete_hint: Template
+    delete_quiet_button: ButtonLabel
+
+
 class Texts(Section):
     language: LanguageCode
     onboarding: OnboardingTexts
@@ -534,6 +554,7 @@ class Texts(Section):
     admin: AdminTexts
     errors: ErrorTexts
     helplines: HelplineTexts
+    quiet: QuietTexts
 
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""

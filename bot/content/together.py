@@ -75,6 +75,7 @@ class ThanksTexts(Section):
     unreachable: Template
     daily_limit: Template
     already_answered: Annotated[str, Field(max_length=200)]  # a toast
+    not_sharing: Template
 
     @model_validator(mode="after")
     def _lock_screen_safe(self) -> ThanksTexts:

@@ -44,6 +44,7 @@ def refusal_text(words: ThanksTexts, refusal: Refusal, partner: str) -> str:
         Refusal.UNREACHABLE: words.unreachable,
         Refusal.DAILY_LIMIT: words.daily_limit,
         Refusal.ALREADY_ANSWERED: words.already_answered,
+        Refusal.NOT_SHARING: words.not_sharing,
     }[refusal]
     return render(template, partner=partner, limit=appreciations.DAILY_LIMIT)
 

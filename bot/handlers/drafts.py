@@ -118,7 +118,7 @@ def _after_send(turn: Turn, sent: Sent) -> None:
         partner = sent.partner.first_name if sent.partner is not None else ""
         turn.reply(appreciations.refusal_text(together.thanks, outcome, partner))
     elif isinstance(outcome, talk_service.Refusal):
-        turn.reply(together.talk.already_answered)
+        turn.reply(talk.refusal_text(turn, outcome))
     else:  # what it was for is gone (erased, or no longer theirs)
         turn.reply(turn.texts.errors.stale_button)
 

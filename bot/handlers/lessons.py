@@ -19,7 +19,7 @@ from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import resume_setup
 from bot.handlers.pending_input import InputRoute, open_question
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
-from bot.services import accounts, lessons, pairing
+from bot.services import accounts, lessons, sharing
 from bot.services.accounts import PendingInput
 from bot.storage.models import User
 from bot.timezones import local_now
@@ -89,8 +89,8 @@ async def _partner_line(
     """Which part of the course the partner is in, and the start of what they chose to share
     (never anything private); with whether there is something shared to read in full."""
     words = texts.lessons
-    partnership = await pairing.partnership_of(session, user)
-    if partnership is None:
+    partnership = await sharing.sharing_partnership(session, user)
+    if partnership is None:  # unpaired, or sharing paused: the course is one's own
         return None
     partner = partnership.partner.first_name
     where = await lessons.position_in(session, partnership.partner, framework)
@@ -278,7 +278,7 @@ async def reflection_not_text(turn: Turn) -> None:
 async def read_partner_shared(turn: Turn) -> None:
     """What the partner shared in this course, in full (the overview shows its start)."""
     framework = turn.frameworks.get(turn.match["payload"])
-    partnership = await pairing.partnership_of(turn.session, turn.user)
+    partnership = await sharing.sharing_partnership(turn.session, turn.user)
     if framework is None or partnership is None:
         turn.stale()
         return

@@ -87,6 +87,11 @@ async def share_note(turn: Turn) -> None:
         turn.edit(help_before(turn, words.saved), InlineKeyboardMarkup(back) if back else None)
         return
     partnership = outcome.partnership
+    if outcome.held:
+        turn.edit(
+            turn.texts.quiet.note_kept, share_keyboard(turn.texts, outcome.note, shared=False)
+        )
+        return
     if not shared:
         text = words.saved
     elif partnership is None:

@@ -230,6 +230,9 @@ async def _partnership(turn: Turn) -> pairing.Partnership | None:
     if ended is None:
         turn.reply(texts.not_paired)
         return None
+    if ended.quietly:  # neither a name nor a day: nothing that points to who ended it
+        turn.reply(turn.texts.quiet.sharing_ended)
+        return None
     day = turn.texts.date(
         local_now(turn.user.time_zone or "UTC", ended.ended_at), texts.since_format
     )
@@ -258,17 +261,23 @@ async def ask_unpair(turn: Turn) -> None:
     current = await _partnership(turn)
     if current is None:
         return
+    quiet = turn.texts.quiet
     keyboard = InlineKeyboardMarkup(
         [
             [
                 keyboards.button(
                     texts.unpair_confirm_button, callbacks.UNPAIR, f"yes:{current.couple_id}"
                 ),
-                keyboards.button(texts.unpair_cancel_button, callbacks.UNPAIR, "no:0"),
-            ]
+                keyboards.button(
+                    quiet.unpair_quiet_button, callbacks.UNPAIR, f"quiet:{current.couple_id}"
+                ),
+            ],
+            [keyboards.button(texts.unpair_cancel_button, callbacks.UNPAIR, "no:0")],
         ]
     )
-    turn.reply(render(texts.unpair_question, partner=current.partner.first_name), keyboard)
+    partner = current.partner.first_name
+    question = render(texts.unpair_question, partner=partner)
+    turn.reply(f"{question}\n\n{render(quiet.unpair_hint, partner=partner)}", keyboard)
 
 
 @for_known_sender
@@ -278,11 +287,16 @@ async def answer_unpair(turn: Turn) -> None:
         turn.answer()
         turn.edit(texts.unpair_kept)
         return
-    partner = await pairing.unpair(turn.session, user, int(turn.match["couple"]), turn.now)
+    quietly = turn.match["answer"] == "quiet"
+    couple_id = int(turn.match["couple"])
+    partner = await pairing.unpair(turn.session, user, couple_id, turn.now, quietly=quietly)
     if partner is None:
         turn.stale()
         return
     turn.answer()
+    if quietly:  # not a word to the partner
+        turn.edit(render(turn.texts.quiet.unpaired_quietly, partner=partner.first_name))
+        return
     turn.edit(render(texts.unpaired_you, partner=partner.first_name))
     theirs = turn.texts_for(partner).pairing
     turn.tell(partner, render(theirs.unpaired_partner, partner=user.first_name))
@@ -305,7 +319,7 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(
         answer_unpair,
         pattern=callbacks.pattern(
-            callbacks.UNPAIR, rf"(?P<answer>yes|no):(?P<couple>{callbacks.ID})"
+            callbacks.UNPAIR, rf"(?P<answer>yes|quiet|no):(?P<couple>{callbacks.ID})"
         ),
     ),
     CallbackQueryHandler(make_invite, pattern=callbacks.pattern(callbacks.MENU, "pair")),

@@ -73,16 +73,17 @@ def export_caption(texts: Texts, data: privacy.Export) -> str:
 
 @for_known_sender
 async def ask_delete(turn: Turn) -> None:
-    texts = turn.texts.privacy
+    texts, quiet = turn.texts.privacy, turn.texts.quiet
     keyboard = InlineKeyboardMarkup(
         [
             [
                 keyboards.button(texts.delete_confirm_button, callbacks.DELETE, "yes"),
-                keyboards.button(texts.delete_cancel_button, callbacks.DELETE, "no"),
-            ]
+                keyboards.button(quiet.delete_quiet_button, callbacks.DELETE, "quiet"),
+            ],
+            [keyboards.button(texts.delete_cancel_button, callbacks.DELETE, "no")],
         ]
     )
-    turn.reply(texts.delete_question, keyboard)
+    turn.reply(f"{texts.delete_question}\n\n{quiet.delete_hint}", keyboard)
 
 
 @for_known_sender
@@ -92,7 +93,9 @@ async def answer_delete(turn: Turn) -> None:
     if turn.match["payload"] == "no":
         turn.edit(texts.delete_kept)
         return
-    partner = await privacy.delete_user(turn.session, user, turn.now)
+    quietly = turn.match["payload"] == "quiet"
+    # Quietly: the couple ends without a word to the partner (None comes back).
+    partner = await privacy.delete_user(turn.session, user, turn.now, quietly=quietly)
     pressed = turn.query.message
     chat_id, bot = turn.chat_id, turn.context.bot
     last_words = f"{texts.deleted}\n\n{texts.clear_chat}"
@@ -150,6 +153,8 @@ async def added_to_group(update: Update, context: BotContext) -> None:
 HANDLERS: Handlers = [
     CommandHandler("export", export, filters=PRIVATE_MESSAGES),
     CommandHandler("delete", ask_delete, filters=PRIVATE_MESSAGES),
-    CallbackQueryHandler(answer_delete, pattern=callbacks.pattern(callbacks.DELETE, "yes|no")),
+    CallbackQueryHandler(
+        answer_delete, pattern=callbacks.pattern(callbacks.DELETE, "yes|quiet|no")
+    ),
     ChatMemberHandler(added_to_group, ChatMemberHandler.MY_CHAT_MEMBER),
 ]

@@ -9,7 +9,7 @@ from bot.content import render
 from bot.handlers.onboarding import ask_open_question
 from bot.handlers.pending_input import open_question
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender, for_onboarded
-from bot.services import accounts, checkins
+from bot.services import accounts, checkins, sharing
 from bot.services.accounts import PendingInput
 from bot.views import callbacks, keyboards
 from bot.views.settings import settings_summary, settings_view
@@ -37,6 +37,9 @@ async def settings_button(turn: Turn) -> None:
         await checkins.pause(session, user, checkins.DEFAULT_PAUSE_DAYS, now)
     elif action == "resume":
         await checkins.resume(session, user, now)
+    elif action.startswith("share"):
+        await _set_sharing(turn, paused=action == "share_off")
+        return
     elif action.startswith("nudge"):
         await accounts.set_partner_nudge(session, user, action == "nudge_on", now)
     elif action.startswith("day"):
@@ -68,6 +71,21 @@ async def settings_button(turn: Turn) -> None:
         turn.edit(*settings_view(texts, user, now))
 
 
+async def _set_sharing(turn: Turn, *, paused: bool) -> None:
+    """Pause or resume sharing: said to the one who pressed, never to the partner (the quiet
+    way out: bot.services.sharing)."""
+    texts = turn.texts
+    changed = await sharing.set_sharing_paused(turn.session, turn.user, paused, turn.now)
+    if changed is None:
+        turn.answer(texts.quiet.not_paired)
+        return
+    turn.answer()
+    said = texts.quiet.paused if paused else texts.quiet.resumed
+    lead = render(said, partner=changed.partner.first_name)
+    text, markup = settings_view(texts, turn.user, turn.now)
+    turn.edit(f"{lead}\n\n{text}", markup)
+
+
 @for_known_sender
 async def cancel(turn: Turn) -> None:
     texts, user = turn.texts, turn.user
@@ -89,7 +107,8 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(
         settings_button,
         pattern=callbacks.pattern(
-            callbacks.SETTINGS, "zone|time|weekly|pause|resume|nudge_on|nudge_off|close|day[0-6]"
+            callbacks.SETTINGS,
+            "zone|time|weekly|pause|resume|nudge_on|nudge_off|share_on|share_off|close|day[0-6]",
         ),
     ),
 ]

@@ -119,6 +119,16 @@ def _reveal(
         _ask(turn, next_step, tell_partner=False)
 
 
+def refusal_text(turn: Turn, refusal: Refusal) -> str:
+    """Why there is no question: not paired, answered already, or — sharing is paused, by
+    either partner — a neutral "nothing new" that never says why (bot.services.sharing)."""
+    if refusal is Refusal.NOT_SHARING:
+        return turn.texts.quiet.nothing_to_talk
+    if refusal is Refusal.ALREADY_ANSWERED:
+        return _words(turn).already_answered
+    return _words(turn).not_paired
+
+
 @for_known_sender
 async def talk_command(turn: Turn) -> None:
     if await turn.unfinished_setup() is not None:
@@ -130,7 +140,7 @@ async def talk_command(turn: Turn) -> None:
 async def _show(turn: Turn, mood: Mood | None = None) -> None:
     asked = await talk.ask(turn.session, turn.together, turn.user, turn.now, mood)
     if isinstance(asked, Refusal):
-        turn.reply(_words(turn).not_paired)
+        turn.reply(refusal_text(turn, asked))
     elif isinstance(asked, Offer):
         turn.reply(*light_or_deep(_words(turn)))
     else:
@@ -158,7 +168,7 @@ async def talk_button(turn: Turn) -> None:
         turn.answer()
         asked = await talk.start_guided(session, turn.together, user, now)
         if isinstance(asked, Refusal):
-            turn.reply(words.not_paired)
+            turn.reply(refusal_text(turn, asked))
         else:
             _ask(turn, asked)
         return
@@ -167,7 +177,7 @@ async def talk_button(turn: Turn) -> None:
         turn.stale()  # another couple's question, or an ended couple's: nothing is shown
         return
     if isinstance(found, Refusal):
-        turn.answer(words.already_answered)
+        turn.answer(refusal_text(turn, found))
         return
     turn.answer()
     await accounts.open_question(
@@ -217,7 +227,7 @@ async def shared_day_button(turn: Turn) -> None:
     turn.answer()
     asked = await talk.start_guided(session, turn.together, user, turn.now)
     if isinstance(asked, Refusal):
-        turn.reply(_words(turn).not_paired)
+        turn.reply(refusal_text(turn, asked))
     else:
         _ask(turn, asked)
 
@@ -252,7 +262,7 @@ async def answer_text(turn: Turn, text: str) -> None:
     if outcome is None:
         turn.reply(turn.texts.errors.stale_button)
     elif isinstance(outcome, Refusal):
-        turn.reply(words.already_answered)
+        turn.reply(refusal_text(turn, outcome))
     else:
         answered(turn, outcome)
 
@@ -267,7 +277,7 @@ async def _kept(turn: Turn, kept: PrivateDraft | Refusal | None) -> None:
     elif kept is None:
         answer, markup = turn.texts.errors.stale_button, None
     else:
-        answer, markup = _words(turn).already_answered, None
+        answer, markup = refusal_text(turn, kept), None
     turn.reply(help_before(turn, answer), markup)
 
 

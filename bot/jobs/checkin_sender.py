@@ -110,7 +110,8 @@ async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKey
     if (row.local_date - began).days < DIGEST_AFTER_DAYS or not has_something_to_show(view):
         return None
     texts = services.texts_for(user.language)
-    text = f"{texts.us.digest_intro}\n\n{render_week(texts, view)}"
+    intro = texts.quiet.digest_intro if view.sharing_off else texts.us.digest_intro
+    text = f"{intro}\n\n{render_week(texts, view)}"
     return text, week_keyboard(texts, view)
 
 

@@ -20,6 +20,7 @@ from bot.services.quiet_hours import in_quiet_hours, local_day
 from bot.storage import appreciations, pairing, users
 from bot.storage.models import Appreciation, User
 from bot.storage.pairing import Partnership
+from bot.storage.scope import sharing_paused
 
 MAX_APPRECIATION_LENGTH = 500
 DAILY_LIMIT = 5
@@ -33,6 +34,8 @@ class Refusal(StrEnum):
     UNREACHABLE = "unreachable"
     DAILY_LIMIT = "daily_limit"
     ALREADY_ANSWERED = "already_answered"
+    # Sharing is paused (by either: never said which): nothing is sent, either way.
+    NOT_SHARING = "not_sharing"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Received:
 
 
 def _open_to(user: User, partner: User) -> Refusal | None:
+    if sharing_paused(user, partner):
+        return Refusal.NOT_SHARING
     if user.appreciations_muted:
         return Refusal.MUTED_BY_YOU
     if partner.appreciations_muted:
@@ -111,6 +116,8 @@ async def received(
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None or partnership.couple_id != appreciation.couple_id:
         return Refusal.NO_LONGER_PAIRED
+    if sharing_paused(user, partnership.partner):
+        return Refusal.NOT_SHARING  # a thank-you or a reply would reach the other
     return Received(appreciation, partnership.partner)
 
 

@@ -19,6 +19,7 @@ from bot.storage import checkin_outbox, checkins, notes, pairing
 from bot.storage.checkin_outbox import DueUser, OutboxRow, Sent
 from bot.storage.checkins import DIGEST, EVENING
 from bot.storage.models import Checkin, Note, User
+from bot.storage.scope import sharing_paused
 from bot.timezones import local_now, next_checkin_at
 
 MAX_SEND_ATTEMPTS = 3
@@ -249,7 +250,11 @@ async def partner_to_nudge(session: AsyncSession, user: User, now: datetime) -> 
     At most once per check-in: the partner's own check-in records that they were told.
     """
     partnership = await pairing.active_partnership(session, user.id)
-    if partnership is None or not partnership.partner.partner_nudge:
+    if (
+        partnership is None
+        or not partnership.partner.partner_nudge
+        or sharing_paused(user, partnership.partner)
+    ):
         return None
     partner = partnership.partner
     theirs = await checkins.newest_sent_checkin(session, partner.id)

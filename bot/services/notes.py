@@ -10,6 +10,7 @@ from bot.services.crisis import EveryLanguage
 from bot.storage import notes, pairing
 from bot.storage.models import Note, User
 from bot.storage.pairing import Partnership
+from bot.storage.scope import sharing_paused
 
 # Well under Telegram's 4096 so a note can always be shown back in one message.
 MAX_NOTE_LENGTH = 4000
@@ -25,6 +26,8 @@ class Visibility:
     changed: bool
     refused: bool = False
     partnership: Partnership | None = None
+    # Sharing is paused (by either): the note stayed private, and the partner is not told.
+    held: bool = False
 
 
 async def set_note_shared(
@@ -45,6 +48,9 @@ async def set_note_shared(
     if shared and crisis.matches(note.body):
         note.visibility, note.couple_id = notes.PRIVATE, None
         return Visibility(note, changed=False, refused=True, partnership=partnership)
+    if shared and partnership is not None and sharing_paused(user, partnership.partner):
+        note.visibility, note.couple_id = notes.PRIVATE, None
+        return Visibility(note, changed=False, partnership=partnership, held=True)
     target = notes.SHARED if shared else notes.PRIVATE
     couple_id = partnership.couple_id if shared and partnership is not None else None
     changed = note.visibility != target or note.couple_id != couple_id

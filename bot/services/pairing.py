@@ -215,11 +215,15 @@ async def decline_invite(
     return inviter if revoked else None
 
 
-async def unpair(session: AsyncSession, user: User, couple_id: int, now: datetime) -> User | None:
-    """End ``user``'s couple ``couple_id``; returns the former partner, ``None`` if stale."""
+async def unpair(
+    session: AsyncSession, user: User, couple_id: int, now: datetime, *, quietly: bool = False
+) -> User | None:
+    """End ``user``'s couple ``couple_id``; returns the former partner, ``None`` if stale.
+    ``quietly``: the caller tells the partner nothing, and what they see afterwards never
+    names who ended it (for someone who does not feel safe telling them)."""
     current = await pairing.active_partnership(session, user.id)
     if current is None or current.couple_id != couple_id:
         return None
-    if not await pairing.end_couple(session, couple_id, now):
+    if not await pairing.end_couple(session, couple_id, now, quietly=quietly):
         return None
     return current.partner

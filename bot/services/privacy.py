@@ -147,14 +147,19 @@ async def export_user(
     return Export(label(data, texts, together))
 
 
-async def delete_user(session: AsyncSession, user: User, now: datetime) -> User | None:
-    """Erase ``user`` entirely; returns the partner of their active couple, to be told.
+async def delete_user(
+    session: AsyncSession, user: User, now: datetime, *, quietly: bool = False
+) -> User | None:
+    """Erase ``user`` entirely; returns the partner of their active couple, to be told (never
+    ``quietly``: then the couple ends without a word, as with a quiet /unpair).
 
     What goes from a partner's data with them: the erasure notes in
     :mod:`bot.storage.appreciations`, :mod:`bot.storage.talk` and :mod:`bot.storage.safe_haven`."""
     current = await pairing.active_partnership(session, user.id)
+    if current is not None:
+        await pairing.end_couple(session, current.couple_id, now, quietly=quietly)
     await privacy.erase_user(session, user, now)
-    return current.partner if current else None
+    return current.partner if current is not None and not quietly else None
 
 
 def recent_message_batches(

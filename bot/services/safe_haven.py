@@ -24,6 +24,7 @@ from bot.services.quiet_hours import awake_zones, in_quiet_hours, local_day
 from bot.storage import pairing, safe_haven, users, week
 from bot.storage.models import User
 from bot.storage.safe_haven import TipToSend
+from bot.storage.scope import sharing_paused
 
 # A stressful moment is "today's" for this long: a late check-in's tip waits for the morning.
 STRESS_WINDOW = timedelta(hours=18)
@@ -70,6 +71,8 @@ async def claim_tips(
         stressed_user = people[stressed_id]
         if not (stressed_user.safe_haven_tips and receiver.safe_haven_tips and receiver.active):
             continue
+        if sharing_paused(stressed_user, receiver):
+            continue  # a tip would tell of the other's day
         if in_quiet_hours(receiver.time_zone, now):
             continue  # the next run after their morning begins sends it
         if receiver.id not in answered:

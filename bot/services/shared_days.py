@@ -19,6 +19,7 @@ from bot.services.quiet_hours import in_quiet_hours
 from bot.services.reciprocity import views_differ
 from bot.storage import pairing, shared_days, users
 from bot.storage.models import Checkin, User
+from bot.storage.scope import sharing_paused
 
 # A copy that could not go out within this long (its receiver blocked the bot, say) is old news.
 KEEP_WAITING = timedelta(hours=36)
@@ -65,7 +66,7 @@ async def on_completed(
     if not _complete(checkin, answers):
         return []
     partnership = await pairing.active_partnership(session, user.id)
-    if partnership is None:
+    if partnership is None or sharing_paused(user, partnership.partner):
         return []
     partner, day = partnership.partner, checkin.local_date
     if not partnership.scope(user.time_zone).has_day(day):
@@ -106,10 +107,13 @@ async def claim_waiting(
     due = [copy for copy in due if (copy.couple_id, copy.user_id) in partners]
     await shared_days.claim(session, due, owner, now)
     people = await users.users_by_id(session, [copy.user_id for copy in due])
-    ready = []
+    ready, unshared = [], []
     for copy in due:
         receiver, partner = people.get(copy.user_id), partners[(copy.couple_id, copy.user_id)]
         if receiver is None:
+            continue
+        if sharing_paused(receiver, partner):
+            unshared.append(copy)  # a day that waited into a pause stays unshared for good
             continue
         mine = await shared_days.evening_on(session, receiver.id, copy.local_date)
         theirs = await shared_days.evening_on(session, partner.id, copy.local_date)
@@ -118,6 +122,7 @@ async def claim_waiting(
         ready.append(
             SideBySide(copy.couple_id, copy.local_date, receiver, partner, mine[1], theirs[1])
         )
+    await shared_days.drop(session, unshared)
     return ready
 
 

@@ -26,6 +26,7 @@ from bot.content.together import LIGHT_DEPTH, Question, TogetherContent
 from bot.services.quiet_hours import in_quiet_hours
 from bot.storage import pairing, talk
 from bot.storage.models import TalkQuestion, User
+from bot.storage.scope import sharing_paused
 from bot.storage.talk import ActiveCouple
 from bot.timezones import local_now
 
@@ -47,6 +48,8 @@ _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 class Refusal(StrEnum):
     NOT_PAIRED = "not_paired"
     ALREADY_ANSWERED = "already_answered"
+    # Sharing is paused (by either: never said which): nothing to talk about here this week.
+    NOT_SHARING = "not_sharing"
 
 
 class Mood(StrEnum):
@@ -243,6 +246,8 @@ async def ask(
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
+    if sharing_paused(user, partnership.partner):
+        return Refusal.NOT_SHARING
     open_question = await talk.newest_open_question(
         session, partnership.couple_id, now - OPEN_FOR, set_aside_by=user.id
     )
@@ -271,6 +276,8 @@ async def start_guided(
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
+    if sharing_paused(user, partnership.partner):
+        return Refusal.NOT_SHARING
     if step == 1:  # one guided talk at a time: a second tap shows the open step again
         open_step = await talk.newest_open_question(
             session, partnership.couple_id, now - OPEN_FOR, trigger=GUIDED, set_aside_by=user.id
@@ -313,7 +320,7 @@ async def ask_weekly(
     """The weekly question for ``couple`` if its day and hour have come and it has none yet
     this week; its copies are sent by the job, each outside the receiver's quiet hours."""
     owner = couple.members[0]
-    if len(couple.members) != 2 or owner.time_zone is None:
+    if len(couple.members) != 2 or owner.time_zone is None or sharing_paused(*couple.members):
         return None
     local = local_now(owner.time_zone, now)
     if local.weekday() != weekly_question_day(couple) or local.time() < WEEKLY_QUESTION_AT:
@@ -377,6 +384,8 @@ async def may_answer(
     partnership = await pairing.active_partnership(session, user.id)
     if question is None or partnership is None or question.couple_id != partnership.couple_id:
         return None
+    if sharing_paused(user, partnership.partner):
+        return Refusal.NOT_SHARING  # an answer now would reveal the other's
     answers = await talk.answers_to(session, question_id)
     mine = answers.get(user.id)
     if mine is None:

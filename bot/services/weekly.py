@@ -21,7 +21,7 @@ from bot.services.reciprocity import (
 from bot.services.streak import couple_streak
 from bot.storage import appreciations, checkins, pairing, week
 from bot.storage.models import User
-from bot.storage.scope import Viewer
+from bot.storage.scope import Viewer, sharing_paused
 from bot.timezones import local_now
 
 # How far back the couple's streak looks.
@@ -38,6 +38,9 @@ class WeekView:
     oldest_weeks_back: int = 0
     # Telegram ids of the viewer and the partner: each keeps one colour on both phones.
     viewer_id: int = 0
+    # Paired, but sharing is paused (by either: the view never says which): the viewer's own
+    # side only, with a neutral line instead of the invitation to pair.
+    sharing_off: bool = False
 
     @property
     def partner_id(self) -> int | None:
@@ -73,6 +76,9 @@ async def week_for(
     days = week_ending(last)
     span = (days[0], days[-1])
     partnership = await pairing.active_partnership(session, user.id)
+    sharing_off = partnership is not None and sharing_paused(user, partnership.partner)
+    if sharing_off:
+        partnership = None  # nothing of the partner's, as if unpaired (bot.services.sharing)
     partner = partnership.partner if partnership is not None else None
     scope = partnership.scope(user.time_zone) if partnership is not None else None
     viewer = Viewer(user.id, partner.id if partner else None, scope)
@@ -97,7 +103,7 @@ async def week_for(
     me = person(user.id)
     if partnership is None or partner is None or scope is None:
         summary = summarize(days, me, None, today=today)
-        return WeekView(summary, None, weeks_back, oldest, user.telegram_id)
+        return WeekView(summary, None, weeks_back, oldest, user.telegram_id, sharing_off)
     since = scope.first_day
     # The streak and the day still to answer look back from today, whichever week is shown:
     # counted per day in the database, not read answer by answer.
@@ -116,7 +122,13 @@ async def week_for(
             AppreciationEntry(row.local_date, row.sender_id == user.id, row.answered)
             for row in given
         ],
-        streak=_streak(counted[user.id], counted[partner.id], today, since),
+        # The partner's days of a pause are not theirs to count (bot.storage.scope).
+        streak=_streak(
+            counted[user.id],
+            [row for row in counted[partner.id] if scope.has_day(row.day)],
+            today,
+            since,
+        ),
     )
     return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)
 

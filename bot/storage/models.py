@@ -105,6 +105,10 @@ class User(Base):
     tips_offer_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set while this person has paused sharing with their partner (/settings): nothing passes
+    # between the two, either way (bot.storage.scope.sharing_paused). Cleared at resume and
+    # whenever a couple begins or ends.
+    sharing_paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (CheckConstraint("weekly_day BETWEEN 0 AND 6", name="weekly_day_range"),)
 
@@ -120,6 +124,12 @@ class Couple(Base):
     # The first local day whose check-ins are the couple's (see bot.storage.scope): set at
     # pairing; NULL for couples paired before it was stored (their day of pairing then).
     first_day: Mapped[date | None] = mapped_column(Date)
+    # The local days either partner had sharing paused on, as JSON ``[["2026-12-01",
+    # "2026-12-03"], ["2026-12-07", null]]`` (null: still paused): they stay unshared after
+    # a resume (bot.storage.scope.unshared_day). NULL: never paused.
+    unshared_days: Mapped[str | None] = mapped_column(Text)
+    # Ended with "end quietly": the partner was not told, and is never told who ended it.
+    ended_quietly: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class CoupleMember(Base):

@@ -23,10 +23,12 @@ class Partnership:
     partner: User
     # The couple's first day (NULL for couples paired before it was stored).
     first_day: date | None = None
+    # The days sharing was paused on (``couples.unshared_days``).
+    unshared_days: str | None = None
 
     def scope(self, zone: str | None) -> CoupleScope:
         """What of the partner this couple may see (``zone``: the viewer's, for old couples)."""
-        return scope_of(self.couple_id, self.since, self.first_day, zone)
+        return scope_of(self.couple_id, self.since, self.first_day, zone, self.unshared_days)
 
 
 def _active_partnership() -> Select[Couple, User]:
@@ -54,16 +56,22 @@ async def active_partnership(session: AsyncSession, user_id: int) -> Partnership
         return None
     couple, partner = row
     return Partnership(
-        couple_id=couple.id, since=couple.created_at, partner=partner, first_day=couple.first_day
+        couple_id=couple.id,
+        since=couple.created_at,
+        partner=partner,
+        first_day=couple.first_day,
+        unshared_days=couple.unshared_days,
     )
 
 
 @dataclass(frozen=True)
 class EndedPartnership:
-    """A user's couple that has ended; ``partner`` is ``None`` if they erased their data."""
+    """A user's couple that has ended; ``partner`` is ``None`` if they erased their data.
+    ``quietly``: ended with "end quietly" (then nothing shown names the partner)."""
 
     ended_at: datetime
     partner: User | None
+    quietly: bool = False
 
 
 async def last_ended_partnership(session: AsyncSession, user_id: int) -> EndedPartnership | None:
@@ -71,7 +79,7 @@ async def last_ended_partnership(session: AsyncSession, user_id: int) -> EndedPa
     theirs = aliased(CoupleMember)
     row = (
         await session.execute(
-            select(Couple.ended_at, User)
+            select(Couple.ended_at, User, Couple.ended_quietly)
             .join(mine, (mine.couple_id == Couple.id) & (mine.user_id == user_id))
             .outerjoin(theirs, (theirs.couple_id == Couple.id) & (theirs.user_id != user_id))
             .outerjoin(User, User.id == theirs.user_id)
@@ -82,7 +90,7 @@ async def last_ended_partnership(session: AsyncSession, user_id: int) -> EndedPa
     ).first()
     if row is None or row[0] is None:
         return None
-    return EndedPartnership(ended_at=row[0], partner=row[1])
+    return EndedPartnership(ended_at=row[0], partner=row[1], quietly=row[2])
 
 
 async def is_paired(session: AsyncSession, user_id: int) -> bool:
@@ -167,6 +175,13 @@ async def create_couple(
     couple = Couple(created_at=now, first_day=first_day)
     session.add(couple)
     await session.flush()
+    # A pause belonged to the couple before: a new couple begins sharing.
+    await session.execute(
+        update(User)
+        .where(User.id.in_([first_user_id, second_user_id]))
+        .values(sharing_paused_at=None)
+        .execution_options(synchronize_session="fetch")
+    )
     session.add_all(
         [
             CoupleMember(couple_id=couple.id, user_id=first_user_id, joined_at=now),
@@ -196,16 +211,27 @@ async def lock_couple(session: AsyncSession, couple_id: int) -> None:
     await session.execute(select(Couple.id).where(Couple.id == couple_id).with_for_update())
 
 
-async def end_couple(session: AsyncSession, couple_id: int, now: datetime) -> bool:
-    """End the couple if it is still active; ``False`` if it had already ended."""
+async def end_couple(
+    session: AsyncSession, couple_id: int, now: datetime, *, quietly: bool = False
+) -> bool:
+    """End the couple if it is still active; ``False`` if it had already ended. ``quietly``:
+    the partner is not told (the caller sends nothing), and is never shown who ended it."""
     result = await session.execute(
         update(Couple)
         .where(Couple.id == couple_id, Couple.ended_at.is_(None))
-        .values(ended_at=now)
+        .values(ended_at=now, ended_quietly=quietly)
         .execution_options(synchronize_session=False)
     )
     if rows_changed(result) != 1:
         return False
+    # A pause ends with the couple (the users are loaded in this session: keep them in step).
+    members = select(CoupleMember.user_id).where(CoupleMember.couple_id == couple_id)
+    await session.execute(
+        update(User)
+        .where(User.id.in_(members), User.sharing_paused_at.is_not(None))
+        .values(sharing_paused_at=None)
+        .execution_options(synchronize_session="fetch")
+    )
     await session.execute(
         update(CoupleMember)
         .where(CoupleMember.couple_id == couple_id, CoupleMember.ended_at.is_(None))

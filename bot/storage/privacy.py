@@ -77,6 +77,7 @@ async def export_rows(session: AsyncSession, user: User) -> dict[str, Any]:
             "appreciations_muted": user.appreciations_muted,
             "safe_haven_tips": user.safe_haven_tips,
             "tips_offered_at": _iso(user.tips_offered_at),
+            "sharing_paused_at": _iso(user.sharing_paused_at),
             "consented_at": _iso(user.consented_at),
             "created_at": _iso(user.created_at),
         },

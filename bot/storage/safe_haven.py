@@ -59,7 +59,9 @@ async def partners_of(session: AsyncSession, user_ids: list[int]) -> dict[int, P
     mine = aliased(CoupleMember)
     theirs = aliased(CoupleMember)
     rows = await session.execute(
-        select(mine.user_id, Couple.id, Couple.created_at, Couple.first_day, User)
+        select(
+            mine.user_id, Couple.id, Couple.created_at, Couple.first_day, User, Couple.unshared_days
+        )
         .join(Couple, Couple.id == mine.couple_id)
         .join(theirs, (theirs.couple_id == mine.couple_id) & (theirs.user_id != mine.user_id))
         .join(User, User.id == theirs.user_id)
@@ -71,8 +73,8 @@ async def partners_of(session: AsyncSession, user_ids: list[int]) -> dict[int, P
         )
     )
     return {
-        user_id: Partnership(couple_id, since, partner, first_day)
-        for user_id, couple_id, since, first_day, partner in rows
+        user_id: Partnership(couple_id, since, partner, first_day, unshared)
+        for user_id, couple_id, since, first_day, partner, unshared in rows
     }
 
 

@@ -14,6 +14,9 @@ and reflections, appreciations):
 - **appreciations, questions and both-answered days** are stored with their couple: only
   this couple's rows are read.
 
+While either partner has **paused sharing** (:func:`sharing_paused`), nothing passes between
+them, either way; the days a pause covered stay unshared after it (:func:`unshared_day`).
+
 Nothing shared with, or answered during, an earlier pairing is shown to a later partner. The
 same two people pairing again are one pair for the ``/talk`` history (:func:`pair_couples`),
 so their questions are not asked again.
@@ -24,11 +27,12 @@ per update), plus their pure twins for values already loaded.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.storage.models import Checkin, CoupleMember, Moment, Note, User
@@ -44,12 +48,14 @@ class CoupleScope:
     since: datetime
     # The first local day whose check-ins are the couple's.
     first_day: date
+    # Days sharing was paused on (see :func:`unshared_spans`): never shown to the partner.
+    unshared: UnsharedSpans = ()
 
     # --- pure: for what is already loaded ------------------------------------------------------
 
     def has_day(self, day: date) -> bool:
         """Whether a check-in of local ``day`` belongs to the couple."""
-        return day >= self.first_day
+        return day >= self.first_day and not unshared_day(self.unshared, day)
 
     def has_moment(self, day: date, at: datetime) -> bool:
         return self.has_day(day) and at >= self.since
@@ -58,10 +64,17 @@ class CoupleScope:
 
     def checkins(self) -> ColumnElement[bool]:
         """A partner's check-ins (and so their answers and notes) of the couple's days."""
-        return Checkin.local_date >= self.first_day
+        return and_(
+            Checkin.local_date >= self.first_day,
+            outside_unshared(Checkin.local_date, self.unshared),
+        )
 
     def moments(self) -> ColumnElement[bool]:
-        return and_(Moment.local_date >= self.first_day, Moment.occurred_at >= self.since)
+        return and_(
+            Moment.local_date >= self.first_day,
+            Moment.occurred_at >= self.since,
+            outside_unshared(Moment.local_date, self.unshared),
+        )
 
     def shared_notes(self) -> ColumnElement[bool]:
         """Notes the partner shared with this couple, never those shared with someone earlier.
@@ -116,9 +129,15 @@ def legacy_first_day(since: datetime, zone: str | None) -> date:
 
 
 def scope_of(
-    couple_id: int, since: datetime, first_day: date | None, zone: str | None
+    couple_id: int,
+    since: datetime,
+    first_day: date | None,
+    zone: str | None,
+    unshared: str | None = None,
 ) -> CoupleScope:
-    return CoupleScope(couple_id, since, first_day or legacy_first_day(since, zone))
+    return CoupleScope(
+        couple_id, since, first_day or legacy_first_day(since, zone), unshared_spans(unshared)
+    )
 
 
 def pair_couples(first_id: int, second_id: int) -> Select[int]:
@@ -129,4 +148,56 @@ def pair_couples(first_id: int, second_id: int) -> Select[int]:
         select(mine.couple_id)
         .join(theirs, theirs.couple_id == mine.couple_id)
         .where(mine.user_id == first_id, theirs.user_id == second_id)
+    )
+
+
+# --- paused sharing: a quiet way out ------------------------------------------------------------
+
+# Local days from .. to (inclusive; ``None``: still paused), as stored on the couple.
+UnsharedSpans = tuple[tuple[date, date | None], ...]
+
+
+def sharing_paused(person: User, partner: User) -> bool:
+    """Whether nothing passes between ``person`` and ``partner`` now: one of them has paused
+    sharing (/settings). Symmetrical on purpose: the one who paused does not see the
+    partner's side either, so the two screens look alike and the partner's never singles
+    anyone out: it reads like a quiet week, never like a pause, nor whose."""
+    return person.sharing_paused_at is not None or partner.sharing_paused_at is not None
+
+
+def unshared_spans(stored: str | None) -> UnsharedSpans:
+    """The spans of ``couples.unshared_days`` (JSON, see the model)."""
+    if not stored:
+        return ()
+    return tuple(
+        (date.fromisoformat(first), date.fromisoformat(last) if last else None)
+        for first, last in json.loads(stored)
+    )
+
+
+def spans_text(spans: UnsharedSpans) -> str:
+    return json.dumps(
+        [[first.isoformat(), last.isoformat() if last else None] for first, last in spans]
+    )
+
+
+def unshared_day(spans: UnsharedSpans, day: date) -> bool:
+    """Whether ``day`` lies in a pause: its answers, notes and moments stay unshared for good
+    (resuming shares what comes after, never what was kept back)."""
+    return any(first <= day and (last is None or day <= last) for first, last in spans)
+
+
+def outside_unshared(
+    column: InstrumentedAttribute[date], spans: UnsharedSpans
+) -> ColumnElement[bool]:
+    """The SQL twin of ``not unshared_day``: true for every day when there was no pause."""
+    if not spans:
+        return true()
+    return not_(
+        or_(
+            *(
+                column >= first if last is None else column.between(first, last)
+                for first, last in spans
+            )
+        )
     )

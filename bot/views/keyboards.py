@@ -108,7 +108,9 @@ def main_menu(texts: Texts, *, paired: bool) -> InlineKeyboardMarkup:
     )
 
 
-def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup:
+def settings(
+    texts: Texts, *, paused: bool, nudge: bool, sharing_paused: bool = False
+) -> InlineKeyboardMarkup:
     pause = (
         InlineKeyboardButton(
             texts.settings.resume_button, callback_data=callbacks.data(callbacks.SETTINGS, "resume")
@@ -153,6 +155,11 @@ def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup
                 )
             ],
             [button(texts.settings.together_button, callbacks.SETTINGS, "together")],
+            [
+                button(texts.quiet.resume_button, callbacks.SETTINGS, "share_on")
+                if sharing_paused
+                else button(texts.quiet.pause_button, callbacks.SETTINGS, "share_off")
+            ],
             [button(texts.settings.language_button, callbacks.LANGUAGE, "menu")],
             [
                 InlineKeyboardButton(

@@ -40,6 +40,9 @@ def settings_summary(all_texts: Texts, user: User, now: datetime) -> str:
 
 def settings_view(texts: Texts, user: User, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
     markup = keyboards.settings(
-        texts, paused=checkins.is_paused(user, now), nudge=user.partner_nudge
+        texts,
+        paused=checkins.is_paused(user, now),
+        nudge=user.partner_nudge,
+        sharing_paused=user.sharing_paused_at is not None,
     )
     return settings_summary(texts, user, now), markup

@@ -162,7 +162,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
         tail.append(words.hidden.render(texts.language, summary.hidden_days, partner=partner))
     blocks.append("\n".join(tail))
     if partner is None:
-        blocks.append(words.invite_to_pair)
+        blocks.append(texts.quiet.nothing_new if view.sharing_off else words.invite_to_pair)
     return "\n\n".join(blocks)
 
 
