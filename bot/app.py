@@ -39,6 +39,7 @@ from bot.handlers import (
     privacy,
     safety,
     settings,
+    sharing,
     talk,
     together,
     us,
@@ -88,7 +89,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      must come after every specific handler.
 FEATURE_MODULES = (
     safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
-    appreciations, talk, drafts, together, language,
+    appreciations, talk, drafts, together, language, sharing,
 )  # fmt: skip
 
 

@@ -493,6 +493,28 @@ class ErrorTexts(Section):
     database_unavailable: Annotated[str, Field(max_length=200)]  # also a toast
 
 
+class SharingTexts(Section):
+    """What a partner sees, said plainly; keeping a day to oneself."""
+
+    first_checkin: Template
+    checkin_kept: Template
+    keep_button: ButtonLabel
+    share_again_button: ButtonLabel
+    kept: Template
+    kept_already_sent: Template
+    shared_again: Template
+    not_paired: Template
+    us_not_shared: Template
+    day_separator: str
+    journal_day: Template
+    status_shared: Template
+    status_kept: Template
+    status_alone: Template
+    settings_button: ButtonLabel
+    settings_text: Template
+    back_button: ButtonLabel
+
+
 class Texts(Section):
     language: LanguageCode
     onboarding: OnboardingTexts
@@ -518,6 +540,7 @@ class Texts(Section):
     admin: AdminTexts
     errors: ErrorTexts
     helplines: HelplineTexts
+    sharing: SharingTexts
 
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""

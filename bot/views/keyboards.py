@@ -154,6 +154,7 @@ def settings(texts: Texts, *, paused: bool, nudge: bool) -> InlineKeyboardMarkup
             ],
             [button(texts.settings.together_button, callbacks.SETTINGS, "together")],
             [button(texts.settings.language_button, callbacks.LANGUAGE, "menu")],
+            [button(texts.sharing.settings_button, callbacks.SHARING, "privacy")],
             [
                 InlineKeyboardButton(
                     texts.settings.close_button,
