@@ -39,6 +39,7 @@ async def test_settings_show_zone_local_time_and_checkin_time(harness: BotHarnes
         shown(words.nudge_button, state=words.nudge_on),
         words.together_button,
         words.language_button,
+        TEXTS.sharing.settings_button,
         words.close_button,
     ]
 

@@ -513,6 +513,7 @@ class SharingTexts(Section):
     settings_button: ButtonLabel
     settings_text: Template
     back_button: ButtonLabel
+    open_day_button: ButtonLabel
 
 
 class Texts(Section):

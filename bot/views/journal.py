@@ -127,7 +127,7 @@ def page_view(
                     answers=Html(_answers(texts, entry)),
                 )
             )
-            button = render(words.open_button, number=number)
+            button = render(texts.sharing.open_day_button, number=number)
             payload = f"o:{entry.checkin_id}:{page.page}"
             opens.append(keyboards.button(button, callbacks.SHARING, payload))
     title = render(words.title, page=page.page + 1, pages=page.pages)
