@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.app import load_content
 from bot.content import Html
 from bot.storage.models import HiddenDay, SharedDay
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown
@@ -23,7 +24,7 @@ from tests.journeys import (
     pair,
 )
 from tests.test_couple_scope import view_of
-from tests.test_together import texts_to, together_run
+from tests.test_together import export_of, opt_in, texts_to, tips_to, together_run
 
 WORDS = TEXTS.sharing
 MONDAY, TUESDAY = date(2026, 11, 30), date(2026, 12, 1)
@@ -212,6 +213,10 @@ async def test_a_day_kept_before_answering_hides_both_sides_for_both(
         )
         in journal
     )
+    # ...and so does her export; Ivan's holds none of hers.
+    exported = {entry["date"]: entry["answers"] for entry in (await export_of(anna))["checkins"]}
+    assert exported[TUESDAY.isoformat()] == TUESDAY_ANNA
+    assert "missed" not in str((await export_of(ivan)).get("checkins"))
 
 
 async def test_a_day_kept_after_its_message_went_out_says_it_cannot_be_recalled(
@@ -316,3 +321,58 @@ async def test_forged_and_stale_keep_buttons_get_a_kind_reply(harness: BotHarnes
     replies = await anna.press_data(f"kd:k:{anna_checkin}:0")
     assert shown(WORDS.not_paired) in replies.text
     assert await harness.rows(HiddenDay) == []
+
+
+async def test_no_tip_is_drawn_from_a_kept_day(harness: BotHarness) -> None:
+    anna, ivan = await couple(harness)
+    await opt_in(harness, anna, ivan)
+    stressed = {**MONDAY_ANNA, "stressed_me": "yes", "support_received": "somewhat"}
+    stressed = {key: stressed[key] for key in TUESDAY_ANNA}  # in the order asked
+    # Monday, shared: Anna's stressful day brings Ivan one quiet tip, once he has answered.
+    await evening(harness, MONDAY_EVENING)
+    await answer_checkin(anna, stressed)
+    await answer_checkin(ivan, MONDAY_IVAN)
+    harness.clock.advance(minutes=5)
+    await together_run(harness)
+    assert len(tips_to(harness, 2002)) == 1
+
+    # Tuesday, kept by Anna before answering: nothing of it reaches Ivan, not even a tip.
+    await evening(harness, TUESDAY_EVENING)
+    await anna.press(WORDS.keep_button, message=checkin_message(anna))
+    await answer_checkin(anna, stressed)
+    await answer_checkin(ivan, MONDAY_IVAN)
+    harness.clock.advance(minutes=5)
+    await together_run(harness)
+    assert len(tips_to(harness, 2002)) == 1
+
+
+def test_every_language_says_what_is_shared_naming_the_partner() -> None:
+    """The consent, both pairing texts and the first check-in, in each shipped language:
+    /us and the partner's name are in each (the rest is read by people, not tests)."""
+    for language, content in load_content().languages.items():
+        texts = content.texts
+        assert "/us" in texts.onboarding.consent_question, language
+        for template in (
+            texts.pairing.paired_you,
+            texts.pairing.paired_inviter,
+            texts.sharing.first_checkin,
+        ):
+            assert "/us" in template, language
+            assert "{partner}" in template, language
+        assert "{inviter}" in texts.pairing.confirm_question, language
+        assert "/us" in texts.pairing.confirm_question, language
+
+
+async def test_talk_about_it_no_longer_opens_a_day_kept_since(harness: BotHarness) -> None:
+    anna, ivan = await couple(harness)
+    await evening(harness, MONDAY_EVENING)
+    await answer_checkin(anna, {**MONDAY_ANNA, "bids_made": "missed"})  # they saw it apart
+    await answer_checkin(ivan, MONDAY_IVAN)
+    assert len(both_answered_days(harness, 2002, MONDAY)) == 1
+
+    await anna.send("/journal")
+    await anna.press(shown(WORDS.open_day_button, number=1))
+    await anna.press(WORDS.keep_button)
+
+    replies = await ivan.press(TEXTS.shared_day.talk_button)
+    assert replies.toasts == [STALE]
