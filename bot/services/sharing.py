@@ -10,6 +10,10 @@ Sharing the day again is allowed, for whoever kept it (their own choice only: if
 the day, it stays kept until both share it again): a choice made on a hard evening should not
 bind for good, and the partner is told nothing either way. The both-answered message is not
 sent afterwards (it would arrive out of the blue days later); the day is back in ``/us``.
+
+What stays: the couple streak counts a kept day (that both checked in is not an answer, and
+keeping a day should never cost the two of them their streak), and a "has checked in" nudge
+(no answer in it). What is hidden is every answer of that day, not that the day happened.
 """
 
 from __future__ import annotations
