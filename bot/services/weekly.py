@@ -21,7 +21,7 @@ from bot.services.reciprocity import (
 from bot.services.streak import couple_streak
 from bot.storage import appreciations, checkins, hidden_days, pairing, week
 from bot.storage.models import User
-from bot.storage.scope import Viewer
+from bot.storage.scope import Viewer, is_shared
 from bot.timezones import local_now
 
 # How far back the couple's streak looks.
@@ -120,7 +120,7 @@ async def week_for(
         streak=_streak(counted[user.id], counted[partner.id], today, since),
     )
     # A day kept by either of them: its rows were never read (bot.storage.scope.couple_view).
-    summary = replace(summary, not_shared=tuple(day for day in days if day in kept))
+    summary = replace(summary, not_shared=tuple(day for day in days if not is_shared(day, kept)))
     return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)
 
 
