@@ -172,7 +172,9 @@ async def test_a_day_kept_before_answering_hides_both_sides_for_both(
     kept = await anna.press(WORDS.keep_button, message=checkin_message(anna))
     assert shown(WORDS.checkin_kept, partner="Ivan") in kept.text
     assert WORDS.share_again_button in [b["text"] for b in checkin_message(anna).buttons]
-    await answer_checkin(anna, TUESDAY_ANNA)
+    prompt = await answer_checkin(anna, TUESDAY_ANNA)
+    done = await anna.press(TEXTS.checkin.done_button, message=prompt)
+    assert shown(WORDS.checkin_kept, partner="Ivan") in done.text  # said again at the end
     await answer_checkin(ivan, TUESDAY_IVAN)
 
     # No both-answered message for Tuesday, to either (Monday's went out as usual).

@@ -74,7 +74,11 @@ async def checkin_button(turn: Turn) -> None:
         turn.edit(texts.snoozed)
     elif action == "done":
         paired = await partnership_of(session, user) is not None
-        turn.edit(*state_view(turn.texts, outcome, closing=texts.finished, appreciate=paired))
+        kept = await _kept(turn, checkin_id) if paired else None
+        closing = state_view(
+            turn.texts, outcome, closing=texts.finished, appreciate=paired, sharing=kept
+        )
+        turn.edit(*closing)
     elif action == "note":
         turn.send(user.telegram_id, texts.note_prompt)
     elif action == "change":
@@ -91,6 +95,14 @@ async def checkin_button(turn: Turn) -> None:
                 theirs = turn.texts_for(partner).checkin
                 turn.tell(partner, render(theirs.partner_nudge, partner=user.first_name))
         await _both_answered(turn, outcome)
+
+
+async def _kept(turn: Turn, checkin_id: int) -> Sharing | None:
+    """On "done": a day kept says so once more, with the way to share it after all."""
+    day = await sharing.day_of(turn.session, turn.user, checkin_id)
+    if isinstance(day, sharing.Refused) or day.partner is None or not day.kept:
+        return None
+    return Sharing(day.partner.first_name, kept=True)
 
 
 async def _keep_or_share(turn: Turn, checkin_id: int, action: str) -> None:
