@@ -28,6 +28,7 @@ from bot.handlers import (
     checkins,
     drafts,
     fallback,
+    hidden_days,
     journal,
     language,
     lessons,
@@ -88,7 +89,7 @@ GROUP_MESSAGES_PER_MINUTE = 20
 #      must come after every specific handler.
 FEATURE_MODULES = (
     safety, pairing, onboarding, lessons, checkins, us, notes, journal, privacy, settings, menu,
-    appreciations, talk, drafts, together, language,
+    appreciations, talk, drafts, together, language, hidden_days,
 )  # fmt: skip
 
 

@@ -44,6 +44,7 @@ async def test_the_journal_shows_my_entries_newest_first(harness: BotHarness) ->
     assert shown(WORDS.reflection_what, step=step_title(1)) in oldest
     assert [b["text"] for b in alex.last_message.buttons] == [
         shown(WORDS.open_button, number=1),
+        shown(TEXTS.sharing.open_day_button, number=2),  # the check-in day opens too
         shown(WORDS.open_button, number=3),
     ]
 

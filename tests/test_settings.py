@@ -41,6 +41,7 @@ async def test_settings_show_zone_local_time_and_checkin_time(harness: BotHarnes
         words.together_button,
         TEXTS.quiet.pause_button,
         words.language_button,
+        TEXTS.sharing.settings_button,
         words.close_button,
     ]
 

@@ -529,6 +529,29 @@ class QuietTexts(Section):
     delete_quiet_button: ButtonLabel
 
 
+class SharingTexts(Section):
+    """What a partner sees, said plainly; keeping a day to oneself."""
+
+    first_checkin: Template
+    checkin_kept: Template
+    keep_button: ButtonLabel
+    share_again_button: ButtonLabel
+    kept: Template
+    kept_already_sent: Template
+    shared_again: Template
+    not_paired: Template
+    us_not_shared: Template
+    day_separator: str
+    journal_day: Template
+    status_shared: Template
+    status_kept: Template
+    status_alone: Template
+    settings_button: ButtonLabel
+    settings_text: Template
+    back_button: ButtonLabel
+    open_day_button: ButtonLabel
+
+
 class Texts(Section):
     language: LanguageCode
     onboarding: OnboardingTexts
@@ -555,6 +578,7 @@ class Texts(Section):
     errors: ErrorTexts
     helplines: HelplineTexts
     quiet: QuietTexts
+    sharing: SharingTexts
 
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""

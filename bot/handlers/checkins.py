@@ -20,14 +20,14 @@ from bot.handlers.onboarding import ask_open_question
 from bot.handlers.pending_input import InputRoute, open_question
 from bot.handlers.safety import with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_known_sender
-from bot.services import accounts, checkins, lessons, shared_days
+from bot.services import accounts, checkins, hidden_days, lessons, shared_days
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES, next_item
 from bot.services.pairing import partnership_of
 from bot.storage.models import User
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
-from bot.views.checkin import CHANGE_LIST, state_view
+from bot.views.checkin import CHANGE_LIST, Sharing, state_view
 from bot.views.shared_day import side_by_side
 from bot.views.text import clock
 
@@ -54,6 +54,9 @@ async def checkin_button(turn: Turn) -> None:
         outcome = await checkins.skip(session, user, checkin_id, now)
     elif action == "snooze":
         outcome = await checkins.snooze(session, user, checkin_id, now)
+    elif action in ("keep", "share"):
+        await _keep_or_share(turn, checkin_id, action)
+        return
     else:  # "note", "done", or changing an answer: "change", "ask:<item>", "back"
         outcome = await checkins.open_checkin(session, user, checkin_id)
         if action == "note" and not isinstance(outcome, checkins.Refused):
@@ -71,7 +74,11 @@ async def checkin_button(turn: Turn) -> None:
         turn.edit(texts.snoozed)
     elif action == "done":
         paired = await partnership_of(session, user) is not None
-        turn.edit(*state_view(turn.texts, outcome, closing=texts.finished, appreciate=paired))
+        kept = await _kept(turn, checkin_id) if paired else None
+        closing = state_view(
+            turn.texts, outcome, closing=texts.finished, appreciate=paired, sharing=kept
+        )
+        turn.edit(*closing)
     elif action == "note":
         turn.send(user.telegram_id, texts.note_prompt)
     elif action == "change":
@@ -88,6 +95,37 @@ async def checkin_button(turn: Turn) -> None:
                 theirs = turn.texts_for(partner).checkin
                 turn.tell(partner, render(theirs.partner_nudge, partner=user.first_name))
         await _both_answered(turn, outcome)
+
+
+async def _kept(turn: Turn, checkin_id: int) -> Sharing | None:
+    """On "done": a day kept says so once more, with the way to share it after all."""
+    day = await hidden_days.day_of(turn.session, turn.user, checkin_id)
+    if isinstance(day, hidden_days.Refused) or day.partner is None or not day.kept:
+        return None
+    return Sharing(day.partner.first_name, kept=True)
+
+
+async def _keep_or_share(turn: Turn, checkin_id: int, action: str) -> None:
+    """ "Keep today to myself" on the check-in (or "share it after all"): the message says
+    the day stays theirs, with the button to undo it."""
+    state = await checkins.open_checkin(turn.session, turn.user, checkin_id)
+    if isinstance(state, checkins.Refused):
+        _refused(turn, state)
+        return
+    if action == "keep":
+        day = await hidden_days.keep_day(turn.session, turn.user, checkin_id, turn.now)
+    else:
+        day = await hidden_days.share_again(turn.session, turn.user, checkin_id)
+    if isinstance(day, hidden_days.Refused) or day.partner is None:
+        turn.answer(turn.texts.sharing.not_paired, alert=True)
+        turn.edit(*state_view(turn.texts, state))
+        return
+    turn.answer()
+    shown = Sharing(day.partner.first_name, kept=day.kept)
+    turn.edit(*state_view(turn.texts, state, sharing=shown))
+    if day.already_delivered:
+        when = turn.texts.date(day.day, turn.texts.journal.day_format)
+        turn.reply(render(turn.texts.sharing.kept_already_sent, day=when))
 
 
 async def _recall(turn: Turn, state: checkins.CheckinState) -> str | None:
@@ -336,7 +374,7 @@ HANDLERS: Handlers = [
         pattern=callbacks.pattern(
             callbacks.CHECKIN,
             rf"(?P<checkin>{callbacks.ID}):(?P<action>a:(?:{_ITEM_KEYS}):[a-z]{{1,12}}"
-            rf"|ask:(?:{_ITEM_KEYS})|change|back|skip|snooze|note|done)",
+            rf"|ask:(?:{_ITEM_KEYS})|change|back|skip|snooze|note|done|keep|share)",
         ),
     ),
     CallbackQueryHandler(

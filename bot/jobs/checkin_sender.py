@@ -43,7 +43,7 @@ from bot.storage.checkins import DIGEST
 from bot.storage.health import is_outage
 from bot.timezones import local_now
 from bot.update_log import KEEP_RECORDS
-from bot.views.checkin import prompt_view
+from bot.views.checkin import Sharing, prompt_view
 from bot.views.week import has_something_to_show, render_week, week_keyboard
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,18 @@ class _Run:
         if row.kind == DIGEST:
             return await _digest(self.services, row)
         # Only a snoozed prompt has answers already; the others were never delivered.
-        return prompt_view(texts, row.checkin_id, row.local_date, row.includes_weekly, row.answers)
+        sharing = None
+        if row.partner_name is not None:
+            first = row.couple_first_day == row.local_date
+            sharing = Sharing(row.partner_name, first_day=first)
+        return prompt_view(
+            texts,
+            row.checkin_id,
+            row.local_date,
+            row.includes_weekly,
+            row.answers,
+            sharing=sharing,
+        )
 
     async def deliver(self, row: OutboxRow, *, reminder: bool) -> None:
         services, report = self.services, self.report

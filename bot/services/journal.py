@@ -31,6 +31,8 @@ class CheckinEntry:
     day: date
     answered_at: datetime
     answers: dict[str, str]
+    # Opens the day, where it can be kept to oneself (or shared again).
+    checkin_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ async def journal_page(
             entries.append(NoteEntry(note, behind_tap=reads_like_crisis(note.body)))
         elif kind == journal.CHECKIN and key_id in answers:
             day, values = answers[key_id]
-            entries.append(CheckinEntry(day, at, values))
+            entries.append(CheckinEntry(day, at, values, key_id))
         elif kind == journal.DRAFT and key_id in kept:
             entries.append(DraftEntry(kept[key_id]))
     return JournalPage(entries, page, pages)

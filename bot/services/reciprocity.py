@@ -102,6 +102,9 @@ class WeekSummary:
     partner_points: tuple[DayPoint, ...] = field(default=())
     # Appreciations answered in the week (either way): each one matched bid for both.
     matched_bids: int = 0
+    # Days of the week one of the two kept to themselves: shown to both as "not shared" (their
+    # answers, moments and notes are not in this summary at all; never who kept them).
+    not_shared: tuple[date, ...] = ()
 
     @property
     def paired(self) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.checkin_items import next_item
 from bot.services.quiet_hours import in_quiet_hours
 from bot.services.reciprocity import views_differ
-from bot.storage import pairing, shared_days, users
+from bot.storage import hidden_days, pairing, shared_days, users
 from bot.storage.models import Checkin, User
 from bot.storage.scope import sharing_paused
 
@@ -73,6 +73,8 @@ async def on_completed(
         return []  # a day from before the couple began (an answer given to someone before)
     # The two completing at the same moment take turns: the second sees the first's answers.
     await pairing.lock_couple(session, partnership.couple_id)
+    if not await hidden_days.is_shared(session, partnership.couple_id, day):
+        return []  # one of them kept the day: no message of it, to either
     found = await shared_days.evening_on(session, partner.id, day)
     if found is None or not _complete(*found):
         return []
@@ -138,4 +140,6 @@ async def may_talk_about(session: AsyncSession, user: User, couple_id: int, day:
         partnership is not None
         and partnership.couple_id == couple_id
         and await shared_days.has_copy(session, couple_id, day, user.id)
+        # Kept since: the talk would open the day up again.
+        and await hidden_days.is_shared(session, couple_id, day)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +19,9 @@ from bot.services.reciprocity import (
     week_ending,
 )
 from bot.services.streak import couple_streak
-from bot.storage import appreciations, checkins, pairing, week
+from bot.storage import appreciations, checkins, hidden_days, pairing, week
 from bot.storage.models import User
-from bot.storage.scope import Viewer, sharing_paused
+from bot.storage.scope import Viewer, is_shared, sharing_paused
 from bot.timezones import local_now
 
 # How far back the couple's streak looks.
@@ -111,6 +111,7 @@ async def week_for(
     daily, skips = completion_rule()
     counted = await week.day_counts(session, viewer.people, *window, daily, skips)
     given = await appreciations.appreciations_between(session, partnership.couple_id, *span)
+    kept = await hidden_days.kept_between(session, partnership.couple_id, *span)
     summary = summarize(
         days,
         me,
@@ -130,6 +131,8 @@ async def week_for(
             since,
         ),
     )
+    # A day kept by either of them: its rows were never read (bot.storage.scope.couple_view).
+    summary = replace(summary, not_shared=tuple(day for day in days if not is_shared(day, kept)))
     return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)
 
 

@@ -9,16 +9,17 @@ word on duplicates for both. Answers and moments are :mod:`bot.storage.checkins`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import cast
 
-from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
+from sqlalchemy import ScalarSelect, Select, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.checkins import EVENING
 from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
-from bot.storage.models import Checkin, User
+from bot.storage.models import Checkin, Couple, CoupleMember, User
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class OutboxRow:
     language: str = "en"
     # Answers given before a snooze: the re-sent prompt goes on from there.
     answers: Mapping[str, str] = field(default_factory=dict)
+    # While paired: the partner's first name (the prompt offers "keep today to myself") and
+    # the couple's first day (its prompt says what the partner will see).
+    partner_name: str | None = None
+    couple_first_day: date | None = None
 
 
 def _locking(statement: Select, session: AsyncSession) -> Select:
@@ -106,7 +111,36 @@ async def set_next_checkins(session: AsyncSession, schedule: dict[int, datetime 
     )
 
 
+def _couple_of_recipient() -> tuple[ScalarSelect[str | None], ScalarSelect[date | None]]:
+    """The recipient's partner's first name and their couple's first day, while paired:
+    read with the row (correlated), so the prompt needs no query of its own."""
+    mine, theirs = aliased(CoupleMember), aliased(CoupleMember)
+    partner = aliased(User)
+    name = (
+        select(partner.first_name)
+        .join(theirs, theirs.user_id == partner.id)
+        .join(mine, mine.couple_id == theirs.couple_id)
+        .where(
+            mine.user_id == Checkin.user_id,
+            mine.ended_at.is_(None),
+            theirs.user_id != Checkin.user_id,
+            theirs.ended_at.is_(None),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    first_day = (
+        select(Couple.first_day)
+        .join(mine, mine.couple_id == Couple.id)
+        .where(mine.user_id == Checkin.user_id, mine.ended_at.is_(None))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return name, first_day
+
+
 def _outbox_select() -> Select:
+    partner_name, first_day = _couple_of_recipient()
     return select(
         Checkin.id,
         Checkin.user_id,
@@ -117,6 +151,8 @@ def _outbox_select() -> Select:
         Checkin.due_at,
         Checkin.kind,
         User.language,
+        partner_name,
+        first_day,
     ).join(User, User.id == Checkin.user_id)
 
 
@@ -127,7 +163,10 @@ async def outbox(session: AsyncSession, checkin_ids: list[int]) -> list[OutboxRo
 
 
 async def _outbox_rows(session: AsyncSession, statement: Select) -> list[OutboxRow]:
-    return [OutboxRow(*row) for row in await session.execute(statement)]
+    return [
+        replace(OutboxRow(*row[:9]), partner_name=row[9], couple_first_day=row[10])
+        for row in await session.execute(statement)
+    ]
 
 
 async def unsent(

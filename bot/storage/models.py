@@ -587,3 +587,21 @@ class PrivateDraft(Base):
         CheckConstraint(DRAFT_KINDS, name="kind_values"),
         CheckConstraint(DRAFT_STATES, name="state_values"),
     )
+
+
+class HiddenDay(Base):
+    """A day one partner kept to themselves ("keep today to myself"): while any row of a couple
+    and local day exists, neither partner's answers of that day are shown to either of them
+    (see :func:`bot.storage.scope.day_shared`). Their own ``/journal`` and ``/export`` keep
+    them. Deleted to share the day again (only the row of whoever kept it)."""
+
+    __tablename__ = "hidden_days"
+
+    couple_id: Mapped[int] = mapped_column(
+        ForeignKey("couples.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    hidden_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -19,6 +19,7 @@ from bot.storage.models import (
     CodeAttempt,
     Couple,
     CoupleMember,
+    HiddenDay,
     Invite,
     LessonProgress,
     Moment,
@@ -215,6 +216,7 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     # foreign keys on, and this must never depend on a connection setting.
     for model, column in (
         (Note, Note.user_id),
+        (HiddenDay, HiddenDay.user_id),
         (Moment, Moment.user_id),
         (Notice, Notice.user_id),
         (ChecklistItem, ChecklistItem.user_id),

@@ -23,6 +23,7 @@ from bot.storage.models import (
     User,
 )
 from bot.storage.pairing import Partnership
+from bot.storage.scope import member_day_shared
 from bot.storage.users import ZONE, in_zones
 
 
@@ -36,12 +37,17 @@ async def stressed_since(session: AsyncSession, since: datetime) -> dict[int, da
             CheckinAnswer.answered_at > since,
             CheckinAnswer.item == "stressed_me",
             CheckinAnswer.value == "yes",
+            member_day_shared(Checkin.user_id, Checkin.local_date),  # not a day kept
         )
         .group_by(Checkin.user_id)
     )
     moments = await session.execute(
         select(Moment.user_id, func.max(Moment.occurred_at))
-        .where(Moment.occurred_at > since, Moment.kind == "stress_mine")
+        .where(
+            Moment.occurred_at > since,
+            Moment.kind == "stress_mine",
+            member_day_shared(Moment.user_id, Moment.local_date),
+        )
         .group_by(Moment.user_id)
     )
     latest: dict[int, datetime] = {}

@@ -17,6 +17,11 @@ and reflections, appreciations):
 While either partner has **paused sharing** (:func:`sharing_paused`), nothing passes between
 them, either way; the days a pause covered stay unshared after it (:func:`unshared_day`).
 
+A day one of the two kept to themselves (``hidden_days``, "keep today to myself") hides
+*both* partners' answers, moments and notes of that day from *both* of them in every couple
+view (:func:`day_shared`, :func:`couple_view`): the rule stays symmetrical, and neither learns
+why or who. Each person's own ``/journal`` and ``/export`` still hold their own answers.
+
 Nothing shared with, or answered during, an earlier pairing is shown to a later partner. The
 same two people pairing again are one pair for the ``/talk`` history (:func:`pair_couples`),
 so their questions are not asked again.
@@ -28,14 +33,14 @@ per update), plus their pure twins for values already loaded.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from bot.storage.models import Checkin, CoupleMember, Moment, Note, User
+from bot.storage.models import Checkin, CoupleMember, HiddenDay, Moment, Note, User
 from bot.timezones import local_now
 
 
@@ -200,4 +205,45 @@ def outside_unshared(
                 for first, last in spans
             )
         )
+    )
+
+
+# --- a day kept to oneself ---------------------------------------------------------------------
+
+Day = ColumnElement[date] | InstrumentedAttribute[date] | date
+
+
+def day_shared(
+    couple_id: ColumnElement[int] | InstrumentedAttribute[int] | int, day: Day
+) -> ColumnElement[bool]:
+    """Neither partner kept the couple's local ``day`` to themselves: only then is anything
+    of that day — either partner's answers, moments, shared notes, the both-answered message,
+    a tip drawn from it — shown to either of them."""
+    return ~exists().where(HiddenDay.couple_id == couple_id, HiddenDay.local_date == day)
+
+
+def couple_view(viewer: Viewer, day: Day) -> ColumnElement[bool]:
+    """Rows of local ``day`` that a view of the couple (``/us``, its details and chart, the
+    digest) may show ``viewer``: their own *and* their partner's only on days neither kept to
+    themselves; everything of their own while they are not paired (there is no one to keep
+    it from)."""
+    if viewer.scope is None or viewer.partner_id is None:
+        return true()
+    return day_shared(viewer.scope.couple_id, day)
+
+
+def is_shared(day: date, kept: Collection[date]) -> bool:
+    """The pure twin of :func:`day_shared`, for days already loaded (``kept``: the couple's
+    days kept, as :func:`bot.storage.hidden_days.kept_between` reads them)."""
+    return day not in kept
+
+
+def member_day_shared(user_id: InstrumentedAttribute[int], day: Day) -> ColumnElement[bool]:
+    """:func:`day_shared` for the active couple ``user_id`` is in (none: shared), for rows
+    read before their couple is known (the stressful days a tip is drawn from)."""
+    return ~exists().where(
+        CoupleMember.user_id == user_id,
+        CoupleMember.ended_at.is_(None),
+        HiddenDay.couple_id == CoupleMember.couple_id,
+        HiddenDay.local_date == day,
     )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.checkins import EVENING
 from bot.storage.engine import dialect_insert, on_postgresql
 from bot.storage.models import Checkin, CheckinAnswer, Couple, CoupleMember, SharedDay, User
+from bot.storage.scope import day_shared
 
 
 async def evening_on(
@@ -95,6 +96,8 @@ async def unsent(
             SharedDay.created_at > created_after,
             or_(SharedDay.claimed_at.is_(None), SharedDay.claimed_at < lapsed_before),
             User.active.is_(True),
+            # A day kept since the copy was made: it never goes out.
+            day_shared(SharedDay.couple_id, SharedDay.local_date),
         )
         .order_by(SharedDay.created_at)
         .limit(limit)
@@ -174,3 +177,24 @@ async def erase(session: AsyncSession, user_id: int) -> None:
             )
         )
     )
+
+
+async def withdraw_unsent(session: AsyncSession, couple_id: int, day: date) -> bool:
+    """A day has just been kept: its copies still waiting (for a receiver's morning) are
+    dropped, never to go out. Whether a copy had already gone, or may have (one claimed for
+    sending at this moment counts, as a message that may have arrived): that one cannot be
+    taken back, and the person keeping the day is told so."""
+    await session.execute(
+        delete(SharedDay).where(
+            SharedDay.couple_id == couple_id,
+            SharedDay.local_date == day,
+            SharedDay.sent_at.is_(None),
+            SharedDay.claimed_at.is_(None),
+        )
+    )
+    left = await session.scalar(
+        select(SharedDay.user_id)
+        .where(SharedDay.couple_id == couple_id, SharedDay.local_date == day)
+        .limit(1)
+    )
+    return left is not None

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.checkins import EVENING
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note
-from bot.storage.scope import Viewer
+from bot.storage.scope import Viewer, couple_view
 
 Ranges = Mapping[int, Sequence[tuple[date, date]]]
 
@@ -27,13 +27,14 @@ async def answers_in(
     session: AsyncSession, viewer: Viewer, first: date, last: date
 ) -> dict[int, dict[date, dict[str, str]]]:
     """Per person, their evening check-ins' answers by local date, ``first``..``last``: all
-    the viewer's, the partner's of the couple's days only."""
+    the viewer's, the partner's of the couple's days only; neither's of a day kept."""
     rows = await session.execute(
         select(Checkin.user_id, Checkin.local_date, CheckinAnswer.item, CheckinAnswer.value)
         .join(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
         .where(
             Checkin.kind == EVENING,
             viewer.sees(Checkin.user_id, lambda scope: scope.checkins()),
+            couple_view(viewer, Checkin.local_date),
             Checkin.local_date >= first,
             Checkin.local_date <= last,
         )
@@ -122,7 +123,12 @@ async def notes_in(
     rows = await session.execute(
         select(Note.user_id, Checkin.local_date, Note.body, Note.visibility)
         .join(Checkin, Checkin.id == Note.checkin_id)
-        .where(whose, Checkin.local_date >= first, Checkin.local_date <= last)
+        .where(
+            whose,
+            couple_view(viewer, Checkin.local_date),
+            Checkin.local_date >= first,
+            Checkin.local_date <= last,
+        )
         .order_by(Checkin.local_date, Note.id)
     )
     found: dict[int, list[tuple[date, str, bool]]] = {}
@@ -139,6 +145,7 @@ async def moments_in(
     rows = await session.execute(
         select(Moment.user_id, Moment.local_date, Moment.kind, Moment.outcome).where(
             viewer.sees(Moment.user_id, lambda scope: scope.moments()),
+            couple_view(viewer, Moment.local_date),
             Moment.local_date >= first,
             Moment.local_date <= last,
         )

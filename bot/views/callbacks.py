@@ -31,6 +31,8 @@ TOGETHER = "tg"
 LANGUAGE = "lang"
 SHARED_DAY = "sd"
 DRAFT = "dr"
+# Keeping a day to oneself (from /journal) and /settings → what the partner sees.
+SHARING = "kd"
 # /support's "More lines": the payload is a country code, or "none" for the language's list.
 HELPLINES = "hl"
 

@@ -7,6 +7,7 @@ from its outbox row without a database, and every tap redraws the same message.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,6 +19,43 @@ from bot.views import callbacks, keyboards
 
 # What the message shows instead of the next question: the list of answers to change.
 CHANGE_LIST = "change"
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """For someone paired: what the check-in says about sharing before any answer — on the
+    couple's first day, what the partner will see; and "keep today to myself" (or, once
+    tapped, that the day stays theirs, with "share it after all")."""
+
+    partner: str
+    kept: bool = False
+    first_day: bool = False
+
+
+def _sharing_lines(texts: Texts, sharing: Sharing | None, answered: bool) -> list[str]:
+    if sharing is None:
+        return []
+    words = texts.sharing
+    if sharing.kept:
+        return [render(words.checkin_kept, partner=sharing.partner)]
+    if sharing.first_day and not answered:
+        return [render(words.first_checkin, partner=sharing.partner)]
+    return []
+
+
+def _sharing_button(
+    texts: Texts, checkin_id: int, sharing: Sharing | None, answered: bool
+) -> list[InlineKeyboardButton]:
+    """Before any answer: keep the day (or share it again); after, /journal keeps it."""
+    if sharing is None:
+        return []
+    words = texts.sharing
+    if sharing.kept:
+        share = f"{checkin_id}:share"
+        return [keyboards.button(words.share_again_button, callbacks.CHECKIN, share)]
+    if answered:
+        return []
+    return [keyboards.button(words.keep_button, callbacks.CHECKIN, f"{checkin_id}:keep")]
 
 
 def _options(
@@ -49,6 +87,7 @@ def prompt_view(
     changing: str | None = None,
     recall: str | None = None,
     appreciate: bool = False,
+    sharing: Sharing | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The check-in as it stands: answered lines, then the next question with its options.
 
@@ -57,7 +96,8 @@ def prompt_view(
     of an answered item, asked again with its current answer marked. Every answer can be
     changed until a newer check-in closes the day; Snooze and Skip stay until the check-in
     is complete. ``recall``: the week's practice, said once with the last question;
-    ``appreciate``: the finished check-in offers to send the partner an appreciation.
+    ``appreciate``: the finished check-in offers to send the partner an appreciation;
+    ``sharing``: for someone paired, what is shared and "keep today to myself".
     The texts never quote a note. Needs no database: the dispatcher draws a
     fresh prompt from its outbox row alone.
     """
@@ -68,6 +108,7 @@ def prompt_view(
     done = [item for item in items_for(weekly=weekly) if item.key in answers]
     if not done:
         lines.append(words.intro)
+    lines += _sharing_lines(texts, sharing, bool(done))
     for item in done:
         label = words.items[item.key]
         lines.append(
@@ -119,6 +160,7 @@ def prompt_view(
         )
         if done:
             rows.append(change)
+    rows.append(_sharing_button(texts, checkin_id, sharing, bool(done)))
     return "\n\n".join(lines), InlineKeyboardMarkup([row for row in rows if row])
 
 
@@ -130,6 +172,7 @@ def state_view(
     changing: str | None = None,
     recall: str | None = None,
     appreciate: bool = False,
+    sharing: Sharing | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     checkin = state.checkin
     return prompt_view(
@@ -142,4 +185,5 @@ def state_view(
         changing=changing,
         recall=recall,
         appreciate=appreciate,
+        sharing=sharing,
     )

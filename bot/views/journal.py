@@ -7,6 +7,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import Framework, Html, Texts, render
+from bot.services.hidden_days import DaySharing
 from bot.services.journal import CheckinEntry, DraftEntry, JournalPage, NoteEntry
 from bot.storage.drafts import APPRECIATION, REPLY
 from bot.storage.models import Note, PrivateDraft
@@ -126,6 +127,9 @@ def page_view(
                     answers=Html(_answers(texts, entry)),
                 )
             )
+            button = render(texts.sharing.open_day_button, number=number)
+            payload = f"o:{entry.checkin_id}:{page.page}"
+            opens.append(keyboards.button(button, callbacks.SHARING, payload))
     title = render(words.title, page=page.page + 1, pages=page.pages)
     rows = [opens[i : i + 5] for i in range(0, len(opens), 5)]
     moves = []
@@ -160,6 +164,31 @@ def note_view(
             [back_button(texts, page)],
         ]
     )
+
+
+def day_view(texts: Texts, day: DaySharing, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    """A check-in day opened from the journal: the person's own answers, whether the day
+    reaches their partner, and the button to keep it to themselves (or share it again)."""
+    words = texts.sharing
+    partner = day.partner.first_name if day.partner is not None else None
+    if partner is None:
+        status = words.status_alone
+    else:
+        status = render(words.status_kept if day.kept else words.status_shared, partner=partner)
+    entry = CheckinEntry(day.day, datetime.min, day.answers)
+    text = render(
+        words.journal_day,
+        day=texts.date(day.day, texts.journal.day_format),
+        answers=Html(_answers(texts, entry)),
+        status=Html(status),
+    )
+    rows = []
+    if partner is not None:
+        action, label = ("s", words.share_again_button) if day.kept else ("k", words.keep_button)
+        payload = f"{action}:{day.checkin_id}:{page}"
+        rows.append([keyboards.button(label, callbacks.SHARING, payload)])
+    rows.append([back_button(texts, page)])
+    return text, InlineKeyboardMarkup(rows)
 
 
 def back_button(texts: Texts, page: int) -> InlineKeyboardButton:

@@ -161,6 +161,7 @@ def settings(
                 else button(texts.quiet.pause_button, callbacks.SETTINGS, "share_off")
             ],
             [button(texts.settings.language_button, callbacks.LANGUAGE, "menu")],
+            [button(texts.sharing.settings_button, callbacks.SHARING, "privacy")],
             [
                 InlineKeyboardButton(
                     texts.settings.close_button,

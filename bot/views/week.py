@@ -132,6 +132,14 @@ def _matched(texts: Texts, summary: WeekSummary) -> str | None:
     return texts.us.matched_bids.render(texts.language, count) if count else None
 
 
+def _not_shared(texts: Texts, summary: WeekSummary) -> str | None:
+    """The days one of the two kept to themselves: "not shared", never why or by whom."""
+    if not summary.not_shared:
+        return None
+    days = texts.sharing.day_separator.join(_day(texts, day) for day in summary.not_shared)
+    return render(texts.sharing.us_not_shared, days=days)
+
+
 def render_week(texts: Texts, view: WeekView) -> str:
     """The first screen. Private notes of the partner are never in ``view`` to begin with."""
     words = texts.us
@@ -160,6 +168,8 @@ def render_week(texts: Texts, view: WeekView) -> str:
         tail.append(moments)
     if summary.hidden_days and partner is not None:
         tail.append(words.hidden.render(texts.language, summary.hidden_days, partner=partner))
+    if kept := _not_shared(texts, summary):
+        tail.append(kept)
     blocks.append("\n".join(tail))
     if partner is None:
         blocks.append(texts.quiet.nothing_new if view.sharing_off else words.invite_to_pair)
@@ -257,6 +267,8 @@ def render_details(texts: Texts, view: WeekView) -> str:
         showing_up.append(moments)
     if summary.hidden_days and partner is not None:
         showing_up.append(words.hidden.render(texts.language, summary.hidden_days, partner=partner))
+    if kept := _not_shared(texts, summary):
+        showing_up.append(kept)
     blocks.append("\n".join(showing_up))
     notes = [
         render(
