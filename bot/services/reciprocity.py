@@ -102,6 +102,8 @@ class WeekSummary:
     partner_points: tuple[DayPoint, ...] = field(default=())
     # Appreciations answered in the week (either way): each one matched bid for both.
     matched_bids: int = 0
+    # Days both partners checked in, as far as the viewer may see the partner's (revealed).
+    both_days: int = 0
 
     @property
     def paired(self) -> bool:
@@ -248,6 +250,7 @@ def summarize(
             matched,
         ),
         matched_bids=sum(matched.values()),
+        both_days=sum(1 for day in days if day in shown and partner.answers.get(day)),
     )
 
 

@@ -1,0 +1,261 @@
+"""/us and the weekly digest lead with what landed, in every language: a couple's first week
+read as they would read it — no bare zero, no "you N, partner M", "partly" shown as partly,
+a day seen differently named as a difference in view. Through the real Application."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.content import Texts
+from tests.harness import BotHarness, TelegramUser, shipped_content, shown
+from tests.journeys import checkin_message, evening, invite_code
+from tests.telegram_fake import BotMessage, visible_text
+
+CONTENT = shipped_content()
+LANGUAGES = sorted(CONTENT.languages)
+# Telegram allows first names of up to 64 characters: the worst case for a screen's length.
+LONG_A = "Maximiliane-Alexandrina Wilhelmina Ottilie Friederike Sophie Ann"
+LONG_B = "Konstantin-Alexander Wladimirowitsch Bartholomäus Theodor Maximi"
+# Sunday 22 November 2026, the couple's weekly day (the weekly question and the digest).
+FIRST_EVENING = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+FIRST_SCREEN_LIMIT = 600
+
+# A standalone 0 (not part of 10, 20, a date or a time), and any "N of M" tally.
+BARE_ZERO = re.compile(r"(?<![\d.,:/])0(?![\d.,:/])")
+N_OF_M = re.compile(r"\d+\s+(?:of|von|de|из)\s+\d+", re.IGNORECASE)
+
+# The week, day by day (0 = Sunday): what A and B answer. Items not asked (no bids noticed,
+# no stress) are left out, as the check-in leaves them out.
+WEEK: list[tuple[dict[str, str] | None, dict[str, str] | None]] = [
+    # Sunday (weekly): "partly" met bids and "somewhat" there for A; encouragement both ways.
+    (
+        {
+            "bids_noticed": "few",
+            "bids_response": "toward",
+            "bids_made": "partly",
+            "stressed_me": "yes",
+            "support_received": "somewhat",
+            "stressed_partner": "no",
+            "encouraged_partner": "yes",
+            "felt_encouraged": "somewhat",
+        },
+        {
+            "bids_noticed": "some",
+            "bids_response": "toward",
+            "bids_made": "met",
+            "stressed_me": "no",
+            "stressed_partner": "yes",
+            "support_given": "somewhat",
+            "encouraged_partner": "yes",
+            "felt_encouraged": "yes",
+        },
+    ),
+    # Monday: no stress at all.
+    (
+        {"bids_noticed": "none", "bids_made": "met", "stressed_me": "no", "stressed_partner": "no"},
+        {
+            "bids_noticed": "few",
+            "bids_response": "toward",
+            "bids_made": "none",
+            "stressed_me": "no",
+            "stressed_partner": "no",
+        },
+    ),
+    # Tuesday: a one-sided bid (B made one, A noticed none).
+    (
+        {
+            "bids_noticed": "none",
+            "bids_made": "none",
+            "stressed_me": "no",
+            "stressed_partner": "no",
+        },
+        {
+            "bids_noticed": "none",
+            "bids_made": "missed",
+            "stressed_me": "no",
+            "stressed_partner": "no",
+        },
+    ),
+    # Wednesday: B felt there for A; A felt alone.
+    (
+        {
+            "bids_noticed": "none",
+            "bids_made": "none",
+            "stressed_me": "yes",
+            "support_received": "no",
+            "stressed_partner": "no",
+        },
+        {
+            "bids_noticed": "none",
+            "bids_made": "none",
+            "stressed_me": "no",
+            "stressed_partner": "yes",
+            "support_given": "yes",
+        },
+    ),
+    # Thursday: only A checks in.
+    (
+        {
+            "bids_noticed": "none",
+            "bids_made": "none",
+            "stressed_me": "no",
+            "stressed_partner": "no",
+        },
+        None,
+    ),
+    # Friday: two more days seen differently (a bid, a hard moment).
+    (
+        {
+            "bids_noticed": "few",
+            "bids_response": "toward",
+            "bids_made": "none",
+            "stressed_me": "yes",
+            "support_received": "no",
+            "stressed_partner": "no",
+        },
+        {
+            "bids_noticed": "none",
+            "bids_made": "missed",
+            "stressed_me": "no",
+            "stressed_partner": "yes",
+            "support_given": "yes",
+        },
+    ),
+    # Saturday: only B, so far (A can still answer: B's day waits for A's).
+    (
+        None,
+        {
+            "bids_noticed": "none",
+            "bids_made": "none",
+            "stressed_me": "no",
+            "stressed_partner": "no",
+        },
+    ),
+]
+
+
+def texts_of(code: str) -> Texts:
+    return CONTENT.languages[code].texts
+
+
+async def start_in(harness: BotHarness, user_id: int, name: str, code: str) -> TelegramUser:
+    texts = texts_of(code)
+    person = harness.user(user_id, name, language_code=code)
+    await person.send("/start")
+    await person.press(texts.onboarding.consent_yes_button)
+    await person.send("Berlin")
+    await person.send("21:00")
+    return person
+
+
+async def answer(person: TelegramUser, answers: dict[str, str]) -> None:
+    """Tap ``answers`` on the newest check-in by the buttons' data (any language)."""
+    prompt = checkin_message(person)
+    for item, value in answers.items():
+        [data] = [
+            b["callback_data"]
+            for b in prompt.buttons
+            if b["callback_data"].endswith(f":a:{item}:{value}")
+        ]
+        await person.press_data(data, message=prompt)
+
+
+def lead_problems(text: str, texts: Texts, partner: str) -> list[str]:
+    """What the first screen must never show: a bare zero, an "N of M" tally, the partner's
+    name next to a count (a "you N, partner M" line), more than the limit."""
+    problems = []
+    if len(text) > FIRST_SCREEN_LIMIT:
+        problems.append(f"{len(text)} characters")
+    if BARE_ZERO.search(text):
+        problems.append("a bare zero")
+    if N_OF_M.search(text):
+        problems.append(f"a tally: {N_OF_M.search(text)}")
+    # The only line that may name the partner is the one about their days still hidden.
+    hidden = [
+        visible_text(texts.us.hidden.render(texts.language, count, partner=partner), "HTML")
+        for count in range(1, 8)
+    ]
+    rest = text
+    for line in hidden:
+        rest = rest.replace(line, "")
+    if partner in rest:
+        problems.append("the partner's name beside the week's figures")
+    return problems
+
+
+def week_message(person: TelegramUser, texts: Texts) -> BotMessage:
+    title = texts.us.title.split("<b>")[0]
+    return next(m for m in reversed(person.chat) if m.text.startswith(title))
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+async def test_a_couples_first_week_leads_with_what_landed(harness: BotHarness, code: str) -> None:
+    texts = texts_of(code)
+    words, landed = texts.us, texts.us.landed
+    harness.clock.now = FIRST_EVENING - timedelta(hours=8)
+    a = await start_in(harness, 1001, LONG_A, code)
+    b = await start_in(harness, 2002, LONG_B, code)
+    link = invite_code(await a.send("/pair"))
+    await b.send(f"/join {link}")
+    await b.press(texts.pairing.confirm_button)
+
+    moments, thanks = texts.moments, CONTENT.languages[code].together.thanks
+    for n, (for_a, for_b) in enumerate(WEEK):
+        await evening(harness, FIRST_EVENING + timedelta(days=n))
+        for person, answers in ((a, for_a), (b, for_b)):
+            if answers is not None:
+                await answer(person, answers)
+        if n == 0:  # A logs a bid turned toward as it happened (Sunday's answer says so too)
+            await a.send("/bid")
+            await a.press(moments.bid_noticed_button)
+            await a.press(moments.outcomes["bid_noticed"]["toward"])
+        if n == 1:  # A's appreciation, answered by B: a matched bid
+            await a.send("/thanks for the soup")
+            await b.press(thanks.thank_button)
+    harness.clock.now = FIRST_EVENING + timedelta(days=6, hours=2)
+
+    # A's first screen: what landed, for the two of them.
+    replies = await a.send("/us")
+    [text] = replies.texts
+    assert lead_problems(text, texts, LONG_B) == [], text
+    assert shown(landed.both_checked_in.render(texts.language, 5)) in text
+    once = shown(landed.times.render(texts.language, 1))
+    # Bids: A turned toward B's on Sunday, B toward A's on Monday, B answered A's
+    # appreciation; B turned toward A's on Sunday only partly, as A felt it.
+    three = shown(landed.times.render(texts.language, 3))
+    full_and_partly = shown(landed.full_and_partly, full=three, partly=once)
+    assert shown(landed.bids, times=full_and_partly) in text
+    # Being there: only "somewhat", once — shown as partly, not as "0 of 1".
+    assert shown(landed.harbor, times=shown(landed.only_partly, partly=once)) in text
+    # The days seen differently, named as a difference in view, with "talk about it".
+    assert shown(landed.gap_note) in text
+    assert shown(landed.more_gaps.render(texts.language, 1)) in text
+    assert words.talk_button in [button["text"] for button in replies.calls[0].buttons]
+    # B's Saturday waits for A's answer: said, without why.
+    assert shown(words.hidden.render(texts.language, 1, partner=LONG_B)) in text
+
+    # The honest figures, per person, are one button away.
+    details = (await a.press(words.details_button, message=week_message(a, texts))).texts[0]
+    assert shown(words.showing_up, mine=6, partner=LONG_B, theirs=6) in details
+    differences = words.differences
+    wednesday = texts.date(FIRST_EVENING.date() + timedelta(days=3), words.short_day_format)
+    assert shown(differences.harbor_got_partner, day=wednesday, partner=LONG_B) in details
+
+    # B's first screen, after B's Saturday: the same lead, from B's side.
+    b_text = (await b.send("/us")).texts[0]
+    assert lead_problems(b_text, texts, LONG_A) == [], b_text
+    assert shown(landed.both_checked_in.render(texts.language, 5)) in b_text
+    b_details = (await b.press(words.details_button, message=week_message(b, texts))).texts[0]
+    assert shown(words.showing_up, mine=6, partner=LONG_A, theirs=6) in b_details
+
+    # The digest, on the next weekly day: the same lead, no tally, no bare zero.
+    await evening(harness, FIRST_EVENING + timedelta(days=7))
+    intro = shown(words.digest_intro)
+    for person, partner in ((a, LONG_B), (b, LONG_A)):
+        [digest] = [m.text for m in person.chat if m.text.startswith(intro)]
+        lead = digest.removeprefix(intro).strip()
+        assert lead_problems(lead, texts, partner) == [], digest
+        assert shown(landed.gap_note) in digest
