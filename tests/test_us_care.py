@@ -259,3 +259,77 @@ async def test_a_couples_first_week_leads_with_what_landed(harness: BotHarness, 
         lead = digest.removeprefix(intro).strip()
         assert lead_problems(lead, texts, partner) == [], digest
         assert shown(landed.gap_note) in digest
+
+
+# --- the guided talk: the day, and how each of the two saw it --------------------------------
+
+WEDNESDAY = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+ANNA_WEDNESDAY = {  # Anna was stressed and felt alone with it
+    "bids_noticed": "none",
+    "bids_made": "none",
+    "stressed_me": "yes",
+    "support_received": "no",
+    "stressed_partner": "no",
+}
+IVAN_WEDNESDAY = {  # Ivan felt he was there for her
+    "bids_noticed": "none",
+    "bids_made": "none",
+    "stressed_me": "no",
+    "stressed_partner": "yes",
+    "support_given": "yes",
+}
+
+
+async def test_the_guided_talk_names_the_day_and_how_each_saw_it(harness: BotHarness) -> None:
+    """The German–Russian couple of the issue: each reads the day in their own language (a
+    CLDR date) and the other's view in the third person, never "I" under the other's name."""
+    de, ru = texts_of("de"), texts_of("ru")
+    harness.clock.now = WEDNESDAY - timedelta(hours=8)
+    anna = await start_in(harness, 1001, "Anna", "de")
+    ivan = await start_in(harness, 2002, "Ivan", "ru")
+    link = invite_code(await anna.send("/pair"))
+    await ivan.send(f"/join {link}")
+    await ivan.press(ru.pairing.confirm_button)
+    await evening(harness, WEDNESDAY)
+    await answer(anna, ANNA_WEDNESDAY)
+    await answer(ivan, IVAN_WEDNESDAY)
+    harness.clock.now = WEDNESDAY + timedelta(days=1, hours=-8)
+
+    day = WEDNESDAY.date()
+    anna_sees = shown(
+        de.us.differences.harbor_got_partner,
+        day=de.date(day, de.us.landed.guided_day_format),
+        partner="Ivan",
+    )
+    ivan_sees = shown(
+        ru.us.differences.harbor_gave_you,
+        day=ru.date(day, ru.us.landed.guided_day_format),
+        partner="Anna",
+    )
+    anna_together, ivan_together = (CONTENT.languages[c].together.talk for c in ("de", "ru"))
+
+    # From /talk, with no day given: the newest day of the last week seen differently.
+    await ivan.send("/talk")
+    await ivan.press(ivan_together.guided_button)
+    assert ivan_sees in ivan.last_message.text
+    assert ivan_together.guided_steps[0] in ivan.last_message.text
+    assert anna_sees in anna.last_message.text
+    # From /us, the day is on the button; the talk already open is shown again.
+    await anna.send("/us")
+    again = await anna.press(de.us.talk_button)
+    assert anna_sees in again.text
+    assert anna_together.guided_steps[0] in again.text
+    # Each step of the talk names the same day.
+    for person, words in ((anna, anna_together), (ivan, ivan_together)):
+        await person.press(words.answer_button)
+        await person.send("Wie es mir ging" if person is anna else "Как это было для меня")
+    assert anna_sees in anna.last_message.text
+    assert anna_together.guided_steps[1] in anna.last_message.text
+    assert ivan_sees in ivan.last_message.text
+    assert ivan_together.guided_steps[1] in ivan.last_message.text
+
+    # A week on, the talk open no more: a new one names no day that far back.
+    harness.clock.advance(days=8)
+    await ivan.send("/talk")
+    await ivan.press(ivan_together.guided_button)
+    assert ivan_sees not in ivan.last_message.text  # more than a week ago now

@@ -257,6 +257,8 @@ class LandedTexts(Section):
     encouragement_mark: str
     # The details: a tally where the care landed only partly ("partly on 1 of 1 day").
     tally_only_partly: Plural
+    # The day a guided talk ("talk about it") is about, at the start of its lines.
+    guided_day_format: DatePattern
 
 
 class WeekTexts(Section):

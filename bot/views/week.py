@@ -356,9 +356,12 @@ def week_keyboard(
     chart = button(words.chart_button, weeks_back, "c" + mode)
     rows = [row, [switch, chart]] if row else [[switch, chart]]
     if has_differences(view):
-        # Where the two views of a day differed: the guided conversation, as in /talk.
+        # Where the two views of a day differed: the guided conversation, as in /talk, about
+        # the newest such day of the week.
+        newest = what_landed(view.summary).gaps[-1].day
         talk = InlineKeyboardButton(
-            words.talk_button, callback_data=callbacks.data(callbacks.TALK, "guided")
+            words.talk_button,
+            callback_data=callbacks.data(callbacks.TALK, f"guided:{newest:%Y%m%d}"),
         )
         rows.append([talk])
     return InlineKeyboardMarkup(rows)
