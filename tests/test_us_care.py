@@ -53,15 +53,22 @@ WEEK: list[tuple[dict[str, str] | None, dict[str, str] | None]] = [
             "felt_encouraged": "yes",
         },
     ),
-    # Monday: no stress at all.
+    # Monday: A had a hard day and B was there.
     (
-        {"bids_noticed": "none", "bids_made": "met", "stressed_me": "no", "stressed_partner": "no"},
+        {
+            "bids_noticed": "none",
+            "bids_made": "met",
+            "stressed_me": "yes",
+            "support_received": "yes",
+            "stressed_partner": "no",
+        },
         {
             "bids_noticed": "few",
             "bids_response": "toward",
             "bids_made": "none",
             "stressed_me": "no",
-            "stressed_partner": "no",
+            "stressed_partner": "yes",
+            "support_given": "yes",
         },
     ),
     # Tuesday: a one-sided bid (B made one, A noticed none).
@@ -96,7 +103,7 @@ WEEK: list[tuple[dict[str, str] | None, dict[str, str] | None]] = [
             "support_given": "yes",
         },
     ),
-    # Thursday: only A checks in.
+    # Thursday: only A checks in, a day with no stress at all.
     (
         {
             "bids_noticed": "none",
@@ -228,8 +235,8 @@ async def test_a_couples_first_week_leads_with_what_landed(harness: BotHarness, 
     three = shown(landed.times.render(texts.language, 3))
     full_and_partly = shown(landed.full_and_partly, full=three, partly=once)
     assert shown(landed.bids, times=full_and_partly) in text
-    # Being there: only "somewhat", once — shown as partly, not as "0 of 1".
-    assert shown(landed.harbor, times=shown(landed.only_partly, partly=once)) in text
+    # Being there: on Monday; on Sunday "somewhat" — shown as partly, never as "0 of 1".
+    assert shown(landed.harbor, times=shown(landed.full_and_partly, full=once, partly=once)) in text
     # The days seen differently, named as a difference in view, with "talk about it".
     assert shown(landed.gap_note) in text
     assert shown(landed.more_gaps.render(texts.language, 1)) in text
@@ -333,3 +340,27 @@ async def test_the_guided_talk_names_the_day_and_how_each_saw_it(harness: BotHar
     await ivan.send("/talk")
     await ivan.press(ivan_together.guided_button)
     assert ivan_sees not in ivan.last_message.text  # more than a week ago now
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+async def test_partly_there_is_shown_as_partly(harness: BotHarness, code: str) -> None:
+    """The issue's «⚓ рядом: 0 из 1 трудного дня»: "somewhat" there on the one hard day."""
+    texts = texts_of(code)
+    landed = texts.us.landed
+    harness.clock.now = WEDNESDAY - timedelta(hours=8)
+    anna = await start_in(harness, 1001, "Anna", code)
+    ivan = await start_in(harness, 2002, "Ivan", code)
+    link = invite_code(await anna.send("/pair"))
+    await ivan.send(f"/join {link}")
+    await ivan.press(texts.pairing.confirm_button)
+    await evening(harness, WEDNESDAY)
+    await answer(anna, {**ANNA_WEDNESDAY, "support_received": "somewhat"})
+    await answer(ivan, {**IVAN_WEDNESDAY, "support_given": "somewhat"})
+
+    for person, partner in ((anna, "Ivan"), (ivan, "Anna")):
+        text = (await person.send("/us")).texts[0]
+        once = shown(landed.times.render(texts.language, 1))
+        assert shown(landed.harbor, times=shown(landed.only_partly, partly=once)) in text
+        assert lead_problems(text, texts, partner) == [], text
+        details = (await person.press(texts.us.details_button)).texts[0]
+        assert shown(landed.tally_only_partly.render(texts.language, 1, partly=1)) in details
