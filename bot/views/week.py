@@ -1,9 +1,11 @@
 """The week for both partners, in words: ``/us`` and the weekly digest.
 
-Computing is :mod:`bot.services.reciprocity`; this only turns a summary into a message. The
-first screen is short enough to read at a glance: what you gave, what you received, and where
-your two views of the same day differed. The details (per area, per day) are one button
-away, in the same message. The chart's parts are :mod:`bot.views.week_chart`.
+Computing is :mod:`bot.services.reciprocity` and :mod:`bot.services.landed`; this only turns
+a summary into a message. The first screen (also the digest's) leads with what landed for the
+two of you together and names the days seen differently as a difference in view: no bare zero
+and no "you N, partner M" there, where it would read as a score. Each one's own figures, per
+area and per day, are in the details, one button away in the same message. The chart's parts
+are :mod:`bot.views.week_chart`.
 """
 
 from __future__ import annotations
