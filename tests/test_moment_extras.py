@@ -15,6 +15,8 @@ from tests.test_shared_day import ALEX, SAM
 from tests.test_together import AFTERNOON, THANKS, TOGETHER, couple, together_run
 
 MATCHED_ONE = shown_count(TEXTS.us.matched_bids, 1)
+LANDED = TEXTS.us.landed
+BIDS_MET_ONCE = shown(LANDED.bids, times=shown_count(LANDED.times, 1))
 
 
 def buttons(person: TelegramUser) -> list[str]:
@@ -28,13 +30,16 @@ async def test_an_appreciation_and_its_thank_you_are_one_matched_bid_for_both(
     harness.clock.now = AFTERNOON
     await alex.send("/thanks for the coffee in bed")
     unanswered = await alex.send("/us")
-    assert MATCHED_ONE not in unanswered.text  # a bid made, not yet met
+    assert BIDS_MET_ONCE not in unanswered.text  # a bid made, not yet met
+    await alex.press(TEXTS.us.details_button)
+    assert MATCHED_ONE not in alex.last_message.text
 
     await sam.press(THANKS.thank_button)
 
     for person in (alex, sam):
         week = await person.send("/us")
-        assert MATCHED_ONE in week.texts[0].split("\n")
+        # On the first screen, a bid turned toward; in the details, what it was.
+        assert BIDS_MET_ONCE in week.texts[0].split("\n")
         details = await person.press(TEXTS.us.details_button)
         assert MATCHED_ONE in details.texts[0].split("\n")
 
@@ -47,7 +52,7 @@ async def test_us_offers_to_talk_about_a_day_seen_differently(harness: BotHarnes
 
     alex, sam = await both_check_in_again(harness, alex, sam)
     week = await sam.send("/us")
-    assert shown(TEXTS.us.differences_title) in week.text
+    assert shown(TEXTS.us.landed.gap_note) in week.text
     assert TEXTS.us.talk_button in buttons(sam)
 
     started = await sam.press(TEXTS.us.talk_button)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.services.differences import MomentEntry, Tally
-from bot.services.reciprocity import NoteEntry, PersonDays, summarize, week_ending
+from bot.services.landed import AreaLanded, what_landed
+from bot.services.reciprocity import (
+    AppreciationEntry,
+    NoteEntry,
+    PersonDays,
+    summarize,
+    week_ending,
+)
 from bot.services.streak import couple_streak
 
 TODAY = date(2026, 11, 29)  # a Sunday
@@ -235,3 +242,42 @@ def test_moments_count_with_the_check_in_of_their_day() -> None:
     assert summary.harbor_i_gave.as_giver_saw == Tally(good=1)
     assert summary.me.moments == 2
     assert summary.me.checked_in_days == 1
+
+
+# --- what landed: the lead of /us and the digest (dataclass in, dataclass out) ---------------
+
+STRESSED_ME = {**FULL, "stressed_me": "yes", "support_received": "somewhat"}
+THERE_FOR_THEM = {**FULL, "stressed_partner": "yes", "support_given": "yes"}
+
+
+def test_what_landed_counts_for_the_two_together_and_partly_as_partly() -> None:
+    # Day 0: I was stressed and my partner was there "somewhat"; day 1: only I checked in;
+    # day 2: my partner felt a bid missed that I say I turned toward (a difference in view).
+    me = PersonDays({day(0): STRESSED_ME, day(1): FULL, day(2): FULL})
+    theirs = PersonDays(
+        {day(0): THERE_FOR_THEM, day(2): {**FULL, "bids_made": "missed"}, day(3): FULL}
+    )
+    answered = AppreciationEntry(day(1), by_me=False, answered=True)
+
+    lead = what_landed(summarize(WEEK, me, theirs, today=TODAY, appreciations=[answered]))
+
+    assert lead.paired
+    assert lead.checked_in_days == 2  # days 0 and 2: both, as far as revealed to me
+    # "Somewhat" there for me is partly, not a miss (the receiver's feeling counts).
+    assert lead.area("harbor") == AreaLanded("harbor", landed=0, partly=1, asked=1)
+    # Bids both ways on days 0 to 2 (day 1 as I alone saw and felt it), the one missed as my
+    # partner felt it on day 2 left out, and the appreciation answered counted in.
+    assert lead.area("bids") == AreaLanded("bids", landed=6, partly=0, asked=7)
+    assert not lead.area("encouragement").has_data
+    assert [(gap.day, gap.area, gap.i_gave) for gap in lead.gaps] == [(day(2), "bids", True)]
+    assert lead.gaps[0].giver_saw_it_land
+
+
+def test_what_landed_alone_is_your_own_view_and_an_empty_week_has_nothing() -> None:
+    lead = what_landed(summarize(WEEK, PersonDays({day(0): THERE_FOR_THEM}), None, today=TODAY))
+
+    assert not lead.paired
+    assert lead.checked_in_days == 1
+    assert lead.area("harbor") == AreaLanded("harbor", landed=1, asked=1)
+    assert lead.gaps == ()
+    assert not what_landed(summarize(WEEK, PersonDays({}), None, today=TODAY)).anything

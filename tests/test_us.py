@@ -77,18 +77,29 @@ async def test_a_week_for_both_partners(harness: BotHarness) -> None:
     text = replies.texts[0]
 
     tuesday = day(date(2026, 11, 24))
-    differences = WORDS.differences
+    differences, landed = WORDS.differences, WORDS.landed
     assert text.startswith(week_title(date(2026, 11, 26)))
-    assert shown(differences.bids_gave_you, day=tuesday, partner="Sam") in text
-    assert shown(differences.harbor_got_partner, day=tuesday, partner="Sam") in text
-    # Sam checked in on two days, one of them still hidden: both count as showing up.
-    assert shown(WORDS.showing_up, mine=1, partner="Sam", theirs=2) in text
+    # The first screen leads with what the two of them share; the days seen differently
+    # are named as such, and who saw what is in the details.
+    assert shown_count(landed.both_checked_in, 1) in text
+    gaps = landed.gap_separator.join(
+        shown(landed.gap_day, mark=mark, day=tuesday)
+        for mark in (landed.bids_mark, landed.harbor_mark)
+    )
+    assert shown(landed.gaps_title, days=Html(gaps)) in text
+    assert shown(landed.gap_note) in text
+    assert shown(differences.bids_gave_you, day=tuesday, partner="Sam") not in text
+    assert shown(WORDS.showing_up, mine=1, partner="Sam", theirs=2) not in text
     assert shown_count(WORDS.hidden, 1, partner="Sam") in text
     assert "secret" not in text
     assert "sendPhoto" not in replies.methods  # the chart is one button away
 
     details = await alex.press(WORDS.details_button)
     detail = details.texts[0]
+    assert shown(differences.bids_gave_you, day=tuesday, partner="Sam") in detail
+    assert shown(differences.harbor_got_partner, day=tuesday, partner="Sam") in detail
+    # Sam checked in on two days, one of them still hidden: both count as showing up.
+    assert shown(WORDS.showing_up, mine=1, partner="Sam", theirs=2) in detail
     you_to_sam = Html(render(WORDS.you_to_partner, partner="Sam"))
     assert shown(WORDS.views, direction=you_to_sam, gave=tally(1, 1), felt=tally(0, 1)) in detail
     assert (
@@ -102,7 +113,10 @@ async def test_a_week_for_both_partners(harness: BotHarness) -> None:
 
     sam_view = (await sam.send("/us")).texts[0]
     assert "private thought" not in sam_view  # Alex's private note
-    assert shown(WORDS.showing_up, mine=2, partner="Alex", theirs=1) in sam_view
+    assert shown_count(landed.both_checked_in, 1) in sam_view
+    sam_details = (await sam.press(WORDS.details_button)).texts[0]
+    assert "private thought" not in sam_details
+    assert shown(WORDS.showing_up, mine=2, partner="Alex", theirs=1) in sam_details
 
 
 async def test_unpaired_user_sees_their_own_week_and_an_invitation(harness: BotHarness) -> None:
@@ -120,9 +134,14 @@ async def test_unpaired_user_sees_their_own_week_and_an_invitation(harness: BotH
     text = (await alex.send("/us")).texts[0]
 
     assert text.startswith(week_title(FRIDAY, together=False))
-    gave = shown_count(WORDS.bids_part, 1, good=0)
-    assert shown(WORDS.gave_as_you_saw, parts=gave) in text
+    # Bids noticed and turned away: "not yet this week", never "0 of 1".
+    landed = WORDS.landed
+    assert shown(landed.bids, times=landed.not_yet) in text
+    assert shown_count(landed.solo_checked_in, 1) in text
     assert shown(WORDS.invite_to_pair) in text
+    details = (await alex.press(WORDS.details_button)).texts[0]
+    assert shown(WORDS.solo_showing_up, mine=1) in details
+    assert tally(0, 1) in details  # the honest figure stays, in the details
 
 
 async def test_after_unpairing_the_former_partner_no_longer_shows(harness: BotHarness) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from PIL import Image
 
 from bot.charts import DRAWING_KEY
+from bot.content import Html
 from bot.storage.models import Checkin
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown, shown_count
 from tests.journeys import COURSE, QUIET_DAY, answer_checkin, evening, onboard, pair
@@ -59,17 +60,21 @@ async def test_the_first_screen_of_a_full_week_reads_at_a_glance(harness: BotHar
 
     [text] = replies.texts
     assert len(text) <= 600, f"{len(text)} characters:\n{text}"
-    assert shown(WORDS.differences_title) in text
-    # Named: the day, the thing and the direction.
+    landed = WORDS.landed
     sunday = TEXTS.date(date(2026, 11, 22), WORDS.short_day_format)
-    assert shown(WORDS.differences.bids_gave_partner, day=sunday, partner="Sam") in text
-    assert shown(WORDS.showing_up, mine=7, partner="Sam", theirs=7) in text
+    first_gap = shown(landed.gap_day, mark=landed.bids_mark, day=sunday)
+    assert shown(landed.gaps_title, days=Html(first_gap)).split(first_gap)[0] + first_gap in text
+    assert shown(landed.gap_note) in text
+    assert shown_count(landed.both_checked_in, 7) in text
     for gottman in ("86", "Gottman", "divorce"):
         assert gottman not in text
 
     details = (await alex.press(WORDS.details_button)).texts[0]
     assert len(details) <= 4096
     assert shown(WORDS.differences_hint) in details
+    # Named in the details: the day, the thing and the direction; and who checked in when.
+    assert shown(WORDS.differences.bids_gave_partner, day=sunday, partner="Sam") in details
+    assert shown(WORDS.showing_up, mine=7, partner="Sam", theirs=7) in details
     assert "Alex's thoughts on day 6" in details
     for gottman in ("86", "Gottman", "divorce"):
         assert gottman not in details
@@ -90,14 +95,14 @@ async def test_moments_count_in_the_week(harness: BotHarness) -> None:
 
     text = (await alex.send("/us")).texts[0]
 
-    parts = WORDS.part_separator.join(
-        [
-            shown_count(WORDS.bids_part, 1, good=1),
-            shown_count(WORDS.harbor_part, 1, good=0),
-        ]
-    )
-    assert shown(WORDS.gave_as_you_saw, parts=parts) in text
-    assert shown_count(WORDS.moments, 2) in text
+    landed = WORDS.landed
+    once = shown_count(landed.times, 1)
+    assert shown(landed.bids, times=once) in text
+    # "Somewhat" there for the partner is shown as partly, never as 0 of 1.
+    assert shown(landed.solo_harbor, times=shown(landed.only_partly, partly=once)) in text
+    details = (await alex.press(WORDS.details_button)).texts[0]
+    assert shown_count(landed.tally_only_partly, 1, partly=1) in details
+    assert shown_count(WORDS.moments, 2) in details
     assert shown(WORDS.nothing_yet) not in text
 
     drawing = await chart_drawing(alex)
@@ -121,12 +126,14 @@ async def test_counts_take_their_plural_forms(harness: BotHarness) -> None:
 
     text = (await alex.send("/us")).texts[0]
 
-    one_day = shown_count(WORDS.bids_part, 1, good=1)
+    landed = WORDS.landed
+    one_day = shown_count(landed.solo_checked_in, 1)
     assert one_day in text
-    assert one_day != shown_count(WORDS.bids_part, 2, good=1).replace("2", "1")
-    assert shown_count(WORDS.moments, 1) in text
+    assert one_day != shown_count(landed.solo_checked_in, 2).replace("2", "1")
+    assert shown(landed.bids, times=shown_count(landed.times, 1)) in text
     details = (await alex.press(WORDS.details_button)).texts[0]
     assert shown_count(WORDS.tally, 1, good=1) in details
+    assert shown_count(WORDS.moments, 1) in details
 
 
 async def test_a_day_you_can_no_longer_answer_is_not_hidden_behind_your_answer(
@@ -144,7 +151,9 @@ async def test_a_day_you_can_no_longer_answer_is_not_hidden_behind_your_answer(
     text = (await alex.send("/us")).texts[0]
 
     assert shown_count(WORDS.hidden, 1, partner="Sam") not in text
-    assert shown(WORDS.showing_up, mine=0, partner="Sam", theirs=1) in text
+    assert shown(WORDS.landed.both_not_yet) in text
+    details = (await alex.press(WORDS.details_button)).texts[0]
+    assert shown(WORDS.showing_up, mine=0, partner="Sam", theirs=1) in details
 
 
 async def chart_drawing(person: TelegramUser) -> dict[str, Any]:
@@ -210,7 +219,7 @@ async def test_the_digest_waits_for_a_week_and_is_no_check_in(harness: BotHarnes
     await evening(harness, FIRST_EVENING + timedelta(days=7))
 
     [sent] = [m for m in alex.chat if m.text.startswith(digest)]
-    assert shown(WORDS.solo_showing_up, mine=6) in sent.text
+    assert shown_count(WORDS.landed.solo_checked_in, 6) in sent.text
     digests = await harness.rows(Checkin, Checkin.kind == "digest")
     assert [d.sent_at is not None for d in digests] == [False, True]
     await alex.send("/export")

@@ -245,23 +245,43 @@ class DifferenceTexts(Section):
     encouragement_got_partner: Template
 
 
+class LandedTexts(Section):
+    """The first screen of /us and the digest: what landed, for the two of you together."""
+
+    both_checked_in: Plural
+    both_not_yet: Template
+    solo_checked_in: Plural
+    solo_not_yet: Template
+    bids: Template
+    harbor: Template
+    solo_harbor: Template
+    encouragement: Template
+    solo_encouragement: Template
+    times: Plural
+    full_and_partly: Template
+    only_partly: Template
+    not_yet: Template
+    gaps_title: Template
+    gap_day: Template
+    gap_separator: str
+    more_gaps: Plural
+    gap_note: Template
+    bids_mark: str
+    harbor_mark: str
+    encouragement_mark: str
+    # The details: a tally where the care landed only partly ("partly on 1 of 1 day").
+    tally_only_partly: Plural
+    # The day a guided talk ("talk about it") is about, at the start of its lines.
+    guided_day_format: DatePattern
+
+
 class WeekTexts(Section):
     title: Template
     solo_title: Template
     details_title: Template
     digest_intro: Template
     nothing_yet: Template
-    gave: Template
-    gave_as_you_saw: Template
-    got: Template
-    got_as_they_saw: Template
-    nothing_to_tell: Template
-    part_separator: str
-    bids_part: Plural
-    harbor_part: Plural
-    encouragement_part: Plural
     differences_title: Template
-    more_differences: Plural
     differences_hint: Template
     showing_up: Template
     solo_showing_up: Template
@@ -317,6 +337,7 @@ class WeekTexts(Section):
     day_format: DatePattern
     short_day_format: DatePattern
     differences: DifferenceTexts
+    landed: LandedTexts
 
 
 class PrivacyTexts(Section):

@@ -36,7 +36,7 @@ from bot.services.talk import (
 from bot.storage.models import PrivateDraft, TalkQuestion, User
 from bot.views import callbacks, keyboards
 from bot.views.drafts import choice, share_or_keep
-from bot.views.together import light_or_deep, question_message
+from bot.views.together import guided_about, light_or_deep, question_message
 
 
 def _words(turn: Turn) -> TalkTexts:
@@ -44,14 +44,26 @@ def _words(turn: Turn) -> TalkTexts:
 
 
 def _partner_question(turn: Turn, asked: Asked) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The question as the partner gets it, in their language."""
+    """The question as the partner gets it, in their language (a guided talk's day as they
+    saw it, the asker in the third person)."""
     theirs = turn.together_for(asked.partner)
     question = asked.question
+    about = (
+        guided_about(
+            turn.texts_for(asked.partner),
+            asked.about.day,
+            asked.about.partner,
+            turn.user.first_name,
+        )
+        if asked.about is not None
+        else None
+    )
     return question_message(
         theirs.talk,
         question.id,
         talk.question_text(theirs, question.question_key),
         question.trigger,
+        about=about,
     )
 
 
@@ -62,8 +74,13 @@ def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
         _reveal(turn, asked.question, asked.text, asked.partner, *asked.unrevealed, silent=False)
         return
     words, question = _words(turn), asked.question
+    about = (
+        guided_about(turn.texts, asked.about.day, asked.about.asker, asked.partner.first_name)
+        if asked.about is not None
+        else None
+    )
     text, markup = question_message(
-        words, question.id, asked.text, question.trigger, answered=asked.answered
+        words, question.id, asked.text, question.trigger, answered=asked.answered, about=about
     )
     if not asked.new:
         text = f"{words.open_again}\n\n{text}"
@@ -164,9 +181,11 @@ async def talk_button(turn: Turn) -> None:
     if turn.match["action"] == "n":
         await _not_tonight(turn, int(turn.match["id"]))
         return
-    if payload == "guided":
+    if payload.startswith("guided"):
         turn.answer()
-        asked = await talk.start_guided(session, turn.together, user, now)
+        # From /us, the button names the newest day of the week seen differently.
+        day = _day(turn.match["day"]) if turn.match["day"] else None
+        asked = await talk.start_guided(session, turn.together, user, now, day=day)
         if isinstance(asked, Refusal):
             turn.reply(refusal_text(turn, asked))
         else:
@@ -225,7 +244,7 @@ async def shared_day_button(turn: Turn) -> None:
         turn.stale()
         return
     turn.answer()
-    asked = await talk.start_guided(session, turn.together, user, turn.now)
+    asked = await talk.start_guided(session, turn.together, user, turn.now, day=day)
     if isinstance(asked, Refusal):
         turn.reply(refusal_text(turn, asked))
     else:
@@ -335,7 +354,8 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(
         talk_button,
         pattern=callbacks.pattern(
-            callbacks.TALK, rf"guided|light|deep|(?P<id>{callbacks.ID}):(?P<action>[an])"
+            callbacks.TALK,
+            rf"guided(?::(?P<day>\d{{8}}))?|light|deep|(?P<id>{callbacks.ID}):(?P<action>[an])",
         ),
     ),
     CallbackQueryHandler(

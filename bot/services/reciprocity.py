@@ -105,6 +105,8 @@ class WeekSummary:
     # Days of the week one of the two kept to themselves: shown to both as "not shared" (their
     # answers, moments and notes are not in this summary at all; never who kept them).
     not_shared: tuple[date, ...] = ()
+    # Days both partners checked in, as far as the viewer may see the partner's (revealed).
+    both_days: int = 0
 
     @property
     def paired(self) -> bool:
@@ -251,22 +253,36 @@ def summarize(
             matched,
         ),
         matched_bids=sum(matched.values()),
+        both_days=sum(1 for day in days if day in shown and partner.answers.get(day)),
     )
+
+
+# The pairs of items of each area of care: the giver's view, the receiver's feeling.
+CARE_ITEMS = (
+    ("bids", "bids_response", "bids_made"),
+    ("harbor", "support_given", "support_received"),
+    ("encouragement", "encouraged_partner", "felt_encouraged"),
+)
+
+
+def seen_differently(day: date, mine: Mapping[str, str], theirs: Mapping[str, str]) -> list[str]:
+    """How the viewer (``mine``) and the partner (``theirs``) saw ``day`` differently: one
+    said the care landed, the other that it missed (the week's rule). Each as the key of its
+    line in the week's texts: ``{area}_{gave|got}_{you|partner}`` — the direction of care
+    from the viewer's side, and who felt it landed."""
+    days = (day,)
+    me = day_views({day: mine}, (), days)
+    them = day_views({day: theirs}, (), days)
+    found = []
+    for area, gave, felt in CARE_ITEMS:
+        for direction, giver, receiver in (("gave", me, them), ("got", them, me)):
+            for difference in two_views(days, giver, gave, receiver, felt).differences:
+                you_felt_it = difference.giver_saw_it_land == (direction == "gave")
+                found.append(f"{area}_{direction}_{'you' if you_felt_it else 'partner'}")
+    return found
 
 
 def views_differ(day: date, mine: Mapping[str, str], theirs: Mapping[str, str]) -> bool:
     """Whether two partners' answers for the same day disagree somewhere: one says the care
     landed, the other that it missed (the same rule as the week's differences)."""
-    days = (day,)
-    me = day_views({day: mine}, (), days)
-    them = day_views({day: theirs}, (), days)
-    pairs = (
-        ("bids_response", "bids_made"),
-        ("support_given", "support_received"),
-        ("encouraged_partner", "felt_encouraged"),
-    )
-    return any(
-        two_views(days, giver, gave, receiver, felt).differences
-        for gave, felt in pairs
-        for giver, receiver in ((me, them), (them, me))
-    )
+    return bool(seen_differently(day, mine, theirs))

@@ -23,6 +23,8 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.together import LIGHT_DEPTH, Question, TogetherContent
+from bot.services import guided
+from bot.services.guided import GUIDED, GuidedDay, guided_day, guided_key, guided_step
 from bot.services.quiet_hours import in_quiet_hours
 from bot.storage import pairing, talk
 from bot.storage.models import TalkQuestion, User
@@ -40,7 +42,6 @@ MAX_ANSWER_LENGTH = 2000
 OPEN_FOR = timedelta(days=7)
 # The weekly question is asked from this local time on the weekly day (the job's first run).
 WEEKLY_QUESTION_AT = time(10, 0)
-GUIDED = "guided"
 GUIDED_STEPS = 3
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -132,7 +133,7 @@ def choose_question(
 
 def question_text(content: TogetherContent, key: str) -> str:
     if key.startswith(f"{GUIDED}:"):
-        return content.talk.guided_steps[int(key.split(":")[1]) - 1]
+        return content.talk.guided_steps[guided_step(key) - 1]
     question = content.question(key)
     return question.text if question is not None else key
 
@@ -157,6 +158,8 @@ class Asked:
     answered: bool = False
     # Both answered, but the answers have not reached both yet: ``(mine, theirs)``, to show.
     unrevealed: tuple[str, str] | None = None
+    # A guided talk's day, and how each of the two saw it.
+    about: GuidedDay | None = None
 
 
 async def _new(
@@ -169,6 +172,7 @@ async def _new(
     *,
     key: str,
     trigger: str,
+    about: GuidedDay | None = None,
 ) -> Asked:
     sent_to = [user.id, partner.id] if partner.active else [user.id]
     question = await talk.add_question(
@@ -187,6 +191,7 @@ async def _new(
         partner,
         in_quiet_hours(partner.time_zone, now),
         new=partner.active,
+        about=about,
     )
 
 
@@ -207,6 +212,8 @@ async def _again(
         if mine is not None and mine.answered_at and theirs is not None and theirs.answered_at
         else None
     )
+    day = guided_day(question.question_key) if question.trigger == GUIDED else None
+    about = await guided.day_seen_differently(session, user, now, day) if day else None
     # Not marked revealed here: only once the answers reached both (:func:`record_revealed`).
     return Asked(
         question,
@@ -216,6 +223,7 @@ async def _again(
         new=False,
         answered=mine is not None and (mine.answered_at or mine.passed_at) is not None,
         unrevealed=both,
+        about=about,
     )
 
 
@@ -269,10 +277,16 @@ async def ask(
 
 
 async def start_guided(
-    session: AsyncSession, content: TogetherContent, user: User, now: datetime, step: int = 1
+    session: AsyncSession,
+    content: TogetherContent,
+    user: User,
+    now: datetime,
+    step: int = 1,
+    day: date | None = None,
 ) -> Asked | Refusal:
-    """The guided conversation for a day the two saw differently, from its step ``step``.
-    For ``/talk`` now; the check-in's "talk about it" can call it as it is."""
+    """The guided conversation for a day the two saw differently, from its step ``step``,
+    about ``day`` (the newest day of the last week the two saw differently, when a first step
+    names none): each step names the day and how each of the two saw it."""
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
@@ -284,6 +298,11 @@ async def start_guided(
         )
         if open_step is not None:
             return await _again(session, content, user, open_step, partnership.partner, now)
+    about = (
+        await guided.day_seen_differently(session, user, now, day)
+        if day is not None or step == 1
+        else None
+    )
     return await _new(
         session,
         content,
@@ -291,8 +310,9 @@ async def start_guided(
         partnership.couple_id,
         partnership.partner,
         now,
-        key=f"{GUIDED}:{step}",
+        key=guided_key(step, about.day if about else None),
         trigger=GUIDED,
+        about=about,
     )
 
 
@@ -447,8 +467,10 @@ async def answer(
     # Revealed only once the answers reached both (:func:`record_revealed`), after the turn.
     next_step = None
     key = found.question.question_key
-    if key.startswith(f"{GUIDED}:") and int(key.split(":")[1]) < GUIDED_STEPS:
-        step = await start_guided(session, content, user, now, int(key.split(":")[1]) + 1)
+    if key.startswith(f"{GUIDED}:") and guided_step(key) < GUIDED_STEPS:
+        step = await start_guided(
+            session, content, user, now, guided_step(key) + 1, guided_day(key)
+        )
         next_step = step if isinstance(step, Asked) else None
     return Answered(found, body, theirs.body, silent, next_step)
 

@@ -3,11 +3,14 @@ offer and the /together screen."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 from telegram import InlineKeyboardMarkup
 
-from bot.content import Html, render
+from bot.content import Html, Texts, render
 from bot.content.together import TalkTexts, ThanksTexts, TipTexts, TogetherContent
-from bot.services.talk import GUIDED
+from bot.services.guided import GUIDED
 from bot.storage.models import Appreciation, User
 from bot.views import callbacks, keyboards
 
@@ -34,11 +37,28 @@ def as_received(words: ThanksTexts, appreciation: Appreciation, sender: str) -> 
     return render(template, partner=sender, text=appreciation.body)
 
 
+def guided_about(texts: Texts, day: date, differences: Sequence[str], partner: str) -> str:
+    """The day a guided talk is about, in the reader's language (a CLDR date), and how the
+    two saw it: the lines of /us's details, the partner in the third person."""
+    lines = texts.us.differences
+    named = texts.date(day, texts.us.landed.guided_day_format)
+    return "\n".join(render(getattr(lines, key), day=named, partner=partner) for key in differences)
+
+
 def question_message(
-    words: TalkTexts, question_id: int, text: str, trigger: str, *, answered: bool = False
+    words: TalkTexts,
+    question_id: int,
+    text: str,
+    trigger: str,
+    *,
+    answered: bool = False,
+    about: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A question as both partners get it, with its answer button."""
+    """A question as both partners get it, with its answer button; ``about``: a guided
+    talk's day and how the two saw it (:func:`guided_about`), under the title."""
     title = {"weekly": words.weekly_title, GUIDED: words.guided_title}.get(trigger, words.title)
+    if about:
+        title = f"{title}\n\n{about}"
     body = render(words.question, title=Html(title), question=text)
     if answered:
         return body, None

@@ -1,9 +1,11 @@
 """The week for both partners, in words: ``/us`` and the weekly digest.
 
-Computing is :mod:`bot.services.reciprocity`; this only turns a summary into a message. The
-first screen is short enough to read at a glance: what you gave, what you received, and where
-your two views of the same day differed. The details (per area, per day) are one button
-away, in the same message. The chart's parts are :mod:`bot.views.week_chart`.
+Computing is :mod:`bot.services.reciprocity` and :mod:`bot.services.landed`; this only turns
+a summary into a message. The first screen (also the digest's) leads with what landed for the
+two of you together and names the days seen differently as a difference in view: no bare zero
+and no "you N, partner M" there, where it would read as a score. Each one's own figures, per
+area and per day, are in the details, one button away in the same message. The chart's parts
+are :mod:`bot.views.week_chart`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import Html, Texts, render
 from bot.services.differences import Landed, Tally, TwoViews
+from bot.services.landed import AreaLanded, WhatLanded, what_landed
 from bot.services.reciprocity import WeekSummary
 from bot.services.weekly import WeekView
 from bot.views import callbacks
@@ -40,39 +43,6 @@ def _areas(summary: WeekSummary) -> list[tuple[str, TwoViews, TwoViews]]:
         ("harbor", summary.harbor_i_gave, summary.harbor_i_got),
         ("encouragement", summary.encouragement_i_gave, summary.encouragement_i_got),
     ]
-
-
-def _parts(texts: Texts, tallies: list[tuple[str, Tally]]) -> str:
-    words = texts.us
-    plurals = {
-        "bids": words.bids_part,
-        "harbor": words.harbor_part,
-        "encouragement": words.encouragement_part,
-    }
-    parts = [
-        plurals[area].render(texts.language, tally.days, good=tally.good)
-        for area, tally in tallies
-        if tally.days
-    ]
-    return words.part_separator.join(parts) if parts else words.nothing_to_tell
-
-
-def _direction_line(texts: Texts, summary: WeekSummary, partner: str | None, *, gave: bool) -> str:
-    """What you gave (as the partner felt it, else as you saw it), or what you received
-    (as you felt it, else as the partner saw it)."""
-    words = texts.us
-    areas = [(area, given if gave else got) for area, given, got in _areas(summary)]
-    felt = [(area, views.as_receiver_felt) for area, views in areas]
-    saw = [(area, views.as_giver_saw) for area, views in areas]
-    receiver_has = any(tally.days for _, tally in felt)
-    giver_has = any(tally.days for _, tally in saw)
-    if gave:
-        if partner is not None and (receiver_has or not giver_has):
-            return render(words.gave, partner=partner, parts=Html(_parts(texts, felt)))
-        return render(words.gave_as_you_saw, parts=Html(_parts(texts, saw)))
-    if receiver_has or not giver_has or partner is None:
-        return render(words.got, parts=Html(_parts(texts, felt)))
-    return render(words.got_as_they_saw, partner=partner, parts=Html(_parts(texts, saw)))
 
 
 def _differences(texts: Texts, summary: WeekSummary, partner: str) -> list[tuple[date, str]]:
@@ -140,37 +110,102 @@ def _not_shared(texts: Texts, summary: WeekSummary) -> str | None:
     return render(texts.sharing.us_not_shared, days=days)
 
 
+def _times(texts: Texts, area: AreaLanded) -> str:
+    """How often care of one area landed, fully and partly; "not yet this week", never 0."""
+    words = texts.us.landed
+    if area.landed and area.partly:
+        return render(
+            words.full_and_partly,
+            full=words.times.render(texts.language, area.landed),
+            partly=words.times.render(texts.language, area.partly),
+        )
+    if area.landed:
+        return words.times.render(texts.language, area.landed)
+    if area.partly:
+        return render(words.only_partly, partly=words.times.render(texts.language, area.partly))
+    return words.not_yet
+
+
+def _landed_lines(texts: Texts, landed: WhatLanded) -> list[str]:
+    words = texts.us.landed
+    if landed.paired:
+        checked = (
+            words.both_checked_in.render(texts.language, landed.checked_in_days)
+            if landed.checked_in_days
+            else words.both_not_yet
+        )
+        labels = {"bids": words.bids, "harbor": words.harbor, "encouragement": words.encouragement}
+    else:
+        checked = (
+            words.solo_checked_in.render(texts.language, landed.checked_in_days)
+            if landed.checked_in_days
+            else words.solo_not_yet
+        )
+        labels = {
+            "bids": words.bids,
+            "harbor": words.solo_harbor,
+            "encouragement": words.solo_encouragement,
+        }
+    lines = [checked]
+    # An area with nothing to give (no bids noticed, no hard day) is left out: no stress is
+    # no failure. One where care was asked for and did not land says "not yet this week".
+    lines += [
+        render(labels[area.area], times=Html(_times(texts, area)))
+        for area in landed.areas
+        if area.has_data
+    ]
+    return lines
+
+
+def _gaps(texts: Texts, landed: WhatLanded) -> str | None:
+    """The days seen differently, named as a difference in view (the details say who saw
+    what)."""
+    if not landed.gaps:
+        return None
+    words = texts.us.landed
+    marks = {
+        "bids": words.bids_mark,
+        "harbor": words.harbor_mark,
+        "encouragement": words.encouragement_mark,
+    }
+    days = [
+        render(words.gap_day, mark=marks[gap.area], day=_day(texts, gap.day))
+        for gap in landed.gaps[:FIRST_SCREEN_DIFFERENCES]
+    ]
+    rest = len(landed.gaps) - FIRST_SCREEN_DIFFERENCES
+    if rest > 0:
+        days.append(words.more_gaps.render(texts.language, rest))
+    title = render(words.gaps_title, days=Html(words.gap_separator.join(days)))
+    return f"{title}\n{words.gap_note}"
+
+
 def render_week(texts: Texts, view: WeekView) -> str:
-    """The first screen. Private notes of the partner are never in ``view`` to begin with."""
+    """The first screen: what landed, for the two of you together (:func:`what_landed`);
+    never a bare zero or one partner's count beside the other's — those are in the details.
+    Private notes of the partner are never in ``view`` to begin with."""
     words = texts.us
     summary = view.summary
     partner = view.partner.first_name if view.partner else None
+    landed = what_landed(summary)
     title = words.title if partner else words.solo_title
     blocks = [render(title, **week_dates(texts, view))]
-    if not _has_anything(summary):
+    if not (landed.anything or _has_anything(summary)):
         blocks.append(words.nothing_yet)
-    lines = [_direction_line(texts, summary, partner, gave=True)]
-    if partner is not None:
-        lines.append(_direction_line(texts, summary, partner, gave=False))
-    blocks.append("\n".join(lines))
-    if partner is not None:
-        differences = _differences(texts, summary, partner)
-        if differences:
-            shown = [line for _, line in differences[:FIRST_SCREEN_DIFFERENCES]]
-            rest = len(differences) - FIRST_SCREEN_DIFFERENCES
-            if rest > 0:
-                shown.append(words.more_differences.render(texts.language, rest))
-            blocks.append("\n".join([words.differences_title, *shown]))
-    tail = [_showing_up(texts, summary, partner)]
-    if matched := _matched(texts, summary):
-        tail.append(matched)
-    if moments := _moments(texts, summary):
-        tail.append(moments)
-    if summary.hidden_days and partner is not None:
-        tail.append(words.hidden.render(texts.language, summary.hidden_days, partner=partner))
+        if kept := _not_shared(texts, summary):
+            blocks.append(kept)
+        if partner is None:
+            blocks.append(texts.quiet.nothing_new if view.sharing_off else words.invite_to_pair)
+        return "\n\n".join(blocks)
+    # Answered appreciations are bids turned toward (counted in the bids line); the moments
+    # logged are counted in their areas: both are spelled out in the details, and so is the
+    # couple streak.
+    blocks.append("\n".join(_landed_lines(texts, landed)))
+    if partner is not None and (gaps := _gaps(texts, landed)):
+        blocks.append(gaps)
+    if landed.hidden_days and partner is not None:
+        blocks.append(words.hidden.render(texts.language, landed.hidden_days, partner=partner))
     if kept := _not_shared(texts, summary):
-        tail.append(kept)
-    blocks.append("\n".join(tail))
+        blocks.append(kept)
     if partner is None:
         blocks.append(texts.quiet.nothing_new if view.sharing_off else words.invite_to_pair)
     return "\n\n".join(blocks)
@@ -180,6 +215,11 @@ def _tally(texts: Texts, tally: Tally) -> str:
     words = texts.us
     if not tally.days:
         return words.no_answers
+    if tally.partly and not tally.good:
+        # "Partly" is shown as partly, never as "0 of 1".
+        return words.landed.tally_only_partly.render(
+            texts.language, tally.days, partly=tally.partly
+        )
     if tally.partly:
         return words.tally_partly.render(
             texts.language, tally.days, good=tally.good, partly=tally.partly
@@ -332,9 +372,12 @@ def week_keyboard(
     chart = button(words.chart_button, weeks_back, "c" + mode)
     rows = [row, [switch, chart]] if row else [[switch, chart]]
     if has_differences(view):
-        # Where the two views of a day differed: the guided conversation, as in /talk.
+        # Where the two views of a day differed: the guided conversation, as in /talk, about
+        # the newest such day of the week.
+        newest = what_landed(view.summary).gaps[-1].day
         talk = InlineKeyboardButton(
-            words.talk_button, callback_data=callbacks.data(callbacks.TALK, "guided")
+            words.talk_button,
+            callback_data=callbacks.data(callbacks.TALK, f"guided:{newest:%Y%m%d}"),
         )
         rows.append([talk])
     return InlineKeyboardMarkup(rows)
