@@ -38,6 +38,8 @@ class WeekView:
     oldest_weeks_back: int = 0
     # Telegram ids of the viewer and the partner: each keeps one colour on both phones.
     viewer_id: int = 0
+    # The couple's first day (None unpaired): the Mini App's earlier weeks stop at its week.
+    first_day: date | None = None
 
     @property
     def partner_id(self) -> int | None:
@@ -118,7 +120,7 @@ async def week_for(
         ],
         streak=_streak(counted[user.id], counted[partner.id], today, since),
     )
-    return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)
+    return WeekView(summary, partner, weeks_back, oldest, user.telegram_id, since)
 
 
 def _streak(

@@ -16,7 +16,7 @@ from bot.content import Html, Texts, render
 from bot.services.differences import Landed, Tally, TwoViews
 from bot.services.reciprocity import WeekSummary
 from bot.services.weekly import WeekView
-from bot.views import callbacks
+from bot.views import callbacks, keyboards
 from bot.views.text import shorten
 from bot.views.week_chart import SentChart, week_dates
 
@@ -295,10 +295,15 @@ def render_view(texts: Texts, view: WeekView, mode: str) -> str:
 
 
 def week_keyboard(
-    texts: Texts, view: WeekView, mode: str = SUMMARY, sent: SentChart | None = None
+    texts: Texts,
+    view: WeekView,
+    mode: str = SUMMARY,
+    sent: SentChart | None = None,
+    page_url: str | None = None,
 ) -> InlineKeyboardMarkup:
     """Earlier / later week (within the weeks since the user started), details or back to
-    the summary, and the chart. Every button carries the chart already sent, if any."""
+    the summary, and the chart. Every button carries the chart already sent, if any. With
+    ``page_url`` (``MINI_APP_URL``), "Open our week" too: the Mini App."""
     words = texts.us
     memo = f":{sent.encode()}" if sent else ""
 
@@ -325,6 +330,8 @@ def week_keyboard(
             words.talk_button, callback_data=callbacks.data(callbacks.TALK, "guided")
         )
         rows.append([talk])
+    if page_url:
+        rows.append([keyboards.open_page(texts, page_url)])
     return InlineKeyboardMarkup(rows)
 
 
