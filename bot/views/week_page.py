@@ -130,6 +130,7 @@ def _day(texts: Texts, view: WeekView, index: int, day: date, partner: str | Non
     my_notes = [note.body for note in summary.my_notes if note.day == day]
     found: Json = {"label": texts.date(day, texts.us.day_format), "me": me, "myNotes": my_notes}
     if partner is None:
+        found["quiet"] = not mine and day not in summary.my_days
         return found
     theirs = _lines(
         texts, [(a, got.by_day[index][0], given.by_day[index][1]) for a, given, got in areas]
@@ -142,6 +143,10 @@ def _day(texts: Texts, view: WeekView, index: int, day: date, partner: str | Non
     else:
         found["partner"] = [plain(words.not_shared)]
     found["marks"] = {"me": day in summary.my_days, "partner": day in summary.partner_days}
+    # Nothing from either: one short line on the page instead of a card.
+    found["quiet"] = (
+        not mine and not theirs and not (summary.my_days | summary.partner_days) & {day}
+    )
     return found
 
 

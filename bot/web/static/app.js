@@ -178,6 +178,10 @@
     }
     var list = add(root, el("div", "days"));
     week.days.forEach(function (day) {
+      if (day.quiet) {
+        add(list, el("p", "quiet", day.label + " · " + day.me[0]));
+        return;
+      }
       var card = add(list, el("section", "card day"));
       add(card, el("h2", null, day.label));
       var sides = add(card, el("div", "sides"));
