@@ -5,10 +5,12 @@ in front of it."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +22,26 @@ from bot.web.server import BotWebServer
 from tests.harness import TEST_TOKEN, TEXTS, BotHarness, TelegramUser
 from tests.journeys import QUIET_DAY, answer_checkin, evening, onboard, pair
 
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
+THEME = {
+    "bg_color": "#fdf8f2",
+    "text_color": "#2b2118",
+    "hint_color": "#8a7a6a",
+    "link_color": "#c2185b",
+    "button_color": "#c2185b",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#f3e9df",
+}
 PAGE_URL = "https://bot.example.org/app/"
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 # The check-ins of the seeded week: Alex saw a bid met that Sam felt missed (a day seen
@@ -155,3 +177,18 @@ async def served(harness: BotHarness) -> AsyncIterator[Served]:
             yield Served(harness, server, http)
     finally:
         await server.stop()
+
+
+def stand_in(init: str, language: str = "en") -> str:
+    """What telegram-web-app.js gives a page, as far as ours uses it."""
+    web_app = {
+        "initData": init,
+        "initDataUnsafe": {"user": {"language_code": language}},
+        "themeParams": THEME,
+        "colorScheme": "light",
+    }
+    return (
+        f"window.Telegram = {{ WebApp: Object.assign({json.dumps(web_app)}, {{"
+        " ready: function () {}, expand: function () {},"
+        ' close: function () { document.documentElement.dataset.closed = "yes"; } }) };'
+    )

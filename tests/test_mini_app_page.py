@@ -12,7 +12,6 @@ CI installs chromium (``.ci/run``) and must run them.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -25,29 +24,20 @@ from timezonefinder import TimezoneFinder
 from bot.config import Settings
 from bot.views.week_page import plain
 from tests.harness import TEXTS, BotHarness, FakeClock
-from tests.mini_app import HOSTILE, Served, init_data, page_settings, seed_couple, served
+from tests.mini_app import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HOSTILE,
+    TELEGRAM_SCRIPT,
+    Served,
+    init_data,
+    page_settings,
+    seed_couple,
+    served,
+    stand_in,
+)
 from tests.telegram_fake import FakeBotApi
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
-THEME = {
-    "bg_color": "#fdf8f2",
-    "text_color": "#2b2118",
-    "hint_color": "#8a7a6a",
-    "link_color": "#c2185b",
-    "button_color": "#c2185b",
-    "button_text_color": "#ffffff",
-    "secondary_bg_color": "#f3e9df",
-}
 WORDS = TEXTS.mini_app
 ALEX = 1001
 # Each page's CSP violations and script errors, by id(page).
@@ -58,21 +48,6 @@ def artifacts() -> Path:
     folder = Path(os.environ.get("ARTIFACTS_DIR", "tmp/artifacts"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def stand_in(init: str, language: str = "en") -> str:
-    """What telegram-web-app.js gives a page, as far as ours uses it."""
-    web_app = {
-        "initData": init,
-        "initDataUnsafe": {"user": {"language_code": language}},
-        "themeParams": THEME,
-        "colorScheme": "light",
-    }
-    return (
-        f"window.Telegram = {{ WebApp: Object.assign({json.dumps(web_app)}, {{"
-        " ready: function () {}, expand: function () {},"
-        ' close: function () { document.documentElement.dataset.closed = "yes"; } }) };'
-    )
 
 
 @pytest.fixture
