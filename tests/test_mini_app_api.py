@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.views.week_page import plain
 from bot.web.mini_app import STATIC
 from tests.harness import TEXTS, BotHarness, FakeClock
+from tests.journeys import onboard
 from tests.mini_app import (
     HOSTILE,
     NOW,
@@ -198,6 +199,17 @@ async def test_talk_about_it_starts_the_guided_talk_once_in_the_chat(
     assert again == 200
     assert len(api.chat(SAM)) == sam_before + 1  # no second question for Sam
     assert len(api.chat(ALEX)) == alex_before + 2  # the open one, shown again
+
+
+async def test_talk_about_it_is_403_for_someone_not_paired(app: Served, api: FakeBotApi) -> None:
+    await onboard(app.harness, 6006, "Robin", "Berlin")
+    before = len(api.calls)
+
+    status, body, _ = await app.call("/app/api/talk", app.signed(6006), method="POST")
+
+    assert status == 403
+    assert set(body) == {"error", "title", "text"}
+    assert api.calls[before:] == []
 
 
 async def test_talk_about_it_is_rate_limited(app: Served) -> None:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from importlib import resources
-from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.context import BotApplication, BotServices
@@ -147,7 +147,7 @@ class MiniApp:
     async def _call(
         self,
         request: web.Request,
-        handle: Callable[[web.Request, BotServices, User], Any],
+        handle: Callable[[web.Request, BotServices, WebAppUser], Awaitable[web.Response | None]],
         *,
         limiter: RateLimiter | None = None,
     ) -> web.Response:
@@ -172,14 +172,10 @@ class MiniApp:
             texts = services.texts_for(services.language_of(person.language_code))
             body = {"error": "slow down", "text": texts.mini_app.slow_down}
             return web.json_response(body, status=429, headers=NO_STORE)
-        async with services.transaction() as session:
-            user = await accounts.find_user(session, person.telegram_id)
-            if user is not None and user.onboarded_at is None:
-                user = None  # still setting up: the page has nothing to show yet
-        if user is None:
+        result: web.Response | None = await handle(request, services, person)
+        if result is None:
             logger.info("mini app %s: refused (not someone the bot knows)", route)
             return self._refused(services, request, 403, known=False, person=person)
-        result: web.Response = await handle(request, services, user)
         return result
 
     def _refused(
@@ -198,10 +194,14 @@ class MiniApp:
         body = {"error": "refused", **refusal_texts(texts, known=known)}
         return web.json_response(body, status=status, headers=NO_STORE)
 
-    async def _week(self, request: web.Request, services: BotServices, user: User) -> web.Response:
+    async def _week(
+        self, request: web.Request, services: BotServices, person: WebAppUser
+    ) -> web.Response | None:
         back = _number(request.query.get("back"), MAX_WEEKS_BACK)
         now = services.clock()
         async with services.transaction() as session:
+            if (user := await _known(session, person)) is None:
+                return None
             view = await week_for(session, user, now, crisis=services.crisis, weeks_back=back)
             if view.weeks_back > (oldest := oldest_weeks_back(view)):
                 view = await week_for(session, user, now, crisis=services.crisis, weeks_back=oldest)
@@ -210,42 +210,49 @@ class MiniApp:
         return web.json_response(body, headers=NO_STORE)
 
     async def _journal(
-        self, request: web.Request, services: BotServices, user: User
-    ) -> web.Response:
+        self, request: web.Request, services: BotServices, person: WebAppUser
+    ) -> web.Response | None:
         page = _number(request.query.get("page"), MAX_JOURNAL_PAGE)
         async with services.transaction() as session:
+            if (user := await _known(session, person)) is None:
+                return None
             found = await journal_page(session, user, page, services.crisis.matches)
         texts = services.texts_for(user.language)
         frameworks = services.frameworks_for(user.language)
         body = journal_json(texts, frameworks, user.time_zone or "UTC", found)
         return web.json_response(body, headers=NO_STORE)
 
-    async def _talk(self, request: web.Request, services: BotServices, user: User) -> web.Response:
+    async def _talk(
+        self, request: web.Request, services: BotServices, person: WebAppUser
+    ) -> web.Response | None:
         """The guided talk, as the chat's "talk about it": started in one transaction by the
         same service (which shows an open one again rather than start a second: the
         database makes this idempotent), then its first message sent in the chat."""
         application = self._application()
         assert application is not None
-        lock = self._talking.setdefault(user.telegram_id, asyncio.Lock())
+        lock = self._talking.setdefault(person.telegram_id, asyncio.Lock())
         async with lock:
-            outbox = await self._start_talk(services, user)
+            outbox = await self._start_talk(services, person)
         if not lock.locked():
-            self._talking.pop(user.telegram_id, None)
+            self._talking.pop(person.telegram_id, None)
         if outbox is None:
-            return self._refused(services, request, 403, known=True, person=None)
+            return None
+        if not outbox:  # not paired (any more): nothing to talk about here
+            return self._refused(services, request, 403, known=True, person=person)
         await deliver(application.bot, services, outbox)
         return web.json_response({"started": True}, headers=NO_STORE)
 
-    async def _start_talk(self, services: BotServices, user: User) -> list[Reply] | None:
+    async def _start_talk(self, services: BotServices, person: WebAppUser) -> list[Reply] | None:
+        """The replies to send once committed; ``None``: someone the bot does not know;
+        empty: not paired."""
         now = services.clock()
         async with services.transaction() as session:
-            fresh = await accounts.find_user(session, user.telegram_id)
-            if fresh is None:
+            if (fresh := await _known(session, person)) is None:
                 return None
             together = services.together_for(fresh.language)
             asked = await talk.start_guided(session, together, fresh, now)
             if isinstance(asked, Refusal):
-                return None
+                return []
             words, question = together.talk, asked.question
             text, markup = question_message(
                 words, question.id, asked.text, question.trigger, answered=asked.answered
@@ -270,6 +277,13 @@ class MiniApp:
                     silent=asked.partner_silent,
                 ),
             ]
+
+
+async def _known(session: AsyncSession, person: WebAppUser) -> User | None:
+    """The person of a verified ``initData``, if the bot knows them and they have finished
+    setting up (before that the page has nothing to show)."""
+    user = await accounts.find_user(session, person.telegram_id)
+    return user if user is not None and user.onboarded_at is not None else None
 
 
 def _number(value: str | None, most: int) -> int:
