@@ -4,6 +4,7 @@
 (function () {
   "use strict";
 
+  document.documentElement.dataset.started = String(performance.now());
   var tg = window.Telegram && window.Telegram.WebApp;
   var initData = (tg && tg.initData) || "";
   var unsafe = (tg && tg.initDataUnsafe) || {};
