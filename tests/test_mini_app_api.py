@@ -285,3 +285,23 @@ async def test_us_and_the_menu_offer_the_page_only_when_it_is_set(
                     assert pages == []
                 else:
                     assert pages == [{"text": WORDS.open_button, "web_app": {"url": PAGE_URL}}]
+
+
+@pytest.mark.parametrize("language", ["de", "es", "ru"])
+async def test_the_page_speaks_the_persons_language(app: Served, language: str) -> None:
+    assert app.harness.app is not None
+    texts = app.harness.app.bot_data.services.texts_for(language)
+    alex = app.harness.user(ALEX, "Alex")
+    await alex.send("/language")
+    await alex.press(texts.languages.name)
+
+    status, body, _ = await app.call("/app/api/week", app.signed(ALEX))
+    _, journal, _ = await app.call("/app/api/journal", app.signed(ALEX))
+
+    assert status == 200
+    assert body["texts"]["weekTab"] == plain(texts.mini_app.week_tab)
+    assert body["texts"]["language"] == language
+    assert body["week"]["landed"][0] == plain(texts.mini_app.both_days.render(language, 1))
+    days = [day["label"] for day in body["week"]["days"]]
+    assert texts.date(NOW.date(), texts.us.day_format) == days[0]
+    assert plain(texts.mini_app.checkin_what) in [entry["what"] for entry in journal["entries"]]
