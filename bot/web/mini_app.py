@@ -32,6 +32,7 @@ from bot.services import accounts, talk
 from bot.services.journal import journal_page
 from bot.services.talk import Refusal
 from bot.services.weekly import week_for
+from bot.storage.health import is_outage
 from bot.storage.models import User
 from bot.views.together import question_message
 from bot.views.week_page import (
@@ -152,9 +153,12 @@ class MiniApp:
         limiter: RateLimiter | None = None,
     ) -> web.Response:
         application = self._application()
-        if application is None:
+        try:
+            if application is None:
+                raise RuntimeError("starting")
+            services = application.bot_data.services
+        except RuntimeError:
             return web.json_response({"error": "starting"}, status=503, headers=NO_STORE)
-        services = application.bot_data.services
         route = request.path.removeprefix(f"{PREFIX}/api/")
         person: WebAppUser | None = None
         try:
@@ -172,7 +176,16 @@ class MiniApp:
             texts = services.texts_for(services.language_of(person.language_code))
             body = {"error": "slow down", "text": texts.mini_app.slow_down}
             return web.json_response(body, status=429, headers=NO_STORE)
-        result: web.Response | None = await handle(request, services, person)
+        try:
+            result = await handle(request, services, person)
+        except Exception as error:
+            # Only the kind of error: its message may hold a query's values (ids, words).
+            if is_outage(error):
+                services.database_health.unavailable(error)
+            logger.warning("mini app %s: failed (%s)", route, type(error).__name__)
+            texts = services.texts_for(services.language_of(person.language_code))
+            body = {"error": "failed", "text": texts.mini_app.error_text}
+            return web.json_response(body, status=503, headers=NO_STORE)
         if result is None:
             logger.info("mini app %s: refused (not someone the bot knows)", route)
             return self._refused(services, request, 403, known=False, person=person)

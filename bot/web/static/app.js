@@ -80,7 +80,7 @@
     } else if (answer.status === 429) {
       toast(body.text || "…");
     } else {
-      toast((state.texts && state.texts.errorText) || "…");
+      toast(body.text || (state.texts && state.texts.errorText) || "…");
     }
   }
 
