@@ -3,6 +3,7 @@ couple seeded through the real bot: who may see what, and what every refusal loo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -13,6 +14,8 @@ import pytest
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
+from bot.services.talk import GUIDED
+from bot.storage.models import TalkQuestion
 from bot.views.week_page import plain
 from bot.web.mini_app import STATIC
 from tests.harness import TEXTS, BotHarness, FakeClock
@@ -199,6 +202,28 @@ async def test_talk_about_it_starts_the_guided_talk_once_in_the_chat(
     assert again == 200
     assert len(api.chat(SAM)) == sam_before + 1  # no second question for Sam
     assert len(api.chat(ALEX)) == alex_before + 2  # the open one, shown again
+
+
+async def test_two_taps_on_two_instances_at_once_open_one_guided_talk(
+    app: Served, api: FakeBotApi
+) -> None:
+    guided = app.harness.app.bot_data.services.together.talk.guided_title  # type: ignore[union-attr]
+    alex_before, sam_before = len(api.chat(ALEX)), len(api.chat(SAM))
+    async with served(app.harness) as other:  # a second server: its own in-process locks
+        answers = await asyncio.gather(
+            app.call("/app/api/talk", app.signed(ALEX), method="POST"),
+            other.call("/app/api/talk", other.signed(SAM), method="POST"),
+        )
+
+    assert [status for status, _, _ in answers] == [200, 200]
+    questions = await app.harness.rows(TalkQuestion, TalkQuestion.trigger == GUIDED)
+    assert len(questions) == 1
+    # Whoever came second was shown the open question again, and nobody got it twice more.
+    assert len(api.chat(ALEX)) + len(api.chat(SAM)) == alex_before + sam_before + 3
+    assert all(
+        plain(guided) in m.text
+        for m in [*api.chat(ALEX)[alex_before:], *api.chat(SAM)[sam_before:]]
+    )
 
 
 async def test_talk_about_it_is_403_for_someone_not_paired(app: Served, api: FakeBotApi) -> None:

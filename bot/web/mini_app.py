@@ -30,8 +30,10 @@ from bot.context import BotApplication, BotServices
 from bot.delivery import Reply, deliver
 from bot.services import accounts, talk
 from bot.services.journal import journal_page
+from bot.services.pairing import partnership_of
 from bot.services.talk import Refusal
 from bot.services.weekly import week_for
+from bot.storage import pairing
 from bot.storage.health import is_outage
 from bot.storage.models import User
 from bot.views.together import question_message
@@ -98,8 +100,9 @@ class MiniApp:
         self._clock = clock
         self.reads = RateLimiter(READ_BURST, READ_RATE)
         self.talks = RateLimiter(TALK_BURST, TALK_RATE)
-        # One "talk about it" at a time per person here; across instances the database's
-        # open guided question makes a second one show the first (talk.start_guided).
+        # One "talk about it" at a time per person here; across instances the couple's row,
+        # held while the guided question is looked up and opened, does the same, and the
+        # open question makes a second tap show the first (talk.start_guided).
         self._talking: dict[int, asyncio.Lock] = {}
         self._files = {name: _static(name) for name in ("index.html", *STATIC)}
 
@@ -262,6 +265,12 @@ class MiniApp:
         async with services.transaction() as session:
             if (fresh := await _known(session, person)) is None:
                 return None
+            partnership = await partnership_of(session, fresh)
+            if partnership is None:
+                return []
+            # Two taps at once (on two instances, say) take turns: the second finds the
+            # question the first opened and shows it again (SQLite: one writer already).
+            await pairing.lock_couple(session, partnership.couple_id)
             together = services.together_for(fresh.language)
             asked = await talk.start_guided(session, together, fresh, now)
             if isinstance(asked, Refusal):
