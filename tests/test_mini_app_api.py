@@ -330,3 +330,18 @@ async def test_the_page_speaks_the_persons_language(app: Served, language: str) 
     days = [day["label"] for day in body["week"]["days"]]
     assert texts.date(NOW.date(), texts.us.day_format) == days[0]
     assert plain(texts.mini_app.checkin_what) in [entry["what"] for entry in journal["entries"]]
+
+
+async def test_someone_unpaired_sees_their_own_week_and_journal(app: Served) -> None:
+    robin = await onboard(app.harness, 6006, "Robin", "Berlin")
+    await robin.send("/journal")
+
+    status, body, _ = await app.call("/app/api/week", app.signed(6006))
+
+    assert status == 200
+    week = body["week"]
+    assert week["partner"] is None
+    assert week["landed"] == []
+    assert all("partner" not in day for day in week["days"])
+    assert all(day["marks"] == {"me": False} for day in week["days"])
+    assert (await app.call("/app/api/journal", app.signed(6006)))[0] == 200

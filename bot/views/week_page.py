@@ -120,20 +120,25 @@ def _lines(texts: Texts, sides: list[tuple[str, Landed | None, Landed | None]]) 
     return lines
 
 
+def _at(views: TwoViews, index: int) -> tuple[Landed | None, Landed | None]:
+    """(giver's view, receiver's view) of day ``index``; none for a side with no days at
+    all (unpaired: nobody gives to the viewer)."""
+    return views.by_day[index] if index < len(views.by_day) else (None, None)
+
+
 def _day(texts: Texts, view: WeekView, index: int, day: date, partner: str | None) -> Json:
     summary, words = view.summary, texts.mini_app
     areas = _areas(summary)
-    mine = _lines(
-        texts, [(a, given.by_day[index][0], got.by_day[index][1]) for a, given, got in areas]
-    )
+    mine = _lines(texts, [(a, _at(given, index)[0], _at(got, index)[1]) for a, given, got in areas])
     me = mine or [plain(words.quiet_day if day in summary.my_days else words.my_nothing)]
     my_notes = [note.body for note in summary.my_notes if note.day == day]
     found: Json = {"label": texts.date(day, texts.us.day_format), "me": me, "myNotes": my_notes}
     if partner is None:
+        found["marks"] = {"me": day in summary.my_days}
         found["quiet"] = not mine and day not in summary.my_days
         return found
     theirs = _lines(
-        texts, [(a, got.by_day[index][0], given.by_day[index][1]) for a, given, got in areas]
+        texts, [(a, _at(got, index)[0], _at(given, index)[1]) for a, given, got in areas]
     )
     if day in summary.revealed_days and (theirs or day in summary.partner_days):
         found["partner"] = theirs or [plain(words.quiet_day)]

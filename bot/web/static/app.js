@@ -116,7 +116,7 @@
       var x = 25 + index * 50;
       var rows = paired ? [["me", 14], ["partner", 34]] : [["me", 14]];
       rows.forEach(function (row) {
-        var on = day.marks ? day.marks[row[0]] : day.me.length > 0;
+        var on = Boolean(day.marks[row[0]]);
         var dot = document.createElementNS(SVG, "circle");
         dot.setAttribute("cx", String(x));
         dot.setAttribute("cy", String(row[1]));
