@@ -57,6 +57,7 @@ _FIX_HINTS: dict[str, str] = {
     "http_host": "use an address to listen on, e.g. 127.0.0.1 (behind a proxy) or 0.0.0.0",
     "http_port": "use a port from 1 to 65535, e.g. 8080",
     "claim_lease_seconds": "use seconds from 5 to 3600, e.g. 60",
+    "mini_app_url": "use the public HTTPS address of the page, e.g. https://bot.example.org/app/",
 }
 
 
@@ -97,6 +98,9 @@ class Settings(BaseSettings):
     # A check-in claim not renewed for this long belonged to a process that died: another
     # takes it over. The sender renews its claims every third of it while it sends.
     claim_lease_seconds: int = Field(default=60, ge=5, le=3600)
+    # The Mini App ("Open our week"): its public HTTPS address, served by the bot's own HTTP
+    # server under /app/ behind the TLS proxy. Unset: no button, though the page is served.
+    mini_app_url: str | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -125,7 +129,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value
 
-    @field_validator("webhook_url", "webhook_secret", "http_port", mode="before")
+    @field_validator("webhook_url", "webhook_secret", "http_port", "mini_app_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # ``WEBHOOK_URL=`` in .env means "not set", as in .env.example.
@@ -141,6 +145,19 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// URL")
         if parts.query or parts.fragment:
             raise ValueError("must not have a query (?...) or fragment (#...)")
+        return value.strip()
+
+    @field_validator("mini_app_url")
+    @classmethod
+    def _mini_app_url(cls, value: str | None) -> str | None:
+        """Telegram opens Mini Apps over HTTPS only."""
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("must be an https:// URL")
+        if parts.fragment:
+            raise ValueError("must not have a fragment (#...)")
         return value.strip()
 
     @field_validator("webhook_secret")

@@ -7,7 +7,8 @@ Run from the repository's own venv (it needs the test suite's fake Bot API)::
 Checks, in a temporary folder outside the checkout:
 
 * the wheel holds the migrations (as ``bot/migrations``, never a top-level ``alembic``) and every
-  content file of the checkout (``bot/content/*.toml``, ``bot/content/frameworks/*.toml``);
+  content file of the checkout (``bot/content/*.toml``, ``bot/content/frameworks/*.toml``), and
+  the Mini App's static files (``bot/web/static/``);
 * ``pip install <wheel>`` into a fresh venv, and ``bot`` is imported from that venv;
 * the installed ``secure-base`` command, started from an empty folder against the fake Bot
   API over HTTP on 127.0.0.1, migrates a fresh SQLite database to the newest revision, answers
@@ -110,6 +111,10 @@ def check_wheel_contents(wheel: Path) -> None:
         f"bot/content/{path.relative_to(ROOT / 'bot' / 'content').as_posix()}"
         for pattern in ("**/*.toml",)  # the course, and every language's folder
         for path in (ROOT / "bot" / "content").glob(pattern)
+    }
+    # The Mini App's page, script and styles (bot/web/static/).
+    expected |= {
+        f"bot/web/static/{path.name}" for path in (ROOT / "bot" / "web" / "static").iterdir()
     }
     expected |= {
         f"bot/migrations/{path.relative_to(ROOT / 'alembic').as_posix()}"

@@ -508,6 +508,41 @@ class HelpTexts(Section):
     more: Template
 
 
+class MiniAppTexts(Section):
+    """The Mini App's page: plain text, set as text (never as HTML) by its script."""
+
+    open_button: ButtonLabel
+    page_title: Template
+    week_tab: Template
+    journal_tab: Template
+    landed_title: Template
+    both_days: Plural
+    there_for: Plural
+    nothing_landed: Template
+    you: Template
+    my_nothing: Template
+    quiet_day: Template
+    not_shared: Template
+    after_yours: Template
+    bids_area: Template
+    harbor_area: Template
+    encouragement_area: Template
+    giving: Template
+    receiving: Template
+    seen_differently: Template
+    talk_button: Template
+    talk_started: Template
+    swipe_hint: Template
+    first_week: Template
+    show_note_button: Template
+    expired_title: Template
+    expired_text: Template
+    unknown_text: Template
+    error_text: Template
+    slow_down: Template
+    checkin_what: Template
+
+
 class BotCommandText(Section):
     command: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
     description: Annotated[str, Field(min_length=1, max_length=256)]
@@ -600,6 +635,7 @@ class Texts(Section):
     helplines: HelplineTexts
     quiet: QuietTexts
     sharing: SharingTexts
+    mini_app: MiniAppTexts
 
     def date(self, day: date, pattern: str) -> str:
         """``day`` as this language writes it, by a CLDR pattern from these texts."""

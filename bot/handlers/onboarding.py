@@ -49,7 +49,7 @@ async def start(turn: Turn) -> None:
     paired = await pairing.partnership_of(turn.session, user) is not None
     turn.reply(
         render(texts.onboarding.welcome_back, first_name=user.first_name),
-        keyboards.main_menu(texts, paired=paired),
+        keyboards.main_menu(texts, paired=paired, page_url=turn.services.settings.mini_app_url),
     )
 
 
@@ -191,7 +191,7 @@ async def _save_time(turn: Turn, at: time) -> None:
                 checkin_time=clock(at),
                 zone=user.time_zone,
             ),
-            keyboards.main_menu(texts, paired=paired),
+            keyboards.main_menu(texts, paired=paired, page_url=turn.services.settings.mini_app_url),
         )
     else:
         text, markup = settings_view(texts, user, turn.now)

@@ -48,7 +48,12 @@ async def send_chart(
 async def show_week(turn: Turn) -> None:
     view = await week_for(turn.session, turn.user, turn.now, crisis=turn.services.crisis)
     texts = turn.texts
-    turn.send(turn.user.telegram_id, render_view(texts, view, SUMMARY), week_keyboard(texts, view))
+    page = turn.services.settings.mini_app_url
+    turn.send(
+        turn.user.telegram_id,
+        render_view(texts, view, SUMMARY),
+        week_keyboard(texts, view, page_url=page),
+    )
 
 
 @for_known_sender
@@ -64,9 +69,10 @@ async def week_button(turn: Turn) -> None:
     )
     texts = turn.texts
     mode = DETAILS if action.endswith(DETAILS) else SUMMARY
+    page = turn.services.settings.mini_app_url
     if not action.startswith("c"):
         turn.answer()
-        turn.edit(render_view(texts, view, mode), week_keyboard(texts, view, mode, sent))
+        turn.edit(render_view(texts, view, mode), week_keyboard(texts, view, mode, sent, page))
         return
     labels = chart_labels(texts, view)
     drawn = SentChart(view.weeks_back, chart_fingerprint(view, labels))
@@ -75,7 +81,7 @@ async def week_button(turn: Turn) -> None:
         return
     turn.answer()
     bot, chat_id, query = turn.context.bot, turn.user.telegram_id, turn.query
-    markup = week_keyboard(texts, view, mode, drawn)
+    markup = week_keyboard(texts, view, mode, drawn, page)
     update_id = turn.update.update_id
 
     async def chart_then_remember() -> None:

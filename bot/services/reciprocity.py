@@ -107,6 +107,13 @@ class WeekSummary:
     not_shared: tuple[date, ...] = ()
     # Days both partners checked in, as far as the viewer may see the partner's (revealed).
     both_days: int = 0
+    # Day by day, for the Mini App's week: the days each checked in (the partner's on the
+    # couple's days, revealed or not: presence only, as ``checked_in_days`` counts them), the
+    # days whose partner's answers are revealed, and the day that waits for the viewer's own.
+    my_days: frozenset[date] = frozenset()
+    partner_days: frozenset[date] = frozenset()
+    revealed_days: frozenset[date] = frozenset()
+    waiting_days: frozenset[date] = frozenset()
 
     @property
     def paired(self) -> bool:
@@ -199,6 +206,7 @@ def summarize(
             my_notes=tuple(n for n in me.notes if n.day in days),
             partner_notes=(),
             my_points=_points(days, me, my_views, {}),
+            my_days=_present(days, me),
         )
 
     def couple_day(day: date) -> bool:
@@ -216,11 +224,12 @@ def summarize(
         moments=[m for m in partner.moments if couple_day(m.day)],
     )
     their_views = day_views(theirs, [m for m in partner.moments if m.day in shown], days)
-    hidden = sum(
-        1
+    waiting = frozenset(
+        day
         for day in days
         if day == answerable and partner.answers.get(day) and couple_day(day) and not revealed(day)
     )
+    hidden = len(waiting)
     mine = me.answers
     shared_since = {day: a for day, a in mine.items() if couple_day(day)}
     return WeekSummary(
@@ -254,6 +263,10 @@ def summarize(
         ),
         matched_bids=sum(matched.values()),
         both_days=sum(1 for day in days if day in shown and partner.answers.get(day)),
+        my_days=_present(days, me),
+        partner_days=_present(days, their_days),
+        revealed_days=frozenset(shown),
+        waiting_days=waiting,
     )
 
 
@@ -280,6 +293,10 @@ def seen_differently(day: date, mine: Mapping[str, str], theirs: Mapping[str, st
                 you_felt_it = difference.giver_saw_it_land == (direction == "gave")
                 found.append(f"{area}_{direction}_{'you' if you_felt_it else 'partner'}")
     return found
+
+
+def _present(days: Sequence[date], person: PersonDays) -> frozenset[date]:
+    return frozenset(day for day in days if person.answers.get(day))
 
 
 def views_differ(day: date, mine: Mapping[str, str], theirs: Mapping[str, str]) -> bool:

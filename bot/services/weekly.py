@@ -41,6 +41,8 @@ class WeekView:
     # Paired, but sharing is paused (by either: the view never says which): the viewer's own
     # side only, with a neutral line instead of the invitation to pair.
     sharing_off: bool = False
+    # The couple's first day (None unpaired): the Mini App's earlier weeks stop at its week.
+    first_day: date | None = None
 
     @property
     def partner_id(self) -> int | None:
@@ -133,7 +135,7 @@ async def week_for(
     )
     # A day kept by either of them: its rows were never read (bot.storage.scope.couple_view).
     summary = replace(summary, not_shared=tuple(day for day in days if not is_shared(day, kept)))
-    return WeekView(summary, partner, weeks_back, oldest, user.telegram_id)
+    return WeekView(summary, partner, weeks_back, oldest, user.telegram_id, first_day=since)
 
 
 def _streak(

@@ -23,7 +23,7 @@ def _day(texts: Texts, zone: str, at: datetime) -> str:
     return texts.date(local_now(zone, at), texts.journal.day_format)
 
 
-def _what(texts: Texts, frameworks: dict[str, Framework], note: Note) -> str:
+def note_what(texts: Texts, frameworks: dict[str, Framework], note: Note) -> str:
     words = texts.journal
     if note.checkin_id is not None:
         return words.checkin_note_what
@@ -34,11 +34,11 @@ def _what(texts: Texts, frameworks: dict[str, Framework], note: Note) -> str:
     return words.reflection_gone_what if note.framework_id else words.note_what
 
 
-def _mark(texts: Texts, note: Note) -> str:
+def note_mark(texts: Texts, note: Note) -> str:
     return texts.journal.shared_mark if note.visibility == "shared" else texts.journal.private_mark
 
 
-def _answers(texts: Texts, entry: CheckinEntry) -> str:
+def answers_line(texts: Texts, entry: CheckinEntry) -> str:
     """ "Bids noticed: 1–2 · I mostly: Turned toward …", in the order they were answered;
     an item the texts no longer know is left out."""
     parts = []
@@ -53,7 +53,7 @@ def _answers(texts: Texts, entry: CheckinEntry) -> str:
     return texts.journal.answer_separator.join(parts)
 
 
-def _draft_what(texts: Texts, draft: PrivateDraft) -> str:
+def draft_what(texts: Texts, draft: PrivateDraft) -> str:
     words = texts.journal
     return {
         APPRECIATION: words.draft_appreciation_what,
@@ -69,7 +69,7 @@ def _draft_line(texts: Texts, zone: str, number: int, draft: PrivateDraft, butto
         words.note_behind_tap,
         number=number,
         day=_day(texts, zone, draft.created_at),
-        what=Html(_draft_what(texts, draft)),
+        what=Html(draft_what(texts, draft)),
         mark=words.private_mark,
         button=button,
     )
@@ -82,7 +82,7 @@ def draft_view(
     text = render(
         texts.journal.note_view,
         day=_day(texts, zone, draft.created_at),
-        what=Html(_draft_what(texts, draft)),
+        what=Html(draft_what(texts, draft)),
         mark=texts.journal.private_mark,
         body=draft.body,
     )
@@ -104,8 +104,8 @@ def page_view(
             about = {
                 "number": number,
                 "day": _day(texts, zone, note.created_at),
-                "what": Html(_what(texts, frameworks, note)),
-                "mark": _mark(texts, note),
+                "what": Html(note_what(texts, frameworks, note)),
+                "mark": note_mark(texts, note),
             }
             if entry.behind_tap:  # words of danger: not on the page, one tap away
                 lines.append(render(words.note_behind_tap, button=button, **about))
@@ -124,7 +124,7 @@ def page_view(
                     words.checkin_line,
                     number=number,
                     day=texts.date(entry.day, words.day_format),
-                    answers=Html(_answers(texts, entry)),
+                    answers=Html(answers_line(texts, entry)),
                 )
             )
             button = render(texts.sharing.open_day_button, number=number)
@@ -151,8 +151,8 @@ def note_view(
     text = render(
         words.note_view,
         day=_day(texts, zone, note.created_at),
-        what=Html(_what(texts, frameworks, note)),
-        mark=_mark(texts, note),
+        what=Html(note_what(texts, frameworks, note)),
+        mark=note_mark(texts, note),
         body=note.body,
     )
     return text, InlineKeyboardMarkup(
@@ -179,7 +179,7 @@ def day_view(texts: Texts, day: DaySharing, page: int) -> tuple[str, InlineKeybo
     text = render(
         words.journal_day,
         day=texts.date(day.day, texts.journal.day_format),
-        answers=Html(_answers(texts, entry)),
+        answers=Html(answers_line(texts, entry)),
         status=Html(status),
     )
     rows = []

@@ -11,6 +11,7 @@ from telegram import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    WebAppInfo,
 )
 
 from bot.content import Texts, render
@@ -79,9 +80,15 @@ def checkin_times(texts: Texts, default_time: time) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons])
 
 
-def main_menu(texts: Texts, *, paired: bool) -> InlineKeyboardMarkup:
+def open_page(texts: Texts, url: str) -> InlineKeyboardButton:
+    """The Mini App's button: an inline ``web_app`` one, the only kind whose page gets the
+    signed ``initData`` (a reply-keyboard button would send none)."""
+    return InlineKeyboardButton(texts.mini_app.open_button, web_app=WebAppInfo(url))
+
+
+def main_menu(texts: Texts, *, paired: bool, page_url: str | None = None) -> InlineKeyboardMarkup:
     """The menu as it fits the person: someone paired sees their week together (/us), not an
-    invitation they no longer need."""
+    invitation they no longer need; with ``page_url`` (``MINI_APP_URL``), the page too."""
     words = texts.menu
     partner = (
         button(words.us_button, callbacks.MENU, "us")
@@ -104,6 +111,7 @@ def main_menu(texts: Texts, *, paired: bool) -> InlineKeyboardMarkup:
                 button(words.help_button, callbacks.MENU, "help"),
                 button(words.support_button, callbacks.MENU, "support"),
             ],
+            *([[open_page(texts, page_url)]] if page_url else []),
         ]
     )
 

@@ -19,7 +19,7 @@ from bot.services.differences import Landed, Tally, TwoViews
 from bot.services.landed import AreaLanded, WhatLanded, what_landed
 from bot.services.reciprocity import WeekSummary
 from bot.services.weekly import WeekView
-from bot.views import callbacks
+from bot.views import callbacks, keyboards
 from bot.views.text import shorten
 from bot.views.week_chart import SentChart, week_dates
 
@@ -347,10 +347,15 @@ def render_view(texts: Texts, view: WeekView, mode: str) -> str:
 
 
 def week_keyboard(
-    texts: Texts, view: WeekView, mode: str = SUMMARY, sent: SentChart | None = None
+    texts: Texts,
+    view: WeekView,
+    mode: str = SUMMARY,
+    sent: SentChart | None = None,
+    page_url: str | None = None,
 ) -> InlineKeyboardMarkup:
     """Earlier / later week (within the weeks since the user started), details or back to
-    the summary, and the chart. Every button carries the chart already sent, if any."""
+    the summary, and the chart. Every button carries the chart already sent, if any. With
+    ``page_url`` (``MINI_APP_URL``), "Open our week" too: the Mini App."""
     words = texts.us
     memo = f":{sent.encode()}" if sent else ""
 
@@ -380,6 +385,8 @@ def week_keyboard(
             callback_data=callbacks.data(callbacks.TALK, f"guided:{newest:%Y%m%d}"),
         )
         rows.append([talk])
+    if page_url:
+        rows.append([keyboards.open_page(texts, page_url)])
     return InlineKeyboardMarkup(rows)
 
 

@@ -1,5 +1,5 @@
-"""The aiohttp server of one bot instance: the webhook route, ``/healthz``, ``/readyz`` and
-``/metrics``.
+"""The aiohttp server of one bot instance: the webhook route, ``/healthz``, ``/readyz``,
+``/metrics``, and the Mini App's page and API under ``/app/`` (:mod:`bot.web.mini_app`).
 
 Started with the application and stopped before it (SIGTERM): the listening socket closes
 first, so nothing new comes in; requests in flight are answered; then updates still being
@@ -22,6 +22,7 @@ from bot.metrics import CONTENT_TYPE
 from bot.storage.health import one_line
 from bot.storage.migrate import current_revision, head_revision
 from bot.web.intake import Outcome, UpdateIntake
+from bot.web.mini_app import MiniApp
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class BotWebServer:
         self._head = head_revision()
         secret = settings.webhook_secret
         self._secret = secret.get_secret_value().encode() if secret is not None else None
+        # The Mini App's page and API (/app/): served whenever the server runs.
+        self.mini_app = MiniApp(settings, lambda: self._application)
 
     @property
     def webhook(self) -> bool:
@@ -77,6 +80,7 @@ class BotWebServer:
         app.router.add_get("/metrics", self.metrics)
         if self.webhook:
             app.router.add_post(self.settings.webhook_path, self.take_update)
+        self.mini_app.add_routes(app)
         return app
 
     async def start(self, application: BotApplication) -> None:
@@ -99,9 +103,9 @@ class BotWebServer:
         self._runner = runner
         self.port = self.bound_port() or self.port
         paths = (
-            "the webhook, /healthz, /readyz, /metrics"
+            "the webhook, /healthz, /readyz, /metrics, the Mini App (/app/)"
             if self.webhook
-            else ("/healthz, /readyz, /metrics")
+            else ("/healthz, /readyz, /metrics, the Mini App (/app/)")
         )
         logger.info("serving %s on %s:%s", paths, self.settings.http_host, self.port)
 
