@@ -18,6 +18,7 @@ from bot.services import drafts
 from bot.services import talk as talk_service
 from bot.services.drafts import Kept, Sent, Stale
 from bot.services.pairing import partnership_of
+from bot.services.ping_budget import Kind
 from bot.views import callbacks
 from bot.views.drafts import CONFIRM, KEEP, SEND, confirmation
 
@@ -89,6 +90,7 @@ def _tell_passed(turn: Turn, kept: Kept) -> None:
             question=talk_service.question_text(theirs, question.question_key),
         ),
         silent=passed.partner_silent,
+        unasked=Kind.QUESTION,
     )
 
 

@@ -22,6 +22,7 @@ from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, drafts, shared_days, talk
 from bot.services.accounts import PendingInput
 from bot.services.pairing import partnership_of
+from bot.services.ping_budget import Kind
 from bot.services.talk import MAX_ANSWER_LENGTH, Answered, Asked, OpenQuestion, Refusal
 from bot.storage.models import PrivateDraft, TalkQuestion, User
 from bot.views import callbacks, keyboards
@@ -64,7 +65,13 @@ def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
     turn.reply(text, markup)
     if asked.new and tell_partner:
         partner_text, partner_markup = _partner_question(turn, asked)
-        turn.tell(asked.partner, partner_text, partner_markup, silent=asked.partner_silent)
+        turn.tell(
+            asked.partner,
+            partner_text,
+            partner_markup,
+            silent=asked.partner_silent,
+            unasked=Kind.QUESTION,
+        )
 
 
 def _reveal(
@@ -103,7 +110,9 @@ def _reveal(
         await talk.record_revealed(session, question_id, now)
 
     turn.tell_all_then_record(
-        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], revealed
+        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)],
+        revealed,
+        unasked=Kind.QUESTION,
     )
     if next_step is not None:
         _ask(turn, next_step, tell_partner=False)
@@ -240,6 +249,7 @@ def answered(turn: Turn, outcome: Answered) -> None:
             partner,
             render(turn.together_for(partner).talk.partner_answered, partner=user.first_name),
             silent=outcome.partner_silent,
+            unasked=Kind.QUESTION,
         )
         return
     _reveal(

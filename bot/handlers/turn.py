@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -43,10 +44,12 @@ from bot.handlers.without_database import (
     harmless_if_stale,
     language_of_update,
 )
-from bot.services import accounts
+from bot.services import accounts, pings
+from bot.services.ping_budget import Kind
 from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.models import User
+from bot.views.held import keyboard_json, with_held
 from bot.views.keyboards import ReplyMarkup
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,23 @@ PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 TurnHandler = Callable[["Turn"], Awaitable[None]]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 Handlers = list[BaseHandler[Update, BotContext, None]]
+
+
+# What goes to each recipient once the ping budget is settled (their telegram id: the text
+# and buttons, with what was held for them ahead of it); a recipient missing was held.
+Settled = dict[int, tuple[str, InlineKeyboardMarkup | None]]
+
+
+@dataclass(frozen=True)
+class _Unasked:
+    """Messages to someone else that they did not ask for (a partner's note, the nudge...):
+    whether each goes now or is held is decided at the end of the handler, in its
+    transaction (:meth:`Turn.settle`, the ping budget); ``then`` makes what to send from
+    what was settled, ``on_held`` records what was held as handed over."""
+
+    checks: tuple[tuple[User, Kind, str, InlineKeyboardMarkup | None], ...]
+    then: Callable[[Settled], Reply | Send | None]
+    on_held: Step | None = None
 
 
 class Turn:
@@ -71,7 +91,7 @@ class Turn:
         self.sender = sender
         # One "now" for the whole update: every change it makes carries the same time.
         self.now: datetime = context.now()
-        self._outbox: list[Reply | Send] = []
+        self._outbox: list[Reply | Send | _Unasked] = []
 
     # --- what the handler reads ---------------------------------------------------------------
 
@@ -176,11 +196,24 @@ class Turn:
         markup: InlineKeyboardMarkup | None = None,
         *,
         silent: bool = False,
+        unasked: Kind | None = None,
     ) -> None:
         """A message to someone else (a partner). Whatever the sender did stands even if it
         cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
-        their prompts until they write again. ``silent``: without a sound (their night)."""
-        self._outbox.append(Reply(recipient.telegram_id, text, markup, partner=True, silent=silent))
+        their prompts until they write again. ``silent``: without a sound (their night).
+        ``unasked``: what it is, if the recipient did not ask for it (it counts against their
+        ping budget, and may be held for their next check-in)."""
+        to = recipient.telegram_id
+        if unasked is None:
+            self._outbox.append(Reply(to, text, markup, partner=True, silent=silent))
+            return
+
+        def then(settled: Settled) -> Reply | None:
+            if to not in settled:
+                return None
+            return Reply(to, *settled[to], partner=True, silent=silent)
+
+        self._outbox.append(_Unasked(((recipient, unasked, text, markup),), then))
 
     def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner (with a toast, if given). A press answered too late —
@@ -234,7 +267,9 @@ class Turn:
         """Send what was queued, in order. The changes are saved by now: one reply that
         fails (Telegram slow or refusing) must not keep back the others."""
         outbox, self._outbox = self._outbox, []
-        await deliver(self.context.bot, self.services, outbox)
+        await deliver(
+            self.context.bot, self.services, [i for i in outbox if not isinstance(i, _Unasked)]
+        )
 
     # --- messages to someone else whose outcome matters -------------------------------------
 
@@ -253,38 +288,116 @@ class Turn:
         return (await send(bot, recipient.telegram_id, text, markup, silent=silent)).outcome
 
     def tell_then_record(
-        self, recipient: User, text: str, markup: InlineKeyboardMarkup | None, record: Step
+        self,
+        recipient: User,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        record: Step,
+        *,
+        unasked: Kind | None = None,
     ) -> None:
         """:meth:`tell` for an outbox row claimed in this turn's transaction: only once the
         message arrived (surely or perhaps: :attr:`bot.delivery.Outcome.arrived`) is it
         ``record``-ed as sent. One that did not arrive stays claimed, and the job that sends
         such rows takes it over when the claim lapses."""
 
-        async def tell() -> None:
-            outcome = await self.send_to_other(recipient, text, markup)
-            done = record if outcome.arrived else None
-            await follow_up(self.services, outcome, recipient.telegram_id, done)
+        def tell_this(text: str, markup: InlineKeyboardMarkup | None) -> Send:
+            async def tell() -> None:
+                outcome = await self.send_to_other(recipient, text, markup)
+                done = record if outcome.arrived else None
+                await follow_up(self.services, outcome, recipient.telegram_id, done)
 
-        self.later(tell)
+            return tell
+
+        if unasked is None:
+            self.later(tell_this(text, markup))
+            return
+        to = recipient.telegram_id
+
+        def then(settled: Settled) -> Send | None:
+            return tell_this(*settled[to]) if to in settled else None
+
+        self._outbox.append(_Unasked(((recipient, unasked, text, markup),), then, record))
 
     def tell_all_then_record(
-        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], record: Step
+        self,
+        messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]],
+        record: Step,
+        *,
+        unasked: Kind | None = None,
     ) -> None:
         """``(recipient, text, markup, silent)`` each sent in order; only once every one
         arrived (surely or perhaps) is ``record`` run, in the one transaction after the sends:
         what must reach several people (a ``/talk`` reveal: both partners) counts as done only
         if it reached every one. A send that fails stops the rest; a crash before the record
-        (this step is not written down) leaves it undone too, so the caller offers it again."""
+        (this step is not written down) leaves it undone too, so the caller offers it again.
+        ``unasked``: what the messages to others than the sender are (see :meth:`tell`); one
+        held counts as reached."""
 
-        async def tell() -> None:
-            for recipient, text, markup, silent in messages:
-                outcome = await self.send_to_other(recipient, text, markup, silent=silent)
-                if not outcome.arrived:
-                    await follow_up(self.services, outcome, recipient.telegram_id)
-                    return
-            await follow_up(self.services, Outcome.DELIVERED, messages[0][0].telegram_id, record)
+        gated: set[int] = set()
 
-        self.later(tell)
+        def tell_those(settled: Settled) -> Send:
+            told = [
+                (user, *settled.get(user.telegram_id, (text, markup)), silent)
+                for user, text, markup, silent in messages
+                if user.telegram_id in settled or user.telegram_id not in gated
+            ]
+
+            async def tell() -> None:
+                await self._tell_all(told, record)
+
+            return tell
+
+        if unasked is None:
+            self.later(tell_those({}))
+            return
+        checks = tuple(
+            (user, unasked, text, markup)
+            for user, text, markup, _ in messages
+            if self.sender is None or user.id != self.sender.id
+        )
+        gated.update(user.telegram_id for user, *_ in checks)
+        self._outbox.append(_Unasked(checks, tell_those))
+
+    async def _tell_all(
+        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], record: Step
+    ) -> None:
+        if not messages:
+            await follow_up(self.services, Outcome.DELIVERED, 0, record)
+            return
+        for recipient, text, markup, silent in messages:
+            outcome = await self.send_to_other(recipient, text, markup, silent=silent)
+            if not outcome.arrived:
+                await follow_up(self.services, outcome, recipient.telegram_id)
+                return
+        await follow_up(self.services, Outcome.DELIVERED, messages[0][0].telegram_id, record)
+
+    async def settle(self) -> None:
+        """Decide, in the turn's transaction, what of the unasked messages goes now and what
+        is held for the recipient's next check-in (:func:`bot.services.pings.admit`)."""
+        settled: list[Reply | Send | _Unasked] = []
+        for item in self._outbox:
+            if not isinstance(item, _Unasked):
+                settled.append(item)
+                continue
+            goes: Settled = {}
+            for recipient, kind, text, markup in item.checks:
+                sender_id = self.sender.id if self.sender is not None else None
+                held = await pings.admit(
+                    self.session, recipient, kind, self.now,
+                    text=text, markup=keyboard_json(markup), sender_id=sender_id,
+                )  # fmt: skip
+                if held is not None:
+                    # What was held goes with it: done with now, as the reply is written
+                    # down with the update and sent again after a crash.
+                    await pings.handed_over(self.session, held, arrived=True)
+                    goes[recipient.telegram_id] = with_held(held, text, markup, self.context.bot)
+            if len(goes) < len(item.checks) and item.on_held is not None:
+                await item.on_held(self.session)
+            then = item.then(goes)
+            if then is not None:
+                settled.append(then)
+        self._outbox = settled
 
 
 def _turn_handler(
@@ -303,6 +416,7 @@ def _turn_handler(
                     await handler(turn)
                     if finishes:
                         await offer_language(turn)
+                await turn.settle()
                 if finishes:
                     await received.mark_handled(session, update.update_id, turn.now, turn.replies())
         except Exception as error:
