@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from bot.jobs.checkin_sender import send_due_checkins
 from bot.jobs.notices import send_notices
@@ -193,7 +194,7 @@ async def test_a_couples_week_never_brings_more_than_three_unasked_messages_a_da
     await week.ids()
     await week.jobs(11, day=sunday)  # the tips offer, which comes with the pairing
     for person in (alex, sam):
-        await week.act(person, lambda p=person: p.press(TIPS.offer_yes_button), at(sunday, 11, 5))
+        await week.act(person, partial(person.press, TIPS.offer_yes_button), at(sunday, 11, 5))
 
     held_at_most = 0
     for offset in range(7):
@@ -234,9 +235,9 @@ async def test_a_couples_week_never_brings_more_than_three_unasked_messages_a_da
             await week.act(alex, lambda: share_reflection(alex, "Us.", again=True), at(day, 12))
         await week.jobs(20, day=day)  # both check-ins
         first, second = (alex, sam) if offset % 2 == 0 or offset == 5 else (sam, alex)
-        await week.act(first, lambda p=first: answer_checkin(p, QUIET_DAY), at(day, 20, 10))
+        await week.act(first, partial(answer_checkin, first, QUIET_DAY), at(day, 20, 10))
         if offset != 5:
-            await week.act(second, lambda p=second: answer_checkin(p, QUIET_DAY), at(day, 20, 30))
+            await week.act(second, partial(answer_checkin, second, QUIET_DAY), at(day, 20, 30))
         reminders = await week.jobs(22, 5, day=day)  # reminders (London 22:00), tips
         if offset == 5:  # the nudge, over Sam's budget, is said in Sam's reminder
             nudge = shown(TEXTS.checkin.partner_nudge, partner="Alex")
