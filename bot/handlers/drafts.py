@@ -18,7 +18,6 @@ from bot.services import drafts
 from bot.services import talk as talk_service
 from bot.services.drafts import Kept, Sent, Stale
 from bot.services.pairing import partnership_of
-from bot.services.ping_budget import Kind
 from bot.views import callbacks
 from bot.views.drafts import CONFIRM, KEEP, SEND, confirmation
 
@@ -90,8 +89,7 @@ def _tell_passed(turn: Turn, kept: Kept) -> None:
             question=talk_service.question_text(theirs, question.question_key),
         ),
         silent=passed.partner_silent,
-        unasked=Kind.QUESTION,
-    )
+    )  # not under the ping budget: what became of their own answer, as a reveal is
 
 
 async def _send(turn: Turn, draft_id: int) -> None:

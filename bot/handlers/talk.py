@@ -109,10 +109,10 @@ def _reveal(
     async def revealed(session: AsyncSession) -> None:
         await talk.record_revealed(session, question_id, now)
 
+    # Not under the ping budget: the promised answer to the partner's own answer ("I'll show
+    # you both answers once you have both answered").
     turn.tell_all_then_record(
-        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)],
-        revealed,
-        unasked=Kind.QUESTION,
+        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], revealed
     )
     if next_step is not None:
         _ask(turn, next_step, tell_partner=False)

@@ -62,20 +62,23 @@ Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 Handlers = list[BaseHandler[Update, BotContext, None]]
 
 
-# What goes to each recipient once the ping budget is settled (their telegram id: the text
-# and buttons, with what was held for them ahead of it); a recipient missing was held.
-Settled = dict[int, tuple[str, InlineKeyboardMarkup | None]]
+# What goes once the ping budget is settled: the text and buttons, with what was held for
+# the recipient ahead of it.
+Settled = tuple[str, InlineKeyboardMarkup | None]
 
 
 @dataclass(frozen=True)
 class _Unasked:
-    """Messages to someone else that they did not ask for (a partner's note, the nudge...):
-    whether each goes now or is held is decided at the end of the handler, in its
-    transaction (:meth:`Turn.settle`, the ping budget); ``then`` makes what to send from
-    what was settled, ``on_held`` records what was held as handed over."""
+    """A message to someone else that they did not ask for (a partner's note, the nudge...):
+    whether it goes now or is held is decided at the end of the handler, in its transaction
+    (:meth:`Turn.settle`, the ping budget); ``then`` makes what to send from what was
+    settled; ``on_held`` records a held one as handed over."""
 
-    checks: tuple[tuple[User, Kind, str, InlineKeyboardMarkup | None], ...]
-    then: Callable[[Settled], Reply | Send | None]
+    recipient: User
+    kind: Kind
+    text: str
+    markup: InlineKeyboardMarkup | None
+    then: Callable[[Settled], Reply | Send]
     on_held: Step | None = None
 
 
@@ -208,12 +211,10 @@ class Turn:
             self._outbox.append(Reply(to, text, markup, partner=True, silent=silent))
             return
 
-        def then(settled: Settled) -> Reply | None:
-            if to not in settled:
-                return None
-            return Reply(to, *settled[to], partner=True, silent=silent)
+        def then(settled: Settled) -> Reply:
+            return Reply(to, *settled, partner=True, silent=silent)
 
-        self._outbox.append(_Unasked(((recipient, unasked, text, markup),), then))
+        self._outbox.append(_Unasked(recipient, unasked, text, markup, then))
 
     def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner (with a toast, if given). A press answered too late —
@@ -312,91 +313,51 @@ class Turn:
         if unasked is None:
             self.later(tell_this(text, markup))
             return
-        to = recipient.telegram_id
-
-        def then(settled: Settled) -> Send | None:
-            return tell_this(*settled[to]) if to in settled else None
-
-        self._outbox.append(_Unasked(((recipient, unasked, text, markup),), then, record))
+        self._outbox.append(
+            _Unasked(recipient, unasked, text, markup, lambda s: tell_this(*s), record)
+        )
 
     def tell_all_then_record(
-        self,
-        messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]],
-        record: Step,
-        *,
-        unasked: Kind | None = None,
+        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], record: Step
     ) -> None:
         """``(recipient, text, markup, silent)`` each sent in order; only once every one
         arrived (surely or perhaps) is ``record`` run, in the one transaction after the sends:
         what must reach several people (a ``/talk`` reveal: both partners) counts as done only
         if it reached every one. A send that fails stops the rest; a crash before the record
-        (this step is not written down) leaves it undone too, so the caller offers it again.
-        ``unasked``: what the messages to others than the sender are (see :meth:`tell`); one
-        held counts as reached."""
+        (this step is not written down) leaves it undone too, so the caller offers it again."""
 
-        gated: set[int] = set()
+        async def tell() -> None:
+            for recipient, text, markup, silent in messages:
+                outcome = await self.send_to_other(recipient, text, markup, silent=silent)
+                if not outcome.arrived:
+                    await follow_up(self.services, outcome, recipient.telegram_id)
+                    return
+            await follow_up(self.services, Outcome.DELIVERED, messages[0][0].telegram_id, record)
 
-        def tell_those(settled: Settled) -> Send:
-            told = [
-                (user, *settled.get(user.telegram_id, (text, markup)), silent)
-                for user, text, markup, silent in messages
-                if user.telegram_id in settled or user.telegram_id not in gated
-            ]
-
-            async def tell() -> None:
-                await self._tell_all(told, record)
-
-            return tell
-
-        if unasked is None:
-            self.later(tell_those({}))
-            return
-        checks = tuple(
-            (user, unasked, text, markup)
-            for user, text, markup, _ in messages
-            if self.sender is None or user.id != self.sender.id
-        )
-        gated.update(user.telegram_id for user, *_ in checks)
-        self._outbox.append(_Unasked(checks, tell_those))
-
-    async def _tell_all(
-        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], record: Step
-    ) -> None:
-        if not messages:
-            await follow_up(self.services, Outcome.DELIVERED, 0, record)
-            return
-        for recipient, text, markup, silent in messages:
-            outcome = await self.send_to_other(recipient, text, markup, silent=silent)
-            if not outcome.arrived:
-                await follow_up(self.services, outcome, recipient.telegram_id)
-                return
-        await follow_up(self.services, Outcome.DELIVERED, messages[0][0].telegram_id, record)
+        self.later(tell)
 
     async def settle(self) -> None:
-        """Decide, in the turn's transaction, what of the unasked messages goes now and what
-        is held for the recipient's next check-in (:func:`bot.services.pings.admit`)."""
+        """Decide, in the turn's transaction, which unasked messages go now (with what was
+        held for their recipient ahead of them) and which are held for the recipient's next
+        check-in (:func:`bot.services.pings.admit`)."""
         settled: list[Reply | Send | _Unasked] = []
+        sender_id = self.sender.id if self.sender is not None else None
         for item in self._outbox:
             if not isinstance(item, _Unasked):
                 settled.append(item)
                 continue
-            goes: Settled = {}
-            for recipient, kind, text, markup in item.checks:
-                sender_id = self.sender.id if self.sender is not None else None
-                held = await pings.admit(
-                    self.session, recipient, kind, self.now,
-                    text=text, markup=keyboard_json(markup), sender_id=sender_id,
-                )  # fmt: skip
-                if held is not None:
-                    # What was held goes with it: done with now, as the reply is written
-                    # down with the update and sent again after a crash.
-                    await pings.handed_over(self.session, held, arrived=True)
-                    goes[recipient.telegram_id] = with_held(held, text, markup, self.context.bot)
-            if len(goes) < len(item.checks) and item.on_held is not None:
-                await item.on_held(self.session)
-            then = item.then(goes)
-            if then is not None:
-                settled.append(then)
+            held = await pings.admit(
+                self.session, item.recipient, item.kind, self.now,
+                text=item.text, markup=keyboard_json(item.markup), sender_id=sender_id,
+            )  # fmt: skip
+            if held is None:
+                if item.on_held is not None:
+                    await item.on_held(self.session)
+                continue
+            # What was held goes with it: done with now, as the reply is written down with
+            # the update and sent again after a crash.
+            await pings.handed_over(self.session, held, arrived=True)
+            settled.append(item.then(with_held(held, item.text, item.markup, self.context.bot)))
         self._outbox = settled
 
 

@@ -52,6 +52,9 @@ async def admit(
         if await pings.take_extra(session, receiver.id, day, kind.value, now):
             room = MESSAGE_LIMIT - len(text) - len(SEPARATOR)
             return await _waiting(session, receiver.id, day, now, room) or NOTHING_HELD
+    if sender_id is None:  # about the couple (a tip, the digest): it goes if the couple does
+        partnership = await pairing.active_partnership(session, receiver.id)
+        sender_id = partnership.partner.id if partnership is not None else None
     await pings.hold(
         session,
         HeldPing(
