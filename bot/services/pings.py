@@ -45,8 +45,10 @@ async def admit(
     ``markup``, an inline keyboard's JSON), and the caller counts it as handed over: it goes
     with the next message that may (the next check-in at the latest; a nudge: the reminder)."""
     day = local_day(receiver.time_zone, now)
-    taken = await pings.extra_taken(session, receiver.id, day)
-    if verdict(kind, extra_taken=taken) is Verdict.NOW:
+    taken = await pings.extra_kind(session, receiver.id, day)
+    if taken == kind.value == Kind.DIGEST:  # its own, sent before a crash kept it unrecorded
+        return NOTHING_HELD
+    if verdict(kind, extra_taken=taken is not None) is Verdict.NOW:
         if kind in OWN_SLOTS:
             return NOTHING_HELD
         if await pings.take_extra(session, receiver.id, day, kind.value, now):

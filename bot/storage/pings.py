@@ -13,10 +13,14 @@ from bot.storage.models import HeldPing, PingDay
 
 
 async def extra_taken(session: AsyncSession, user_id: int, day: date) -> bool:
-    found = await session.scalar(
+    return await extra_kind(session, user_id, day) is not None
+
+
+async def extra_kind(session: AsyncSession, user_id: int, day: date) -> str | None:
+    """What took ``user_id``'s extra slot of ``day``, if anything did."""
+    return await session.scalar(
         select(PingDay.kind).where(PingDay.user_id == user_id, PingDay.local_date == day)
     )
-    return found is not None
 
 
 async def take_extra(
