@@ -116,11 +116,13 @@ async def ivan_shares_a_day_with_eve(harness: BotHarness) -> tuple[TelegramUser,
     anna = await onboard(harness, ANNA, "Anna", "Berlin", "22:00")
     await pair_up(ivan, eve)
     await evening(harness, MORNING)  # the missed evenings are not sent; the next is tonight
-    harness.clock.now = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    # The day before: the question is Eve's one extra message of that day (the ping budget),
+    # Ivan's shared note that of the evening's.
+    harness.clock.now = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
     await opt_in(harness, ivan, eve)
     await ask_talk(ivan)
-    await answer_talk(ivan, TO_EVE)
     await answer_talk(eve, "Eve's own answer")
+    await answer_talk(ivan, TO_EVE)
     await evening(harness, IVANS_EVENING)
     await answer_checkin(ivan, IVANS_DAY, note=FOR_EVE)
     await ivan.press(TEXTS.notes.share_button)

@@ -24,6 +24,7 @@ from bot.services import accounts, checkins, hidden_days, lessons, shared_days
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES, next_item
 from bot.services.pairing import partnership_of
+from bot.services.ping_budget import Kind
 from bot.storage.models import User
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
@@ -93,7 +94,11 @@ async def checkin_button(turn: Turn) -> None:
             partner = await checkins.partner_to_nudge(session, user, now)
             if partner is not None:
                 theirs = turn.texts_for(partner).checkin
-                turn.tell(partner, render(theirs.partner_nudge, partner=user.first_name))
+                turn.tell(
+                    partner,
+                    render(theirs.partner_nudge, partner=user.first_name),
+                    unasked=Kind.NUDGE,
+                )
         await _both_answered(turn, outcome)
 
 
@@ -152,11 +157,14 @@ async def _both_answered(turn: Turn, state: checkins.CheckinState) -> None:
     clock = turn.services.clock
     for copy in copies:
         text, markup = side_by_side(turn.texts_for(copy.receiver), copy)
+        # To the one who just answered: the reply to their answer. To the first: unasked.
+        mine = copy.receiver.id == turn.user.id
         turn.tell_then_record(
             copy.receiver,
             text,
             markup,
             partial(_record_sent, copy, clock),
+            unasked=None if mine else Kind.SHARED_DAY,
         )
 
 
@@ -201,7 +209,7 @@ async def words_during_question(turn: Turn) -> bool:
     if turn.message.text is None:
         turn.reply(f"{words.other_during_question}\n\n{text}", markup)
         return True
-    keep = keyboards.button(words.keep_words_button, callbacks.CHECKIN, f"{state.checkin.id}:keep")
+    keep = keyboards.button(words.keep_words_button, callbacks.CHECKIN, f"{state.checkin.id}:words")
     rows = [*markup.inline_keyboard, [keep]]
     turn.reply(f"{words.words_during_question}\n\n{text}", InlineKeyboardMarkup(rows), quote=True)
     return True
@@ -379,7 +387,7 @@ HANDLERS: Handlers = [
     ),
     CallbackQueryHandler(
         keep_words,
-        pattern=callbacks.pattern(callbacks.CHECKIN, rf"(?P<checkin>{callbacks.ID}):keep"),
+        pattern=callbacks.pattern(callbacks.CHECKIN, rf"(?P<checkin>{callbacks.ID}):words"),
     ),
     CallbackQueryHandler(
         moment_button,

@@ -92,7 +92,7 @@ def _tell_passed(turn: Turn, kept: Kept) -> None:
             question=talk_service.question_text(theirs, question.question_key),
         ),
         silent=passed.partner_silent,
-    )
+    )  # not under the ping budget: what became of their own answer, as a reveal is
 
 
 async def _send(turn: Turn, draft_id: int) -> None:

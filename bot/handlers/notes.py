@@ -14,6 +14,7 @@ from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import Handlers, Turn, for_known_sender
 from bot.services import notes
 from bot.services.notes import MAX_NOTE_LENGTH
+from bot.services.ping_budget import Kind
 from bot.storage.models import Note, User
 from bot.views import callbacks, keyboards
 
@@ -99,7 +100,11 @@ async def share_note(turn: Turn) -> None:
     else:
         text = render(words.shared, partner=partnership.partner.first_name)
         if outcome.changed:  # a second tap tells them nothing new
-            turn.tell(partnership.partner, shared_with_you(turn, partnership.partner, outcome.note))
+            turn.tell(
+                partnership.partner,
+                shared_with_you(turn, partnership.partner, outcome.note),
+                unasked=Kind.NOTE,
+            )
     turn.edit(text, share_keyboard(turn.texts, outcome.note, shared=shared))
 
 

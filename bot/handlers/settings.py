@@ -11,6 +11,7 @@ from bot.handlers.pending_input import open_question
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender, for_onboarded
 from bot.services import accounts, checkins, sharing
 from bot.services.accounts import PendingInput
+from bot.services.ping_budget import Kind
 from bot.views import callbacks, keyboards
 from bot.views.settings import settings_summary, settings_view
 
@@ -52,7 +53,7 @@ async def settings_button(turn: Turn) -> None:
                 partner=user.first_name,
                 day=theirs.weekdays[user.weekly_day],
             )
-            turn.tell(partner, told)
+            turn.tell(partner, told, unasked=Kind.NOTICE)
             lead = render(
                 texts.settings.weekly_day_set_together, partner=partner.first_name, day=day
             )

@@ -24,6 +24,7 @@ from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, drafts, shared_days, talk
 from bot.services.accounts import PendingInput
 from bot.services.pairing import partnership_of
+from bot.services.ping_budget import Kind
 from bot.services.talk import (
     MAX_ANSWER_LENGTH,
     Answered,
@@ -91,7 +92,13 @@ def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
     turn.reply(text, markup)
     if asked.new and tell_partner:
         partner_text, partner_markup = _partner_question(turn, asked)
-        turn.tell(asked.partner, partner_text, partner_markup, silent=asked.partner_silent)
+        turn.tell(
+            asked.partner,
+            partner_text,
+            partner_markup,
+            silent=asked.partner_silent,
+            unasked=Kind.QUESTION,
+        )
 
 
 def _reveal(
@@ -129,6 +136,8 @@ def _reveal(
     async def revealed(session: AsyncSession) -> None:
         await talk.record_revealed(session, question_id, now)
 
+    # Not under the ping budget: the promised answer to the partner's own answer ("I'll show
+    # you both answers once you have both answered").
     turn.tell_all_then_record(
         [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], revealed
     )
@@ -327,6 +336,7 @@ def answered(turn: Turn, outcome: Answered) -> None:
             partner,
             render(turn.together_for(partner).talk.partner_answered, partner=user.first_name),
             silent=outcome.partner_silent,
+            unasked=Kind.QUESTION,
         )
         return
     _reveal(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -43,10 +44,12 @@ from bot.handlers.without_database import (
     harmless_if_stale,
     language_of_update,
 )
-from bot.services import accounts
+from bot.services import accounts, pings
+from bot.services.ping_budget import Kind
 from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.models import User
+from bot.views.held import keyboard_json, with_held
 from bot.views.keyboards import ReplyMarkup
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,26 @@ PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 TurnHandler = Callable[["Turn"], Awaitable[None]]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 Handlers = list[BaseHandler[Update, BotContext, None]]
+
+
+# What goes once the ping budget is settled: the text and buttons, with what was held for
+# the recipient ahead of it.
+Settled = tuple[str, InlineKeyboardMarkup | None]
+
+
+@dataclass(frozen=True)
+class _Unasked:
+    """A message to someone else that they did not ask for (a partner's note, the nudge...):
+    whether it goes now or is held is decided at the end of the handler, in its transaction
+    (:meth:`Turn.settle`, the ping budget); ``then`` makes what to send from what was
+    settled; ``on_held`` records a held one as handed over."""
+
+    recipient: User
+    kind: Kind
+    text: str
+    markup: InlineKeyboardMarkup | None
+    then: Callable[[Settled], Reply | Send]
+    on_held: Step | None = None
 
 
 class Turn:
@@ -71,7 +94,7 @@ class Turn:
         self.sender = sender
         # One "now" for the whole update: every change it makes carries the same time.
         self.now: datetime = context.now()
-        self._outbox: list[Reply | Send] = []
+        self._outbox: list[Reply | Send | _Unasked] = []
 
     # --- what the handler reads ---------------------------------------------------------------
 
@@ -178,11 +201,22 @@ class Turn:
         markup: InlineKeyboardMarkup | None = None,
         *,
         silent: bool = False,
+        unasked: Kind | None = None,
     ) -> None:
         """A message to someone else (a partner). Whatever the sender did stands even if it
         cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
-        their prompts until they write again. ``silent``: without a sound (their night)."""
-        self._outbox.append(Reply(recipient.telegram_id, text, markup, partner=True, silent=silent))
+        their prompts until they write again. ``silent``: without a sound (their night).
+        ``unasked``: what it is, if the recipient did not ask for it (it counts against their
+        ping budget, and may be held for their next check-in)."""
+        to = recipient.telegram_id
+        if unasked is None:
+            self._outbox.append(Reply(to, text, markup, partner=True, silent=silent))
+            return
+
+        def then(settled: Settled) -> Reply:
+            return Reply(to, *settled, partner=True, silent=silent)
+
+        self._outbox.append(_Unasked(recipient, unasked, text, markup, then))
 
     def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner (with a toast, if given). A press answered too late —
@@ -236,7 +270,9 @@ class Turn:
         """Send what was queued, in order. The changes are saved by now: one reply that
         fails (Telegram slow or refusing) must not keep back the others."""
         outbox, self._outbox = self._outbox, []
-        await deliver(self.context.bot, self.services, outbox)
+        await deliver(
+            self.context.bot, self.services, [i for i in outbox if not isinstance(i, _Unasked)]
+        )
 
     # --- messages to someone else whose outcome matters -------------------------------------
 
@@ -255,19 +291,33 @@ class Turn:
         return (await send(bot, recipient.telegram_id, text, markup, silent=silent)).outcome
 
     def tell_then_record(
-        self, recipient: User, text: str, markup: InlineKeyboardMarkup | None, record: Step
+        self,
+        recipient: User,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        record: Step,
+        *,
+        unasked: Kind | None = None,
     ) -> None:
         """:meth:`tell` for an outbox row claimed in this turn's transaction: only once the
         message arrived (surely or perhaps: :attr:`bot.delivery.Outcome.arrived`) is it
         ``record``-ed as sent. One that did not arrive stays claimed, and the job that sends
         such rows takes it over when the claim lapses."""
 
-        async def tell() -> None:
-            outcome = await self.send_to_other(recipient, text, markup)
-            done = record if outcome.arrived else None
-            await follow_up(self.services, outcome, recipient.telegram_id, done)
+        def tell_this(text: str, markup: InlineKeyboardMarkup | None) -> Send:
+            async def tell() -> None:
+                outcome = await self.send_to_other(recipient, text, markup)
+                done = record if outcome.arrived else None
+                await follow_up(self.services, outcome, recipient.telegram_id, done)
 
-        self.later(tell)
+            return tell
+
+        if unasked is None:
+            self.later(tell_this(text, markup))
+            return
+        self._outbox.append(
+            _Unasked(recipient, unasked, text, markup, lambda s: tell_this(*s), record)
+        )
 
     def tell_all_then_record(
         self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], record: Step
@@ -288,6 +338,30 @@ class Turn:
 
         self.later(tell)
 
+    async def settle(self) -> None:
+        """Decide, in the turn's transaction, which unasked messages go now (with what was
+        held for their recipient ahead of them) and which are held for the recipient's next
+        check-in (:func:`bot.services.pings.admit`)."""
+        settled: list[Reply | Send | _Unasked] = []
+        sender_id = self.sender.id if self.sender is not None else None
+        for item in self._outbox:
+            if not isinstance(item, _Unasked):
+                settled.append(item)
+                continue
+            held = await pings.admit(
+                self.session, item.recipient, item.kind, self.now,
+                text=item.text, markup=keyboard_json(item.markup), sender_id=sender_id,
+            )  # fmt: skip
+            if held is None:
+                if item.on_held is not None:
+                    await item.on_held(self.session)
+                continue
+            # What was held goes with it: done with now, as the reply is written down with
+            # the update and sent again after a crash.
+            await pings.handed_over(self.session, held, arrived=True)
+            settled.append(item.then(with_held(held, item.text, item.markup, self.context.bot)))
+        self._outbox = settled
+
 
 def _turn_handler(
     handler: TurnHandler, *, known_only: bool, when_unavailable: Callback, finishes: bool = True
@@ -305,6 +379,7 @@ def _turn_handler(
                     await handler(turn)
                     if finishes:
                         await offer_language(turn)
+                await turn.settle()
                 if finishes:
                     await received.mark_handled(session, update.update_id, turn.now, turn.replies())
         except Exception as error:

@@ -34,7 +34,9 @@ from telegram import Bot, InlineKeyboardMarkup
 from bot.context import BotContext, BotServices
 from bot.delivery import Outcome, follow_up, send
 from bot.jobs.notices import send_notices
-from bot.services import accounts, checkins
+from bot.services import accounts, checkins, pings
+from bot.services.ping_budget import Kind, Merged, with_nudges
+from bot.services.pings import NOTHING_HELD
 from bot.services.weekly import week_for
 from bot.storage import received
 from bot.storage.checkin_outbox import OutboxRow
@@ -44,6 +46,7 @@ from bot.storage.health import is_outage
 from bot.timezones import local_now
 from bot.update_log import KEEP_RECORDS
 from bot.views.checkin import Sharing, prompt_view
+from bot.views.held import keyboard_json, with_held
 from bot.views.week import has_something_to_show, render_week, week_keyboard
 
 logger = logging.getLogger(__name__)
@@ -156,8 +159,10 @@ class _Run:
         self, row: OutboxRow, *, reminder: bool
     ) -> tuple[str, InlineKeyboardMarkup | None] | None:
         texts = self.services.texts_for(row.language)
-        if reminder:
-            return texts.checkin.reminder, None
+        if reminder:  # with what the partner's nudges would have said, if they were held
+            async with self.services.transaction() as session:
+                nudges = await pings.take_nudges(session, row.user_id, row.local_date)
+            return with_nudges(texts.checkin.reminder, nudges), None
         if row.kind == DIGEST:
             return await _digest(self.services, row)
         # Only a snoozed prompt has answers already; the others were never delivered.
@@ -182,6 +187,15 @@ class _Run:
             async with services.transaction() as session:
                 await checkins.abandon(session, row.checkin_id, services.clock())
             return
+        held = None
+        if row.kind == DIGEST:
+            held = await self.admitted(row, message)
+            if held is None:  # held for the next check-in: handed over
+                self.ledger.add(Recorded(row.checkin_id, None, services.clock()))
+                return
+            message = with_held(held, *message, self.bot)
+        elif not reminder and not row.answers:
+            await self.send_held(row)
         text, markup = message
         maybe, backoff = False, iter(CONNECT_BACKOFF_SECONDS)
         outcome, message_id = Outcome.NOT_DELIVERED, None
@@ -198,6 +212,9 @@ class _Run:
             break
         if maybe and outcome is not Outcome.DELIVERED:
             outcome = Outcome.MAYBE_DELIVERED  # counted as sent: its buttons must keep working
+        if held is not None and held.sent:
+            done = partial(pings.handed_over, merged=held, arrived=outcome.arrived)
+            await follow_up(services, Outcome.DELIVERED, row.telegram_id, done)
         if outcome.arrived:
             report.sent += 1
             report.maybe_sent += outcome is Outcome.MAYBE_DELIVERED
@@ -216,6 +233,42 @@ class _Run:
             if not blocked:
                 record = partial(checkins.record_failed, checkin_id=row.checkin_id)
         await follow_up(services, outcome, row.telegram_id, record)
+
+    async def admitted(
+        self, row: OutboxRow, message: tuple[str, InlineKeyboardMarkup | None]
+    ) -> Merged | None:
+        """The digest under the ping budget: ``None`` if it was held for the next check-in,
+        else what was held, to go ahead of it."""
+        text, markup = message
+        async with self.services.transaction() as session:
+            user = await accounts.find_user(session, row.telegram_id)
+            if user is None:
+                return NOTHING_HELD
+            return await pings.admit(
+                session,
+                user,
+                Kind.DIGEST,
+                self.services.clock(),
+                text=text,
+                markup=keyboard_json(markup),
+            )
+
+    async def send_held(self, row: OutboxRow) -> None:
+        """What was held for this check-in, as one message just before it (the day's extra)."""
+        services = self.services
+        async with services.transaction() as session:
+            merged = await pings.take_held(session, row.user_id, row.local_date, services.clock())
+        if merged is None:
+            return
+        markup = None
+        if merged.markup is not None:
+            markup = InlineKeyboardMarkup.de_json(merged.markup, self.bot)
+        outcome = (await send(self.bot, row.telegram_id, merged.text, markup)).outcome
+
+        async def handed_over(session: AsyncSession) -> None:
+            await pings.handed_over(session, merged, arrived=outcome.arrived)
+
+        await follow_up(services, outcome, row.telegram_id, handed_over)
 
     async def send_all(self, rows: list[OutboxRow], *, reminder: bool) -> None:
         """Send ``rows`` concurrently; record sends every second and renew the claims

@@ -14,25 +14,30 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
 from bot.context import BotContext, BotServices
 from bot.delivery import Outbox, Outcome, Step, drain
-from bot.services import safe_haven, shared_days, talk
+from bot.services import pings, safe_haven, shared_days, talk
+from bot.services.ping_budget import Kind, Merged
 from bot.services.quiet_hours import awake_zones
 from bot.storage import talk as talk_rows
+from bot.storage import users
 from bot.storage.health import is_outage
+from bot.views.held import keyboard_json, with_held
 from bot.views.shared_day import side_by_side
 from bot.views.together import question_message, tips_offer
 
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+Row = TypeVar("Row")
 
 
 @dataclass
@@ -43,6 +48,71 @@ class TogetherReport:
     tips_sent: int = 0
     days_sent: int = 0
     blocked: int = 0
+
+
+def budgeted(
+    outbox: Outbox[Row],
+    kind: Callable[[Row], Kind | None],
+    receiver: Callable[[Row], int],
+    sender: Callable[[Row], int | None] = lambda _: None,
+) -> Outbox[Row]:
+    """``outbox`` under the ping budget: in the claim's own transaction, a row whose
+    receiver has had today's extra message is held for their next check-in instead (written
+    as they would have read it, and recorded as sent: it is handed over), and not returned.
+    ``kind`` ``None``: the row is a reply, outside the budget."""
+
+    ahead: dict[int, Merged] = {}  # by id(row): what was held, to go in front of it
+
+    async def claim(session: AsyncSession, now: datetime) -> list[Row]:
+        rows = list(await outbox.claim(session, now))
+        people = await users.users_by_id(session, [receiver(row) for row in rows])
+        kept = []
+        for row in rows:
+            person, message, what = people.get(receiver(row)), outbox.message(row), kind(row)
+            if person is None or message is None or what is None:
+                kept.append(row)
+                continue
+            _, text, markup = message
+            held = await pings.admit(
+                session,
+                person,
+                what,
+                now,
+                text=text,
+                markup=keyboard_json(markup),
+                sender_id=sender(row),
+            )
+            if held is not None:
+                kept.append(row)
+                if held.sent:
+                    ahead[id(row)] = held
+                continue
+            record = outbox.record(row, Outcome.DELIVERED, now)
+            if record is not None:
+                await record(session)
+        return kept
+
+    def message(row: Row) -> tuple[int, str, Any] | None:
+        found = outbox.message(row)
+        held = ahead.get(id(row))
+        if found is None or held is None:
+            return found
+        chat_id, text, markup = found
+        return (chat_id, *with_held(held, text, markup))
+
+    def record(row: Row, outcome: Outcome, now: datetime) -> Step | None:
+        step, held = outbox.record(row, outcome, now), ahead.pop(id(row), None)
+        if held is None:
+            return step
+
+        async def both(session: AsyncSession) -> None:
+            await pings.handed_over(session, held, arrived=outcome.arrived)
+            if step is not None:
+                await step(session)
+
+        return both
+
+    return replace(outbox, claim=claim, message=message, record=record)
 
 
 def _outboxes(services: BotServices) -> list[Outbox[Any]]:
@@ -82,7 +152,7 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
         return await shared_days.claim_waiting(session, now, owner=owner, lease=lease, limit=BATCH)
 
     sure, arrived = (Outcome.DELIVERED,), (Outcome.DELIVERED, Outcome.MAYBE_DELIVERED)
-    return [
+    outboxes: list[Outbox[Any]] = [
         Outbox(  # an offer that may have gone is not repeated; blocked: offered once back
             "offers",
             offers,
@@ -125,6 +195,24 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
                 outcome, (*sure, Outcome.BLOCKED), lambda s: shared_days.record_sent(s, c, now)
             ),
             batch=BATCH,
+        ),
+    ]
+    offers_, questions_, tips_, days_ = outboxes
+    return [
+        # The tips offer is not budgeted: it comes once, right after the pairing the two
+        # just did (their own action), as part of it.
+        offers_,
+        budgeted(
+            questions_,
+            lambda r: Kind.WEEKLY_QUESTION if r.trigger == "weekly" else Kind.QUESTION,
+            lambda r: r.user_id,
+        ),
+        budgeted(tips_, lambda _: Kind.TIP, lambda t: t.receiver_id),
+        budgeted(
+            days_,
+            lambda c: None if c.second else Kind.SHARED_DAY,
+            lambda c: c.receiver.id,
+            lambda c: c.partner.id,
         ),
     ]
 

@@ -35,6 +35,9 @@ class SideBySide:
     partner: User
     mine: dict[str, str]
     theirs: dict[str, str]
+    # The receiver completed the day second: their copy answers their own last tap (a reply,
+    # outside the ping budget) even when it waited or was sent again.
+    second: bool = False
 
     @property
     def differs(self) -> bool:
@@ -121,8 +124,12 @@ async def claim_waiting(
         theirs = await shared_days.evening_on(session, partner.id, copy.local_date)
         if mine is None or theirs is None:
             continue
+        last = await shared_days.last_answers(session, [mine[0].id, theirs[0].id])
+        second = last.get(mine[0].id, now) >= last.get(theirs[0].id, now)
         ready.append(
-            SideBySide(copy.couple_id, copy.local_date, receiver, partner, mine[1], theirs[1])
+            SideBySide(
+                copy.couple_id, copy.local_date, receiver, partner, mine[1], theirs[1], second
+            )
         )
     await shared_days.drop(session, unshared)
     return ready

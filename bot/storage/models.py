@@ -605,3 +605,41 @@ class HiddenDay(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     hidden_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PingDay(Base):
+    """The day's one extra unasked message of a person (see :mod:`bot.services.ping_budget`):
+    taken by inserting this row, so two processes (or a job and a partner's tap at once)
+    cannot both take it — the key says no to the second. The check-in and its reminder need
+    no row: there is one check-in row a day, reminded once (``checkins.reminded_at``).
+    Deriving the extra from the eight places that record a send (shared days, tips, question
+    copies, the digest, the nudge's ``nudged_at``...) would be eight queries per message and
+    still no lock; one small row a person and day is cheaper, and is pruned with the person."""
+
+    __tablename__ = "ping_days"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HeldPing(Base):
+    """An unasked message over the day's budget, as the receiver would have read it: sent
+    with others held, as one message, just before their next check-in. ``sender_id``: the
+    partner it is from (a held message from someone no longer their partner is dropped);
+    ``claimed_at``: taken by a run that is sending it (a lapsed claim is taken over)."""
+
+    __tablename__ = "held_pings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    markup: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

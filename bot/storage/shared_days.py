@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.checkins import EVENING
@@ -28,6 +28,16 @@ async def evening_on(
     if not rows:
         return None
     return rows[0][0], {item: value for _, item, value in rows if item is not None}
+
+
+async def last_answers(session: AsyncSession, checkin_ids: list[int]) -> dict[int, datetime]:
+    """Each check-in's latest answer: who completed the day second."""
+    rows = await session.execute(
+        select(CheckinAnswer.checkin_id, func.max(CheckinAnswer.answered_at))
+        .where(CheckinAnswer.checkin_id.in_(checkin_ids))
+        .group_by(CheckinAnswer.checkin_id)
+    )
+    return {checkin_id: at for checkin_id, at in rows if at is not None}
 
 
 async def add_copies(
