@@ -165,9 +165,27 @@ class Turn:
         thread = message.message_thread_id if message.is_topic_message else None
         self._outbox.append(Reply(message.chat_id, text, markup, quote=quote, thread=thread))
 
-    def send(self, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
-        """A message to ``chat_id``, in parts if too long for one (buttons under the last)."""
-        self._outbox.append(Reply(chat_id, text, markup))
+    def send(
+        self,
+        chat_id: int,
+        text: str,
+        markup: ReplyMarkup | None = None,
+        *,
+        if_blocked: str | None = None,
+    ) -> None:
+        """A message to ``chat_id``, in parts if too long for one (buttons under the last);
+        ``if_blocked``: its text instead if the :meth:`tell` just before it met a 403."""
+        self._outbox.append(Reply(chat_id, text, markup, if_blocked=if_blocked))
+
+    def send_file(self, chat_id: int, filename: str, content: str, caption: str) -> None:
+        """A file (UTF-8 text) with its caption, written with the update like any reply."""
+        self._outbox.append(Reply(chat_id, caption, document=(filename, content)))
+
+    def last_words(self, text: str, below: int) -> None:
+        """Say ``text``, then clear the chat below it (or below ``below``, should it fail)
+        and remove the chat's own menu: after /delete. Best effort: Telegram lets a bot
+        delete only messages under 48 hours old."""
+        self._outbox.append(Reply(self.chat_id, text, clear=below))
 
     def tell(
         self,
@@ -176,11 +194,22 @@ class Turn:
         markup: InlineKeyboardMarkup | None = None,
         *,
         silent: bool = False,
+        appreciation: int | None = None,
     ) -> None:
         """A message to someone else (a partner). Whatever the sender did stands even if it
         cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
-        their prompts until they write again. ``silent``: without a sound (their night)."""
-        self._outbox.append(Reply(recipient.telegram_id, text, markup, partner=True, silent=silent))
+        their prompts until they write again. ``silent``: without a sound (their night);
+        ``appreciation``: the one relayed, marked not delivered on a 403."""
+        self._outbox.append(
+            Reply(
+                recipient.telegram_id,
+                text,
+                markup,
+                partner=True,
+                silent=silent,
+                appreciation=appreciation,
+            )
+        )
 
     def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner (with a toast, if given). A press answered too late —
