@@ -21,13 +21,15 @@ import httpx
 from telegram.error import NetworkError
 from telegram.request import RequestData
 
-from bot.storage.models import Appreciation, ReceivedUpdate
+from bot.services import talk
+from bot.storage.models import Appreciation, ReceivedUpdate, TalkQuestion
 from bot.update_order import PerPersonUpdateProcessor
 from tests.harness import TEXTS, BotHarness, shipped_content, shown
 from tests.journeys import onboard, pair
 from tests.telegram_fake import FakeRequest, visible_text
 
 THANKS = shipped_content().together.thanks
+TALK = shipped_content().together.talk
 AFTERNOON = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # Berlin 16:00, New York 10:00
 
 
@@ -192,3 +194,34 @@ async def test_deleting_cut_off_by_a_crash_still_clears_the_chat_after_the_resta
     assert [c.chat_id for c in harness.api.calls if c.method == "deleteMyCommands"] != []
     # The update's record holds nothing of hers any more.
     assert all(not row.replies for row in await harness.rows(ReceivedUpdate))
+
+
+async def test_a_reveal_whose_second_part_fails_is_partly_there_and_not_sent_whole_again(
+    harness: BotHarness,
+) -> None:
+    """Two answers at the limit do not fit one message: the reveal goes in parts. The first
+    part reaches Alex, the second finds no connection: the message is partly there, so the
+    question counts as revealed (not "never sent"), and /talk does not send it whole again."""
+    alex = await onboard(harness, 1001, "Alex", "Berlin", "21:00")
+    sam = await onboard(harness, 2002, "Sam", "New York", "20:00")
+    await pair(alex, sam)
+    harness.clock.now = AFTERNOON
+    faults = await with_faults(harness)
+    his, hers = "Your hand on my back. " * 90, "When you ask about my day. " * 74
+    assert len(his) <= talk.MAX_ANSWER_LENGTH
+    assert len(hers) <= talk.MAX_ANSWER_LENGTH
+    await alex.send("/talk")
+    await alex.press(TALK.answer_button)
+    await alex.send(his)
+    await sam.press(TALK.answer_button)
+    before = len(texts_to(harness, alex.user_id))
+    faults.fault("sendMessage", alex.user_id, "refuse", nth=2)
+
+    await sam.send(hers)
+
+    assert len(texts_to(harness, alex.user_id)) == before + 1  # the first part only
+    [question] = await harness.rows(TalkQuestion)
+    assert question.revealed_at is not None
+    await alex.send("/talk")
+    assert len(await harness.rows(TalkQuestion)) == 2  # a new question, not the old again
+    assert sum(hers[:40] in text for text in texts_to(harness, alex.user_id)) == 1
