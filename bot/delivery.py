@@ -331,13 +331,17 @@ class Outbox(Generic[Row]):
     """One kind of outbox row, as a job configures :func:`drain`: how to claim a batch (in a
     transaction of its own, with this process as owner), what to send for a row (``None``:
     nothing, e.g. its text is gone), and what to record once the outcome is known (``None``:
-    nothing — the row stays claimed and is taken over when the claim lapses)."""
+    nothing — the row stays claimed and is taken over when the claim lapses). A row with
+    nothing to send is handed back (``release``: its claim cleared, in one transaction
+    after the batch), so that it is not held by this process; without ``release`` its
+    claim lapses and it is taken over like any other."""
 
     name: str
     claim: Callable[[AsyncSession, datetime], Awaitable[Sequence[Row]]]
     message: Callable[[Row], tuple[int, str, ReplyMarkup | None] | None]
     record: Callable[[Row, Outcome, datetime], Step | None]
     batch: int | None = None  # claim again while a full batch came back
+    release: Callable[[Row], Step] | None = None
 
 
 async def drain(bot: Bot, services: BotServices, outbox: Outbox[Row]) -> Counter[Outcome]:
@@ -347,9 +351,12 @@ async def drain(bot: Bot, services: BotServices, outbox: Outbox[Row]) -> Counter
     while services.leadership.leading:
         async with services.transaction() as session:
             rows = await outbox.claim(session, services.clock())
+        skipped: list[Step] = []
         for row in rows:
             message = outbox.message(row)
             if message is None:
+                if outbox.release is not None:
+                    skipped.append(outbox.release(row))
                 continue
             chat_id, text, markup = message
             outcome = (await send(bot, chat_id, text, markup)).outcome
@@ -357,6 +364,10 @@ async def drain(bot: Bot, services: BotServices, outbox: Outbox[Row]) -> Counter
             await follow_up(
                 services, outcome, chat_id, outbox.record(row, outcome, services.clock())
             )
+        if skipped:
+            await follow_up(services, Outcome.REFUSED, 0, *skipped)  # no chat to mark
+            if outbox.batch is not None and len(skipped) == len(rows):
+                break  # nothing but rows to hand back: the next run tries them again
         if outbox.batch is None or len(rows) < outbox.batch:
             break
     return outcomes
