@@ -20,13 +20,19 @@ from typing import Any
 import httpx
 from telegram.error import NetworkError
 from telegram.request import RequestData
+from timezonefinder import TimezoneFinder
 
+from bot.config import Settings
+from bot.recovery import UPDATE_LEASE, take_over_abandoned
 from bot.services import talk
 from bot.storage.models import Appreciation, ReceivedUpdate, TalkQuestion
 from bot.update_order import PerPersonUpdateProcessor
-from tests.harness import TEXTS, BotHarness, shipped_content, shown
+from bot.web.intake import Outcome as IntakeOutcome
+from bot.web.intake import UpdateIntake
+from tests.harness import TEXTS, BotHarness, FakeClock, shipped_content, shown
 from tests.journeys import onboard, pair
-from tests.telegram_fake import FakeRequest, visible_text
+from tests.telegram_fake import FakeBotApi, FakeRequest, visible_text
+from tests.test_webhook import webhook_settings
 
 THANKS = shipped_content().together.thanks
 TALK = shipped_content().together.talk
@@ -43,6 +49,7 @@ class Faults(FakeRequest):
         self.plan: tuple[str, int, int, str] | None = None
         self.seen = 0
         self.stalled = asyncio.Event()
+        self.go_on = asyncio.Event()  # set: a stalled send goes on (the process lived)
 
     def fault(self, method: str, chat: int, kind: str, nth: int = 1) -> None:
         self.plan, self.seen = (method, chat, nth, kind), 0
@@ -66,7 +73,16 @@ class Faults(FakeRequest):
                     self.plan = None
                     if kind == "stall":
                         self.stalled.set()
-                        await asyncio.Event().wait()
+                        await self.go_on.wait()
+                        return await super().do_request(
+                            url,
+                            method,
+                            request_data,
+                            read_timeout,
+                            write_timeout,
+                            connect_timeout,
+                            pool_timeout,
+                        )
                     cause = httpx.ConnectError("[Errno 111] Connection refused")
                     raise NetworkError(f"httpx.ConnectError: {cause}") from cause
         return await super().do_request(
@@ -225,3 +241,36 @@ async def test_a_reveal_whose_second_part_fails_is_partly_there_and_not_sent_who
     await alex.send("/talk")
     assert len(await harness.rows(TalkQuestion)) == 2  # a new question, not the old again
     assert sum(hers[:40] in text for text in texts_to(harness, alex.user_id)) == 1
+
+
+async def test_the_job_leader_does_not_send_again_what_a_live_webhook_instance_still_sends(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, zone_finder: TimezoneFinder
+) -> None:
+    """A webhook instance's reply waits (Telegram slow, the rate limiter) longer than the
+    lease: the instance is alive and renews its claim, so the job leader's take-over leaves
+    the reply alone, and it arrives once."""
+    config = webhook_settings(settings)
+    faults = Faults(api)
+    async with BotHarness(
+        config, api=api, clock=clock, zone_finder=zone_finder, request=faults
+    ) as harness:
+        assert harness.app is not None
+        alex = await onboard(harness)
+        intake = UpdateIntake(harness.app, reply_cap=0.01, renew_every=0.02)
+        faults.fault("sendMessage", alex.user_id, "stall")
+        update = harness.update(alex.text_update("/thanks"))
+        assert await intake.take(update) is IntakeOutcome.HANDLED  # answered at the cap
+        await asyncio.wait_for(faults.stalled.wait(), timeout=10)
+        [record] = await harness.rows(ReceivedUpdate, ReceivedUpdate.update_id == update.update_id)
+        assert record.replies  # handled, its reply not sent yet
+
+        clock.now += UPDATE_LEASE * 2  # still sending, long after the lease
+        await asyncio.sleep(0.2)  # the instance renews its claim meanwhile
+        await asyncio.wait_for(take_over_abandoned(harness.app), 10)  # the job leader's run
+        faults.go_on.set()
+        await intake.drain()
+
+        refusal = shown(THANKS.not_paired)
+        assert texts_to(harness, alex.user_id).count(refusal) == 1
+        [record] = await harness.rows(ReceivedUpdate, ReceivedUpdate.update_id == update.update_id)
+        assert record.replies is None  # crossed off once sent

@@ -72,15 +72,30 @@ async def mark_all_handled(session: AsyncSession, update_ids: Sequence[int], now
         )
 
 
-async def replies_left(session: AsyncSession, handled_before: datetime) -> list[tuple[int, str]]:
+async def replies_left(session: AsyncSession, claimed_before: datetime) -> list[tuple[int, str]]:
     """``(update_id, replies)`` of handled updates whose replies were not crossed off (a crash
-    came between the commit and the batch after the sends), oldest first."""
+    came between the commit and the batch after the sends), their claim (``received_at``,
+    renewed by a live webhook instance, see :func:`renew`) older than ``claimed_before``,
+    oldest first."""
     rows = await session.execute(
         select(ReceivedUpdate.update_id, ReceivedUpdate.replies)
-        .where(ReceivedUpdate.replies.is_not(None), ReceivedUpdate.handled_at < handled_before)
+        .where(ReceivedUpdate.replies.is_not(None), ReceivedUpdate.received_at < claimed_before)
         .order_by(ReceivedUpdate.update_id)
     )
     return [(update_id, replies) for update_id, replies in rows if replies is not None]
+
+
+async def renew(session: AsyncSession, update_id: int, now: datetime) -> None:
+    """A live instance still has this update in hands (handling it, or sending its
+    replies): its claim is renewed, so nobody takes it over."""
+    await session.execute(
+        update(ReceivedUpdate)
+        .where(
+            ReceivedUpdate.update_id == update_id,
+            ReceivedUpdate.handled_at.is_(None) | ReceivedUpdate.replies.is_not(None),
+        )
+        .values(received_at=now)
+    )
 
 
 async def cross_off(session: AsyncSession, update_ids: Sequence[int]) -> None:
