@@ -263,6 +263,7 @@ async def test_the_job_leader_does_not_send_again_what_a_live_webhook_instance_s
         await asyncio.wait_for(faults.stalled.wait(), timeout=10)
         [record] = await harness.rows(ReceivedUpdate, ReceivedUpdate.update_id == update.update_id)
         assert record.replies  # handled, its reply not sent yet
+        assert record.person == alex.user_id  # whose it is, for /delete
 
         clock.now += UPDATE_LEASE * 2  # still sending, long after the lease
         await asyncio.sleep(0.2)  # the instance renews its claim meanwhile

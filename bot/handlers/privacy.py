@@ -93,6 +93,7 @@ async def answer_delete(turn: Turn) -> None:
         turn.edit(texts.delete_kept)
         return
     partner = await privacy.delete_user(turn.session, user, turn.now)
+    await privacy.forget_updates(turn.session, user, turn.update.update_id)
     pressed = turn.query.message
     # The last words, then the chat cleared below them and its own menu removed (a language
     # chosen with /language gave it one): written with the update like any reply, so a

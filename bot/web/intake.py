@@ -96,8 +96,9 @@ class UpdateIntake:
         stale_before = now - UPDATE_LEASE
         try:
             async with services.transaction() as session:
+                person = update.effective_user.id if update.effective_user else None
                 return await received.claim(
-                    session, update.update_id, update.to_json(), now, stale_before
+                    session, update.update_id, update.to_json(), now, stale_before, person
                 )
         except Exception as error:
             if not is_outage(error):
