@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import TalkTexts
+from bot.delivery import Reply
 from bot.handlers.pending_input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
@@ -76,11 +77,10 @@ def _reveal(
     theirs: str,
     *,
     silent: bool,
-    next_step: Asked | None = None,
 ) -> None:
     """Both answers to both (each in parts if they do not fit one message); the question
-    counts as revealed only if they reached both (else /talk shows them again). The guided
-    talk's next step goes to the partner in the same message as the answers."""
+    counts as revealed only if they reached both (else /talk shows them again). A guided
+    talk's next step starts only then, and is asked of both after the answers."""
     user = turn.user
     to_me = render(
         _words(turn).revealed, question=text, mine=mine, partner=partner.first_name, theirs=theirs
@@ -93,20 +93,36 @@ def _reveal(
         partner=user.first_name,
         theirs=mine,
     )
-    partner_markup = None
-    if next_step is not None and next_step.new:
-        next_text, partner_markup = _partner_question(turn, next_step)
-        to_partner = f"{to_partner}\n\n{next_text}"
-    question_id, now = question.id, turn.now
+    content, now, next_steps = turn.together, turn.now, list[Asked]()
 
     async def revealed(session: AsyncSession) -> None:
-        await talk.record_revealed(session, question_id, now)
+        step = await talk.record_revealed(session, content, user, question, now)
+        if step is not None:
+            next_steps.append(step)
+
+    def next_step() -> list[Reply]:
+        """The guided talk's next step, once this one was revealed: to both."""
+        replies = []
+        for step in next_steps:
+            words = _words(turn)
+            mine_text, my_markup = question_message(words, step.question.id, step.text, talk.GUIDED)
+            replies.append(Reply(user.telegram_id, mine_text, my_markup))
+            if step.new:
+                their_text, their_markup = _partner_question(turn, step)
+                replies.append(
+                    Reply(
+                        step.partner.telegram_id,
+                        their_text,
+                        their_markup,
+                        partner=True,
+                        silent=step.partner_silent,
+                    )
+                )
+        return replies
 
     turn.tell_all_then_record(
-        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], revealed
+        [(user, to_me, None, False), (partner, to_partner, None, silent)], revealed, next_step
     )
-    if next_step is not None:
-        _ask(turn, next_step, tell_partner=False)
 
 
 @for_known_sender
@@ -250,7 +266,6 @@ def answered(turn: Turn, outcome: Answered) -> None:
         outcome.mine,
         outcome.theirs,
         silent=outcome.partner_silent,
-        next_step=outcome.next_step,
     )
 
 

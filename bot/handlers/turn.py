@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -297,13 +297,17 @@ class Turn:
         self.later(tell)
 
     def tell_all_then_record(
-        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], record: Step
+        self,
+        messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]],
+        record: Step,
+        then: Callable[[], Sequence[Reply]] | None = None,
     ) -> None:
         """``(recipient, text, markup, silent)`` each sent in order; only once every one
         arrived (surely or perhaps) is ``record`` run, in the one transaction after the sends:
         what must reach several people (a ``/talk`` reveal: both partners) counts as done only
         if it reached every one. A send that fails stops the rest; a crash before the record
-        (this step is not written down) leaves it undone too, so the caller offers it again."""
+        (this step is not written down) leaves it undone too, so the caller offers it again.
+        Once recorded, ``then()`` says what follows (a guided talk's next step), sent after."""
 
         async def tell() -> None:
             for recipient, text, markup, silent in messages:
@@ -311,7 +315,9 @@ class Turn:
                 if not outcome.arrived:
                     await follow_up(self.services, outcome, recipient.telegram_id)
                     return
-            await follow_up(self.services, Outcome.DELIVERED, messages[0][0].telegram_id, record)
+            telegram_id = messages[0][0].telegram_id
+            if await follow_up(self.services, Outcome.DELIVERED, telegram_id, record) and then:
+                await deliver(self.context.bot, self.services, then())
 
         self.later(tell)
 
