@@ -13,6 +13,7 @@ from babel import Locale
 
 from bot.app import load_content
 from bot.content import ContentError, Plural, load_texts, render
+from bot.content.crisis_matcher import words_of
 from bot.content.formats import plurals_in
 from bot.content.locales import (
     LOCALES,
@@ -23,7 +24,6 @@ from bot.content.locales import (
 )
 from bot.content.texts import CONTENT_DIR, TEXTS_FILE
 from bot.services import appreciations
-from bot.services.crisis import words_of
 from tests.harness import TEXTS, content_variant, shown
 from tests.journeys import SUPPORT, SUPPORT_UNKNOWN
 
