@@ -540,8 +540,8 @@ async def test_a_guided_talk_goes_step_by_step(harness: BotHarness) -> None:
         partner="Sam",
         theirs="Busy too, I didn't notice",
     )
-    # Both get both answers, then (once they reached both) the next step.
-    assert [m.text for m in alex.chat[-2:]] == [revealed, step_two]
+    # Both get both answers; once they reached both, the next step: Alex's added to them.
+    assert alex.last_message.text == f"{revealed}\n\n{step_two}"
     assert sam.last_message.text == step_two
 
 
@@ -566,14 +566,14 @@ async def test_a_guided_step_whose_answers_did_not_reach_both_does_not_move_on(
     assert step.question_key == "guided:1"
     assert step.revealed_at is None
     step_two = shown(TALK.question, title=Html(TALK.guided_title), question=TALK.guided_steps[1])
-    assert all(m.text != step_two for m in [*alex.chat, *sam.chat])
+    assert all(step_two not in m.text for m in [*alex.chat, *sam.chat])
 
     await alex.send("/talk")  # both answers again, to both; now they arrive
 
     steps = await harness.rows(TalkQuestion, TalkQuestion.trigger == "guided")
     assert [s.question_key for s in steps] == ["guided:1", "guided:2"]
     assert alex.last_message.text == step_two
-    assert sam.last_message.text == step_two
+    assert sam.last_message.text.endswith(f"\n\n{step_two}")  # added to the answers
 
 
 # --- export and delete ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ the partner sees the question as unanswered until its author decides.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,7 @@ from bot.services.talk import MAX_ANSWER_LENGTH, Answered, Asked, OpenQuestion, 
 from bot.storage.models import PrivateDraft, TalkQuestion, User
 from bot.views import callbacks, keyboards
 from bot.views.drafts import choice
+from bot.views.parts import message_parts
 from bot.views.together import question_message
 
 
@@ -100,15 +102,23 @@ def _reveal(
         if step is not None:
             next_steps.append(step)
 
-    def next_step() -> list[Reply]:
-        """The guided talk's next step, once this one was revealed: to both."""
+    def next_step(sent: list[int | None]) -> list[Reply]:
+        """The guided talk's next step, once this one was revealed: a message to the
+        presser; for the partner, added to the answers they just got (an edit: one message
+        from this update, as before), or sent on its own if it does not fit there."""
         replies = []
         for step in next_steps:
             words = _words(turn)
             mine_text, my_markup = question_message(words, step.question.id, step.text, talk.GUIDED)
             replies.append(Reply(user.telegram_id, mine_text, my_markup))
-            if step.new:
-                their_text, their_markup = _partner_question(turn, step)
+            if not step.new:
+                continue
+            their_text, their_markup = _partner_question(turn, step)
+            together = f"{message_parts(to_partner)[-1]}\n\n{their_text}"
+            if sent[-1] is not None and len(message_parts(together)) == 1:
+                edit = Reply(step.partner.telegram_id, together, their_markup, edit=sent[-1])
+                replies.append(replace(edit, partner=True))
+            else:
                 replies.append(
                     Reply(
                         step.partner.telegram_id,

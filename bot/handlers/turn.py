@@ -300,24 +300,29 @@ class Turn:
         self,
         messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]],
         record: Step,
-        then: Callable[[], Sequence[Reply]] | None = None,
+        then: Callable[[list[int | None]], Sequence[Reply]] | None = None,
     ) -> None:
         """``(recipient, text, markup, silent)`` each sent in order; only once every one
         arrived (surely or perhaps) is ``record`` run, in the one transaction after the sends:
         what must reach several people (a ``/talk`` reveal: both partners) counts as done only
         if it reached every one. A send that fails stops the rest; a crash before the record
         (this step is not written down) leaves it undone too, so the caller offers it again.
-        Once recorded, ``then()`` says what follows (a guided talk's next step), sent after."""
+        Once recorded, ``then(message_ids)`` says what follows (a guided talk's next step),
+        sent after; the ids (each message's last part, if known) let it edit what was sent."""
 
         async def tell() -> None:
+            ids: list[int | None] = []
             for recipient, text, markup, silent in messages:
-                outcome = await self.send_to_other(recipient, text, markup, silent=silent)
-                if not outcome.arrived:
-                    await follow_up(self.services, outcome, recipient.telegram_id)
+                sent = await send(
+                    self.context.bot, recipient.telegram_id, text, markup, silent=silent
+                )
+                if not sent.outcome.arrived:
+                    await follow_up(self.services, sent.outcome, recipient.telegram_id)
                     return
+                ids.append(sent.message_id)
             telegram_id = messages[0][0].telegram_id
             if await follow_up(self.services, Outcome.DELIVERED, telegram_id, record) and then:
-                await deliver(self.context.bot, self.services, then())
+                await deliver(self.context.bot, self.services, then(ids))
 
         self.later(tell)
 
