@@ -4,15 +4,15 @@ Run from the repository root::
 
     .venv/bin/python bench/crisis_speed.py [--messages 20000] [--smoke]
 
-The phrases are loaded as the bot loads them (``bot.app.load_content``, all four languages),
-and each message goes through ``Content.crisis`` (:class:`~bot.services.crisis.EveryLanguage`)
-as a handler checks it. Messages are about 200 characters of chat made from a fixed word pool
-(English, German, Spanish and Russian, with words the phrases start with, such as "he", "my",
-"ich", "mi", «я»), about one in twenty with crisis words. Figures: CPU µs per message on the first
-pass (each language's stemmer meeting the words for the first time) and the best of three
-passes over the same messages (as a chat's words repeat), and how many matched. A
-change that makes the check fail here fails CI at --smoke size; the figures are not checked.
-"""
+The phrases are loaded as the bot loads them (``bot.app.load_content``, all four languages), and
+each message goes through ``Content.crisis``
+(:class:`~bot.content.crisis_matcher.EveryLanguage`) as a handler checks it. Messages are about
+200 characters of chat made from a fixed word pool (English, German, Spanish and Russian, with
+words the phrases start with, such as "he", "my", "ich", "mi", «я»), about one in twenty with
+crisis words. Figures: CPU µs per message on the first pass (each language's stemmer meeting the
+words for the first time) and the best of three passes over the same messages (as a chat's words
+repeat), and how many matched. A change that makes the check fail here fails CI at --smoke size;
+the figures are not checked."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.content.crisis_matcher import EveryLanguage
 from bot.content.helplines import HELPLINES_FILE, Helplines, load_helplines
 from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent, load_languages
 from bot.content.texts import CONTENT_DIR
@@ -52,7 +53,6 @@ from bot.jobs.upkeep import upkeep_job
 from bot.metrics import MeasuredRequest, Metrics
 from bot.recovery import replay_unhandled, take_over_abandoned
 from bot.services.checkin_items import check_labels
-from bot.services.crisis import EveryLanguage
 from bot.services.zone_country import load_zone_countries
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
 from bot.storage.leadership import Leadership

@@ -18,11 +18,11 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
+from bot.content.crisis_matcher import EveryLanguage
 from bot.content.helplines import Helplines
 from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent
 from bot.content.together import TogetherContent
 from bot.metrics import Metrics
-from bot.services.crisis import EveryLanguage
 from bot.services.zone_country import ZoneCountries
 from bot.storage.health import DatabaseHealth
 from bot.storage.leadership import Leadership

@@ -13,7 +13,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import Enum
 from typing import Generic, NamedTuple, TypeVar
@@ -22,7 +22,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Bot,
+    BotCommandScopeChat,
     InlineKeyboardMarkup,
+    InputFile,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
@@ -30,7 +32,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotServices
-from bot.services import accounts
+from bot.services import accounts, appreciations, privacy
 from bot.storage.health import is_outage
 from bot.views.keyboards import ReplyMarkup
 from bot.views.parts import message_parts
@@ -101,10 +103,11 @@ async def send(
     thread: int | None = None,
 ) -> Sent:
     """Send ``text`` to ``chat_id``, in parts if too long for one (the buttons under the
-    last). Never raises for Telegram's refusal: the outcome says what it meant."""
+    last). Never raises for Telegram's refusal: the outcome says what it meant. A part that
+    fails after an earlier one arrived makes the whole :attr:`Outcome.MAYBE_DELIVERED`."""
     parts = message_parts(text)
+    message_id: int | None = None
     try:
-        message_id: int | None = None
         for index, part in enumerate(parts):
             message = await bot.send_message(
                 chat_id,
@@ -118,11 +121,15 @@ async def send(
         return Sent(Outcome.DELIVERED, message_id)
     except TelegramError as error:
         outcome = outcome_of(error)
+        if message_id is not None and outcome in (Outcome.NOT_DELIVERED, Outcome.REFUSED):
+            # A part arrived: the message is partly there. Counted as arrived (its buttons
+            # and its record stand) and never sent whole again.
+            outcome = Outcome.MAYBE_DELIVERED
         if outcome is Outcome.BLOCKED:
             logger.info("chat %s has blocked the bot", chat_id)
         else:
             logger.warning("chat %s: a message was %s: %s", chat_id, outcome.value, error)
-        return Sent(outcome)
+        return Sent(outcome, message_id)
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,15 @@ class Reply:
     thread: int | None = None  # a forum topic
     partner: bool = False  # to someone else: a 403 marks them blocked
     silent: bool = False
+    # A relayed appreciation (/thanks): a 403 marks it not delivered (never shown or counted).
+    appreciation: int | None = None
+    # A confirmation of the partner message just before it: its text when that one met a 403.
+    if_blocked: str | None = None
+    # A file, ``(filename, content)``, with ``text`` as its caption (/export).
+    document: tuple[str, str] | None = None
+    # /delete's last words: sent, then the chat cleared below them (below this message id,
+    # the pressed question, should they fail), and the chat's own menu removed.
+    clear: int | None = None
 
 
 _MARKUPS: dict[str, type[ReplyMarkup]] = {
@@ -171,6 +187,8 @@ def load(data: str, bot: Bot) -> list[Reply]:
         markup = row.pop("markup", None)
         if markup is not None:
             markup = _MARKUPS[markup[0]].de_json(markup[1], bot)
+        if "document" in row:
+            row["document"] = tuple(row["document"])
         replies.append(Reply(markup=markup, **{"text": None, **row}))
     return replies
 
@@ -178,6 +196,8 @@ def load(data: str, bot: Bot) -> list[Reply]:
 async def say(bot: Bot, reply: Reply) -> Outcome:
     """Send one :class:`Reply`. An edit Telegram refuses as stale (not modified, gone) is
     fine: the person sees the state it would show."""
+    if reply.document is not None or reply.clear is not None:
+        return await _file_or_clear(bot, reply)
     if reply.edit is None:
         assert reply.text is not None
         return (
@@ -206,16 +226,56 @@ async def say(bot: Bot, reply: Reply) -> Outcome:
     return Outcome.DELIVERED
 
 
+async def _file_or_clear(bot: Bot, reply: Reply) -> Outcome:
+    """An /export file, or /delete's last words and the clearing below them (best effort:
+    what Telegram no longer lets the bot delete stays; see
+    :func:`bot.services.privacy.recent_message_batches`)."""
+    try:
+        if reply.document is not None:
+            name, content = reply.document
+            file = InputFile(content.encode("utf-8"), filename=name)
+            await bot.send_document(reply.chat_id, file, caption=reply.text)
+            return Outcome.DELIVERED
+        newest = (reply.clear or 0) + 1
+        try:
+            newest = (await bot.send_message(reply.chat_id, reply.text or "")).message_id
+        finally:
+            for batch in privacy.recent_message_batches(newest):
+                try:
+                    await bot.delete_messages(reply.chat_id, batch)
+                except BadRequest as error:
+                    logger.debug("clearing chat stopped: %s", error.message)
+                    break
+            # A language chosen with /language gave this chat a menu of its own; it goes too.
+            await bot.delete_my_commands(scope=BotCommandScopeChat(reply.chat_id))
+    except TelegramError as error:
+        outcome = outcome_of(error)
+        logger.warning(
+            "chat %s: a file or clearing was %s: %s", reply.chat_id, outcome.value, error
+        )
+        return outcome
+    return Outcome.DELIVERED
+
+
 async def deliver(bot: Bot, services: BotServices, outbox: Sequence[Reply | Send]) -> None:
     """Send a turn's replies in order (after its commit, or at start after a crash). The
     changes are saved by now: one that fails must not keep back the others. A partner who
-    blocked the bot is marked in one transaction after them all."""
-    blocked: set[int] = set()
+    blocked the bot is marked in one transaction after them all, with what a 403 undoes
+    (a relayed appreciation is then not delivered)."""
+    blocked: dict[int, list[Step]] = {}
+    before: Outcome | None = None  # the last partner message's outcome
     for item in outbox:
         try:
             if isinstance(item, Reply):
-                if await say(bot, item) is Outcome.BLOCKED and item.partner:
-                    blocked.add(item.chat_id)
+                if item.if_blocked is not None and before is Outcome.BLOCKED:
+                    item = replace(item, text=item.if_blocked)
+                outcome = await say(bot, item)
+                if item.partner:
+                    before = outcome
+                if outcome is Outcome.BLOCKED and item.partner:
+                    undo = blocked.setdefault(item.chat_id, [])
+                    if item.appreciation is not None:
+                        undo.append(_not_delivered(item.appreciation))
             else:
                 await item()
         except TelegramError as error:
@@ -224,8 +284,15 @@ async def deliver(bot: Bot, services: BotServices, outbox: Sequence[Reply | Send
             if not is_outage(error):
                 raise
             services.database_health.unavailable(error)
-    for telegram_id in blocked:
-        await follow_up(services, Outcome.BLOCKED, telegram_id)
+    for telegram_id, undo in blocked.items():
+        await follow_up(services, Outcome.BLOCKED, telegram_id, *undo)
+
+
+def _not_delivered(appreciation_id: int) -> Step:
+    async def undo(session: AsyncSession) -> None:
+        await appreciations.not_delivered(session, appreciation_id)
+
+    return undo
 
 
 async def follow_up(
@@ -264,13 +331,17 @@ class Outbox(Generic[Row]):
     """One kind of outbox row, as a job configures :func:`drain`: how to claim a batch (in a
     transaction of its own, with this process as owner), what to send for a row (``None``:
     nothing, e.g. its text is gone), and what to record once the outcome is known (``None``:
-    nothing — the row stays claimed and is taken over when the claim lapses)."""
+    nothing — the row stays claimed and is taken over when the claim lapses). A row with
+    nothing to send is handed back (``release``: its claim cleared, in one transaction
+    after the batch), so that it is not held by this process; without ``release`` its
+    claim lapses and it is taken over like any other."""
 
     name: str
     claim: Callable[[AsyncSession, datetime], Awaitable[Sequence[Row]]]
     message: Callable[[Row], tuple[int, str, ReplyMarkup | None] | None]
     record: Callable[[Row, Outcome, datetime], Step | None]
     batch: int | None = None  # claim again while a full batch came back
+    release: Callable[[Row], Step] | None = None
 
 
 async def drain(bot: Bot, services: BotServices, outbox: Outbox[Row]) -> Counter[Outcome]:
@@ -280,9 +351,12 @@ async def drain(bot: Bot, services: BotServices, outbox: Outbox[Row]) -> Counter
     while services.leadership.leading:
         async with services.transaction() as session:
             rows = await outbox.claim(session, services.clock())
+        skipped: list[Step] = []
         for row in rows:
             message = outbox.message(row)
             if message is None:
+                if outbox.release is not None:
+                    skipped.append(outbox.release(row))
                 continue
             chat_id, text, markup = message
             outcome = (await send(bot, chat_id, text, markup)).outcome
@@ -290,6 +364,10 @@ async def drain(bot: Bot, services: BotServices, outbox: Outbox[Row]) -> Counter
             await follow_up(
                 services, outcome, chat_id, outbox.record(row, outcome, services.clock())
             )
+        if skipped:
+            await follow_up(services, Outcome.REFUSED, 0, *skipped)  # no chat to mark
+            if outbox.batch is not None and len(skipped) == len(rows):
+                break  # nothing but rows to hand back: the next run tries them again
         if outbox.batch is None or len(rows) < outbox.batch:
             break
     return outcomes

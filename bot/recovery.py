@@ -36,9 +36,9 @@ from bot.update_order import PerPersonUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
-# A claimed update not handled after this long belonged to a process that died. Far above
-# any real handling (the reply cap, a queue for the person, a slow database): a live
-# instance's update is never taken over and handled twice.
+# A claimed update (or its replies) not done after this long belonged to a process that
+# died: a live instance renews the claim of what it still has in hands (bot.web.intake), so
+# its update is never taken over and handled, or its replies sent, twice.
 UPDATE_LEASE = timedelta(minutes=2)
 # Abandoned updates taken over in one go (at start, and by the job leader).
 ABANDONED_BATCH = 100
@@ -77,14 +77,16 @@ async def take_over_abandoned(application: BotApplication) -> int:
     return len(payloads)
 
 
-async def send_replies_left(application: BotApplication, handled_before: datetime) -> int:
-    """Replies of updates handled before ``handled_before`` that were never crossed off (the
-    process died between the commit and the batch after the sends): sent first, oldest
-    first, each update's crossed off before the next. An edit is repeated harmlessly; a new
-    message arrives twice only if it was in flight (or sent since the last batch)."""
+async def send_replies_left(application: BotApplication, claimed_before: datetime) -> int:
+    """Replies of handled updates never crossed off (the process died between the commit
+    and the batch after the sends), claimed before ``claimed_before`` (webhook: a live
+    instance renews the claim of what it is still sending, so only a dead one's lapse): sent
+    first, oldest first, each update's crossed off before the next. An edit is repeated
+    harmlessly; a new message arrives twice only if it was in flight (or sent since the last
+    batch)."""
     services, bot = application.bot_data.services, application.bot
     async with services.transaction() as session:
-        left = await received.replies_left(session, handled_before)
+        left = await received.replies_left(session, claimed_before)
     for update_id, replies in left:
         await deliver(bot, services, load(replies, bot))
         async with services.transaction() as session:

@@ -51,7 +51,7 @@ class UpdateLog:
                 await received.mark_all_handled(session, handled, services.clock())
                 self._duplicates |= await received.record(
                     session,
-                    [(update.update_id, update.to_json()) for update in updates],
+                    [(update.update_id, update.to_json(), _person(update)) for update in updates],
                     services.clock(),
                 )
         except Exception as error:
@@ -79,6 +79,11 @@ class UpdateLog:
         """Write down what was handled (at shutdown; otherwise with each fetch)."""
         if self._handled:
             await self.record(())
+
+
+def _person(update: Update) -> int | None:
+    """Whose update it is: /delete erases their records (``received_updates.person``)."""
+    return update.effective_user.id if update.effective_user is not None else None
 
 
 class RecordingBot(ExtBot[int]):

@@ -11,7 +11,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from bot.storage.engine import create_engine
-from bot.storage.models import User
+from bot.storage.models import Couple, CoupleMember, User
 
 # The admin URL of the PostgreSQL server to use, e.g. postgresql+asyncpg://postgres@127.0.0.1/postgres
 POSTGRES_ENV = "TEST_POSTGRES_URL"
@@ -69,6 +69,55 @@ async def seed_due_users(url: str, count: int, first_id: int) -> None:
                         "partner_nudge": False,
                     }
                     for n in range(count)
+                ],
+            )
+    finally:
+        await engine.dispose()
+
+
+async def seed_couples(url: str, count: int, first_id: int) -> None:
+    """Insert ``count`` onboarded couples into the migrated database at ``url``: Telegram
+    ids ``first_id + 2n`` (the one who will write) and ``first_id + 2n + 1`` (their partner),
+    in UTC, no check-in due (nothing but what the test sends goes out). Why not through
+    updates: see :func:`seed_due_users`."""
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            people = [
+                {
+                    "telegram_id": first_id + n,
+                    "first_name": f"P{n}",
+                    "time_zone": "UTC",
+                    "checkin_time": time(20, 0),
+                    "consented_at": now,
+                    "onboarded_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                    "next_checkin_at": None,
+                    "weekly_day": 6,
+                    "active": True,
+                    "partner_nudge": False,
+                }
+                for n in range(2 * count)
+            ]
+            ids = list(
+                await connection.scalars(
+                    insert(User).returning(User.id, sort_by_parameter_order=True), people
+                )
+            )
+            couples = list(
+                await connection.scalars(
+                    insert(Couple).returning(Couple.id, sort_by_parameter_order=True),
+                    [{"created_at": now, "first_day": now.date()} for _ in range(count)],
+                )
+            )
+            await connection.execute(
+                insert(CoupleMember),
+                [
+                    {"couple_id": couple, "user_id": ids[2 * n + side], "joined_at": now}
+                    for n, couple in enumerate(couples)
+                    for side in (0, 1)
                 ],
             )
     finally:

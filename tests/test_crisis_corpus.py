@@ -20,7 +20,7 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.services.crisis import EveryLanguage
+from bot.content.crisis_matcher import EveryLanguage
 from tests.crisis_report import (
     CORPUS_DIR,
     HELDOUT,

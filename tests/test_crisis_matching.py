@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.crisis import load_crisis_phrases
-from bot.services.crisis import CrisisMatcher
+from bot.content.crisis_matcher import CrisisMatcher
 
 PHRASES = """
 exceptions = ["hit me up"]

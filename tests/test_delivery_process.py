@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 
 from bot.storage.engine import create_engine
 from bot.storage.migrate import migrate_database
-from bot.storage.models import CheckinAnswer, ReceivedUpdate
-from tests.databases import seed_due_users
+from bot.storage.models import Appreciation, CheckinAnswer, ReceivedUpdate
+from tests.databases import seed_couples, seed_due_users
 from tests.fake_server import FakeTelegramServer
 from tests.processes import (
     LEASE,
@@ -393,3 +393,65 @@ def test_while_the_database_is_away_people_are_asked_to_try_again_and_the_log_sa
     assert "Traceback" not in log
     assert log.count("the database is unavailable") == 1, log[-3000:]
     assert log.count("the database is back") == 1, log[-3000:]
+
+
+def test_thanks_saved_before_a_kill_9_reach_every_partner_after_the_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Each of 12 people sends /thanks; the appreciations are committed at once, but their
+    relays wait behind the rate limiter (2 a second) when the process dies. After the
+    restart every partner has theirs; a partner who had it before the kill gets it again
+    only if it was sent in the last moment before (in flight, or not yet crossed off)."""
+    couples = 12
+    first = 9500
+    asyncio.run(seed_couples(database_url, couples, first))
+    writers = [first + 2 * n for n in range(couples)]
+    partners = {writer: writer + 1 for writer in writers}
+    saved = select(func.count()).select_from(Appreciation)
+
+    def relays(server: FakeTelegramServer) -> dict[int, int]:
+        return {
+            writer: sum(
+                f"for the soup {writer}" in message.get("text", "")
+                for message in server.sent_messages(partner)
+            )
+            for writer, partner in partners.items()
+        }
+
+    with FakeTelegramServer(TOKEN) as server:
+        slow = delivery_env(database_url, server, TELEGRAM_MAX_MESSAGES_PER_SECOND="2")
+        with running_bot(slow, tmp_path, "thanks") as bot:
+            server.wait_until(
+                lambda: server.calls("getUpdates"), timeout=STARTUP_TIMEOUT, abort=bot.exited
+            )
+            for writer in writers:
+                server.send_text(writer, f"/thanks for the soup {writer}")
+            server.wait_until(
+                lambda: asyncio.run(_scalar(database_url, saved)) == couples,
+                timeout=STARTUP_TIMEOUT,
+                interval=0.1,
+                abort=bot.exited,
+            )
+            bot.proc.kill()  # kill -9: the appreciations saved, most relays still waiting
+            bot.proc.wait(timeout=10)
+        before = relays(server)
+        assert sum(before.values()) < couples // 2, "the kill came too late to test anything"
+
+        fast = delivery_env(database_url, server, TELEGRAM_MAX_MESSAGES_PER_SECOND="0")
+        with running_bot(fast, tmp_path, "restart") as bot:
+            server.wait_until(
+                lambda: all(relays(server).values()),
+                timeout=STARTUP_TIMEOUT + couples,
+                abort=bot.exited,
+                describe=lambda: f"relays: {relays(server)}",
+            )
+            server.send_text(first - 1, "/help")  # polling again, not still starting up
+            server.wait_until(lambda: server.sent_messages(first - 1), abort=bot.exited)
+            assert bot.terminate() == 0, bot.stderr[-3000:]
+            assert "Traceback" not in bot.stderr, bot.stderr[-4000:]
+
+    after = relays(server)
+    # Not reached before the kill: exactly once now.
+    assert all(after[writer] == 1 for writer, count in before.items() if count == 0), after
+    # Reached before: again at most for those sent in the last moment (the rate's second).
+    assert sum(after[writer] - 1 for writer, count in before.items() if count) <= 2, after

@@ -18,7 +18,8 @@ from bot.content import Html, Texts
 from bot.content.together import TogetherContent
 from bot.jobs.together import run_together
 from bot.services.privacy import EXPORT_FORMAT_VERSION, recent_message_batches
-from bot.storage.models import Base, Note, SafeHavenTip, TalkAnswer
+from bot.storage.models import Base, Note, ReceivedUpdate, SafeHavenTip, TalkAnswer
+from bot.update_order import PerPersonUpdateProcessor
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
 from tests.journeys import (
     STALE,
@@ -32,6 +33,7 @@ from tests.journeys import (
     pair,
 )
 from tests.telegram_fake import visible_text
+from tests.test_replies_survive import polled
 
 CONTENT = shipped_content()
 EVENING = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # Friday, 21:00 in Berlin
@@ -214,6 +216,18 @@ async def test_a_deleted_partner_leaves_nothing_describing_them(harness: BotHarn
     ivan, anna = await ivan_and_anna(harness)
     [tip] = await harness.rows(SafeHavenTip)
     assert "Anna" in tip.body  # the tip names her hard day
+    # The update log: a message of hers recorded and still waiting to be handled, and
+    # Иван's ❤️ to her appreciation, whose reply to her (quoting it) is not crossed off yet.
+    assert harness.app is not None
+    processor = harness.app.update_processor
+    assert isinstance(processor, PerPersonUpdateProcessor)
+    assert processor.update_log is not None
+    await processor.update_log.record([harness.update(anna.text_update(ANNAS_SECRET))])
+    thanked, button = ivan.find_button(together_of("ru").thanks.thank_button)
+    await polled(harness, ivan.press_update(button, thanked))
+    log = "\n".join(str((r.payload, r.replies)) for r in await harness.rows(ReceivedUpdate))
+    assert ANNAS_SECRET.split(" über")[0] in log  # (the JSON escapes the "ü")
+    assert ANNAS_THANKS in log
 
     await anna.send("/delete")
     await anna.press(texts_of("de").privacy.delete_confirm_button)

@@ -540,9 +540,40 @@ async def test_a_guided_talk_goes_step_by_step(harness: BotHarness) -> None:
         partner="Sam",
         theirs="Busy too, I didn't notice",
     )
-    # Alex gets both answers and the next step in one message.
+    # Both get both answers; once they reached both, the next step: Alex's added to them.
     assert alex.last_message.text == f"{revealed}\n\n{step_two}"
     assert sam.last_message.text == step_two
+
+
+async def test_a_guided_step_whose_answers_did_not_reach_both_does_not_move_on(
+    harness: BotHarness,
+) -> None:
+    """Sam's answer reveals step one, but the copy to Alex does not go: the talk
+    stays at step one (no step two for either), and /talk shows the answers again; once
+    they reached both, step two follows."""
+    alex, sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    await alex.send("/talk")
+    await alex.press(TALK.guided_button)
+    await answer_question(alex, "Busy, and I felt alone with it")
+    await sam.press(TALK.answer_button)
+    harness.api.blocked_chats.add(1001)  # Sam's copy goes; Alex's is refused
+
+    await sam.send("Busy too, I didn't notice")
+
+    harness.api.blocked_chats.discard(1001)
+    [step] = await harness.rows(TalkQuestion, TalkQuestion.trigger == "guided")
+    assert step.question_key == "guided:1"
+    assert step.revealed_at is None
+    step_two = shown(TALK.question, title=Html(TALK.guided_title), question=TALK.guided_steps[1])
+    assert all(step_two not in m.text for m in [*alex.chat, *sam.chat])
+
+    await alex.send("/talk")  # both answers again, to both; now they arrive
+
+    steps = await harness.rows(TalkQuestion, TalkQuestion.trigger == "guided")
+    assert [s.question_key for s in steps] == ["guided:1", "guided:2"]
+    assert alex.last_message.text == step_two
+    assert sam.last_message.text.endswith(f"\n\n{step_two}")  # added to the answers
 
 
 # --- export and delete ----------------------------------------------------------------------------

@@ -20,8 +20,7 @@ import Stemmer
 from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from bot.content.texts import CONTENT_DIR, ContentError, load_toml_model
-from bot.services.crisis import (
+from bot.content.crisis_matcher import (
     MIN_PREFIX,
     CrisisMatcher,
     MatchSettings,
@@ -31,7 +30,8 @@ from bot.services.crisis import (
     phrase_tokens,
     tidy,
 )
-from bot.services.crisis import phrase_words as split_phrase
+from bot.content.crisis_matcher import phrase_words as split_phrase
+from bot.content.texts import CONTENT_DIR, ContentError, load_toml_model
 
 CRISIS_FILE = CONTENT_DIR / "crisis.toml"
 _WORD_LIST = re.compile(r"\{([a-z_]+)\}")
@@ -73,7 +73,7 @@ class Families(_Model):
 
 
 class Matching(_Model):
-    """How loosely phrases match (see the module docstring of bot.services.crisis)."""
+    """How loosely phrases match (see the module docstring of bot.content.crisis_matcher)."""
 
     max_gap: Annotated[int, Field(ge=0, le=MAX_GAP)]
     negations: list[Phrase]

@@ -23,9 +23,9 @@ from babel import Locale
 
 from bot.content.course import Framework, load_frameworks
 from bot.content.crisis import load_crisis_phrases
+from bot.content.crisis_matcher import CrisisMatcher
 from bot.content.texts import CONTENT_DIR, ContentError, Texts, load_texts
 from bot.content.together import TogetherContent, load_together
-from bot.services.crisis import CrisisMatcher
 
 DEFAULT_LANGUAGE = "en"
 LOCALES = "locales"

@@ -1,8 +1,9 @@
 """``/thanks``: an appreciation for the partner, relayed by the bot with "❤️ Thank you" and
 "💬 Reply" buttons; the thank-you and the reply go back the same way.
 
-Delivered at once after the commit, silently during the receiver's quiet hours; the sender
-hears that it was sent, or that it could not be (the receiver blocked the bot). A send that
+Delivered at once after the commit, silently during the receiver's quiet hours, written with
+the update so that a crash does not lose it; the sender hears that it was sent, or that it
+could not be (the receiver blocked the bot). A send that
 failed otherwise (a timeout, a 5xx) may have arrived: it counts as delivered, so its buttons
 keep working. Words that read like a crisis are never relayed as they come: the sender
 gets the help first, and the words are kept as a private draft, with the choice to keep them
@@ -11,12 +12,10 @@ private or send them after all (:mod:`bot.handlers.drafts`).
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import ThanksTexts
-from bot.delivery import Outcome, follow_up, send
 from bot.handlers.pending_input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
@@ -50,28 +49,19 @@ def refusal_text(words: ThanksTexts, refusal: Refusal, partner: str) -> str:
 
 
 def relay_to_partner(turn: Turn, relay: Relay, *, confirmation: str) -> None:
-    """Deliver after the commit; then tell the sender it was sent, or that it surely was not."""
-    words, user, services = _words(turn), turn.user, turn.services
+    """The appreciation to the partner, then the sender told it was sent — or, if the
+    partner blocked the bot (then it is marked not delivered), that it could not be. Both
+    are written with the update (:class:`bot.delivery.Reply`): a crash before they went
+    sends them at start, the relay at most twice only if it was in flight."""
+    words, user = _words(turn), turn.user
     appreciation, receiver, silent = relay.appreciation, relay.receiver, relay.silent
     theirs = turn.together_for(receiver).thanks
     text = as_received(theirs, appreciation, user.first_name)
     markup = answer_keyboard(theirs, appreciation, thanked=False, replied=False)
     sent = render(words.sent_silently if silent else confirmation, partner=receiver.first_name)
     unreachable = render(words.unreachable, partner=receiver.first_name)
-    bot, chat_id = turn.context.bot, turn.chat_id
-
-    async def not_delivered(session: AsyncSession) -> None:
-        await appreciations.not_delivered(session, appreciation.id)
-
-    async def deliver() -> None:
-        outcome = await turn.send_to_other(receiver, text, markup, silent=silent)
-        blocked = outcome is Outcome.BLOCKED
-        # One transaction after the send (with "blocked"); a database away just then is
-        # noted, and the sender is told what happened all the same.
-        await follow_up(services, outcome, receiver.telegram_id, not_delivered if blocked else None)
-        await send(bot, chat_id, unreachable if blocked else sent)
-
-    turn.later(deliver)
+    turn.tell(receiver, text, markup, silent=silent, appreciation=appreciation.id)
+    turn.send(turn.chat_id, sent, if_blocked=unreachable)
 
 
 def _kept(

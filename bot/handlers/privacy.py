@@ -5,15 +5,11 @@ from __future__ import annotations
 import logging
 
 from telegram import (
-    Bot,
-    BotCommandScopeChat,
     ChatMemberUpdated,
     InlineKeyboardMarkup,
-    InputFile,
     Update,
 )
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.content import Html, Texts, render
@@ -32,10 +28,14 @@ async def export(turn: Turn) -> None:
     texts, user = turn.texts.privacy, turn.user
     data = await privacy.export_user(turn.session, user, turn.now, turn.texts, turn.together)
     day = local_now(user.time_zone or "UTC", turn.now).date().isoformat()
-    document = InputFile(data.json_bytes, filename=render(texts.export_filename, day=day))
-    bot = turn.context.bot
-    caption = export_caption(turn.texts, data)
-    turn.later(lambda: bot.send_document(user.telegram_id, document, caption=caption))
+    filename = render(texts.export_filename, day=day)
+    # Written with the update like any reply: a crash before it went sends it at start.
+    turn.send_file(
+        user.telegram_id,
+        filename,
+        data.json_bytes.decode("utf-8"),
+        export_caption(turn.texts, data),
+    )
 
 
 def export_caption(texts: Texts, data: privacy.Export) -> str:
@@ -96,43 +96,18 @@ async def answer_delete(turn: Turn) -> None:
     quietly = turn.match["payload"] == "quiet"
     # Quietly: the couple ends without a word to the partner (None comes back).
     partner = await privacy.delete_user(turn.session, user, turn.now, quietly=quietly)
+    await privacy.forget_updates(turn.session, user, turn.update.update_id)
     pressed = turn.query.message
-    chat_id, bot = turn.chat_id, turn.context.bot
-    last_words = f"{texts.deleted}\n\n{texts.clear_chat}"
-    pressed_id = pressed.message_id if pressed is not None else None
-    turn.later(lambda: clear_chat(bot, chat_id, last_words, pressed_id))
-    # A language chosen with /language gave this chat a menu of its own; it goes too.
-    scope = BotCommandScopeChat(chat_id)
-    turn.later(lambda: bot.delete_my_commands(scope=scope))
+    # The last words, then the chat cleared below them and its own menu removed (a language
+    # chosen with /language gave it one): written with the update like any reply, so a
+    # crash before they ran does them at start (see bot.delivery).
+    turn.last_words(f"{texts.deleted}\n\n{texts.clear_chat}", pressed.message_id if pressed else 1)
     if partner is not None:
         # The partner hears that the couple ended, nothing about the deletion.
         turn.tell(
             partner,
             render(turn.texts_for(partner).pairing.unpaired_partner, partner=user.first_name),
         )
-
-
-async def clear_chat(bot: Bot, chat_id: int, last_words: str, pressed_id: int | None) -> None:
-    """After erasing (the commit is done): the last message, then every message below it that
-    Telegram still lets the bot delete, the person's and the bot's (ids and their bound:
-    :func:`bot.services.privacy.recent_message_batches`).
-
-    The last message goes first because its id is the chat's newest: everything below it is
-    the chat so far, including what the person typed after the question. Should it fail, the
-    clearing still runs below the pressed question (inclusive), and the failure is logged.
-    A batch Telegram refuses as a whole means what is left is older than it allows: stop."""
-    newest = pressed_id + 1 if pressed_id is not None else None
-    try:
-        sent = await bot.send_message(chat_id, last_words)
-        newest = sent.message_id
-    finally:
-        if newest is not None:
-            for batch in privacy.recent_message_batches(newest):
-                try:
-                    await bot.delete_messages(chat_id, batch)
-                except BadRequest as error:
-                    logger.debug("clearing chat stopped: %s", error.message)
-                    break
 
 
 async def added_to_group(update: Update, context: BotContext) -> None:

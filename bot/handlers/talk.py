@@ -10,6 +10,7 @@ until its author chooses: the partner sees the question as unanswered until then
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import TalkTexts
+from bot.delivery import Reply
 from bot.handlers.pending_input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
@@ -37,6 +39,7 @@ from bot.services.talk import (
 from bot.storage.models import PrivateDraft, TalkQuestion, User
 from bot.views import callbacks, keyboards
 from bot.views.drafts import choice, share_or_keep
+from bot.views.parts import message_parts
 from bot.views.together import guided_about, light_or_deep, question_message
 
 
@@ -110,11 +113,10 @@ def _reveal(
     theirs: str,
     *,
     silent: bool,
-    next_step: Asked | None = None,
 ) -> None:
     """Both answers to both (each in parts if they do not fit one message); the question
-    counts as revealed only if they reached both (else /talk shows them again). The guided
-    talk's next step goes to the partner in the same message as the answers."""
+    counts as revealed only if they reached both (else /talk shows them again). A guided
+    talk's next step starts only then, and is asked of both after the answers."""
     user = turn.user
     to_me = render(
         _words(turn).revealed, question=text, mine=mine, partner=partner.first_name, theirs=theirs
@@ -127,22 +129,53 @@ def _reveal(
         partner=user.first_name,
         theirs=mine,
     )
-    partner_markup = None
-    if next_step is not None and next_step.new:
-        next_text, partner_markup = _partner_question(turn, next_step)
-        to_partner = f"{to_partner}\n\n{next_text}"
-    question_id, now = question.id, turn.now
+    content, now, next_steps = turn.together, turn.now, list[Asked]()
 
     async def revealed(session: AsyncSession) -> None:
-        await talk.record_revealed(session, question_id, now)
+        step = await talk.record_revealed(session, content, user, question, now)
+        if step is not None:
+            next_steps.append(step)
+
+    def next_step(sent: list[int | None]) -> list[Reply]:
+        """The guided talk's next step, once this one was revealed: a message to the
+        presser; for the partner, added to the answers they just got (an edit: one message
+        from this update, as before), or sent on its own if it does not fit there."""
+        replies = []
+        for step in next_steps:
+            words = _words(turn)
+            about = (
+                guided_about(turn.texts, step.about.day, step.about.asker, step.partner.first_name)
+                if step.about is not None
+                else None
+            )
+            mine_text, my_markup = question_message(
+                words, step.question.id, step.text, talk.GUIDED, about=about
+            )
+            replies.append(Reply(user.telegram_id, mine_text, my_markup))
+            if not step.new:
+                continue
+            their_text, their_markup = _partner_question(turn, step)
+            together = f"{message_parts(to_partner)[-1]}\n\n{their_text}"
+            if sent[-1] is not None and len(message_parts(together)) == 1:
+                edit = Reply(step.partner.telegram_id, together, their_markup, edit=sent[-1])
+                replies.append(replace(edit, partner=True))
+            else:
+                replies.append(
+                    Reply(
+                        step.partner.telegram_id,
+                        their_text,
+                        their_markup,
+                        partner=True,
+                        silent=step.partner_silent,
+                    )
+                )
+        return replies
 
     # Not under the ping budget: the promised answer to the partner's own answer ("I'll show
     # you both answers once you have both answered").
     turn.tell_all_then_record(
-        [(user, to_me, None, False), (partner, to_partner, partner_markup, silent)], revealed
+        [(user, to_me, None, False), (partner, to_partner, None, silent)], revealed, next_step
     )
-    if next_step is not None:
-        _ask(turn, next_step, tell_partner=False)
 
 
 def refusal_text(turn: Turn, refusal: Refusal) -> str:
@@ -347,7 +380,6 @@ def answered(turn: Turn, outcome: Answered) -> None:
         outcome.mine,
         outcome.theirs,
         silent=outcome.partner_silent,
-        next_step=outcome.next_step,
     )
 
 

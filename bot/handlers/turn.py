@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
@@ -190,9 +190,27 @@ class Turn:
         thread = message.message_thread_id if message.is_topic_message else None
         self._outbox.append(Reply(message.chat_id, text, markup, quote=quoted, thread=thread))
 
-    def send(self, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
-        """A message to ``chat_id``, in parts if too long for one (buttons under the last)."""
-        self._outbox.append(Reply(chat_id, text, markup))
+    def send(
+        self,
+        chat_id: int,
+        text: str,
+        markup: ReplyMarkup | None = None,
+        *,
+        if_blocked: str | None = None,
+    ) -> None:
+        """A message to ``chat_id``, in parts if too long for one (buttons under the last);
+        ``if_blocked``: its text instead if the :meth:`tell` just before it met a 403."""
+        self._outbox.append(Reply(chat_id, text, markup, if_blocked=if_blocked))
+
+    def send_file(self, chat_id: int, filename: str, content: str, caption: str) -> None:
+        """A file (UTF-8 text) with its caption, written with the update like any reply."""
+        self._outbox.append(Reply(chat_id, caption, document=(filename, content)))
+
+    def last_words(self, text: str, below: int) -> None:
+        """Say ``text``, then clear the chat below it (or below ``below``, should it fail)
+        and remove the chat's own menu: after /delete. Best effort: Telegram lets a bot
+        delete only messages under 48 hours old."""
+        self._outbox.append(Reply(self.chat_id, text, clear=below))
 
     def tell(
         self,
@@ -202,19 +220,23 @@ class Turn:
         *,
         silent: bool = False,
         unasked: Kind | None = None,
+        appreciation: int | None = None,
     ) -> None:
         """A message to someone else (a partner). Whatever the sender did stands even if it
         cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
         their prompts until they write again. ``silent``: without a sound (their night).
         ``unasked``: what it is, if the recipient did not ask for it (it counts against their
-        ping budget, and may be held for their next check-in)."""
+        ping budget, and may be held for their next check-in); ``appreciation``: the one
+        relayed, marked not delivered on a 403."""
         to = recipient.telegram_id
         if unasked is None:
-            self._outbox.append(Reply(to, text, markup, partner=True, silent=silent))
+            self._outbox.append(
+                Reply(to, text, markup, partner=True, silent=silent, appreciation=appreciation)
+            )
             return
 
         def then(settled: Settled) -> Reply:
-            return Reply(to, *settled, partner=True, silent=silent)
+            return Reply(to, *settled, partner=True, silent=silent, appreciation=appreciation)
 
         self._outbox.append(_Unasked(recipient, unasked, text, markup, then))
 
@@ -320,21 +342,32 @@ class Turn:
         )
 
     def tell_all_then_record(
-        self, messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]], record: Step
+        self,
+        messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]],
+        record: Step,
+        then: Callable[[list[int | None]], Sequence[Reply]] | None = None,
     ) -> None:
         """``(recipient, text, markup, silent)`` each sent in order; only once every one
         arrived (surely or perhaps) is ``record`` run, in the one transaction after the sends:
         what must reach several people (a ``/talk`` reveal: both partners) counts as done only
         if it reached every one. A send that fails stops the rest; a crash before the record
-        (this step is not written down) leaves it undone too, so the caller offers it again."""
+        (this step is not written down) leaves it undone too, so the caller offers it again.
+        Once recorded, ``then(message_ids)`` says what follows (a guided talk's next step),
+        sent after; the ids (each message's last part, if known) let it edit what was sent."""
 
         async def tell() -> None:
+            ids: list[int | None] = []
             for recipient, text, markup, silent in messages:
-                outcome = await self.send_to_other(recipient, text, markup, silent=silent)
-                if not outcome.arrived:
-                    await follow_up(self.services, outcome, recipient.telegram_id)
+                sent = await send(
+                    self.context.bot, recipient.telegram_id, text, markup, silent=silent
+                )
+                if not sent.outcome.arrived:
+                    await follow_up(self.services, sent.outcome, recipient.telegram_id)
                     return
-            await follow_up(self.services, Outcome.DELIVERED, messages[0][0].telegram_id, record)
+                ids.append(sent.message_id)
+            telegram_id = messages[0][0].telegram_id
+            if await follow_up(self.services, Outcome.DELIVERED, telegram_id, record) and then:
+                await deliver(self.context.bot, self.services, then(ids))
 
         self.later(tell)
 

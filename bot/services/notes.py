@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.crisis import EveryLanguage
+from bot.content.crisis_matcher import EveryLanguage
 from bot.storage import notes, pairing
 from bot.storage.models import Note, User
 from bot.storage.pairing import Partnership

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content import Texts
 from bot.content.together import TogetherContent
 from bot.services.talk import question_text
-from bot.storage import appreciations, drafts, pairing, privacy, safe_haven, talk
+from bot.storage import appreciations, drafts, pairing, privacy, received, safe_haven, talk
 from bot.storage.models import User
 
 EXPORT_FORMAT_VERSION = 4
@@ -160,6 +160,13 @@ async def delete_user(
         await pairing.end_couple(session, current.couple_id, now, quietly=quietly)
     await privacy.erase_user(session, user, now)
     return current.partner if current is not None and not quietly else None
+
+
+async def forget_updates(session: AsyncSession, user: User, update_id: int | None) -> None:
+    """With :func:`delete_user`: the update log's records of their updates (what they wrote,
+    until handled) and replies still to go to them, but the erasing update's own record
+    (``update_id``: still to be marked handled, which blanks it)."""
+    await received.erase_person(session, user.telegram_id, keep=update_id)
 
 
 def recent_message_batches(

@@ -374,11 +374,25 @@ async def asks_before_sharing(
     return found is not None and found.childhood
 
 
-async def record_revealed(session: AsyncSession, question_id: int, now: datetime) -> None:
+async def record_revealed(
+    session: AsyncSession,
+    content: TogetherContent,
+    user: User,
+    question: TalkQuestion,
+    now: datetime,
+) -> Asked | None:
     """Both answers reached both: the question is revealed. Run after the sends, never in
     the turn that shows them, so that a failed send or a crash before it leaves the question
-    open, and ``/talk`` shows both answers once more (:func:`ask`)."""
-    await talk.mark_revealed(session, question_id, now)
+    open, and ``/talk`` shows both answers once more (:func:`ask`). A guided talk's next
+    step starts only here, once this step's answers reached both (the step it returns, to
+    ask of both): a reveal that did not arrive does not move the talk on."""
+    if not await talk.mark_revealed(session, question.id, now):
+        return None  # revealed already (two reveals at once): the first one went on
+    key = question.question_key
+    if not key.startswith(f"{GUIDED}:") or guided_step(key) >= GUIDED_STEPS:
+        return None
+    step = await start_guided(session, content, user, now, guided_step(key) + 1, guided_day(key))
+    return step if isinstance(step, Asked) else None
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -430,8 +444,6 @@ class Answered:
     # Both answers are in: shown to both now (the partner's copy silent in their quiet hours).
     theirs: str | None
     partner_silent: bool
-    # The guided conversation's next step, asked of both at once.
-    next_step: Asked | None = None
     # The partner has no answer this time (see :func:`pass_question`): nothing is revealed.
     partner_passed: bool = False
 
@@ -464,15 +476,9 @@ async def answer(
         return Answered(found, body, None, silent, partner_passed=True)
     if theirs is None:
         return Answered(found, body, None, silent)
-    # Revealed only once the answers reached both (:func:`record_revealed`), after the turn.
-    next_step = None
-    key = found.question.question_key
-    if key.startswith(f"{GUIDED}:") and guided_step(key) < GUIDED_STEPS:
-        step = await start_guided(
-            session, content, user, now, guided_step(key) + 1, guided_day(key)
-        )
-        next_step = step if isinstance(step, Asked) else None
-    return Answered(found, body, theirs.body, silent, next_step)
+    # Revealed only once the answers reached both (:func:`record_revealed`), after the turn;
+    # a guided talk's next step starts there too.
+    return Answered(found, body, theirs.body, silent)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.crisis_matcher import EveryLanguage
 from bot.services.checkin_items import complete_by_counts, completion_rule
-from bot.services.crisis import EveryLanguage
 from bot.services.differences import MomentEntry
 from bot.services.reciprocity import (
     AppreciationEntry,

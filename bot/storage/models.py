@@ -423,6 +423,9 @@ class ReceivedUpdate(Base):
     # What the handling turn will say (JSON, see bot.delivery.Reply), written with handled_at
     # and crossed off (NULL) once sent: what is left after a crash is sent at start.
     replies: Mapped[str | None] = mapped_column(Text)
+    # Whose update it is (their Telegram id), written with the record: /delete erases theirs.
+    # No index: written on every update, read only by a /delete (a day of records at most).
+    person: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         # Only the unhandled ones: what start-up looks for.

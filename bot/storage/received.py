@@ -15,19 +15,24 @@ from bot.storage.models import ReceivedUpdate
 
 
 async def record(
-    session: AsyncSession, updates: Sequence[tuple[int, str]], now: datetime
+    session: AsyncSession, updates: Sequence[tuple[int, str, int | None]], now: datetime
 ) -> set[int]:
-    """Record ``(update_id, json)`` pairs not seen before; returns the ids already handled
-    (Telegram sent them again)."""
+    """Record ``(update_id, json, person)`` not seen before (``person``: the sender's
+    Telegram id, if any); returns the ids already handled (Telegram sent them again)."""
     if not updates:
         return set()
     insert = dialect_insert(session)
     await session.execute(
         insert(ReceivedUpdate)
-        .values([{"update_id": i, "payload": p, "received_at": now} for i, p in updates])
+        .values(
+            [
+                {"update_id": i, "payload": p, "received_at": now, "person": who}
+                for i, p, who in updates
+            ]
+        )
         .on_conflict_do_nothing(index_elements=["update_id"])
     )
-    ids = [update_id for update_id, _ in updates]
+    ids = [update_id for update_id, _, _ in updates]
     handled = await session.scalars(
         select(ReceivedUpdate.update_id).where(
             ReceivedUpdate.update_id.in_(ids), ReceivedUpdate.handled_at.is_not(None)
@@ -72,15 +77,30 @@ async def mark_all_handled(session: AsyncSession, update_ids: Sequence[int], now
         )
 
 
-async def replies_left(session: AsyncSession, handled_before: datetime) -> list[tuple[int, str]]:
+async def replies_left(session: AsyncSession, claimed_before: datetime) -> list[tuple[int, str]]:
     """``(update_id, replies)`` of handled updates whose replies were not crossed off (a crash
-    came between the commit and the batch after the sends), oldest first."""
+    came between the commit and the batch after the sends), their claim (``received_at``,
+    renewed by a live webhook instance, see :func:`renew`) older than ``claimed_before``,
+    oldest first."""
     rows = await session.execute(
         select(ReceivedUpdate.update_id, ReceivedUpdate.replies)
-        .where(ReceivedUpdate.replies.is_not(None), ReceivedUpdate.handled_at < handled_before)
+        .where(ReceivedUpdate.replies.is_not(None), ReceivedUpdate.received_at < claimed_before)
         .order_by(ReceivedUpdate.update_id)
     )
     return [(update_id, replies) for update_id, replies in rows if replies is not None]
+
+
+async def renew(session: AsyncSession, update_id: int, now: datetime) -> None:
+    """A live instance still has this update in hands (handling it, or sending its
+    replies): its claim is renewed, so nobody takes it over."""
+    await session.execute(
+        update(ReceivedUpdate)
+        .where(
+            ReceivedUpdate.update_id == update_id,
+            ReceivedUpdate.handled_at.is_(None) | ReceivedUpdate.replies.is_not(None),
+        )
+        .values(received_at=now)
+    )
 
 
 async def cross_off(session: AsyncSession, update_ids: Sequence[int]) -> None:
@@ -130,7 +150,12 @@ class Claim(Enum):
 
 
 async def claim(
-    session: AsyncSession, update_id: int, payload: str, now: datetime, stale_before: datetime
+    session: AsyncSession,
+    update_id: int,
+    payload: str,
+    now: datetime,
+    stale_before: datetime,
+    person: int | None = None,
 ) -> Claim:
     """Record an update and claim its handling (webhook mode: several instances may be sent
     the same update). ``received_at`` doubles as the claim's time: an unhandled record older
@@ -138,7 +163,7 @@ async def claim(
     insert = dialect_insert(session)
     statement = (
         insert(ReceivedUpdate)
-        .values(update_id=update_id, payload=payload, received_at=now)
+        .values(update_id=update_id, payload=payload, received_at=now, person=person)
         .on_conflict_do_update(
             index_elements=["update_id"],
             set_={"received_at": now},
@@ -181,3 +206,23 @@ async def claim_abandoned(
         .returning(ReceivedUpdate.update_id, ReceivedUpdate.payload)
     )
     return [payload for _, payload in sorted((row[0], row[1]) for row in rows)]
+
+
+async def erase_person(session: AsyncSession, person: int, keep: int | None = None) -> None:
+    """/delete: every record of ``person``'s updates but ``keep`` (the one erasing, still
+    to be marked handled; its payload is blanked then), and the replies not yet crossed off
+    that were to go to them (a partner's turn may quote their words back to them)."""
+    await session.execute(
+        delete(ReceivedUpdate).where(
+            ReceivedUpdate.person == person, ReceivedUpdate.update_id != (keep or 0)
+        )
+    )
+    await session.execute(
+        update(ReceivedUpdate)
+        .where(
+            ReceivedUpdate.replies.is_not(None),
+            ReceivedUpdate.update_id != (keep or 0),
+            ReceivedUpdate.replies.contains(f'"chat_id":{int(person)},', autoescape=True),
+        )
+        .values(replies=None)
+    )

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.storage.engine import dialect_insert, on_postgresql
+from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
 from bot.storage.models import (
     Couple,
     CoupleMember,
@@ -196,13 +196,15 @@ async def answers_to(session: AsyncSession, question_id: int) -> dict[int, TalkA
     return {row.user_id: row for row in rows}
 
 
-async def mark_revealed(session: AsyncSession, question_id: int, now: datetime) -> None:
-    """Revealed at ``now``, unless already (two reveals at once: the first one stands)."""
-    await session.execute(
+async def mark_revealed(session: AsyncSession, question_id: int, now: datetime) -> bool:
+    """Revealed at ``now``, unless already (two reveals at once: the first one stands);
+    whether this one did it."""
+    result = await session.execute(
         update(TalkQuestion)
         .where(TalkQuestion.id == question_id, TalkQuestion.revealed_at.is_(None))
         .values(revealed_at=now)
     )
+    return rows_changed(result) == 1
 
 
 @dataclass(frozen=True)

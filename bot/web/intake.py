@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # The longest a webhook request waits for its update to be handled.
 REPLY_CAP = 20.0
+# How often an update still in this instance's hands has its claim renewed: well inside
+# the lease, so that a live instance's claim never lapses.
+RENEW_EVERY = UPDATE_LEASE.total_seconds() / 4
 # How often a request for an update handled elsewhere looks whether it is done.
 ELSEWHERE_POLL_SECONDS = 0.1
 
@@ -48,9 +51,15 @@ class Outcome(Enum):
 class UpdateIntake:
     """Takes updates from webhook requests for one application; knows what is in flight."""
 
-    def __init__(self, application: BotApplication, reply_cap: float = REPLY_CAP) -> None:
+    def __init__(
+        self,
+        application: BotApplication,
+        reply_cap: float = REPLY_CAP,
+        renew_every: float = RENEW_EVERY,
+    ) -> None:
         self._application = application
         self.reply_cap = reply_cap
+        self.renew_every = renew_every
         self._in_flight: set[asyncio.Task[None]] = set()
 
     @property
@@ -87,8 +96,9 @@ class UpdateIntake:
         stale_before = now - UPDATE_LEASE
         try:
             async with services.transaction() as session:
+                person = update.effective_user.id if update.effective_user else None
                 return await received.claim(
-                    session, update.update_id, update.to_json(), now, stale_before
+                    session, update.update_id, update.to_json(), now, stale_before, person
                 )
         except Exception as error:
             if not is_outage(error):
@@ -97,11 +107,32 @@ class UpdateIntake:
             return Claim.MINE
 
     async def _handle(self, update: Update) -> None:
+        """Handle it, its claim renewed while it is in this instance's hands (waiting for
+        the person's earlier updates, handled, its replies sent): only a process that died
+        leaves a claim to lapse, so the job leader never takes over, or sends again, what a
+        live instance is still doing (:func:`bot.recovery.take_over_abandoned`)."""
         application = self._application
-        await application.update_processor.process_update(
-            update, application.process_update(update)
+        handling = asyncio.ensure_future(
+            application.update_processor.process_update(update, application.process_update(update))
         )
+        try:
+            while not (await asyncio.wait({handling}, timeout=self.renew_every))[0]:
+                await self._renew(update.update_id)
+        except asyncio.CancelledError:
+            handling.cancel()
+            raise
+        handling.result()
         await write_down_handled(application)
+
+    async def _renew(self, update_id: int) -> None:
+        services = self.services
+        try:
+            async with services.transaction() as session:
+                await received.renew(session, update_id, services.clock())
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            services.database_health.unavailable(error)
 
     async def _wait_elsewhere(self, update: Update) -> Outcome:
         """Another instance handles it (Telegram gave up on that request and sent it again):
