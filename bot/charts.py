@@ -14,6 +14,7 @@ what tests compare instead of pixels.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from dataclasses import dataclass
@@ -214,4 +215,10 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
     figure.savefig(
         buffer, format="png", metadata={DRAWING_KEY: json.dumps(_drawing(figure), sort_keys=True)}
     )
+    # A figure is a web of reference cycles (figure, axes, canvas, its ~1.5 MB Agg buffer):
+    # left to the collector's own pace, a few dozen charts pile up before a full pass frees
+    # them, and the memory freed then stays with the process (~30 MB more at peak). Freed
+    # now, the next chart reuses it; a pass costs a few ms next to ~100 ms of drawing.
+    del figure, bids_axis, support_axis, handles
+    gc.collect()
     return buffer.getvalue()
