@@ -405,7 +405,9 @@ async def test_a_kept_day_shows_not_shared_on_both_sides_for_both(app: Served) -
             assert secret not in text, viewer
 
 
-async def test_paused_sharing_shows_neither_side_and_names_no_pause(app: Served) -> None:
+async def test_paused_sharing_shows_neither_side_and_names_no_pause(
+    app: Served, api: FakeBotApi
+) -> None:
     sam = app.harness.user(SAM, HOSTILE)
     await sam.send("/settings")
     await sam.press(TEXTS.quiet.pause_button)
@@ -426,6 +428,12 @@ async def test_paused_sharing_shows_neither_side_and_names_no_pause(app: Served)
     alex_sees = everything((await app.call("/app/api/week", app.signed(ALEX)))[1])
     for sams in ("Thanks for the walk", "wednesday secret"):
         assert sams not in alex_sees
+    # "Talk about it" starts nothing while paused, and its refusal names nothing either.
+    before = len(api.calls)
+    status, refused, _ = await app.call("/app/api/talk", app.signed(ALEX), method="POST")
+    assert status == 403
+    assert PAUSE_WORDS.search(everything(refused)) is None
+    assert api.calls[before:] == []
 
 
 async def test_paused_earlier_weeks_stop_at_the_couples_first_week(app: Served) -> None:
