@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ import aiohttp
 from bot.config import Settings
 from bot.web.init_data import sign
 from bot.web.server import BotWebServer
-from tests.harness import TEST_TOKEN, TEXTS, BotHarness, TelegramUser
+from tests.harness import TEST_TOKEN, TEXTS, BotHarness, TelegramUser, shown
 from tests.journeys import QUIET_DAY, answer_checkin, evening, onboard, pair
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -61,6 +62,7 @@ SAM_TUESDAY = {
     "stressed_partner": "no",
 }
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+TUESDAY = date(2026, 11, 24)
 
 
 def init_data(
@@ -121,6 +123,20 @@ async def seed_couple(
     await sam.press(TEXTS.notes.share_button)
     harness.clock.now = NOW
     return Couple(alex, sam)
+
+
+async def keep_day(person: TelegramUser, day: date) -> None:
+    """``person`` keeps ``day`` to themselves after answering it, from /journal."""
+    journal = (await person.send("/journal")).text
+    when = TEXTS.date(day, TEXTS.journal.day_format)
+    [number] = [
+        found.group(1)
+        for line in journal.splitlines()
+        if f"🌙 {when}" in line and (found := re.match(r"(\d+)\.", line))
+    ]
+    await person.press(shown(TEXTS.sharing.open_day_button, number=number))
+    kept = await person.press(TEXTS.sharing.keep_button)
+    assert when in kept.text
 
 
 async def seed_other_couple(harness: BotHarness) -> None:

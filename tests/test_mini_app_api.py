@@ -7,34 +7,39 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
+from bot.content import render
 from bot.services.talk import GUIDED
 from bot.storage.models import TalkQuestion
 from bot.views.week_page import plain
 from bot.web.mini_app import STATIC
 from tests.harness import TEXTS, BotHarness, FakeClock
-from tests.journeys import onboard
+from tests.journeys import evening, onboard, pair
 from tests.mini_app import (
     HOSTILE,
     NOW,
     PAGE_URL,
+    TUESDAY,
     Served,
     init_data,
+    keep_day,
     page_settings,
     seed_couple,
     seed_other_couple,
     served,
 )
 from tests.telegram_fake import FakeBotApi
+from tests.test_quiet_way_out import PAUSE_WORDS
 
 ALEX, SAM, CAROL, STRANGER = 1001, 2002, 3003, 5005
 WORDS = TEXTS.mini_app
+LANDED = TEXTS.us.landed
 
 
 @pytest.fixture
@@ -60,7 +65,14 @@ async def test_the_week_leads_with_what_landed_under_the_reveal_rule(app: Served
     assert headers["Cache-Control"] == "no-store"
     week = body["week"]
     assert week["partner"] == HOSTILE  # as the characters it is; the page sets it as text
-    assert week["landed"][0] == plain(WORDS.both_days.render("en", 1))
+    # As /us leads: days both checked in, bids turned toward; no one's count beside the other's.
+    assert week["landed"] == [
+        plain(LANDED.both_checked_in.render("en", 1)),
+        plain(render(LANDED.bids, times=LANDED.times.render("en", 1))),
+    ]
+    us = await app.harness.user(ALEX, "Alex").send("/us")
+    assert all(line in us.text for line in week["landed"])
+    assert week["gapNote"] == plain(LANDED.gap_note)  # the day seen differently, named so
     days = {day["label"]: day for day in week["days"]}
     tuesday, wednesday = days["Tue 24 Nov"], days["Wed 25 Nov"]
     assert "Thanks for the walk" in tuesday["partnerNotes"]
@@ -326,7 +338,7 @@ async def test_the_page_speaks_the_persons_language(app: Served, language: str) 
     assert status == 200
     assert body["texts"]["weekTab"] == plain(texts.mini_app.week_tab)
     assert body["texts"]["language"] == language
-    assert body["week"]["landed"][0] == plain(texts.mini_app.both_days.render(language, 1))
+    assert body["week"]["landed"][0] == plain(texts.us.landed.both_checked_in.render(language, 1))
     days = [day["label"] for day in body["week"]["days"]]
     assert texts.date(NOW.date(), texts.us.day_format) == days[0]
     assert plain(texts.mini_app.checkin_what) in [entry["what"] for entry in journal["entries"]]
@@ -341,7 +353,104 @@ async def test_someone_unpaired_sees_their_own_week_and_journal(app: Served) -> 
     assert status == 200
     week = body["week"]
     assert week["partner"] is None
-    assert week["landed"] == []
+    assert week["landed"] == [plain(TEXTS.us.nothing_yet)]
+    assert week["note"] == plain(TEXTS.us.invite_to_pair)
     assert all("partner" not in day for day in week["days"])
     assert all(day["marks"] == {"me": False} for day in week["days"])
     assert (await app.call("/app/api/journal", app.signed(6006)))[0] == 200
+
+
+async def test_the_weekly_digest_opens_the_page_too(app: Served, api: FakeBotApi) -> None:
+    await evening(app.harness, datetime(2026, 11, 29, 12, 0, tzinfo=UTC))  # evenings missed
+    await evening(app.harness, datetime(2026, 11, 29, 20, 0, tzinfo=UTC))  # Sunday, Berlin 21:00
+
+    intro = plain(TEXTS.us.digest_intro)
+    [digest] = [m for m in api.chat(ALEX) if m.text.startswith(intro)]
+    pages = [b for b in digest.buttons if "web_app" in b]
+    assert pages == [{"text": WORDS.open_button, "web_app": {"url": PAGE_URL}}]
+
+
+# --- a day kept to oneself, and paused sharing -------------------------------------------------
+
+
+def _answers(day: dict[str, Any]) -> list[str]:
+    """The lines of a day that tell an answer (giving or receiving, of either side)."""
+    areas = (WORDS.bids_area, WORDS.harbor_area, WORDS.encouragement_area)
+    return [
+        line
+        for line in [*day["me"], *day.get("partner", [])]
+        if any(line.startswith(area) for area in areas)
+    ]
+
+
+async def test_a_kept_day_shows_not_shared_on_both_sides_for_both(app: Served) -> None:
+    await keep_day(app.harness.user(SAM, HOSTILE), TUESDAY)
+    label = TEXTS.date(TUESDAY, TEXTS.us.day_format)
+
+    for viewer in (ALEX, SAM):
+        status, body, _ = await app.call("/app/api/week", app.signed(viewer))
+
+        assert status == 200
+        week = body["week"]
+        tuesday = next(day for day in week["days"] if day["label"] == label)
+        kept = [plain(WORDS.kept_day)]
+        assert (tuesday["me"], tuesday["partner"]) == (kept, kept), viewer
+        assert tuesday["kept"] is True
+        assert tuesday["marks"] == {"me": False, "partner": False}  # not even who checked in
+        assert _answers(tuesday) == []
+        assert week["differences"] == []  # Tuesday's difference is not shown either
+        assert week["landed"][0] == plain(LANDED.both_not_yet)  # "not yet", never a zero
+        text = everything(body)
+        for secret in ("Thanks for the walk", "private thought"):
+            assert secret not in text, viewer
+
+
+async def test_paused_sharing_shows_neither_side_and_names_no_pause(
+    app: Served, api: FakeBotApi
+) -> None:
+    sam = app.harness.user(SAM, HOSTILE)
+    await sam.send("/settings")
+    await sam.press(TEXTS.quiet.pause_button)
+
+    for viewer, partner in ((ALEX, HOSTILE), (SAM, "Alex")):
+        status, body, _ = await app.call("/app/api/week", app.signed(viewer))
+        earlier = (await app.call("/app/api/week?back=1", app.signed(viewer)))[1]
+
+        assert status == 200
+        for week in (body["week"], earlier["week"]):
+            assert week["partner"] is None
+            assert all("partner" not in day for day in week["days"])
+            assert week["note"] == plain(TEXTS.quiet.nothing_new)
+            assert week["differences"] == []
+        text = everything(body) + everything(earlier)
+        assert partner not in text, viewer
+        assert PAUSE_WORDS.search(text) is None, PAUSE_WORDS.search(text)
+    alex_sees = everything((await app.call("/app/api/week", app.signed(ALEX)))[1])
+    for sams in ("Thanks for the walk", "wednesday secret"):
+        assert sams not in alex_sees
+    # "Talk about it" starts nothing while paused, and its refusal names nothing either.
+    before = len(api.calls)
+    status, refused, _ = await app.call("/app/api/talk", app.signed(ALEX), method="POST")
+    assert status == 403
+    assert PAUSE_WORDS.search(everything(refused)) is None
+    assert api.calls[before:] == []
+
+
+async def test_paused_earlier_weeks_stop_at_the_couples_first_week(app: Served) -> None:
+    """Robin and Kim began three weeks before they paired: the page still stops at the
+    couple's first week, while sharing is paused too (never a week from before it)."""
+    app.harness.clock.now = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
+    robin = await onboard(app.harness, 6006, "Robin", "Berlin")
+    kim = await onboard(app.harness, 7007, "Kim", "Berlin")
+    app.harness.clock.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    await pair(robin, kim)
+    app.harness.clock.now = NOW
+    _, paired, _ = await app.call("/app/api/week?back=3", app.signed(6006))
+    await kim.send("/settings")
+    await kim.press(TEXTS.quiet.pause_button)
+
+    _, paused, _ = await app.call("/app/api/week?back=3", app.signed(6006))
+
+    for body in (paired, paused):
+        assert (body["week"]["oldest"], body["week"]["weeksBack"]) == (0, 0)
+        assert body["week"]["firstWeek"] is True

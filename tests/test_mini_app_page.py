@@ -29,8 +29,10 @@ from tests.mini_app import (
     CHROMIUM_ARGS,
     HOSTILE,
     TELEGRAM_SCRIPT,
+    TUESDAY,
     Served,
     init_data,
+    keep_day,
     page_settings,
     seed_couple,
     served,
@@ -39,7 +41,7 @@ from tests.mini_app import (
 from tests.telegram_fake import FakeBotApi
 
 WORDS = TEXTS.mini_app
-ALEX = 1001
+ALEX, SAM = 1001, 2002
 # Each page's CSP violations and script errors, by id(page).
 PROBLEMS: dict[int, list[str]] = {}
 
@@ -110,7 +112,8 @@ async def test_the_week_renders_under_the_reveal_rule_with_earlier_weeks_and_the
 
     text = await body.inner_text()
     assert WORDS.landed_title in text
-    assert plain(WORDS.both_days.render("en", 1)) in text
+    assert plain(TEXTS.us.landed.both_checked_in.render("en", 1)) in text
+    assert plain(TEXTS.us.landed.gap_note) in text  # the day seen differently, named so
     # The hostile name is shown as the text it is, and ran nothing.
     assert HOSTILE in text
     assert await page.evaluate("window.__xss === undefined")
@@ -166,6 +169,20 @@ async def test_talk_about_it_starts_in_the_chat_and_closes_the_page(
     await page.wait_for_selector("html[data-closed=yes]", state="attached")
 
     assert len(api.chat(ALEX)) == before + 1
+
+
+async def test_a_kept_day_shows_not_shared_on_both_sides(browser: Browser, app: Served) -> None:
+    await keep_day(app.harness.user(SAM, HOSTILE), TUESDAY)
+    page = await open_page(browser, app, init_data(ALEX, auth_date=app.harness.clock.now))
+
+    tuesday = page.locator("section.day", has_text=TEXTS.date(TUESDAY, TEXTS.us.day_format))
+    sides = await tuesday.locator(".side p").all_inner_texts()
+
+    assert sides == [plain(WORDS.kept_day), plain(WORDS.kept_day)]
+    text = await page.locator("body").inner_text()
+    assert "Thanks for the walk" not in text
+    assert "private thought" not in text
+    assert PROBLEMS[id(page)] == []
 
 
 async def test_an_expired_init_data_shows_a_kind_screen(browser: Browser, app: Served) -> None:

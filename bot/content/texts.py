@@ -516,9 +516,6 @@ class MiniAppTexts(Section):
     week_tab: Template
     journal_tab: Template
     landed_title: Template
-    both_days: Plural
-    there_for: Plural
-    nothing_landed: Template
     you: Template
     my_nothing: Template
     quiet_day: Template
@@ -541,6 +538,7 @@ class MiniAppTexts(Section):
     error_text: Template
     slow_down: Template
     checkin_what: Template
+    kept_day: Template
 
 
 class BotCommandText(Section):

@@ -115,7 +115,7 @@ async def _digest(services: BotServices, row: OutboxRow) -> tuple[str, InlineKey
     texts = services.texts_for(user.language)
     intro = texts.quiet.digest_intro if view.sharing_off else texts.us.digest_intro
     text = f"{intro}\n\n{render_week(texts, view)}"
-    return text, week_keyboard(texts, view)
+    return text, week_keyboard(texts, view, page_url=services.settings.mini_app_url)
 
 
 @dataclass

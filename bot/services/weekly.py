@@ -79,6 +79,8 @@ async def week_for(
     span = (days[0], days[-1])
     partnership = await pairing.active_partnership(session, user.id)
     sharing_off = partnership is not None and sharing_paused(user, partnership.partner)
+    # The couple's first day, paused or not: the Mini App's earlier weeks stop at its week.
+    first_day = partnership.scope(user.time_zone).first_day if partnership is not None else None
     if sharing_off:
         partnership = None  # nothing of the partner's, as if unpaired (bot.services.sharing)
     partner = partnership.partner if partnership is not None else None
@@ -105,7 +107,7 @@ async def week_for(
     me = person(user.id)
     if partnership is None or partner is None or scope is None:
         summary = summarize(days, me, None, today=today)
-        return WeekView(summary, None, weeks_back, oldest, user.telegram_id, sharing_off)
+        return WeekView(summary, None, weeks_back, oldest, user.telegram_id, sharing_off, first_day)
     since = scope.first_day
     # The streak and the day still to answer look back from today, whichever week is shown:
     # counted per day in the database, not read answer by answer.

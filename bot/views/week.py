@@ -126,7 +126,8 @@ def _times(texts: Texts, area: AreaLanded) -> str:
     return words.not_yet
 
 
-def _landed_lines(texts: Texts, landed: WhatLanded) -> list[str]:
+def landed_lines(texts: Texts, landed: WhatLanded) -> list[str]:
+    """The lead of the first screen, line by line (also the Mini App's "what landed")."""
     words = texts.us.landed
     if landed.paired:
         checked = (
@@ -199,7 +200,7 @@ def render_week(texts: Texts, view: WeekView) -> str:
     # Answered appreciations are bids turned toward (counted in the bids line); the moments
     # logged are counted in their areas: both are spelled out in the details, and so is the
     # couple streak.
-    blocks.append("\n".join(_landed_lines(texts, landed)))
+    blocks.append("\n".join(landed_lines(texts, landed)))
     if partner is not None and (gaps := _gaps(texts, landed)):
         blocks.append(gaps)
     if landed.hidden_days and partner is not None:

@@ -7,24 +7,29 @@ carry Telegram HTML, which :func:`plain` takes off again (names and notes were e
 
 What is shown is what ``/us`` shows (:class:`bot.services.weekly.WeekView`, built under the
 one reveal rule of :mod:`bot.storage.scope`): the partner's side of a day only once it is
-revealed; a day not shared, for whatever reason, says only that.
+revealed; a day not shared, for whatever reason, says only that; a day one of the two kept
+shows "not shared" on both sides, to both; while sharing is paused (or after a quiet end),
+only one's own side and the chat's neutral line. What landed is the chat's own lead
+(:func:`bot.services.landed.what_landed`, in :func:`bot.views.week.landed_lines`' words), so
+the chat and the page never tell the same week two ways.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.content import Framework, Texts, render
 from bot.services.differences import Landed, TwoViews
 from bot.services.journal import CheckinEntry, DraftEntry, JournalPage, NoteEntry
+from bot.services.landed import what_landed
 from bot.services.reciprocity import WeekSummary
 from bot.services.weekly import WeekView, weeks_since
 from bot.timezones import local_now
 from bot.views.journal import answers_line, draft_what, note_mark, note_what
+from bot.views.week import has_something_to_show, landed_lines
 
 Json = dict[str, Any]
 
@@ -37,18 +42,6 @@ def plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip()
 
 
-# --- what landed: pure ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WhatLanded:
-    """What the week gave the two of them, counted for both together: never who did more."""
-
-    both_days: int  # days both checked in
-    there_for_each_other: int  # days care landed as its receiver felt it, either way
-    matched_bids: int  # appreciations answered
-
-
 def _areas(summary: WeekSummary) -> list[tuple[str, TwoViews, TwoViews]]:
     return [
         ("bids", summary.bids_i_gave, summary.bids_i_got),
@@ -57,28 +50,23 @@ def _areas(summary: WeekSummary) -> list[tuple[str, TwoViews, TwoViews]]:
     ]
 
 
-def what_landed(summary: WeekSummary) -> WhatLanded:
-    """Pure. Unpaired: nothing is "for each other", so only zeros."""
-    if summary.partner is None:
-        return WhatLanded(0, 0, 0)
-    felt = sum(
-        views.as_receiver_felt.good for _, given, got in _areas(summary) for views in (given, got)
-    )
-    both = len(summary.my_days & summary.partner_days)
-    return WhatLanded(both, felt, summary.matched_bids)
+def landed_json(texts: Texts, view: WeekView) -> list[str]:
+    """What landed, as the first screen of ``/us`` says it (:func:`bot.views.week.landed_lines`
+    over :func:`bot.services.landed.what_landed`): days both checked in, the times you were
+    there for each other (partly as partly), matched bids; "not yet this week" rather than a
+    zero, and never one partner's count beside the other's."""
+    landed = what_landed(view.summary)
+    if not (landed.anything or has_something_to_show(view)):
+        return [plain(texts.us.nothing_yet)]
+    return [plain(line) for line in landed_lines(texts, landed)]
 
 
-def landed_lines(texts: Texts, landed: WhatLanded) -> list[str]:
-    """No bare zero: a figure that is nothing is left out; all nothing says so once."""
-    words, language = texts.mini_app, texts.language
-    lines = []
-    if landed.both_days:
-        lines.append(plain(words.both_days.render(language, landed.both_days)))
-    if landed.there_for_each_other:
-        lines.append(plain(words.there_for.render(language, landed.there_for_each_other)))
-    if landed.matched_bids:
-        lines.append(plain(texts.us.matched_bids.render(language, landed.matched_bids)))
-    return lines or [plain(words.nothing_landed)]
+def _note(texts: Texts, view: WeekView) -> str | None:
+    """Under the lead, as in the chat: while sharing is paused (by either, never said which)
+    or has ended quietly, only the neutral line; unpaired, the invitation to pair."""
+    if view.partner is not None:
+        return None
+    return plain(texts.quiet.nothing_new if view.sharing_off else texts.us.invite_to_pair)
 
 
 # --- the week ---------------------------------------------------------------------------------
@@ -128,11 +116,21 @@ def _at(views: TwoViews, index: int) -> tuple[Landed | None, Landed | None]:
 
 def _day(texts: Texts, view: WeekView, index: int, day: date, partner: str | None) -> Json:
     summary, words = view.summary, texts.mini_app
+    label = texts.date(day, texts.us.day_format)
+    if day in summary.not_shared:
+        # Kept by one of the two: nothing of either side was read. Both sides say the same,
+        # on both phones: never who, never why.
+        kept = [plain(words.kept_day)]
+        found: Json = {"label": label, "me": kept, "myNotes": [], "kept": True, "quiet": False}
+        found["marks"] = {"me": False}
+        if partner is not None:
+            found |= {"partner": kept, "partnerNotes": [], "marks": {"me": False, "partner": False}}
+        return found
     areas = _areas(summary)
     mine = _lines(texts, [(a, _at(given, index)[0], _at(got, index)[1]) for a, given, got in areas])
     me = mine or [plain(words.quiet_day if day in summary.my_days else words.my_nothing)]
     my_notes = [note.body for note in summary.my_notes if note.day == day]
-    found: Json = {"label": texts.date(day, texts.us.day_format), "me": me, "myNotes": my_notes}
+    found = {"label": label, "me": me, "myNotes": my_notes}
     if partner is None:
         found["marks"] = {"me": day in summary.my_days}
         found["quiet"] = not mine and day not in summary.my_days
@@ -172,8 +170,9 @@ def _seen_differently(texts: Texts, summary: WeekSummary, partner: str) -> list[
 
 
 def week_json(texts: Texts, view: WeekView) -> Json:
-    """The week for the page: what landed first, then day by day, then the days seen
-    differently ("talk about it"); and how far back the page may go."""
+    """The week for the page, told as ``/us`` tells it: what landed first, then day by day
+    (a day kept by either shows "not shared" on both sides), then the days seen differently,
+    named as a difference in view, with "talk about it"; and how far back the page may go."""
     summary = view.summary
     partner = view.partner.first_name if view.partner else None
     first, last = (
@@ -187,12 +186,16 @@ def week_json(texts: Texts, view: WeekView) -> Json:
         "partner": partner,
         "weeksBack": view.weeks_back,
         "oldest": oldest,
-        "firstWeek": partner is not None and view.weeks_back >= oldest,
-        "landed": landed_lines(texts, what_landed(summary)) if partner else [],
+        # The couple's first week (paused or not: the same on both phones).
+        "firstWeek": view.first_day is not None and view.weeks_back >= oldest,
+        "landed": landed_json(texts, view),
+        "note": _note(texts, view),
         "days": [_day(texts, view, index, day, partner) for index, day in enumerate(summary.days)][
             ::-1
         ],
         "differences": differences,
+        # The perception gap named as what it is, with "talk about it" under it.
+        "gapNote": plain(texts.us.landed.gap_note) if differences else None,
     }
 
 

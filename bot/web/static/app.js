@@ -169,21 +169,19 @@
     add(root, el("h1", null, week.title));
     nav();
     var paired = week.partner !== null;
-    if (paired) {
-      var landed = add(root, el("section", "card landed"));
-      add(landed, el("h2", null, t.landedTitle));
-      week.landed.forEach(function (line) { add(landed, el("p", null, line)); });
-      landed.appendChild(strip(week.days, true));
-    } else {
-      root.appendChild(strip(week.days, false));
-    }
+    // What landed, as /us leads with it; alone (or while nothing is shared), one's own.
+    var landed = add(root, el("section", "card landed"));
+    add(landed, el("h2", null, t.landedTitle));
+    week.landed.forEach(function (line) { add(landed, el("p", null, line)); });
+    landed.appendChild(strip(week.days, paired));
+    if (week.note) add(landed, el("p", "hint", week.note));
     var list = add(root, el("div", "days"));
     week.days.forEach(function (day) {
       if (day.quiet) {
         add(list, el("p", "quiet", day.label + " · " + day.me[0]));
         return;
       }
-      var card = add(list, el("section", "card day"));
+      var card = add(list, el("section", day.kept ? "card day kept" : "card day"));
       add(card, el("h2", null, day.label));
       var sides = add(card, el("div", "sides"));
       side(sides, t.you, day.me, day.myNotes);
@@ -193,12 +191,14 @@
       var differ = add(root, el("section", "card differences"));
       add(differ, el("h2", null, t.seenDifferently));
       week.differences.forEach(function (line) { add(differ, el("p", null, line)); });
+      if (week.gapNote) add(differ, el("p", "hint", week.gapNote));
       var talk = add(differ, el("button", "primary", t.talkButton));
       talk.type = "button";
       talk.dataset.action = "talk";
       talk.addEventListener("click", function () { startTalk(talk); });
     }
-    add(root, el("p", "hint", week.firstWeek ? t.firstWeek : t.swipeHint));
+    if (week.firstWeek) add(root, el("p", "hint", t.firstWeek));
+    else if (week.weeksBack < week.oldest) add(root, el("p", "hint", t.swipeHint));
     document.documentElement.dataset.screen = "week";
     document.documentElement.dataset.weeksBack = String(week.weeksBack);
     rendered();
