@@ -19,7 +19,14 @@ from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import ask_open_question
 from bot.handlers.pending_input import InputRoute, open_question
 from bot.handlers.safety import with_help
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_known_sender
+from bot.handlers.turn import (
+    PRIVATE_MESSAGES,
+    Handlers,
+    Turn,
+    for_anyone,
+    for_known_sender,
+    for_onboarded,
+)
 from bot.services import accounts, checkins, hidden_days, lessons, shared_days
 from bot.services.accounts import PendingInput
 from bot.services.checkin_items import ITEMS, MOMENT_OUTCOMES, next_item
@@ -215,7 +222,7 @@ async def words_during_question(turn: Turn) -> bool:
     return True
 
 
-@for_known_sender
+@for_onboarded
 async def keep_words(turn: Turn) -> None:
     """ "Keep it as a note" under the question shown again: the quoted words become a note of
     that day's check-in (kept even if the day has closed since, like any note)."""
@@ -224,7 +231,12 @@ async def keep_words(turn: Turn) -> None:
     quoted = pressed.reply_to_message if isinstance(pressed, Message) else None
     text = quoted.text if quoted is not None else None
     if not text:
-        # The words are gone from the chat: ask for them as a note instead.
+        # The words are gone from the chat: ask for them as a note instead — of this
+        # person's own check-in only (the button's data may be forged or stale).
+        found = await checkins.open_checkin(turn.session, turn.user, checkin_id)
+        if isinstance(found, checkins.Refused):
+            turn.stale()
+            return
         await open_question(turn, PendingInput.CHECKIN_NOTE, argument=str(checkin_id))
         turn.answer()
         turn.send(turn.user.telegram_id, turn.texts.checkin.note_prompt)
