@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,11 +55,13 @@ def budgeted(
     kind: Callable[[Row], Kind | None],
     receiver: Callable[[Row], int],
     sender: Callable[[Row], int | None] = lambda _: None,
+    about: Callable[[Row], date | None] = lambda _: None,
 ) -> Outbox[Row]:
     """``outbox`` under the ping budget: in the claim's own transaction, a row whose
     receiver has had today's extra message is held for their next check-in instead (written
     as they would have read it, and recorded as sent: it is handed over), and not returned.
-    ``kind`` ``None``: the row is a reply, outside the budget."""
+    ``kind`` ``None``: the row is a reply, outside the budget; ``about``: the day a held
+    row shows (a both-answered day: withdrawn if the day is kept)."""
 
     ahead: dict[int, Merged] = {}  # by id(row): what was held, to go in front of it
 
@@ -81,6 +83,7 @@ def budgeted(
                 text=text,
                 markup=keyboard_json(markup),
                 sender_id=sender(row),
+                about=about(row),
             )
             if held is not None:
                 kept.append(row)
@@ -213,6 +216,7 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
             lambda c: None if c.second else Kind.SHARED_DAY,
             lambda c: c.receiver.id,
             lambda c: c.partner.id,
+            lambda c: c.day,
         ),
     ]
 

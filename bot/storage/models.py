@@ -646,3 +646,8 @@ class HeldPing(Base):
     markup: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The couple a partner's message belongs to: it goes only while that couple is active
+    # and sharing, never to a later couple (NULL: about no couple, or held before 0022).
+    couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    # A both-answered message: the day it shows (withdrawn if that day is kept).
+    about_day: Mapped[date | None] = mapped_column(Date)

@@ -84,6 +84,29 @@ async def done(session: AsyncSession, ids: tuple[int, ...]) -> None:
         await session.execute(delete(HeldPing).where(HeldPing.id.in_(ids)))
 
 
+async def withdraw_couple(session: AsyncSession, couple_id: int) -> None:
+    """Sharing paused, or the couple ended: what either was held for the other goes nowhere
+    (a claim in flight is checked again before its send: see ``services.pings``)."""
+    await session.execute(delete(HeldPing).where(HeldPing.couple_id == couple_id))
+
+
+async def withdraw_day(
+    session: AsyncSession, couple_id: int, day: date, *, lapsed_before: datetime
+) -> list[int]:
+    """A day has just been kept: its held both-answered messages go nowhere. The receivers
+    whose copy was withdrawn (one claimed by a live run may be on its way: it stays)."""
+    withdrawn = await session.scalars(
+        delete(HeldPing)
+        .where(
+            HeldPing.couple_id == couple_id,
+            HeldPing.about_day == day,
+            or_(HeldPing.claimed_at.is_(None), HeldPing.claimed_at < lapsed_before),
+        )
+        .returning(HeldPing.user_id)
+    )
+    return list(withdrawn)
+
+
 async def release(session: AsyncSession, ids: tuple[int, ...]) -> None:
     if ids:
         await session.execute(update(HeldPing).where(HeldPing.id.in_(ids)).values(claimed_at=None))

@@ -1,0 +1,189 @@
+"""What the ping budget held keeps the sharing rules (issue 25): a held both-answered day is
+withdrawn when either partner keeps that day; a held partner notice never goes out once
+either has paused sharing, or after the couple ended (quietly or not) — not even to the same
+two paired again, nor to a later partner; and a held message riding on a partner's
+both-answered copy survives a crash between that send and its record. Through the real
+Application and the fake Bot API, on SQLite and PostgreSQL.
+
+Anna and Ivan live in Berlin (UTC+1), check-ins at 21:00. They pair on Monday 30 November
+2026 at noon. On Monday, Ivan shares a first note (Anna's one extra message of the day) and
+then a second: the second is held for her next check-in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.services.ping_budget import Kind
+from bot.storage.models import HeldPing, SharedDay, User
+from tests.harness import TEXTS, BotHarness, TelegramUser, shown
+from tests.journeys import answer_button, answer_checkin, checkin_message, evening, onboard, pair
+from tests.test_ping_budget import share_reflection
+from tests.test_replies_survive import crash_while_sending, polled, with_faults
+from tests.test_sharing import MONDAY_ANNA, MONDAY_IVAN, both_answered_days
+from tests.test_together import texts_to, together_run
+
+QUIET = TEXTS.quiet
+SHARING = TEXTS.sharing
+ANNA, IVAN = 1001, 2002
+MONDAY = date(2026, 11, 30)
+PAIRING = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+MONDAY_EVENING = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # Berlin 21:00
+TUESDAY_MORNING = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # Berlin 11:00
+TUESDAY_EVENING = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
+WEDNESDAY_EVENING = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+FIRST_NOTE, HELD_NOTE = "Our walk by the river.", "The dinner at Mira's."
+
+
+async def couple(harness: BotHarness) -> tuple[TelegramUser, TelegramUser]:
+    harness.clock.now = PAIRING
+    anna = await onboard(harness, ANNA, "Anna", "Berlin", "21:00")
+    ivan = await onboard(harness, IVAN, "Ivan", "Berlin", "21:00")
+    await pair(anna, ivan)
+    return anna, ivan
+
+
+async def held_note_for_anna(harness: BotHarness, ivan: TelegramUser) -> None:
+    """Ivan's first note takes Anna's extra message of Monday; his second is held."""
+    harness.clock.now = PAIRING + timedelta(hours=1)
+    await share_reflection(ivan, FIRST_NOTE)
+    harness.clock.now = PAIRING + timedelta(hours=2)
+    await share_reflection(ivan, HELD_NOTE, again=True)
+    assert any(FIRST_NOTE in text for text in texts_to(harness, ANNA))
+    assert not any(HELD_NOTE in text for text in texts_to(harness, ANNA))
+    assert [row.kind for row in await harness.rows(HeldPing)] == [Kind.NOTE]
+
+
+def anna_got(harness: BotHarness, words: str) -> int:
+    return sum(words in text for text in texts_to(harness, ANNA))
+
+
+# --- a kept day -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("keeper", ["Anna", "Ivan"])
+async def test_a_held_both_answered_day_is_withdrawn_when_either_keeps_the_day(
+    harness: BotHarness, keeper: str
+) -> None:
+    anna, ivan = await couple(harness)
+    harness.clock.now = PAIRING + timedelta(hours=1)
+    await share_reflection(ivan, FIRST_NOTE)  # Anna's extra message of Monday
+    await evening(harness, MONDAY_EVENING)
+    await answer_checkin(anna, MONDAY_ANNA)
+    await answer_checkin(ivan, MONDAY_IVAN)  # Ivan's copy: the reply; Anna's: held
+    assert both_answered_days(harness, ANNA, MONDAY) == []
+    assert [row.kind for row in await harness.rows(HeldPing)] == [Kind.SHARED_DAY]
+
+    person = anna if keeper == "Anna" else ivan
+    harness.clock.now = MONDAY_EVENING + timedelta(hours=1)
+    await person.send("/journal")
+    await person.press(shown(SHARING.open_day_button, number=1))
+    await person.press(SHARING.keep_button)
+
+    await evening(harness, TUESDAY_EVENING)  # what was held would come before this
+    await evening(harness, WEDNESDAY_EVENING)
+    assert both_answered_days(harness, ANNA, MONDAY) == []
+    assert await harness.rows(HeldPing) == []
+    # Anna's copy never went out: only Ivan's (his reply) is left as sent.
+    [ivan_row] = await harness.rows(User, User.telegram_id == IVAN)
+    assert [row.user_id for row in await harness.rows(SharedDay)] == [ivan_row.id]
+
+
+# --- a pause ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pauser", ["Anna", "Ivan"])
+async def test_a_held_note_never_goes_out_once_either_pauses_sharing(
+    harness: BotHarness, pauser: str
+) -> None:
+    anna, ivan = await couple(harness)
+    await held_note_for_anna(harness, ivan)
+
+    person = anna if pauser == "Anna" else ivan
+    harness.clock.now = PAIRING + timedelta(hours=3)
+    await person.send("/settings")
+    await person.press(QUIET.pause_button)
+
+    await evening(harness, MONDAY_EVENING)
+    await evening(harness, TUESDAY_EVENING)
+    assert anna_got(harness, HELD_NOTE) == 0
+    # Not after sharing resumes either: what a pause kept back stays back.
+    harness.clock.now = TUESDAY_EVENING + timedelta(hours=1)
+    await person.send("/settings")
+    await person.press(QUIET.resume_button)
+    await evening(harness, WEDNESDAY_EVENING)
+    assert anna_got(harness, HELD_NOTE) == 0
+    assert await harness.rows(HeldPing) == []
+
+
+# --- the couple ended -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ender", "button", "next_partner"),
+    [
+        ("Anna", "quiet", "Ivan"),
+        ("Ivan", "normal", "Ivan"),
+        ("Ivan", "quiet", "Carl"),
+    ],
+)
+async def test_a_held_note_never_reaches_anyone_after_the_couple_ended(
+    harness: BotHarness, ender: str, button: str, next_partner: str
+) -> None:
+    anna, ivan = await couple(harness)
+    await held_note_for_anna(harness, ivan)
+
+    person = anna if ender == "Anna" else ivan
+    harness.clock.now = PAIRING + timedelta(hours=3)
+    await person.send("/unpair")
+    if button == "quiet":
+        await person.press(QUIET.unpair_quiet_button)
+    else:
+        await person.press(TEXTS.pairing.unpair_confirm_button)
+
+    # Paired again the same evening (with Ivan again, or someone new): the new couple is
+    # not the old one, and what was held for the old one never arrives.
+    harness.clock.now = PAIRING + timedelta(hours=4)
+    if next_partner == "Ivan":
+        await pair(anna, ivan)
+    else:
+        carl = await onboard(harness, 3003, "Carl", "Berlin", "21:00")
+        await pair(anna, carl)
+    await evening(harness, MONDAY_EVENING)
+    await evening(harness, TUESDAY_EVENING)
+    assert anna_got(harness, HELD_NOTE) == 0
+    assert await harness.rows(HeldPing) == []
+
+
+# --- a crash between the send and its record --------------------------------------------------
+
+
+async def test_held_messages_riding_on_a_both_answered_day_survive_a_crash(
+    harness: BotHarness,
+) -> None:
+    """Ivan completes Monday's check-in on Tuesday morning: Anna's copy may go (her extra
+    message of Tuesday), with Monday's held note in front of it. The process dies while that
+    message is on its way: the note is not lost, it comes later, once."""
+    anna, ivan = await couple(harness)
+    await held_note_for_anna(harness, ivan)
+    await evening(harness, MONDAY_EVENING)
+    await answer_checkin(anna, MONDAY_ANNA)
+    prompt = checkin_message(ivan)
+    *first, (item, value) = MONDAY_IVAN.items()
+    await answer_checkin(ivan, dict(first), message=prompt)
+
+    harness.clock.now = TUESDAY_MORNING
+    faults = await with_faults(harness)
+    faults.fault("sendMessage", ANNA, "stall")  # Anna's copy, the note ahead of it
+    last = ivan.press_update(answer_button(prompt, item, value), prompt)
+    await crash_while_sending(harness, faults, polled(harness, last))
+
+    # The rest of the week: the copy is taken over, what was held comes with a check-in.
+    for when in (TUESDAY_MORNING + timedelta(hours=1), TUESDAY_EVENING, WEDNESDAY_EVENING):
+        harness.clock.now = when
+        await together_run(harness)
+        await evening(harness, when)
+    assert anna_got(harness, HELD_NOTE) == 1
+    assert await harness.rows(HeldPing) == []
