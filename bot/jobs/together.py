@@ -134,9 +134,16 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
 
     async def questions(session: AsyncSession, now: datetime) -> list[talk_rows.QuestionToSend]:
         lapsed = now - lease
-        zones = await talk_rows.zones_of_unsent_questions(session, lapsed_before=lapsed)
+        since = now - talk.OPEN_FOR  # a receiver waiting on an older question: not yet
+        zones = await talk_rows.zones_of_unsent_questions(
+            session, lapsed_before=lapsed, open_since=since
+        )
         rows = await talk_rows.claim_unsent_questions(
-            session, zones=awake_zones(zones, now), lapsed_before=lapsed, limit=BATCH
+            session,
+            zones=awake_zones(zones, now),
+            lapsed_before=lapsed,
+            open_since=since,
+            limit=BATCH,
         )
         await talk_rows.claim_questions(session, rows, owner, now)
         return rows
