@@ -17,13 +17,20 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.services.ping_budget import Kind
-from bot.storage.models import HeldPing, SharedDay, User
+from bot.storage.models import HeldPing, SharedDay, TalkQuestion, User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shown
-from tests.journeys import answer_button, answer_checkin, checkin_message, evening, onboard, pair
+from tests.journeys import (
+    answer_button,
+    answer_checkin,
+    checkin_message,
+    evening,
+    onboard,
+    pair,
+)
 from tests.test_ping_budget import share_reflection
 from tests.test_replies_survive import crash_while_sending, polled, with_faults
 from tests.test_sharing import MONDAY_ANNA, MONDAY_IVAN, both_answered_days
-from tests.test_together import texts_to, together_run
+from tests.test_together import TOGETHER, texts_to, together_run
 
 QUIET = TEXTS.quiet
 SHARING = TEXTS.sharing
@@ -187,3 +194,32 @@ async def test_held_messages_riding_on_a_both_answered_day_survive_a_crash(
         await evening(harness, when)
     assert anna_got(harness, HELD_NOTE) == 1
     assert await harness.rows(HeldPing) == []
+
+
+# --- a question waiting for the partner's morning ---------------------------------------------
+
+
+@pytest.mark.parametrize("pauser", ["Alex", "Sam"])
+async def test_a_weekly_question_waiting_for_the_morning_does_not_go_once_sharing_is_paused(
+    harness: BotHarness, pauser: str
+) -> None:
+    """Sunday's weekly question comes to Alex (Berlin) at 10:30; Sam (New York) is asleep,
+    his copy waits for his morning. A pause by either before then: it never reaches him."""
+    alex = await onboard(harness, ANNA, "Alex", "Berlin", "21:00")
+    sam = await onboard(harness, IVAN, "Sam", "New York", "20:00")
+    await pair(alex, sam)
+    harness.clock.now = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)  # Berlin 10:30, NY 04:30
+    await together_run(harness)
+    [asked] = await harness.rows(TalkQuestion)
+    question = TOGETHER.question(asked.question_key)
+    assert question is not None
+    assert any(question.text[:30] in text for text in texts_to(harness, ANNA))
+
+    person = alex if pauser == "Alex" else sam
+    harness.clock.now = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    await person.send("/settings")
+    await person.press(QUIET.pause_button)
+    harness.clock.now = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # New York 10:00
+    await together_run(harness)
+
+    assert not any(question.text[:30] in text for text in texts_to(harness, IVAN))

@@ -227,6 +227,7 @@ def _unsent_copies(
         or_(TalkAnswer.claimed_at.is_(None), TalkAnswer.claimed_at < lapsed_before),
         Couple.ended_at.is_(None),
         User.active.is_(True),
+        ~_sharing_paused_in(TalkQuestion.couple_id),
     ]
     if open_since is not None:
         waits = _waiting_on_older(
@@ -234,6 +235,18 @@ def _unsent_copies(
         )
         conditions.append(~waits)
     return conditions
+
+
+def _sharing_paused_in(couple_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """Either member of the couple has paused sharing: no question copy passes meanwhile (one
+    asked just before the pause, waiting for the receiver's morning, included)."""
+    member, person = aliased(CoupleMember), aliased(User)
+    return (
+        select(member.user_id)
+        .join(person, person.id == member.user_id)
+        .where(member.couple_id == couple_id, person.sharing_paused_at.is_not(None))
+        .exists()
+    )
 
 
 def _waiting_on(
