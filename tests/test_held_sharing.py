@@ -12,6 +12,8 @@ then a second: the second is held for her next check-in.
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -30,7 +32,15 @@ from tests.journeys import (
 from tests.test_ping_budget import share_reflection
 from tests.test_replies_survive import crash_while_sending, polled, with_faults
 from tests.test_sharing import MONDAY_ANNA, MONDAY_IVAN, both_answered_days
-from tests.test_together import TOGETHER, texts_to, together_run
+from tests.test_together import (
+    TOGETHER,
+    opt_in,
+    sam_answers_his_day,
+    texts_to,
+    tips_to,
+    together_run,
+)
+from tests.test_together import couple as together_couple
 
 QUIET = TEXTS.quiet
 SHARING = TEXTS.sharing
@@ -223,3 +233,51 @@ async def test_a_weekly_question_waiting_for_the_morning_does_not_go_once_sharin
     await together_run(harness)
 
     assert not any(question.text[:30] in text for text in texts_to(harness, IVAN))
+
+
+# --- a tip cut off by a crash -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("then", ["pause", "end quietly", "nothing"])
+async def test_a_tip_cut_off_by_a_crash_is_not_sent_again_once_sharing_stopped(
+    harness: BotHarness, then: str
+) -> None:
+    """The process dies while Sam's tip about Alex's hard day is on its way; before it is
+    taken over, Alex pauses sharing (or ends the couple quietly): it is not sent again."""
+    alex, sam = await together_couple(harness)
+    harness.clock.now = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)  # NY 14:00, Berlin 20:00
+    await opt_in(harness, alex, sam)
+    await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))  # Alex's check-in
+    hard_day = {
+        "bids_noticed": "none",
+        "bids_made": "none",
+        "stressed_me": "yes",
+        "support_received": "no",
+        "stressed_partner": "no",
+    }
+    await answer_checkin(alex, hard_day)
+    await sam_answers_his_day(harness, sam)
+    faults = await with_faults(harness)
+    faults.fault("sendMessage", IVAN, "stall")  # the tip to Sam: the process dies in it
+    run = asyncio.ensure_future(together_run(harness))
+    await asyncio.wait_for(faults.stalled.wait(), timeout=10)
+    run.cancel()
+    with suppress(asyncio.CancelledError):
+        await run
+    harness.clock.now += timedelta(seconds=5)
+    await harness.restart()
+
+    if then == "pause":
+        await alex.send("/settings")
+        await alex.press(QUIET.pause_button)
+    elif then == "end quietly":
+        await alex.send("/unpair")
+        await alex.press(QUIET.unpair_quiet_button)
+    harness.clock.now += timedelta(hours=1)  # the claim has lapsed: taken over
+    await together_run(harness)
+    await together_run(harness)
+    # Sam's extra message of the day went with the tip's first try: it is held for his next
+    # check-in (New York 20:00).
+    await evening(harness, datetime(2026, 11, 29, 1, 0, tzinfo=UTC))
+
+    assert len(tips_to(harness, IVAN)) == (1 if then == "nothing" else 0)

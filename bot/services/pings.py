@@ -61,6 +61,10 @@ async def admit(
             room = MESSAGE_LIMIT - len(text) - len(SEPARATOR)
             return await _waiting(session, receiver.id, day, now, room) or NOTHING_HELD
     partnership = await pairing.active_partnership(session, receiver.id)
+    if kind in ABOUT_THE_PARTNER and (
+        partnership is None or sharing_paused(receiver, partnership.partner)
+    ):
+        return None  # nothing passes between them now: not even held for later
     if sender_id is None:  # about the couple (a tip, the digest): it goes if the couple does
         sender_id = partnership.partner.id if partnership is not None else None
     couple_id = None
@@ -84,6 +88,17 @@ async def admit(
 
 
 NOTHING_HELD = Merged("", None, (), ())
+# What tells of the partner: held only for the couple it came from, while it shares.
+ABOUT_THE_PARTNER = frozenset(
+    {
+        Kind.SHARED_DAY,
+        Kind.WEEKLY_QUESTION,
+        Kind.TIP,
+        Kind.NUDGE,
+        Kind.NOTE,
+        Kind.QUESTION,
+    }
+)
 # A run that claimed held messages and died: they are taken over after this long.
 HELD_LEASE = timedelta(minutes=10)
 
