@@ -632,7 +632,8 @@ class PingDay(Base):
 class HeldPing(Base):
     """An unasked message over the day's budget, as the receiver would have read it: sent
     with others held, as one message, just before their next check-in. ``sender_id``: the
-    partner it is from (a held message from someone no longer their partner is dropped);
+    partner it is from (a held message from someone no longer their partner is dropped, as is
+    one of another couple, one while sharing is paused, or a both-answered day kept since);
     ``claimed_at``: taken by a run that is sending it (a lapsed claim is taken over)."""
 
     __tablename__ = "held_pings"
