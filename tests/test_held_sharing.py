@@ -51,6 +51,13 @@ MONDAY_EVENING = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # Berlin 21:00
 TUESDAY_MORNING = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # Berlin 11:00
 TUESDAY_EVENING = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
 WEDNESDAY_EVENING = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+HARD_DAY = {
+    "bids_noticed": "none",
+    "bids_made": "none",
+    "stressed_me": "yes",
+    "support_received": "no",
+    "stressed_partner": "no",
+}
 FIRST_NOTE, HELD_NOTE = "Our walk by the river.", "The dinner at Mira's."
 
 
@@ -248,14 +255,7 @@ async def test_a_tip_cut_off_by_a_crash_is_not_sent_again_once_sharing_stopped(
     harness.clock.now = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)  # NY 14:00, Berlin 20:00
     await opt_in(harness, alex, sam)
     await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))  # Alex's check-in
-    hard_day = {
-        "bids_noticed": "none",
-        "bids_made": "none",
-        "stressed_me": "yes",
-        "support_received": "no",
-        "stressed_partner": "no",
-    }
-    await answer_checkin(alex, hard_day)
+    await answer_checkin(alex, HARD_DAY)
     await sam_answers_his_day(harness, sam)
     faults = await with_faults(harness)
     faults.fault("sendMessage", IVAN, "stall")  # the tip to Sam: the process dies in it
@@ -281,3 +281,34 @@ async def test_a_tip_cut_off_by_a_crash_is_not_sent_again_once_sharing_stopped(
     await evening(harness, datetime(2026, 11, 29, 1, 0, tzinfo=UTC))
 
     assert len(tips_to(harness, IVAN)) == (1 if then == "nothing" else 0)
+
+
+# --- a tip drawn from a day kept since --------------------------------------------------------
+
+
+@pytest.mark.parametrize("kept", [True, False])
+async def test_a_held_tip_is_withdrawn_when_its_day_is_kept(
+    harness: BotHarness, kept: bool
+) -> None:
+    """Alex's note took Sam's extra message of Friday, so the tip about Alex's hard Friday
+    is held for Sam's next check-in. Alex keeps Friday to himself meanwhile: it never
+    arrives (without that, it comes with Saturday's check-in)."""
+    alex, sam = await together_couple(harness)
+    harness.clock.now = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)  # NY 14:00, Berlin 20:00
+    await opt_in(harness, alex, sam)
+    harness.clock.now = datetime(2026, 11, 27, 19, 5, tzinfo=UTC)
+    await share_reflection(alex, FIRST_NOTE)  # Sam's extra message of Friday
+    await evening(harness, datetime(2026, 11, 27, 20, 0, tzinfo=UTC))  # Alex's check-in
+    await answer_checkin(alex, HARD_DAY)
+    await sam_answers_his_day(harness, sam)
+    await together_run(harness)
+    assert tips_to(harness, IVAN) == []
+    assert [row.kind for row in await harness.rows(HeldPing)] == [Kind.TIP]
+
+    if kept:
+        await alex.send("/journal")
+        await alex.press(shown(SHARING.open_day_button, number=1))
+        await alex.press(SHARING.keep_button)
+    await evening(harness, datetime(2026, 11, 29, 1, 0, tzinfo=UTC))  # Sam's Saturday
+
+    assert len(tips_to(harness, IVAN)) == (0 if kept else 1)

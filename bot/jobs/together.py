@@ -217,7 +217,7 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
             lambda r: Kind.WEEKLY_QUESTION if r.trigger == "weekly" else Kind.QUESTION,
             lambda r: r.user_id,
         ),
-        budgeted(tips_, lambda _: Kind.TIP, lambda t: t.receiver_id),
+        budgeted(tips_, lambda _: Kind.TIP, lambda t: t.receiver_id, about=lambda t: t.about),
         budgeted(
             days_,
             lambda c: None if c.second else Kind.SHARED_DAY,

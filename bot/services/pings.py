@@ -173,8 +173,9 @@ async def handed_over(session: AsyncSession, merged: Merged, *, arrived: bool) -
 async def withdraw_day(
     session: AsyncSession, couple_id: int, day: date, now: datetime
 ) -> list[int]:
-    """A day has just been kept: its held both-answered messages never go out. The
-    receivers whose copy was withdrawn before it went (their copy never arrived)."""
+    """A day has just been kept: what was held about it (its both-answered messages, a tip
+    drawn from it) never goes out. The receivers whose both-answered copy was withdrawn
+    before it went (their copy never arrived)."""
     return await pings.withdraw_day(session, couple_id, day, lapsed_before=now - HELD_LEASE)
 
 

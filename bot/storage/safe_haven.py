@@ -134,6 +134,9 @@ class TipToSend:
     receiver_id: int
     telegram_id: int
     body: str
+    # The couple's day of the stressful moment it is drawn from (if known): a tip held by
+    # the ping budget is withdrawn if that day is kept.
+    about: date | None = None
 
 
 async def lapsed_tips(
