@@ -172,6 +172,7 @@ async def _both_answered(turn: Turn, state: checkins.CheckinState) -> None:
             markup,
             partial(_record_sent, copy, clock),
             unasked=None if mine else Kind.SHARED_DAY,
+            about=copy.day,
         )
 
 

@@ -93,7 +93,7 @@ def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
         rows = [*(markup.inline_keyboard if markup else ()), (guided,)]
         markup = InlineKeyboardMarkup(rows)
     turn.reply(text, markup)
-    if asked.new and tell_partner:
+    if asked.new and tell_partner and not asked.partner_waits:
         partner_text, partner_markup = _partner_question(turn, asked)
         turn.tell(
             asked.partner,
@@ -365,6 +365,8 @@ def answered(turn: Turn, outcome: Answered) -> None:
         return
     if outcome.theirs is None:
         turn.reply(render(words.saved_waiting, partner=partner.first_name))
+        if outcome.partner_waits:
+            return
         turn.tell(
             partner,
             render(turn.together_for(partner).talk.partner_answered, partner=user.first_name),

@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
@@ -45,7 +45,7 @@ from bot.handlers.without_database import (
     language_of_update,
 )
 from bot.services import accounts, pings
-from bot.services.ping_budget import Kind
+from bot.services.ping_budget import Kind, Merged
 from bot.storage import received
 from bot.storage.health import is_outage
 from bot.storage.models import User
@@ -72,14 +72,17 @@ class _Unasked:
     """A message to someone else that they did not ask for (a partner's note, the nudge...):
     whether it goes now or is held is decided at the end of the handler, in its transaction
     (:meth:`Turn.settle`, the ping budget); ``then`` makes what to send from what was
-    settled; ``on_held`` records a held one as handed over."""
+    settled and what was held ahead of it; ``on_held`` records a held one as handed over
+    (and marks a message sent by a step, :meth:`Turn.tell_then_record`, which hands over
+    what was held ahead of it only after the send); ``about``: the day it shows."""
 
     recipient: User
     kind: Kind
     text: str
     markup: InlineKeyboardMarkup | None
-    then: Callable[[Settled], Reply | Send]
+    then: Callable[[Settled, Merged], Reply | Send]
     on_held: Step | None = None
+    about: date | None = None
 
 
 class Turn:
@@ -235,7 +238,7 @@ class Turn:
             )
             return
 
-        def then(settled: Settled) -> Reply:
+        def then(settled: Settled, _: Merged) -> Reply:
             return Reply(to, *settled, partner=True, silent=silent, appreciation=appreciation)
 
         self._outbox.append(_Unasked(recipient, unasked, text, markup, then))
@@ -320,26 +323,32 @@ class Turn:
         record: Step,
         *,
         unasked: Kind | None = None,
+        about: date | None = None,
     ) -> None:
         """:meth:`tell` for an outbox row claimed in this turn's transaction: only once the
         message arrived (surely or perhaps: :attr:`bot.delivery.Outcome.arrived`) is it
         ``record``-ed as sent. One that did not arrive stays claimed, and the job that sends
-        such rows takes it over when the claim lapses."""
+        such rows takes it over when the claim lapses. What the ping budget held for
+        ``recipient`` and sends ahead of it is done with in the same step, after the send: a
+        crash before leaves it claimed, and it goes later (``pings.HELD_LEASE``)."""
 
-        def tell_this(text: str, markup: InlineKeyboardMarkup | None) -> Send:
+        def tell_this(settled: Settled, held: Merged = pings.NOTHING_HELD) -> Send:
             async def tell() -> None:
-                outcome = await self.send_to_other(recipient, text, markup)
+                outcome = await self.send_to_other(recipient, *settled)
                 done = record if outcome.arrived else None
-                await follow_up(self.services, outcome, recipient.telegram_id, done)
+
+                async def hand_over(session: AsyncSession) -> None:
+                    await pings.handed_over(session, held, arrived=outcome.arrived)
+
+                handed = hand_over if held.sent else None
+                await follow_up(self.services, outcome, recipient.telegram_id, done, handed)
 
             return tell
 
         if unasked is None:
-            self.later(tell_this(text, markup))
+            self.later(tell_this((text, markup)))
             return
-        self._outbox.append(
-            _Unasked(recipient, unasked, text, markup, lambda s: tell_this(*s), record)
-        )
+        self._outbox.append(_Unasked(recipient, unasked, text, markup, tell_this, record, about))
 
     def tell_all_then_record(
         self,
@@ -384,15 +393,19 @@ class Turn:
             held = await pings.admit(
                 self.session, item.recipient, item.kind, self.now,
                 text=item.text, markup=keyboard_json(item.markup), sender_id=sender_id,
+                about=item.about,
             )  # fmt: skip
             if held is None:
                 if item.on_held is not None:
                     await item.on_held(self.session)
                 continue
-            # What was held goes with it: done with now, as the reply is written down with
-            # the update and sent again after a crash.
-            await pings.handed_over(self.session, held, arrived=True)
-            settled.append(item.then(with_held(held, item.text, item.markup, self.context.bot)))
+            if item.on_held is None:
+                # What was held goes with a reply: done with now, as the reply is written
+                # down with the update and sent again after a crash. (A step's send hands
+                # it over itself, after the send.)
+                await pings.handed_over(self.session, held, arrived=True)
+            joined = with_held(held, item.text, item.markup, self.context.bot)
+            settled.append(item.then(joined, held))
         self._outbox = settled
 
 

@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,11 +55,13 @@ def budgeted(
     kind: Callable[[Row], Kind | None],
     receiver: Callable[[Row], int],
     sender: Callable[[Row], int | None] = lambda _: None,
+    about: Callable[[Row], date | None] = lambda _: None,
 ) -> Outbox[Row]:
     """``outbox`` under the ping budget: in the claim's own transaction, a row whose
     receiver has had today's extra message is held for their next check-in instead (written
     as they would have read it, and recorded as sent: it is handed over), and not returned.
-    ``kind`` ``None``: the row is a reply, outside the budget."""
+    ``kind`` ``None``: the row is a reply, outside the budget; ``about``: the day a held
+    row shows (a both-answered day: withdrawn if the day is kept)."""
 
     ahead: dict[int, Merged] = {}  # by id(row): what was held, to go in front of it
 
@@ -81,6 +83,7 @@ def budgeted(
                 text=text,
                 markup=keyboard_json(markup),
                 sender_id=sender(row),
+                about=about(row),
             )
             if held is not None:
                 kept.append(row)
@@ -131,9 +134,16 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
 
     async def questions(session: AsyncSession, now: datetime) -> list[talk_rows.QuestionToSend]:
         lapsed = now - lease
-        zones = await talk_rows.zones_of_unsent_questions(session, lapsed_before=lapsed)
+        since = now - talk.OPEN_FOR  # a receiver waiting on an older question: not yet
+        zones = await talk_rows.zones_of_unsent_questions(
+            session, lapsed_before=lapsed, open_since=since
+        )
         rows = await talk_rows.claim_unsent_questions(
-            session, zones=awake_zones(zones, now), lapsed_before=lapsed, limit=BATCH
+            session,
+            zones=awake_zones(zones, now),
+            lapsed_before=lapsed,
+            open_since=since,
+            limit=BATCH,
         )
         await talk_rows.claim_questions(session, rows, owner, now)
         return rows
@@ -207,12 +217,13 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
             lambda r: Kind.WEEKLY_QUESTION if r.trigger == "weekly" else Kind.QUESTION,
             lambda r: r.user_id,
         ),
-        budgeted(tips_, lambda _: Kind.TIP, lambda t: t.receiver_id),
+        budgeted(tips_, lambda _: Kind.TIP, lambda t: t.receiver_id, about=lambda t: t.about),
         budgeted(
             days_,
             lambda c: None if c.second else Kind.SHARED_DAY,
             lambda c: c.receiver.id,
             lambda c: c.partner.id,
+            lambda c: c.day,
         ),
     ]
 

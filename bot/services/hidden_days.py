@@ -2,9 +2,9 @@
 
 The reveal rule stays symmetrical (:func:`bot.storage.scope.day_shared`): a kept day hides
 *both* partners' answers of that day, for *both* of them, in ``/us``, its details and chart,
-the digest, the both-answered message not yet sent and the tips drawn from that day. The
-partner sees "not shared", never why or who. A message already delivered cannot be recalled,
-and the confirmation says so.
+the digest, the both-answered message not yet sent (or held by the ping budget) and the tips
+drawn from that day. The partner sees "not shared", never why or who. A message already
+delivered cannot be recalled, and the confirmation says so.
 
 Sharing the day again is allowed, for whoever kept it (their own choice only: if both kept
 the day, it stays kept until both share it again): a choice made on a hard evening should not
@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import pings
 from bot.storage import checkins, hidden_days, journal, pairing, shared_days
 from bot.storage.checkins import EVENING
 from bot.storage.models import User
@@ -85,6 +86,10 @@ async def keep_day(
     # they are made after this commits and see the day kept.
     await pairing.lock_couple(session, found.couple_id)
     await hidden_days.keep(session, found.couple_id, found.day, user.id, now)
+    # Held by the ping budget, a copy was recorded as handed over but never went out: it is
+    # withdrawn with the rest, and counts as not delivered.
+    withdrawn = await pings.withdraw_day(session, found.couple_id, found.day, now)
+    await shared_days.forget_copies(session, found.couple_id, found.day, withdrawn)
     delivered = await shared_days.withdraw_unsent(session, found.couple_id, found.day)
     return DaySharing(
         found.checkin_id,

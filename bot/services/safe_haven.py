@@ -94,7 +94,8 @@ async def claim_tips(
             now=now,
         )
         if tip_id is not None:
-            claimed.append(TipToSend(tip_id, receiver.id, receiver.telegram_id, body))
+            day = local_day(stressed_user.time_zone, stressed[stressed_id])
+            claimed.append(TipToSend(tip_id, receiver.id, receiver.telegram_id, body, day))
     return claimed
 
 

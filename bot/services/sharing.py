@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage import pairing
+from bot.storage import pairing, pings
 from bot.storage.models import Couple, User
 from bot.storage.pairing import Partnership
 from bot.storage.scope import sharing_paused, spans_text, unshared_spans
@@ -57,6 +57,8 @@ async def set_sharing_paused(
     elif not paused and still_open and partnership.partner.sharing_paused_at is None:
         spans[-1] = (spans[-1][0], today)
     couple.unshared_days = spans_text(tuple(spans)) if spans else None
+    if paused:  # what the ping budget held for either of the two goes nowhere
+        await pings.withdraw_couple(session, partnership.couple_id)
     user.sharing_paused_at = now if paused else None
     user.updated_at = now
     return SharingChange(changed=True, paused=paused, partner=partnership.partner)

@@ -160,6 +160,9 @@ class Asked:
     unrevealed: tuple[str, str] | None = None
     # A guided talk's day, and how each of the two saw it.
     about: GuidedDay | None = None
+    # The partner still waits for ``user``'s answer to a question ``user`` set aside: this
+    # new one reaches them only once that is answered or expires (never a hint of the skip).
+    partner_waits: bool = False
 
 
 async def _new(
@@ -173,8 +176,9 @@ async def _new(
     key: str,
     trigger: str,
     about: GuidedDay | None = None,
+    partner_waits: bool = False,
 ) -> Asked:
-    sent_to = [user.id, partner.id] if partner.active else [user.id]
+    sent_to = [user.id, partner.id] if partner.active and not partner_waits else [user.id]
     question = await talk.add_question(
         session,
         couple_id=couple_id,
@@ -192,6 +196,7 @@ async def _new(
         in_quiet_hours(partner.time_zone, now),
         new=partner.active,
         about=about,
+        partner_waits=partner_waits,
     )
 
 
@@ -256,23 +261,28 @@ async def ask(
         return Refusal.NOT_PAIRED
     if sharing_paused(user, partnership.partner):
         return Refusal.NOT_SHARING
-    open_question = await talk.newest_open_question(
-        session, partnership.couple_id, now - OPEN_FOR, set_aside_by=user.id
-    )
+    couple_id, partner, since = partnership.couple_id, partnership.partner, now - OPEN_FOR
+    # Waiting for the partner's answer to a question they set aside: that one stays open
+    # for ``user``, as it was (a newer one waits for them; see :func:`set_aside`).
+    open_question = await talk.waiting_question(
+        session, couple_id, user.id, since
+    ) or await talk.newest_open_question(session, couple_id, since, set_aside_by=user.id)
     if open_question is not None:
-        return await _again(session, content, user, open_question, partnership.partner, now)
+        return await _again(session, content, user, open_question, partner, now)
     if mood is None:
         return Offer.LIGHT_OR_DEEP
-    chosen = await _choose(session, content, (user.id, partnership.partner.id), mood, now)
+    chosen = await _choose(session, content, (user.id, partner.id), mood, now)
+    waits = await talk.waiting_question(session, couple_id, partner.id, since) is not None
     return await _new(
         session,
         content,
         user,
-        partnership.couple_id,
-        partnership.partner,
+        couple_id,
+        partner,
         now,
         key=chosen.id,
         trigger="talk",
+        partner_waits=waits,
     )
 
 
@@ -446,6 +456,8 @@ class Answered:
     partner_silent: bool
     # The partner has no answer this time (see :func:`pass_question`): nothing is revealed.
     partner_passed: bool = False
+    # The partner does not have this question yet (they wait on an older one): no notice.
+    partner_waits: bool = False
 
 
 async def answer(
@@ -475,7 +487,13 @@ async def answer(
     if any(row.passed_at is not None for row in others):
         return Answered(found, body, None, silent, partner_passed=True)
     if theirs is None:
-        return Answered(found, body, None, silent)
+        waits = all(row.sent_at is None for row in others) and (
+            await talk.waiting_question(
+                session, found.question.couple_id, found.partner.id, now - OPEN_FOR
+            )
+            is not None
+        )
+        return Answered(found, body, None, silent, partner_waits=waits)
     # Revealed only once the answers reached both (:func:`record_revealed`), after the turn;
     # a guided talk's next step starts there too.
     return Answered(found, body, theirs.body, silent)
@@ -522,7 +540,10 @@ async def set_aside(
     """ "Not tonight" from ``user``: their copy is set aside, and nothing else changes — the
     partner is told nothing, their view of the question is what it was, and ``user`` can
     still answer it later. Their ``/talk`` offers a new question instead, and this one may
-    come again after :data:`SET_ASIDE_COMES_BACK`."""
+    come again after :data:`SET_ASIDE_COMES_BACK`. If the partner had answered already, it
+    stays their open question: a new one ``user`` picks reaches the partner only once this
+    one is answered (their answer is then shown as always) or expires — a new question right
+    after their answer would tell them it was skipped."""
     await talk.lock_question(session, question_id)
     found = await may_answer(session, content, user, question_id)
     if not isinstance(found, OpenQuestion):

@@ -632,7 +632,8 @@ class PingDay(Base):
 class HeldPing(Base):
     """An unasked message over the day's budget, as the receiver would have read it: sent
     with others held, as one message, just before their next check-in. ``sender_id``: the
-    partner it is from (a held message from someone no longer their partner is dropped);
+    partner it is from (a held message from someone no longer their partner is dropped, as is
+    one of another couple, one while sharing is paused, or a both-answered day kept since);
     ``claimed_at``: taken by a run that is sending it (a lapsed claim is taken over)."""
 
     __tablename__ = "held_pings"
@@ -646,3 +647,8 @@ class HeldPing(Base):
     markup: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The couple a partner's message belongs to: it goes only while that couple is active
+    # and sharing, never to a later couple (NULL: about no couple, or held before 0022).
+    couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    # A both-answered message: the day it shows (withdrawn if that day is kept).
+    about_day: Mapped[date | None] = mapped_column(Date)

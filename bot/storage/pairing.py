@@ -9,6 +9,7 @@ from sqlalchemy import BindParameter, Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.storage import pings
 from bot.storage.engine import rows_changed
 from bot.storage.models import CodeAttempt, Couple, CoupleMember, Invite, Note, User
 from bot.storage.scope import CoupleScope, scope_of
@@ -224,6 +225,8 @@ async def end_couple(
     )
     if rows_changed(result) != 1:
         return False
+    # What the ping budget held for either of the two goes nowhere (quietly: no trace).
+    await pings.withdraw_couple(session, couple_id)
     # A pause ends with the couple (the users are loaded in this session: keep them in step).
     members = select(CoupleMember.user_id).where(CoupleMember.couple_id == couple_id)
     await session.execute(

@@ -84,6 +84,30 @@ async def done(session: AsyncSession, ids: tuple[int, ...]) -> None:
         await session.execute(delete(HeldPing).where(HeldPing.id.in_(ids)))
 
 
+async def withdraw_couple(session: AsyncSession, couple_id: int) -> None:
+    """Sharing paused, or the couple ended: what either was held for the other goes nowhere
+    (a claim in flight is checked again before its send: see ``services.pings``)."""
+    await session.execute(delete(HeldPing).where(HeldPing.couple_id == couple_id))
+
+
+async def withdraw_day(
+    session: AsyncSession, couple_id: int, day: date, *, lapsed_before: datetime
+) -> list[int]:
+    """A day has just been kept: what was held about it (its both-answered messages, a tip
+    drawn from it) goes nowhere. The receivers whose both-answered copy was withdrawn (one
+    claimed by a live run may be on its way: it stays)."""
+    withdrawn = await session.execute(
+        delete(HeldPing)
+        .where(
+            HeldPing.couple_id == couple_id,
+            HeldPing.about_day == day,
+            or_(HeldPing.claimed_at.is_(None), HeldPing.claimed_at < lapsed_before),
+        )
+        .returning(HeldPing.user_id, HeldPing.kind)
+    )
+    return [user_id for user_id, kind in withdrawn if kind == "shared_day"]
+
+
 async def release(session: AsyncSession, ids: tuple[int, ...]) -> None:
     if ids:
         await session.execute(update(HeldPing).where(HeldPing.id.in_(ids)).values(claimed_at=None))

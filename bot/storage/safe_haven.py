@@ -134,6 +134,9 @@ class TipToSend:
     receiver_id: int
     telegram_id: int
     body: str
+    # The couple's day of the stressful moment it is drawn from (if known): a tip held by
+    # the ping budget is withdrawn if that day is kept.
+    about: date | None = None
 
 
 async def lapsed_tips(
@@ -141,7 +144,22 @@ async def lapsed_tips(
 ) -> list[tuple[TipToSend, str]]:
     """Tips claimed but never recorded as sent whose claim lapsed (the process died), still
     recent, each with its receiver's zone: the caller claims again those awake
-    (:func:`claim_lapsed_tips`)."""
+    (:func:`claim_lapsed_tips`). Only while the receiver is still in a couple where neither
+    has paused sharing: a tip tells of the partner's day (a couple that ended or a pause
+    since the first try keeps it back)."""
+    mine, theirs, partner = aliased(CoupleMember), aliased(CoupleMember), aliased(User)
+    still_sharing = (
+        select(mine.user_id)
+        .join(theirs, (theirs.couple_id == mine.couple_id) & (theirs.user_id != mine.user_id))
+        .join(partner, partner.id == theirs.user_id)
+        .where(
+            mine.user_id == SafeHavenTip.receiver_id,
+            mine.ended_at.is_(None),
+            theirs.ended_at.is_(None),
+            partner.sharing_paused_at.is_(None),
+        )
+        .exists()
+    )
     statement = (
         select(SafeHavenTip.id, SafeHavenTip.receiver_id, User.telegram_id, SafeHavenTip.body, ZONE)
         .join(User, User.id == SafeHavenTip.receiver_id)
@@ -150,6 +168,8 @@ async def lapsed_tips(
             SafeHavenTip.claimed_at < lapsed_before,
             SafeHavenTip.claimed_at > since,
             User.active.is_(True),
+            User.sharing_paused_at.is_(None),
+            still_sharing,
         )
     )
     if on_postgresql(session):

@@ -189,6 +189,20 @@ async def erase(session: AsyncSession, user_id: int) -> None:
     )
 
 
+async def forget_copies(
+    session: AsyncSession, couple_id: int, day: date, user_ids: list[int]
+) -> None:
+    """Copies of ``day`` that never reached these receivers (held, then withdrawn)."""
+    if user_ids:
+        await session.execute(
+            delete(SharedDay).where(
+                SharedDay.couple_id == couple_id,
+                SharedDay.local_date == day,
+                SharedDay.user_id.in_(user_ids),
+            )
+        )
+
+
 async def withdraw_unsent(session: AsyncSession, couple_id: int, day: date) -> bool:
     """A day has just been kept: its copies still waiting (for a receiver's morning) are
     dropped, never to go out. Whether a copy had already gone, or may have (one claimed for

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.storage.engine import dialect_insert, on_postgresql, rows_changed
 from bot.storage.models import (
@@ -219,16 +219,91 @@ class QuestionToSend:
     language: str = "en"
 
 
-def _unsent_copies(lapsed_before: datetime) -> list[ColumnElement[bool]]:
-    return [
+def _unsent_copies(
+    lapsed_before: datetime, open_since: datetime | None
+) -> list[ColumnElement[bool]]:
+    conditions = [
         TalkAnswer.sent_at.is_(None),
         or_(TalkAnswer.claimed_at.is_(None), TalkAnswer.claimed_at < lapsed_before),
         Couple.ended_at.is_(None),
         User.active.is_(True),
+        ~_sharing_paused_in(TalkQuestion.couple_id),
     ]
+    if open_since is not None:
+        waits = _waiting_on_older(
+            TalkAnswer.user_id, TalkQuestion.couple_id, TalkQuestion.id, open_since
+        )
+        conditions.append(~waits)
+    return conditions
 
 
-async def zones_of_unsent_questions(session: AsyncSession, *, lapsed_before: datetime) -> list[str]:
+def _sharing_paused_in(couple_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """Either member of the couple has paused sharing: no question copy passes meanwhile (one
+    asked just before the pause, waiting for the receiver's morning, included)."""
+    member, person = aliased(CoupleMember), aliased(User)
+    return (
+        select(member.user_id)
+        .join(person, person.id == member.user_id)
+        .where(member.couple_id == couple_id, person.sharing_paused_at.is_not(None))
+        .exists()
+    )
+
+
+def _waiting_on(
+    user_id: InstrumentedAttribute[int] | int,
+    couple_id: InstrumentedAttribute[int] | int,
+    open_since: datetime,
+) -> tuple[type[TalkQuestion], ColumnElement[bool]]:
+    """Questions of the couple that ``user_id`` answered, open since ``open_since``, that
+    their partner said "not tonight" to: the person is still waiting for that answer."""
+    older, mine, set_aside = aliased(TalkQuestion), aliased(TalkAnswer), aliased(TalkAnswer)
+    passed = aliased(TalkAnswer)
+    condition = and_(
+        older.couple_id == couple_id,
+        older.revealed_at.is_(None),
+        older.asked_at >= open_since,
+        select(mine.question_id)
+        .where(mine.question_id == older.id, mine.user_id == user_id, mine.answered_at.is_not(None))
+        .exists(),
+        select(set_aside.question_id)
+        .where(
+            set_aside.question_id == older.id,
+            set_aside.user_id != user_id,
+            set_aside.skipped_at.is_not(None),
+        )
+        .exists(),
+        ~select(passed.question_id)
+        .where(passed.question_id == older.id, passed.passed_at.is_not(None))
+        .exists(),
+    )
+    return older, condition
+
+
+def _waiting_on_older(
+    user_id: InstrumentedAttribute[int],
+    couple_id: InstrumentedAttribute[int],
+    question_id: InstrumentedAttribute[int],
+    open_since: datetime,
+) -> ColumnElement[bool]:
+    """A copy of a question asked while its receiver waits on an older one (see
+    :func:`waiting_question`): it is not sent until that one is answered or expires."""
+    older, condition = _waiting_on(user_id, couple_id, open_since)
+    return select(older.id).where(condition, older.id < question_id).exists()
+
+
+async def waiting_question(
+    session: AsyncSession, couple_id: int, user_id: int, open_since: datetime
+) -> TalkQuestion | None:
+    """The newest question of the couple ``user_id`` answered that their partner then set
+    aside ("not tonight"), still open: for ``user_id`` it stays the open question — a newer
+    one waits until it is answered or expires, so nothing shows them it was skipped."""
+    older, condition = _waiting_on(user_id, couple_id, open_since)
+    return await session.scalar(select(older).where(condition).order_by(older.id.desc()).limit(1))
+
+
+async def zones_of_unsent_questions(
+    session: AsyncSession, *, lapsed_before: datetime, open_since: datetime | None = None
+) -> list[str]:
     """The zones of everyone with a question copy to send (the caller keeps those awake)."""
     rows = await session.scalars(
         select(ZONE)
@@ -236,7 +311,7 @@ async def zones_of_unsent_questions(session: AsyncSession, *, lapsed_before: dat
         .join(TalkQuestion, TalkQuestion.id == TalkAnswer.question_id)
         .join(User, User.id == TalkAnswer.user_id)
         .join(Couple, Couple.id == TalkQuestion.couple_id)
-        .where(*_unsent_copies(lapsed_before))
+        .where(*_unsent_copies(lapsed_before, open_since))
         .distinct()
     )
     return list(rows)
@@ -248,9 +323,12 @@ async def claim_unsent_questions(
     zones: Collection[str],
     lapsed_before: datetime,
     limit: int,
+    open_since: datetime | None = None,
 ) -> list[QuestionToSend]:
     """Unsent copies of questions not claimed by a live process, for receivers in ``zones``
-    (those outside their quiet hours); the caller claims them (:func:`claim_questions`)."""
+    (those outside their quiet hours), except while the receiver waits on an older question
+    (:func:`waiting_question`, open since ``open_since``); the caller claims them
+    (:func:`claim_questions`)."""
     partner_member = aliased(CoupleMember)
     partner = aliased(User)
     statement = (
@@ -271,7 +349,7 @@ async def claim_unsent_questions(
             (partner_member.couple_id == Couple.id) & (partner_member.user_id != User.id),
         )
         .join(partner, partner.id == partner_member.user_id)
-        .where(*_unsent_copies(lapsed_before), in_zones(zones))
+        .where(*_unsent_copies(lapsed_before, open_since), in_zones(zones))
         .order_by(TalkAnswer.question_id)
         .limit(limit)
     )

@@ -1,0 +1,73 @@
+"""/talk "not tonight" after the partner had answered (issue 25): the question set aside stays
+the partner's open question, with their answer kept; a new question the other picks reaches
+them only once the old one is answered or expires, and nothing — not the new question, not
+"they answered" — hints at the skip meanwhile. Through the real Application and the fake Bot
+API, on SQLite and PostgreSQL. Alex lives in Berlin, Sam in New York (tests/test_together.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.services import talk
+from bot.services.ping_budget import Kind
+from bot.storage.models import HeldPing, TalkQuestion
+from tests.harness import BotHarness
+from tests.journeys import ask_talk
+from tests.test_talk_depth import answer, calls_to
+from tests.test_together import AFTERNOON, TALK, TOGETHER, couple, texts_to, together_run
+
+
+async def test_a_new_question_waits_while_the_partner_waits_on_the_one_set_aside(
+    harness: BotHarness,
+) -> None:
+    alex, sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    await together_run(harness)  # the tips offer, which comes with the pairing
+    await ask_talk(alex, "light")
+    await answer(sam, "Sam's answer", "Alex")
+    sam_view = (await sam.send("/talk")).texts
+    sam_seen = calls_to(harness, sam.user_id)
+
+    harness.clock.now = AFTERNOON + timedelta(minutes=5)
+    await alex.press(TALK.not_tonight_button)
+    await alex.send("/talk")
+    await alex.press(TALK.light_button)  # a new question for Alex
+    first, second = sorted(await harness.rows(TalkQuestion), key=lambda q: q.id)
+    new_text = TOGETHER.question(second.question_key)
+    assert new_text is not None
+    await answer(alex, "Alex's answer to the new one", "Sam")
+    await together_run(harness)  # the job sends what is due: nothing for Sam yet
+
+    assert calls_to(harness, sam.user_id) == sam_seen  # no question, no "Alex answered"
+    assert (await sam.send("/talk")).texts == sam_view  # still the one Sam answered
+    sam_seen = calls_to(harness, sam.user_id)
+
+    # A week on, the question set aside has expired: the new one reaches Sam, as any would.
+    harness.clock.now = first.asked_at + talk.OPEN_FOR + timedelta(hours=1)
+    await together_run(harness)
+    arrived = calls_to(harness, sam.user_id)[len(sam_seen) :]
+    assert len(arrived) == 1
+    assert new_text.text.split("{")[0][:30] in arrived[0]
+    assert all("Sam's answer" not in text for text in texts_to(harness, alex.user_id))
+
+
+async def test_without_an_answer_from_the_partner_a_new_question_goes_at_once(
+    harness: BotHarness,
+) -> None:
+    """Nothing waits when the partner had not answered: "not tonight" then a new question
+    reaches both as before."""
+    alex, _sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    await ask_talk(alex, "light")
+    await alex.press(TALK.not_tonight_button)
+    await alex.send("/talk")
+    await alex.press(TALK.light_button)
+    newest = max(await harness.rows(TalkQuestion), key=lambda q: q.id)
+    question = TOGETHER.question(newest.question_key)
+    assert question is not None
+    # Sam's one extra message of the day was the first question: this one is held for his
+    # next check-in, as any would be.
+    [held] = await harness.rows(HeldPing)
+    assert held.kind == Kind.QUESTION
+    assert question.text.split("{")[0][:30] in held.text
