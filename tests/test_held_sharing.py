@@ -115,6 +115,34 @@ async def test_a_held_both_answered_day_is_withdrawn_when_either_keeps_the_day(
     assert [row.user_id for row in await harness.rows(SharedDay)] == [ivan_row.id]
 
 
+async def test_a_held_note_made_private_again_never_goes_out_and_one_shared_twice_goes_once(
+    harness: BotHarness,
+) -> None:
+    """Found by the fuzz test: a note's notice was held, its author made the note private
+    again, and the held notice still reached the partner (three times, once per share)."""
+    _anna, ivan = await couple(harness)
+    await held_note_for_anna(harness, ivan)
+
+    harness.clock.now = PAIRING + timedelta(hours=3)
+    await ivan.press(TEXTS.notes.unshare_button)  # private again, before Anna's next check-in
+    await evening(harness, MONDAY_EVENING)
+    assert anna_got(harness, HELD_NOTE) == 0
+
+    # Shared, private, shared again: two notices held, one arrives.
+    harness.clock.now = TUESDAY_MORNING
+    await share_reflection(ivan, "Tuesday's extra.", again=True)  # Anna's extra of Tuesday
+    second = "The bench in the park."
+    await share_reflection(ivan, second, again=True)
+    await ivan.press(TEXTS.notes.unshare_button)
+    await ivan.press(TEXTS.notes.share_button)
+    assert len(await harness.rows(HeldPing)) == 2
+    await evening(harness, TUESDAY_EVENING)  # Tuesday's extra is taken: it waits
+    await evening(harness, WEDNESDAY_EVENING)
+    assert anna_got(harness, second) == 1
+    assert anna_got(harness, HELD_NOTE) == 0
+    assert await harness.rows(HeldPing) == []
+
+
 # --- a pause ----------------------------------------------------------------------------------
 
 

@@ -104,6 +104,7 @@ async def share_note(turn: Turn) -> None:
                 partnership.partner,
                 shared_with_you(turn, partnership.partner, outcome.note),
                 unasked=Kind.NOTE,
+                note=outcome.note.id,
             )
     turn.edit(text, share_keyboard(turn.texts, outcome.note, shared=shared))
 

@@ -74,7 +74,8 @@ class _Unasked:
     (:meth:`Turn.settle`, the ping budget); ``then`` makes what to send from what was
     settled and what was held ahead of it; ``on_held`` records a held one as handed over
     (and marks a message sent by a step, :meth:`Turn.tell_then_record`, which hands over
-    what was held ahead of it only after the send); ``about``: the day it shows."""
+    what was held ahead of it only after the send); ``about``: the day it shows; ``note``:
+    the shared note it tells of."""
 
     recipient: User
     kind: Kind
@@ -83,6 +84,7 @@ class _Unasked:
     then: Callable[[Settled, Merged], Reply | Send]
     on_held: Step | None = None
     about: date | None = None
+    note: int | None = None
 
 
 class Turn:
@@ -224,13 +226,15 @@ class Turn:
         silent: bool = False,
         unasked: Kind | None = None,
         appreciation: int | None = None,
+        note: int | None = None,
     ) -> None:
         """A message to someone else (a partner). Whatever the sender did stands even if it
         cannot be delivered; a 403 (they blocked the bot) marks them inactive, which stops
         their prompts until they write again. ``silent``: without a sound (their night).
         ``unasked``: what it is, if the recipient did not ask for it (it counts against their
         ping budget, and may be held for their next check-in); ``appreciation``: the one
-        relayed, marked not delivered on a 403."""
+        relayed, marked not delivered on a 403; ``note``: the shared note it tells of (a held
+        notice goes only while the note is still shared)."""
         to = recipient.telegram_id
         if unasked is None:
             self._outbox.append(
@@ -241,7 +245,7 @@ class Turn:
         def then(settled: Settled, _: Merged) -> Reply:
             return Reply(to, *settled, partner=True, silent=silent, appreciation=appreciation)
 
-        self._outbox.append(_Unasked(recipient, unasked, text, markup, then))
+        self._outbox.append(_Unasked(recipient, unasked, text, markup, then, note=note))
 
     def answer(self, toast: str | None = None, *, alert: bool = False) -> None:
         """Stop the button's spinner (with a toast, if given). A press answered too late —
@@ -393,7 +397,7 @@ class Turn:
             held = await pings.admit(
                 self.session, item.recipient, item.kind, self.now,
                 text=item.text, markup=keyboard_json(item.markup), sender_id=sender_id,
-                about=item.about,
+                about=item.about, note_id=item.note,
             )  # fmt: skip
             if held is None:
                 if item.on_held is not None:

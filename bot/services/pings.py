@@ -25,7 +25,7 @@ from bot.services.ping_budget import (
 )
 from bot.services.quiet_hours import local_day
 from bot.storage import hidden_days, pairing, pings
-from bot.storage.models import HeldPing, User
+from bot.storage.models import HeldPing, Note, User
 from bot.storage.pairing import Partnership
 from bot.storage.scope import sharing_paused
 
@@ -40,6 +40,7 @@ async def admit(
     markup: str | None = None,
     sender_id: int | None = None,
     about: date | None = None,
+    note_id: int | None = None,
 ) -> Merged | None:
     """May it go now? If so, the day's extra slot is taken for it, and what was held for
     ``receiver`` comes back as one message to send ahead of it, in the same message
@@ -82,6 +83,7 @@ async def admit(
             created_at=now,
             couple_id=couple_id,
             about_day=about,
+            note_id=note_id,
         ),
     )
     return None
@@ -114,6 +116,13 @@ async def _waiting(
     partnership = await pairing.active_partnership(session, user_id)
     receiver = await session.get(User, user_id)
     stale = tuple([r.id for r in rows if await _gone(session, r, receiver, partnership)])
+    # A note shared, made private and shared again was held twice: it goes once.
+    notes_seen: set[int] = set()
+    for row in rows:
+        if row.note_id is not None and row.id not in stale:
+            if row.note_id in notes_seen:
+                stale += (row.id,)
+            notes_seen.add(row.note_id)
     waiting = [
         Waiting(r.id, Kind(r.kind), r.local_date, r.text, r.markup)
         for r in rows
@@ -133,6 +142,10 @@ async def _gone(
     receiver's partner, or from an earlier couple of the same two; sharing is paused by
     either; or it shows a day one of them has kept since (each also withdraws it at once:
     this is the check at the send)."""
+    if row.note_id is not None:
+        note = await session.get(Note, row.note_id)
+        if note is None or note.visibility != "shared":
+            return True  # made private again, or deleted, since it was held
     if row.sender_id is None and row.couple_id is None:
         return False  # about the receiver alone (a notice while unpaired)
     if partnership is None or receiver is None or row.sender_id != partnership.partner.id:

@@ -652,3 +652,6 @@ class HeldPing(Base):
     couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     # A both-answered message: the day it shows (withdrawn if that day is kept).
     about_day: Mapped[date | None] = mapped_column(Date)
+    # A shared note's notice: it goes only while that note is still shared (its author may
+    # make it private again, or delete it, before the held notice goes out).
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
