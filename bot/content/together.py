@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -31,19 +31,7 @@ Part = Literal[
     "memories",
     "dreams",
 ]
-PARTS: tuple[Part, ...] = (
-    "bids",
-    "safe_haven",
-    "exploration",
-    "dependency",
-    "mistakes",
-    "good_news",
-    "repair",
-    "influence",
-    "play",
-    "memories",
-    "dreams",
-)
+PARTS: tuple[Part, ...] = get_args(Part)
 DEPTHS = (1, 2, 3)
 # "Light" is depth 1; "deep" is depth 2 and, once a couple has answered a few together, 3.
 LIGHT_DEPTH = 1

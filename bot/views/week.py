@@ -228,7 +228,8 @@ def _tally(texts: Texts, tally: Tally) -> str:
     return words.tally.render(texts.language, tally.days, good=tally.good)
 
 
-def _mark(texts: Texts, landed: Landed | None) -> str:
+def landed_mark(texts: Texts, landed: Landed | None) -> str:
+    """How far one side's care landed, as a mark (the details screen and the Mini App)."""
     words = texts.us
     return {
         Landed.GOOD: words.mark_good,
@@ -246,7 +247,7 @@ def _area_block(texts: Texts, view: WeekView, heading: str, given: TwoViews, got
         for day, (gave, _) in zip(view.summary.days, given.by_day, strict=True):
             if gave is not None:
                 lines.append(
-                    render(words.solo_day_line, day=_day(texts, day), gave=_mark(texts, gave))
+                    render(words.solo_day_line, day=_day(texts, day), gave=landed_mark(texts, gave))
                 )
         return "\n".join(lines)
     you_to = render(words.you_to_partner, partner=partner)
@@ -272,10 +273,10 @@ def _area_block(texts: Texts, view: WeekView, heading: str, given: TwoViews, got
                 day=_day(texts, day),
                 you_to=Html(you_to),
                 to_you=Html(to_you),
-                gave=_mark(texts, gave),
-                felt=_mark(texts, felt),
-                got_gave=_mark(texts, got_gave),
-                got_felt=_mark(texts, got_felt),
+                gave=landed_mark(texts, gave),
+                felt=landed_mark(texts, felt),
+                got_gave=landed_mark(texts, got_gave),
+                got_felt=landed_mark(texts, got_felt),
             )
         )
     return "\n".join(lines)

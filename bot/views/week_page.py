@@ -29,7 +29,7 @@ from bot.services.reciprocity import WeekSummary
 from bot.services.weekly import WeekView, weeks_since
 from bot.timezones import local_now
 from bot.views.journal import answers_line, draft_what, note_mark, note_what
-from bot.views.week import has_something_to_show, landed_lines
+from bot.views.week import has_something_to_show, landed_lines, landed_mark
 
 Json = dict[str, Any]
 
@@ -81,16 +81,6 @@ def oldest_weeks_back(view: WeekView) -> int:
     return min(view.oldest_weeks_back, weeks_since(view.first_day, today))
 
 
-def _mark(texts: Texts, landed: Landed | None) -> str:
-    words = texts.us
-    return {
-        Landed.GOOD: words.mark_good,
-        Landed.PARTLY: words.mark_partly,
-        Landed.MISSED: words.mark_missed,
-        None: words.mark_none,
-    }[landed]
-
-
 def _lines(texts: Texts, sides: list[tuple[str, Landed | None, Landed | None]]) -> list[str]:
     """``(area, as giver, as receiver)`` of one person's day as lines."""
     words = texts.mini_app
@@ -102,9 +92,13 @@ def _lines(texts: Texts, sides: list[tuple[str, Landed | None, Landed | None]]) 
     lines = []
     for area, gave, felt in sides:
         if gave is not None:
-            lines.append(plain(render(words.giving, area=names[area], mark=_mark(texts, gave))))
+            lines.append(
+                plain(render(words.giving, area=names[area], mark=landed_mark(texts, gave)))
+            )
         if felt is not None:
-            lines.append(plain(render(words.receiving, area=names[area], mark=_mark(texts, felt))))
+            lines.append(
+                plain(render(words.receiving, area=names[area], mark=landed_mark(texts, felt)))
+            )
     return lines
 
 
