@@ -224,7 +224,11 @@ async def keep_words(turn: Turn) -> None:
     quoted = pressed.reply_to_message if isinstance(pressed, Message) else None
     text = quoted.text if quoted is not None else None
     if not text:
-        # The words are gone from the chat: ask for them as a note instead.
+        # The words are gone from the chat: ask for them as a note instead (of their own
+        # check-in only: a stale button may name someone else's).
+        if not await checkins.may_add_note(turn.session, turn.user, checkin_id):
+            turn.stale()
+            return
         await open_question(turn, PendingInput.CHECKIN_NOTE, argument=str(checkin_id))
         turn.answer()
         turn.send(turn.user.telegram_id, turn.texts.checkin.note_prompt)

@@ -45,18 +45,17 @@ from bot.views.drafts import choice, share_or_keep
 from bot.views.parts import message_parts
 from bot.views.together import guided_about, light_or_deep, question_message
 
-# What to record of a copy once its send's outcome is known.
-Record = Callable[[Outcome], Step | None]
-
 
 def _words(turn: Turn) -> TalkTexts:
     return turn.together.talk
 
 
-Message = tuple[str, InlineKeyboardMarkup | None]
+# A message's text and buttons; what to record of a copy once its send's outcome is known.
+QuestionMessage = tuple[str, InlineKeyboardMarkup | None]
+Record = Callable[[Outcome], Step | None]
 
 
-def partner_question(services: BotServices, user: User, asked: Asked) -> Message:
+def partner_question(services: BotServices, user: User, asked: Asked) -> QuestionMessage:
     """The question as the partner gets it, in their language (a guided talk's day as they
     saw it, ``user`` — the asker — in the third person)."""
     theirs = services.together_for(asked.partner.language)
@@ -80,7 +79,7 @@ def partner_question(services: BotServices, user: User, asked: Asked) -> Message
     )
 
 
-def asked_message(services: BotServices, user: User, asked: Asked) -> Message:
+def asked_message(services: BotServices, user: User, asked: Asked) -> QuestionMessage:
     """The question as ``user``, who asked, sees it (the chat and the Mini App alike): a
     guided talk's day and how each saw it, "still open" if shown again, and — for a question
     that is not a guided talk — the button that starts one."""
