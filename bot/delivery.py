@@ -288,6 +288,45 @@ async def deliver(bot: Bot, services: BotServices, outbox: Sequence[Reply | Send
         await follow_up(services, Outcome.BLOCKED, telegram_id, *undo)
 
 
+# A message whose outbox row is recorded only once Telegram answered: the step for that
+# outcome (``None``: nothing; the row stays claimed, and its job takes it over later).
+Recorded = tuple[Reply, Callable[[Outcome], Step | None]]
+
+
+async def deliver_recorded(bot: Bot, services: BotServices, items: Sequence[Recorded]) -> None:
+    """Send each reply, then record what its outcome asks (its row as sent once it arrived)
+    in one :func:`follow_up` with a 403's "blocked": a crash before leaves the row unsent and
+    claimed, and the job that sends such rows delivers it once the claim lapses."""
+    for reply, record in items:
+        outcome = await say(bot, reply)
+        await follow_up(services, outcome, reply.chat_id, record(outcome))
+
+
+async def tell_all_then_record(
+    bot: Bot,
+    services: BotServices,
+    messages: Sequence[tuple[int, str, InlineKeyboardMarkup | None, bool]],
+    record: Step,
+    then: Callable[[list[int | None]], Sequence[Recorded]] | None = None,
+) -> None:
+    """``(chat_id, text, markup, silent)`` each sent in order; only once every one arrived
+    (surely or perhaps) is ``record`` run, in the one transaction after the sends: what must
+    reach several people (a ``/talk`` reveal: both partners) counts as done only if it
+    reached every one. A send that fails stops the rest; a crash before the record leaves it
+    undone too, so the caller offers it again. Once recorded, ``then(message_ids)`` says what
+    follows (a guided talk's next step), sent after and recorded as :func:`deliver_recorded`
+    does; the ids (each message's last part, if known) let it edit what was sent."""
+    ids: list[int | None] = []
+    for chat_id, text, markup, silent in messages:
+        sent = await send(bot, chat_id, text, markup, silent=silent)
+        if not sent.outcome.arrived:
+            await follow_up(services, sent.outcome, chat_id)
+            return
+        ids.append(sent.message_id)
+    if await follow_up(services, Outcome.DELIVERED, messages[0][0], record) and then:
+        await deliver_recorded(bot, services, then(ids))
+
+
 def _not_delivered(appreciation_id: int) -> Step:
     async def undo(session: AsyncSession) -> None:
         await appreciations.not_delivered(session, appreciation_id)

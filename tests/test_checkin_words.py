@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.jobs.checkin_sender import send_due_checkins
-from bot.storage.models import Checkin, CheckinAnswer, Note
+from bot.storage.models import Checkin, CheckinAnswer, Note, User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
 from tests.journeys import answer_button, checkin_message, checkin_question, onboard
 
@@ -108,3 +108,20 @@ async def test_the_note_limit_is_written_with_the_languages_digits(
     assert replies.texts == [shown(texts.notes.too_long, limit=limit)]
     assert "4,000" not in replies.text or code == "en"
     assert await harness.rows(Note) == []
+
+
+async def test_keep_as_a_note_for_someone_elses_check_in_asks_for_nothing(
+    harness: BotHarness,
+) -> None:
+    """A stale "keep it as a note" whose words are gone (no quoted message) names a check-in
+    id that is now someone else's (SQLite gives a deleted row's id again): nothing is asked
+    and no question is left open on it (found by tests/test_fuzz.py)."""
+    await onboard(harness, 2002, "Sam", "Berlin")
+    alex = await asked(harness)  # Sam's check-in is sent too
+    [sam] = await harness.rows(User, User.telegram_id == 2002)
+    [sams] = await harness.rows(Checkin, Checkin.user_id == sam.id)
+
+    pressed = await alex.press_data(f"ci:{sams.id}:words")
+
+    assert pressed.texts == []  # no "write your note" for Sam's check-in
+    assert pressed.toasts == [shown(TEXTS.errors.stale_button)]

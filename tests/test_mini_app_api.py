@@ -434,7 +434,8 @@ async def test_paused_sharing_shows_neither_side_and_names_no_pause(
     # "Talk about it" starts nothing while paused, and its refusal names nothing either.
     before = len(api.calls)
     status, refused, _ = await app.call("/app/api/talk", app.signed(ALEX), method="POST")
-    assert status == 403
+    assert status == 409  # not "expired, open it again": the chat's neutral words
+    assert refused["text"] == plain(TEXTS.quiet.nothing_to_talk)
     assert PAUSE_WORDS.search(everything(refused)) is None
     assert api.calls[before:] == []
 

@@ -32,6 +32,7 @@ from bot.web.intake import UpdateIntake
 from tests.harness import TEXTS, BotHarness, FakeClock, shipped_content, shown
 from tests.journeys import ask_talk, onboard, pair
 from tests.telegram_fake import FakeBotApi, FakeRequest, visible_text
+from tests.test_together import together_run
 from tests.test_webhook import webhook_settings
 
 THANKS = shipped_content().together.thanks
@@ -275,3 +276,38 @@ async def test_the_job_leader_does_not_send_again_what_a_live_webhook_instance_s
         assert texts_to(harness, alex.user_id).count(refusal) == 1
         [record] = await harness.rows(ReceivedUpdate, ReceivedUpdate.update_id == update.update_id)
         assert record.replies is None  # crossed off once sent
+
+
+async def test_a_guided_talks_next_step_cut_off_by_a_crash_reaches_both_after_the_restart(
+    harness: BotHarness,
+) -> None:
+    """Both answered step 1 of a guided talk: the answers reach both, the talk moves on to
+    step 2, and the process dies sending step 2. Its copies were claimed, not marked sent:
+    once the claim lapsed, the together job asks it of both (after both answers: outside the
+    ping budget, as the chat sends it) — once each."""
+    alex = await onboard(harness, 1001, "Alex", "Berlin", "21:00")
+    sam = await onboard(harness, 2002, "Sam", "New York", "20:00")
+    await pair(alex, sam)
+    harness.clock.now = AFTERNOON
+    faults = await with_faults(harness)
+    await alex.press_data("tk:guided")
+    await alex.press(TALK.answer_button)
+    await alex.send("How quiet the evening was")
+    await sam.press(TALK.answer_button)
+    step_two = TALK.guided_steps[1]
+    faults.fault("sendMessage", sam.user_id, "stall", nth=2)  # the reveal goes; step 2 hangs
+
+    await crash_while_sending(harness, faults, polled(harness, sam.text_update("How tired I was")))
+
+    assert any("How tired I was" in text for text in texts_to(harness, alex.user_id))
+    assert not any(step_two in text for text in [*texts_to(harness, sam.user_id),
+                                                 *texts_to(harness, alex.user_id)])  # fmt: skip
+    harness.clock.now += timedelta(seconds=harness.settings.claim_lease_seconds + 1)
+
+    await together_run(harness)
+
+    for person in (alex, sam):
+        assert sum(step_two in text for text in texts_to(harness, person.user_id)) == 1
+    await together_run(harness)  # recorded as sent: never again
+    for person in (alex, sam):
+        assert sum(step_two in text for text in texts_to(harness, person.user_id)) == 1

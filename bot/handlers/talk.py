@@ -10,8 +10,10 @@ until its author chooses: the partner sees the question as unanswered until then
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
@@ -19,7 +21,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import render
 from bot.content.together import TalkTexts
-from bot.delivery import Reply
+from bot.context import BotServices
+from bot.delivery import Outcome, Recorded, Reply, Step
 from bot.handlers.pending_input import InputRoute
 from bot.handlers.safety import help_before, reads_like_crisis, with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
@@ -47,17 +50,22 @@ def _words(turn: Turn) -> TalkTexts:
     return turn.together.talk
 
 
-def _partner_question(turn: Turn, asked: Asked) -> tuple[str, InlineKeyboardMarkup | None]:
+# A message's text and buttons; what to record of a copy once its send's outcome is known.
+QuestionMessage = tuple[str, InlineKeyboardMarkup | None]
+Record = Callable[[Outcome], Step | None]
+
+
+def partner_question(services: BotServices, user: User, asked: Asked) -> QuestionMessage:
     """The question as the partner gets it, in their language (a guided talk's day as they
-    saw it, the asker in the third person)."""
-    theirs = turn.together_for(asked.partner)
+    saw it, ``user`` — the asker — in the third person)."""
+    theirs = services.together_for(asked.partner.language)
     question = asked.question
     about = (
         guided_about(
-            turn.texts_for(asked.partner),
+            services.texts_for(asked.partner.language),
             asked.about.day,
             asked.about.partner,
-            turn.user.first_name,
+            user.first_name,
         )
         if asked.about is not None
         else None
@@ -71,15 +79,19 @@ def _partner_question(turn: Turn, asked: Asked) -> tuple[str, InlineKeyboardMark
     )
 
 
-def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
-    """Show ``asked`` to the presser, and to the partner if it is new for them (unless
-    ``tell_partner`` is false: the caller sends it with something else)."""
-    if asked.unrevealed is not None:
-        _reveal(turn, asked.question, asked.text, asked.partner, *asked.unrevealed, silent=False)
-        return
-    words, question = _words(turn), asked.question
+def asked_message(services: BotServices, user: User, asked: Asked) -> QuestionMessage:
+    """The question as ``user``, who asked, sees it (the chat and the Mini App alike): a
+    guided talk's day and how each saw it, "still open" if shown again, and — for a question
+    that is not a guided talk — the button that starts one."""
+    words = services.together_for(user.language).talk
+    question = asked.question
     about = (
-        guided_about(turn.texts, asked.about.day, asked.about.asker, asked.partner.first_name)
+        guided_about(
+            services.texts_for(user.language),
+            asked.about.day,
+            asked.about.asker,
+            asked.partner.first_name,
+        )
         if asked.about is not None
         else None
     )
@@ -90,11 +102,35 @@ def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
         text = f"{words.open_again}\n\n{text}"
     if question.trigger != talk.GUIDED:
         guided = keyboards.button(words.guided_button, callbacks.TALK, "guided")
-        rows = [*(markup.inline_keyboard if markup else ()), (guided,)]
-        markup = InlineKeyboardMarkup(rows)
-    turn.reply(text, markup)
+        markup = InlineKeyboardMarkup([*(markup.inline_keyboard if markup else ()), (guided,)])
+    return text, markup
+
+
+def copy_sent(services: BotServices, question: TalkQuestion, person: User) -> Record:
+    """What to record once ``person``'s copy of ``question`` was sent: sent, if it arrived
+    (else it stays claimed, and the job that sends unsent copies takes it over)."""
+
+    def record(outcome: Outcome) -> Step | None:
+        if not outcome.arrived:
+            return None
+
+        async def sent(session: AsyncSession) -> None:
+            await talk.copy_sent(session, question, person, services.clock())
+
+        return sent
+
+    return record
+
+
+def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
+    """Show ``asked`` to the presser, and to the partner if it is new for them (unless
+    ``tell_partner`` is false: the caller sends it with something else)."""
+    if asked.unrevealed is not None:
+        _reveal(turn, asked.question, asked.text, asked.partner, *asked.unrevealed, silent=False)
+        return
+    turn.reply(*asked_message(turn.services, turn.user, asked))
     if asked.new and tell_partner and not asked.partner_waits:
-        partner_text, partner_markup = _partner_question(turn, asked)
+        partner_text, partner_markup = partner_question(turn.services, turn.user, asked)
         turn.tell(
             asked.partner,
             partner_text,
@@ -102,6 +138,90 @@ def _ask(turn: Turn, asked: Asked, *, tell_partner: bool = True) -> None:
             silent=asked.partner_silent,
             unasked=Kind.QUESTION,
         )
+
+
+class Reveal(NamedTuple):
+    """Both answers to both, what to record once they reached both, and what follows."""
+
+    messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]]
+    record: Step
+    then: Callable[[list[int | None]], Sequence[Recorded]]
+
+
+def reveal(
+    services: BotServices,
+    user: User,
+    question: TalkQuestion,
+    text: str,
+    partner: User,
+    mine: str,
+    theirs: str,
+    *,
+    silent: bool,
+    now: datetime,
+) -> Reveal:
+    """Both answers to both (each in parts if they do not fit one message); the question
+    counts as revealed only if they reached both (else /talk shows them again). A guided
+    talk's next step starts only then, and is asked of both after the answers; its copies
+    are recorded as sent once they arrived (a crash before: the job sends them)."""
+    words = services.together_for(user.language).talk
+    to_me = render(
+        words.revealed, question=text, mine=mine, partner=partner.first_name, theirs=theirs
+    )
+    their_content = services.together_for(partner.language)
+    to_partner = render(
+        their_content.talk.revealed,
+        question=talk.question_text(their_content, question.question_key),
+        mine=theirs,
+        partner=user.first_name,
+        theirs=mine,
+    )
+    content, next_steps = services.together_for(user.language), list[Asked]()
+
+    async def revealed(session: AsyncSession) -> None:
+        step = await talk.record_revealed(
+            session, content, user, question, now, owner=services.instance_id
+        )
+        if step is not None:
+            next_steps.append(step)
+
+    def next_step(sent: list[int | None]) -> list[Recorded]:
+        """The guided talk's next step, once this one was revealed: a message to the
+        presser; for the partner, added to the answers they just got (an edit: one message
+        from this update, as before), or sent on its own if it does not fit there."""
+        replies: list[Recorded] = []
+        for step in next_steps:
+            mine_text, my_markup = asked_message(services, user, replace(step, new=True))
+            replies.append(
+                (
+                    Reply(user.telegram_id, mine_text, my_markup),
+                    copy_sent(services, step.question, user),
+                )
+            )
+            if not step.new:
+                continue
+            their_text, their_markup = partner_question(services, user, step)
+            recorded = copy_sent(services, step.question, step.partner)
+            together = f"{message_parts(to_partner)[-1]}\n\n{their_text}"
+            if sent[-1] is not None and len(message_parts(together)) == 1:
+                edit = Reply(step.partner.telegram_id, together, their_markup, edit=sent[-1])
+                replies.append((replace(edit, partner=True), recorded))
+            else:
+                alone = Reply(
+                    step.partner.telegram_id,
+                    their_text,
+                    their_markup,
+                    partner=True,
+                    silent=step.partner_silent,
+                )
+                replies.append((alone, recorded))
+        return replies
+
+    # Not under the ping budget: the promised answer to the partner's own answer ("I'll show
+    # you both answers once you have both answered").
+    return Reveal(
+        [(user, to_me, None, False), (partner, to_partner, None, silent)], revealed, next_step
+    )
 
 
 def _reveal(
@@ -114,67 +234,18 @@ def _reveal(
     *,
     silent: bool,
 ) -> None:
-    """Both answers to both (each in parts if they do not fit one message); the question
-    counts as revealed only if they reached both (else /talk shows them again). A guided
-    talk's next step starts only then, and is asked of both after the answers."""
-    user = turn.user
-    to_me = render(
-        _words(turn).revealed, question=text, mine=mine, partner=partner.first_name, theirs=theirs
-    )
-    their_content = turn.together_for(partner)
-    to_partner = render(
-        their_content.talk.revealed,
-        question=talk.question_text(their_content, question.question_key),
-        mine=theirs,
-        partner=user.first_name,
-        theirs=mine,
-    )
-    content, now, next_steps = turn.together, turn.now, list[Asked]()
-
-    async def revealed(session: AsyncSession) -> None:
-        step = await talk.record_revealed(session, content, user, question, now)
-        if step is not None:
-            next_steps.append(step)
-
-    def next_step(sent: list[int | None]) -> list[Reply]:
-        """The guided talk's next step, once this one was revealed: a message to the
-        presser; for the partner, added to the answers they just got (an edit: one message
-        from this update, as before), or sent on its own if it does not fit there."""
-        replies = []
-        for step in next_steps:
-            words = _words(turn)
-            about = (
-                guided_about(turn.texts, step.about.day, step.about.asker, step.partner.first_name)
-                if step.about is not None
-                else None
-            )
-            mine_text, my_markup = question_message(
-                words, step.question.id, step.text, talk.GUIDED, about=about
-            )
-            replies.append(Reply(user.telegram_id, mine_text, my_markup))
-            if not step.new:
-                continue
-            their_text, their_markup = _partner_question(turn, step)
-            together = f"{message_parts(to_partner)[-1]}\n\n{their_text}"
-            if sent[-1] is not None and len(message_parts(together)) == 1:
-                edit = Reply(step.partner.telegram_id, together, their_markup, edit=sent[-1])
-                replies.append(replace(edit, partner=True))
-            else:
-                replies.append(
-                    Reply(
-                        step.partner.telegram_id,
-                        their_text,
-                        their_markup,
-                        partner=True,
-                        silent=step.partner_silent,
-                    )
-                )
-        return replies
-
-    # Not under the ping budget: the promised answer to the partner's own answer ("I'll show
-    # you both answers once you have both answered").
     turn.tell_all_then_record(
-        [(user, to_me, None, False), (partner, to_partner, None, silent)], revealed, next_step
+        *reveal(
+            turn.services,
+            turn.user,
+            question,
+            text,
+            partner,
+            mine,
+            theirs,
+            silent=silent,
+            now=turn.now,
+        )
     )
 
 

@@ -37,7 +37,18 @@ from telegram.ext import BaseHandler, filters
 from bot.content import Framework, Texts
 from bot.content.together import TogetherContent
 from bot.context import BotContext, BotServices
-from bot.delivery import Outcome, Reply, Send, Step, deliver, dump, follow_up, send
+from bot.delivery import (
+    Outcome,
+    Recorded,
+    Reply,
+    Send,
+    Step,
+    deliver,
+    dump,
+    follow_up,
+    send,
+    tell_all_then_record,
+)
 from bot.handlers.language_offer import offer_language
 from bot.handlers.without_database import (
     ask_to_try_again,
@@ -358,29 +369,19 @@ class Turn:
         self,
         messages: list[tuple[User, str, InlineKeyboardMarkup | None, bool]],
         record: Step,
-        then: Callable[[list[int | None]], Sequence[Reply]] | None = None,
+        then: Callable[[list[int | None]], Sequence[Recorded]] | None = None,
     ) -> None:
-        """``(recipient, text, markup, silent)`` each sent in order; only once every one
-        arrived (surely or perhaps) is ``record`` run, in the one transaction after the sends:
-        what must reach several people (a ``/talk`` reveal: both partners) counts as done only
-        if it reached every one. A send that fails stops the rest; a crash before the record
-        (this step is not written down) leaves it undone too, so the caller offers it again.
-        Once recorded, ``then(message_ids)`` says what follows (a guided talk's next step),
-        sent after; the ids (each message's last part, if known) let it edit what was sent."""
+        """``(recipient, text, markup, silent)`` each sent in order after the commit, and
+        ``record`` run only once every one arrived; then ``then``'s messages, each recorded
+        once it arrived (:func:`bot.delivery.tell_all_then_record`). Not written down: a
+        crash before the record leaves it undone, so the caller offers it again."""
+        bot, services = self.context.bot, self.services
+        chats = [
+            (user.telegram_id, text, markup, silent) for user, text, markup, silent in messages
+        ]
 
         async def tell() -> None:
-            ids: list[int | None] = []
-            for recipient, text, markup, silent in messages:
-                sent = await send(
-                    self.context.bot, recipient.telegram_id, text, markup, silent=silent
-                )
-                if not sent.outcome.arrived:
-                    await follow_up(self.services, sent.outcome, recipient.telegram_id)
-                    return
-                ids.append(sent.message_id)
-            telegram_id = messages[0][0].telegram_id
-            if await follow_up(self.services, Outcome.DELIVERED, telegram_id, record) and then:
-                await deliver(self.context.bot, self.services, then(ids))
+            await tell_all_then_record(bot, services, chats, record, then)
 
         self.later(tell)
 

@@ -25,6 +25,7 @@ from telegram import Bot
 from bot.context import BotContext, BotServices
 from bot.delivery import Outbox, Outcome, Step, drain
 from bot.services import pings, safe_haven, shared_days, talk
+from bot.services.guided import GUIDED, guided_step
 from bot.services.ping_budget import Kind, Merged
 from bot.services.quiet_hours import awake_zones
 from bot.storage import talk as talk_rows
@@ -212,11 +213,7 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
         # The tips offer is not budgeted: it comes once, right after the pairing the two
         # just did (their own action), as part of it.
         offers_,
-        budgeted(
-            questions_,
-            lambda r: Kind.WEEKLY_QUESTION if r.trigger == "weekly" else Kind.QUESTION,
-            lambda r: r.user_id,
-        ),
+        budgeted(questions_, _question_kind, lambda r: r.user_id),
         budgeted(tips_, lambda _: Kind.TIP, lambda t: t.receiver_id, about=lambda t: t.about),
         budgeted(
             days_,
@@ -226,6 +223,15 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
             lambda c: c.day,
         ),
     ]
+
+
+def _question_kind(row: talk_rows.QuestionToSend) -> Kind | None:
+    """A question copy under the receiver's budget; a guided talk's later step is not: it
+    follows both partners' answers (the chat sends it with the reveal), and comes from here
+    only when that send did not arrive or the process died before it."""
+    if row.trigger == GUIDED and guided_step(row.question_key) > 1:
+        return None
+    return Kind.WEEKLY_QUESTION if row.trigger == "weekly" else Kind.QUESTION
 
 
 async def _weekly_questions(services: BotServices, report: TogetherReport) -> None:

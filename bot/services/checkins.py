@@ -295,13 +295,19 @@ async def snooze(
     return state
 
 
+async def may_add_note(session: AsyncSession, user: User, checkin_id: int) -> bool:
+    """Whether ``checkin_id`` is one of ``user``'s own evening check-ins: checked before a
+    note is asked for, too (a stale button may name an id SQLite gave someone else since)."""
+    checkin = await checkins.get_checkin(session, checkin_id)
+    return checkin is not None and checkin.user_id == user.id and checkin.kind == EVENING
+
+
 async def add_note(
     session: AsyncSession, user: User, checkin_id: int, body: str, now: datetime
 ) -> Note | Refused:
     """A note for one of the user's own check-ins, kept even if a newer one was sent since:
     what someone wrote is never thrown away."""
-    checkin = await checkins.get_checkin(session, checkin_id)
-    if checkin is None or checkin.user_id != user.id or checkin.kind != EVENING:
+    if not await may_add_note(session, user, checkin_id):
         return Refused.NOT_YOURS
     return await notes.add_note(session, user_id=user.id, body=body, now=now, checkin_id=checkin_id)
 

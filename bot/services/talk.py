@@ -177,6 +177,7 @@ async def _new(
     trigger: str,
     about: GuidedDay | None = None,
     partner_waits: bool = False,
+    owner: str | None = None,
 ) -> Asked:
     sent_to = [user.id, partner.id] if partner.active and not partner_waits else [user.id]
     question = await talk.add_question(
@@ -187,6 +188,7 @@ async def _new(
         now=now,
         members=[user.id, partner.id],
         sent_to=sent_to,
+        claimed_by=owner,
     )
     assert question is not None  # only weekly questions can meet an existing one
     return Asked(
@@ -293,10 +295,15 @@ async def start_guided(
     now: datetime,
     step: int = 1,
     day: date | None = None,
+    *,
+    owner: str | None = None,
 ) -> Asked | Refusal:
     """The guided conversation for a day the two saw differently, from its step ``step``,
     about ``day`` (the newest day of the last week the two saw differently, when a first step
-    names none): each step names the day and how each of the two saw it."""
+    names none): each step names the day and how each of the two saw it. ``owner``: a new
+    step's copies are sent by that process, not written down with a turn — claimed by it and
+    left unsent until they arrived (:func:`copy_sent`), so that after a crash the job that
+    sends unsent copies delivers them."""
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
@@ -323,7 +330,16 @@ async def start_guided(
         key=guided_key(step, about.day if about else None),
         trigger=GUIDED,
         about=about,
+        owner=owner,
     )
+
+
+async def copy_sent(
+    session: AsyncSession, question: TalkQuestion, user: User, now: datetime
+) -> None:
+    """``user``'s copy of ``question`` arrived (or was handed over, held for their next
+    check-in): the job that sends unsent copies leaves it alone."""
+    await talk.mark_question_sent(session, question.id, user.id, now)
 
 
 def weekly_due_zones(zones: list[str], now: datetime) -> dict[date, list[str]]:
@@ -390,18 +406,23 @@ async def record_revealed(
     user: User,
     question: TalkQuestion,
     now: datetime,
+    *,
+    owner: str,
 ) -> Asked | None:
     """Both answers reached both: the question is revealed. Run after the sends, never in
     the turn that shows them, so that a failed send or a crash before it leaves the question
     open, and ``/talk`` shows both answers once more (:func:`ask`). A guided talk's next
     step starts only here, once this step's answers reached both (the step it returns, to
-    ask of both): a reveal that did not arrive does not move the talk on."""
+    ask of both): a reveal that did not arrive does not move the talk on. That step's copies
+    are claimed by ``owner``, which sends them next (:func:`start_guided`)."""
     if not await talk.mark_revealed(session, question.id, now):
         return None  # revealed already (two reveals at once): the first one went on
     key = question.question_key
     if not key.startswith(f"{GUIDED}:") or guided_step(key) >= GUIDED_STEPS:
         return None
-    step = await start_guided(session, content, user, now, guided_step(key) + 1, guided_day(key))
+    step = await start_guided(
+        session, content, user, now, guided_step(key) + 1, guided_day(key), owner=owner
+    )
     return step if isinstance(step, Asked) else None
 
 

@@ -142,8 +142,12 @@ async def add_question(
     members: list[int],
     sent_to: list[int],
     week_of: date | None = None,
+    claimed_by: str | None = None,
 ) -> TalkQuestion | None:
-    """The question and one outbox row per member (``sent_to`` are sent by the caller now).
+    """The question and one outbox row per member (``sent_to`` are sent by the caller now:
+    marked sent; with ``claimed_by``, claimed by that process instead and left unsent, to be
+    marked sent once they arrived (:func:`mark_question_sent`) — a crash before leaves them
+    to the job that sends unsent copies, once the claim lapses).
 
     ``None`` for a weekly question the couple already has this week (another process, or a
     run repeated after a crash, made it)."""
@@ -158,11 +162,14 @@ async def add_question(
     )
     if question_id is None:
         return None
+    claimed = claimed_by is not None
     session.add_all(
         TalkAnswer(
             question_id=question_id,
             user_id=member,
-            sent_at=now if member in sent_to else None,
+            sent_at=now if member in sent_to and not claimed else None,
+            claimed_at=now if member in sent_to and claimed else None,
+            claimed_by=claimed_by if member in sent_to else None,
         )
         for member in members
     )
@@ -373,9 +380,14 @@ async def claim_questions(
 async def mark_question_sent(
     session: AsyncSession, question_id: int, user_id: int, now: datetime
 ) -> None:
+    """Sent at ``now``, unless it was before (then when it first was stands)."""
     await session.execute(
         update(TalkAnswer)
-        .where(TalkAnswer.question_id == question_id, TalkAnswer.user_id == user_id)
+        .where(
+            TalkAnswer.question_id == question_id,
+            TalkAnswer.user_id == user_id,
+            TalkAnswer.sent_at.is_(None),
+        )
         .values(sent_at=now)
     )
 

@@ -20,27 +20,41 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
 
 from bot.config import Settings
 from bot.context import BotApplication, BotServices
-from bot.delivery import Reply, deliver
-from bot.services import accounts, talk
+from bot.delivery import (
+    Outcome,
+    Recorded,
+    Reply,
+    Send,
+    Step,
+    deliver_recorded,
+    tell_all_then_record,
+)
+from bot.handlers.talk import asked_message, copy_sent, partner_question, reveal
+from bot.services import accounts, pings, talk
 from bot.services.journal import journal_page
 from bot.services.pairing import partnership_of
-from bot.services.talk import Refusal
+from bot.services.ping_budget import Kind
+from bot.services.talk import Asked, Refusal
 from bot.services.weekly import week_for
 from bot.storage import pairing
 from bot.storage.health import is_outage
 from bot.storage.models import User
-from bot.views.together import question_message
+from bot.views.held import keyboard_json, with_held
 from bot.views.week_page import (
     journal_json,
     oldest_weeks_back,
     page_texts,
+    plain,
     refusal_texts,
     week_json,
 )
@@ -242,63 +256,131 @@ class MiniApp:
         self, request: web.Request, services: BotServices, person: WebAppUser
     ) -> web.Response | None:
         """The guided talk, as the chat's "talk about it": started in one transaction by the
-        same service (which shows an open one again rather than start a second: the
-        database makes this idempotent), then its first message sent in the chat."""
+        same service and the same words (which show an open one again rather than start a
+        second: the database makes this idempotent), then its first message sent in the
+        chat. Nothing here is written with an update, so each new copy is claimed in that
+        transaction and recorded as sent once it arrived: after a crash, the job that sends
+        unsent copies delivers it."""
         application = self._application()
         assert application is not None
         lock = self._talking.setdefault(person.telegram_id, asyncio.Lock())
         async with lock:
-            outbox = await self._start_talk(services, person)
+            started = await self._start_talk(services, person, application.bot)
         if not lock.locked():
             self._talking.pop(person.telegram_id, None)
-        if outbox is None:
+        if started is None:
             return None
-        if not outbox:  # not paired (any more): nothing to talk about here
+        if started.nothing is not None:  # paused sharing: the chat's neutral words
+            body = {"error": "nothing to talk about", "text": started.nothing}
+            return web.json_response(body, status=409, headers=NO_STORE)
+        if started.send is None:  # not paired (any more): nothing to talk about here
             return self._refused(services, request, 403, known=True, person=person)
-        await deliver(application.bot, services, outbox)
+        await started.send()
         return web.json_response({"started": True}, headers=NO_STORE)
 
-    async def _start_talk(self, services: BotServices, person: WebAppUser) -> list[Reply] | None:
-        """The replies to send once committed; ``None``: someone the bot does not know;
-        empty: not paired."""
+    async def _start_talk(
+        self, services: BotServices, person: WebAppUser, bot: Bot
+    ) -> _Started | None:
+        """What to send once committed; ``None``: someone the bot does not know."""
         now = services.clock()
         async with services.transaction() as session:
             if (fresh := await _known(session, person)) is None:
                 return None
             partnership = await partnership_of(session, fresh)
             if partnership is None:
-                return []
+                return _Started()
             # Two taps at once (on two instances, say) take turns: the second finds the
             # question the first opened and shows it again (SQLite: one writer already).
             await pairing.lock_couple(session, partnership.couple_id)
             together = services.together_for(fresh.language)
-            asked = await talk.start_guided(session, together, fresh, now)
+            asked = await talk.start_guided(
+                session, together, fresh, now, owner=services.instance_id
+            )
             if isinstance(asked, Refusal):
-                return []
-            words, question = together.talk, asked.question
-            text, markup = question_message(
-                words, question.id, asked.text, question.trigger, answered=asked.answered
-            )
-            if not asked.new:
-                return [Reply(fresh.telegram_id, f"{words.open_again}\n\n{text}", markup)]
-            partner = asked.partner
-            theirs = services.together_for(partner.language)
-            partner_text, partner_markup = question_message(
-                theirs.talk,
-                question.id,
-                talk.question_text(theirs, question.question_key),
-                question.trigger,
-            )
-            return [
-                Reply(fresh.telegram_id, text, markup),
-                Reply(
-                    partner.telegram_id,
-                    partner_text,
-                    partner_markup,
-                    partner=True,
-                    silent=asked.partner_silent,
-                ),
+                if asked is Refusal.NOT_SHARING:  # never says why, nor who paused
+                    words = services.texts_for(fresh.language).quiet
+                    return _Started(nothing=plain(words.nothing_to_talk))
+                return _Started()
+            if asked.unrevealed is not None:  # both answered; the answers never reached both
+                mine, theirs = asked.unrevealed
+                plan = reveal(
+                    services, fresh, asked.question, asked.text, asked.partner, mine, theirs,
+                    silent=False, now=now,
+                )  # fmt: skip
+                chats = [
+                    (u.telegram_id, text, markup, quiet) for u, text, markup, quiet in plan.messages
+                ]
+
+                async def reveal_both() -> None:
+                    await tell_all_then_record(bot, services, chats, plan.record, plan.then)
+
+                return _Started(reveal_both)
+            question = asked.question
+            items: list[Recorded] = [
+                (
+                    Reply(fresh.telegram_id, *asked_message(services, fresh, asked)),
+                    copy_sent(services, question, fresh),
+                )
             ]
+            if asked.new and not asked.partner_waits:
+                items.extend(await _to_partner(session, services, bot, fresh, asked, now))
+
+        async def send_all() -> None:
+            await deliver_recorded(bot, services, items)
+
+        return _Started(send_all)
+
+
+@dataclass(frozen=True)
+class _Started:
+    """What "talk about it" does once committed (``send``), or the words instead of it
+    (``nothing``); neither: not paired."""
+
+    send: Send | None = None
+    nothing: str | None = None
+
+
+async def _to_partner(
+    session: AsyncSession,
+    services: BotServices,
+    bot: Bot,
+    user: User,
+    asked: Asked,
+    now: datetime,
+) -> list[Recorded]:
+    """The partner's copy, under their ping budget as the chat's (``unasked``, decided in
+    this transaction, :func:`bot.services.pings.admit`): held for their next check-in if
+    today's extra message went (then handed over, so recorded as sent now); else sent with
+    what was held for them ahead of it, and recorded as sent — with what was held handed
+    over — once Telegram answered."""
+    partner, question = asked.partner, asked.question
+    text, markup = partner_question(services, user, asked)
+    held = await pings.admit(
+        session, partner, Kind.QUESTION, now,
+        text=text, markup=keyboard_json(markup), sender_id=user.id,
+    )  # fmt: skip
+    if held is None:
+        await talk.copy_sent(session, question, partner, now)
+        return []
+    sent = copy_sent(services, question, partner)
+
+    def record(outcome: Outcome) -> Step:
+        step = sent(outcome)
+
+        async def both(session: AsyncSession) -> None:
+            await pings.handed_over(session, held, arrived=outcome.arrived)
+            if step is not None:
+                await step(session)
+
+        return both
+
+    merged, keys = with_held(held, text, markup, bot)
+    return [
+        (
+            Reply(partner.telegram_id, merged, keys, partner=True, silent=asked.partner_silent),
+            record,
+        )
+    ]
 
 
 async def _known(session: AsyncSession, person: WebAppUser) -> User | None:
