@@ -136,8 +136,12 @@ async def test_not_tonight_leaves_no_trace_for_the_partner(harness: BotHarness) 
     # Sam's /talk is exactly what it was: still waiting for Alex, nothing named.
     assert (await sam.send("/talk")).texts == sam_view_before
     assert all("Sam's answer" not in text for text in texts_to(harness, alex.user_id))
-    # Alex is offered a new question; the one set aside is not asked again now.
-    assert (await alex.send("/talk")).texts == [shown(TALK.choose)]
+    # Alex's /talk offers the question set aside again (Sam's answer unseen till Alex
+    # answers); "a different question" leads to light or deep, and a new question.
+    [again] = (await alex.send("/talk")).texts
+    assert again.startswith(shown(TALK.set_aside_again, partner="Sam"))
+    assert "Sam's answer" not in again
+    assert (await alex.press(TALK.new_question_button)).texts == [shown(TALK.choose)]
     await alex.press(TALK.light_button)
     newest = max(await harness.rows(TalkQuestion), key=lambda q: q.id)
     assert newest.question_key != skipped.question_key

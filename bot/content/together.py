@@ -118,6 +118,7 @@ class TalkTexts(Section):
     childhood_share_button: ButtonLabel
     childhood_keep_button: ButtonLabel
     childhood_kept: Template
+    set_aside_again: Template
 
 
 class DraftTexts(Section):

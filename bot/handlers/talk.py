@@ -81,7 +81,8 @@ def partner_question(services: BotServices, user: User, asked: Asked) -> Questio
 
 def asked_message(services: BotServices, user: User, asked: Asked) -> QuestionMessage:
     """The question as ``user``, who asked, sees it (the chat and the Mini App alike): a
-    guided talk's day and how each saw it, "still open" if shown again, and — for a question
+    guided talk's day and how each saw it, "still open" if shown again (one they set aside
+    after the partner answered: that, and "a different question"), and — for a question
     that is not a guided talk — the button that starts one."""
     words = services.together_for(user.language).talk
     question = asked.question
@@ -98,12 +99,16 @@ def asked_message(services: BotServices, user: User, asked: Asked) -> QuestionMe
     text, markup = question_message(
         words, question.id, asked.text, question.trigger, answered=asked.answered, about=about
     )
-    if not asked.new:
+    if asked.set_aside:
+        text = f"{render(words.set_aside_again, partner=asked.partner.first_name)}\n\n{text}"
+    elif not asked.new:
         text = f"{words.open_again}\n\n{text}"
+    rows = [*(markup.inline_keyboard if markup else ())]
+    if asked.set_aside:
+        rows.append((keyboards.button(words.new_question_button, callbacks.TALK, "new"),))
     if question.trigger != talk.GUIDED:
-        guided = keyboards.button(words.guided_button, callbacks.TALK, "guided")
-        markup = InlineKeyboardMarkup([*(markup.inline_keyboard if markup else ()), (guided,)])
-    return text, markup
+        rows.append((keyboards.button(words.guided_button, callbacks.TALK, "guided"),))
+    return text, InlineKeyboardMarkup(rows) if rows else None
 
 
 def copy_sent(services: BotServices, question: TalkQuestion, person: User) -> Record:
@@ -287,6 +292,10 @@ async def talk_menu_button(turn: Turn) -> None:
 async def talk_button(turn: Turn) -> None:
     words, user, session, now = _words(turn), turn.user, turn.session, turn.now
     payload = turn.match["payload"]
+    if payload == "new":  # "a different question" under one set aside: light or deep
+        turn.answer()
+        turn.reply(*light_or_deep(words))
+        return
     if payload in {Mood.LIGHT, Mood.DEEP}:
         turn.answer()
         await _show(turn, Mood(payload))
@@ -470,7 +479,7 @@ HANDLERS: Handlers = [
         talk_button,
         pattern=callbacks.pattern(
             callbacks.TALK,
-            rf"guided(?::(?P<day>\d{{8}}))?|light|deep|(?P<id>{callbacks.ID}):(?P<action>[an])",
+            rf"guided(?::(?P<day>\d{{8}}))?|light|deep|new|(?P<id>{callbacks.ID}):(?P<action>[an])",
         ),
     ),
     CallbackQueryHandler(
