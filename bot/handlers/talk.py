@@ -43,7 +43,7 @@ from bot.storage.models import PrivateDraft, TalkQuestion, User
 from bot.views import callbacks, keyboards
 from bot.views.drafts import choice, share_or_keep
 from bot.views.parts import message_parts
-from bot.views.together import guided_about, light_or_deep, question_message
+from bot.views.together import light_or_deep, question_copy
 
 
 def _words(turn: Turn) -> TalkTexts:
@@ -58,24 +58,15 @@ Record = Callable[[Outcome], Step | None]
 def partner_question(services: BotServices, user: User, asked: Asked) -> QuestionMessage:
     """The question as the partner gets it, in their language (a guided talk's day as they
     saw it, ``user`` — the asker — in the third person)."""
-    theirs = services.together_for(asked.partner.language)
-    question = asked.question
-    about = (
-        guided_about(
-            services.texts_for(asked.partner.language),
-            asked.about.day,
-            asked.about.partner,
-            user.first_name,
-        )
-        if asked.about is not None
-        else None
-    )
-    return question_message(
-        theirs.talk,
+    language, question = asked.partner.language, asked.question
+    return question_copy(
+        services.texts_for(language),
+        services.together_for(language),
         question.id,
-        talk.question_text(theirs, question.question_key),
+        question.question_key,
         question.trigger,
-        about=about,
+        about=asked.about.for_partner() if asked.about is not None else None,
+        partner=user.first_name,
     )
 
 
@@ -86,18 +77,15 @@ def asked_message(services: BotServices, user: User, asked: Asked) -> QuestionMe
     that is not a guided talk — the button that starts one."""
     words = services.together_for(user.language).talk
     question = asked.question
-    about = (
-        guided_about(
-            services.texts_for(user.language),
-            asked.about.day,
-            asked.about.asker,
-            asked.partner.first_name,
-        )
-        if asked.about is not None
-        else None
-    )
-    text, markup = question_message(
-        words, question.id, asked.text, question.trigger, answered=asked.answered, about=about
+    text, markup = question_copy(
+        services.texts_for(user.language),
+        services.together_for(user.language),
+        question.id,
+        question.question_key,
+        question.trigger,
+        about=asked.about,
+        partner=asked.partner.first_name,
+        answered=asked.answered,
     )
     if asked.set_aside:
         text = f"{render(words.set_aside_again, partner=asked.partner.first_name)}\n\n{text}"
