@@ -26,7 +26,6 @@ from bot.content.locales import (
     locale_folders,
 )
 from bot.content.texts import CONTENT_DIR, TEXTS_FILE
-from bot.services import appreciations
 from tests.harness import TEXTS, content_variant, shipped_content, shown
 from tests.journeys import HELPLINES, SUPPORT, SUPPORT_UNKNOWN, support_in
 
@@ -249,10 +248,9 @@ def test_every_language_counts_in_its_own_plural_forms_and_never_tells_a_partner
         (key, number)
         for key, text in _texts_outside_plurals(raw)
         for number in NUMBER_BEFORE_WORD.findall(text)
-        if number[1].casefold() in counted and key not in FIXED_NUMBER
+        if number[1].casefold() in counted
     ]
     assert outside == [], f"{code}: a count outside a plural text"
-    assert appreciations.DAILY_LIMIT == 5, "thanks.daily_limit needs a plural text now"
 
     stemmer = Stemmer.Stemmer(str(language.english_name).lower())
 
@@ -272,10 +270,6 @@ WORD = re.compile(r"[^\W\d_][\w-]*")
 COUNTED = re.compile(r"\{count\} ([^\W\d_][\w-]*)")
 NUMBER_BEFORE_WORD = re.compile(r"(\{\w+\}) ([^\W\d_][\w-]*)")
 CONTENT_FILES = (TEXTS_NAME, TOGETHER_NAME)
-# Texts whose number is a constant, not a count of anything the person did: written for that
-# number in each language ("5 appreciations", "уже 5", genitive plural). The assert keeps the
-# exception honest: another limit means a plural text.
-FIXED_NUMBER = {"thanks.daily_limit"}
 
 
 def _texts_outside_plurals(value: object, key: str = "") -> list[tuple[str, str]]:

@@ -261,3 +261,15 @@ def test_a_new_framework_is_just_a_file(tmp_path: Path) -> None:
 
     assert set(frameworks) == {"secure_base", "tiny_habits"}
     assert frameworks["tiny_habits"].closing
+
+
+def test_the_origins_say_of_feeney_only_what_the_seed_says(shipped: Framework) -> None:
+    """The seed credits Brooke Feeney and others with showing the dependency paradox in
+    adults — "the most securely attached adults were also the most autonomous and
+    successful" — and states no finding of her own studies beyond that: the card claims no
+    study result the seed does not hold (the translations say the same)."""
+    [card] = [c for s in shipped.sections for c in s.cards if c.id == "origins_adults"]
+    said = " ".join(words(card.text))
+    assert "most secure attachment were also the most independent and the most successful" in said
+    assert "feeney s studies" not in said
+    assert "later" not in words(card.text)

@@ -6,6 +6,7 @@ real ``Application`` and check what the person (and their partner) would see.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from tests.journeys import (
     open_reflection,
     pair,
 )
+from tests.telegram_fake import ApiCall, visible_text
 
 SAVED = shown(TEXTS.notes.saved)
 UNEXPECTED = shown(TEXTS.errors.unexpected_text)
@@ -420,3 +422,31 @@ async def test_a_note_edited_to_words_of_danger_cannot_be_shared_by_its_old_butt
     assert note.visibility == "private"
     assert len(sent_to(harness, sam.user_id)) == to_sam_before  # Sam is told nothing
     assert "leben" not in (await sam.send("/us")).text
+
+
+def preview_disabled(call: ApiCall) -> bool:
+    """Whether the message went without a link preview (the card would push the lines down)."""
+    options = call.params.get("link_preview_options")
+    if isinstance(options, str):
+        options = json.loads(options)
+    return bool(options and options.get("is_disabled"))
+
+
+async def test_the_help_goes_without_a_link_preview_card(harness: BotHarness) -> None:
+    """The help's lines carry links (the directory's site): each message of help is sent
+    with previews off, so no card covers the numbers: after words of danger in a command or
+    an edit, /support, and its "more lines"."""
+    alex = await onboard(harness)
+    sent = [
+        *(await alex.send("/help I want to die")).calls[:1],
+        *(await alex.edit_message("he raped me")).calls,
+        *(await alex.send("/support")).calls,
+    ]
+    sent += [c for c in (await alex.press(TEXTS.support.more_button)).calls if c.text]
+    helps = [call for call in sent if call.method == "sendMessage"]
+
+    assert [visible_text(call.text or "", "HTML") for call in helps][:2] == [HELP, HELP]
+    assert len(helps) == 4
+    assert all(preview_disabled(call) for call in helps)
+    # Everything else keeps the bot's default: "/help" itself is not changed.
+    assert not preview_disabled((await alex.send("/help")).calls[-1])

@@ -149,7 +149,7 @@ async def test_an_export_holds_what_its_message_says(harness: BotHarness) -> Non
     )
     assert caption == "\n\n".join([summary, from_anna, shown(ru.export_tips.render("ru", 1))])
     assert len(caption) <= 1024  # a document's caption
-    assert data["version"] == EXPORT_FORMAT_VERSION == 4
+    assert data["version"] == EXPORT_FORMAT_VERSION == 5
     # What Anna shared with Иван is there, and said to be hers.
     [question] = data["questions_to_talk_about"]
     assert (question["my_answer"], question["partner_answer"]) == (IVANS_ANSWER, ANNAS_ANSWER)

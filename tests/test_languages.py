@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from bot.content import Plural, Texts
 from bot.content.texts import CONTENT_DIR
+from bot.services.appreciations import DAILY_LIMIT
 from bot.storage.models import User
 from tests.harness import TEXTS, BotHarness, TelegramUser, shipped_content, shown
 from tests.journeys import (
@@ -292,3 +293,21 @@ async def test_deleting_ones_data_takes_the_chats_own_menu_too(harness: BotHarne
     assert [c["description"] for c in harness.api.menu_of(alex.user_id, "en")] == [
         c.description for c in TEXTS.commands
     ]
+
+
+async def test_the_daily_limit_of_thanks_counts_in_the_language_s_plural(
+    harness: BotHarness,
+) -> None:
+    """Russian counts five in its "many" form ("5 благодарностей"), from the text's plural."""
+    ivan = await start_in(harness, 1001, "Иван", "ru")
+    anna = await start_in(harness, 2002, "Anna", "de")
+    await anna.send(f"/join {invite_code(await ivan.send('/pair'))}")
+    await anna.press(texts_of("de").pairing.confirm_button)
+    for number in range(DAILY_LIMIT):
+        await ivan.send(f"/thanks спасибо номер {number}")
+
+    refused = await ivan.send("/thanks ещё одно")
+
+    words = CONTENT.languages["ru"].together.thanks
+    assert refused.texts == [shown(words.daily_limit.render("ru", DAILY_LIMIT))]
+    assert "5 благодарностей" in refused.texts[0]

@@ -204,7 +204,7 @@ async def test_the_rules_of_the_usual_way_hold_for_a_draft_sent_anyway(
 
     refused = await alex.press(DRAFTS.confirm_button)
 
-    assert refused.texts == [shown(THANKS.daily_limit, limit=appreciations.DAILY_LIMIT)]
+    assert refused.texts == [shown(THANKS.daily_limit.render("en", appreciations.DAILY_LIMIT))]
     assert received_by_sam(harness, DISCLOSURE) == []
     [draft] = await harness.rows(PrivateDraft)
     assert draft.state == "pending"

@@ -249,7 +249,7 @@ async def test_export_lists_the_days_shown_and_the_newer_settings(harness: BotHa
     sam_data = await export_of(sam)
     alex_data = await export_of(alex)
 
-    assert sam_data["version"] == alex_data["version"] == 4
+    assert sam_data["version"] == alex_data["version"] == 5
     [shown_day] = sam_data["days_side_by_side"]
     assert (shown_day["date"], shown_day["partner"]) == (DAY.isoformat(), "Alex")
     assert shown_day["shown_at"] == SAM_EVENING.isoformat()

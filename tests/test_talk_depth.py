@@ -8,15 +8,17 @@ Alex lives in Berlin, Sam in New York (see tests/test_together.py).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from bot.content import Html
 from bot.services import talk
 from bot.storage import talk as talk_storage
 from bot.storage.models import Couple, TalkQuestion, User
-from tests.harness import BotHarness, TelegramUser, shown
+from tests.harness import TEXTS, BotHarness, TelegramUser, shown
 from tests.journeys import ask_talk
 from tests.telegram_fake import visible_text
+from tests.test_private_drafts import export_of
 from tests.test_together import AFTERNOON, TALK, TOGETHER, couple, texts_to, together_run
 
 DRAFTS = TOGETHER.drafts
@@ -136,8 +138,12 @@ async def test_not_tonight_leaves_no_trace_for_the_partner(harness: BotHarness) 
     # Sam's /talk is exactly what it was: still waiting for Alex, nothing named.
     assert (await sam.send("/talk")).texts == sam_view_before
     assert all("Sam's answer" not in text for text in texts_to(harness, alex.user_id))
-    # Alex is offered a new question; the one set aside is not asked again now.
-    assert (await alex.send("/talk")).texts == [shown(TALK.choose)]
+    # Alex's /talk offers the question set aside again (Sam's answer unseen till Alex
+    # answers); "a different question" leads to light or deep, and a new question.
+    [again] = (await alex.send("/talk")).texts
+    assert again.startswith(shown(TALK.set_aside_again, partner="Sam"))
+    assert "Sam's answer" not in again
+    assert (await alex.press(TALK.new_question_button)).texts == [shown(TALK.choose)]
     await alex.press(TALK.light_button)
     newest = max(await harness.rows(TalkQuestion), key=lambda q: q.id)
     assert newest.question_key != skipped.question_key
@@ -256,3 +262,62 @@ async def test_a_childhood_answer_waits_for_share_then_reveals_as_usual(
         partner="Sam",
         theirs="That asking was fine",
     )
+
+
+# --- in /journal and /export ----------------------------------------------------------------------
+
+
+async def test_a_childhood_answer_shows_in_the_journal_as_waiting_then_as_kept(
+    harness: BotHarness,
+) -> None:
+    """An answer about growing up waits for "share" or "keep it to myself": /journal names it
+    so (not a "private draft", which is words kept back for reading like a crisis), and, once
+    kept, as kept to oneself; its words stay one tap away."""
+    alex, _sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    question = await childhood_question(harness)
+    await alex.press_data(f"tk:{question.id}:a")
+    await alex.send("The smell of my father's workshop")
+    journal = TEXTS.journal
+
+    waiting = (await alex.send("/journal")).text
+    assert journal.growing_up_waiting_what in waiting
+    assert journal.draft_answer_what not in waiting
+    assert "workshop" not in waiting
+    opened = await alex.press(shown(journal.open_button, number=1))
+    assert journal.growing_up_waiting_what in opened.texts[-1]
+    assert "workshop" in opened.texts[-1]
+
+    await alex.press(TALK.childhood_keep_button)
+    kept = (await alex.send("/journal")).text
+    assert journal.growing_up_kept_what in kept
+    assert journal.draft_answer_what not in kept
+
+
+async def test_the_export_holds_not_tonight_and_no_answer_and_nothing_unrevealed(
+    harness: BotHarness,
+) -> None:
+    """/export holds what its owner chose about their own copy of a question ("not tonight",
+    an answer kept to themself), and nothing of the partner's they were not shown."""
+    alex, sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    await ask_talk(alex, "light")
+    await answer(sam, "Sam's unrevealed answer", "Alex")
+    harness.clock.now = AFTERNOON + timedelta(minutes=5)
+    await alex.press(TALK.not_tonight_button)
+    question = await childhood_question(harness)
+    await alex.press_data(f"tk:{question.id}:a")
+    await alex.send("Something of mine")
+    await alex.press(TALK.childhood_keep_button)
+
+    data = await export_of(alex)
+    set_aside, kept = data["questions_to_talk_about"]
+    assert set_aside["not_tonight_at"] == (AFTERNOON + timedelta(minutes=5)).isoformat()
+    assert set_aside["answer_kept_private_at"] is None
+    assert set_aside["partner_answer"] is None
+    assert kept["answer_kept_private_at"] is not None
+    assert kept["not_tonight_at"] is None
+    assert "Sam's unrevealed answer" not in json.dumps(data)
+    # Sam's own export says nothing of Alex's "not tonight".
+    sams = await export_of(sam)
+    assert all(q["not_tonight_at"] is None for q in sams["questions_to_talk_about"])

@@ -1,7 +1,8 @@
 """/talk "not tonight" after the partner had answered (issue 25): the question set aside stays
-the partner's open question, with their answer kept; a new question the other picks reaches
-them only once the old one is answered or expires, and nothing — not the new question, not
-"they answered" — hints at the skip meanwhile. Through the real Application and the fake Bot
+the partner's open question, with their answer kept, and comes back first in the other's
+/talk; a new question the other picks instead reaches them only once the old one is answered
+or expires, and nothing — not the new question, not "they answered" — hints at the skip
+meanwhile. Through the real Application and the fake Bot
 API, on SQLite and PostgreSQL. Alex lives in Berlin, Sam in New York (tests/test_together.py).
 """
 
@@ -12,7 +13,7 @@ from datetime import timedelta
 from bot.services import talk
 from bot.services.ping_budget import Kind
 from bot.storage.models import HeldPing, TalkQuestion
-from tests.harness import BotHarness
+from tests.harness import BotHarness, shown
 from tests.journeys import ask_talk
 from tests.test_talk_depth import answer, calls_to
 from tests.test_together import AFTERNOON, TALK, TOGETHER, couple, texts_to, together_run
@@ -31,7 +32,8 @@ async def test_a_new_question_waits_while_the_partner_waits_on_the_one_set_aside
 
     harness.clock.now = AFTERNOON + timedelta(minutes=5)
     await alex.press(TALK.not_tonight_button)
-    await alex.send("/talk")
+    await alex.send("/talk")  # the question set aside, offered again; Alex picks another
+    await alex.press(TALK.new_question_button)
     await alex.press(TALK.light_button)  # a new question for Alex
     first, second = sorted(await harness.rows(TalkQuestion), key=lambda q: q.id)
     new_text = TOGETHER.question(second.question_key)
@@ -71,3 +73,49 @@ async def test_without_an_answer_from_the_partner_a_new_question_goes_at_once(
     [held] = await harness.rows(HeldPing)
     assert held.kind == Kind.QUESTION
     assert question.text.split("{")[0][:30] in held.text
+
+
+async def test_the_question_set_aside_comes_back_first_and_its_answer_reveals_both(
+    harness: BotHarness,
+) -> None:
+    """ "Not tonight" after the partner answered is not a dead end: Alex's next /talk offers
+    that question again (Sam's answer still hidden), with a way to a different one; Alex's
+    answer reveals both, as always, and Sam is told nothing before that."""
+    alex, sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    await ask_talk(alex, "light")
+    await answer(sam, "Sam's answer", "Alex")
+    [question] = await harness.rows(TalkQuestion)
+    text = talk.question_text(TOGETHER, question.question_key)
+    sam_seen = calls_to(harness, sam.user_id)
+
+    harness.clock.now = AFTERNOON + timedelta(hours=3)
+    await alex.press(TALK.not_tonight_button)
+    harness.clock.now = AFTERNOON + timedelta(days=2)
+    again = await alex.send("/talk")
+
+    [shown_again] = again.texts
+    assert shown_again.startswith(shown(TALK.set_aside_again, partner="Sam"))
+    assert text in shown_again
+    assert "Sam's answer" not in shown_again
+    labels = [b["text"] for b in alex.last_message.buttons]
+    assert TALK.answer_button in labels
+    assert TALK.new_question_button in labels
+    # "A different question" leads to light or deep, and asks nothing yet.
+    assert (await alex.press(TALK.new_question_button)).texts == [shown(TALK.choose)]
+    assert len(await harness.rows(TalkQuestion)) == 1
+    assert calls_to(harness, sam.user_id) == sam_seen  # nothing reached Sam meanwhile
+
+    await alex.send("/talk")
+    await answer(alex, "Alex's answer", "Sam")
+    revealed = shown(
+        TALK.revealed, question=text, mine="Alex's answer", partner="Sam", theirs="Sam's answer"
+    )
+    assert alex.last_message.text == revealed
+    assert sam.last_message.text == shown(
+        TALK.revealed, question=text, mine="Sam's answer", partner="Alex", theirs="Alex's answer"
+    )
+    [question] = await harness.rows(TalkQuestion)
+    assert question.revealed_at is not None
+    # Answered, it is not offered again: /talk offers light or deep.
+    assert (await alex.send("/talk")).texts == [shown(TALK.choose)]

@@ -143,7 +143,8 @@ async def test_five_a_day_then_a_kind_no(harness: BotHarness) -> None:
 
     refused = await alex.send("/thanks one more")
 
-    assert refused.texts == [shown(THANKS.daily_limit, limit=DAILY_LIMIT, partner="Sam")]
+    assert refused.texts == [shown(THANKS.daily_limit.render("en", DAILY_LIMIT))]
+    assert refused.texts[0].startswith("That's 5 appreciations today already")
     assert len(sends_to(harness, 2002)) == before + DAILY_LIMIT
     harness.clock.advance(days=1)
     assert (await alex.send("/thanks tomorrow's")).texts == [shown(THANKS.sent, partner="Sam")]

@@ -309,6 +309,8 @@ class JournalTexts(Section):
     draft_reply_what: str
     draft_answer_what: str
     note_behind_tap: Template
+    growing_up_waiting_what: str
+    growing_up_kept_what: str
 
 
 class QuestionTexts(Section):

@@ -9,7 +9,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, model_validator
 
-from bot.content.formats import ButtonLabel, Section, Template
+from bot.content.formats import ButtonLabel, Plural, Section, Template
 from bot.content.texts import CONTENT_DIR, load_toml_model
 
 TOGETHER_FILE = CONTENT_DIR / "together.toml"
@@ -61,7 +61,7 @@ class ThanksTexts(Section):
     muted_by_you: Template
     muted_by_partner: Template
     unreachable: Template
-    daily_limit: Template
+    daily_limit: Plural
     already_answered: Annotated[str, Field(max_length=200)]  # a toast
     not_sharing: Template
 
@@ -118,6 +118,7 @@ class TalkTexts(Section):
     childhood_share_button: ButtonLabel
     childhood_keep_button: ButtonLabel
     childhood_kept: Template
+    set_aside_again: Template
 
 
 class DraftTexts(Section):

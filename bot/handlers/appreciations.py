@@ -34,18 +34,20 @@ def _words(turn: Turn) -> ThanksTexts:
     return turn.together.thanks
 
 
-def refusal_text(words: ThanksTexts, refusal: Refusal, partner: str) -> str:
+def refusal_text(words: ThanksTexts, refusal: Refusal, partner: str, language: str) -> str:
+    """Why nothing was sent, in ``language`` (the daily limit counts in its plural forms)."""
+    if refusal is Refusal.DAILY_LIMIT:
+        return words.daily_limit.render(language, appreciations.DAILY_LIMIT)
     template = {
         Refusal.NOT_PAIRED: words.not_paired,
         Refusal.NO_LONGER_PAIRED: words.no_longer_paired,
         Refusal.MUTED_BY_YOU: words.muted_by_you,
         Refusal.MUTED_BY_PARTNER: words.muted_by_partner,
         Refusal.UNREACHABLE: words.unreachable,
-        Refusal.DAILY_LIMIT: words.daily_limit,
         Refusal.ALREADY_ANSWERED: words.already_answered,
         Refusal.NOT_SHARING: words.not_sharing,
     }[refusal]
-    return render(template, partner=partner, limit=appreciations.DAILY_LIMIT)
+    return render(template, partner=partner)
 
 
 def relay_to_partner(turn: Turn, relay: Relay, *, confirmation: str) -> None:
@@ -75,7 +77,7 @@ def _kept(
     elif kept is None:
         answer, markup = turn.texts.errors.stale_button, None
     else:
-        answer, markup = refusal_text(_words(turn), kept, partner), None
+        answer, markup = refusal_text(_words(turn), kept, partner, turn.texts.language), None
     turn.reply(help_before(turn, answer) if help_first else answer, markup)
 
 
@@ -84,7 +86,7 @@ async def _start(turn: Turn, inline_text: str) -> None:
     allowed = await appreciations.may_send(session, user, now)
     if isinstance(allowed, Refusal):
         partner = await _partner_name(turn)
-        turn.reply(refusal_text(words, allowed, partner))
+        turn.reply(refusal_text(words, allowed, partner, turn.texts.language))
         return
     partner = allowed.partner.first_name
     if inline_text:
@@ -120,7 +122,8 @@ async def _send(turn: Turn, text: str) -> None:
         return
     outcome = await appreciations.send(turn.session, turn.user, text, turn.now)
     if isinstance(outcome, Refusal):
-        turn.reply(refusal_text(words, outcome, await _partner_name(turn)))
+        partner = await _partner_name(turn)
+        turn.reply(refusal_text(words, outcome, partner, turn.texts.language))
         return
     relay_to_partner(turn, outcome, confirmation=words.sent)
 
@@ -184,7 +187,7 @@ async def reply_text(turn: Turn, text: str) -> None:
     if outcome is None:
         turn.reply(turn.texts.errors.stale_button)
     elif isinstance(outcome, Refusal):
-        turn.reply(refusal_text(words, outcome, partner))
+        turn.reply(refusal_text(words, outcome, partner, turn.texts.language))
     else:
         relay_to_partner(turn, outcome, confirmation=words.reply_sent)
 
@@ -207,7 +210,8 @@ async def appreciation_button(turn: Turn) -> None:
         turn.answer()
         if found is Refusal.NO_LONGER_PAIRED:
             turn.remove_buttons()
-        turn.reply(refusal_text(words, found, await _name_in(turn, appreciation_id)))
+        partner = await _name_in(turn, appreciation_id)
+        turn.reply(refusal_text(words, found, partner, turn.texts.language))
         return
     turn.answer()
     if action == "re":

@@ -55,7 +55,8 @@ async def _ask_once_more(turn: Turn, draft_id: int) -> None:
     partner = found.partner.first_name if found.partner is not None else ""
     if found.ended:  # never to a later partner: there is nobody to send it to
         refusal = appreciations_service.Refusal.NO_LONGER_PAIRED
-        turn.reply(appreciations.refusal_text(turn.together.thanks, refusal, partner))
+        language = turn.texts.language
+        turn.reply(appreciations.refusal_text(turn.together.thanks, refusal, partner, language))
         return
     answer = found.draft.kind == drafts.TALK_ANSWER
     turn.reply(*confirmation(turn.together.drafts, found.draft, partner, answer=answer))
@@ -116,7 +117,8 @@ def _after_send(turn: Turn, sent: Sent) -> None:
         talk.answered(turn, outcome)
     elif isinstance(outcome, appreciations_service.Refusal):
         partner = sent.partner.first_name if sent.partner is not None else ""
-        turn.reply(appreciations.refusal_text(together.thanks, outcome, partner))
+        language = turn.texts.language
+        turn.reply(appreciations.refusal_text(together.thanks, outcome, partner, language))
     elif isinstance(outcome, talk_service.Refusal):
         turn.reply(talk.refusal_text(turn, outcome))
     else:  # what it was for is gone (erased, or no longer theirs)

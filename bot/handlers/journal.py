@@ -8,6 +8,8 @@ there (deleted meanwhile) shows nothing and says the button is old.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -25,10 +27,12 @@ def _zone(turn: Turn) -> str:
     return turn.user.time_zone or "UTC"
 
 
+def _crisis(turn: Turn) -> Callable[[str], bool]:
+    return lambda words: reads_like_crisis(turn.context, words)
+
+
 async def _show_page(turn: Turn, page: int, *, edit: bool) -> None:
-    view = await journal.journal_page(
-        turn.session, turn.user, page, lambda words: reads_like_crisis(turn.context, words)
-    )
+    view = await journal.journal_page(turn.session, turn.user, page, _crisis(turn), turn.together)
     text, markup = page_view(turn.texts, turn.frameworks, _zone(turn), view)
     if edit:
         turn.edit(text, markup)
@@ -76,7 +80,7 @@ async def journal_button(turn: Turn) -> None:
 
 
 async def _show_draft(turn: Turn, draft_id: int, page: int) -> None:
-    draft = await journal.own_draft(turn.session, turn.user, draft_id)
+    draft = await journal.own_draft(turn.session, turn.user, draft_id, _crisis(turn), turn.together)
     if draft is None:  # someone else's (forged), sent or erased since: nothing to show
         turn.stale()
         return

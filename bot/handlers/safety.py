@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.content import Texts
@@ -31,6 +31,10 @@ from bot.views import callbacks
 from bot.views.helplines import MORE_PATTERN, NO_COUNTRY, HelpView
 
 logger = logging.getLogger(__name__)
+
+# The help's lines carry links (the directory, a line's site): a preview card under them
+# would push the numbers out of sight on a phone, and the help is read, not browsed.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def written_words(update: Update) -> str | None:
@@ -74,7 +78,9 @@ async def send_crisis_help(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     texts, zone = await reader_of_update(update, context)
     await context.bot.send_message(
-        update.effective_chat.id, help_view(context, texts, zone).crisis_reply()
+        update.effective_chat.id,
+        help_view(context, texts, zone).crisis_reply(),
+        link_preview_options=NO_PREVIEW,
     )
     logger.info("crisis help given")
 
@@ -83,7 +89,9 @@ async def support(update: Update, context: BotContext) -> None:
     """Works for everyone, set up or not: help should never be behind a form."""
     texts, zone = await reader_of_update(update, context)
     view = help_view(context, texts, zone)
-    await send_without_database(update, context, view.support(), view.support_markup())
+    await send_without_database(
+        update, context, view.support(), view.support_markup(), link_preview=NO_PREVIEW
+    )
 
 
 async def more_lines(update: Update, context: BotContext) -> None:
@@ -104,7 +112,9 @@ async def more_lines(update: Update, context: BotContext) -> None:
     with harmless_if_stale(update.update_id):
         await query.edit_message_reply_markup(reply_markup=None)
     view = HelpView(texts, context.services.helplines, country)
-    await context.bot.send_message(update.effective_chat.id, view.more())
+    await context.bot.send_message(
+        update.effective_chat.id, view.more(), link_preview_options=NO_PREVIEW
+    )
 
 
 async def command_with_words_of_danger(update: Update, context: BotContext) -> None:

@@ -43,7 +43,7 @@ from bot.storage.models import PrivateDraft, TalkQuestion, User
 from bot.views import callbacks, keyboards
 from bot.views.drafts import choice, share_or_keep
 from bot.views.parts import message_parts
-from bot.views.together import guided_about, light_or_deep, question_message
+from bot.views.together import light_or_deep, question_copy
 
 
 def _words(turn: Turn) -> TalkTexts:
@@ -58,52 +58,45 @@ Record = Callable[[Outcome], Step | None]
 def partner_question(services: BotServices, user: User, asked: Asked) -> QuestionMessage:
     """The question as the partner gets it, in their language (a guided talk's day as they
     saw it, ``user`` — the asker — in the third person)."""
-    theirs = services.together_for(asked.partner.language)
-    question = asked.question
-    about = (
-        guided_about(
-            services.texts_for(asked.partner.language),
-            asked.about.day,
-            asked.about.partner,
-            user.first_name,
-        )
-        if asked.about is not None
-        else None
-    )
-    return question_message(
-        theirs.talk,
+    language, question = asked.partner.language, asked.question
+    return question_copy(
+        services.texts_for(language),
+        services.together_for(language),
         question.id,
-        talk.question_text(theirs, question.question_key),
+        question.question_key,
         question.trigger,
-        about=about,
+        about=asked.about.for_partner() if asked.about is not None else None,
+        partner=user.first_name,
     )
 
 
 def asked_message(services: BotServices, user: User, asked: Asked) -> QuestionMessage:
     """The question as ``user``, who asked, sees it (the chat and the Mini App alike): a
-    guided talk's day and how each saw it, "still open" if shown again, and — for a question
+    guided talk's day and how each saw it, "still open" if shown again (one they set aside
+    after the partner answered: that, and "a different question"), and — for a question
     that is not a guided talk — the button that starts one."""
     words = services.together_for(user.language).talk
     question = asked.question
-    about = (
-        guided_about(
-            services.texts_for(user.language),
-            asked.about.day,
-            asked.about.asker,
-            asked.partner.first_name,
-        )
-        if asked.about is not None
-        else None
+    text, markup = question_copy(
+        services.texts_for(user.language),
+        services.together_for(user.language),
+        question.id,
+        question.question_key,
+        question.trigger,
+        about=asked.about,
+        partner=asked.partner.first_name,
+        answered=asked.answered,
     )
-    text, markup = question_message(
-        words, question.id, asked.text, question.trigger, answered=asked.answered, about=about
-    )
-    if not asked.new:
+    if asked.set_aside:
+        text = f"{render(words.set_aside_again, partner=asked.partner.first_name)}\n\n{text}"
+    elif not asked.new:
         text = f"{words.open_again}\n\n{text}"
+    rows = [*(markup.inline_keyboard if markup else ())]
+    if asked.set_aside:
+        rows.append((keyboards.button(words.new_question_button, callbacks.TALK, "new"),))
     if question.trigger != talk.GUIDED:
-        guided = keyboards.button(words.guided_button, callbacks.TALK, "guided")
-        markup = InlineKeyboardMarkup([*(markup.inline_keyboard if markup else ()), (guided,)])
-    return text, markup
+        rows.append((keyboards.button(words.guided_button, callbacks.TALK, "guided"),))
+    return text, InlineKeyboardMarkup(rows) if rows else None
 
 
 def copy_sent(services: BotServices, question: TalkQuestion, person: User) -> Record:
@@ -287,6 +280,10 @@ async def talk_menu_button(turn: Turn) -> None:
 async def talk_button(turn: Turn) -> None:
     words, user, session, now = _words(turn), turn.user, turn.session, turn.now
     payload = turn.match["payload"]
+    if payload == "new":  # "a different question" under one set aside: light or deep
+        turn.answer()
+        turn.reply(*light_or_deep(words))
+        return
     if payload in {Mood.LIGHT, Mood.DEEP}:
         turn.answer()
         await _show(turn, Mood(payload))
@@ -470,7 +467,7 @@ HANDLERS: Handlers = [
         talk_button,
         pattern=callbacks.pattern(
             callbacks.TALK,
-            rf"guided(?::(?P<day>\d{{8}}))?|light|deep|(?P<id>{callbacks.ID}):(?P<action>[an])",
+            rf"guided(?::(?P<day>\d{{8}}))?|light|deep|new|(?P<id>{callbacks.ID}):(?P<action>[an])",
         ),
     ),
     CallbackQueryHandler(

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.error import BadRequest
 
 from bot.content import Texts
@@ -71,15 +71,23 @@ async def reader_of_update(update: Update, context: BotContext) -> tuple[Texts, 
 
 
 async def send_without_database(
-    update: Update, context: BotContext, text: str, markup: ReplyMarkup | None = None
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: ReplyMarkup | None = None,
+    *,
+    link_preview: LinkPreviewOptions | None = None,
 ) -> None:
     """Stop the spinner of a press (if it was one) and send ``text`` to the chat: for what
-    must work for anyone, started or not, even while the database is away (/help, /support)."""
+    must work for anyone, started or not, even while the database is away (/help, /support).
+    ``link_preview``: how its links are previewed (the bot's default if none)."""
     if update.callback_query is not None:
         with harmless_if_stale(update.update_id):
             await update.callback_query.answer()
     assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await context.bot.send_message(
+        update.effective_chat.id, text, reply_markup=markup, link_preview_options=link_preview
+    )
 
 
 async def ask_to_try_again(update: Update, context: BotContext) -> None:

@@ -40,6 +40,10 @@ class GuidedDay:
     asker: tuple[str, ...]
     partner: tuple[str, ...]
 
+    def for_partner(self) -> GuidedDay:
+        """The same day from the partner's side (their differences first)."""
+        return GuidedDay(self.day, self.partner, self.asker)
+
 
 def guided_key(step: int, day: date | None) -> str:
     return f"{GUIDED}:{step}" if day is None else f"{GUIDED}:{step}:{day.strftime(_DAY_FORMAT)}"

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.together import TogetherContent
 from bot.storage import drafts, journal
 from bot.storage.models import Note, PrivateDraft, User
 
@@ -40,6 +41,29 @@ class DraftEntry:
     """Words for the partner kept back as a private draft (never sent): the author's only."""
 
     draft: PrivateDraft
+    # An answer to a question about growing up, held for its author's "share" or "keep it to
+    # myself" (or kept): not words kept back for reading like a crisis, and named as such.
+    about_growing_up: bool = False
+
+
+def _entry(
+    draft: PrivateDraft,
+    question_keys: dict[int, str],
+    content: TogetherContent,
+    reads_like_crisis: Callable[[str], bool],
+) -> DraftEntry:
+    """A draft as the journal lists it: an answer about growing up is held for the choice
+    every such answer gets (:func:`bot.services.talk.asks_before_sharing`); one whose words
+    read like a crisis was kept back for that, whatever the question."""
+    key = question_keys.get(draft.question_id) if draft.question_id is not None else None
+    question = content.question(key) if key is not None else None
+    childhood = (
+        draft.kind == drafts.TALK_ANSWER
+        and question is not None
+        and question.childhood
+        and not reads_like_crisis(draft.body)
+    )
+    return DraftEntry(draft, about_growing_up=childhood)
 
 
 Entry = NoteEntry | CheckinEntry | DraftEntry
@@ -58,11 +82,16 @@ def page_count(total: int) -> int:
 
 
 async def journal_page(
-    session: AsyncSession, user: User, page: int, reads_like_crisis: Callable[[str], bool]
+    session: AsyncSession,
+    user: User,
+    page: int,
+    reads_like_crisis: Callable[[str], bool],
+    content: TogetherContent,
 ) -> JournalPage:
     """Page ``page`` of ``user``'s journal; a page past the end (the journal shrank since the
     button was made) shows the last one. ``reads_like_crisis``: the crisis matcher, which
-    puts a note behind a tap."""
+    puts a note behind a tap; ``content``: the question bank, which names an answer about
+    growing up."""
     keys = await journal.entry_keys(session, user.id)
     pages = page_count(len(keys))
     page = min(max(page, 0), pages - 1)
@@ -76,6 +105,7 @@ async def journal_page(
     kept = await drafts.unsent(
         session, user.id, [key_id for kind, key_id, _ in shown if kind == journal.DRAFT]
     )
+    question_keys = await drafts.question_keys(session, list(kept.values()))
     entries: list[Entry] = []
     for kind, key_id, at in shown:
         if kind == journal.NOTE and key_id in notes:
@@ -85,11 +115,21 @@ async def journal_page(
             day, values = answers[key_id]
             entries.append(CheckinEntry(day, at, values, key_id))
         elif kind == journal.DRAFT and key_id in kept:
-            entries.append(DraftEntry(kept[key_id]))
+            entries.append(_entry(kept[key_id], question_keys, content, reads_like_crisis))
     return JournalPage(entries, page, pages)
 
 
-async def own_draft(session: AsyncSession, user: User, draft_id: int) -> PrivateDraft | None:
-    """``user``'s unsent draft ``draft_id``, to read in full; ``None`` if not theirs, sent or
-    erased since the button was made."""
-    return (await drafts.unsent(session, user.id, [draft_id])).get(draft_id)
+async def own_draft(
+    session: AsyncSession,
+    user: User,
+    draft_id: int,
+    reads_like_crisis: Callable[[str], bool],
+    content: TogetherContent,
+) -> DraftEntry | None:
+    """``user``'s unsent draft ``draft_id``, to read in full, named as on the page; ``None``
+    if not theirs, sent or erased since the button was made."""
+    draft = (await drafts.unsent(session, user.id, [draft_id])).get(draft_id)
+    if draft is None:
+        return None
+    question_keys = await drafts.question_keys(session, [draft])
+    return _entry(draft, question_keys, content, reads_like_crisis)

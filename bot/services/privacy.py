@@ -15,6 +15,8 @@ The export file's format (``format: secure-base-export``), by ``version``:
    partner who erased their data. ``contents``: what the file holds, as the /export message
    says it — the owner's own data, and of the partner only what they shared with the owner
    (their revealed answers, their appreciations); never their notes or check-in answers.
+5. What the owner chose about their own copy of a question: ``questions_to_talk_about[]
+   .not_tonight_at`` ("not tonight") and ``.answer_kept_private_at`` (no answer this time).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from bot.services.talk import question_text
 from bot.storage import appreciations, drafts, pairing, privacy, received, safe_haven, talk
 from bot.storage.models import User
 
-EXPORT_FORMAT_VERSION = 4
+EXPORT_FORMAT_VERSION = 5
 
 # What the file holds, in its own words (the /export message says the same to its owner).
 CONTENTS = {

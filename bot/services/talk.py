@@ -9,14 +9,15 @@ Each person picks "light" or "deep" when they ask (a couple in a hard patch need
 questions to stay there: depth never only rises), and the weekly question alternates. Deep
 starts at depth 2 and takes in depth 3 once the two have answered :data:`ANSWERS_PER_DEPTH`
 together. "Not tonight" sets a question aside for its person only: nothing changes for the
-partner, and the question may come again after :data:`SET_ASIDE_COMES_BACK`. The guided
+partner, and the question may come again after :data:`SET_ASIDE_COMES_BACK`; one the partner
+had answered already is offered again first by ``/talk`` while it is open. The guided
 conversation for a day the two saw differently uses the same machinery, in three steps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -163,6 +164,9 @@ class Asked:
     # The partner still waits for ``user``'s answer to a question ``user`` set aside: this
     # new one reaches them only once that is answered or expires (never a hint of the skip).
     partner_waits: bool = False
+    # ``user`` set this question aside after the partner had answered it: offered again, with
+    # a way to a different question instead (the partner's answer shows once ``user``'s is in).
+    set_aside: bool = False
 
 
 async def _new(
@@ -255,15 +259,25 @@ async def ask(
     now: datetime,
     mood: Mood | None = None,
 ) -> Asked | Refusal | Offer:
-    """``/talk``: the couple's open question if recent (and not set aside by ``user``),
-    else a new one for both, light or deep as ``user`` chose (without a choice yet: the
-    offer of both)."""
+    """``/talk``: the question ``user`` set aside after their partner answered it, if still
+    open (unless ``mood`` chooses a new one); else the couple's open question if recent (and
+    not set aside by ``user``), else a new one for both, light or deep as ``user`` chose
+    (without a choice yet: the offer of both)."""
     partnership = await pairing.active_partnership(session, user.id)
     if partnership is None:
         return Refusal.NOT_PAIRED
     if sharing_paused(user, partnership.partner):
         return Refusal.NOT_SHARING
     couple_id, partner, since = partnership.couple_id, partnership.partner, now - OPEN_FOR
+    # A question ``user`` set aside after the partner answered it comes first: the partner
+    # waits on it, unaware of the skip, and only ``user``'s answer can show them both answers.
+    # A choice of light or deep ("a different question") passes it by.
+    set_aside = (
+        await talk.waiting_question(session, couple_id, partner.id, since) if mood is None else None
+    )
+    if set_aside is not None:
+        again = await _again(session, content, user, set_aside, partner, now)
+        return replace(again, set_aside=True)
     # Waiting for the partner's answer to a question they set aside: that one stays open
     # for ``user``, as it was (a newer one waits for them; see :func:`set_aside`).
     open_question = await talk.waiting_question(
@@ -562,9 +576,10 @@ async def set_aside(
     partner is told nothing, their view of the question is what it was, and ``user`` can
     still answer it later. Their ``/talk`` offers a new question instead, and this one may
     come again after :data:`SET_ASIDE_COMES_BACK`. If the partner had answered already, it
-    stays their open question: a new one ``user`` picks reaches the partner only once this
-    one is answered (their answer is then shown as always) or expires — a new question right
-    after their answer would tell them it was skipped."""
+    stays their open question, and ``user``'s ``/talk`` offers it again first (see
+    :func:`ask`): a new one ``user`` picks reaches the partner only once this one is answered
+    (their answer is then shown as always) or expires — a new question right after their
+    answer would tell them it was skipped."""
     await talk.lock_question(session, question_id)
     found = await may_answer(session, content, user, question_id)
     if not isinstance(found, OpenQuestion):

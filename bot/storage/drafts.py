@@ -108,6 +108,17 @@ async def unsent_keys(session: AsyncSession, user_id: int) -> list[tuple[int, da
     return [(draft_id, at) for draft_id, at in rows]
 
 
+async def question_keys(session: AsyncSession, found: list[PrivateDraft]) -> dict[int, str]:
+    """The bank keys of the questions ``found`` answer (by question id)."""
+    ids = {draft.question_id for draft in found if draft.question_id is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(TalkQuestion.id, TalkQuestion.question_key).where(TalkQuestion.id.in_(ids))
+    )
+    return {question_id: key for question_id, key in rows}
+
+
 async def other_member(session: AsyncSession, couple_id: int | None, user_id: int) -> User | None:
     """The person a draft was written for: the other member of its couple, ended or not."""
     if couple_id is None:

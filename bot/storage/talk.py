@@ -515,6 +515,10 @@ async def export_answers(session: AsyncSession, user: User) -> list[dict[str, An
             "asked_at": _iso(question.asked_at),
             "my_answer": answer.body,
             "answered_at": _iso(answer.answered_at),
+            # What the person chose about their own copy: "not tonight" (set aside, cleared
+            # once answered after all) and "no answer this time" (their answer kept private).
+            "not_tonight_at": _iso(answer.skipped_at),
+            "answer_kept_private_at": _iso(answer.passed_at),
             "partner_answer": theirs.get(question.id),
             # Revealed means both had answered: a missing answer was erased with its
             # author's data (see above).

@@ -9,8 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.content import Framework, Html, Texts, render
 from bot.services.hidden_days import DaySharing
 from bot.services.journal import CheckinEntry, DraftEntry, JournalPage, NoteEntry
-from bot.storage.drafts import APPRECIATION, REPLY
-from bot.storage.models import Note, PrivateDraft
+from bot.storage.drafts import APPRECIATION, PENDING, REPLY
+from bot.storage.models import Note
 from bot.timezones import local_now
 from bot.views import callbacks, keyboards
 from bot.views.text import shorten
@@ -53,38 +53,43 @@ def answers_line(texts: Texts, entry: CheckinEntry) -> str:
     return texts.journal.answer_separator.join(parts)
 
 
-def draft_what(texts: Texts, draft: PrivateDraft) -> str:
-    words = texts.journal
+def draft_what(texts: Texts, entry: DraftEntry) -> str:
+    """What a draft is: words kept back (a thank-you, a reply, an answer), or an answer about
+    growing up not shared yet, or kept to oneself."""
+    words, draft = texts.journal, entry.draft
+    if entry.about_growing_up:
+        waiting = draft.state == PENDING
+        return words.growing_up_waiting_what if waiting else words.growing_up_kept_what
     return {
         APPRECIATION: words.draft_appreciation_what,
         REPLY: words.draft_reply_what,
     }.get(draft.kind, words.draft_answer_what)
 
 
-def _draft_line(texts: Texts, zone: str, number: int, draft: PrivateDraft, button: str) -> str:
-    """A draft's words read like someone in danger (that is why it was kept back): like such
-    a note, it is listed without them, one tap away."""
+def _draft_line(texts: Texts, zone: str, number: int, entry: DraftEntry, button: str) -> str:
+    """A draft's words read like someone in danger (that is why it was kept back), or answer
+    a question about growing up: like such a note, it is listed without them, one tap away."""
     words = texts.journal
     return render(
         words.note_behind_tap,
         number=number,
-        day=_day(texts, zone, draft.created_at),
-        what=Html(draft_what(texts, draft)),
+        day=_day(texts, zone, entry.draft.created_at),
+        what=Html(draft_what(texts, entry)),
         mark=words.private_mark,
         button=button,
     )
 
 
 def draft_view(
-    texts: Texts, zone: str, draft: PrivateDraft, page: int
+    texts: Texts, zone: str, entry: DraftEntry, page: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One private draft in full, read-only: its buttons are where it was kept."""
     text = render(
         texts.journal.note_view,
-        day=_day(texts, zone, draft.created_at),
-        what=Html(draft_what(texts, draft)),
+        day=_day(texts, zone, entry.draft.created_at),
+        what=Html(draft_what(texts, entry)),
         mark=texts.journal.private_mark,
-        body=draft.body,
+        body=entry.draft.body,
     )
     return text, InlineKeyboardMarkup([[back_button(texts, page)]])
 
@@ -114,7 +119,7 @@ def page_view(
             opens.append(keyboards.button(button, callbacks.JOURNAL, f"n:{note.id}:{page.page}"))
         elif isinstance(entry, DraftEntry):
             button = render(words.open_button, number=number)
-            lines.append(_draft_line(texts, zone, number, entry.draft, button))
+            lines.append(_draft_line(texts, zone, number, entry, button))
             opens.append(
                 keyboards.button(button, callbacks.JOURNAL, f"r:{entry.draft.id}:{page.page}")
             )

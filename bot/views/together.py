@@ -10,7 +10,8 @@ from telegram import InlineKeyboardMarkup
 
 from bot.content import Html, Texts, render
 from bot.content.together import TalkTexts, ThanksTexts, TipTexts, TogetherContent
-from bot.services.guided import GUIDED
+from bot.services.guided import GUIDED, GuidedDay
+from bot.services.talk import question_text
 from bot.storage.models import Appreciation, User
 from bot.views import callbacks, keyboards
 
@@ -43,6 +44,28 @@ def guided_about(texts: Texts, day: date, differences: Sequence[str], partner: s
     lines = texts.us.differences
     named = texts.date(day, texts.us.landed.guided_day_format)
     return "\n".join(render(getattr(lines, key), day=named, partner=partner) for key in differences)
+
+
+def question_copy(
+    texts: Texts,
+    content: TogetherContent,
+    question_id: int,
+    key: str,
+    trigger: str,
+    *,
+    about: GuidedDay | None,
+    partner: str,
+    answered: bool = False,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A question as one of the two gets it, in their language — the one builder for every
+    path that sends it (the turn, the Mini App, the together job after a crash), so a guided
+    talk's copy always names its day: ``about`` read from this reader's side (their
+    differences in ``about.asker``), ``partner`` the other, in the third person."""
+    lines = guided_about(texts, about.day, about.asker, partner) if about is not None else None
+    text = question_text(content, key)
+    return question_message(
+        content.talk, question_id, text, trigger, answered=answered, about=lines
+    )
 
 
 def question_message(

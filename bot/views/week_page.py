@@ -268,7 +268,7 @@ def journal_json(
             entries.append(
                 {
                     "day": _when(texts, zone, draft.created_at),
-                    "what": plain(draft_what(texts, draft)),
+                    "what": plain(draft_what(texts, entry)),
                     "mark": texts.journal.private_mark,
                     "body": draft.body,
                     "behindTap": True,

@@ -246,7 +246,9 @@ class MiniApp:
         async with services.transaction() as session:
             if (user := await _known(session, person)) is None:
                 return None
-            found = await journal_page(session, user, page, services.crisis.matches)
+            found = await journal_page(
+                session, user, page, services.crisis.matches, services.together_for(user.language)
+            )
         texts = services.texts_for(user.language)
         frameworks = services.frameworks_for(user.language)
         body = journal_json(texts, frameworks, user.time_zone or "UTC", found)
