@@ -13,8 +13,8 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import NamedTuple
 
 import httpx
@@ -273,7 +273,9 @@ async def deliver(bot: Bot, services: BotServices, outbox: Sequence[Reply | Send
                 if outcome is Outcome.BLOCKED and item.partner:
                     undo = blocked.setdefault(item.chat_id, [])
                     if item.appreciation is not None:
-                        undo.append(_not_delivered(item.appreciation))
+                        undo.append(
+                            partial(appreciations.not_delivered, appreciation_id=item.appreciation)
+                        )
             else:
                 await item()
         except TelegramError as error:
@@ -325,13 +327,6 @@ async def tell_all_then_record(
         await deliver_recorded(bot, services, then(ids))
 
 
-def _not_delivered(appreciation_id: int) -> Step:
-    async def undo(session: AsyncSession) -> None:
-        await appreciations.not_delivered(session, appreciation_id)
-
-    return undo
-
-
 async def follow_up(
     services: BotServices, outcome: Outcome, telegram_id: int, *steps: Step | None
 ) -> bool:
@@ -341,7 +336,9 @@ async def follow_up(
     row stays claimed and is taken over later, and their next message finds out the rest."""
     todo = [step for step in steps if step is not None]
     if outcome is Outcome.BLOCKED:
-        todo.insert(0, mark_blocked(telegram_id, services.clock()))
+        todo.insert(
+            0, partial(accounts.mark_blocked, telegram_id=telegram_id, now=services.clock())
+        )
     if not todo:
         return True
     try:
@@ -354,10 +351,3 @@ async def follow_up(
         services.database_health.unavailable(error)
         return False
     return True
-
-
-def mark_blocked(telegram_id: int, now: datetime) -> Step:
-    async def mark(session: AsyncSession) -> None:
-        await accounts.mark_blocked(session, telegram_id, now)
-
-    return mark

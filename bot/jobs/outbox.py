@@ -26,14 +26,15 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
 from bot.context import BotServices
-from bot.delivery import Outcome, Sent, Step, mark_blocked, send
-from bot.services import pings
+from bot.delivery import Outcome, Sent, Step, send
+from bot.services import accounts, pings
 from bot.services.ping_budget import Merged
 from bot.storage.health import is_outage
 from bot.views.held import with_held
@@ -237,11 +238,13 @@ async def _send_all(
                 report.outcomes[sent.outcome] += 1
                 report.arrived[outbox.name] += sent.outcome.arrived
                 now, held = services.clock(), message.held
-                ledger.add(
-                    mark_blocked(message.chat_id, now) if sent.outcome is Outcome.BLOCKED else None,
-                    _handed_over(held, sent.outcome) if held is not None and held.sent else None,
-                    outbox.record(row, sent, now),
-                )
+                if sent.outcome is Outcome.BLOCKED:  # no prompts until they write again
+                    ledger.add(partial(accounts.mark_blocked, telegram_id=message.chat_id, now=now))
+                if held is not None and held.sent:
+                    ledger.add(
+                        partial(pings.handed_over, merged=held, arrived=sent.outcome.arrived)
+                    )
+                ledger.add(outbox.record(row, sent, now))
             except Exception as error:
                 # Never let one row end the batch while the others still send: it stays
                 # claimed and unsent, and is tried again once its claim lapses.
@@ -309,10 +312,3 @@ async def _keep_up(
             if not is_outage(error):
                 raise
             services.database_health.unavailable(error)
-
-
-def _handed_over(held: Merged, outcome: Outcome) -> Step:
-    async def step(session: AsyncSession) -> None:
-        await pings.handed_over(session, held, arrived=outcome.arrived)
-
-    return step
