@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
 from bot.jobs.checkin_sender import send_due_checkins
-from bot.jobs.outbox import Report
+from bot.jobs.outbox import Report, SendLedger
 from bot.services import checkins as checkin_service
 from bot.storage.checkin_outbox import Sent
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
@@ -664,3 +668,38 @@ async def test_a_tap_before_the_send_is_recorded_is_kept(harness: BotHarness) ->
     assert checkin_answered("bids_noticed", "few") in replies.text
     answers = await harness.rows(CheckinAnswer)
     assert [(a.checkin_id, a.value) for a in answers] == [(claimed.checkin_id, "few")]
+
+
+async def test_a_prompt_sent_while_the_database_is_away_is_recorded_when_it_is_back(
+    harness: BotHarness,
+) -> None:
+    """Telegram takes the prompt, then every statement fails: the job's ledger keeps the
+    "sent", claims nothing new meanwhile, and writes it once the database is back; the
+    prompt is not sent again."""
+    await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    assert harness.app is not None
+    services = harness.app.bot_data.services
+    engine = services.engine.sync_engine
+    ledger = SendLedger()
+
+    def away_after_the_prompt(*_: object) -> None:
+        if prompts_to(harness, 1001):
+            raise OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+
+    event.listen(engine, "before_cursor_execute", away_after_the_prompt)
+    try:
+        assert (await send_due_checkins(harness.app.bot, services, ledger)).sent == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", away_after_the_prompt)
+    [checkin] = await harness.rows(Checkin)
+    assert checkin.sent_at is None
+    assert ledger.pending  # kept in memory
+
+    harness.clock.advance(minutes=10)  # long past the claim: it would be sent again
+    report = await send_due_checkins(harness.app.bot, services, ledger)
+
+    assert (report.claimed["resent"], report.sent) == (0, 0)
+    assert len(prompts_to(harness, 1001)) == 1
+    [checkin] = await harness.rows(Checkin)
+    assert checkin.sent_at == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)

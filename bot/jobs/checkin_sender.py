@@ -130,11 +130,12 @@ def _outboxes(bot: Bot, services: BotServices) -> list[Outbox[OutboxRow]]:
         return Message(row.telegram_id, *view)
 
     def prompt_sent(row: OutboxRow, sent: Sent, now: datetime) -> Step | None:
-        if not _counted(services, row, sent.outcome, row.due_at, now):
-            if sent.outcome is Outcome.BLOCKED:
-                return partial(checkins.abandon, checkin_id=row.checkin_id, now=now)
-            return partial(checkins.record_failed, checkin_id=row.checkin_id)
-        return Mark(checkins.record_sent, Recorded(row.checkin_id, sent.message_id, now))
+        _count(services, row, sent.outcome, row.due_at, now)
+        if sent.outcome.arrived:
+            return Mark(checkins.record_sent, Recorded(row.checkin_id, sent.message_id, now))
+        if sent.outcome is Outcome.BLOCKED:  # never retried: they come back by writing to us
+            return partial(checkins.abandon, checkin_id=row.checkin_id, now=now)
+        return partial(checkins.record_failed, checkin_id=row.checkin_id)
 
     async def reminder(row: OutboxRow) -> Message:
         """With what the partner's nudges would have said, if they were held."""
@@ -144,7 +145,7 @@ def _outboxes(bot: Bot, services: BotServices) -> list[Outbox[OutboxRow]]:
         return Message(row.telegram_id, text)
 
     def reminded(row: OutboxRow, sent: Sent, now: datetime) -> None:
-        _counted(services, row, sent.outcome, None, now)  # (reminded_at was set by its claim)
+        _count(services, row, sent.outcome, None, now)  # (reminded_at was set by its claim)
 
     retried = partial(metrics.prompt, "retried")
     claims: dict[str, Callable[[AsyncSession, datetime], Awaitable[list[OutboxRow]]]] = {
@@ -156,27 +157,34 @@ def _outboxes(bot: Bot, services: BotServices) -> list[Outbox[OutboxRow]]:
     }
     outboxes = [
         Outbox(
-            name, claim, prompt, prompt_sent, batch, renew=checkins.renew_claims, retried=retried
+            name,
+            claim,
+            prompt,
+            prompt_sent,
+            batch=batch,
+            renew=checkins.renew_claims,
+            retried=retried,
         )
         for name, claim in claims.items()
     ]
     if settings.checkin_reminder_minutes:
         delay = timedelta(minutes=settings.checkin_reminder_minutes)
         reminders = partial(checkins.claim_reminders, delay=delay, batch=batch)
-        outboxes.append(Outbox("reminders", reminders, reminder, reminded, batch, retried=retried))
+        outboxes.append(
+            Outbox("reminders", reminders, reminder, reminded, batch=batch, retried=retried)
+        )
     return outboxes
 
 
-def _counted(
+def _count(
     services: BotServices, row: OutboxRow, outcome: Outcome, due_at: datetime | None, now: datetime
-) -> bool:
-    """The metrics of one prompt's last outcome; ``True`` if it arrived."""
+) -> None:
+    """The metrics of one prompt's last outcome."""
     if outcome.arrived:
         services.metrics.prompt_sent(due_at, now)
-        return True
+        return
     services.metrics.prompt("blocked" if outcome is Outcome.BLOCKED else "given_up")
     logger.info("check-in %s %s", row.checkin_id, outcome.value)
-    return False
 
 
 async def send_due_checkins(
