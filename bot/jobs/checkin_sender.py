@@ -1,11 +1,11 @@
 """The check-in sender: every check-in that is due, snoozes, reminders, and the weekly
-digest — each prompt once — as four outboxes of :func:`bot.delivery.drain`.
+digest — each prompt once — as the outboxes of :func:`bot.jobs.outbox.drain`.
 
 Nothing is scheduled per user in memory. Each run, in the process that leads the jobs
 (:mod:`bot.storage.leadership`), claims due work in short transactions (the claim carries this
 process's id, see :mod:`bot.services.checkins`), then sends it. What ``drain`` guarantees
 (records within half a second, kept in memory while the database is away; claims renewed
-while a batch is sent; a retry policy that sends a prompt once) is in :mod:`bot.delivery`;
+while a batch is sent; a retry policy that sends a prompt once) is in :mod:`bot.jobs.outbox`;
 what a failure means for a prompt is here: blocked, it is abandoned (never retried; they
 come back by writing to the bot); otherwise its failed sends are counted, and a prompt
 refused too often is given up by the next claim.

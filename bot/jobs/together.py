@@ -2,9 +2,9 @@
 safe-haven tips, and the both-answered days that waited for someone's morning — each sent
 once, on the process that leads the jobs.
 
-Like the check-in sender (:mod:`bot.jobs.checkin_sender`), each kind of row is an outbox of
-:func:`bot.delivery.drain`: claimed in a short transaction (with this process as owner) before
-it is sent, and recorded as sent within half a second of Telegram accepting it: a tip is
+Like the check-in sender (:mod:`bot.jobs.checkin_sender`), each kind of row is an outbox
+of :func:`bot.jobs.outbox.drain`: claimed in a short transaction (with this process as owner)
+before it is sent, and recorded as sent within half a second of Telegram accepting it: a tip is
 unique per receiver and day, a weekly question per couple and week, so neither a second
 process nor a restart sends one twice; a claim left by a process that died is taken over once
 it has lapsed. Nothing waiting for someone's morning is lost: it is simply not claimed during
@@ -101,7 +101,7 @@ def budgeted(
 
 def _outboxes(services: BotServices) -> list[Outbox[Any]]:
     """The four kinds of row this job sends, each claimed, sent and recorded by
-    :func:`bot.delivery.drain`. What is not recorded stays claimed, and is taken over once
+    :func:`bot.jobs.outbox.drain`. What is not recorded stays claimed, and is taken over once
     the claim lapses."""
     owner = services.instance_id
     lease = timedelta(seconds=services.settings.claim_lease_seconds)
