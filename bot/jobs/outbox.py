@@ -81,10 +81,8 @@ class Mark:
 
 @dataclass
 class SendLedger:
-    """What was sent and is not yet recorded, written in one transaction at most
-    :data:`RECORD_EVERY_SECONDS` later (a ``kill -9`` repeats at most those sends). While the
-    database is away it is kept — from run to run, when the job keeps its ledger — and
-    written when it is back: a send Telegram took is never sent again for want of a record."""
+    """What was sent and is not yet recorded (see the module's last point); a job keeps one
+    from run to run, so that what the database refused is written when it is back."""
 
     pending: list[Step] = field(default_factory=list)
 
@@ -268,10 +266,9 @@ async def _send_all(
 async def _send_once(
     bot: Bot, services: BotServices, outbox: Outbox[Row], message: Message
 ) -> Sent | None:
-    """Send ``message`` so that it arrives once: surely unsent (no connection) is tried
-    again with backoff, then left for a later run; perhaps sent (a timeout, a dropped
-    connection, a 5xx) is sent once more at most, and then counted as arrived, so that its
-    buttons work. ``None``: this process no longer leads the jobs."""
+    """Send ``message`` under the retry policy of the module's second point; a perhaps-sent
+    message is counted as arrived, so that its buttons work. ``None``: this process no
+    longer leads the jobs."""
     text, markup = message.text, message.markup
     if message.held is not None:
         text, markup = with_held(message.held, text, markup, bot)
