@@ -94,7 +94,7 @@ async def main() -> None:
                 cpu, wall = time.process_time(), time.perf_counter()
                 prompts = sent = failed = 0
                 while (report := await send_due_checkins(app.bot, services)).any:
-                    prompts, sent = prompts + report.prompts, sent + report.sent
+                    prompts, sent = prompts + report.claimed["prompts"], sent + report.sent
                     failed += report.failed + report.blocked
                 seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
                 async with services.sessions() as session:

@@ -47,7 +47,8 @@ from bot.handlers import (
 )
 from bot.handlers.admin import admin_handlers
 from bot.handlers.errors import on_error
-from bot.jobs.checkin_sender import SendLedger, checkin_sender_job
+from bot.jobs.checkin_sender import checkin_sender_job
+from bot.jobs.outbox import SendLedger
 from bot.jobs.together import together_job
 from bot.jobs.upkeep import upkeep_job
 from bot.metrics import MeasuredRequest, Metrics

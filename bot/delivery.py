@@ -1,22 +1,21 @@
 """The one way the bot sends: :func:`send` returns one :class:`Outcome`; what must follow in
 the database (a 403 marks the person blocked; the caller records the row as sent, or undoes
 what did not reach everyone) runs in ONE transaction, :func:`follow_up`, under the outage
-guard; :func:`drain` is the claim → send → record loop the jobs configure.
+guard.
 
-Used by :class:`bot.handlers.turn.Turn` (replies and messages to a partner), the check-in
-sender and the together job (:mod:`bot.jobs`). Nothing here is sent inside a transaction.
+Used by :class:`bot.handlers.turn.Turn` (replies and messages to a partner) and by the jobs'
+outbox loop (:mod:`bot.jobs.outbox`). Nothing here is sent inside a transaction.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
 from enum import Enum
-from typing import Generic, NamedTuple, TypeVar
+from functools import partial
+from typing import NamedTuple
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 Step = Callable[[AsyncSession], Awaitable[None]]
 Send = Callable[[], Awaitable[object]]  # a reply that cannot be written down (a toast...)
-Row = TypeVar("Row")
 
 
 class Outcome(Enum):
@@ -275,7 +273,9 @@ async def deliver(bot: Bot, services: BotServices, outbox: Sequence[Reply | Send
                 if outcome is Outcome.BLOCKED and item.partner:
                     undo = blocked.setdefault(item.chat_id, [])
                     if item.appreciation is not None:
-                        undo.append(_not_delivered(item.appreciation))
+                        undo.append(
+                            partial(appreciations.not_delivered, appreciation_id=item.appreciation)
+                        )
             else:
                 await item()
         except TelegramError as error:
@@ -327,13 +327,6 @@ async def tell_all_then_record(
         await deliver_recorded(bot, services, then(ids))
 
 
-def _not_delivered(appreciation_id: int) -> Step:
-    async def undo(session: AsyncSession) -> None:
-        await appreciations.not_delivered(session, appreciation_id)
-
-    return undo
-
-
 async def follow_up(
     services: BotServices, outcome: Outcome, telegram_id: int, *steps: Step | None
 ) -> bool:
@@ -343,7 +336,9 @@ async def follow_up(
     row stays claimed and is taken over later, and their next message finds out the rest."""
     todo = [step for step in steps if step is not None]
     if outcome is Outcome.BLOCKED:
-        todo.insert(0, _mark_blocked(telegram_id, services.clock()))
+        todo.insert(
+            0, partial(accounts.mark_blocked, telegram_id=telegram_id, now=services.clock())
+        )
     if not todo:
         return True
     try:
@@ -356,57 +351,3 @@ async def follow_up(
         services.database_health.unavailable(error)
         return False
     return True
-
-
-def _mark_blocked(telegram_id: int, now: datetime) -> Step:
-    async def mark(session: AsyncSession) -> None:
-        await accounts.mark_blocked(session, telegram_id, now)
-
-    return mark
-
-
-@dataclass(frozen=True)
-class Outbox(Generic[Row]):
-    """One kind of outbox row, as a job configures :func:`drain`: how to claim a batch (in a
-    transaction of its own, with this process as owner), what to send for a row (``None``:
-    nothing, e.g. its text is gone), and what to record once the outcome is known (``None``:
-    nothing — the row stays claimed and is taken over when the claim lapses). A row with
-    nothing to send is handed back (``release``: its claim cleared, in one transaction
-    after the batch), so that it is not held by this process; without ``release`` its
-    claim lapses and it is taken over like any other."""
-
-    name: str
-    claim: Callable[[AsyncSession, datetime], Awaitable[Sequence[Row]]]
-    message: Callable[[Row], tuple[int, str, ReplyMarkup | None] | None]
-    record: Callable[[Row, Outcome, datetime], Step | None]
-    batch: int | None = None  # claim again while a full batch came back
-    release: Callable[[Row], Step] | None = None
-
-
-async def drain(bot: Bot, services: BotServices, outbox: Outbox[Row]) -> Counter[Outcome]:
-    """Claim → send → record, until nothing is left to claim or this process stops leading.
-    Each row's record and a 403's "blocked" go in one transaction (:func:`follow_up`)."""
-    outcomes: Counter[Outcome] = Counter()
-    while services.leadership.leading:
-        async with services.transaction() as session:
-            rows = await outbox.claim(session, services.clock())
-        skipped: list[Step] = []
-        for row in rows:
-            message = outbox.message(row)
-            if message is None:
-                if outbox.release is not None:
-                    skipped.append(outbox.release(row))
-                continue
-            chat_id, text, markup = message
-            outcome = (await send(bot, chat_id, text, markup)).outcome
-            outcomes[outcome] += 1
-            await follow_up(
-                services, outcome, chat_id, outbox.record(row, outcome, services.clock())
-            )
-        if skipped:
-            await follow_up(services, Outcome.REFUSED, 0, *skipped)  # no chat to mark
-            if outbox.batch is not None and len(skipped) == len(rows):
-                break  # nothing but rows to hand back: the next run tries them again
-        if outbox.batch is None or len(rows) < outbox.batch:
-            break
-    return outcomes

@@ -185,7 +185,7 @@ class FakeBotApi:
     updates: deque[dict[str, Any]] = field(default_factory=deque)
     # (method, "refuse" | "drop") once each: no connection at all (nothing arrives), or the
     # connection drops after the call was carried out (it arrived; the answer is lost).
-    faults: deque[tuple[str, str]] = field(default_factory=deque)
+    faults: deque[tuple[str, str, int | None]] = field(default_factory=deque)
     # The messages people sent in each chat (by (chat id, message id)), and every message
     # deleted through deleteMessage(s), the bot's or theirs, in the order deleted.
     incoming: set[tuple[int, int]] = field(default_factory=set)
@@ -220,14 +220,15 @@ class FakeBotApi:
     ) -> None:
         self.failures.append((method, status, description, retry_after))
 
-    def fault_next(self, method: str, kind: str) -> None:
+    def fault_next(self, method: str, kind: str, chat_id: int | None = None) -> None:
+        """The next call of ``method`` (to ``chat_id``, if given) meets ``kind``."""
         assert kind in ("refuse", "drop")
-        self.faults.append((method, kind))
+        self.faults.append((method, kind, chat_id))
 
-    def take_fault(self, method: str) -> str | None:
+    def take_fault(self, method: str, chat_id: object = None) -> str | None:
         method = CANONICAL_METHODS.get(method.lower(), method)
-        for index, (faulty, kind) in enumerate(self.faults):
-            if faulty == method:
+        for index, (faulty, kind, chat) in enumerate(self.faults):
+            if faulty == method and chat in (None, chat_id):
                 del self.faults[index]
                 return kind
         return None
@@ -490,7 +491,8 @@ class FakeRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        fault = self.api.take_fault(api_method)
+        chat_id = request_data.parameters.get("chat_id") if request_data is not None else None
+        fault = self.api.take_fault(api_method, chat_id)
         if fault == "refuse":
             # As PTB's HTTPXRequest reports a refused connection.
             cause: httpx.TransportError = httpx.ConnectError("[Errno 111] Connection refused")

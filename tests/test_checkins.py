@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.jobs.checkin_sender import DispatchReport, send_due_checkins
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from bot.jobs.checkin_sender import send_due_checkins
+from bot.jobs.outbox import Report, SendLedger
 from bot.services import checkins as checkin_service
 from bot.storage.checkin_outbox import Sent
 from bot.storage.models import Checkin, CheckinAnswer, Moment, Note, User
@@ -30,7 +35,7 @@ WORDS = TEXTS.checkin
 FRIDAY = date(2026, 11, 27)
 
 
-async def run_dispatch(harness: BotHarness) -> DispatchReport:
+async def run_dispatch(harness: BotHarness) -> Report:
     assert harness.app is not None
     return await send_due_checkins(harness.app.bot, harness.app.bot_data.services)
 
@@ -50,12 +55,12 @@ async def test_the_evening_prompt_arrives_at_local_time_and_is_answered_in_one_m
 ) -> None:
     alex = await onboard(harness)  # Berlin, 21:00 = 20:00 UTC in November
     harness.clock.now = datetime(2026, 11, 27, 19, 59, tzinfo=UTC)
-    assert (await run_dispatch(harness)).prompts == 0
+    assert (await run_dispatch(harness)).claimed["prompts"] == 0
 
     harness.clock.now = datetime(2026, 11, 27, 20, 0, 30, tzinfo=UTC)
     report = await run_dispatch(harness)
 
-    assert (report.prompts, report.sent) == (1, 1)
+    assert (report.claimed["prompts"], report.sent) == (1, 1)
     prompt = alex.last_message
     first_question = [checkin_header(FRIDAY), shown(WORDS.intro), checkin_question("bids_noticed")]
     assert prompt.text == "\n\n".join(first_question)
@@ -158,7 +163,7 @@ async def test_daylight_saving_keeps_the_wall_clock_time(harness: BotHarness) ->
     for day in (27, 28, 29, 30):
         for hour in range(17, 21):
             harness.clock.now = datetime(2026, 3, day, hour, 0, tzinfo=UTC)
-            if (await run_dispatch(harness)).prompts:
+            if (await run_dispatch(harness)).claimed["prompts"]:
                 sent_at.append(harness.clock.now)
 
     # CET (UTC+1) until the night to Sunday 29 March, CEST (UTC+2) after.
@@ -174,7 +179,7 @@ async def test_skip_today_ends_it_without_a_reminder(harness: BotHarness) -> Non
     assert alex.last_message.text == shown(WORDS.skipped)
     harness.clock.advance(hours=3)
 
-    assert (await run_dispatch(harness)).reminders == 0
+    assert (await run_dispatch(harness)).claimed["reminders"] == 0
     [checkin] = await harness.rows(Checkin)
     assert checkin.skipped_at is not None
 
@@ -187,9 +192,9 @@ async def test_snooze_asks_again_in_an_hour(harness: BotHarness) -> None:
     assert alex.last_message.text == shown(WORDS.snoozed)
 
     harness.clock.advance(minutes=59)
-    assert (await run_dispatch(harness)).snoozed == 0
+    assert (await run_dispatch(harness)).claimed["snoozed"] == 0
     harness.clock.advance(minutes=2)
-    assert (await run_dispatch(harness)).snoozed == 1
+    assert (await run_dispatch(harness)).claimed["snoozed"] == 1
 
     assert len(prompts_to(harness, 1001)) == 2
     await answer_checkin(alex, {"bids_noticed": "some"})
@@ -204,11 +209,11 @@ async def test_one_reminder_and_none_once_answered(harness: BotHarness) -> None:
     await answer_checkin(alex, {"bids_noticed": "none"})  # Alex started answering; Sam did not
 
     harness.clock.advance(minutes=119)
-    assert (await run_dispatch(harness)).reminders == 0
+    assert (await run_dispatch(harness)).claimed["reminders"] == 0
     harness.clock.advance(minutes=2)
-    assert (await run_dispatch(harness)).reminders == 1
+    assert (await run_dispatch(harness)).claimed["reminders"] == 1
     harness.clock.advance(minutes=60)
-    assert (await run_dispatch(harness)).reminders == 0
+    assert (await run_dispatch(harness)).claimed["reminders"] == 0
 
     reminders = [c for c in harness.api.calls if c.text == WORDS.reminder]
     assert [c.chat_id for c in reminders] == [2002]
@@ -292,16 +297,16 @@ async def test_weekly_question_on_the_chosen_day(harness: BotHarness) -> None:
 
     harness.clock.now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)  # Saturday
     report = await run_dispatch(harness)
-    assert report.prompts == 2  # the evening's check-in and the weekly digest
+    assert report.claimed["prompts"] == 2  # the evening's check-in and the weekly digest
     saturday_header = checkin_header(date(2026, 11, 28), weekly=True)
     assert prompts_to(harness, 1001)[-1].startswith(saturday_header)
     digest = next(m for m in alex.chat if m.text.startswith(shown(TEXTS.us.digest_intro)))
     # The chart is drawn only on request.
     assert TEXTS.us.chart_button in [b["text"] for b in digest.buttons]
-    assert (await run_dispatch(harness)).prompts == 0  # once
+    assert (await run_dispatch(harness)).claimed["prompts"] == 0  # once
     harness.clock.advance(hours=3)
     # One reminder, for the unanswered evening; a digest is never "reminded".
-    assert (await run_dispatch(harness)).reminders == 1
+    assert (await run_dispatch(harness)).claimed["reminders"] == 1
     prompt = await answer_checkin(alex, {**QUIET_DAY, "encouraged_partner": "yes"})
     assert prompt.text.endswith(checkin_question("felt_encouraged"))
     await answer_checkin(alex, {"felt_encouraged": "somewhat"})
@@ -387,11 +392,8 @@ async def test_after_downtime_recent_prompts_are_sent_and_stale_ones_skipped(
     report = await run_dispatch(harness)
 
     # Alex's is two hours late (inside the 3 h grace); Sam's six hours (skipped).
-    assert (report.prompts, len(prompts_to(harness, 1001)), len(prompts_to(harness, 2002))) == (
-        1,
-        1,
-        0,
-    )
+    assert report.claimed["prompts"] == 1
+    assert (len(prompts_to(harness, 1001)), len(prompts_to(harness, 2002))) == (1, 0)
     [sam] = await harness.rows(User, User.telegram_id == 2002)
     assert sam.next_checkin_at == datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
 
@@ -414,14 +416,14 @@ async def test_restart_in_the_middle_of_a_batch_sends_each_prompt_once(
         await checkin_service.record_sent(session, first)
     await harness.restart()
 
-    assert (await run_dispatch(harness)).resent == 0  # not before the claim has lapsed
+    assert (await run_dispatch(harness)).claimed["resent"] == 0  # not before the claim has lapsed
     harness.clock.advance(minutes=3)
     report = await run_dispatch(harness)
 
-    assert (report.resent, report.sent) == (3, 3)
+    assert (report.claimed["resent"], report.sent) == (3, 3)
     resent_chats = {c.chat_id for c in harness.api.calls if is_checkin(c.buttons)}
     assert resent_chats == {row.telegram_id for row in claimed[3:]}
-    assert (await run_dispatch(harness)).resent == 0
+    assert (await run_dispatch(harness)).claimed["resent"] == 0
 
 
 async def test_429_is_waited_out(harness: BotHarness) -> None:
@@ -467,7 +469,7 @@ async def test_a_refused_send_is_retried_a_few_times_then_given_up(harness: BotH
 
     harness.clock.advance(minutes=3)
     report = await run_dispatch(harness)
-    assert (report.resent, report.sent) == (1, 1)
+    assert (report.claimed["resent"], report.sent) == (1, 1)
 
     for _ in range(3):
         harness.api.fail_next("sendMessage", 400, "Bad Request: chat not found")
@@ -509,7 +511,7 @@ async def test_a_send_that_may_have_arrived_is_sent_once_more_at_most_and_stays_
     assert checkin.sent_at is not None
     assert checkin.skipped_at is None
     harness.clock.advance(minutes=10)
-    assert (await run_dispatch(harness)).resent == 0  # never sent a third time
+    assert (await run_dispatch(harness)).claimed["resent"] == 0  # never sent a third time
     replies = await alex.press(TEXTS.checkin.items["bids_noticed"].options["none"])
     assert checkin_answered("bids_noticed", "none") in replies.text
 
@@ -666,3 +668,38 @@ async def test_a_tap_before_the_send_is_recorded_is_kept(harness: BotHarness) ->
     assert checkin_answered("bids_noticed", "few") in replies.text
     answers = await harness.rows(CheckinAnswer)
     assert [(a.checkin_id, a.value) for a in answers] == [(claimed.checkin_id, "few")]
+
+
+async def test_a_prompt_sent_while_the_database_is_away_is_recorded_when_it_is_back(
+    harness: BotHarness,
+) -> None:
+    """Telegram takes the prompt, then every statement fails: the job's ledger keeps the
+    "sent", claims nothing new meanwhile, and writes it once the database is back; the
+    prompt is not sent again."""
+    await onboard(harness)
+    harness.clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    assert harness.app is not None
+    services = harness.app.bot_data.services
+    engine = services.engine.sync_engine
+    ledger = SendLedger()
+
+    def away_after_the_prompt(*_: object) -> None:
+        if prompts_to(harness, 1001):
+            raise OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+
+    event.listen(engine, "before_cursor_execute", away_after_the_prompt)
+    try:
+        assert (await send_due_checkins(harness.app.bot, services, ledger)).sent == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", away_after_the_prompt)
+    [checkin] = await harness.rows(Checkin)
+    assert checkin.sent_at is None
+    assert ledger.pending  # kept in memory
+
+    harness.clock.advance(minutes=10)  # long past the claim: it would be sent again
+    report = await send_due_checkins(harness.app.bot, services, ledger)
+
+    assert (report.claimed["resent"], report.sent) == (0, 0)
+    assert len(prompts_to(harness, 1001)) == 1
+    [checkin] = await harness.rows(Checkin)
+    assert checkin.sent_at == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)

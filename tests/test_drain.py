@@ -1,4 +1,4 @@
-"""``bot.delivery.drain``, the claim → send → record loop the jobs configure: a row with
+"""``bot.jobs.outbox.drain``, the claim → send → record loop the jobs configure: a row with
 nothing to send is handed back, not held by this process (review of #24)."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import Outbox, Step, drain
+from bot.delivery import Step
+from bot.jobs.outbox import Message, Outbox, drain
 from bot.storage import talk as talk_rows
 from bot.storage.models import TalkAnswer
 from tests.harness import BotHarness
@@ -54,13 +55,16 @@ async def test_a_claimed_row_with_nothing_to_send_is_handed_back(harness: BotHar
 
         return step
 
+    async def gone(row: talk_rows.QuestionToSend) -> Message | None:
+        return None
+
     outbox: Outbox[talk_rows.QuestionToSend] = Outbox(
-        "gone", claim, lambda row: None, lambda row, outcome, now: None, release=release
+        "gone", claim, gone, lambda row, sent, now: None, release=release
     )
-    outcomes = await drain(harness.app.bot, services, outbox)
+    report = await drain(harness.app.bot, services, outbox)
 
     assert claimed  # Sam's copy was claimed by this process
-    assert sum(outcomes.values()) == 0  # nothing was sent
+    assert sum(report.outcomes.values()) == 0  # nothing was sent
     answers = await harness.rows(TalkAnswer)
     assert answers
     assert all(row.claimed_by is None and row.sent_at is None for row in answers)

@@ -116,7 +116,7 @@ async def test_the_day_side_by_side_goes_once_to_each_waiting_for_the_morning(
     first = await together_run(harness)
     await together_run(harness)
 
-    assert first.days_sent == 1
+    assert first.arrived["days"] == 1
     assert days_to(harness, 1001) == [side_by_side(ALEX, "Sam", SAM)]
     # With a sound: it is morning now.
     [delivered] = [c for c in sends_to(harness, 1001) if (c.text or "").find("🤝") == 0]

@@ -343,14 +343,14 @@ async def test_the_tip_goes_once_to_the_other_partner_never_quoting(harness: Bot
     harness.clock.advance(minutes=5)
 
     # Sam has not answered his own check-in of the day yet: the tip waits for it.
-    assert (await together_run(harness)).tips_sent == 0
+    assert (await together_run(harness)).arrived["tips"] == 0
     assert tips_to(harness, 2002) == []
     await sam_answers_his_day(harness, sam)
 
     report = await together_run(harness)
     await together_run(harness)
 
-    assert report.tips_sent == 1
+    assert report.arrived["tips"] == 1
     [tip] = tips_to(harness, 2002)
     assert tip == shown(TIPS.message, partner="Alex", tip=TIPS.items[0])
     assert "boss" not in tip

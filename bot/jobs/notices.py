@@ -1,18 +1,19 @@
-"""Sending the one-time notices (see :mod:`bot.services.notices`), from the periodic job."""
+"""Sending the one-time notices (see :mod:`bot.services.notices`), from the periodic job: taken
+once, under the ping budget, and sent by :func:`bot.jobs.outbox.drain`."""
 
 from __future__ import annotations
 
-from functools import partial
+from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
 from bot.content import Texts, render
 from bot.context import BotServices
-from bot.delivery import follow_up, send
+from bot.jobs.outbox import Message, Outbox, drain
 from bot.services import notices, pings
 from bot.services.notices import Due
-from bot.services.ping_budget import Kind, Merged
-from bot.views.held import with_held
+from bot.services.ping_budget import Kind
 
 
 def notice_text(texts: Texts, due: Due) -> str | None:
@@ -29,11 +30,9 @@ def notice_text(texts: Texts, due: Due) -> str | None:
 async def send_notices(bot: Bot, services: BotServices) -> int:
     """Send every notice that is due, once; returns how many were sent. Only the process
     that leads the jobs sends (Telegram's limit is per bot)."""
-    if not services.leadership.leading:
-        return 0
-    now = services.clock()
-    to_send: list[tuple[Due, str, Merged]] = []
-    async with services.transaction() as session:
+
+    async def take_due(session: AsyncSession, now: datetime) -> list[Message]:
+        due = []
         for item in await notices.take_due(session, now):
             text = notice_text(services.texts_for(item.user.language), item)
             if text is None:
@@ -41,11 +40,11 @@ async def send_notices(bot: Bot, services: BotServices) -> int:
             # Over the day's ping budget: held; else what was held goes ahead of it.
             held = await pings.admit(session, item.user, Kind.NOTICE, now, text=text)
             if held is not None:
-                to_send.append((item, with_held(held, text, None)[0], held))
-    sent = 0
-    for item, text, held in to_send:
-        outcome = (await send(bot, item.user.telegram_id, text)).outcome
-        sent += outcome.arrived
-        done = partial(pings.handed_over, merged=held, arrived=outcome.arrived)
-        await follow_up(services, outcome, item.user.telegram_id, done)  # a 403: marked blocked
-    return sent
+                due.append(Message(item.user.telegram_id, text, held=held))
+        return due
+
+    async def itself(message: Message) -> Message:
+        return message
+
+    outbox = Outbox("notices", take_due, itself, lambda message, sent, now: None)
+    return (await drain(bot, services, outbox)).sent

@@ -2,28 +2,30 @@
 safe-haven tips, and the both-answered days that waited for someone's morning — each sent
 once, on the process that leads the jobs.
 
-Like the check-in sender (:mod:`bot.jobs.checkin_sender`), work is claimed in a short
-transaction (with this process as owner) before it is sent, and recorded as sent as soon as
-Telegram accepts it: a tip is unique per receiver and day, a weekly question per couple and
-week, so neither a second process nor a restart sends one twice; a claim left by a process that
-died is taken over once it has lapsed. Nothing waiting for someone's morning is lost: it is
-simply not claimed during their quiet hours.
+Like the check-in sender (:mod:`bot.jobs.checkin_sender`), each kind of row is an outbox
+of :func:`bot.jobs.outbox.drain`: claimed in a short transaction (with this process as owner)
+before it is sent, and recorded as sent within half a second of Telegram accepting it: a tip is
+unique per receiver and day, a weekly question per couple and week, so neither a second
+process nor a restart sends one twice; a claim left by a process that died is taken over once
+it has lapsed. Nothing waiting for someone's morning is lost: it is simply not claimed during
+their quiet hours.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
 from bot.context import BotContext, BotServices
-from bot.delivery import Outbox, Outcome, Step, drain
+from bot.delivery import Outcome, Sent, Step
+from bot.jobs.outbox import Message, Outbox, Report, drain
 from bot.services import pings, safe_haven, shared_days, talk
 from bot.services.guided import GUIDED, guided_step
 from bot.services.ping_budget import Kind, Merged
@@ -31,7 +33,7 @@ from bot.services.quiet_hours import awake_zones
 from bot.storage import talk as talk_rows
 from bot.storage import users
 from bot.storage.health import is_outage
-from bot.views.held import keyboard_json, with_held
+from bot.views.held import keyboard_json
 from bot.views.shared_day import side_by_side
 from bot.views.together import question_message, tips_offer
 
@@ -42,13 +44,8 @@ Row = TypeVar("Row")
 
 
 @dataclass
-class TogetherReport:
-    offers: int = 0
+class TogetherReport(Report):
     weekly_questions: int = 0
-    questions_sent: int = 0
-    tips_sent: int = 0
-    days_sent: int = 0
-    blocked: int = 0
 
 
 def budgeted(
@@ -71,18 +68,17 @@ def budgeted(
         people = await users.users_by_id(session, [receiver(row) for row in rows])
         kept = []
         for row in rows:
-            person, message, what = people.get(receiver(row)), outbox.message(row), kind(row)
+            person, message, what = people.get(receiver(row)), await outbox.message(row), kind(row)
             if person is None or message is None or what is None:
                 kept.append(row)
                 continue
-            _, text, markup = message
             held = await pings.admit(
                 session,
                 person,
                 what,
                 now,
-                text=text,
-                markup=keyboard_json(markup),
+                text=message.text,
+                markup=keyboard_json(message.markup),
                 sender_id=sender(row),
                 about=about(row),
             )
@@ -91,47 +87,37 @@ def budgeted(
                 if held.sent:
                     ahead[id(row)] = held
                 continue
-            record = outbox.record(row, Outcome.DELIVERED, now)
+            record = outbox.record(row, Sent(Outcome.DELIVERED), now)
             if record is not None:
                 await record(session)
         return kept
 
-    def message(row: Row) -> tuple[int, str, Any] | None:
-        found = outbox.message(row)
-        held = ahead.get(id(row))
-        if found is None or held is None:
-            return found
-        chat_id, text, markup = found
-        return (chat_id, *with_held(held, text, markup))
+    async def message(row: Row) -> Message | None:
+        found, held = await outbox.message(row), ahead.pop(id(row), None)
+        return found if found is None or held is None else found._replace(held=held)
 
-    def record(row: Row, outcome: Outcome, now: datetime) -> Step | None:
-        step, held = outbox.record(row, outcome, now), ahead.pop(id(row), None)
-        if held is None:
-            return step
-
-        async def both(session: AsyncSession) -> None:
-            await pings.handed_over(session, held, arrived=outcome.arrived)
-            if step is not None:
-                await step(session)
-
-        return both
-
-    return replace(outbox, claim=claim, message=message, record=record)
+    return replace(outbox, claim=claim, message=message)
 
 
 def _outboxes(services: BotServices) -> list[Outbox[Any]]:
     """The four kinds of row this job sends, each claimed, sent and recorded by
-    :func:`bot.delivery.drain`. What is not recorded stays claimed, and is taken over once
+    :func:`bot.jobs.outbox.drain`. What is not recorded stays claimed, and is taken over once
     the claim lapses."""
     owner = services.instance_id
     lease = timedelta(seconds=services.settings.claim_lease_seconds)
 
-    def step(outcome: Outcome, when: tuple[Outcome, ...], action: Step) -> Step | None:
-        return action if outcome in when else None
-
     async def offers(session: AsyncSession, now: datetime) -> list[tuple[int, int, str]]:
         users = await safe_haven.claim_offers(session, now, lease=lease)
         return [(u.id, u.telegram_id, u.language) for u in users]
+
+    async def offer(row: tuple[int, int, str]) -> Message:
+        return Message(row[1], *tips_offer(services.together_for(row[2]).tips))
+
+    def offered(row: tuple[int, int, str], sent: Sent, now: datetime) -> Step | None:
+        """One that may have gone is not repeated; blocked: offered once they are back."""
+        if sent.outcome in (Outcome.BLOCKED, Outcome.NOT_DELIVERED):
+            return None
+        return partial(safe_haven.mark_offered, user_id=row[0], now=now)
 
     async def questions(session: AsyncSession, now: datetime) -> list[talk_rows.QuestionToSend]:
         lapsed = now - lease
@@ -149,74 +135,64 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
         await talk_rows.claim_questions(session, rows, owner, now)
         return rows
 
-    def question(row: talk_rows.QuestionToSend) -> tuple[int, str, Any]:
+    async def question(row: talk_rows.QuestionToSend) -> Message:
         theirs = services.together_for(row.language)
         body = talk.question_text(theirs, row.question_key)
-        return (row.telegram_id, *question_message(theirs.talk, row.question_id, body, row.trigger))
+        view = question_message(theirs.talk, row.question_id, body, row.trigger)
+        return Message(row.telegram_id, *view)
+
+    def question_sent(row: talk_rows.QuestionToSend, sent: Sent, now: datetime) -> Step | None:
+        if sent.outcome is not Outcome.DELIVERED:
+            return None
+        return partial(
+            talk_rows.mark_question_sent, question_id=row.question_id, user_id=row.user_id, now=now
+        )
 
     async def tips(session: AsyncSession, now: datetime) -> list[safe_haven.TipToSend]:
         return await safe_haven.claim_tips(
             session, services.together_for, now, owner=owner, lease=lease
         )
 
+    async def tip(row: safe_haven.TipToSend) -> Message:
+        return Message(row.telegram_id, row.body)
+
+    def tip_sent(row: safe_haven.TipToSend, sent: Sent, now: datetime) -> Step | None:
+        if sent.outcome is Outcome.BLOCKED:
+            return partial(safe_haven.give_up, tip_id=row.tip_id)
+        if sent.outcome is Outcome.DELIVERED:
+            return partial(safe_haven.record_sent, tip_id=row.tip_id, now=now)
+        return None
+
     async def days(session: AsyncSession, now: datetime) -> list[shared_days.SideBySide]:
         return await shared_days.claim_waiting(session, now, owner=owner, lease=lease, limit=BATCH)
 
-    sure, arrived = (Outcome.DELIVERED,), (Outcome.DELIVERED, Outcome.MAYBE_DELIVERED)
-    outboxes: list[Outbox[Any]] = [
-        Outbox(  # an offer that may have gone is not repeated; blocked: offered once back
-            "offers",
-            offers,
-            lambda o: (o[1], *tips_offer(services.together_for(o[2]).tips)),
-            lambda o, outcome, now: step(
-                outcome,
-                (*arrived, Outcome.REFUSED),
-                lambda s: safe_haven.mark_offered(s, o[0], now),
-            ),
-        ),
-        Outbox(
-            "questions_sent",
-            questions,
-            question,
-            lambda r, outcome, now: step(
-                outcome,
-                sure,
-                lambda s: talk_rows.mark_question_sent(s, r.question_id, r.user_id, now),
-            ),
-            batch=BATCH,
-        ),
-        Outbox(
-            "tips_sent",
-            tips,
-            lambda t: (t.telegram_id, t.body, None),
-            lambda t, outcome, now: (
-                step(outcome, sure, lambda s: safe_haven.record_sent(s, t.tip_id, now))
-                or step(outcome, (Outcome.BLOCKED,), lambda s: safe_haven.give_up(s, t.tip_id))
-            ),
-        ),
-        Outbox(  # the both-answered days that waited for their receiver's morning
-            "days_sent",
-            days,
-            lambda c: (
-                c.receiver.telegram_id,
-                *side_by_side(services.texts_for(c.receiver.language), c),
-            ),
-            # Blocked: recorded as sent too, it is not tried again.
-            lambda c, outcome, now: step(
-                outcome, (*sure, Outcome.BLOCKED), lambda s: shared_days.record_sent(s, c, now)
-            ),
-            batch=BATCH,
-        ),
-    ]
-    offers_, questions_, tips_, days_ = outboxes
+    async def day(row: shared_days.SideBySide) -> Message:
+        texts = services.texts_for(row.receiver.language)
+        return Message(row.receiver.telegram_id, *side_by_side(texts, row))
+
+    def day_sent(row: shared_days.SideBySide, sent: Sent, now: datetime) -> Step | None:
+        """Blocked: recorded as sent too, it is not tried again."""
+        if sent.outcome not in (Outcome.DELIVERED, Outcome.BLOCKED):
+            return None
+        return partial(shared_days.record_sent, copy=row, now=now)
+
     return [
         # The tips offer is not budgeted: it comes once, right after the pairing the two
         # just did (their own action), as part of it.
-        offers_,
-        budgeted(questions_, _question_kind, lambda r: r.user_id),
-        budgeted(tips_, lambda _: Kind.TIP, lambda t: t.receiver_id, about=lambda t: t.about),
+        Outbox("offers", offers, offer, offered),
         budgeted(
-            days_,
+            Outbox("questions", questions, question, question_sent, batch=BATCH),
+            _question_kind,
+            lambda r: r.user_id,
+        ),
+        budgeted(
+            Outbox("tips", tips, tip, tip_sent),
+            lambda _: Kind.TIP,
+            lambda t: t.receiver_id,
+            about=lambda t: t.about,
+        ),
+        budgeted(  # the both-answered days that waited for their receiver's morning
+            Outbox("days", days, day, day_sent, batch=BATCH),
             lambda c: None if c.second else Kind.SHARED_DAY,
             lambda c: c.receiver.id,
             lambda c: c.partner.id,
@@ -256,32 +232,14 @@ async def run_together(bot: Bot, services: BotServices) -> TogetherReport:
     if not await services.leadership.check():
         return report
     offers, *others = _outboxes(services)
-    await _count(report, offers, await drain(bot, services, offers))
+    await drain(bot, services, offers, report)
     await _weekly_questions(services, report)
     for outbox in others:
-        await _count(report, outbox, await drain(bot, services, outbox))
-    if (
-        report.offers
-        or report.weekly_questions
-        or report.questions_sent
-        or report.tips_sent
-        or report.days_sent
-    ):
-        logger.info(
-            "together: %d offers, %d weekly questions, %d questions sent, %d tips sent, "
-            "%d days side by side",
-            report.offers,
-            report.weekly_questions,
-            report.questions_sent,
-            report.tips_sent,
-            report.days_sent,
-        )
+        await drain(bot, services, outbox, report)
+    report.log("together")
+    if report.weekly_questions:
+        logger.info("together: %d weekly questions asked", report.weekly_questions)
     return report
-
-
-async def _count(report: TogetherReport, outbox: Outbox[Any], outcomes: Counter[Outcome]) -> None:
-    setattr(report, outbox.name, getattr(report, outbox.name) + outcomes[Outcome.DELIVERED])
-    report.blocked += outcomes[Outcome.BLOCKED]
 
 
 async def together_job(context: BotContext) -> None:

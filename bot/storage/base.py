@@ -53,7 +53,7 @@ class OutboxColumns:
     """The claim columns of a row that is also an outbox entry (a check-in, a question's copy,
     a tip, a shared day): claimed by one process (``claimed_by``, renewed while it sends,
     taken over once ``claimed_at`` lapses), ``sent_at`` once Telegram accepted it. Sent
-    through :func:`bot.delivery.drain` (or the check-in sender)."""
+    through :func:`bot.jobs.outbox.drain`."""
 
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
