@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from bot.services.talk_copies import claim_copies
 from bot.views.together import question_copy
 from tests.harness import BotHarness, TelegramUser, shown
@@ -94,12 +92,6 @@ async def test_the_claimed_copies_carry_the_day_for_the_one_builder(harness: Bot
         assert CONTENT.languages[code].together.talk.guided_steps[1] in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/jobs/together.py still builds question copies itself: it is to claim them "
-    "with bot.services.talk_copies.claim_copies and build them with "
-    "bot.views.together.question_copy (see the fixes branch's report)",
-)
 async def test_a_step_sent_by_the_job_after_a_crash_names_the_day(harness: BotHarness) -> None:
     anna, ivan = await step_two_cut_off(harness)
 

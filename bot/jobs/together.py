@@ -26,16 +26,15 @@ from telegram import Bot
 from bot.context import BotContext, BotServices
 from bot.delivery import Outcome, Sent, Step
 from bot.jobs.outbox import Message, Outbox, Report, drain
-from bot.services import pings, safe_haven, shared_days, talk
+from bot.services import pings, safe_haven, shared_days, talk, talk_copies
 from bot.services.guided import GUIDED, guided_step
 from bot.services.ping_budget import Kind, Merged
-from bot.services.quiet_hours import awake_zones
 from bot.storage import talk as talk_rows
 from bot.storage import users
 from bot.storage.health import is_outage
 from bot.views.held import keyboard_json
 from bot.views.shared_day import side_by_side
-from bot.views.together import question_message, tips_offer
+from bot.views.together import question_copy, tips_offer
 
 logger = logging.getLogger(__name__)
 
@@ -119,26 +118,19 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
             return None
         return partial(safe_haven.mark_offered, user_id=row[0], now=now)
 
-    async def questions(session: AsyncSession, now: datetime) -> list[talk_rows.QuestionToSend]:
-        lapsed = now - lease
-        since = now - talk.OPEN_FOR  # a receiver waiting on an older question: not yet
-        zones = await talk_rows.zones_of_unsent_questions(
-            session, lapsed_before=lapsed, open_since=since
-        )
-        rows = await talk_rows.claim_unsent_questions(
-            session,
-            zones=awake_zones(zones, now),
-            lapsed_before=lapsed,
-            open_since=since,
-            limit=BATCH,
-        )
-        await talk_rows.claim_questions(session, rows, owner, now)
-        return rows
+    async def questions(session: AsyncSession, now: datetime) -> list[talk_copies.QuestionCopy]:
+        return await talk_copies.claim_copies(session, now, owner=owner, lease=lease, limit=BATCH)
 
-    async def question(row: talk_rows.QuestionToSend) -> Message:
-        theirs = services.together_for(row.language)
-        body = talk.question_text(theirs, row.question_key)
-        view = question_message(theirs.talk, row.question_id, body, row.trigger)
+    async def question(row: talk_copies.QuestionCopy) -> Message:
+        view = question_copy(
+            services.texts_for(row.language),
+            services.together_for(row.language),
+            row.question_id,
+            row.question_key,
+            row.trigger,
+            about=row.about,
+            partner=row.partner_name,
+        )
         return Message(row.telegram_id, *view)
 
     def question_sent(row: talk_rows.QuestionToSend, sent: Sent, now: datetime) -> Step | None:
