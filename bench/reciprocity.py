@@ -61,17 +61,17 @@ NOTES = (
 )
 
 
-async def seed(url: str, days: int) -> str:
-    """The couple and their check-ins; returns what was inserted, in words."""
+async def seed(url: str, days: int, now: datetime = NOW) -> str:
+    """The couple and their check-ins up to ``now``; returns what was inserted, in words."""
     rng = random.Random(days)
-    joined = NOW - timedelta(days=days + 1)
+    joined = now - timedelta(days=days + 1)
     engine = create_engine(url)
     try:
         async with create_session_factory(engine)() as session, session.begin():
             users = [
                 User(telegram_id=telegram_id, first_name=name, language_code="en", time_zone=zone,
                      checkin_time=at, consented_at=joined, onboarded_at=joined, weekly_day=6,
-                     next_checkin_at=next_checkin_at(NOW, zone, at), created_at=joined,
+                     next_checkin_at=next_checkin_at(now, zone, at), created_at=joined,
                      updated_at=joined)
                 for telegram_id, name, zone, at in PEOPLE
             ]  # fmt: skip
@@ -84,11 +84,11 @@ async def seed(url: str, days: int) -> str:
             )
             days_done: list[tuple[Checkin, dict[str, str]]] = []
             for user, (_, _, zone, at) in zip(users, PEOPLE, strict=True):
-                today = local_now(zone, NOW).date()
+                today = local_now(zone, now).date()
                 for back in range(days):
                     day = today - timedelta(days=back)
                     sent = at_local_time(day, at, zone)
-                    if sent > NOW:
+                    if sent > now:
                         continue
                     checkin = Checkin(
                         user_id=user.id, local_date=day, kind="evening", due_at=sent,

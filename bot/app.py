@@ -14,7 +14,6 @@ from telegram import BotCommand, BotCommandScopeDefault
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
-from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
@@ -58,6 +57,7 @@ from bot.storage.engine import create_engine, create_session_factory, one_writer
 from bot.storage.leadership import Leadership
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
+from bot.zone_finder import LazyZoneFinder, ZoneFinder
 
 if TYPE_CHECKING:
     from bot.web.server import BotWebServer
@@ -161,7 +161,7 @@ def build_application(
     content: Content | None = None,
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
-    zone_finder: TimezoneFinder | None = None,
+    zone_finder: ZoneFinder | None = None,
     server: BotWebServer | None = None,
 ) -> BotApplication:
     """The whole bot. ``content`` is loaded (and validated) here unless given; ``request``,
@@ -193,7 +193,7 @@ def build_application(
             crisis=content.crisis,
             engine=engine,
             sessions=create_session_factory(engine),
-            zone_finder=zone_finder or TimezoneFinder(),
+            zone_finder=zone_finder or LazyZoneFinder(),
             instance_id=instance_id(),
             leadership=Leadership(engine),
             together=content.together,

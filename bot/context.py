@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
-from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
@@ -26,6 +25,7 @@ from bot.metrics import Metrics
 from bot.services.zone_country import ZoneCountries
 from bot.storage.health import DatabaseHealth
 from bot.storage.leadership import Leadership
+from bot.zone_finder import ZoneFinder
 
 Clock = Callable[[], datetime]
 
@@ -47,7 +47,8 @@ class BotServices:
     crisis: EveryLanguage
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    zone_finder: TimezoneFinder
+    # The time zone of a shared location (loaded on the first one, see bot.zone_finder).
+    zone_finder: ZoneFinder
     # This process, as the owner of the check-in claims it makes.
     instance_id: str
     leadership: Leadership
