@@ -19,7 +19,7 @@ clock at "now") then gets, one update at a time, as the update fetcher would han
    week by week back through the year and forward again: each press edits the message to
    another week, the text alone (target: p99 at most 50 ms); every fifth press is the chart
    button instead (the chart alone, drawn and sent unless that picture is already under the
-   message; the first one also loads matplotlib: cold).
+   message; the first one also loads the drawing library and font: cold).
 
 Latency is from hand-over to the update processor until handled, the bot's Bot API calls on
 loopback included. Exit status 1 if a handler failed or Telegram refused a call (an edit
@@ -197,7 +197,7 @@ async def main() -> None:
     first, second = (1000 * seconds for seconds in times["/us"])
     print(
         f"/us (text; the chart is a button): {first:.0f} ms and {second:.0f} ms; the first chart "
-        f"loads matplotlib (cold); peak RSS {common.peak_rss_mb():.0f} MB"
+        f"loads Pillow and the font (cold); peak RSS {common.peak_rss_mb():.0f} MB"
     )
 
 

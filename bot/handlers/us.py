@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import sys
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile
 from telegram.error import TelegramError
@@ -29,12 +27,7 @@ async def send_chart(
     """Draw (in a worker thread) and send the week's chart; a failure is logged and the text
     stands alone."""
     try:
-        cold = "matplotlib" not in sys.modules
         png = await asyncio.to_thread(render_week_chart, view.summary, labels)
-        if cold:
-            # matplotlib, loaded on the first chart, stays as long as the process: out of the
-            # cyclic collector's way too, as start-up's objects are (see bot.app).
-            gc.freeze()
         await bot.send_photo(
             chat_id, InputFile(png, filename="week.png"), caption=chart_caption(texts, view)
         )
