@@ -9,6 +9,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -25,8 +26,9 @@ from bot.storage.startup import (
     prepare_database,
     safe_url,
 )
-from bot.web.run import WebhookRefusedError, serve_webhook
-from bot.web.server import BotWebServer
+
+if TYPE_CHECKING:
+    from bot.web.server import BotWebServer
 
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 1
@@ -49,6 +51,20 @@ async def _check_token(settings: Settings) -> str:
     )
     async with bot:
         return bot.username
+
+
+def _serve_webhook(
+    application: BotApplication, settings: Settings, server: BotWebServer
+) -> str | None:
+    """Serve Telegram's webhook posts until SIGINT or SIGTERM; why Telegram refused the
+    webhook, if it did."""
+    from bot.web.run import WebhookRefusedError, serve_webhook
+
+    try:
+        asyncio.run(serve_webhook(application, settings, server))
+    except WebhookRefusedError as exc:
+        return str(exc)
+    return None
 
 
 async def run_jobs_only(application: BotApplication) -> None:
@@ -87,12 +103,19 @@ def launch(settings: Settings, content: Content) -> int:
         return fail(f"cannot reach {settings.telegram_base_url}: {exc}", EXIT_RUNTIME)
     logger.info("starting as @%s", username)
 
-    server = BotWebServer(settings) if settings.server_port is not None else None
+    server: BotWebServer | None = None
+    if settings.server_port is not None:
+        # Imported only by a process that serves HTTP: aiohttp and the Mini App's API are
+        # ~17 MB of resident memory that polling without HTTP_PORT (the default) never uses.
+        from bot.web.server import BotWebServer
+
+        server = BotWebServer(settings)
     application = build_application(settings, content=content, server=server)
     try:
         if settings.updates == "webhook":
             assert server is not None
-            asyncio.run(serve_webhook(application, settings, server))
+            if (refused := _serve_webhook(application, settings, server)) is not None:
+                return fail(refused, EXIT_CONFIG)
         elif settings.updates == "none":
             asyncio.run(run_jobs_only(application))
         else:
@@ -102,8 +125,6 @@ def launch(settings: Settings, content: Content) -> int:
                 stop_signals=(signal.SIGINT, signal.SIGTERM),
                 bootstrap_retries=-1,
             )
-    except WebhookRefusedError as exc:
-        return fail(str(exc), EXIT_CONFIG)
     except OSError as exc:
         if server is None or not server.failed_to_listen:
             raise
