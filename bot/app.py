@@ -198,6 +198,7 @@ def build_application(
             await send_ledger.record(services)
             await services.leadership.release()
             await services.engine.dispose()
+            services.worker.shutdown(wait=False)
 
     update_log = UpdateLog(lambda: application.bot_data.services)
     # Sent prompts not yet recorded: the check-in job's, written once more at shutdown.

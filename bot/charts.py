@@ -361,5 +361,5 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
     info = PngInfo()
     info.add_text(DRAWING_KEY, _drawing((bids_axis, support_axis), legend, y_ticks))
     buffer = io.BytesIO()
-    image.resize(SIZE, Image.Resampling.LANCZOS).save(buffer, format="png", pnginfo=info)
+    image.reduce(SCALE).save(buffer, format="png", pnginfo=info)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ reached as ``context.services``; handlers never use string keys into ``bot_data`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,6 +62,13 @@ class BotServices:
     database_health: DatabaseHealth = field(default_factory=DatabaseHealth)
     # This application's /metrics (made with the application, see bot.app).
     metrics: Metrics = field(default_factory=Metrics)
+    # The one thread for the occasional heavy work: drawing a chart, looking up a location's
+    # zone (the first loads timezonefinder). One chart's ~10 MB of buffers at a time however
+    # many people press at once, from one malloc arena: with the default executor each of its
+    # threads kept an arena of its own, and the process grew by a chart's buffers per thread.
+    worker: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker")
+    )
 
     def content_for(self, language: str | None) -> LanguageContent:
         """Everything said in ``language``; English for a code the bot does not have."""

@@ -3,13 +3,15 @@
 ``timezonefinder`` brings numpy and h3 with it and maps its polygon data: ~20 MB of resident
 memory in a process that, after onboarding, rarely sees a location (most people type a city).
 So it is imported, and its data opened, only when someone shares one; the first lookup then
-takes ~0.3-0.5 s longer, in a worker thread, so other people's updates keep moving.
+takes ~0.2-0.5 s longer, in a worker thread, so other people's updates keep moving.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import Executor
+from functools import partial
 from typing import Protocol
 
 
@@ -35,7 +37,11 @@ class LazyZoneFinder:
             return self._finder.timezone_at(lng=lng, lat=lat)
 
 
-async def zone_at(finder: ZoneFinder, latitude: float, longitude: float) -> str | None:
-    """The IANA zone name at the point (None at sea, mostly), looked up in a worker thread:
-    the first lookup loads the finder, and the event loop must not wait for it."""
-    return await asyncio.to_thread(finder.timezone_at, lng=longitude, lat=latitude)
+async def zone_at(
+    finder: ZoneFinder, latitude: float, longitude: float, worker: Executor
+) -> str | None:
+    """The IANA zone name at the point (None at sea, mostly), looked up in ``worker`` (the
+    bot's thread for heavy work): the first lookup loads the finder, and the event loop must
+    not wait for it."""
+    lookup = partial(finder.timezone_at, lng=longitude, lat=latitude)
+    return await asyncio.get_running_loop().run_in_executor(worker, lookup)

@@ -124,7 +124,12 @@ async def zone_from_location(turn: Turn) -> None:
     on_earth = -90 <= location.latitude <= 90 and -180 <= location.longitude <= 180
     zone = (
         zone_for_location(
-            await zone_at(turn.services.zone_finder, location.latitude, location.longitude)
+            await zone_at(
+                turn.services.zone_finder,
+                location.latitude,
+                location.longitude,
+                turn.services.worker,
+            )
         )
         if on_earth
         else None
