@@ -197,7 +197,8 @@ async def main() -> None:
     first, second = (1000 * seconds for seconds in times["/us"])
     print(
         f"/us (text; the chart is a button): {first:.0f} ms and {second:.0f} ms; the first chart "
-        f"loads Pillow and the font (cold); peak RSS {common.peak_rss_mb():.0f} MB"
+        f"loads Pillow and the font (cold); peak RSS of this process (bench, seeding and bot) "
+        f"{common.peak_rss_mb():.0f} MB (the bot's own process: bench/memory.py)"
     )
 
 
