@@ -3,10 +3,10 @@
 Drawn with Pillow on a plain canvas: two panels of bars with their axes, ticks, titles and a
 legend, laid out as matplotlib laid them out before (figure 7 x 5.6 in at 100 dpi, the same
 margins, sizes in points), drawn at twice the size and scaled down so edges are smooth.
-matplotlib (with numpy) cost a process ~45 MB of resident memory for good once the first
-chart was drawn, Pillow ~5 MB: the difference between a bot that fits in 150 MB and one
-that does not (bench/memory.py). No global state: safe in a worker thread, where the
-handlers call it (``asyncio.to_thread``).
+matplotlib (with numpy) added ~45 MB to the bot's resident memory for good once the first
+chart was drawn; Pillow and one chart's buffers ~15 MB: the difference between a bot that
+fits in 150 MB and one that does not (bench/memory.py). It is ~4x faster too. No global
+state: safe in a worker thread, where the handler calls it (``BotServices.worker``).
 
 What is drawn is what was asked: the bids question offers ranges, so the bids panel shows
 those ranges as categories (never a made-up count); support is none, some or full. Every kind
@@ -88,19 +88,23 @@ def _font(points: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_FILE), _px(points))
 
 
+def _glyph(char: str) -> bytes:
+    """``char`` as the font draws it, in pixels."""
+    image = Image.new("L", (64, 64))
+    ImageDraw.Draw(image).text((16, 16), char, fill=255, font=_font(10))
+    return image.tobytes()
+
+
 @cache
 def _missing_glyph() -> bytes:
-    return bytes(_font(10).getmask(_MISSING))
+    return _glyph(_MISSING)
 
 
 def drawable(name: str, fallback: str) -> str:
     """``name`` without the characters the font lacks (emoji, most scripts), or ``fallback``.
     A character is missing when the font draws it as it draws a code point it has not got."""
     missing = _missing_glyph()
-    font = _font(10)
-    kept = "".join(
-        char for char in name if char.isspace() or bytes(font.getmask(char)) != missing
-    ).strip()
+    kept = "".join(char for char in name if char.isspace() or _glyph(char) != missing).strip()
     return kept or fallback
 
 
