@@ -8,7 +8,8 @@ Run from the repository root::
 The other benchmarks run the bot inside their own process (next to the stock echo bot, the
 seeding, the bench itself), so their peak RSS is not what a server pays for the bot. Here the
 bot is the real process (``UPDATES=polling``, the default, no HTTP server, the rate limiter
-off) taking updates by long polling from the fake Bot API of bench/common.py, and its peak
+off; ``--webhook``: ``UPDATES=webhook``, updates posted to its HTTP server) taking updates by
+long polling from the fake Bot API of bench/common.py, and its peak
 resident memory (``VmHWM`` in /proc/<pid>/status; ``VmRSS`` is what it holds now) is read:
 
 1. after start-up (polling, the periodic jobs run once);
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -41,9 +43,12 @@ from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import aiohttp
+
 from bench import common
 from bench.common import BenchError, Json, percentile_ms, press_update, text_update
 from bench.reciprocity import PEOPLE, seed
+from bench.webhook import PATH, SECRET, free_port
 from tests import updates
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,9 +67,13 @@ def memory_mb(pid: int) -> tuple[float, float]:
 
 
 class Bot:
-    """``python -m bot`` polling the fake Telegram; its output goes to ``log``."""
+    """``python -m bot`` polling the fake Telegram (or, with ``webhook``, taking Telegram's
+    posts on its HTTP server); its output goes to ``log``."""
 
-    def __init__(self, url: str, telegram: common.FakeTelegram, log: IO[bytes]) -> None:
+    def __init__(
+        self, url: str, telegram: common.FakeTelegram, log: IO[bytes], *, webhook: bool
+    ) -> None:
+        self.port = free_port() if webhook else None
         env = {
             **{k: v for k, v in os.environ.items() if k.upper() not in {"BOT_TOKEN", "HTTP_PORT"}},
             "BOT_TOKEN": common.TOKEN,
@@ -75,7 +84,16 @@ class Bot:
             "UPDATES": "polling",
             "LOG_LEVEL": "WARNING",
         }
+        if self.port is not None:
+            env |= {
+                "UPDATES": "webhook",
+                "WEBHOOK_URL": f"http://127.0.0.1:{self.port}{PATH}",
+                "WEBHOOK_SECRET": SECRET,
+                "HTTP_HOST": "127.0.0.1",
+                "HTTP_PORT": str(self.port),
+            }
         self.telegram = telegram
+        self.posts: set[asyncio.Task[None]] = set()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=log
         )
@@ -83,6 +101,47 @@ class Bot:
     def alive(self) -> None:
         if self.proc.poll() is not None:
             raise BenchError(f"the bot exited with status {self.proc.returncode}")
+        for post in [post for post in self.posts if post.done()]:
+            self.posts.discard(post)
+            post.result()  # a refused post ends the benchmark
+
+    async def ready(self) -> None:
+        """Polling (its first getUpdates), or its webhook answering /readyz."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            self.alive()
+            if self.port is None:
+                if self.telegram.stats()["calls"].get("getUpdates", 0) >= 1:
+                    return
+            else:
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with (
+                        aiohttp.ClientSession() as http,
+                        http.get(f"http://127.0.0.1:{self.port}/readyz") as response,
+                    ):
+                        if response.status == 200:
+                            return
+            await asyncio.sleep(0.05)
+        raise BenchError(f"the bot was not ready within {WAIT_SECONDS} s")
+
+    def send(self, update: Json) -> None:
+        """Hand ``update`` over as Telegram would: queued for getUpdates, or posted."""
+        if self.port is None:
+            self.telegram.enqueue(update)
+            return
+        self.posts.add(asyncio.create_task(self._post(update)))
+
+    async def _post(self, update: Json) -> None:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"http://127.0.0.1:{self.port}{PATH}", json=update, headers=headers
+            ) as response,
+        ):
+            await response.read()
+            if response.status != 200:
+                raise BenchError(f"the bot answered {response.status} to a webhook post")
 
     async def settled(self, quiet: float = 0.3) -> None:
         """Wait until every queued update was taken and no Bot API call came for ``quiet``
@@ -95,7 +154,7 @@ class Bot:
             now = self.telegram.progress()
             if now != last:
                 last, since = now, time.monotonic()
-            elif now[1] == 0 and time.monotonic() - since >= quiet:
+            elif now[1] == 0 and not self.posts and time.monotonic() - since >= quiet:
                 return
         raise BenchError(f"the bot did not settle within {WAIT_SECONDS} s")
 
@@ -144,7 +203,7 @@ async def traffic(bot: Bot, telegram: common.FakeTelegram, users: list[int]) -> 
     ]
     for step in steps:
         for user in users:
-            telegram.enqueue(step(user))
+            bot.send(step(user))
         await bot.settled()
 
 
@@ -153,7 +212,7 @@ async def charts(bot: Bot, telegram: common.FakeTelegram, per_person: int) -> li
     on the newest week message. Returns each chart's seconds from queued to message edited."""
     seconds: list[float] = []
     for telegram_id, *_ in PEOPLE:
-        telegram.enqueue(text_update(telegram_id, "/us"))
+        bot.send(text_update(telegram_id, "/us"))
     await bot.settled()
     for weeks_back in range(per_person):
         for telegram_id, *_ in PEOPLE:
@@ -165,7 +224,7 @@ async def charts(bot: Bot, telegram: common.FakeTelegram, per_person: int) -> li
                 data = next((d for d in common.buttons(message) if earlier.match(d)), None)
                 if message is None or data is None:
                     raise BenchError(f"no week {weeks_back} button under {message}")
-                telegram.enqueue(press_update(telegram_id, data, message))
+                bot.send(press_update(telegram_id, data, message))
                 await bot.settled(quiet=0.1)
                 message = telegram.newest_with([telegram_id], "us:")[telegram_id]
             data = next((d for d in common.buttons(message) if wanted.match(d)), None)
@@ -173,7 +232,7 @@ async def charts(bot: Bot, telegram: common.FakeTelegram, per_person: int) -> li
                 raise BenchError(f"no {wanted.pattern!r} button under {message}")
             edits = telegram.stats()["calls"].get("editMessageReplyMarkup", 0)
             started = time.perf_counter()
-            telegram.enqueue(press_update(telegram_id, data, message))
+            bot.send(press_update(telegram_id, data, message))
             # Drawn, sent, and the week message's buttons then carry it.
             await bot.calls_reach("editMessageReplyMarkup", edits + 1)
             seconds.append(time.perf_counter() - started)
@@ -186,23 +245,22 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=40, help="people onboarding (default 40)")
     parser.add_argument("--charts", type=int, default=10, help="charts each (default 10)")
     parser.add_argument("--days", type=int, default=365, help="days of check-ins (default 365)")
+    parser.add_argument(
+        "--webhook", action="store_true", help="UPDATES=webhook (its HTTP server) instead"
+    )
     args = common.parse_arguments(parser)
     if args.smoke:
         args.users, args.charts, args.days = 4, 2, 30
+    mode = "webhook" if args.webhook else "polling"
     rows: list[tuple[str, float, float]] = []
     async with common.fresh_database(args) as url:
         seeded = await seed(url, args.days, datetime.now(UTC))
         with common.FakeTelegram(keep_messages=True) as telegram, tempfile.TemporaryFile() as log:
-            bot = Bot(url, telegram, log)
+            bot = Bot(url, telegram, log, webhook=args.webhook)
             try:
-                deadline = time.monotonic() + 60
-                while telegram.stats()["calls"].get("getUpdates", 0) < 1:
-                    bot.alive()
-                    if time.monotonic() > deadline:
-                        raise BenchError("the bot did not poll within a minute")
-                    await asyncio.sleep(0.05)
+                await bot.ready()
                 await bot.settled(quiet=1.0)
-                rows.append(("after start-up (polling)", *memory_mb(bot.proc.pid)))
+                rows.append((f"after start-up ({mode})", *memory_mb(bot.proc.pid)))
                 users = [300_000_001 + n for n in range(args.users)]
                 await traffic(bot, telegram, users)
                 rows.append((f"after traffic ({args.users} people onboard, chat)",
@@ -210,13 +268,13 @@ async def main() -> None:
                 chart_seconds = await charts(bot, telegram, args.charts)
                 rows.append((f"after {len(chart_seconds)} charts drawn", *memory_mb(bot.proc.pid)))
                 newcomer = 300_000_000
-                telegram.enqueue(text_update(newcomer, "/start"))
+                bot.send(text_update(newcomer, "/start"))
                 await bot.settled(quiet=0.1)
-                telegram.enqueue(press(telegram, newcomer, "consent:yes"))
+                bot.send(press(telegram, newcomer, "consent:yes"))
                 await bot.settled(quiet=0.1)
                 sent = telegram.stats()["calls"].get("sendMessage", 0)
                 started = time.perf_counter()
-                telegram.enqueue(location_update(newcomer, *LISBON))
+                bot.send(location_update(newcomer, *LISBON))
                 await bot.calls_reach("sendMessage", sent + 1)  # "saved: Europe/Lisbon"
                 located = time.perf_counter() - started
                 await bot.settled(quiet=0.1)
@@ -230,7 +288,7 @@ async def main() -> None:
                 raise BenchError(f"the bot logged errors:\n{output[-2000:]}")
     if stats["calls"].get("sendPhoto", 0) != len(chart_seconds):
         raise BenchError(f"{stats['calls'].get('sendPhoto', 0)} charts for {len(chart_seconds)}")
-    print(f"{args.backend}: one `python -m bot` process, polling; Anna and Ben: {seeded}")
+    print(f"{args.backend}: one `python -m bot` process, {mode}; Anna and Ben: {seeded}")
     print(f"{'bot process':44} {'peak MB':>8} {'now MB':>7}")
     for label, peak, now in rows:
         print(f"{label:44} {peak:8.1f} {now:7.1f}")
