@@ -14,6 +14,7 @@ import Stemmer
 from babel import Locale
 from pydantic import BaseModel
 
+from bot.app import load_content
 from bot.content import ContentError, Plural, load_texts, render
 from bot.content.crisis_matcher import words_of
 from bot.content.formats import plurals_in
@@ -26,7 +27,6 @@ from bot.content.locales import (
 )
 from bot.content.texts import CONTENT_DIR, TEXTS_FILE
 from bot.services import appreciations
-from bot.services.content import load_content
 from tests.harness import TEXTS, content_variant, shipped_content, shown
 from tests.journeys import HELPLINES, SUPPORT, SUPPORT_UNKNOWN, support_in
 
