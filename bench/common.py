@@ -81,6 +81,12 @@ def serve_fake_telegram(connection: Any, keep_messages: bool) -> None:
                         "refusals": [*server.refusals, *server.errors, *server.unauthorized],
                         "cpu": usage.ru_utime + usage.ru_stime,
                     }
+            elif question == "progress":
+                with server.lock:
+                    answer = (sum(server.counts.values()) - server.counts["getUpdates"],
+                              len(server.api.updates))  # fmt: skip
+            elif question[0] == "update":
+                answer = server.enqueue_update(question[1])["update_id"]
             else:
                 chat_ids, prefix = question
                 answer = {
@@ -111,6 +117,14 @@ class FakeTelegram:
     def stats(self) -> dict[str, Any]:
         """``calls`` (a Counter by method), ``refusals`` and ``cpu`` (seconds) so far."""
         return self.ask("stats")
+
+    def progress(self) -> tuple[int, int]:
+        """Bot API calls so far (long polls aside) and updates not yet taken by ``getUpdates``."""
+        return self.ask("progress")
+
+    def enqueue(self, update: Json) -> int:
+        """Queue ``update`` for the bot's ``getUpdates`` (a polling ``python -m bot``)."""
+        return self.ask(("update", update))
 
     def newest_with(self, chat_ids: list[int], prefix: str) -> dict[int, Json | None]:
         return self.ask((chat_ids, prefix))

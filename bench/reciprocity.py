@@ -19,7 +19,7 @@ clock at "now") then gets, one update at a time, as the update fetcher would han
    week by week back through the year and forward again: each press edits the message to
    another week, the text alone (target: p99 at most 50 ms); every fifth press is the chart
    button instead (the chart alone, drawn and sent unless that picture is already under the
-   message; the first one also loads matplotlib: cold).
+   message; the first one also loads the drawing library and font: cold).
 
 Latency is from hand-over to the update processor until handled, the bot's Bot API calls on
 loopback included. Exit status 1 if a handler failed or Telegram refused a call (an edit
@@ -61,17 +61,17 @@ NOTES = (
 )
 
 
-async def seed(url: str, days: int) -> str:
-    """The couple and their check-ins; returns what was inserted, in words."""
+async def seed(url: str, days: int, now: datetime = NOW) -> str:
+    """The couple and their check-ins up to ``now``; returns what was inserted, in words."""
     rng = random.Random(days)
-    joined = NOW - timedelta(days=days + 1)
+    joined = now - timedelta(days=days + 1)
     engine = create_engine(url)
     try:
         async with create_session_factory(engine)() as session, session.begin():
             users = [
                 User(telegram_id=telegram_id, first_name=name, language_code="en", time_zone=zone,
                      checkin_time=at, consented_at=joined, onboarded_at=joined, weekly_day=6,
-                     next_checkin_at=next_checkin_at(NOW, zone, at), created_at=joined,
+                     next_checkin_at=next_checkin_at(now, zone, at), created_at=joined,
                      updated_at=joined)
                 for telegram_id, name, zone, at in PEOPLE
             ]  # fmt: skip
@@ -84,11 +84,11 @@ async def seed(url: str, days: int) -> str:
             )
             days_done: list[tuple[Checkin, dict[str, str]]] = []
             for user, (_, _, zone, at) in zip(users, PEOPLE, strict=True):
-                today = local_now(zone, NOW).date()
+                today = local_now(zone, now).date()
                 for back in range(days):
                     day = today - timedelta(days=back)
                     sent = at_local_time(day, at, zone)
-                    if sent > NOW:
+                    if sent > now:
                         continue
                     checkin = Checkin(
                         user_id=user.id, local_date=day, kind="evening", due_at=sent,
@@ -197,7 +197,8 @@ async def main() -> None:
     first, second = (1000 * seconds for seconds in times["/us"])
     print(
         f"/us (text; the chart is a button): {first:.0f} ms and {second:.0f} ms; the first chart "
-        f"loads matplotlib (cold); peak RSS {common.peak_rss_mb():.0f} MB"
+        f"loads Pillow and the font (cold); peak RSS of this process (bench, seeding and bot) "
+        f"{common.peak_rss_mb():.0f} MB (the bot's own process: bench/memory.py)"
     )
 
 

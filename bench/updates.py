@@ -365,7 +365,8 @@ async def main() -> None:
     )
     print(f"bot open loop p50/p99 ms by kind: {kinds}")
     print(
-        f"peak RSS {common.peak_rss_mb():.0f} MB ({echo_rss:.0f} MB before the bot started); "
+        f"peak RSS of this process (bench, echo bot and bot) {common.peak_rss_mb():.0f} MB "
+        f"({echo_rss:.0f} MB before the bot started; the bot's own process: bench/memory.py); "
         f"fake Telegram {stats['cpu']:.1f} s CPU for {stats['calls'].total()} calls"
     )
 

@@ -1,59 +1,21 @@
-"""``python -m bot``: check the settings, content and database, migrate, then poll (or, with
-``UPDATES=webhook``, serve Telegram's webhook posts; with ``UPDATES=none``, run the periodic
-jobs only). The bot's HTTP server (/healthz, /readyz, /metrics) runs in webhook mode, and in
-the others when ``HTTP_PORT`` is set."""
+"""``python -m bot``: load and check the settings and every language's content, then start
+the bot (``bot.launch``: check the database, migrate, poll or serve the webhook).
+
+The rest of the bot (Telegram, SQLAlchemy, the handlers: ~90 MB of resident memory) is
+imported only after the content is loaded. Loading it makes ~30 MB of short-lived objects
+(the crisis phrases written out and compiled); made first, the memory they free is reused by
+those imports, rather than staying with the process on top of them: its peak is ~12 MB lower
+(bench/memory.py). Keep this module's imports to settings and content.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import signal
 import sys
 
-from telegram import Bot, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from bot.config import SettingsError, load_settings
+from bot.services.content import ContentError, load_content
 
-from bot.app import build_application, load_content
-from bot.config import Settings, SettingsError, load_settings
-from bot.content import ContentError
-from bot.context import BotApplication
-from bot.lifecycle import run_until_signalled
-from bot.logs import configure_logging
-from bot.storage.startup import (
-    DatabaseUnusableError,
-    hold_sqlite_file,
-    prepare_database,
-    safe_url,
-)
-from bot.web.run import WebhookRefusedError, serve_webhook
-from bot.web.server import BotWebServer
-
-EXIT_CONFIG = 2
-EXIT_RUNTIME = 1
-logger = logging.getLogger("bot")
-
-
-def _fail(message: str, status: int) -> int:
-    print(f"secure-base: {message}", file=sys.stderr)
-    return status
-
-
-async def _check_token(settings: Settings) -> str:
-    """Ask the Bot API who we are, so a bad token or an unreachable server is one clear line
-    here rather than a traceback from inside the polling loop."""
-    bot = Bot(
-        settings.bot_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        base_file_url=settings.telegram_base_file_url,
-    )
-    async with bot:
-        return bot.username
-
-
-async def run_jobs_only(application: BotApplication) -> None:
-    """``UPDATES=none``: the periodic jobs without taking updates, until SIGINT or SIGTERM
-    (next to another process that polls)."""
-    await run_until_signalled(application, started="running the periodic jobs only (UPDATES=none)")
+EXIT_CONFIG = 2  # as bot.launch says it
 
 
 def main() -> int:
@@ -61,61 +23,11 @@ def main() -> int:
         settings = load_settings()
         content = load_content()
     except (SettingsError, ContentError) as exc:
-        return _fail(str(exc), EXIT_CONFIG)
-    configure_logging(settings)
-    try:
-        # Held (open) until the process ends: one process per SQLite file.
-        guard = hold_sqlite_file(settings.database_url)
-        asyncio.run(prepare_database(settings.database_url))
-    except DatabaseUnusableError as exc:
-        return _fail(str(exc), EXIT_RUNTIME)
-    logger.info("database %s is at the newest schema", safe_url(settings.database_url))
-    try:
-        username = asyncio.run(_check_token(settings))
-    except InvalidToken as exc:
-        # PTB re-raises getMe's refusal as "token rejected"; the server's own words are inside.
-        answer = exc.__cause__ if isinstance(exc.__cause__, TelegramError) else exc
-        if "not found" in answer.message.lower():
-            return _fail(
-                f"{settings.telegram_base_url} answered 404 Not Found: check "
-                "TELEGRAM_BASE_URL (it ends in /bot, e.g. https://api.telegram.org/bot) "
-                "and BOT_TOKEN.",
-                EXIT_CONFIG,
-            )
-        return _fail(
-            "Telegram rejected BOT_TOKEN: check it with @BotFather (/mybots → API Token).",
-            EXIT_CONFIG,
-        )
-    except NetworkError as exc:
-        return _fail(f"cannot reach {settings.telegram_base_url}: {exc}", EXIT_RUNTIME)
-    logger.info("starting as @%s", username)
+        print(f"secure-base: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    from bot.launch import launch  # only now: see the module's docstring
 
-    server = BotWebServer(settings) if settings.server_port is not None else None
-    application = build_application(settings, content=content, server=server)
-    try:
-        if settings.updates == "webhook":
-            assert server is not None
-            asyncio.run(serve_webhook(application, settings, server))
-        elif settings.updates == "none":
-            asyncio.run(run_jobs_only(application))
-        else:
-            # From here on network trouble is retried by PTB (start-up included), not fatal.
-            application.run_polling(
-                allowed_updates=Update.ALL_TYPES,
-                stop_signals=(signal.SIGINT, signal.SIGTERM),
-                bootstrap_retries=-1,
-            )
-    except WebhookRefusedError as exc:
-        return _fail(str(exc), EXIT_CONFIG)
-    except OSError as exc:
-        if server is None or not server.failed_to_listen:
-            raise
-        where = f"{settings.http_host}:{settings.server_port}"
-        problem = f"cannot listen on {where} (HTTP_HOST, HTTP_PORT): {exc.strerror}"
-        return _fail(problem, EXIT_RUNTIME)
-    if guard is not None:
-        guard.close()
-    return 0
+    return launch(settings, content)
 
 
 if __name__ == "__main__":

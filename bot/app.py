@@ -6,23 +6,15 @@ import gc
 import os
 import secrets
 import socket
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
-from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
-from bot.content import Framework, Texts
-from bot.content.crisis_matcher import EveryLanguage
-from bot.content.helplines import HELPLINES_FILE, Helplines, load_helplines
-from bot.content.locales import DEFAULT_LANGUAGE, LanguageContent, load_languages
-from bot.content.texts import CONTENT_DIR
-from bot.content.together import TogetherContent
+from bot.content.locales import DEFAULT_LANGUAGE
 from bot.context import BotApplication, BotContext, BotData, BotServices, Clock, utc_now
 from bot.handlers import (
     appreciations,
@@ -53,12 +45,13 @@ from bot.jobs.together import together_job
 from bot.jobs.upkeep import upkeep_job
 from bot.metrics import MeasuredRequest, Metrics
 from bot.recovery import replay_unhandled, take_over_abandoned
-from bot.services.checkin_items import check_labels
+from bot.services.content import Content, load_content
 from bot.services.zone_country import load_zone_countries
 from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
 from bot.storage.leadership import Leadership
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
+from bot.zone_finder import LazyZoneFinder, ZoneFinder
 
 if TYPE_CHECKING:
     from bot.web.server import BotWebServer
@@ -94,53 +87,10 @@ FEATURE_MODULES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Content:
-    """Everything the bot says or recognises, in every language, loaded from
-    ``bot/content/`` and validated; English first."""
-
-    languages: dict[str, LanguageContent]
-    # Each country's emergency number and lines, and each language's countries.
-    helplines: Helplines
-
-    @property
-    def english(self) -> LanguageContent:
-        return self.languages[DEFAULT_LANGUAGE]
-
-    @property
-    def texts(self) -> Texts:
-        return self.english.texts
-
-    @property
-    def frameworks(self) -> dict[str, Framework]:
-        return self.english.frameworks
-
-    @property
-    def together(self) -> TogetherContent:
-        return self.english.together
-
-    @property
-    def crisis(self) -> EveryLanguage:
-        """Every language's phrases: a person may write in another language than their own
-        interface's."""
-        return EveryLanguage(tuple(language.crisis for language in self.languages.values()))
-
-
 def instance_id() -> str:
     """This process among others on the same database: host, pid and a random tail (a pid
     can come back after a restart)."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def load_content(directory: Path = CONTENT_DIR) -> Content:
-    """Every text, course and crisis phrase of every language, validated and checked against
-    English, including a label for each check-in answer; any problem is a ``ContentError``
-    naming the file, the field and the language."""
-    languages = load_languages(directory)
-    for each in languages.values():
-        check_labels(each.texts)
-    helplines = load_helplines(directory / HELPLINES_FILE.name)
-    return Content(languages, helplines)
 
 
 async def set_command_menus(application: BotApplication, content: Content) -> None:
@@ -162,7 +112,7 @@ def build_application(
     content: Content | None = None,
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
-    zone_finder: TimezoneFinder | None = None,
+    zone_finder: ZoneFinder | None = None,
     server: BotWebServer | None = None,
 ) -> BotApplication:
     """The whole bot. ``content`` is loaded (and validated) here unless given; ``request``,
@@ -194,7 +144,7 @@ def build_application(
             crisis=content.crisis,
             engine=engine,
             sessions=create_session_factory(engine),
-            zone_finder=zone_finder or TimezoneFinder(),
+            zone_finder=zone_finder or LazyZoneFinder(),
             instance_id=instance_id(),
             leadership=Leadership(engine),
             together=content.together,
@@ -249,6 +199,7 @@ def build_application(
             await send_ledger.record(services)
             await services.leadership.release()
             await services.engine.dispose()
+            services.worker.shutdown(wait=False)
 
     update_log = UpdateLog(lambda: application.bot_data.services)
     # Sent prompts not yet recorded: the check-in job's, written once more at shutdown.

@@ -7,6 +7,7 @@ reached as ``context.services``; handlers never use string keys into ``bot_data`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +15,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
-from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.content import Framework, Texts
@@ -26,6 +26,7 @@ from bot.metrics import Metrics
 from bot.services.zone_country import ZoneCountries
 from bot.storage.health import DatabaseHealth
 from bot.storage.leadership import Leadership
+from bot.zone_finder import ZoneFinder
 
 Clock = Callable[[], datetime]
 
@@ -47,7 +48,8 @@ class BotServices:
     crisis: EveryLanguage
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    zone_finder: TimezoneFinder
+    # The time zone of a shared location (loaded on the first one, see bot.zone_finder).
+    zone_finder: ZoneFinder
     # This process, as the owner of the check-in claims it makes.
     instance_id: str
     leadership: Leadership
@@ -60,6 +62,13 @@ class BotServices:
     database_health: DatabaseHealth = field(default_factory=DatabaseHealth)
     # This application's /metrics (made with the application, see bot.app).
     metrics: Metrics = field(default_factory=Metrics)
+    # The one thread for the occasional heavy work: drawing a chart, looking up a location's
+    # zone (the first loads timezonefinder). One chart's ~10 MB of buffers at a time however
+    # many people press at once, from one malloc arena: with the default executor each of its
+    # threads kept an arena of its own, and the process grew by a chart's buffers per thread.
+    worker: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker")
+    )
 
     def content_for(self, language: str | None) -> LanguageContent:
         """Everything said in ``language``; English for a code the bot does not have."""

@@ -41,7 +41,7 @@ from tests.telegram_fake import BOT_ID
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = f"{BOT_ID}:AAE-wheel_check_Zq9xY3wV7uT5sR1pN0mLkJ"
 USER_ID = 4242
-STARTUP_TIMEOUT = 90.0  # a fresh venv: first imports compile bytecode, matplotlib finds fonts
+STARTUP_TIMEOUT = 90.0  # a fresh venv: first imports compile bytecode
 EXIT_TIMEOUT = 20.0
 SETTINGS_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
 

@@ -1,10 +1,11 @@
 """The crisis corpus (tests/crisis_corpus/) against the bot's phrases: recall and false alarms.
 
 Every sentence goes through :class:`~bot.content.crisis_matcher.EveryLanguage`, built by the
-app's own loader (``bot.app.load_content`` and ``Content.crisis``: each file stemmed in its
-texts.toml language, English first), because the bot checks every message against all four
-languages' phrases: a false alarm from another language's list counts here too. Building it any
-other way measured something the bot does not do (every file once got the English stemmer).
+app's own loader (``bot.services.content.load_content`` and ``Content.crisis``: each file
+stemmed in its texts.toml language, English first), because the bot checks every message
+against all four languages' phrases: a false alarm from another language's list counts here
+too. Building it any other way measured something the bot does not do (every file once got
+the English stemmer).
 
 Run ``python -m tests.crisis_report`` for the table the lead pastes into a closing note, or
 with ``--misses`` to also list each tuning sentence on the wrong side (what tuning a phrase list
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Content, load_content
 from bot.content.crisis_matcher import CrisisMatcher, EveryLanguage
 from bot.content.texts import CONTENT_DIR
+from bot.services.content import Content, load_content
 
 CORPUS_DIR = Path(__file__).parent / "crisis_corpus"
 HELDOUT_SUFFIX = ".heldout"

@@ -30,10 +30,11 @@ from telegram import Update
 from telegram.request import BaseRequest
 from timezonefinder import TimezoneFinder
 
-from bot.app import Content, build_application, load_content
+from bot.app import build_application
 from bot.config import Settings
 from bot.content import Framework, Plural, render
 from bot.context import BotApplication
+from bot.services.content import Content, load_content
 from bot.storage.engine import create_engine
 from bot.storage.migrate import downgrade_to, upgrade_to_head
 from bot.storage.models import Base

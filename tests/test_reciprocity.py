@@ -221,10 +221,10 @@ def test_a_half_answered_day_reveals_nothing_yet() -> None:
     assert summary.bids_i_gave.as_receiver_felt == Tally()
 
 
-def test_a_dollar_sign_in_a_name_is_not_maths() -> None:
+def test_a_dollar_sign_in_a_name_is_drawn_as_typed() -> None:
     from bot.charts import drawable
 
-    assert drawable("$\\frac$", "Partner") == "\\$\\frac\\$"
+    assert drawable("$\\frac$", "Partner") == "$\\frac$"
 
 
 def test_moments_count_with_the_check_in_of_their_day() -> None:

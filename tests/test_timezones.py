@@ -18,6 +18,7 @@ from bot.timezones import (
     zone_for_location,
     zone_from_name,
 )
+from bot.zone_finder import LazyZoneFinder
 from tests.harness import shipped_content
 
 
@@ -234,3 +235,10 @@ def test_the_examples_a_refused_time_suggests_are_read(code: str) -> None:
     assert examples
     for example in examples:
         parse_clock_time(html.unescape(example))
+
+
+def test_the_zone_of_a_location_is_found_once_the_finder_loads_on_first_use() -> None:
+    finder = LazyZoneFinder()
+
+    assert finder.timezone_at(lng=13.40, lat=52.52) == "Europe/Berlin"
+    assert finder.timezone_at(lng=-9.14, lat=38.72) == "Europe/Lisbon"

@@ -27,6 +27,7 @@ from bot.timezones import (
 from bot.views import callbacks, keyboards
 from bot.views.settings import settings_view
 from bot.views.text import clock, local_clock, shorten
+from bot.zone_finder import zone_at
 
 
 @for_anyone
@@ -123,7 +124,12 @@ async def zone_from_location(turn: Turn) -> None:
     on_earth = -90 <= location.latitude <= 90 and -180 <= location.longitude <= 180
     zone = (
         zone_for_location(
-            turn.services.zone_finder.timezone_at(lng=location.longitude, lat=location.latitude)
+            await zone_at(
+                turn.services.zone_finder,
+                location.latitude,
+                location.longitude,
+                turn.services.worker,
+            )
         )
         if on_earth
         else None

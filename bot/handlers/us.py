@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import sys
+from concurrent.futures import Executor
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputFile
 from telegram.error import TelegramError
@@ -24,17 +23,18 @@ logger = logging.getLogger(__name__)
 
 
 async def send_chart(
-    bot: Bot, texts: Texts, chat_id: int, view: WeekView, labels: ChartLabels
+    bot: Bot,
+    texts: Texts,
+    chat_id: int,
+    view: WeekView,
+    labels: ChartLabels,
+    drawer: Executor,
 ) -> bool:
-    """Draw (in a worker thread) and send the week's chart; a failure is logged and the text
-    stands alone."""
+    """Draw (in ``drawer``, the worker thread) and send the week's chart; a failure is logged
+    and the text stands alone."""
     try:
-        cold = "matplotlib" not in sys.modules
-        png = await asyncio.to_thread(render_week_chart, view.summary, labels)
-        if cold:
-            # matplotlib, loaded on the first chart, stays as long as the process: out of the
-            # cyclic collector's way too, as start-up's objects are (see bot.app).
-            gc.freeze()
+        loop = asyncio.get_running_loop()
+        png = await loop.run_in_executor(drawer, render_week_chart, view.summary, labels)
         await bot.send_photo(
             chat_id, InputFile(png, filename="week.png"), caption=chart_caption(texts, view)
         )
@@ -81,11 +81,12 @@ async def week_button(turn: Turn) -> None:
         return
     turn.answer()
     bot, chat_id, query = turn.context.bot, turn.user.telegram_id, turn.query
+    drawer = turn.services.worker
     markup = week_keyboard(texts, view, mode, drawn, page)
     update_id = turn.update.update_id
 
     async def chart_then_remember() -> None:
-        if await send_chart(bot, texts, chat_id, view, labels):
+        if await send_chart(bot, texts, chat_id, view, labels, drawer):
             await _remember(query, markup, update_id)
 
     turn.later(chart_then_remember)
