@@ -24,7 +24,7 @@ from bot.content.together import TalkTexts
 from bot.context import BotServices
 from bot.delivery import Outcome, Recorded, Reply, Step
 from bot.handlers.pending_input import InputRoute
-from bot.handlers.safety import help_before, reads_like_crisis, with_help
+from bot.handlers.safety import help_before, reads_like_crisis, reply_with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, drafts, shared_days, talk
 from bot.services.accounts import PendingInput
@@ -366,7 +366,7 @@ async def answer_text(turn: Turn, text: str) -> None:
     argument = accounts.pending_argument(user) or ""
     if len(text) > MAX_ANSWER_LENGTH:
         too_long = render(words.too_long, limit=turn.texts.number(MAX_ANSWER_LENGTH))
-        turn.reply(with_help(turn, text, too_long))
+        reply_with_help(turn, text, too_long)
         return
     await accounts.open_question(session, user, None, now)
     if reads_like_crisis(turn.context, text):
@@ -407,7 +407,7 @@ async def _kept(turn: Turn, kept: PrivateDraft | Refusal | None) -> None:
         answer, markup = turn.texts.errors.stale_button, None
     else:
         answer, markup = refusal_text(turn, kept), None
-    turn.reply(help_before(turn, answer), markup)
+    turn.reply(help_before(turn, answer), markup, no_preview=True)
 
 
 async def _share_or_keep(turn: Turn, held: PrivateDraft | Refusal | None) -> None:
