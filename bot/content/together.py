@@ -119,6 +119,7 @@ class TalkTexts(Section):
     childhood_keep_button: ButtonLabel
     childhood_kept: Template
     set_aside_again: Template
+    not_tonight_partner_done: Template
 
 
 class DraftTexts(Section):

@@ -332,7 +332,11 @@ async def _not_tonight(turn: Turn, question_id: int) -> None:
         return
     turn.answer()
     turn.remove_buttons()
-    turn.reply(render(_words(turn).not_tonight, partner=found.partner.first_name))
+    # Answered by the partner, the question comes back with the next /talk: "it may come
+    # back another time" would not be true.
+    words = _words(turn)
+    template = words.not_tonight_partner_done if found.comes_back else words.not_tonight
+    turn.reply(render(template, partner=found.partner.first_name))
 
 
 def _day(value: str) -> date | None:
