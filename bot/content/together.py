@@ -52,7 +52,6 @@ class ThanksTexts(Section):
     thank_button: ButtonLabel
     reply_button: ButtonLabel
     thanked_line: Template
-    replied_line: Template
     thanked_you: Template
     ask_reply: Template
     reply_sent: Template
