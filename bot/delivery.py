@@ -24,6 +24,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardMarkup,
     InputFile,
+    LinkPreviewOptions,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
@@ -39,6 +40,10 @@ from bot.views.parts import message_parts
 logger = logging.getLogger(__name__)
 
 Step = Callable[[AsyncSession], Awaitable[None]]
+
+# For the crisis help, whose lines carry links (the directory, a line's site): a preview card
+# under them would push the numbers out of sight on a phone, and the help is read, not browsed.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 Send = Callable[[], Awaitable[object]]  # a reply that cannot be written down (a toast...)
 
 
@@ -99,11 +104,14 @@ async def send(
     silent: bool = False,
     quote: int | None = None,
     thread: int | None = None,
+    no_preview: bool = False,
 ) -> Sent:
     """Send ``text`` to ``chat_id``, in parts if too long for one (the buttons under the
     last). Never raises for Telegram's refusal: the outcome says what it meant. A part that
-    fails after an earlier one arrived makes the whole :attr:`Outcome.MAYBE_DELIVERED`."""
+    fails after an earlier one arrived makes the whole :attr:`Outcome.MAYBE_DELIVERED`.
+    ``no_preview``: no link preview card under any part (:data:`NO_PREVIEW`)."""
     parts = message_parts(text)
+    preview = NO_PREVIEW if no_preview else None
     message_id: int | None = None
     try:
         for index, part in enumerate(parts):
@@ -114,6 +122,7 @@ async def send(
                 disable_notification=silent,
                 reply_parameters=ReplyParameters(quote) if quote is not None else None,
                 message_thread_id=thread,
+                link_preview_options=preview,
             )
             message_id = message.message_id
         return Sent(Outcome.DELIVERED, message_id)
@@ -154,6 +163,9 @@ class Reply:
     # /delete's last words: sent, then the chat cleared below them (below this message id,
     # the pressed question, should they fail), and the chat's own menu removed.
     clear: int | None = None
+    # The crisis help: sent or edited without a link preview card (:data:`NO_PREVIEW`).
+    # Written only when set, so what older processes wrote loads as ``False``.
+    no_preview: bool = False
 
 
 _MARKUPS: dict[str, type[ReplyMarkup]] = {
@@ -207,6 +219,7 @@ async def say(bot: Bot, reply: Reply) -> Outcome:
                 silent=reply.silent,
                 quote=reply.quote,
                 thread=reply.thread,
+                no_preview=reply.no_preview,
             )
         ).outcome
     inline = reply.markup if isinstance(reply.markup, InlineKeyboardMarkup) else None
@@ -214,7 +227,13 @@ async def say(bot: Bot, reply: Reply) -> Outcome:
         if reply.text is None:
             await bot.edit_message_reply_markup(reply.chat_id, reply.edit, reply_markup=inline)
         else:
-            await bot.edit_message_text(reply.text, reply.chat_id, reply.edit, reply_markup=inline)
+            await bot.edit_message_text(
+                reply.text,
+                reply.chat_id,
+                reply.edit,
+                reply_markup=inline,
+                link_preview_options=NO_PREVIEW if reply.no_preview else None,
+            )
     except TelegramError as error:
         outcome = outcome_of(error)
         harmless = any(phrase in error.message.lower() for phrase in HARMLESS_REFUSALS)

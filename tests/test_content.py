@@ -26,6 +26,7 @@ from bot.content.locales import (
     locale_folders,
 )
 from bot.content.texts import CONTENT_DIR, TEXTS_FILE
+from bot.content.together import TOGETHER_FILE
 from tests.harness import TEXTS, content_variant, shipped_content, shown
 from tests.journeys import HELPLINES, SUPPORT, SUPPORT_UNKNOWN, support_in
 
@@ -84,18 +85,19 @@ def test_render_escapes_values() -> None:
     assert render("Hi {name}", name="<i>&</i>") == "Hi &lt;i&gt;&amp;&lt;/i&gt;"
 
 
-def test_every_text_key_is_used_by_the_code() -> None:
+@pytest.mark.parametrize("path", [TEXTS_FILE, TOGETHER_FILE], ids=lambda path: path.name)
+def test_every_text_key_is_used_by_the_code(path: Path) -> None:
     """A text nobody sends is dead content, usually a renamed field left behind."""
-    raw = tomllib.loads(TEXTS_FILE.read_text(encoding="utf-8"))
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
     code = "\n".join(
-        path.read_text() for path in (Path(__file__).resolve().parents[1] / "bot").rglob("*.py")
+        module.read_text() for module in (Path(__file__).resolve().parents[1] / "bot").rglob("*.py")
     )
     unused = [
         f"{section}.{key}"
         for section, values in raw.items()
         if isinstance(values, dict)
         for key in values
-        if f".{key}" not in code
+        if re.search(rf"\.{re.escape(key)}\b", code) is None
     ]
     assert unused == []
 

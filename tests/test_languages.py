@@ -311,3 +311,28 @@ async def test_the_daily_limit_of_thanks_counts_in_the_language_s_plural(
     words = CONTENT.languages["ru"].together.thanks
     assert refused.texts == [shown(words.daily_limit.render("ru", DAILY_LIMIT))]
     assert "5 благодарностей" in refused.texts[0]
+
+
+@pytest.mark.skipif("es" not in CONTENT.languages, reason="Spanish is not shipped")
+async def test_a_spanish_draft_answer_is_named_as_the_bot_speaks_to_its_reader(
+    harness: BotHarness,
+) -> None:
+    """The Spanish texts speak to the reader as "tú" (and to the two as "ustedes"): the
+    journal names a /talk answer kept back as a draft as one to "tu" shared question, not
+    "su" (someone else's, or a formal "usted" the bot never uses)."""
+    texts = texts_of("es")
+    lucia = await start_in(harness, 1001, "Lucía", "es")
+    mateo = await start_in(harness, 2002, "Mateo", "es")
+    await mateo.send(f"/join {invite_code(await lucia.send('/pair'))}")
+    await mateo.press(texts.pairing.confirm_button)
+    harness.clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    await lucia.send("/talk")
+    await lucia.press_data("tk:light")
+    await lucia.press(CONTENT.languages["es"].together.talk.answer_button)
+    await lucia.send("ya no quiero vivir")  # kept back as a private draft, with the help
+
+    journal = (await lucia.send("/journal")).text
+
+    assert shown(texts.journal.draft_answer_what) in journal
+    assert "tu pregunta compartida" in journal
+    assert "su pregunta" not in journal

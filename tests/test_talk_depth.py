@@ -133,7 +133,8 @@ async def test_not_tonight_leaves_no_trace_for_the_partner(harness: BotHarness) 
 
     replies = await alex.press(TALK.not_tonight_button)
 
-    assert replies.texts[-1] == shown(TALK.not_tonight, partner="Sam")
+    # Sam answered: the question comes back with Alex's next /talk, and the reply says so.
+    assert replies.texts[-1] == shown(TALK.not_tonight_partner_done, partner="Sam")
     assert calls_to(harness, sam.user_id) == sam_seen  # nothing at all reached Sam
     # Sam's /talk is exactly what it was: still waiting for Alex, nothing named.
     assert (await sam.send("/talk")).texts == sam_view_before

@@ -119,3 +119,27 @@ async def test_the_question_set_aside_comes_back_first_and_its_answer_reveals_bo
     assert question.revealed_at is not None
     # Answered, it is not offered again: /talk offers light or deep.
     assert (await alex.send("/talk")).texts == [shown(TALK.choose)]
+
+
+async def test_not_tonight_says_truly_whether_the_question_comes_back(
+    harness: BotHarness,
+) -> None:
+    """After the partner answered, the question set aside comes back with the next /talk: the
+    reply says so, not "it may come back another time". Before they answered, it says that
+    (a new question comes with /talk)."""
+    alex, sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    await ask_talk(alex, "light")
+    await answer(sam, "Sam's answer", "Alex")
+
+    answered = await alex.press(TALK.not_tonight_button)
+
+    assert answered.texts == [shown(TALK.not_tonight_partner_done, partner="Sam")]
+    assert "another time" not in answered.text
+    assert (await alex.send("/talk")).text.startswith(shown(TALK.set_aside_again, partner="Sam"))
+
+    await alex.press(TALK.new_question_button)
+    await alex.press(TALK.light_button)  # a new question, which Sam has not answered
+    unanswered = await alex.press(TALK.not_tonight_button)
+
+    assert unanswered.texts == [shown(TALK.not_tonight, partner="Sam")]

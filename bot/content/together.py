@@ -52,7 +52,6 @@ class ThanksTexts(Section):
     thank_button: ButtonLabel
     reply_button: ButtonLabel
     thanked_line: Template
-    replied_line: Template
     thanked_you: Template
     ask_reply: Template
     reply_sent: Template
@@ -119,6 +118,7 @@ class TalkTexts(Section):
     childhood_keep_button: ButtonLabel
     childhood_kept: Template
     set_aside_again: Template
+    not_tonight_partner_done: Template
 
 
 class DraftTexts(Section):

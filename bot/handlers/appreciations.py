@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.content import render
 from bot.content.together import ThanksTexts
 from bot.handlers.pending_input import InputRoute
-from bot.handlers.safety import help_before, reads_like_crisis, with_help
+from bot.handlers.safety import help_before, reads_like_crisis, reply_with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, appreciations, drafts
 from bot.services.accounts import PendingInput
@@ -78,7 +78,7 @@ def _kept(
         answer, markup = turn.texts.errors.stale_button, None
     else:
         answer, markup = refusal_text(_words(turn), kept, partner, turn.texts.language), None
-    turn.reply(help_before(turn, answer) if help_first else answer, markup)
+    turn.reply(help_before(turn, answer) if help_first else answer, markup, no_preview=help_first)
 
 
 async def _start(turn: Turn, inline_text: str) -> None:
@@ -146,7 +146,7 @@ async def thanks_menu_button(turn: Turn) -> None:
 async def appreciation_text(turn: Turn, text: str) -> None:
     if len(text) > MAX_APPRECIATION_LENGTH:
         too_long = render(_words(turn).too_long, limit=turn.texts.number(MAX_APPRECIATION_LENGTH))
-        turn.reply(with_help(turn, text, too_long))
+        reply_with_help(turn, text, too_long)
         return  # the question stays open for a shorter one
     await accounts.open_question(turn.session, turn.user, None, turn.now)
     if reads_like_crisis(turn.context, text):
@@ -168,7 +168,7 @@ async def reply_text(turn: Turn, text: str) -> None:
     )
     if len(text) > MAX_APPRECIATION_LENGTH:
         too_long = render(words.too_long, limit=turn.texts.number(MAX_APPRECIATION_LENGTH))
-        turn.reply(with_help(turn, text, too_long))
+        reply_with_help(turn, text, too_long)
         return
     await accounts.open_question(turn.session, user, None, now)
     if reads_like_crisis(turn.context, text):

@@ -18,7 +18,7 @@ from bot.content import Texts, render
 from bot.handlers.notes import confirm_saved, refuse_if_too_long
 from bot.handlers.onboarding import ask_open_question
 from bot.handlers.pending_input import InputRoute, open_question
-from bot.handlers.safety import with_help
+from bot.handlers.safety import reply_with_help
 from bot.handlers.turn import (
     PRIVATE_MESSAGES,
     Handlers,
@@ -194,7 +194,7 @@ async def note_answer(turn: Turn, text: str) -> None:
     )
     await accounts.open_question(turn.session, user, None, turn.now)
     if isinstance(note, checkins.Refused):
-        turn.reply(with_help(turn, text, turn.texts.checkin.closed))
+        reply_with_help(turn, text, turn.texts.checkin.closed)
         return
     confirm_saved(turn, note, text)
 

@@ -65,7 +65,7 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
                 return
         if crisis:
             # The sender's row (their zone) is loaded already: no statement more for the help.
-            turn.send(turn.chat_id, turn_help(turn).crisis_reply())
+            turn.send(turn.chat_id, turn_help(turn).crisis_reply(), no_preview=True)
             logger.info("crisis help given")
         elif user is None:
             turn.not_started()

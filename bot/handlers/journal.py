@@ -15,7 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.handlers.notes import refuse_if_too_long
 from bot.handlers.pending_input import InputRoute, open_question
-from bot.handlers.safety import help_before, reads_like_crisis, with_help
+from bot.handlers.safety import help_before, reads_like_crisis, reply_with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, journal, notes
 from bot.services.accounts import PendingInput
@@ -102,11 +102,11 @@ async def edit_answer(turn: Turn, text: str) -> None:
         else None
     )
     if note is None:
-        turn.reply(with_help(turn, text, words.note_gone))
+        reply_with_help(turn, text, words.note_gone)
         return
     view, markup = note_view(turn.texts, turn.frameworks, _zone(turn), note, 0)
     if crisis:
-        turn.reply(help_before(turn, words.edited_private))
+        turn.reply(help_before(turn, words.edited_private), no_preview=True)
     else:
         turn.reply(words.edited)
     turn.send(turn.chat_id, view, markup)

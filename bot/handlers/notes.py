@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler
 
 from bot.content import Framework, Texts, render
-from bot.handlers.safety import help_before, reads_like_crisis, with_help
+from bot.handlers.safety import help_before, reads_like_crisis, reply_with_help
 from bot.handlers.turn import Handlers, Turn, for_known_sender
 from bot.services import notes
 from bot.services.notes import MAX_NOTE_LENGTH
@@ -39,7 +39,7 @@ def refuse_if_too_long(turn: Turn, text: str) -> bool:
     if len(text) <= MAX_NOTE_LENGTH:
         return False
     refusal = render(turn.texts.notes.too_long, limit=turn.texts.number(MAX_NOTE_LENGTH))
-    turn.reply(with_help(turn, text, refusal))
+    reply_with_help(turn, text, refusal)
     return True
 
 
@@ -51,7 +51,7 @@ def confirm_saved(turn: Turn, note: Note, text: str) -> None:
     """
     saved = turn.texts.notes.saved
     if reads_like_crisis(turn.context, text):
-        turn.reply(help_before(turn, saved))
+        turn.reply(help_before(turn, saved), no_preview=True)
     else:
         turn.reply(saved, share_keyboard(turn.texts, note, shared=False))
 
@@ -85,7 +85,8 @@ async def share_note(turn: Turn) -> None:
     words = turn.texts.notes
     if outcome.refused:  # the help instead, as under a new note with such words
         back = [[back_to_course(turn.texts)]] if outcome.note.framework_id is not None else []
-        turn.edit(help_before(turn, words.saved), InlineKeyboardMarkup(back) if back else None)
+        markup = InlineKeyboardMarkup(back) if back else None
+        turn.edit(help_before(turn, words.saved), markup, no_preview=True)
         return
     partnership = outcome.partnership
     if outcome.held:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import LinkPreviewOptions, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.content import Texts
 from bot.context import BotContext
+from bot.delivery import NO_PREVIEW
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn
 from bot.handlers.without_database import (
     harmless_if_stale,
@@ -31,10 +32,6 @@ from bot.views import callbacks
 from bot.views.helplines import MORE_PATTERN, NO_COUNTRY, HelpView
 
 logger = logging.getLogger(__name__)
-
-# The help's lines carry links (the directory, a line's site): a preview card under them
-# would push the numbers out of sight on a phone, and the help is read, not browsed.
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def written_words(update: Update) -> str | None:
@@ -62,14 +59,19 @@ def turn_help(turn: Turn) -> HelpView:
     return help_view(turn.context, turn.texts, zone)
 
 
-def with_help(turn: Turn, written: str, answer: str) -> str:
-    """``answer`` to what someone wrote, with the crisis help in front when their words read
-    like a crisis: the help is the first thing they read, in the same message."""
-    return help_before(turn, answer) if reads_like_crisis(turn.context, written) else answer
+def reply_with_help(turn: Turn, written: str, answer: str) -> None:
+    """Reply ``answer`` to what someone wrote, with the crisis help in front when their words
+    read like a crisis: the help is the first thing they read, in the same message (and then
+    without a link preview card, as all help goes)."""
+    if reads_like_crisis(turn.context, written):
+        turn.reply(help_before(turn, answer), no_preview=True)
+    else:
+        turn.reply(answer)
 
 
 def help_before(turn: Turn, answer: str) -> str:
-    """``answer`` with the crisis help in front (the caller has seen the words of danger)."""
+    """``answer`` with the crisis help in front (the caller has seen the words of danger).
+    The caller sends it with ``no_preview=True``: the help's links must not grow a card."""
     logger.info("crisis help given with a reply")
     return f"{turn_help(turn).crisis_reply()}\n\n{answer}"
 

@@ -24,7 +24,7 @@ from bot.content.together import TalkTexts
 from bot.context import BotServices
 from bot.delivery import Outcome, Recorded, Reply, Step
 from bot.handlers.pending_input import InputRoute
-from bot.handlers.safety import help_before, reads_like_crisis, with_help
+from bot.handlers.safety import help_before, reads_like_crisis, reply_with_help
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_known_sender
 from bot.services import accounts, drafts, shared_days, talk
 from bot.services.accounts import PendingInput
@@ -332,7 +332,11 @@ async def _not_tonight(turn: Turn, question_id: int) -> None:
         return
     turn.answer()
     turn.remove_buttons()
-    turn.reply(render(_words(turn).not_tonight, partner=found.partner.first_name))
+    # Answered by the partner, the question comes back with the next /talk: "it may come
+    # back another time" would not be true.
+    words = _words(turn)
+    template = words.not_tonight_partner_done if found.comes_back else words.not_tonight
+    turn.reply(render(template, partner=found.partner.first_name))
 
 
 def _day(value: str) -> date | None:
@@ -366,7 +370,7 @@ async def answer_text(turn: Turn, text: str) -> None:
     argument = accounts.pending_argument(user) or ""
     if len(text) > MAX_ANSWER_LENGTH:
         too_long = render(words.too_long, limit=turn.texts.number(MAX_ANSWER_LENGTH))
-        turn.reply(with_help(turn, text, too_long))
+        reply_with_help(turn, text, too_long)
         return
     await accounts.open_question(session, user, None, now)
     if reads_like_crisis(turn.context, text):
@@ -407,7 +411,7 @@ async def _kept(turn: Turn, kept: PrivateDraft | Refusal | None) -> None:
         answer, markup = turn.texts.errors.stale_button, None
     else:
         answer, markup = refusal_text(turn, kept), None
-    turn.reply(help_before(turn, answer), markup)
+    turn.reply(help_before(turn, answer), markup, no_preview=True)
 
 
 async def _share_or_keep(turn: Turn, held: PrivateDraft | Refusal | None) -> None:

@@ -38,6 +38,7 @@ from bot.content import Framework, Texts
 from bot.content.together import TogetherContent
 from bot.context import BotContext, BotServices
 from bot.delivery import (
+    NO_PREVIEW,
     Outcome,
     Recorded,
     Reply,
@@ -192,19 +193,29 @@ class Turn:
         :class:`Reply`, it is not written down: a crash before it runs forgets it."""
         self._outbox.append(send)
 
-    def reply(self, text: str, markup: ReplyMarkup | None = None, *, quote: bool = False) -> None:
+    def reply(
+        self,
+        text: str,
+        markup: ReplyMarkup | None = None,
+        *,
+        quote: bool = False,
+        no_preview: bool = False,
+    ) -> None:
         """Answer in the chat the update came from (a message: as PTB replies, quoting in
         groups and keeping a forum topic). Too long for one message, it goes in parts
         (:func:`bot.views.parts.message_parts`), the buttons under the last. ``quote``: quote
-        the message in a private chat too, so that a button under the reply can read it."""
+        the message in a private chat too, so that a button under the reply can read it.
+        ``no_preview``: without a link preview card (the crisis help)."""
         message = self.update.message
         if message is None:
-            self.send(self.chat_id, text, markup)
+            self.send(self.chat_id, text, markup, no_preview=no_preview)
             return
         private = message.chat.type == ChatType.PRIVATE
         quoted = message.message_id if quote or not private else None
         thread = message.message_thread_id if message.is_topic_message else None
-        self._outbox.append(Reply(message.chat_id, text, markup, quote=quoted, thread=thread))
+        self._outbox.append(
+            Reply(message.chat_id, text, markup, quote=quoted, thread=thread, no_preview=no_preview)
+        )
 
     def send(
         self,
@@ -213,10 +224,14 @@ class Turn:
         markup: ReplyMarkup | None = None,
         *,
         if_blocked: str | None = None,
+        no_preview: bool = False,
     ) -> None:
         """A message to ``chat_id``, in parts if too long for one (buttons under the last);
-        ``if_blocked``: its text instead if the :meth:`tell` just before it met a 403."""
-        self._outbox.append(Reply(chat_id, text, markup, if_blocked=if_blocked))
+        ``if_blocked``: its text instead if the :meth:`tell` just before it met a 403;
+        ``no_preview``: without a link preview card (the crisis help)."""
+        self._outbox.append(
+            Reply(chat_id, text, markup, if_blocked=if_blocked, no_preview=no_preview)
+        )
 
     def send_file(self, chat_id: int, filename: str, content: str, caption: str) -> None:
         """A file (UTF-8 text) with its caption, written with the update like any reply."""
@@ -269,12 +284,21 @@ class Turn:
 
         self.later(answer)
 
-    def edit(self, text: str | None, markup: InlineKeyboardMarkup | None = None) -> None:
+    def edit(
+        self,
+        text: str | None,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        no_preview: bool = False,
+    ) -> None:
         """Replace the pressed message (``text`` ``None``: only its buttons); a second tap,
-        or a message gone meanwhile, is fine, and so is the same edit again after a crash."""
+        or a message gone meanwhile, is fine, and so is the same edit again after a crash.
+        ``no_preview``: without a link preview card (the crisis help)."""
         pressed = self.query.message
         if pressed is not None:
-            self._outbox.append(Reply(pressed.chat.id, text, markup, edit=pressed.message_id))
+            self._outbox.append(
+                Reply(pressed.chat.id, text, markup, edit=pressed.message_id, no_preview=no_preview)
+            )
             return
         query, update_id = self.query, self.update.update_id  # an inline message: no chat
 
@@ -283,7 +307,10 @@ class Turn:
                 if text is None:
                     await query.edit_message_reply_markup(reply_markup=markup)
                 else:
-                    await query.edit_message_text(text, reply_markup=markup)
+                    preview = NO_PREVIEW if no_preview else None
+                    await query.edit_message_text(
+                        text, reply_markup=markup, link_preview_options=preview
+                    )
 
         self.later(edit)
 

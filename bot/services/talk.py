@@ -452,6 +452,9 @@ class OpenQuestion:
     partner_answered: bool = False
     # A question about growing up: the answer is shown only once its author chose to share it.
     childhood: bool = False
+    # Set aside (:func:`set_aside`) and brought back first by the next ``/talk`` (:func:`ask`):
+    # the partner answered it and it is still open. Else it may only come again much later.
+    comes_back: bool = False
 
 
 async def may_answer(
@@ -579,7 +582,8 @@ async def set_aside(
     stays their open question, and ``user``'s ``/talk`` offers it again first (see
     :func:`ask`): a new one ``user`` picks reaches the partner only once this one is answered
     (their answer is then shown as always) or expires — a new question right after their
-    answer would tell them it was skipped."""
+    answer would tell them it was skipped. ``comes_back`` on the result says which of the
+    two it is, so the reply can say it truly."""
     await talk.lock_question(session, question_id)
     found = await may_answer(session, content, user, question_id)
     if not isinstance(found, OpenQuestion):
@@ -588,4 +592,8 @@ async def set_aside(
     answers[user.id].skipped_at = now
     if answers[user.id].sent_at is None:
         answers[user.id].sent_at = now  # seen from /talk before the job sent it
-    return found
+    # What the next /talk offers first (see :func:`ask`): the reply must say whether it is this.
+    first = await talk.waiting_question(
+        session, found.question.couple_id, found.partner.id, now - OPEN_FOR
+    )
+    return replace(found, comes_back=first is not None and first.id == question_id)
