@@ -37,7 +37,6 @@ from bot.handlers import (
     notes,
     onboarding,
     pairing,
-    pending_input,
     privacy,
     safety,
     settings,
@@ -75,10 +74,11 @@ BOT_API_POOL_TIMEOUT_SECONDS = 10.0
 GROUP_MESSAGES_PER_MINUTE = 20
 
 # Group -3 checks commands for words of danger (help first, then the command as usual); group
-# -2 holds one guard that stops forged button presses (see fallback.drop_foreign_button);
-# group -1 closes the open question when a command comes (see bot.handlers.pending_input).
+# -2 holds one guard that stops forged button presses (see fallback.drop_foreign_button).
 # All other handlers share one group, where the first match wins (PTB runs one handler of
-# *each* group, so a second group would answer /start twice). The order is:
+# *each* group, so a second group would answer /start twice). Every private command's
+# handler runs in a turn, which first closes the open question (see
+# bot.handlers.pending_input.close_on_command). The order is:
 #   1. commands sent in group chats: a hint and nothing else;
 #   2. one module per feature area: its commands and its callback prefixes (safety first:
 #      /support and help for an edited message that reads like a crisis; pairing before
@@ -301,7 +301,6 @@ def build_application(
 
     application.add_handlers(safety.FIRST_HANDLERS, group=-3)
     application.add_handlers(fallback.GUARD_HANDLERS, group=-2)
-    application.add_handlers(pending_input.CLOSE_HANDLERS, group=-1)
     application.add_handlers(fallback.GROUP_HANDLERS)
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)
