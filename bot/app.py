@@ -53,7 +53,7 @@ from bot.metrics import MeasuredRequest, Metrics
 from bot.recovery import replay_unhandled, take_over_abandoned
 from bot.services.checkin_items import check_labels
 from bot.services.zone_country import load_zone_countries
-from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
+from bot.storage.engine import create_engine, create_session_factory, pool_for_updates
 from bot.storage.leadership import Leadership
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
@@ -184,7 +184,9 @@ def build_application(
         # pooled connection the others wait in the pool's queue, first come first served,
         # instead of in SQLite's busy handler, which sleeps and retries blindly (p99 at 32
         # updates in flight: ~0.2-0.3 s instead of ~1-2 s). Nothing in the bot holds two.
-        engine = create_engine(config.database_url, **one_writer_pool(config.database_url))
+        # On PostgreSQL, a connection kept for each update in flight (pool_for_updates).
+        pool = pool_for_updates(config.database_url, config.max_concurrent_updates)
+        engine = create_engine(config.database_url, **pool)
         application.bot_data.services = BotServices(
             settings=config,
             texts=texts,
