@@ -108,13 +108,17 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None
 
 class StatementCounter:
     """SQL statements sent to the database, counted with SQLAlchemy's public event API
-    (``before_cursor_execute`` on the engine: one per statement, an executemany counts once)."""
+    (``before_cursor_execute`` on the engine: one per statement, an executemany counts once;
+    on SQLite also ``begin``, whose listener sends ``BEGIN IMMEDIATE`` past the cursor, see
+    bot.storage.engine)."""
 
     def __init__(self) -> None:
         self.count = 0
 
     def attach(self, engine: AsyncEngine) -> None:
         event.listen(engine.sync_engine, "before_cursor_execute", self.on_execute)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "begin", self.on_execute)
 
     def on_execute(self, *args: object) -> None:
         self.count += 1

@@ -18,13 +18,15 @@ committed, and then reads what that writer wrote.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, Result, make_url
+from sqlalchemy.engine import AdaptedConnection, Connection, CursorResult, Result, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -95,7 +97,20 @@ def _on_sqlite_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
 
 
 def _begin_immediate(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """The ``begin`` event of the recipe, in one trip to aiosqlite's thread (its
+    ``execute_fetchall``, through SQLAlchemy's documented ``AdaptedConnection.run_async``)
+    instead of three (a cursor opened, executed, closed, as ``exec_driver_sql`` does): each
+    trip is a wake-up of the thread and of the event loop, and every update begins one
+    transaction. A failure is raised as SQLAlchemy's ``OperationalError``, as before, so that
+    "database is locked" still reads as an outage (:func:`bot.storage.health.is_outage`)."""
+    adapted = connection.connection.dbapi_connection
+    if not isinstance(adapted, AdaptedConnection):  # a plain sqlite3 connection
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    try:
+        adapted.run_async(lambda driver: driver.execute_fetchall("BEGIN IMMEDIATE"))
+    except (sqlite3.Error, ValueError) as error:  # ValueError: aiosqlite's "closed"
+        raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 
 
 def _rollback_if_open(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
