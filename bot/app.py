@@ -29,7 +29,6 @@ from bot.handlers import (
     notes,
     onboarding,
     pairing,
-    pending_input,
     privacy,
     safety,
     settings,
@@ -47,7 +46,7 @@ from bot.metrics import MeasuredRequest, Metrics
 from bot.recovery import replay_unhandled, take_over_abandoned
 from bot.services.content import Content, load_content
 from bot.services.zone_country import load_zone_countries
-from bot.storage.engine import create_engine, create_session_factory, one_writer_pool
+from bot.storage.engine import create_engine, create_session_factory, pool_for_updates
 from bot.storage.leadership import Leadership
 from bot.update_log import RecordingBot, UpdateLog
 from bot.update_order import PerPersonUpdateProcessor
@@ -69,10 +68,11 @@ BOT_API_POOL_TIMEOUT_SECONDS = 10.0
 GROUP_MESSAGES_PER_MINUTE = 20
 
 # Group -3 checks commands for words of danger (help first, then the command as usual); group
-# -2 holds one guard that stops forged button presses (see fallback.drop_foreign_button);
-# group -1 closes the open question when a command comes (see bot.handlers.pending_input).
+# -2 holds one guard that stops forged button presses (see fallback.drop_foreign_button).
 # All other handlers share one group, where the first match wins (PTB runs one handler of
-# *each* group, so a second group would answer /start twice). The order is:
+# *each* group, so a second group would answer /start twice). Every private command's
+# handler runs in a turn, which first closes the open question (see
+# bot.handlers.pending_input.close_on_command). The order is:
 #   1. commands sent in group chats: a hint and nothing else;
 #   2. one module per feature area: its commands and its callback prefixes (safety first:
 #      /support and help for an edited message that reads like a crisis; pairing before
@@ -135,7 +135,9 @@ def build_application(
         # pooled connection the others wait in the pool's queue, first come first served,
         # instead of in SQLite's busy handler, which sleeps and retries blindly (p99 at 32
         # updates in flight: ~0.2-0.3 s instead of ~1-2 s). Nothing in the bot holds two.
-        engine = create_engine(config.database_url, **one_writer_pool(config.database_url))
+        # On PostgreSQL, a connection kept for each update in flight (pool_for_updates).
+        pool = pool_for_updates(config.database_url, config.max_concurrent_updates)
+        engine = create_engine(config.database_url, **pool)
         application.bot_data.services = BotServices(
             settings=config,
             texts=texts,
@@ -253,7 +255,6 @@ def build_application(
 
     application.add_handlers(safety.FIRST_HANDLERS, group=-3)
     application.add_handlers(fallback.GUARD_HANDLERS, group=-2)
-    application.add_handlers(pending_input.CLOSE_HANDLERS, group=-1)
     application.add_handlers(fallback.GROUP_HANDLERS)
     for module in FEATURE_MODULES:
         application.add_handlers(module.HANDLERS)

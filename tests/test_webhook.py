@@ -22,6 +22,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.storage.models import ReceivedUpdate
+from bot.views import callbacks
 from bot.web.server import SECRET_HEADER, BotWebServer
 from tests.harness import TEXTS, BotHarness, FakeClock, shown
 from tests.tcp_proxy import TcpProxy
@@ -202,8 +203,11 @@ async def test_metrics_show_every_family_and_no_chat_id(served: Served, api: Fak
     await served.post(served.typed("/start"))
     await served.post(served.typed("/help"), secret="wrong")
     await served.post(b"not json")
+    await served.post(served.typed("/help"))  # a turn: its reply goes after the commit
     api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    await served.post(served.typed("/help"))
+    # "More commands" works without a turn (and the database): its send raises in the handler.
+    more = served.harness.user(PERSON).press_update(f"{callbacks.MENU}:help_more")
+    await served.post({"update_id": next(served.ids), **more})
 
     status, body = await served.get("/metrics")
 
@@ -218,9 +222,9 @@ async def test_metrics_show_every_family_and_no_chat_id(served: Served, api: Fak
         "secure_base_webhook_requests_total",
     ):
         assert family in body, family
-    assert 'secure_base_updates_total{kind="message",outcome="ok"} 1.0' in body
+    assert 'secure_base_updates_total{kind="message",outcome="ok"} 2.0' in body
     # The reply to the person who blocked the bot raised in the handler (403).
-    assert 'secure_base_updates_total{kind="message",outcome="error"} 1.0' in body
+    assert 'secure_base_updates_total{kind="callback_query",outcome="error"} 1.0' in body
     assert 'secure_base_bot_api_calls_total{method="sendMessage",result="403"} 1.0' in body
     assert 'secure_base_webhook_requests_total{status="403"} 1.0' in body
     assert 'secure_base_webhook_requests_total{status="400"} 1.0' in body

@@ -108,10 +108,14 @@ async def drop_foreign_button(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
 
-async def unknown_command(update: Update, context: BotContext) -> None:
+async def unknown_command(turn: Turn) -> None:
+    """In a turn like every command: it closes the open question too."""
+    turn.reply(turn.texts.errors.unknown_command)
+
+
+async def unknown_without_database(update: Update, context: BotContext) -> None:
     assert update.message is not None
-    texts = await texts_of_update(update, context)
-    await update.message.reply_text(texts.errors.unknown_command)
+    await update.message.reply_text(telegram_texts(update, context).errors.unknown_command)
 
 
 async def group_chat(update: Update, context: BotContext) -> None:
@@ -121,7 +125,10 @@ async def group_chat(update: Update, context: BotContext) -> None:
 
 
 HANDLERS: Handlers = [
-    MessageHandler(PRIVATE_MESSAGES & filters.COMMAND, unknown_command),
+    MessageHandler(
+        PRIVATE_MESSAGES & filters.COMMAND,
+        for_anyone(unknown_command, when_unavailable=unknown_without_database),
+    ),
     CallbackQueryHandler(answer_stale_button),
 ]
 

@@ -179,8 +179,10 @@ async def _practice(turn: Turn) -> lessons.Practice | None:
 async def learn(turn: Turn) -> None:
     """Open the course where they left off (or its overview the first time)."""
     frameworks, texts = turn.frameworks, turn.texts
-    position = await lessons.latest_position(turn.session, turn.user, frameworks)
-    pace = _pace(texts, await _practice(turn), turn.user, turn.now)
+    position, practice = await lessons.position_and_practice(
+        turn.session, turn.user, frameworks, turn.now
+    )
+    pace = _pace(texts, practice, turn.user, turn.now)
     if position is not None:
         text, markup = _page_view(texts, position.framework, position.page)
         if pace is not None and pace[1]:  # a week has passed: the next step is suggested

@@ -6,20 +6,30 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_onboarded
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone, for_onboarded
 from bot.handlers.us import show_week
 from bot.handlers.without_database import harmless_if_stale, send_without_database, texts_of_update
 from bot.views import callbacks, keyboards
 from bot.views.settings import settings_view
 
 
+def _more_button(words_button: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[keyboards.button(words_button, callbacks.MENU, "help_more")]])
+
+
 async def show_help(update: Update, context: BotContext) -> None:
-    """Help works for everyone, started or not, and needs no database. Chat-sized: the
-    everyday commands, and the rest behind "More commands"."""
+    """Help works for everyone, started or not, and needs no database (the menu's button,
+    and /help while the database is away). Chat-sized: the everyday commands, and the rest
+    behind "More commands"."""
     words = (await texts_of_update(update, context)).help
-    button = keyboards.button(words.more_button, callbacks.MENU, "help_more")
-    more = InlineKeyboardMarkup([[button]])
-    await send_without_database(update, context, words.text, more)
+    await send_without_database(update, context, words.text, _more_button(words.more_button))
+
+
+async def help_command(turn: Turn) -> None:
+    """/help, in a turn like every command (it closes the open question in the same
+    transaction); :func:`show_help` while the database is away."""
+    words = turn.texts.help
+    turn.reply(words.text, _more_button(words.more_button))
 
 
 async def show_more_help(update: Update, context: BotContext) -> None:
@@ -43,7 +53,9 @@ async def us_button(update: Update, context: BotContext) -> None:
 
 
 HANDLERS: Handlers = [
-    CommandHandler("help", show_help, filters=PRIVATE_MESSAGES),
+    CommandHandler(
+        "help", for_anyone(help_command, when_unavailable=show_help), filters=PRIVATE_MESSAGES
+    ),
     CallbackQueryHandler(show_help, pattern=callbacks.pattern(callbacks.MENU, "help")),
     CallbackQueryHandler(show_more_help, pattern=callbacks.pattern(callbacks.MENU, "help_more")),
     CallbackQueryHandler(settings_button, pattern=callbacks.pattern(callbacks.MENU, "settings")),

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import MessageHandler, filters
+from telegram import ReplyKeyboardRemove
 
 from bot.content import render
-from bot.context import BotContext
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, before_the_handler
 from bot.services import accounts
 from bot.services.accounts import ZONE_QUESTIONS, PendingInput
 
+if TYPE_CHECKING:
+    # Only for types: bot.handlers.turn runs close_on_command in every command's turn.
+    from bot.handlers.turn import Turn
+
 # Each runs in the update's turn, with ``turn.user`` the person answering.
-TextAnswer = Callable[[Turn, str], Awaitable[None]]
-OtherAnswer = Callable[[Turn], Awaitable[None]]
+TextAnswer = Callable[["Turn", str], Awaitable[None]]
+OtherAnswer = Callable[["Turn"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -72,23 +74,12 @@ async def open_question(turn: Turn, question: PendingInput, *, argument: str | N
 
 
 async def close_on_command(turn: Turn) -> None:
-    """Any command closes the open question first (see ``bot.app``); /cancel says it itself."""
+    """Any command closes the open question first, in the command's own turn (the turn
+    calls this before the command's handler, see ``bot.handlers.turn``); /cancel says it
+    itself."""
     if turn.sender is None or turn.message.text is None:
         return
     command = turn.message.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
     if command == "/cancel":
         return
     say_set_aside(turn, await accounts.close_for_command(turn.session, turn.sender, turn.now))
-
-
-async def _nothing(update: Update, context: BotContext) -> None:
-    """While the database is away the command's own handler says so; once is enough."""
-
-
-# In a group of their own, before the commands' handlers (see bot.app).
-CLOSE_HANDLERS: Handlers = [
-    MessageHandler(
-        PRIVATE_MESSAGES & filters.COMMAND,
-        before_the_handler(close_on_command, when_unavailable=_nothing),
-    ),
-]

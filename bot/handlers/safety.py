@@ -22,7 +22,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.content import Texts
 from bot.context import BotContext
 from bot.delivery import NO_PREVIEW
-from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn
+from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
 from bot.handlers.without_database import (
     harmless_if_stale,
     reader_of_update,
@@ -88,12 +88,20 @@ async def send_crisis_help(update: Update, context: BotContext) -> None:
 
 
 async def support(update: Update, context: BotContext) -> None:
-    """Works for everyone, set up or not: help should never be behind a form."""
+    """Works for everyone, set up or not: help should never be behind a form (the menu's
+    button, and /support while the database is away)."""
     texts, zone = await reader_of_update(update, context)
     view = help_view(context, texts, zone)
     await send_without_database(
         update, context, view.support(), view.support_markup(), link_preview=NO_PREVIEW
     )
+
+
+async def support_command(turn: Turn) -> None:
+    """/support, in a turn like every command (it closes the open question in the same
+    transaction); :func:`support` while the database is away."""
+    view = turn_help(turn)
+    turn.reply(view.support(), view.support_markup(), no_preview=True)
 
 
 async def more_lines(update: Update, context: BotContext) -> None:
@@ -138,7 +146,9 @@ FIRST_HANDLERS: Handlers = [
 ]
 
 HANDLERS: Handlers = [
-    CommandHandler("support", support, filters=PRIVATE_MESSAGES),
+    CommandHandler(
+        "support", for_anyone(support_command, when_unavailable=support), filters=PRIVATE_MESSAGES
+    ),
     CallbackQueryHandler(support, pattern=callbacks.pattern(callbacks.MENU, "support")),
     CallbackQueryHandler(more_lines, pattern=MORE_PATTERN),
     MessageHandler(

@@ -51,6 +51,7 @@ from bot.delivery import (
     tell_all_then_record,
 )
 from bot.handlers.language_offer import offer_language
+from bot.handlers.pending_input import close_on_command
 from bot.handlers.without_database import (
     ask_to_try_again,
     harmless_if_stale,
@@ -68,6 +69,8 @@ logger = logging.getLogger(__name__)
 
 # The updates every conversation handler listens to: new messages in a private chat.
 PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+# A command closes the question the person had open, in its own turn, before its handler.
+PRIVATE_COMMANDS = PRIVATE_MESSAGES & filters.COMMAND
 
 TurnHandler = Callable[["Turn"], Awaitable[None]]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
@@ -442,7 +445,7 @@ class Turn:
 
 
 def _turn_handler(
-    handler: TurnHandler, *, known_only: bool, when_unavailable: Callback, finishes: bool = True
+    handler: TurnHandler, *, known_only: bool, when_unavailable: Callback
 ) -> Callback:
     @wraps(handler)
     async def callback(update: Update, context: BotContext) -> None:
@@ -454,12 +457,14 @@ def _turn_handler(
                 if known_only and sender is None:
                     turn.not_started()
                 else:
+                    if PRIVATE_COMMANDS.check_update(update):
+                        # In the command's own transaction: one per update, and never
+                        # closed without the command's answer (nor answered unclosed).
+                        await close_on_command(turn)
                     await handler(turn)
-                    if finishes:
-                        await offer_language(turn)
+                    await offer_language(turn)
                 await turn.settle()
-                if finishes:
-                    await received.mark_handled(session, update.update_id, turn.now, turn.replies())
+                await received.mark_handled(session, update.update_id, turn.now, turn.replies())
         except Exception as error:
             if not is_outage(error):
                 raise
@@ -498,16 +503,6 @@ def for_anyone(handler: TurnHandler, *, when_unavailable: Callback = ask_to_try_
     """Run ``handler`` in a turn for anyone; ``turn.sender`` is ``None`` for a stranger.
     ``when_unavailable`` answers instead while the database is away."""
     return _turn_handler(handler, known_only=False, when_unavailable=when_unavailable)
-
-
-def before_the_handler(handler: TurnHandler, *, when_unavailable: Callback) -> Callback:
-    """:func:`for_anyone`, for a handler in an earlier group that prepares the update for the
-    one that answers it (e.g. closing an open question before a command). It does not mark
-    the update handled: after a crash between the two, the update is handled again from the
-    start, so ``handler`` must be harmless to repeat."""
-    return _turn_handler(
-        handler, known_only=False, when_unavailable=when_unavailable, finishes=False
-    )
 
 
 async def find_sender(session: AsyncSession, update: Update, now: datetime) -> User | None:

@@ -204,18 +204,19 @@ async def waiting_question(session: AsyncSession, user: User, now: datetime) -> 
     """The user's check-in whose next question is waiting for a tap, if there is one: their
     newest prompt, of today or yesterday in their zone (a late evening runs past midnight),
     not skipped and not complete. Words typed meanwhile are meant for it."""
-    checkin = await checkins.newest_sent_checkin(session, user.id)
-    if checkin is None:
+    found = await checkins.newest_sent_with_answers(session, user.id)  # one statement
+    if found is None:
         return None
+    checkin, newest, answers = found
     today = local_now(user.time_zone or "UTC", now).date()
     if checkin.local_date < today - timedelta(days=1):
         return None
-    state = await open_checkin(session, user, checkin.id)
-    if isinstance(state, Refused):
+    # What open_checkin refuses: a day skipped, or closed by a newer prompt.
+    if checkin.skipped_at is not None or not newest:
         return None
-    if next_item(state.answers, weekly=state.checkin.includes_weekly) is None:
+    if next_item(answers, weekly=checkin.includes_weekly) is None:
         return None
-    return state
+    return CheckinState(checkin, answers)
 
 
 async def answer(

@@ -11,7 +11,7 @@ from bot.content import Framework, Page
 from bot.content.course import Section
 from bot.services.notes import MAX_NOTE_LENGTH
 from bot.storage import lessons, notes
-from bot.storage.models import Note, User
+from bot.storage.models import LessonProgress, Note, User
 from bot.storage.pairing import Partnership
 
 # The course says "this week" for each step's practice: the next step is suggested a week
@@ -43,6 +43,16 @@ async def current_practice(
     they moved in last, or ``None`` before any step was opened. Exposed for the evening
     check-in, which recalls it ("This week: …")."""
     progress = await lessons.latest_progress(session, user.id)
+    return await _practice_in(session, user, frameworks, now, progress)
+
+
+async def _practice_in(
+    session: AsyncSession,
+    user: User,
+    frameworks: dict[str, Framework],
+    now: datetime,
+    progress: LessonProgress | None,
+) -> Practice | None:
     framework = frameworks.get(progress.framework_id) if progress is not None else None
     if framework is None:
         return None
@@ -107,9 +117,28 @@ async def latest_position(
 ) -> Position | None:
     """The course they moved in last, if it still exists."""
     progress = await lessons.latest_progress(session, user.id)
+    return await _position_of(session, user, frameworks, progress)
+
+
+async def _position_of(
+    session: AsyncSession,
+    user: User,
+    frameworks: dict[str, Framework],
+    progress: LessonProgress | None,
+) -> Position | None:
     if progress is None or progress.framework_id not in frameworks:
         return None
     return await position_in(session, user, frameworks[progress.framework_id])
+
+
+async def position_and_practice(
+    session: AsyncSession, user: User, frameworks: dict[str, Framework], now: datetime
+) -> tuple[Position | None, Practice | None]:
+    """:func:`latest_position` and :func:`current_practice` (/learn shows both), with one
+    look at the person's progress instead of two."""
+    progress = await lessons.latest_progress(session, user.id)
+    position = await _position_of(session, user, frameworks, progress)
+    return position, await _practice_in(session, user, frameworks, now, progress)
 
 
 async def move_to(

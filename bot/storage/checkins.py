@@ -5,6 +5,7 @@ Scheduling and sending the prompts (the dispatcher's outbox) is :mod:`bot.storag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -26,7 +27,7 @@ async def get_checkin(session: AsyncSession, checkin_id: int) -> Checkin | None:
     return await session.get(Checkin, checkin_id)
 
 
-def _newest_sent(user_id: int) -> Select:
+def _newest_sent(user_id: Any) -> Select:
     return (
         select(Checkin)
         .where(Checkin.user_id == user_id, Checkin.kind == EVENING, Checkin.sent_at.is_not(None))
@@ -51,33 +52,50 @@ def _newest_open_id(user_id: Any, checkin: Any = Checkin) -> Select:
     )
 
 
-# Every tap on a check-in button asks all three (the check-in, whether it is the newest, its
-# answers so far): one statement, built once (see bot.storage.users). The answers come as
-# an outer join, one row per answer (or one row with NULLs when there is none yet).
-_CHECKIN_IF_NEWEST = (
-    select(
-        Checkin,
-        (_newest_open_id(Checkin.user_id, aliased(Checkin)).scalar_subquery() == Checkin.id).label(
-            "newest"
-        ),
-        CheckinAnswer.item,
-        CheckinAnswer.value,
+def _with_answers(which: Any) -> Select:
+    """The check-in ``which`` picks, whether it is its user's newest open one (see
+    ``_newest_open_id``), and its answers, as an outer join: one row per answer (or one row
+    with NULLs when there is none yet)."""
+    newest = _newest_open_id(Checkin.user_id, aliased(Checkin)).scalar_subquery() == Checkin.id
+    return (
+        select(Checkin, newest.label("newest"), CheckinAnswer.item, CheckinAnswer.value)
+        .outerjoin(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
+        .where(Checkin.id == which)
     )
-    .outerjoin(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
-    .where(Checkin.id == bindparam("checkin_id"))
+
+
+# Every tap on a check-in button asks all three (the check-in, whether it is the newest, its
+# answers so far): one statement, built once (see bot.storage.users).
+_CHECKIN_IF_NEWEST = _with_answers(bindparam("checkin_id"))
+# Words typed in the evening ask the same of the user's newest prompt sent: one statement.
+_NEWEST_SENT_WITH_ANSWERS = _with_answers(
+    _newest_sent(bindparam("user_id")).with_only_columns(Checkin.id).scalar_subquery()
 )
 
+CheckinWithAnswers = tuple[Checkin, bool, dict[str, str]]
 
-async def checkin_if_newest(
-    session: AsyncSession, checkin_id: int
-) -> tuple[Checkin, bool, dict[str, str]] | None:
-    """A check-in, whether it is its user's newest open one (see ``_newest_open_id``), and
-    its answers so far (item -> value)."""
-    rows = (await session.execute(_CHECKIN_IF_NEWEST, {"checkin_id": checkin_id})).all()
+
+def _checkin_and_answers(rows: Sequence[Any]) -> CheckinWithAnswers | None:
+    """``(check-in, newest, item, value)`` rows (see ``_with_answers``), gathered."""
     if not rows:
         return None
     answers = {item: value for _, _, item, value in rows if item is not None}
     return rows[0][0], bool(rows[0][1]), answers
+
+
+async def checkin_if_newest(session: AsyncSession, checkin_id: int) -> CheckinWithAnswers | None:
+    """A check-in, whether it is its user's newest open one (see ``_newest_open_id``), and
+    its answers so far (item -> value)."""
+    rows = (await session.execute(_CHECKIN_IF_NEWEST, {"checkin_id": checkin_id})).all()
+    return _checkin_and_answers(rows)
+
+
+async def newest_sent_with_answers(
+    session: AsyncSession, user_id: int
+) -> CheckinWithAnswers | None:
+    """:func:`checkin_if_newest` for the user's newest evening prompt that was sent."""
+    rows = (await session.execute(_NEWEST_SENT_WITH_ANSWERS, {"user_id": user_id})).all()
+    return _checkin_and_answers(rows)
 
 
 async def newest_sent_checkin(session: AsyncSession, user_id: int) -> Checkin | None:
