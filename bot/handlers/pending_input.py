@@ -24,9 +24,6 @@ from bot.services.accounts import ZONE_QUESTIONS, PendingInput
 # Each runs in the update's turn, with ``turn.user`` the person answering.
 TextAnswer = Callable[[Turn, str], Awaitable[None]]
 OtherAnswer = Callable[[Turn], Awaitable[None]]
-# A shared location, with the time zone there (``None``: none found, at sea say), looked up
-# before the turn's transaction (see :func:`bot.handlers.fallback.input_handlers`).
-LocationAnswer = Callable[[Turn, str | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,9 @@ class InputRoute:
     on_text: TextAnswer
     # Anything that is neither text nor (where accepted) a location: a sticker, a photo...
     on_other: OtherAnswer
-    on_location: LocationAnswer | None = None
+    # A shared location, with the time zone there (``None``: none found, at sea say), looked
+    # up before the turn's transaction (see :func:`bot.handlers.fallback.input_handlers`).
+    on_location: Callable[[Turn, str | None], Awaitable[None]] | None = None
     # The answer is the person's own words (a note, a reflection), kept even when they read
     # like a crisis; the reply then carries the help. Other questions (a time zone…) are
     # answered with the help instead, and stay open.
