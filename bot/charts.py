@@ -10,7 +10,8 @@ state: safe in a worker thread, where the handler calls it (``BotServices.worker
 
 What is drawn is what was asked: the bids question offers ranges, so the bids panel shows
 those ranges as categories (never a made-up count); support is none, some or full. Every kind
-of mark has a legend entry, everything stays inside its axes, and each person keeps one colour
+of mark has a legend entry, everything stays inside its axes (the legend inside the picture:
+a long name is shortened), and each person keeps one colour
 on both phones (the caller decides who gets which, see ``bot.views.week_chart.chart_labels``).
 The PNG carries what it drew as text (``drawing`` below): the alt text of the picture, and
 what tests compare instead of pixels.
@@ -21,6 +22,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -69,6 +72,8 @@ class ChartLabels:
 FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSans.ttf"
 # A code point no font of ours has: what the font draws for a character it lacks.
 _MISSING = "\U0010fffd"
+# What ends a label shortened to fit the legend.
+ELLIPSIS = "…"
 
 # The figure, in matplotlib's terms: 7 x 5.6 inches at 100 dpi, drawn at SCALE times that.
 DPI = 100
@@ -88,10 +93,19 @@ def _font(points: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_FILE), _px(points))
 
 
+@cache
+def _unshaped_font() -> ImageFont.FreeTypeFont:
+    """The font laid out without shaping (Pillow's basic layout): a character drawn alone is
+    the font's own glyph for it, or its missing glyph. Shaped (raqm, as the chart is drawn),
+    a lone combining mark comes on a dotted circle the font has, and would pass for drawable
+    — a Devanagari name became "◌्◌ि◌ा"."""
+    return ImageFont.truetype(str(FONT_FILE), _px(10), layout_engine=ImageFont.Layout.BASIC)
+
+
 def _glyph(char: str) -> bytes:
-    """``char`` as the font draws it, in pixels."""
+    """``char`` as the font draws it alone, unshaped, in pixels."""
     image = Image.new("L", (64, 64))
-    ImageDraw.Draw(image).text((16, 16), char, fill=255, font=_font(10))
+    ImageDraw.Draw(image).text((16, 16), char, fill=255, font=_unshaped_font())
     return image.tobytes()
 
 
@@ -102,10 +116,77 @@ def _missing_glyph() -> bytes:
 
 def drawable(name: str, fallback: str) -> str:
     """``name`` without the characters the font lacks (emoji, most scripts), or ``fallback``.
-    A character is missing when the font draws it as it draws a code point it has not got."""
-    missing = _missing_glyph()
-    kept = "".join(char for char in name if char.isspace() or _glyph(char) != missing).strip()
-    return kept or fallback
+    A character is missing when the font draws it as it draws a code point it has not got. A
+    combining mark goes with its base: kept only after a letter that was kept (alone it is
+    drawn on a dotted circle); format characters (joiners, direction marks) draw nothing
+    themselves and go."""
+    kept: list[str] = []
+    base = False  # whether the last character that is not a mark was kept, and not a space
+    for char in name:
+        category = unicodedata.category(char)
+        if category.startswith("M"):
+            if base and _glyph(char) != _missing_glyph():
+                kept.append(char)
+        elif category in {"Cc", "Cf"}:
+            continue
+        elif char.isspace():
+            kept.append(" ")
+            base = False
+        else:
+            base = _glyph(char) != _missing_glyph()
+            if base:
+                kept.append(char)
+    return " ".join("".join(kept).split()) or fallback
+
+
+def _fitted(draw: ImageDraw.ImageDraw, label: str, font: ImageFont.FreeTypeFont,
+            room: float) -> str:  # fmt: skip
+    """``label`` if it fits in ``room`` pixels; else its longest start that fits with an
+    ellipsis, cut between characters with their marks (never a base from its accent)."""
+    if draw.textlength(label, font=font) <= room:
+        return label
+    cuts = [n for n in range(1, len(label)) if not unicodedata.category(label[n]).startswith("M")]
+    best = ELLIPSIS
+    low, high = 0, len(cuts) - 1
+    while low <= high:  # the longest start that fits (longer starts are never narrower)
+        middle = (low + high) // 2
+        shortened = label[: cuts[middle]].rstrip() + ELLIPSIS
+        if draw.textlength(shortened, font=font) <= room:
+            best, low = shortened, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def _widest(fits: Callable[[float], bool], most: float) -> float:
+    """The largest width up to ``most`` (to a hundredth of a pixel) for which ``fits``
+    holds; ``fits`` holds for every width below one it holds for."""
+    low, high = 0.0, most
+    while high - low > 0.01:
+        middle = (low + high) / 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
+def _label_rooms(
+    names: list[float], ours: list[float], room: float
+) -> tuple[list[float], list[float]]:
+    """Per legend column, how wide its names and its other labels may be drawn, from how wide
+    they are (``names``, ``ours``: the widest of each, 0 for none) so that the columns' labels
+    take ``room`` at most: the names are shortened first (to the same width, the longest
+    only), our own words only if they do not fit even so."""
+    unlimited = [math.inf] * len(names)
+    if sum(map(max, names, ours)) <= room:
+        return unlimited, unlimited
+    if sum(ours) <= room:
+        cap = _widest(
+            lambda c: sum(max(o, min(n, c)) for n, o in zip(names, ours, strict=True)) <= room,
+            max(names),
+        )
+        return [max(o, cap) for o in ours], unlimited
+    both = list(map(max, names, ours))
+    cap = _widest(lambda c: sum(min(w, c) for w in both) <= room, max(both))
+    return [cap] * len(names), [cap] * len(names)
 
 
 @dataclass(frozen=True)
@@ -275,42 +356,74 @@ class _Entry:
     color: str
     marker: str | None = None
     hatched: bool = False
+    # A person's entry ("you", the partner's name): shortened first when the legend is full.
+    person: bool = False
 
 
-def _legend(draw: ImageDraw.ImageDraw, entries: list[_Entry], width: float, height: float) -> None:
-    """Three columns (filled top to bottom, as matplotlib fills them), centred at the foot."""
+@dataclass(frozen=True)
+class _Legend:
+    """What the legend drew: its entries' labels as shown, and where it lies (pixels)."""
+
+    labels: list[str]
+    left: float
+    right: float
+
+
+def _legend(draw: ImageDraw.ImageDraw, entries: list[_Entry], width: float,
+            height: float) -> _Legend:  # fmt: skip
+    """Three columns (filled top to bottom, as matplotlib fills them), centred at the foot,
+    within the width: labels too long for it (a name of 64 letters, say) are shortened, the
+    longest first, with an ellipsis."""
     font, em = _font(8), _px(8)
     # The first columns take one entry more when they do not divide evenly: 7 are 3, 2, 2.
     rows, longer = divmod(len(entries), 3)
     sizes = [rows + (n < longer) for n in range(3)]
     starts = [sum(sizes[:n]) for n in range(3)]
     columns = [entries[start : start + size] for start, size in zip(starts, sizes, strict=True)]
+    columns = [column for column in columns if column]
     rows += longer > 0
     handle, pad, gap, spacing = 2.0 * em, 0.8 * em, 2.0 * em, 0.5 * em
-    widths = [
-        handle + pad + max(draw.textlength(e.label, font=font) for e in column)
-        for column in columns
-        if column
+    margin = 0.5 * em
+    room = width - 2 * margin - len(columns) * (handle + pad) - gap * (len(columns) - 1)
+
+    def widest(column: list[_Entry], person: bool) -> float:
+        return max(
+            (draw.textlength(e.label, font=font) for e in column if e.person is person),
+            default=0.0,
+        )
+
+    names, ours = _label_rooms(
+        [widest(column, True) for column in columns],
+        [widest(column, False) for column in columns],
+        room,
+    )
+    labels = [
+        [_fitted(draw, e.label, font, names[n] if e.person else ours[n]) for e in column]
+        for n, column in enumerate(columns)
     ]
+    widths = [handle + pad + max(draw.textlength(t, font=font) for t in texts) for texts in labels]
     total = sum(widths) + gap * (len(widths) - 1)
     row_height = em + spacing
-    x = (width - total) / 2
+    x = left = (width - total) / 2
     bottom = height - (0.3 + 0.4) * em
-    for column, column_width in zip(columns, widths, strict=False):
-        for row, entry in enumerate(column):
+    for column, texts, column_width in zip(columns, labels, widths, strict=True):
+        for row, (entry, text) in enumerate(zip(column, texts, strict=True)):
             y = bottom - (rows - row) * row_height + row_height / 2
             if entry.marker is None:
                 box = (x, y - 0.35 * em, x + handle, y + 0.35 * em)
                 _patch(draw, box, entry.color, hatched=entry.hatched)
             else:
                 _marker(draw, entry.marker, x + handle / 2, y, entry.color)
-            draw.text((x + handle + pad, y), entry.label, fill=_BLACK, font=font, anchor="lm")
+            draw.text((x + handle + pad, y), text, fill=_BLACK, font=font, anchor="lm")
         x += column_width + gap
+    return _Legend([text for texts in labels for text in texts], left, left + total)
 
 
-def _drawing(axes: tuple[_Axis, _Axis], legend: list[_Entry], y_ticks: list[list[str]]) -> str:
+def _drawing(axes: tuple[_Axis, _Axis], legend: _Legend, width: float,
+             y_ticks: list[list[str]]) -> str:  # fmt: skip
     """What the picture holds, from what was drawn: per person the colours of their marks,
-    whether every mark lies inside its axes, and the legend's entries (the PNG's text)."""
+    whether every mark lies inside its axes, the legend's entries as shown and whether the
+    legend lies inside the picture (the PNG's text)."""
     people: dict[str, set[str]] = {}
     for axis in axes:
         for mark in axis.marks:
@@ -318,7 +431,8 @@ def _drawing(axes: tuple[_Axis, _Axis], legend: list[_Entry], y_ticks: list[list
     drawn = {
         "colors": {who: sorted(colors) for who, colors in people.items()},
         "inside_axes": all(axis.inside(mark) for axis in axes for mark in axis.marks),
-        "legend": [entry.label for entry in legend],
+        "legend": legend.labels,
+        "legend_inside": legend.left >= 0 and legend.right <= width,
         "y_ticks": y_ticks,
     }
     return json.dumps(drawn, sort_keys=True)
@@ -352,7 +466,7 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
                   for day in summary.days]  # fmt: skip
     _frame(draw, bids_axis, labels.bids_title, labels.bids_levels, None)
     _frame(draw, support_axis, labels.support_title, labels.support_levels, days_shown)
-    legend = [_Entry(who, color) for _, _, color, who in series]
+    legend = [_Entry(who, color, person=True) for _, _, color, who in series]
     legend += [
         _Entry(labels.toward, _NEUTRAL),
         _Entry(labels.not_toward, _NEUTRAL, hatched=True),
@@ -360,10 +474,10 @@ def render_week_chart(summary: WeekSummary, labels: ChartLabels) -> bytes:
         _Entry(labels.logged, _NEUTRAL, marker="*"),
         _Entry(labels.appreciations, _NEUTRAL, marker="D"),
     ]
-    _legend(draw, legend, width, height)
+    drawn = _legend(draw, legend, width, height)
     y_ticks = [list(labels.bids_levels), list(labels.support_levels)]
     info = PngInfo()
-    info.add_text(DRAWING_KEY, _drawing((bids_axis, support_axis), legend, y_ticks))
+    info.add_text(DRAWING_KEY, _drawing((bids_axis, support_axis), drawn, width, y_ticks))
     buffer = io.BytesIO()
     image.reduce(SCALE).save(buffer, format="png", pnginfo=info)
     return buffer.getvalue()

@@ -23,6 +23,7 @@ from tests.journeys import ask_talk, evening
 from tests.mini_app import HOSTILE, TUESDAY, Served, page_settings, seed_couple, served
 from tests.telegram_fake import FakeBotApi
 from tests.test_replies_survive import Faults, with_faults
+from tests.test_talk_depth import answer
 from tests.test_together import together_run
 
 ALEX, SAM = 1001, 2002
@@ -163,3 +164,36 @@ async def test_an_open_talk_whose_answers_never_reached_both_shows_both_answers_
         assert "When you waited for me" in both
     [question] = await page.harness.rows(TalkQuestion, TalkQuestion.id == question.id)
     assert question.revealed_at is not None
+
+
+async def test_talk_about_it_waits_while_the_partner_waits_on_a_question_set_aside(
+    page: Page,
+) -> None:
+    """Sam answered Alex's question and Alex said "not tonight" to it: the Mini App's "talk
+    about it" shows Alex the guided talk, and nothing of it reaches Sam — not now, not held
+    for his check-in — until Alex answers that question; then it comes as any question."""
+    alex = page.harness.user(ALEX, "Alex")
+    sam = page.harness.user(SAM, HOSTILE)
+    await ask_talk(alex)
+    await answer(sam, "Sam's answer", "Alex")
+    await alex.press(TALK.not_tonight_button)
+    sam_before = page.bot_texts(SAM)
+
+    status, body = await page.talk()
+
+    assert (status, body) == (200, {"started": True})
+    assert GUIDED_TITLE in page.bot_texts(ALEX)[-1]
+    assert page.bot_texts(SAM) == sam_before
+    assert await page.harness.rows(HeldPing) == []
+    for day in (26, 27):  # Sam's check-ins come and go: still nothing of it
+        await evening(page.harness, datetime(2026, 11, day, 21, 0, tzinfo=UTC))
+        await together_run(page.harness)
+    assert not any(GUIDED_TITLE in text for text in page.bot_texts(SAM))
+
+    await alex.send("/talk")  # the question set aside comes first; Alex answers it
+    await answer(alex, "Alex's answer", "Sam")
+    await together_run(page.harness)
+
+    arrived = page.bot_texts(SAM)[len(sam_before) :]
+    assert any("Alex's answer" in text for text in arrived)  # both answers, to both
+    assert sum(GUIDED_TITLE in text for text in arrived) == 1  # then the guided talk

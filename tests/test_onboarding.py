@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime, time
 
 from timezonefinder import TimezoneFinder
@@ -122,6 +124,49 @@ async def test_time_zone_from_shared_location(harness: BotHarness) -> None:
     assert zone_saved("Asia/Tokyo", "21:00") in replies.texts
     [user] = await harness.rows(User)
     assert user.time_zone == "Asia/Tokyo"
+
+
+class SlowFirstLookup:
+    """A zone finder whose lookup waits until released, as the first one does while it loads
+    timezonefinder's data (0.2-0.5 s): what others' updates must not wait for."""
+
+    def __init__(self, finder: TimezoneFinder) -> None:
+        self.finder = finder
+        self.looking = threading.Event()
+        self.release = threading.Event()
+
+    def timezone_at(self, *, lng: float, lat: float) -> str | None:
+        self.looking.set()
+        self.release.wait(timeout=30)
+        return self.finder.timezone_at(lng=lng, lat=lat)
+
+
+async def test_a_location_being_looked_up_holds_up_no_one_else(
+    settings: Settings, api: FakeBotApi, zone_finder: TimezoneFinder
+) -> None:
+    """Alex shares a location while Sam writes: Sam's update is handled while Alex's zone is
+    still being looked up (no transaction held open for the lookup: on SQLite every other
+    update would wait for its write lock), and Alex's zone is saved once it is found."""
+    slow = SlowFirstLookup(zone_finder)
+    async with BotHarness(settings, api=api, zone_finder=slow) as harness:  # type: ignore[arg-type]
+        await onboard(harness, 2002, "Sam")
+        alex = harness.user(1001, "Alex")
+        await alex.send("/start")
+        await alex.press(YES)
+
+        sharing = asyncio.create_task(alex.send_location(latitude=35.68, longitude=139.69))
+        assert await asyncio.to_thread(slow.looking.wait, 10)
+        sam = harness.user(2002, "Sam")
+        writing = asyncio.create_task(sam.send("/start"))
+        done, _ = await asyncio.wait({writing}, timeout=5)
+        slow.release.set()
+        replies = await sharing
+        await writing
+
+        assert writing in done  # Sam was answered while Alex's lookup went on
+        assert zone_saved("Asia/Tokyo", "21:00") in replies.texts
+        alex_row = await harness.rows(User, User.telegram_id == 1001)
+        assert [user.time_zone for user in alex_row] == ["Asia/Tokyo"]
 
 
 async def test_typed_offset_and_typed_time(harness: BotHarness) -> None:

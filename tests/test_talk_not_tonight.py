@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.content import Html
 from bot.services import talk
 from bot.services.ping_budget import Kind
 from bot.storage.models import HeldPing, TalkQuestion
@@ -52,6 +53,83 @@ async def test_a_new_question_waits_while_the_partner_waits_on_the_one_set_aside
     assert len(arrived) == 1
     assert new_text.text.split("{")[0][:30] in arrived[0]
     assert all("Sam's answer" not in text for text in texts_to(harness, alex.user_id))
+
+
+async def test_a_guided_talk_started_instead_waits_while_the_partner_waits_too(
+    harness: BotHarness,
+) -> None:
+    """The guided talk is a new question like any other: Alex sets aside the question Sam
+    answered and taps "a day we saw differently" (on an older message that still has it):
+    Alex sees the guided step, and Sam gets nothing — not the step, not "Alex answered" —
+    until the question set aside is answered; then the step reaches him as any would."""
+    alex, sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    await together_run(harness)  # the tips offer, which comes with the pairing
+    await ask_talk(alex, "light")
+    await answer(sam, "Sam's answer", "Alex")
+    sam_seen = calls_to(harness, sam.user_id)
+
+    harness.clock.now = AFTERNOON + timedelta(days=1)  # a new day: Sam's extra slot is free
+    await alex.send("/talk")  # the open question again, with its buttons
+    await alex.press(TALK.not_tonight_button)
+    again = await alex.send("/talk")  # the question set aside, offered again
+    assert again.text.startswith(shown(TALK.set_aside_again, partner="Sam"))
+    labels = [b["text"] for b in alex.last_message.buttons]
+    assert TALK.guided_button not in labels  # answer it, or a different question: no third way
+    assert TALK.new_question_button in labels
+
+    await alex.press(TALK.guided_button)  # the button of Alex's first copy of the question
+    step_one = shown(TALK.question, title=Html(TALK.guided_title), question=TALK.guided_steps[0])
+    assert alex.last_message.text == step_one
+    await answer(alex, "Alex's guided answer", "Sam")
+    await together_run(harness)
+
+    assert calls_to(harness, sam.user_id) == sam_seen  # nothing at all, not even held
+    assert await harness.rows(HeldPing) == []
+
+    await alex.send("/talk")  # the question set aside comes first; its answer reveals both
+    await answer(alex, "Alex's answer", "Sam")
+    await together_run(harness)
+
+    arrived = calls_to(harness, sam.user_id)[len(sam_seen) :]
+    assert any("Alex's answer" in text for text in arrived)  # the reveal
+    assert any(TALK.guided_steps[0] in text for text in arrived)  # then the step, once
+    assert sum(TALK.guided_steps[0] in text for text in arrived) == 1
+
+
+async def test_a_guided_talks_next_step_waits_too(harness: BotHarness) -> None:
+    """A guided talk begun before the skip goes on as the two answer it, but its next step,
+    started by Alex's answer, reaches Sam only once the question Alex set aside is answered
+    (the step is new for Sam, as the job would hold it)."""
+    alex, sam = await couple(harness)
+    harness.clock.now = AFTERNOON
+    await together_run(harness)
+    await ask_talk(alex, "light")
+    question, _ = alex.find_button(TALK.not_tonight_button)
+    await answer(sam, "Sam's answer", "Alex")
+    harness.clock.now = AFTERNOON + timedelta(days=1)
+    await alex.press(TALK.guided_button)  # step one reaches both: nothing was set aside yet
+    step_one = shown(TALK.question, title=Html(TALK.guided_title), question=TALK.guided_steps[0])
+    assert sam.last_message.text == step_one
+    await alex.press(TALK.not_tonight_button, message=question)
+    await sam.press(TALK.answer_button)
+    await sam.send("Busy too")
+    sam_seen = calls_to(harness, sam.user_id)
+
+    await answer(alex, "Busy, and alone with it", "Sam")  # reveals step one to both
+    await together_run(harness)
+
+    step_two = TALK.guided_steps[1]
+    assert step_two in alex.last_message.text
+    arrived = calls_to(harness, sam.user_id)[len(sam_seen) :]
+    assert any("Busy, and alone with it" in text for text in arrived)
+    assert not any(step_two in text for text in arrived)
+
+    await alex.send("/talk")  # the question set aside; its answer reveals both
+    await answer(alex, "Alex's answer", "Sam")
+    await together_run(harness)
+    arrived = calls_to(harness, sam.user_id)[len(sam_seen) :]
+    assert sum(step_two in text for text in arrived) == 1
 
 
 async def test_without_an_answer_from_the_partner_a_new_question_goes_at_once(

@@ -20,6 +20,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.handlers import checkins as checkin_handlers
+from bot.handlers.onboarding import zone_of_location
 from bot.handlers.pending_input import InputRoutes
 from bot.handlers.safety import reads_like_crisis, send_crisis_help, turn_help, written_words
 from bot.handlers.turn import PRIVATE_MESSAGES, Handlers, Turn, for_anyone
@@ -48,7 +49,7 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
             await send_crisis_help(update, context)
         await ask_to_try_again(update, context)
 
-    async def route(turn: Turn) -> None:
+    async def route(turn: Turn, zone: str | None) -> None:
         message, user = turn.message, turn.sender
         crisis = reads_like_crisis(turn.context, written_words(turn.update))
         pending = accounts.pending_of(user) if user is not None else None
@@ -59,7 +60,7 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
                 return
             if not crisis:
                 if message.location is not None and target.on_location is not None:
-                    await target.on_location(turn)
+                    await target.on_location(turn, zone)
                 else:
                     await target.on_other(turn)
                 return
@@ -76,7 +77,18 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
         else:
             turn.reply(turn.texts.errors.unsupported_message)
 
-    routed = for_anyone(route, when_unavailable=help_first)
+    async def routed(update: Update, context: BotContext) -> None:
+        """A shared location's time zone (the one thing a location answers) is looked up
+        first, before the turn's transaction: not while holding it (on SQLite, the one write
+        lock everyone's updates wait for)."""
+        location = update.message.location if update.message is not None else None
+        zone = await zone_of_location(context.services, location) if location else None
+
+        async def with_zone(turn: Turn) -> None:
+            await route(turn, zone)
+
+        await for_anyone(with_zone, when_unavailable=help_first)(update, context)
+
     return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, routed)]
 
 

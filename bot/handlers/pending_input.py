@@ -35,7 +35,9 @@ class InputRoute:
     on_text: TextAnswer
     # Anything that is neither text nor (where accepted) a location: a sticker, a photo...
     on_other: OtherAnswer
-    on_location: OtherAnswer | None = None
+    # A shared location, with the time zone there (``None``: none found, at sea say), looked
+    # up before the turn's transaction (see :func:`bot.handlers.fallback.input_handlers`).
+    on_location: Callable[[Turn, str | None], Awaitable[None]] | None = None
     # The answer is the person's own words (a note, a reflection), kept even when they read
     # like a crisis; the reply then carries the help. Other questions (a time zone…) are
     # answered with the help instead, and stay open.

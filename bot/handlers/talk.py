@@ -74,7 +74,9 @@ def asked_message(services: BotServices, user: User, asked: Asked) -> QuestionMe
     """The question as ``user``, who asked, sees it (the chat and the Mini App alike): a
     guided talk's day and how each saw it, "still open" if shown again (one they set aside
     after the partner answered: that, and "a different question"), and — for a question
-    that is not a guided talk — the button that starts one."""
+    that is not a guided talk — the button that starts one (not under one set aside: the
+    partner waits on its answer, and a third way there only confuses — a guided talk
+    started now would reach them only once this one is answered)."""
     words = services.together_for(user.language).talk
     question = asked.question
     text, markup = question_copy(
@@ -94,7 +96,7 @@ def asked_message(services: BotServices, user: User, asked: Asked) -> QuestionMe
     rows = [*(markup.inline_keyboard if markup else ())]
     if asked.set_aside:
         rows.append((keyboards.button(words.new_question_button, callbacks.TALK, "new"),))
-    if question.trigger != talk.GUIDED:
+    elif question.trigger != talk.GUIDED:
         rows.append((keyboards.button(words.guided_button, callbacks.TALK, "guided"),))
     return text, InlineKeyboardMarkup(rows) if rows else None
 
@@ -191,7 +193,7 @@ def reveal(
                     copy_sent(services, step.question, user),
                 )
             )
-            if not step.new:
+            if not step.new or step.partner_waits:  # the job sends it once they may have it
                 continue
             their_text, their_markup = partner_question(services, user, step)
             recorded = copy_sent(services, step.question, step.partner)

@@ -180,9 +180,17 @@ async def _new(
     key: str,
     trigger: str,
     about: GuidedDay | None = None,
-    partner_waits: bool = False,
     owner: str | None = None,
 ) -> Asked:
+    """A new question ``user`` asked (any trigger: a light or deep one, a guided talk's
+    step, from the chat or the Mini App), for both. Decided here, for every path: while the
+    partner waits on ``user``'s answer to a question ``user`` set aside, their copy is not
+    sent now (the job sends it once that one is answered or expires, as it holds any copy
+    newer than the one its receiver waits on) — a new question right after their answer
+    would tell them it was skipped."""
+    partner_waits = (
+        await talk.waiting_question(session, couple_id, partner.id, now - OPEN_FOR) is not None
+    )
     sent_to = [user.id, partner.id] if partner.active and not partner_waits else [user.id]
     question = await talk.add_question(
         session,
@@ -288,17 +296,8 @@ async def ask(
     if mood is None:
         return Offer.LIGHT_OR_DEEP
     chosen = await _choose(session, content, (user.id, partner.id), mood, now)
-    waits = await talk.waiting_question(session, couple_id, partner.id, since) is not None
     return await _new(
-        session,
-        content,
-        user,
-        couple_id,
-        partner,
-        now,
-        key=chosen.id,
-        trigger="talk",
-        partner_waits=waits,
+        session, content, user, couple_id, partner, now, key=chosen.id, trigger="talk"
     )
 
 
