@@ -6,15 +6,18 @@ What it guarantees to every outbox:
 
 - a row is claimed in a short transaction, with this process as owner, and the claims are
   renewed while a batch is sent (``renew``), so no other process takes over live work; a
-  process that stops leading the jobs stops sending, and a dead one's claims lapse;
+  process that stops leading the jobs stops sending, and a dead one's claims lapse (taken
+  over no sooner than a lease after the taker took the lead: :func:`takeover_lease`);
 - rows are sent concurrently through :func:`bot.delivery.send` (a 429 is waited out by the
   rate limiter, the one layer that does so); a send that surely did not reach Telegram is
   tried again with backoff, then left for a later run; one that may have (a timeout, a
   dropped connection, a 5xx) is sent once more at most, then counted as arrived;
 - what each send means (the row's record, a 403's "blocked", what the ping budget handed
-  over) goes to a :class:`SendLedger`, written in one transaction within half a second: a
-  ``kill -9`` repeats at most the sends of that half second; while the database is away
-  the ledger keeps them, and nothing new is claimed until they are written.
+  over) goes to the job's :class:`SendLedger`, written in one transaction within half a
+  second: a ``kill -9`` repeats at most the sends of that half second; while the database
+  is away the ledger keeps them (from run to run: each job writes it first, leading or
+  not), and nothing new is claimed until they are written. A record the database refuses
+  as a mistake is set aside (logged) rather than holding back the others.
 """
 
 from __future__ import annotations
