@@ -148,7 +148,7 @@ def build_application(
             sessions=create_session_factory(engine),
             zone_finder=zone_finder or LazyZoneFinder(),
             instance_id=instance_id(),
-            leadership=Leadership(engine),
+            leadership=Leadership(engine, clock),
             together=content.together,
             helplines=content.helplines,
             zone_countries=zone_countries,
@@ -177,6 +177,7 @@ def build_application(
                 together_job,
                 interval=config.dispatch_interval_seconds,
                 first=2,
+                data=together_ledger,
                 name="together",
             )
             application.job_queue.run_repeating(
@@ -199,13 +200,15 @@ def build_application(
         services = application.bot_data.release()
         if services is not None:
             await send_ledger.record(services)
+            await together_ledger.record(services)
             await services.leadership.release()
             await services.engine.dispose()
             services.worker.shutdown(wait=False)
 
     update_log = UpdateLog(lambda: application.bot_data.services)
-    # Sent prompts not yet recorded: the check-in job's, written once more at shutdown.
-    send_ledger = SendLedger()
+    # What was sent and not yet recorded, each job's (the check-in job's with its notices),
+    # kept from run to run and written once more at shutdown.
+    send_ledger, together_ledger = SendLedger(), SendLedger()
     metrics = Metrics()
     # PTB's own HTTPXRequest unless a test hands in a fake; getUpdates holds its connection
     # for the whole long poll, so it gets one of its own.

@@ -30,7 +30,7 @@ from tests.journeys import (
     pair,
 )
 from tests.test_ping_budget import share_reflection
-from tests.test_replies_survive import crash_while_sending, polled, with_faults
+from tests.test_replies_survive import crash_while_sending, polled, takes_the_lead, with_faults
 from tests.test_sharing import MONDAY_ANNA, MONDAY_IVAN, both_answered_days
 from tests.test_together import (
     TOGETHER,
@@ -294,6 +294,7 @@ async def test_a_tip_cut_off_by_a_crash_is_not_sent_again_once_sharing_stopped(
         await run
     harness.clock.now += timedelta(seconds=5)
     await harness.restart()
+    await takes_the_lead(harness)
 
     if then == "pause":
         await alex.send("/settings")

@@ -121,6 +121,14 @@ async def crash_while_sending(harness: BotHarness, faults: Faults, update: Await
         await task
     harness.clock.now += timedelta(seconds=5)  # a restart takes a moment
     await harness.restart()
+    await takes_the_lead(harness)
+
+
+async def takes_the_lead(harness: BotHarness) -> None:
+    """The new process's first job run, a second after start: it leads the jobs from now,
+    and takes over a dead one's claims a lease later (bot.jobs.outbox.takeover_lease)."""
+    assert harness.app is not None
+    assert await harness.app.bot_data.services.leadership.check()
 
 
 def texts_to(harness: BotHarness, chat_id: int, method: str = "sendMessage") -> list[str]:

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
 
 from bot.context import BotContext, BotServices
-from bot.delivery import Outcome, Sent, Step, follow_up, send
+from bot.delivery import Outcome, Sent, Step, send
 from bot.jobs.notices import send_notices
-from bot.jobs.outbox import Mark, Message, Outbox, Report, SendLedger, drain
+from bot.jobs.outbox import Mark, Message, Outbox, Report, SendLedger, drain, takeover_lease
 from bot.services import accounts, checkins, pings
 from bot.services.ping_budget import Kind, with_nudges
 from bot.services.weekly import WeekView, week_for
@@ -91,8 +91,9 @@ def _week_behind(row: OutboxRow, user: User, view: WeekView) -> bool:
     return (row.local_date - began).days >= DIGEST_AFTER_DAYS and has_something_to_show(view)
 
 
-async def _send_held(bot: Bot, services: BotServices, row: OutboxRow) -> None:
-    """What was held for this check-in, as one message just before it (the day's extra)."""
+async def _send_held(bot: Bot, services: BotServices, row: OutboxRow, ledger: SendLedger) -> None:
+    """What was held for this check-in, as one message just before it (the day's extra);
+    its handover is recorded with the prompts' records (kept while the database is away)."""
     async with services.transaction() as session:
         merged = await pings.take_held(session, row.user_id, row.local_date, services.clock())
     if merged is None:
@@ -101,16 +102,15 @@ async def _send_held(bot: Bot, services: BotServices, row: OutboxRow) -> None:
     if merged.markup is not None:
         markup = InlineKeyboardMarkup.de_json(merged.markup, bot)
     outcome = (await send(bot, row.telegram_id, merged.text, markup)).outcome
-    done = partial(pings.handed_over, merged=merged, arrived=outcome.arrived)
-    await follow_up(services, outcome, row.telegram_id, done)
+    ledger.add(partial(pings.handed_over, merged=merged, arrived=outcome.arrived))
 
 
-def _outboxes(bot: Bot, services: BotServices) -> list[Outbox[OutboxRow]]:
+def _outboxes(bot: Bot, services: BotServices, ledger: SendLedger) -> list[Outbox[OutboxRow]]:
     """Re-sends, due prompts and snoozes (each its claim), then reminders."""
     settings, owner, metrics = services.settings, services.instance_id, services.metrics
     started = services.clock()
     grace = timedelta(hours=settings.checkin_grace_hours)
-    lease = timedelta(seconds=settings.claim_lease_seconds)
+    lease = takeover_lease(services)
     batch = batch_size(services)
 
     async def prompt(row: OutboxRow) -> Message | None:
@@ -118,7 +118,7 @@ def _outboxes(bot: Bot, services: BotServices) -> list[Outbox[OutboxRow]]:
             return await _digest(services, row)
         # Only a snoozed prompt has answers already; the others were never delivered.
         if not row.answers:
-            await _send_held(bot, services, row)
+            await _send_held(bot, services, row, ledger)
         sharing = None
         if row.partner_name is not None:
             first = row.couple_first_day == row.local_date
@@ -135,7 +135,8 @@ def _outboxes(bot: Bot, services: BotServices) -> list[Outbox[OutboxRow]]:
             return Mark(checkins.record_sent, Recorded(row.checkin_id, sent.message_id, now))
         if sent.outcome is Outcome.BLOCKED:  # never retried: they come back by writing to us
             return partial(checkins.abandon, checkin_id=row.checkin_id, now=now)
-        return partial(checkins.record_failed, checkin_id=row.checkin_id)
+        attempts = row.send_attempts
+        return partial(checkins.record_failed, checkin_id=row.checkin_id, attempts=attempts)
 
     async def reminder(row: OutboxRow) -> Message:
         """With what the partner's nudges would have said, if they were held."""
@@ -162,7 +163,7 @@ def _outboxes(bot: Bot, services: BotServices) -> list[Outbox[OutboxRow]]:
             prompt,
             prompt_sent,
             batch=batch,
-            renew=checkins.renew_claims,
+            renew=lambda s, owner, _, now: checkins.renew_claims(s, owner, now),
             retried=retried,
         )
         for name, claim in claims.items()
@@ -197,16 +198,17 @@ async def send_due_checkins(
 
     Raises what the database raises when it is away (the job says so once, see below)."""
     report = Report()
-    if not await services.leadership.check():
-        return report
     ledger = ledger if ledger is not None else SendLedger()
-    if not await ledger.record(services):
+    # What was sent is written first, leading or not: a process that lost the lead (its
+    # lock's connection dropped with the database) writes it before the new leader may take
+    # its claims over (bot.jobs.outbox.takeover_lease).
+    if not await ledger.record(services) or not await services.leadership.check():
         return report  # nothing new while the database is away: it would be sent again
     async with services.transaction() as session:
         # A day after they arrived, handled updates are forgotten (see bot.update_log).
         await received.prune(session, services.clock() - KEEP_RECORDS)
     services.database_health.available()
-    for outbox in _outboxes(bot, services):
+    for outbox in _outboxes(bot, services, ledger):
         await drain(bot, services, outbox, report, ledger)
     report.log("check-ins")
     return report
@@ -216,11 +218,10 @@ async def checkin_sender_job(context: BotContext) -> None:
     """The JobQueue callback. A database outage is logged once, not per run, and the next
     run tries again."""
     try:
-        ledger = context.job.data if context.job is not None else None
-        await send_due_checkins(
-            context.bot, context.services, ledger if isinstance(ledger, SendLedger) else None
-        )
-        await send_notices(context.bot, context.services)
+        data = context.job.data if context.job is not None else None
+        ledger = data if isinstance(data, SendLedger) else SendLedger()
+        await send_due_checkins(context.bot, context.services, ledger)
+        await send_notices(context.bot, context.services, ledger)
     except Exception as error:
         if not is_outage(error):
             raise

@@ -10,7 +10,7 @@ from telegram import Bot
 
 from bot.content import Texts, render
 from bot.context import BotServices
-from bot.jobs.outbox import Message, Outbox, drain
+from bot.jobs.outbox import Message, Outbox, SendLedger, drain
 from bot.services import notices, pings
 from bot.services.notices import Due
 from bot.services.ping_budget import Kind
@@ -27,9 +27,11 @@ def notice_text(texts: Texts, due: Due) -> str | None:
     return None
 
 
-async def send_notices(bot: Bot, services: BotServices) -> int:
+async def send_notices(bot: Bot, services: BotServices, ledger: SendLedger | None = None) -> int:
     """Send every notice that is due, once; returns how many were sent. Only the process
-    that leads the jobs sends (Telegram's limit is per bot)."""
+    that leads the jobs sends (Telegram's limit is per bot). ``ledger``: the check-in job's,
+    kept from run to run (what the ping budget handed over is written when the database is
+    back)."""
 
     async def take_due(session: AsyncSession, now: datetime) -> list[Message]:
         due = []
@@ -47,4 +49,4 @@ async def send_notices(bot: Bot, services: BotServices) -> int:
         return message
 
     outbox = Outbox("notices", take_due, itself, lambda message, sent, now: None)
-    return (await drain(bot, services, outbox)).sent
+    return (await drain(bot, services, outbox, ledger=ledger)).sent

@@ -6,15 +6,18 @@ What it guarantees to every outbox:
 
 - a row is claimed in a short transaction, with this process as owner, and the claims are
   renewed while a batch is sent (``renew``), so no other process takes over live work; a
-  process that stops leading the jobs stops sending, and a dead one's claims lapse;
+  process that stops leading the jobs stops sending, and a dead one's claims lapse (taken
+  over no sooner than a lease after the taker took the lead: :func:`takeover_lease`);
 - rows are sent concurrently through :func:`bot.delivery.send` (a 429 is waited out by the
   rate limiter, the one layer that does so); a send that surely did not reach Telegram is
   tried again with backoff, then left for a later run; one that may have (a timeout, a
   dropped connection, a 5xx) is sent once more at most, then counted as arrived;
 - what each send means (the row's record, a 403's "blocked", what the ping budget handed
-  over) goes to a :class:`SendLedger`, written in one transaction within half a second: a
-  ``kill -9`` repeats at most the sends of that half second; while the database is away
-  the ledger keeps them, and nothing new is claimed until they are written.
+  over) goes to the job's :class:`SendLedger`, written in one transaction within half a
+  second: a ``kill -9`` repeats at most the sends of that half second; while the database
+  is away the ledger keeps them (from run to run: each job writes it first, leading or
+  not), and nothing new is claimed until they are written. A record the database refuses
+  as a mistake is set aside (logged) rather than holding back the others.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -53,6 +56,23 @@ CONCURRENT_SENDS = 8
 RECORD_EVERY_SECONDS = 0.5
 # Waits before sending again what surely did not reach Telegram, within one run.
 CONNECT_BACKOFF_SECONDS = (0.5, 2.0)
+# How old a claim must be to be taken over while none may be (:func:`takeover_lease`).
+NO_TAKEOVER = timedelta(days=3650)
+
+
+def takeover_lease(services: BotServices) -> timedelta:
+    """How long another process's claim must have gone unrenewed before this one takes it
+    over: the claim lease, and none at all in the first two dispatch intervals (at least a
+    lease) after this process took the lead (:attr:`Leadership.since`). A former leader
+    that is alive may hold records it could not write (the database was away, its lock
+    went with it); its next run, within one dispatch interval, writes them first, leading
+    or not, so they are written before its claims are taken over and the rows sent again."""
+    settings, since = services.settings, services.leadership.since
+    lease = timedelta(seconds=settings.claim_lease_seconds)
+    settle = max(lease, timedelta(seconds=2 * settings.dispatch_interval_seconds))
+    if since is not None and services.clock() < since + settle:
+        return NO_TAKEOVER
+    return lease
 
 
 class Message(NamedTuple):
@@ -90,30 +110,64 @@ class SendLedger:
         self.pending.extend(record for record in records if record is not None)
 
     async def record(self, services: BotServices) -> bool:
-        """Write what is pending; ``False`` (kept for later) if the database is away."""
+        """Write what is pending; ``False`` (kept for later) if the database is away. A
+        record refused for another reason (a bug) does not hold back the others: they are
+        then written one by one, and one refused again is set aside and logged."""
         pending, self.pending = self.pending, []
         if not pending:
             return True
-        marks: dict[Callable[[AsyncSession, list[Any]], Awaitable[None]], list[Any]] = {}
-        for record in pending:
-            if isinstance(record, Mark):
-                marks.setdefault(record.write, []).append(record.item)
         try:
-            async with services.transaction() as session:
-                for record in pending:
-                    if not isinstance(record, Mark):
-                        await record(session)
-                for write, items in marks.items():
-                    await write(session, items)
-        except BaseException as error:
+            await _write(services, pending)
+        except Exception as error:
+            if not is_outage(error):
+                return await self._one_by_one(services, pending)
+            self.pending = pending + self.pending
+            services.database_health.unavailable(error)
+            return False
+        except BaseException:
             # Kept whatever went wrong (a cancelled task too): forgetting them means resending.
             self.pending = pending + self.pending
-            if isinstance(error, Exception) and is_outage(error):
-                services.database_health.unavailable(error)
-                return False
             raise
         services.database_health.available()
         return True
+
+    async def _one_by_one(self, services: BotServices, pending: list[Step]) -> bool:
+        for index, record in enumerate(pending):
+            try:
+                await _write(services, [record])
+            except Exception as error:
+                if is_outage(error):
+                    self.pending = pending[index:] + self.pending
+                    services.database_health.unavailable(error)
+                    return False
+                # What it was, not whom or what it said: the error names the values.
+                logger.error("a send's record failed twice, set aside: %s (%s)",
+                             _name(record), type(error).__name__)  # fmt: skip
+            except BaseException:
+                self.pending = pending[index:] + self.pending
+                raise
+        services.database_health.available()
+        return True
+
+
+async def _write(services: BotServices, records: list[Step]) -> None:
+    """``records`` in one transaction; the :class:`Mark` of a kind in one statement."""
+    marks: dict[Callable[[AsyncSession, list[Any]], Awaitable[None]], list[Any]] = {}
+    for record in records:
+        if isinstance(record, Mark):
+            marks.setdefault(record.write, []).append(record.item)
+    async with services.transaction() as session:
+        for record in records:
+            if not isinstance(record, Mark):
+                await record(session)
+        for write, items in marks.items():
+            await write(session, items)
+
+
+def _name(record: Step) -> str:
+    function = record.write if isinstance(record, Mark) else record
+    function = function.func if isinstance(function, partial) else function
+    return getattr(function, "__qualname__", type(function).__name__)
 
 
 @dataclass
@@ -175,8 +229,9 @@ class Outbox(Generic[Row]):
     record: Callable[[Row, Sent, datetime], Step | None]
     batch: int | None = None  # claim again while a full batch came back
     release: Callable[[Row], Step] | None = None
-    # Keeps this process's claims from lapsing while a batch is sent (owner, now).
-    renew: Callable[[AsyncSession, str, datetime], Awaitable[object]] | None = None
+    # Keeps this process's claims from lapsing while a batch is sent (owner, when the batch
+    # was claimed, now).
+    renew: Callable[[AsyncSession, str, datetime, datetime], Awaitable[object]] | None = None
     retried: Callable[[], object] = lambda: None  # counts a send tried again
 
 
@@ -197,12 +252,15 @@ async def drain(
     if not await ledger.record(services):
         return report
     while services.leadership.leading:
+        claimed_at = services.clock()
         async with services.transaction() as session:
-            rows = await outbox.claim(session, services.clock())
+            rows = await outbox.claim(session, claimed_at)
         if not rows:
             break
         report.claimed[outbox.name] += len(rows)
-        released = await _send_all(bot, services, outbox, rows, report, ledger)
+        released = await _send_all(bot, services, outbox, rows, report, ledger, claimed_at)
+        if ledger.pending:
+            break  # not written (the database is away): nothing new until it is
         if outbox.batch is None or len(rows) < outbox.batch or released == len(rows):
             break  # (nothing but rows handed back: the next run tries them again)
     return report
@@ -215,6 +273,7 @@ async def _send_all(
     rows: Sequence[Row],
     report: Report,
     ledger: SendLedger,
+    claimed_at: datetime,
 ) -> int:
     """Send ``rows`` concurrently; record what was sent every half second and renew the
     claims while it lasts. Returns how many rows were handed back."""
@@ -253,7 +312,7 @@ async def _send_all(
                     services.database_health.unavailable(error)
 
     done = asyncio.Event()
-    upkeep = asyncio.create_task(_keep_up(services, outbox, ledger, done))
+    upkeep = asyncio.create_task(_keep_up(services, outbox, ledger, claimed_at, done))
     try:
         await asyncio.gather(*(one(row) for row in rows))
     finally:
@@ -287,7 +346,11 @@ async def _send_once(
 
 
 async def _keep_up(
-    services: BotServices, outbox: Outbox[Row], ledger: SendLedger, done: asyncio.Event
+    services: BotServices,
+    outbox: Outbox[Row],
+    ledger: SendLedger,
+    claimed_at: datetime,
+    done: asyncio.Event,
 ) -> None:
     """Until ``done``: every half second record what was sent; every third of the lease
     confirm the lead and renew this process's claims."""
@@ -304,7 +367,8 @@ async def _keep_up(
         try:
             if await services.leadership.check() and outbox.renew is not None:
                 async with services.transaction() as session:
-                    await outbox.renew(session, services.instance_id, services.clock())
+                    owner, now = services.instance_id, services.clock()
+                    await outbox.renew(session, owner, claimed_at, now)
         except Exception as error:
             if not is_outage(error):
                 raise

@@ -14,9 +14,9 @@ their quiet hours.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -25,13 +25,14 @@ from telegram import Bot
 
 from bot.context import BotContext, BotServices
 from bot.delivery import Outcome, Sent, Step
-from bot.jobs.outbox import Message, Outbox, Report, drain
+from bot.jobs.outbox import Message, Outbox, Report, SendLedger, drain, takeover_lease
 from bot.services import pings, safe_haven, shared_days, talk, talk_copies
 from bot.services.guided import GUIDED, guided_step
 from bot.services.ping_budget import Kind, Merged
+from bot.storage import claims, users
 from bot.storage import talk as talk_rows
-from bot.storage import users
 from bot.storage.health import is_outage
+from bot.storage.models import SafeHavenTip, SharedDay, TalkAnswer
 from bot.views.held import keyboard_json
 from bot.views.shared_day import side_by_side
 from bot.views.together import question_copy, tips_offer
@@ -102,8 +103,12 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
     """The four kinds of row this job sends, each claimed, sent and recorded by
     :func:`bot.jobs.outbox.drain`. What is not recorded stays claimed, and is taken over once
     the claim lapses."""
-    owner = services.instance_id
-    lease = timedelta(seconds=services.settings.claim_lease_seconds)
+    owner, lease = services.instance_id, takeover_lease(services)
+
+    def renewing(
+        model: claims.Claimed,
+    ) -> Callable[[AsyncSession, str, datetime, datetime], Awaitable[int]]:
+        return partial(claims.renew, model)
 
     async def offers(session: AsyncSession, now: datetime) -> list[tuple[int, int, str]]:
         users = await safe_haven.claim_offers(session, now, lease=lease)
@@ -133,8 +138,9 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
         )
         return Message(row.telegram_id, *view)
 
+    # Arrived, surely or perhaps (then sent once more already): recorded as sent, as a prompt.
     def question_sent(row: talk_rows.QuestionToSend, sent: Sent, now: datetime) -> Step | None:
-        if sent.outcome is not Outcome.DELIVERED:
+        if not sent.outcome.arrived:
             return None
         return partial(
             talk_rows.mark_question_sent, question_id=row.question_id, user_id=row.user_id, now=now
@@ -151,7 +157,7 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
     def tip_sent(row: safe_haven.TipToSend, sent: Sent, now: datetime) -> Step | None:
         if sent.outcome is Outcome.BLOCKED:
             return partial(safe_haven.give_up, tip_id=row.tip_id)
-        if sent.outcome is Outcome.DELIVERED:
+        if sent.outcome.arrived:
             return partial(safe_haven.record_sent, tip_id=row.tip_id, now=now)
         return None
 
@@ -164,7 +170,7 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
 
     def day_sent(row: shared_days.SideBySide, sent: Sent, now: datetime) -> Step | None:
         """Blocked: recorded as sent too, it is not tried again."""
-        if sent.outcome not in (Outcome.DELIVERED, Outcome.BLOCKED):
+        if not sent.outcome.arrived and sent.outcome is not Outcome.BLOCKED:
             return None
         return partial(shared_days.record_sent, copy=row, now=now)
 
@@ -173,18 +179,20 @@ def _outboxes(services: BotServices) -> list[Outbox[Any]]:
         # just did (their own action), as part of it.
         Outbox("offers", offers, offer, offered),
         budgeted(
-            Outbox("questions", questions, question, question_sent, batch=BATCH),
+            Outbox(
+                "questions", questions, question, question_sent, BATCH, renew=renewing(TalkAnswer)
+            ),
             _question_kind,
             lambda r: r.user_id,
         ),
         budgeted(
-            Outbox("tips", tips, tip, tip_sent),
+            Outbox("tips", tips, tip, tip_sent, renew=renewing(SafeHavenTip)),
             lambda _: Kind.TIP,
             lambda t: t.receiver_id,
             about=lambda t: t.about,
         ),
         budgeted(  # the both-answered days that waited for their receiver's morning
-            Outbox("days", days, day, day_sent, batch=BATCH),
+            Outbox("days", days, day, day_sent, BATCH, renew=renewing(SharedDay)),
             lambda c: None if c.second else Kind.SHARED_DAY,
             lambda c: c.receiver.id,
             lambda c: c.partner.id,
@@ -218,16 +226,22 @@ async def _weekly_questions(services: BotServices, report: TogetherReport) -> No
                 report.weekly_questions += 1
 
 
-async def run_together(bot: Bot, services: BotServices) -> TogetherReport:
-    """One run, if this process leads the jobs."""
+async def run_together(
+    bot: Bot, services: BotServices, ledger: SendLedger | None = None
+) -> TogetherReport:
+    """One run, if this process leads the jobs. ``ledger``: the job's own, kept from run to
+    run (see :class:`SendLedger`); written first, leading or not (as the check-in sender's)."""
     report = TogetherReport()
-    if not await services.leadership.check():
+    ledger = ledger if ledger is not None else SendLedger()
+    if not await ledger.record(services) or not await services.leadership.check():
         return report
     offers, *others = _outboxes(services)
-    await drain(bot, services, offers, report)
+    await drain(bot, services, offers, report, ledger)
+    if ledger.pending:
+        return report  # the database is away: nothing new until what was sent is written
     await _weekly_questions(services, report)
     for outbox in others:
-        await drain(bot, services, outbox, report)
+        await drain(bot, services, outbox, report, ledger)
     report.log("together")
     if report.weekly_questions:
         logger.info("together: %d weekly questions asked", report.weekly_questions)
@@ -237,7 +251,10 @@ async def run_together(bot: Bot, services: BotServices) -> TogetherReport:
 async def together_job(context: BotContext) -> None:
     """The JobQueue callback; a database outage is noted once, and the next run tries again."""
     try:
-        await run_together(context.bot, context.services)
+        data = context.job.data if context.job is not None else None
+        await run_together(
+            context.bot, context.services, data if isinstance(data, SendLedger) else None
+        )
     except Exception as error:
         if not is_outage(error):
             raise

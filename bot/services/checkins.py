@@ -164,8 +164,9 @@ async def abandon(session: AsyncSession, checkin_id: int, now: datetime) -> None
     await checkin_outbox.give_up(session, [checkin_id], now)
 
 
-async def record_failed(session: AsyncSession, checkin_id: int) -> None:
-    await checkin_outbox.count_failed_send(session, checkin_id)
+async def record_failed(session: AsyncSession, checkin_id: int, attempts: int) -> None:
+    """A failed send of a prompt claimed with ``attempts`` failed sends (idempotent)."""
+    await checkin_outbox.count_failed_send(session, checkin_id, attempts)
 
 
 # --- answering --------------------------------------------------------------------------------

@@ -243,11 +243,11 @@ async def mark_sent(session: AsyncSession, sent: list[Sent]) -> None:
     )
 
 
-async def count_failed_send(session: AsyncSession, checkin_id: int) -> None:
+async def count_failed_send(session: AsyncSession, checkin_id: int, attempts: int) -> None:
+    """One more failed send of a prompt claimed with ``attempts`` failed before: set, not
+    added, so that writing it again (a commit whose answer was lost) counts it once."""
     await session.execute(
-        update(Checkin)
-        .where(Checkin.id == checkin_id)
-        .values(send_attempts=Checkin.send_attempts + 1)
+        update(Checkin).where(Checkin.id == checkin_id).values(send_attempts=attempts + 1)
     )
 
 

@@ -11,8 +11,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 logger = logging.getLogger(__name__)
 
 # PostgreSQL's codes for "not now": connection problems (class 08), the server shutting down or
-# starting up (57P01-57P03), too many connections (53300).
-_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# starting up (57P01-57P03), too many connections (53300), and a transaction the server chose
+# to end so another could go on (40001 serialization failure, 40P01 deadlock): the same
+# statements succeed when tried again.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
 # SQLite's words for "not now": another process holds the lock, the file cannot be opened.
 _UNAVAILABLE_SQLITE = ("database is locked", "database is busy", "unable to open", "disk i/o")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -26,8 +28,13 @@ JOBS_LOCK_KEY = 0x5342_4A4F_4253
 class Leadership:
     """Whether this process leads; ``check()`` keeps that up to date."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._engine = engine
+        self._clock = clock
+        # When this process took the lead (PostgreSQL): see ``since``.
+        self._since: datetime | None = None
         self._always = engine.dialect.name != "postgresql"
         self._connection: AsyncConnection | None = None
         # The check-in sender, the together job and upkeep check at the same moments: one at
@@ -38,6 +45,14 @@ class Leadership:
     def leading(self) -> bool:
         """As of the last ``check()``."""
         return self._always or self._connection is not None
+
+    @property
+    def since(self) -> datetime | None:
+        """When this process last took the lead; ``None`` where it always leads (SQLite: the
+        one process using the file, so any other owner of a claim is dead). A new leader
+        takes over no other process's claim for a lease after this: a live former leader
+        writes what it sent (its next run does that first, leading or not) before then."""
+        return None if self._always else self._since
 
     async def check(self) -> bool:
         """Confirm the lock is still held (its connection answers), or try to take it."""
@@ -73,7 +88,7 @@ class Leadership:
         if not got:
             await connection.close()
             return False
-        self._connection = connection
+        self._connection, self._since = connection, self._clock()
         logger.info("this process now leads the periodic jobs")
         return True
 
