@@ -37,6 +37,8 @@ from tests.databases import POSTGRES_ENV, create_database
 from tests.fake_server import FakeTelegramServer
 
 TOKEN = "123456789:BENCH-token_for_the_fake_bot_api_0"
+WEBHOOK_SECRET = "bench-webhook-secret_0123456789"
+WEBHOOK_PATH = "/telegram"
 Json = dict[str, Any]
 
 
@@ -238,6 +240,33 @@ def bot_settings(database_url: str, telegram: FakeTelegram, **overrides: Any) ->
         telegram_base_file_url=telegram.base_file_url,
         **overrides,
     )
+
+
+def bot_process_env(
+    database_url: str, telegram: FakeTelegram, *, webhook_port: int | None = None, **extra: str
+) -> dict[str, str]:
+    """The environment of a real ``python -m bot`` process (bench/webhook.py, bench/memory.py):
+    this one's, less any token or port of its own, with the database, the fake Telegram and no
+    rate limiter; polling, or with ``webhook_port`` a webhook on 127.0.0.1 at ``WEBHOOK_PATH``."""
+    env = {k: v for k, v in os.environ.items() if k.upper() not in {"BOT_TOKEN", "HTTP_PORT"}}
+    env |= {
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
+        "TELEGRAM_MAX_MESSAGES_PER_SECOND": "0",
+        "UPDATES": "polling",
+        "LOG_LEVEL": "WARNING",
+    }
+    if webhook_port is not None:
+        env |= {
+            "UPDATES": "webhook",
+            "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}{WEBHOOK_PATH}",
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(webhook_port),
+        }
+    return env | extra
 
 
 @asynccontextmanager

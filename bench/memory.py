@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import re
 import signal
 import subprocess
@@ -74,24 +73,7 @@ class Bot:
         self, url: str, telegram: common.FakeTelegram, log: IO[bytes], *, webhook: bool
     ) -> None:
         self.port = free_port() if webhook else None
-        env = {
-            **{k: v for k, v in os.environ.items() if k.upper() not in {"BOT_TOKEN", "HTTP_PORT"}},
-            "BOT_TOKEN": common.TOKEN,
-            "DATABASE_URL": url,
-            "TELEGRAM_BASE_URL": telegram.base_url,
-            "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
-            "TELEGRAM_MAX_MESSAGES_PER_SECOND": "0",
-            "UPDATES": "polling",
-            "LOG_LEVEL": "WARNING",
-        }
-        if self.port is not None:
-            env |= {
-                "UPDATES": "webhook",
-                "WEBHOOK_URL": f"http://127.0.0.1:{self.port}{PATH}",
-                "WEBHOOK_SECRET": SECRET,
-                "HTTP_HOST": "127.0.0.1",
-                "HTTP_PORT": str(self.port),
-            }
+        env = common.bot_process_env(url, telegram, webhook_port=self.port)
         self.telegram = telegram
         self.posts: set[asyncio.Task[None]] = set()
         self.proc = subprocess.Popen(

@@ -34,8 +34,8 @@ from bot.storage.engine import create_engine
 from bot.storage.models import User
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "bench-webhook-secret_0123456789"
-PATH = "/telegram"
+SECRET = common.WEBHOOK_SECRET
+PATH = common.WEBHOOK_PATH
 CHATTER = ("thanks!", "ok", "good night 🌙")
 
 
@@ -54,21 +54,9 @@ def cpu_seconds(pid: int) -> float:
 class Instance:
     def __init__(self, url: str, telegram: common.FakeTelegram, log: IO[bytes]) -> None:
         self.port = free_port()
-        env = {
-            **{k: v for k, v in os.environ.items() if k.upper() not in {"BOT_TOKEN"}},
-            "BOT_TOKEN": common.TOKEN,
-            "DATABASE_URL": url,
-            "TELEGRAM_BASE_URL": telegram.base_url,
-            "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
-            "TELEGRAM_MAX_MESSAGES_PER_SECOND": "0",
-            "UPDATES": "webhook",
-            "WEBHOOK_URL": f"http://127.0.0.1:{self.port}{PATH}",
-            "WEBHOOK_SECRET": SECRET,
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_PORT": str(self.port),
-            "LOG_LEVEL": "WARNING",
-            "DISPATCH_INTERVAL_SECONDS": "3600",
-        }
+        env = common.bot_process_env(
+            url, telegram, webhook_port=self.port, DISPATCH_INTERVAL_SECONDS="3600"
+        )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=log
         )
