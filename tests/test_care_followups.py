@@ -20,6 +20,8 @@ from tests.test_sharing import (
     WORDS,
     couple,
 )
+from tests.test_together import AFTERNOON, THANKS
+from tests.test_together import couple as together_couple
 
 SETTINGS = TEXTS.settings
 
@@ -112,3 +114,23 @@ def test_a_kept_day_neither_counts_nor_breaks_the_streak() -> None:
     shown_both = {day: answers for day, answers in both.items() if day not in kept}
     assert couple_streak(shown_both, shown_both, today, kept=kept) == 4
     assert couple_streak(shown_both, shown_both, today) == 1
+
+
+# --- 3. thanking an appreciation one already replied to ---------------------------------------
+
+
+async def test_thanking_an_answered_appreciation_leaves_no_reply_button(
+    harness: BotHarness,
+) -> None:
+    alex, sam = await together_couple(harness)
+    harness.clock.now = AFTERNOON
+    await alex.send("/thanks")
+    await alex.send("Thank you for the coffee in bed <3")
+    received = sam.last_message
+    await sam.press(THANKS.reply_button, message=received)
+    await sam.send("Anytime, love")
+
+    await sam.press(THANKS.thank_button, message=received)
+
+    assert [b["text"] for b in received.buttons] == []  # nothing left to press
+    assert received.text.endswith(shown(THANKS.thanked_line))
