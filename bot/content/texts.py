@@ -358,6 +358,7 @@ class SettingsTexts(Section):
     question_day_aligned: Template
     together_button: ButtonLabel
     language_button: ButtonLabel
+    weekly_day_set_quietly: Template
 
 
 class LanguageTexts(Section):

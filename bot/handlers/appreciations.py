@@ -226,7 +226,7 @@ async def appreciation_button(turn: Turn) -> None:
 def _thanked(turn: Turn, found: Received) -> None:
     words, sender, appreciation = _words(turn), found.sender, found.appreciation
     text = f"{as_received(words, appreciation, sender.first_name)}\n\n{words.thanked_line}"
-    turn.edit(text, answer_keyboard(words, appreciation, thanked=True, replied=False))
+    turn.edit(text, answer_keyboard(words, appreciation, thanked=True, replied=found.replied))
     if appreciations.tell_sender(found):
         turn.tell(
             sender,

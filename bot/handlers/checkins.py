@@ -98,7 +98,9 @@ async def checkin_button(turn: Turn) -> None:
     else:
         turn.edit(*state_view(turn.texts, outcome, recall=await _recall(turn, outcome)))
         if outcome.first_answer:
-            partner = await checkins.partner_to_nudge(session, user, now)
+            partner = await checkins.partner_to_nudge(
+                session, user, now, outcome.checkin.local_date
+            )
             if partner is not None:
                 theirs = turn.texts_for(partner).checkin
                 turn.tell(

@@ -47,16 +47,18 @@ async def settings_button(turn: Turn) -> None:
         partner = await accounts.set_weekly_day(session, user, int(action[3:]), now)
         if partner is not None:
             day = texts.settings.weekdays[user.weekly_day]
-            theirs = turn.texts_for(partner).settings
-            told = render(
-                theirs.weekly_day_changed_by_partner,
-                partner=user.first_name,
-                day=theirs.weekdays[user.weekly_day],
-            )
-            turn.tell(partner, told, unasked=Kind.NOTICE)
-            lead = render(
-                texts.settings.weekly_day_set_together, partner=partner.first_name, day=day
-            )
+            if sharing.passes_between(user, partner):
+                theirs = turn.texts_for(partner).settings
+                told = render(
+                    theirs.weekly_day_changed_by_partner,
+                    partner=user.first_name,
+                    day=theirs.weekdays[user.weekly_day],
+                )
+                turn.tell(partner, told, unasked=Kind.NOTICE)
+                said = texts.settings.weekly_day_set_together
+            else:  # a pause: the other is told nothing, either way
+                said = texts.settings.weekly_day_set_quietly
+            lead = render(said, partner=partner.first_name, day=day)
             turn.answer()
             text, markup = settings_view(texts, user, now)
             turn.edit(f"{lead}\n\n{text}", markup)

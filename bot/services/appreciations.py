@@ -10,7 +10,7 @@ commit (see :mod:`bot.handlers.appreciations`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -54,6 +54,8 @@ class Received:
 
     appreciation: Appreciation
     sender: User
+    # Whether ``user`` already replied to it: its message then offers no Reply button.
+    replied: bool = False
 
 
 def _open_to(user: User, partner: User) -> Refusal | None:
@@ -132,7 +134,9 @@ async def thank(
     if not await appreciations.mark_thanked(session, appreciation_id, now):
         return Refusal.ALREADY_ANSWERED
     found.appreciation.thanked_at = now
-    return found
+    return replace(
+        found, replied=await appreciations.reply_to(session, appreciation_id) is not None
+    )
 
 
 def tell_sender(found: Received) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.accounts import reschedule
 from bot.services.checkin_items import MOMENT_OUTCOMES, accepts, next_item, not_asked_now
-from bot.storage import checkin_outbox, checkins, notes, pairing
+from bot.storage import checkin_outbox, checkins, hidden_days, notes, pairing
 from bot.storage.checkin_outbox import DueUser, OutboxRow, Sent
 from bot.storage.checkins import DIGEST, EVENING
 from bot.storage.models import Checkin, Note, User
@@ -246,10 +246,15 @@ async def answer(
     return CheckinState(state.checkin, answers, first_answer=first_answer)
 
 
-async def partner_to_nudge(session: AsyncSession, user: User, now: datetime) -> User | None:
-    """The partner to tell "they have checked in", if they asked for it and haven't answered.
+async def partner_to_nudge(
+    session: AsyncSession, user: User, now: datetime, day: date
+) -> User | None:
+    """The partner to tell "they have checked in" (on ``user``'s check-in of ``day``), if they
+    asked for it and haven't answered.
 
-    At most once per check-in: the partner's own check-in records that they were told.
+    At most once per check-in: the partner's own check-in records that they were told. Never
+    for a day either of them kept (:func:`bot.storage.scope.day_shared`): "they have checked
+    in" would tell the partner what that day was kept from them.
     """
     partnership = await pairing.active_partnership(session, user.id)
     if (
@@ -268,6 +273,9 @@ async def partner_to_nudge(session: AsyncSession, user: User, now: datetime) -> 
         or theirs.local_date != local_now(partner.time_zone or "UTC", now).date()
         or not partnership.scope(partner.time_zone).has_day(theirs.local_date)
     ):
+        return None
+    days = {day, theirs.local_date}
+    if await hidden_days.kept_between(session, partnership.couple_id, min(days), max(days)) & days:
         return None
     theirs.nudged_at = now
     return partner

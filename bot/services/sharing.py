@@ -64,6 +64,13 @@ async def set_sharing_paused(
     return SharingChange(changed=True, paused=paused, partner=partnership.partner)
 
 
+def passes_between(user: User, partner: User) -> bool:
+    """Whether a notice about one may reach the other now: not while either has paused (even
+    a shared setting such as the weekly day changes without a word, so nothing names who
+    was active)."""
+    return not sharing_paused(user, partner)
+
+
 async def sharing_partnership(session: AsyncSession, user: User) -> Partnership | None:
     """``user``'s couple if something passes between the two now: ``None`` when unpaired, or
     while either has paused sharing (for screens that simply leave the partner out then)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 
 
@@ -13,11 +13,15 @@ def couple_streak(
     *,
     since: date | None = None,
     horizon_days: int = 400,
+    kept: Collection[date] = (),
 ) -> int:
     """Days both showed up, counting back from today; one missed day is forgiven, two end it.
 
     Today counts once both have answered, and never breaks the streak (the evening may not
     have come yet). Consistency beats grand gestures: the streak belongs to the couple.
+    A day either kept to themselves (``kept``, :func:`bot.storage.scope.is_shared`) is passed
+    over: it neither counts nor breaks the streak, so keeping a day costs the couple nothing
+    and the count tells neither what that day held.
     """
 
     def both(day: date) -> bool:
@@ -31,7 +35,9 @@ def couple_streak(
     day = today if both(today) else today - timedelta(days=1)
     streak = missed_in_a_row = 0
     while day >= oldest:
-        if both(day):
+        if day in kept:
+            pass
+        elif both(day):
             streak += 1
             missed_in_a_row = 0
         else:

@@ -115,7 +115,10 @@ async def week_for(
     daily, skips = completion_rule()
     counted = await week.day_counts(session, viewer.people, *window, daily, skips)
     given = await appreciations.appreciations_between(session, partnership.couple_id, *span)
-    kept = await hidden_days.kept_between(session, partnership.couple_id, *span)
+    # Days kept by either, from the streak's first day on (the week shown lies within it).
+    kept = await hidden_days.kept_between(
+        session, partnership.couple_id, min(window[0], span[0]), max(window[1], span[1])
+    )
     summary = summarize(
         days,
         me,
@@ -133,6 +136,7 @@ async def week_for(
             [row for row in counted[partner.id] if scope.has_day(row.day)],
             today,
             since,
+            kept,
         ),
     )
     # A day kept by either of them: its rows were never read (bot.storage.scope.couple_view).
@@ -141,14 +145,19 @@ async def week_for(
 
 
 def _streak(
-    mine: list[week.DayCount], theirs: list[week.DayCount], today: date, since: date
+    mine: list[week.DayCount],
+    theirs: list[week.DayCount],
+    today: date,
+    since: date,
+    kept: set[date],
 ) -> int:
     """The couple streak: days the viewer completed and the partner answered (the days the
-    partner's answers are revealed on), as :func:`couple_streak` counts them."""
+    partner's answers are revealed on), as :func:`couple_streak` counts them; a day either
+    kept (``kept``) counts for neither (:func:`bot.storage.scope.day_shared`)."""
     complete = {row.day for row in mine if complete_by_counts(row.answered, row.not_asked)}
     answered = {row.day for row in theirs if row.answered + row.not_asked > 0}
     both: dict[date, dict[str, str]] = {day: {"both": "yes"} for day in complete & answered}
-    return couple_streak(both, both, today, since=since)
+    return couple_streak(both, both, today, since=since, kept=kept)
 
 
 async def _answerable(
