@@ -154,6 +154,7 @@ def build_application(
             zone_countries=zone_countries,
             clock=clock,
             metrics=metrics,
+            kept_records=together_ledger,
         )
         metrics.follow_leadership(lambda: application.bot_data.services.leadership.leading)
         # The process that takes updates handles leftovers; with several webhook instances,
@@ -207,7 +208,9 @@ def build_application(
 
     update_log = UpdateLog(lambda: application.bot_data.services)
     # What was sent and not yet recorded, each job's (the check-in job's with its notices),
-    # kept from run to run and written once more at shutdown.
+    # kept from run to run and written once more at shutdown. The together job's also keeps
+    # what a turn sent and could not record (``services.kept_records``): the rows it would
+    # otherwise take over and send again are its own.
     send_ledger, together_ledger = SendLedger(), SendLedger()
     metrics = Metrics()
     # PTB's own HTTPXRequest unless a test hands in a fake; getUpdates holds its connection

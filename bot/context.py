@@ -6,12 +6,12 @@ reached as ``context.services``; handlers never use string keys into ``bot_data`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -29,6 +29,16 @@ from bot.storage.leadership import Leadership
 from bot.zone_finder import ZoneFinder
 
 Clock = Callable[[], datetime]
+
+
+class KeptRecords(Protocol):
+    """Where a turn's record of a send (a claimed row as sent, a 403's "blocked") waits when
+    the database was away right after the send: the together job's send ledger
+    (``bot.jobs.outbox.SendLedger``, handed in by ``bot.app``), which its next run — or the
+    shutdown — writes before it claims anything, so the row is not sent again. Named here
+    by its shape only: ``context`` is below ``jobs``."""
+
+    def add(self, *records: Callable[[AsyncSession], Awaitable[None]] | None) -> None: ...
 
 
 def utc_now() -> datetime:
@@ -62,6 +72,9 @@ class BotServices:
     database_health: DatabaseHealth = field(default_factory=DatabaseHealth)
     # This application's /metrics (made with the application, see bot.app).
     metrics: Metrics = field(default_factory=Metrics)
+    # What a turn sent and could not record (the database away): written by the together
+    # job's next run (see KeptRecords). ``None``: noted and forgotten, the claim then lapses.
+    kept_records: KeptRecords | None = None
     # The one thread for the occasional heavy work: drawing a chart, looking up a location's
     # zone (the first loads timezonefinder). One chart's ~10 MB of buffers at a time however
     # many people press at once, from one malloc arena: with the default executor each of its

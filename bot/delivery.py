@@ -315,7 +315,8 @@ Recorded = tuple[Reply, Callable[[Outcome], Step | None]]
 async def deliver_recorded(bot: Bot, services: BotServices, items: Sequence[Recorded]) -> None:
     """Send each reply, then record what its outcome asks (its row as sent once it arrived)
     in one :func:`follow_up` with a 403's "blocked": a crash before leaves the row unsent and
-    claimed, and the job that sends such rows delivers it once the claim lapses."""
+    claimed, and the job that sends such rows delivers it once the claim lapses; the
+    database away after the send keeps the record for that job to write first."""
     for reply, record in items:
         outcome = await say(bot, reply)
         await follow_up(services, outcome, reply.chat_id, record(outcome))
@@ -342,17 +343,26 @@ async def tell_all_then_record(
             await follow_up(services, sent.outcome, chat_id)
             return
         ids.append(sent.message_id)
-    if await follow_up(services, Outcome.DELIVERED, messages[0][0], record) and then:
+    # Not kept for later if the database is away: the reveal stays undone, and the next
+    # /talk shows both answers again (written late, it could cross that new reveal).
+    if await follow_up(services, Outcome.DELIVERED, messages[0][0], record, keep=False) and then:
         await deliver_recorded(bot, services, then(ids))
 
 
 async def follow_up(
-    services: BotServices, outcome: Outcome, telegram_id: int, *steps: Step | None
+    services: BotServices,
+    outcome: Outcome,
+    telegram_id: int,
+    *steps: Step | None,
+    keep: bool = True,
 ) -> bool:
     """What must follow a send, in ONE transaction: a 403 marks the person blocked (their
     prompts stop until they write again), then the caller's ``steps``. None to do: no
-    transaction. A database outage is noted, not raised (``False``): the send stands, the
-    row stays claimed and is taken over later, and their next message finds out the rest."""
+    transaction. A database outage is noted, not raised (``False``): the send stands, and
+    what was to follow waits in the kept records (``services.kept_records``, the together
+    job's send ledger), written before that job claims anything again — a row recorded as
+    sent once it arrived is then never sent twice. ``keep=False``: dropped instead (the
+    caller offers it again)."""
     todo = [step for step in steps if step is not None]
     if outcome is Outcome.BLOCKED:
         todo.insert(
@@ -368,5 +378,7 @@ async def follow_up(
         if not is_outage(error):
             raise
         services.database_health.unavailable(error)
+        if keep and services.kept_records is not None:
+            services.kept_records.add(*todo)
         return False
     return True

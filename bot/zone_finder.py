@@ -28,6 +28,11 @@ class LazyZoneFinder:
         self._lock = threading.Lock()
         self._finder: ZoneFinder | None = None
 
+    @property
+    def loaded(self) -> bool:
+        """Whether timezonefinder was loaded (its ~20 MB stay for the process's life)."""
+        return self._finder is not None
+
     def timezone_at(self, *, lng: float, lat: float) -> str | None:
         with self._lock:
             if self._finder is None:

@@ -10,6 +10,7 @@ from timezonefinder import TimezoneFinder
 
 from bot.config import Settings
 from bot.storage.models import User
+from bot.zone_finder import LazyZoneFinder
 from tests.harness import TEXTS, BotHarness, shown
 from tests.journeys import STALE
 from tests.telegram_fake import FakeBotApi
@@ -270,3 +271,28 @@ async def test_user_names_are_escaped(harness: BotHarness) -> None:
     await mallory.send("UTC")
     replies = await mallory.press("20:00")
     assert replies.texts == [done("<b>Mal & Co</b>", "20:00", "UTC")]
+
+
+async def test_a_stray_location_loads_no_zone_finder(settings: Settings, api: FakeBotApi) -> None:
+    """Sam, set up already, and Kim, who never started, share a location no question asked
+    for: each gets the kind reply, and timezonefinder (~20 MB for the process's life) is not
+    loaded for it. Alex, at the zone question, shares one: it is looked up and saved."""
+    finder = LazyZoneFinder()
+    async with BotHarness(settings, api=api, zone_finder=finder) as harness:  # type: ignore[arg-type]
+        await onboard(harness, 2002, "Sam")
+        sam, kim = harness.user(2002, "Sam"), harness.user(3003, "Kim")
+
+        stray = await sam.send_location(latitude=35.68, longitude=139.69)
+        stranger = await kim.send_location(latitude=35.68, longitude=139.69)
+
+        assert stray.texts == [shown(TEXTS.errors.unsupported_message)]
+        assert stranger.texts != []
+        assert not finder.loaded
+        alex = harness.user(1001, "Alex")
+        await alex.send("/start")
+        await alex.press(YES)
+        replies = await alex.send_location(latitude=35.68, longitude=139.69)  # Tokyo
+        assert finder.loaded
+        assert zone_saved("Asia/Tokyo", "21:00") in replies.texts
+        alex_row = await harness.rows(User, User.telegram_id == 1001)
+        assert [user.time_zone for user in alex_row] == ["Asia/Tokyo"]

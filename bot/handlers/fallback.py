@@ -35,6 +35,11 @@ from bot.services import accounts
 logger = logging.getLogger(__name__)
 
 
+class _ZoneFirstError(Exception):
+    """Raised in a turn, before it changed anything, to have a location's zone looked up
+    outside its transaction (see ``routed`` in :func:`input_handlers`)."""
+
+
 def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, None]]:
     """Handlers that hand text, locations and anything else to the user's open question.
 
@@ -77,17 +82,35 @@ def input_handlers(routes: InputRoutes) -> list[BaseHandler[Update, BotContext, 
         else:
             turn.reply(turn.texts.errors.unsupported_message)
 
+    def takes_location(turn: Turn) -> bool:
+        """The sender's open question is one a location answers (the time zone's)."""
+        pending = accounts.pending_of(turn.sender) if turn.sender is not None else None
+        target = routes.get(pending) if pending is not None else None
+        return target is not None and target.on_location is not None
+
     async def routed(update: Update, context: BotContext) -> None:
         """A shared location's time zone (the one thing a location answers) is looked up
-        first, before the turn's transaction: not while holding it (on SQLite, the one write
-        lock everyone's updates wait for)."""
+        only for someone at the zone question — a stray location is answered kindly without
+        loading the zone finder (~20 MB for good) — and never inside the turn's transaction
+        (on SQLite, the one write lock everyone's updates wait for): the turn that finds the
+        question open is rolled back, having done nothing, the zone looked up, and the turn
+        run again with it."""
         location = update.message.location if update.message is not None else None
-        zone = await zone_of_location(context.services, location) if location else None
+        zone: str | None = None
+        looked_up = location is None
 
         async def with_zone(turn: Turn) -> None:
+            if not looked_up and takes_location(turn):
+                raise _ZoneFirstError
             await route(turn, zone)
 
-        await for_anyone(with_zone, when_unavailable=help_first)(update, context)
+        handle = for_anyone(with_zone, when_unavailable=help_first)
+        try:
+            await handle(update, context)
+        except _ZoneFirstError:
+            assert location is not None
+            zone, looked_up = await zone_of_location(context.services, location), True
+            await handle(update, context)
 
     return [MessageHandler(PRIVATE_MESSAGES & ~filters.COMMAND, routed)]
 
