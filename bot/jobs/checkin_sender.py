@@ -56,7 +56,7 @@ def batch_size(services: BotServices) -> int:
     return max(1, min(MAX_BATCH, rate * services.settings.claim_lease_seconds // 4))
 
 
-async def _digest(services: BotServices, row: OutboxRow) -> Message | None:
+async def _digest(services: BotServices, row: OutboxRow, ledger: SendLedger) -> Message | None:
     """The weekly digest under the ping budget: the /us summary, with its buttons; the chart
     comes on request. ``None`` when nothing is to be sent now, settled in the same
     transaction: no week to show yet (they began less than a week ago, the week holds no
@@ -67,7 +67,7 @@ async def _digest(services: BotServices, row: OutboxRow) -> Message | None:
     hold back the check-in prompts sent in the same runs.
     """
     now = services.clock()
-    async with services.transaction() as session:
+    async with ledger.writing, services.transaction() as session:
         user = await accounts.find_user(session, row.telegram_id)
         view = None if user is None else await week_for(session, user, now, crisis=services.crisis)
         if user is None or view is None or not _week_behind(row, user, view):
@@ -94,7 +94,7 @@ def _week_behind(row: OutboxRow, user: User, view: WeekView) -> bool:
 async def _send_held(bot: Bot, services: BotServices, row: OutboxRow, ledger: SendLedger) -> None:
     """What was held for this check-in, as one message just before it (the day's extra);
     its handover is recorded with the prompts' records (kept while the database is away)."""
-    async with services.transaction() as session:
+    async with ledger.writing, services.transaction() as session:
         merged = await pings.take_held(session, row.user_id, row.local_date, services.clock())
     if merged is None:
         return
@@ -115,7 +115,7 @@ def _outboxes(bot: Bot, services: BotServices, ledger: SendLedger) -> list[Outbo
 
     async def prompt(row: OutboxRow) -> Message | None:
         if row.kind == DIGEST:
-            return await _digest(services, row)
+            return await _digest(services, row, ledger)
         # Only a snoozed prompt has answers already; the others were never delivered.
         if not row.answers:
             await _send_held(bot, services, row, ledger)

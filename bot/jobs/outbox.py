@@ -105,6 +105,10 @@ class SendLedger:
     from run to run, so that what the database refused is written when it is back."""
 
     pending: list[Step] = field(default_factory=list)
+    # The job's writes, one at a time: its records, its claims' renewal and the transactions
+    # a message is made in (a digest under the ping budget, what was held for a prompt).
+    # Two of them at once, for the two partners of a couple, can deadlock on PostgreSQL.
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def add(self, *records: Step | None) -> None:
         self.pending.extend(record for record in records if record is not None)
@@ -113,6 +117,10 @@ class SendLedger:
         """Write what is pending; ``False`` (kept for later) if the database is away. A
         record refused for another reason (a bug) does not hold back the others: they are
         then written one by one, and one refused again is set aside and logged."""
+        async with self.writing:
+            return await self._record(services)
+
+    async def _record(self, services: BotServices) -> bool:
         pending, self.pending = self.pending, []
         if not pending:
             return True
@@ -366,7 +374,7 @@ async def _keep_up(
         since_renewal = 0.0
         try:
             if await services.leadership.check() and outbox.renew is not None:
-                async with services.transaction() as session:
+                async with ledger.writing, services.transaction() as session:
                     owner, now = services.instance_id, services.clock()
                     await outbox.renew(session, owner, claimed_at, now)
         except Exception as error:
